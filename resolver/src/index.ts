@@ -1,0 +1,2 @@
+// The resolver package: filled in by its own issue.
+export {};
