@@ -1,0 +1,6 @@
+// The record contract: every name, value and identifier that crosses a process boundary. Pure code, no I/O.
+export * from "./problems";
+export * from "./recordSets";
+export * from "./serviceDeclarations";
+export * from "./setIdentifier";
+export * from "./zone";

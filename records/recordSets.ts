@@ -1,0 +1,120 @@
+// The record sets we write, in the shape of Route53's ResourceRecordSet (so the SDK takes them as they are),
+// and the SRV value format. Nothing else in the repository builds these by hand.
+import { type Problem, problem } from "./problems";
+import type { ServiceDeclaration } from "./serviceDeclarations";
+import { hostSetIdentifier, type InstanceIdentity, instanceSetIdentifier } from "./setIdentifier";
+import { DEFAULT_SRV_TTL, HOST_TTL, hostRecordName } from "./zone";
+
+export type RoutingPolicy = "multivalue" | "weighted";
+
+/** A record set as Route53 stores it; names are lower-case and without the trailing dot. */
+export interface RecordSet {
+  Name: string;
+  Type: "SRV" | "A";
+  TTL: number;
+  SetIdentifier: string;
+  MultiValueAnswer?: boolean;
+  Weight?: number;
+  ResourceRecords: { Value: string }[];
+}
+
+export interface SrvValue {
+  priority: number;
+  weight: number;
+  port: number;
+  target: string;
+}
+
+/** `<priority> <weight> <port> <target>` (RFC 2782 order). */
+export function formatSrvValue(v: SrvValue): string {
+  return `${v.priority} ${v.weight} ${v.port} ${v.target}`;
+}
+
+/** Parses an SRV value as Route53 returns it; the target loses any trailing dot. */
+export function parseSrvValue(value: string): SrvValue | undefined {
+  const m = /^\s*(\d{1,5})\s+(\d{1,5})\s+(\d{1,5})\s+(\S+?)\.?\s*$/.exec(value);
+  if (!m) return undefined;
+  const [priority, weight, port] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (priority > 65535 || weight > 65535 || port > 65535) return undefined;
+  return { priority, weight, port, target: (m[4] as string).toLowerCase() };
+}
+
+function routing(policy: RoutingPolicy, weight: number): Pick<RecordSet, "MultiValueAnswer" | "Weight"> {
+  // Route53 weights are 0–255; an SRV weight above that still orders instances the same way.
+  return policy === "weighted" ? { Weight: Math.min(weight, 255) } : { MultiValueAnswer: true };
+}
+
+export interface InstanceRecordInput extends Omit<InstanceIdentity, "containerPort"> {
+  zone: string;
+  service: ServiceDeclaration;
+  /** The port other hosts connect to: the published host port (bridge) or the container port (host mode). */
+  hostPort: number;
+  ttl?: number;
+  routing?: RoutingPolicy;
+}
+
+/** The SRV record set of one (host, container, container port). */
+export function instanceRecordSet(
+  input: InstanceRecordInput,
+): { recordSet: RecordSet } | { problems: Problem[] } {
+  const id = instanceSetIdentifier({ ...input, containerPort: input.service.containerPort });
+  if ("problems" in id) return id;
+  if (!Number.isInteger(input.hostPort) || input.hostPort < 1 || input.hostPort > 65535) {
+    return {
+      problems: [
+        problem("invalid-port", String(input.hostPort), "host port must be an integer from 1 to 65535"),
+      ],
+    };
+  }
+  const { service } = input;
+  return {
+    recordSet: {
+      Name: `${service.srvName}.${input.zone}`,
+      Type: "SRV",
+      TTL: input.ttl ?? DEFAULT_SRV_TTL,
+      SetIdentifier: id.setIdentifier,
+      ...routing(input.routing ?? "multivalue", service.weight),
+      ResourceRecords: [
+        {
+          Value: formatSrvValue({
+            priority: service.priority,
+            weight: service.weight,
+            port: input.hostPort,
+            target: hostRecordName(input.hostId, input.zone),
+          }),
+        },
+      ],
+    },
+  };
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** The host's A record set, `<hostId>.<zone>` → its private IPv4 address. */
+export function hostRecordSet(input: {
+  zone: string;
+  hostId: string;
+  address: string;
+  routing?: RoutingPolicy;
+}): { recordSet: RecordSet } | { problems: Problem[] } {
+  if (!IPV4.test(input.address)) {
+    return {
+      problems: [problem("invalid-address", input.address, "host address must be a dotted IPv4 address")],
+    };
+  }
+  return {
+    recordSet: {
+      Name: hostRecordName(input.hostId, input.zone),
+      Type: "A",
+      TTL: HOST_TTL,
+      SetIdentifier: hostSetIdentifier(input.hostId),
+      ...routing(input.routing ?? "multivalue", 1),
+      ResourceRecords: [{ Value: input.address }],
+    },
+  };
+}
+
+/** A stable key for a record set: Route53 identifies one by name, type and SetIdentifier. */
+export function recordSetKey(rs: { Name?: string; Type?: string; SetIdentifier?: string }): string {
+  return `${(rs.Name ?? "").toLowerCase().replace(/\.$/, "")}|${rs.Type}|${rs.SetIdentifier ?? ""}`;
+}

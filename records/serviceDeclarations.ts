@@ -1,0 +1,193 @@
+// Parses what a container says it offers: SERVICE_<containerPort>_NAME=_<service>._<proto>, with optional
+// SERVICE_<port>_PRIORITY / SERVICE_<port>_WEIGHT and SERVICE_IGNORE, from its environment and labels.
+import { type Problem, problem } from "./problems";
+
+export type Protocol = "tcp" | "udp";
+
+/** One service offered on one container port. */
+export interface ServiceDeclaration {
+  containerPort: number;
+  /** The service label without its underscore, lower-cased: `calc`. */
+  service: string;
+  protocol: Protocol;
+  /** `_calc._tcp`: the SRV owner name relative to the zone. */
+  srvName: string;
+  /** RFC 2782 priority, 0–65535; lower is preferred. */
+  priority: number;
+  /** RFC 2782 weight, 0–65535. */
+  weight: number;
+}
+
+export interface ContainerDeclarations {
+  /** True when the container asked to be skipped with SERVICE_IGNORE. */
+  ignored: boolean;
+  services: ServiceDeclaration[];
+  /** One entry per malformed key; the ports they concern are skipped, the rest are kept. */
+  problems: Problem[];
+}
+
+export const DEFAULT_PRIORITY = 1;
+export const DEFAULT_WEIGHT = 1;
+
+const KEY = /^SERVICE_([^_]*)_(NAME|PRIORITY|WEIGHT)$/;
+const PORT = /^[1-9][0-9]{0,4}$/;
+const U16 = /^(0|[1-9][0-9]{0,4})$/;
+// RFC 6335 allows 15 characters for a service name; a DNS label allows 63 and is what Route53 checks.
+const SRV_NAME = /^_([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)\._(tcp|udp)$/;
+
+/** Docker's `Config.Env` is a list of `KEY=VALUE`; ECS dockerLabels and Docker labels are a map. */
+export function envListToMap(env: readonly string[] | null | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const entry of env ?? []) {
+    const eq = entry.indexOf("=");
+    // Docker keeps the last of repeated keys, and so do we.
+    if (eq > 0) out.set(entry.slice(0, eq), entry.slice(eq + 1));
+  }
+  return out;
+}
+
+/**
+ * Reads a container's service declarations. Labels and environment are read alike; a key given in both
+ * with different values is a conflict and that port is skipped.
+ */
+export function parseServiceDeclarations(
+  env: readonly string[] | null | undefined,
+  labels: Readonly<Record<string, string>> | null | undefined,
+): ContainerDeclarations {
+  const problems: Problem[] = [];
+  const values = new Map<string, string>();
+  const conflicted = new Set<string>();
+  const envMap = envListToMap(env);
+  const sources = [envMap, new Map(Object.entries(labels ?? {}))];
+  for (const source of sources) {
+    for (const [key, value] of source) {
+      if (!key.startsWith("SERVICE_")) continue;
+      const v = value.trim();
+      const seen = values.get(key);
+      if (seen !== undefined && seen !== v) {
+        conflicted.add(key);
+        problems.push(
+          problem(
+            "conflicting-declaration",
+            key,
+            `${key} is set twice with different values ("${seen}" and "${v}"); set it once`,
+          ),
+        );
+        continue;
+      }
+      values.set(key, v);
+    }
+  }
+
+  const ignore = values.get("SERVICE_IGNORE");
+  let ignored = false;
+  if (ignore !== undefined) {
+    const lowered = ignore.toLowerCase();
+    if (["true", "1", "yes"].includes(lowered)) ignored = true;
+    else if (!["false", "0", "no", ""].includes(lowered)) {
+      problems.push(
+        problem("invalid-ignore", "SERVICE_IGNORE", `SERVICE_IGNORE must be true or false, not "${ignore}"`),
+      );
+    }
+  }
+
+  type Partial = { name?: string; priority?: string; weight?: string; badPort?: boolean };
+  const byPort = new Map<string, Partial>();
+  for (const [key, value] of values) {
+    if (key === "SERVICE_IGNORE") continue;
+    const m = KEY.exec(key);
+    if (!m) continue; // other SERVICE_* keys belong to other tools (registrator uses SERVICE_TAGS etc.)
+    const [, portText = "", field] = m;
+    const entry = byPort.get(portText) ?? {};
+    byPort.set(portText, entry);
+    if (conflicted.has(key)) {
+      entry.badPort = true;
+      continue;
+    }
+    if (field === "NAME") entry.name = value;
+    else if (field === "PRIORITY") entry.priority = value;
+    else entry.weight = value;
+  }
+
+  const services: ServiceDeclaration[] = [];
+  for (const [portText, entry] of [...byPort].sort(([a], [b]) => Number(a) - Number(b))) {
+    if (entry.badPort) continue;
+    const subject = `SERVICE_${portText}_NAME`;
+    if (!PORT.test(portText) || Number(portText) > 65535) {
+      problems.push(
+        problem(
+          "invalid-port",
+          subject,
+          `"${portText}" in ${subject} is not a container port: use a decimal number from 1 to 65535 without leading zeros`,
+        ),
+      );
+      continue;
+    }
+    if (entry.name === undefined) {
+      problems.push(
+        problem(
+          "missing-name",
+          subject,
+          `SERVICE_${portText}_PRIORITY or _WEIGHT is set but ${subject} is not`,
+        ),
+      );
+      continue;
+    }
+    const name = entry.name.toLowerCase();
+    const nm = SRV_NAME.exec(name);
+    if (!nm) {
+      problems.push(
+        problem(
+          "invalid-service-name",
+          subject,
+          `${subject}="${printable(entry.name)}" must look like _service._tcp or _service._udp (service: a-z, 0-9 and "-", at most 63 characters)`,
+        ),
+      );
+      continue;
+    }
+    const priority = parseU16(entry.priority, DEFAULT_PRIORITY);
+    const weight = parseU16(entry.weight, DEFAULT_WEIGHT);
+    if (priority === undefined) {
+      problems.push(
+        problem(
+          "invalid-priority",
+          `SERVICE_${portText}_PRIORITY`,
+          `SERVICE_${portText}_PRIORITY="${printable(entry.priority ?? "")}" must be an integer from 0 to 65535`,
+        ),
+      );
+      continue;
+    }
+    if (weight === undefined) {
+      problems.push(
+        problem(
+          "invalid-weight",
+          `SERVICE_${portText}_WEIGHT`,
+          `SERVICE_${portText}_WEIGHT="${printable(entry.weight ?? "")}" must be an integer from 0 to 65535`,
+        ),
+      );
+      continue;
+    }
+    services.push({
+      containerPort: Number(portText),
+      service: nm[1] as string,
+      protocol: nm[3] as Protocol,
+      srvName: name,
+      priority,
+      weight,
+    });
+  }
+  return { ignored, services: ignored ? [] : services, problems };
+}
+
+function parseU16(text: string | undefined, fallback: number): number | undefined {
+  if (text === undefined) return fallback;
+  if (!U16.test(text)) return undefined;
+  const n = Number(text);
+  return n <= 65535 ? n : undefined;
+}
+
+/** Keeps log lines readable and single-line whatever a container put in its variables. */
+function printable(s: string): string {
+  const shown = s.length > 80 ? `${s.slice(0, 80)}…` : s;
+  return shown.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}

@@ -1,0 +1,116 @@
+import assert from "node:assert/strict";
+import { parseServiceDeclarations } from "../../records";
+
+describe("records: service declarations", () => {
+  it("reads a service from the environment with default priority and weight", () => {
+    const r = parseServiceDeclarations(["PATH=/bin", "SERVICE_8081_NAME=_calc._tcp"], {});
+    assert.deepEqual(r.problems, []);
+    assert.deepEqual(r.services, [
+      {
+        containerPort: 8081,
+        service: "calc",
+        protocol: "tcp",
+        srvName: "_calc._tcp",
+        priority: 1,
+        weight: 1,
+      },
+    ]);
+  });
+
+  it("reads several ports, labels and environment alike, with priority and weight", () => {
+    const r = parseServiceDeclarations(["SERVICE_53_NAME=_dns._udp", "SERVICE_53_WEIGHT=0"], {
+      SERVICE_80_NAME: "_Web._TCP",
+      SERVICE_80_PRIORITY: "10",
+      SERVICE_80_WEIGHT: "65535",
+    });
+    assert.deepEqual(r.problems, []);
+    assert.deepEqual(
+      r.services.map((s) => [s.containerPort, s.srvName, s.priority, s.weight]),
+      [
+        [53, "_dns._udp", 1, 0],
+        [80, "_web._tcp", 10, 65535],
+      ],
+    );
+  });
+
+  it("skips the whole container on SERVICE_IGNORE=true", () => {
+    const r = parseServiceDeclarations(["SERVICE_80_NAME=_web._tcp", "SERVICE_IGNORE=true"], null);
+    assert.equal(r.ignored, true);
+    assert.deepEqual(r.services, []);
+  });
+
+  it("ignores variables that are not service declarations, including other tools' SERVICE_ keys", () => {
+    const r = parseServiceDeclarations(["SECRET=hunter2", "SERVICE_TAGS=a,b", "=x", "noequals"], undefined);
+    assert.deepEqual(r, { ignored: false, services: [], problems: [] });
+  });
+
+  const hostile: Array<[string, string[], Record<string, string>, string, string]> = [
+    ["empty name", ["SERVICE_80_NAME="], {}, "invalid-service-name", "SERVICE_80_NAME"],
+    ["name without protocol", ["SERVICE_80_NAME=_calc"], {}, "invalid-service-name", "SERVICE_80_NAME"],
+    ["wrong protocol label", ["SERVICE_80_NAME=_calc._sctp"], {}, "invalid-service-name", "SERVICE_80_NAME"],
+    ["missing underscore", ["SERVICE_80_NAME=calc.tcp"], {}, "invalid-service-name", "SERVICE_80_NAME"],
+    ["non-ASCII name", ["SERVICE_80_NAME=_cälc._tcp"], {}, "invalid-service-name", "SERVICE_80_NAME"],
+    [
+      "overlong name",
+      [`SERVICE_80_NAME=_${"a".repeat(64)}._tcp`],
+      {},
+      "invalid-service-name",
+      "SERVICE_80_NAME",
+    ],
+    ["port 0", ["SERVICE_0_NAME=_calc._tcp"], {}, "invalid-port", "SERVICE_0_NAME"],
+    ["port 70000", ["SERVICE_70000_NAME=_calc._tcp"], {}, "invalid-port", "SERVICE_70000_NAME"],
+    ["port with leading zero", ["SERVICE_080_NAME=_calc._tcp"], {}, "invalid-port", "SERVICE_080_NAME"],
+    ["empty port", ["SERVICE__NAME=_calc._tcp"], {}, "invalid-port", "SERVICE__NAME"],
+    ["non-numeric port", ["SERVICE_http_NAME=_calc._tcp"], {}, "invalid-port", "SERVICE_http_NAME"],
+    [
+      "priority out of range",
+      ["SERVICE_80_NAME=_a._tcp", "SERVICE_80_PRIORITY=65536"],
+      {},
+      "invalid-priority",
+      "SERVICE_80_PRIORITY",
+    ],
+    [
+      "negative weight",
+      ["SERVICE_80_NAME=_a._tcp", "SERVICE_80_WEIGHT=-1"],
+      {},
+      "invalid-weight",
+      "SERVICE_80_WEIGHT",
+    ],
+    ["weight without name", ["SERVICE_80_WEIGHT=5"], {}, "missing-name", "SERVICE_80_NAME"],
+    [
+      "duplicated port, different services",
+      ["SERVICE_80_NAME=_a._tcp"],
+      { SERVICE_80_NAME: "_b._tcp" },
+      "conflicting-declaration",
+      "SERVICE_80_NAME",
+    ],
+    ["bad ignore flag", ["SERVICE_IGNORE=maybe"], {}, "invalid-ignore", "SERVICE_IGNORE"],
+  ];
+  for (const [what, env, labels, code, subject] of hostile) {
+    it(`names the problem and skips the port: ${what}`, () => {
+      const r = parseServiceDeclarations([...env, "SERVICE_9_NAME=_ok._tcp"], labels);
+      assert.equal(r.problems.length, 1, JSON.stringify(r.problems));
+      assert.equal(r.problems[0]?.code, code);
+      assert.equal(r.problems[0]?.subject, subject);
+      assert.match(r.problems[0]?.message ?? "", /\S/);
+      assert.deepEqual(
+        r.services.map((s) => s.srvName),
+        ["_ok._tcp"],
+        "the well-formed port is kept",
+      );
+    });
+  }
+
+  it("keeps messages on one printable line whatever the value holds", () => {
+    const r = parseServiceDeclarations(["SERVICE_80_NAME=_a\n\u0000b._tcp"], {});
+    assert.equal(r.problems[0]?.code, "invalid-service-name");
+    const message = r.problems[0]?.message ?? "";
+    assert.ok(!message.includes("\n") && !message.includes(String.fromCharCode(0)), message);
+  });
+
+  it("accepts the same declaration given as both label and variable", () => {
+    const r = parseServiceDeclarations(["SERVICE_80_NAME=_a._tcp"], { SERVICE_80_NAME: "_a._tcp" });
+    assert.deepEqual(r.problems, []);
+    assert.equal(r.services.length, 1);
+  });
+});
