@@ -1,0 +1,851 @@
+// The Route53 contract: one suite, written once, run against every back end (moto's server, which we did
+// not write, and our local zone). Same requests, same outcomes. Where moto 5.2 departs from AWS's
+// documentation the case is registered only for back ends that follow the documentation
+// (`followsAwsDocs`), with the documented behaviour cited next to it; those cases are never loosened.
+import assert from "node:assert/strict";
+import {
+  type Change,
+  ChangeResourceRecordSetsCommand,
+  type ChangeResourceRecordSetsCommandOutput,
+  CreateHostedZoneCommand,
+  GetChangeCommand,
+  type GetChangeCommandOutput,
+  GetHostedZoneCommand,
+  ListHostedZonesByNameCommand,
+  type ListHostedZonesByNameCommandOutput,
+  ListResourceRecordSetsCommand,
+  type ListResourceRecordSetsCommandInput,
+  type ResourceRecordSet,
+  type Route53Client,
+} from "@aws-sdk/client-route-53";
+
+/** A Route53 API to hold to the contract, with one private hosted zone already created. */
+export interface Route53Backend {
+  readonly client: Route53Client;
+  /** The zone's id without the `/hostedzone/` prefix. */
+  readonly hostedZoneId: string;
+  /** The zone's name without the trailing dot, e.g. `servicediscovery.internal`. */
+  readonly zoneName: string;
+  /** Things only the local zone has; cases that use them run only where they exist. */
+  readonly dns?: { readonly host: string; readonly port: number };
+  close(): Promise<void>;
+}
+
+/** How the suite is run against one back end. */
+export interface ContractTarget {
+  readonly name: string;
+  /**
+   * False for moto: cases where moto is known to depart from AWS's documentation are then not
+   * registered for it (they are proved on the back ends that do follow the documentation).
+   */
+  readonly followsAwsDocs: boolean;
+  start(): Promise<Route53Backend>;
+}
+
+/** Upper bound on pages any listing loop follows, so a broken paginator fails instead of spinning. */
+const MAX_PAGES = 200;
+
+/**
+ * Register the Route53 contract suite for one back end.
+ *
+ * @example
+ * route53ContractSuite({ name: "moto", followsAwsDocs: false, start: startMotoBackend });
+ */
+export function route53ContractSuite(target: ContractTarget): void {
+  describe(`Route53 contract: ${target.name}`, function () {
+    this.timeout(60_000);
+    let be: Route53Backend;
+    // Cases where moto 5.2 departs from AWS's documentation; see the comment on each.
+    const itWhereDocumented = target.followsAwsDocs ? it : undefined;
+
+    before(async () => {
+      be = await target.start();
+    });
+    after(async () => {
+      await be?.close();
+    });
+
+    const fq = (label: string) => `${label}.${be.zoneName}.`;
+    const change = (changes: Change[]): Promise<ChangeResourceRecordSetsCommandOutput> =>
+      be.client.send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: be.hostedZoneId,
+          ChangeBatch: { Changes: changes },
+        }),
+      );
+    /** Every record set with exactly this name and type (one page; tests keep each name small). */
+    const setsAt = async (name: string, type: string): Promise<Normalized[]> => {
+      const out = await be.client.send(
+        new ListResourceRecordSetsCommand({
+          HostedZoneId: be.hostedZoneId,
+          StartRecordName: name,
+          StartRecordType: type as ListResourceRecordSetsCommandInput["StartRecordType"],
+          MaxItems: 300,
+        }),
+      );
+      return (out.ResourceRecordSets ?? [])
+        .filter((rs) => rs.Name === name && rs.Type === type)
+        .map(normalize)
+        .sort((a, b) => (a.SetIdentifier ?? "").localeCompare(b.SetIdentifier ?? ""));
+    };
+    /**
+     * Follow ListResourceRecordSets pages from `start` while record names stay under `subtree`
+     * (a fully qualified name), exactly as a client would: Next* values go into Start*.
+     */
+    const listSubtree = async (subtree: string, maxItems: number): Promise<ListedPage[]> => {
+      const pages: ListedPage[] = [];
+      let input: ListResourceRecordSetsCommandInput = {
+        HostedZoneId: be.hostedZoneId,
+        StartRecordName: subtree,
+        MaxItems: maxItems,
+      };
+      for (let i = 0; i < MAX_PAGES; i++) {
+        const out = await be.client.send(new ListResourceRecordSetsCommand(input));
+        const sets = out.ResourceRecordSets ?? [];
+        pages.push({ sets, isTruncated: out.IsTruncated === true, next: out.NextRecordName });
+        const left = sets.some((rs) => !isUnder(rs.Name ?? "", subtree));
+        if (!out.IsTruncated || left) return pages;
+        assert.ok(out.NextRecordName, "a truncated page must carry NextRecordName");
+        assert.ok(out.NextRecordType, "a truncated page must carry NextRecordType");
+        input = {
+          HostedZoneId: be.hostedZoneId,
+          StartRecordName: out.NextRecordName,
+          StartRecordType: out.NextRecordType,
+          StartRecordIdentifier: out.NextRecordIdentifier,
+          MaxItems: maxItems,
+        };
+      }
+      assert.fail(`ListResourceRecordSets under ${subtree} did not end within ${MAX_PAGES} pages`);
+    };
+    const inSubtree = (pages: ListedPage[], subtree: string) =>
+      pages.flatMap((p) => p.sets).filter((rs) => isUnder(rs.Name ?? "", subtree));
+
+    describe("hosted zones", () => {
+      it("GetHostedZone describes the private zone with its id and fully qualified name", async () => {
+        const out = await be.client.send(new GetHostedZoneCommand({ Id: be.hostedZoneId }));
+        assert.equal(out.HostedZone?.Id, `/hostedzone/${be.hostedZoneId}`);
+        assert.equal(out.HostedZone?.Name, `${be.zoneName}.`);
+        assert.equal(out.HostedZone?.Config?.PrivateZone, true);
+        assert.equal(typeof out.HostedZone?.ResourceRecordSetCount, "number");
+      });
+
+      it("GetHostedZone of an unknown id fails with NoSuchHostedZone", async () => {
+        await expectAwsError(
+          be.client.send(new GetHostedZoneCommand({ Id: "ZNOSUCHZONE000000000" })),
+          "NoSuchHostedZone",
+          404,
+        );
+      });
+
+      it("a new zone has its NS and SOA record sets at the apex, NS first", async () => {
+        const out = await be.client.send(
+          new ListResourceRecordSetsCommand({ HostedZoneId: be.hostedZoneId, MaxItems: 2 }),
+        );
+        const apex = (out.ResourceRecordSets ?? []).map((rs) => [rs.Name, rs.Type]);
+        assert.deepEqual(apex, [
+          [`${be.zoneName}.`, "NS"],
+          [`${be.zoneName}.`, "SOA"],
+        ]);
+      });
+
+      // moto 5.2 stores its SOA value as the text of a Python dict ("{'Value': 'ns-2048...'}"). AWS
+      // answers an SOA set whose one value is "mname rname serial refresh retry expire minimum".
+      itWhereDocumented?.("the apex SOA set holds one well-formed SOA value", async () => {
+        const [soa] = await setsAt(`${be.zoneName}.`, "SOA");
+        assert.ok(soa, "the zone has an SOA set");
+        assert.equal(soa.values.length, 1);
+        assert.match(soa.values[0]!, /^\S+\.? \S+\.? \d+ \d+ \d+ \d+ \d+$/);
+      });
+
+      it("ListHostedZonesByName with the zone's name lists that zone first", async () => {
+        const out = await be.client.send(new ListHostedZonesByNameCommand({ DNSName: be.zoneName }));
+        const first = out.HostedZones?.[0];
+        assert.equal(first?.Id, `/hostedzone/${be.hostedZoneId}`);
+        assert.equal(first?.Name, `${be.zoneName}.`);
+        assert.equal(first?.Config?.PrivateZone, true);
+      });
+
+      it("CreateHostedZone makes a zone that GetHostedZone and ListHostedZonesByName then find", async () => {
+        const name = "contract-made.internal";
+        const made = await be.client.send(
+          new CreateHostedZoneCommand({
+            Name: name,
+            CallerReference: `contract-${Date.now()}`,
+            HostedZoneConfig: { PrivateZone: true, Comment: "made by the contract suite" },
+            VPC: { VPCRegion: "us-east-1", VPCId: "vpc-0c0ffee0c0ffee000" },
+          }),
+        );
+        assert.equal(made.HostedZone?.Name, `${name}.`);
+        assert.match(made.HostedZone?.Id ?? "", /^\/hostedzone\/[A-Z0-9]+$/);
+        assert.ok(made.ChangeInfo?.Id, "CreateHostedZone returns ChangeInfo");
+        const got = await be.client.send(new GetHostedZoneCommand({ Id: made.HostedZone!.Id! }));
+        assert.equal(got.HostedZone?.Name, `${name}.`);
+        assert.equal(got.HostedZone?.Config?.PrivateZone, true);
+        const listed = await be.client.send(new ListHostedZonesByNameCommand({ DNSName: name }));
+        assert.equal(listed.HostedZones?.[0]?.Id, made.HostedZone?.Id);
+        const all = await be.client.send(new ListHostedZonesByNameCommand({}));
+        const names = (all.HostedZones ?? []).map((z) => z.Name);
+        assert.ok(names.includes(`${name}.`) && names.includes(`${be.zoneName}.`), names.join(", "));
+      });
+
+      // moto 5.2 answers ListHostedZonesByName with only the zone named exactly DNSName and ignores
+      // MaxItems. AWS: "Retrieves a list of your hosted zones in lexicographic order ... sorts hosted
+      // zones by name with the labels reversed", starting at DNSName, at most MaxItems per response,
+      // with NextDNSName/NextHostedZoneId when IsTruncated.
+      itWhereDocumented?.(
+        "ListHostedZonesByName starts at DNSName, in reversed-label order, and pages by MaxItems",
+        async () => {
+          const names = ["b-page.contract", "a-page.contract", "c-page.contract"];
+          for (const name of names) {
+            await be.client.send(
+              new CreateHostedZoneCommand({
+                Name: name,
+                CallerReference: `contract-${name}-${Date.now()}`,
+                HostedZoneConfig: { PrivateZone: true },
+                VPC: { VPCRegion: "us-east-1", VPCId: "vpc-0c0ffee0c0ffee000" },
+              }),
+            );
+          }
+          const seen: string[] = [];
+          let dnsName: string | undefined = "a-page.contract";
+          let hostedZoneId: string | undefined;
+          for (let i = 0; i < MAX_PAGES && dnsName; i++) {
+            const out: ListHostedZonesByNameCommandOutput = await be.client.send(
+              new ListHostedZonesByNameCommand({ DNSName: dnsName, HostedZoneId: hostedZoneId, MaxItems: 1 }),
+            );
+            assert.ok((out.HostedZones ?? []).length <= 1, "at most MaxItems zones per page");
+            seen.push(...(out.HostedZones ?? []).map((z) => z.Name ?? ""));
+            if (!out.IsTruncated) break;
+            dnsName = out.NextDNSName;
+            hostedZoneId = out.NextHostedZoneId;
+          }
+          // Reversed-label order: "contract.a-page." < "contract.b-page." < "contract.c-page." < "internal..."
+          const fromA = seen.filter((n) => n.endsWith("-page.contract."));
+          assert.deepEqual(fromA, ["a-page.contract.", "b-page.contract.", "c-page.contract."]);
+          assert.deepEqual(
+            seen,
+            [...seen].sort((a, b) => compareAwsOrder(a, "", b, "")),
+          );
+          assert.ok(seen.includes(`${be.zoneName}.`), "zones after DNSName are listed too");
+        },
+      );
+    });
+
+    describe("ChangeResourceRecordSets", () => {
+      it("CREATE, UPSERT and DELETE of a plain A set are what ListResourceRecordSets then shows", async () => {
+        const name = fq("plain-a");
+        await change([{ Action: "CREATE", ResourceRecordSet: aSet(name, 60, ["10.0.0.1", "10.0.0.2"]) }]);
+        assert.deepEqual(await setsAt(name, "A"), [
+          { Name: name, Type: "A", TTL: 60, values: ["10.0.0.1", "10.0.0.2"] },
+        ]);
+        await change([{ Action: "UPSERT", ResourceRecordSet: aSet(name, 30, ["10.0.0.3"]) }]);
+        assert.deepEqual(await setsAt(name, "A"), [{ Name: name, Type: "A", TTL: 30, values: ["10.0.0.3"] }]);
+        await change([{ Action: "DELETE", ResourceRecordSet: aSet(name, 30, ["10.0.0.3"]) }]);
+        assert.deepEqual(await setsAt(name, "A"), []);
+      });
+
+      it("UPSERT of a set that does not exist creates it", async () => {
+        const name = fq("upsert-new");
+        await change([{ Action: "UPSERT", ResourceRecordSet: aSet(name, 60, ["10.1.0.1"]) }]);
+        assert.deepEqual(await setsAt(name, "A"), [{ Name: name, Type: "A", TTL: 60, values: ["10.1.0.1"] }]);
+      });
+
+      it("multivalue SRV sets are told apart by SetIdentifier: each is created, replaced and deleted alone", async () => {
+        const name = fq("_calc._tcp.mv");
+        await change(
+          ["i-1", "i-2", "i-3"].map((id, n) => ({
+            Action: "CREATE",
+            ResourceRecordSet: srvSet(name, id, [`1 1 ${8080 + n} ${id}.${be.zoneName}`], {
+              multivalue: true,
+            }),
+          })),
+        );
+        assert.deepEqual(await setsAt(name, "SRV"), [
+          srvExpect(name, "i-1", [`1 1 8080 i-1.${be.zoneName}`], { multivalue: true }),
+          srvExpect(name, "i-2", [`1 1 8081 i-2.${be.zoneName}`], { multivalue: true }),
+          srvExpect(name, "i-3", [`1 1 8082 i-3.${be.zoneName}`], { multivalue: true }),
+        ]);
+        await change([
+          {
+            Action: "UPSERT",
+            ResourceRecordSet: srvSet(name, "i-2", [`2 5 9000 i-2.${be.zoneName}`], { multivalue: true }),
+          },
+        ]);
+        await change([
+          {
+            Action: "DELETE",
+            ResourceRecordSet: srvSet(name, "i-3", [`1 1 8082 i-3.${be.zoneName}`], { multivalue: true }),
+          },
+        ]);
+        assert.deepEqual(await setsAt(name, "SRV"), [
+          srvExpect(name, "i-1", [`1 1 8080 i-1.${be.zoneName}`], { multivalue: true }),
+          srvExpect(name, "i-2", [`2 5 9000 i-2.${be.zoneName}`], { multivalue: true }),
+        ]);
+      });
+
+      it("weighted SRV sets keep their Weight, and UPSERT changes one set's weight only", async () => {
+        const name = fq("_time._tcp.w");
+        await change([
+          {
+            Action: "CREATE",
+            ResourceRecordSet: srvSet(name, "w-1", [`1 1 81 w-1.${be.zoneName}`], { weight: 10 }),
+          },
+          {
+            Action: "CREATE",
+            ResourceRecordSet: srvSet(name, "w-2", [`1 1 82 w-2.${be.zoneName}`], { weight: 20 }),
+          },
+        ]);
+        await change([
+          {
+            Action: "UPSERT",
+            ResourceRecordSet: srvSet(name, "w-2", [`1 1 82 w-2.${be.zoneName}`], { weight: 0 }),
+          },
+        ]);
+        assert.deepEqual(await setsAt(name, "SRV"), [
+          srvExpect(name, "w-1", [`1 1 81 w-1.${be.zoneName}`], { weight: 10 }),
+          srvExpect(name, "w-2", [`1 1 82 w-2.${be.zoneName}`], { weight: 0 }),
+        ]);
+      });
+
+      it("ChangeInfo comes back with an id that GetChange knows, PENDING or INSYNC, then INSYNC", async () => {
+        const out = await change([
+          { Action: "CREATE", ResourceRecordSet: aSet(fq("getchange"), 60, ["10.2.0.1"]) },
+        ]);
+        assert.match(out.ChangeInfo?.Id ?? "", /^\/change\/[A-Za-z0-9]+$/);
+        assert.ok(out.ChangeInfo?.SubmittedAt instanceof Date);
+        assert.ok(["PENDING", "INSYNC"].includes(out.ChangeInfo?.Status ?? ""), out.ChangeInfo?.Status);
+        const bareId = out.ChangeInfo!.Id!.replace(/^\/change\//, "");
+        let status: string | undefined;
+        // Bounded: 50 polls, 100 ms apart.
+        for (let i = 0; i < 50; i++) {
+          const got: GetChangeCommandOutput = await be.client.send(
+            new GetChangeCommand({ Id: out.ChangeInfo!.Id! }),
+          );
+          // moto echoes the id without its "/change/" prefix; AWS returns "/change/<id>". Both name the change.
+          assert.equal(got.ChangeInfo?.Id?.replace(/^\/change\//, ""), bareId);
+          status = got.ChangeInfo?.Status;
+          if (status === "INSYNC") break;
+          assert.equal(status, "PENDING");
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.equal(status, "INSYNC");
+      });
+
+      // moto 5.2 answers GetChange with INSYNC for any id. AWS: NoSuchChange, "A change with the
+      // specified change ID does not exist."
+      itWhereDocumented?.("GetChange of an unknown change id fails with NoSuchChange", async () => {
+        await expectAwsError(
+          be.client.send(new GetChangeCommand({ Id: "CNOSUCHCHANGE0000" })),
+          "NoSuchChange",
+          404,
+        );
+      });
+    });
+
+    describe("ChangeResourceRecordSets errors and atomic batches", () => {
+      it("CREATE of a set that exists, with the same values, fails with InvalidChangeBatch", async () => {
+        const name = fq("dup-same");
+        await change([{ Action: "CREATE", ResourceRecordSet: aSet(name, 60, ["10.3.0.1"]) }]);
+        await expectAwsError(
+          change([{ Action: "CREATE", ResourceRecordSet: aSet(name, 60, ["10.3.0.1"]) }]),
+          "InvalidChangeBatch",
+          400,
+          name.slice(0, -1),
+        );
+        assert.deepEqual(await setsAt(name, "A"), [{ Name: name, Type: "A", TTL: 60, values: ["10.3.0.1"] }]);
+      });
+
+      // moto 5.2 rejects a CREATE only when an identical change is in its history; with other values it
+      // adds a second set of the same name, type (and SetIdentifier). AWS: CREATE "returns an error if
+      // a record set with the same name, type and set identifier already exists" ("Tried to create
+      // resource record set ... but it already exists"), whatever the values.
+      itWhereDocumented?.("CREATE of an existing set with other values fails and keeps the set", async () => {
+        const name = fq("dup-other");
+        const srv = fq("_dup._tcp");
+        await change([
+          { Action: "CREATE", ResourceRecordSet: aSet(name, 60, ["10.3.1.1"]) },
+          {
+            Action: "CREATE",
+            ResourceRecordSet: srvSet(srv, "d-1", [`1 1 80 d.${be.zoneName}`], { multivalue: true }),
+          },
+        ]);
+        await expectAwsError(
+          change([{ Action: "CREATE", ResourceRecordSet: aSet(name, 30, ["10.3.1.2"]) }]),
+          "InvalidChangeBatch",
+          400,
+          name.slice(0, -1),
+        );
+        await expectAwsError(
+          change([
+            {
+              Action: "CREATE",
+              ResourceRecordSet: srvSet(srv, "d-1", [`1 1 81 d.${be.zoneName}`], { multivalue: true }),
+            },
+          ]),
+          "InvalidChangeBatch",
+          400,
+          srv.slice(0, -1),
+        );
+        assert.deepEqual(await setsAt(name, "A"), [{ Name: name, Type: "A", TTL: 60, values: ["10.3.1.1"] }]);
+        assert.deepEqual(await setsAt(srv, "SRV"), [
+          srvExpect(srv, "d-1", [`1 1 80 d.${be.zoneName}`], { multivalue: true }),
+        ]);
+      });
+
+      // moto 5.2 checks a DELETE against its history of CREATE/UPSERT changes (answering InvalidInput
+      // when none matches, and accepting a DELETE of a set that was deleted already), then removes by
+      // SetIdentifier. AWS: "To delete a resource record set, you must specify all the same values that
+      // you specified when you created it"; a missing set or other values fail with InvalidChangeBatch
+      // ("Tried to delete resource record set ... but it was not found" / "... but the values provided
+      // do not match the current values").
+      itWhereDocumented?.("DELETE of a set that does not exist fails with InvalidChangeBatch", async () => {
+        const name = fq("del-missing");
+        await expectAwsError(
+          change([{ Action: "DELETE", ResourceRecordSet: aSet(name, 60, ["10.4.0.1"]) }]),
+          "InvalidChangeBatch",
+          400,
+          name.slice(0, -1),
+        );
+        // ...including a set that existed once and is gone now.
+        await change([{ Action: "CREATE", ResourceRecordSet: aSet(name, 60, ["10.4.0.1"]) }]);
+        await change([{ Action: "DELETE", ResourceRecordSet: aSet(name, 60, ["10.4.0.1"]) }]);
+        await expectAwsError(
+          change([{ Action: "DELETE", ResourceRecordSet: aSet(name, 60, ["10.4.0.1"]) }]),
+          "InvalidChangeBatch",
+          400,
+          name.slice(0, -1),
+        );
+      });
+
+      itWhereDocumented?.(
+        "DELETE with other values or another TTL fails with InvalidChangeBatch",
+        async () => {
+          const name = fq("del-mismatch");
+          const srv = fq("_del._tcp");
+          const srvValue = [`1 1 80 x.${be.zoneName}`];
+          await change([
+            { Action: "CREATE", ResourceRecordSet: aSet(name, 60, ["10.4.1.1", "10.4.1.2"]) },
+            { Action: "CREATE", ResourceRecordSet: srvSet(srv, "x-1", srvValue, { multivalue: true }) },
+          ]);
+          for (const wrong of [aSet(name, 60, ["10.4.1.1"]), aSet(name, 61, ["10.4.1.1", "10.4.1.2"])]) {
+            await expectAwsError(
+              change([{ Action: "DELETE", ResourceRecordSet: wrong }]),
+              "InvalidChangeBatch",
+              400,
+              name.slice(0, -1),
+            );
+          }
+          const wrongSrv = { ...srvSet(srv, "x-1", srvValue, { multivalue: true }), TTL: 11 };
+          await expectAwsError(
+            change([{ Action: "DELETE", ResourceRecordSet: wrongSrv }]),
+            "InvalidChangeBatch",
+            400,
+            srv.slice(0, -1),
+          );
+          // A history of matching writes is not enough: the current set is what must match.
+          await change([
+            {
+              Action: "UPSERT",
+              ResourceRecordSet: srvSet(srv, "x-1", [`1 1 81 x.${be.zoneName}`], { multivalue: true }),
+            },
+          ]);
+          await expectAwsError(
+            change([
+              { Action: "DELETE", ResourceRecordSet: srvSet(srv, "x-1", srvValue, { multivalue: true }) },
+            ]),
+            "InvalidChangeBatch",
+            400,
+            srv.slice(0, -1),
+          );
+          assert.deepEqual(await setsAt(name, "A"), [
+            { Name: name, Type: "A", TTL: 60, values: ["10.4.1.1", "10.4.1.2"] },
+          ]);
+          assert.deepEqual(await setsAt(srv, "SRV"), [
+            srvExpect(srv, "x-1", [`1 1 81 x.${be.zoneName}`], { multivalue: true }),
+          ]);
+        },
+      );
+
+      it("a batch with one duplicate CREATE changes nothing at all", async () => {
+        const existing = fq("atomic-existing");
+        const fresh = fq("atomic-fresh");
+        const srv = fq("_atomic._tcp");
+        await change([{ Action: "CREATE", ResourceRecordSet: aSet(existing, 60, ["10.5.0.1"]) }]);
+        await expectAwsError(
+          change([
+            { Action: "CREATE", ResourceRecordSet: aSet(fresh, 60, ["10.5.0.2"]) },
+            {
+              Action: "CREATE",
+              ResourceRecordSet: srvSet(srv, "a-1", [`1 1 80 a.${be.zoneName}`], { multivalue: true }),
+            },
+            { Action: "UPSERT", ResourceRecordSet: aSet(fq("atomic-upsert"), 60, ["10.5.0.3"]) },
+            { Action: "CREATE", ResourceRecordSet: aSet(existing, 60, ["10.5.0.1"]) },
+          ]),
+          "InvalidChangeBatch",
+          400,
+        );
+        assert.deepEqual(await setsAt(fresh, "A"), []);
+        assert.deepEqual(await setsAt(srv, "SRV"), []);
+        assert.deepEqual(await setsAt(fq("atomic-upsert"), "A"), []);
+        assert.deepEqual(await setsAt(existing, "A"), [
+          { Name: existing, Type: "A", TTL: 60, values: ["10.5.0.1"] },
+        ]);
+      });
+
+      // moto 5.2 validates duplicate CREATEs and DELETEs before applying a batch but checks names
+      // against the zone while applying, so changes before an out-of-zone name stay applied. AWS:
+      // "Change batches are considered transactional changes ... Route 53 validates the changes in
+      // the request and then either makes all or none of the changes."
+      itWhereDocumented?.(
+        "a batch with a DELETE that does not match, or a name outside the zone, changes nothing",
+        async () => {
+          const kept = fq("atomic2-kept");
+          await change([{ Action: "CREATE", ResourceRecordSet: aSet(kept, 60, ["10.5.1.1"]) }]);
+          const badOnes: Change[] = [
+            { Action: "DELETE", ResourceRecordSet: aSet(kept, 60, ["10.5.1.9"]) },
+            { Action: "DELETE", ResourceRecordSet: aSet(fq("atomic2-missing"), 60, ["10.5.1.1"]) },
+            { Action: "CREATE", ResourceRecordSet: aSet("outside.example.com.", 60, ["10.5.1.1"]) },
+          ];
+          for (const bad of badOnes) {
+            await expectAwsError(
+              change([
+                { Action: "CREATE", ResourceRecordSet: aSet(fq("atomic2-fresh"), 60, ["10.5.1.2"]) },
+                { Action: "DELETE", ResourceRecordSet: aSet(kept, 60, ["10.5.1.1"]) },
+                bad,
+              ]),
+              "InvalidChangeBatch",
+              400,
+            );
+            assert.deepEqual(await setsAt(fq("atomic2-fresh"), "A"), []);
+            assert.deepEqual(await setsAt(kept, "A"), [
+              { Name: kept, Type: "A", TTL: 60, values: ["10.5.1.1"] },
+            ]);
+          }
+        },
+      );
+
+      it("a name outside the zone fails with InvalidChangeBatch", async () => {
+        await expectAwsError(
+          change([{ Action: "CREATE", ResourceRecordSet: aSet("calc.example.com.", 60, ["10.6.0.1"]) }]),
+          "InvalidChangeBatch",
+          400,
+          "calc.example.com",
+        );
+      });
+
+      it("a DELETE without TTL and ResourceRecords fails with InvalidInput", async () => {
+        const name = fq("del-incomplete");
+        await change([{ Action: "CREATE", ResourceRecordSet: aSet(name, 60, ["10.6.1.1"]) }]);
+        await expectAwsError(
+          change([{ Action: "DELETE", ResourceRecordSet: { Name: name, Type: "A" } }]),
+          "InvalidInput",
+          400,
+        );
+        assert.deepEqual(await setsAt(name, "A"), [{ Name: name, Type: "A", TTL: 60, values: ["10.6.1.1"] }]);
+      });
+
+      it("an Action other than CREATE, UPSERT or DELETE fails with InvalidInput", async () => {
+        const bogus = { Action: "REPLACE", ResourceRecordSet: aSet(fq("bogus-action"), 60, ["10.6.2.1"]) };
+        await expectAwsError(change([bogus as unknown as Change]), "InvalidInput", 400);
+        assert.deepEqual(await setsAt(fq("bogus-action"), "A"), []);
+      });
+
+      it("more than 1,000 ResourceRecord elements in a batch (UPSERT counts twice) fail with InvalidChangeBatch", async () => {
+        const upserts: Change[] = Array.from({ length: 501 }, (_, i) => ({
+          Action: "UPSERT",
+          ResourceRecordSet: aSet(fq(`limit-${i}`), 60, ["10.7.0.1"]),
+        }));
+        await expectAwsError(change(upserts), "InvalidChangeBatch", 400);
+        assert.deepEqual(await setsAt(fq("limit-0"), "A"), []);
+      });
+
+      it("changes, listings and GetHostedZone of an unknown zone fail with NoSuchHostedZone", async () => {
+        const HostedZoneId = "ZNOSUCHZONE000000000";
+        await expectAwsError(
+          be.client.send(
+            new ChangeResourceRecordSetsCommand({
+              HostedZoneId,
+              ChangeBatch: {
+                Changes: [{ Action: "UPSERT", ResourceRecordSet: aSet(fq("nz"), 60, ["10.8.0.1"]) }],
+              },
+            }),
+          ),
+          "NoSuchHostedZone",
+          404,
+        );
+        await expectAwsError(
+          be.client.send(new ListResourceRecordSetsCommand({ HostedZoneId })),
+          "NoSuchHostedZone",
+          404,
+        );
+      });
+    });
+
+    describe("ListResourceRecordSets ordering and pagination", () => {
+      // Names chosen so that no label holds a character below "." (see the trailing-dot case below),
+      // which keeps moto's order and AWS's documented order the same for this subtree.
+      const subtreeLabels = ["ord", "_srv._tcp.ord", "a.ord", "z.a.ord", "a0.ord", "aa.ord", "b.ord"];
+      let subtree: string;
+      let expected: Array<[string, string]>;
+
+      before(async () => {
+        subtree = fq("ord");
+        const changes: Change[] = [];
+        for (const label of [...subtreeLabels].reverse()) {
+          changes.push({ Action: "CREATE", ResourceRecordSet: aSet(fq(label), 60, ["10.9.0.1"]) });
+        }
+        changes.push({
+          Action: "CREATE",
+          ResourceRecordSet: {
+            Name: fq("a.ord"),
+            Type: "SRV",
+            TTL: 10,
+            ResourceRecords: [{ Value: `1 1 80 a.ord.${be.zoneName}` }],
+          },
+        });
+        await change(changes);
+        expected = [
+          [fq("ord"), "A"],
+          [fq("_srv._tcp.ord"), "A"],
+          [fq("a.ord"), "A"],
+          [fq("a.ord"), "SRV"],
+          [fq("z.a.ord"), "A"],
+          [fq("a0.ord"), "A"],
+          [fq("aa.ord"), "A"],
+          [fq("b.ord"), "A"],
+        ];
+      });
+
+      it("sorts by name with labels reversed, then by type", async () => {
+        const pages = await listSubtree(subtree, 300);
+        const got = inSubtree(pages, subtree).map((rs) => [rs.Name, rs.Type]);
+        assert.deepEqual(got, expected);
+      });
+
+      it("pages by MaxItems with NextRecordName/NextRecordType, each set exactly once", async () => {
+        const pages = await listSubtree(subtree, 3);
+        for (const page of pages.slice(0, -1)) {
+          assert.equal(page.sets.length, 3, "a truncated page holds exactly MaxItems sets");
+          assert.equal(page.isTruncated, true);
+        }
+        assert.deepEqual(
+          inSubtree(pages, subtree).map((rs) => [rs.Name, rs.Type]),
+          expected,
+        );
+      });
+
+      it("IsTruncated is false and no Next* is given when everything fits", async () => {
+        const out = await be.client.send(
+          new ListResourceRecordSetsCommand({ HostedZoneId: be.hostedZoneId, MaxItems: 300 }),
+        );
+        assert.equal(out.IsTruncated, false);
+        assert.equal(out.NextRecordName, undefined);
+        assert.equal(out.NextRecordType, undefined);
+      });
+
+      it("StartRecordName starts at the first name at or after it", async () => {
+        const exact = await be.client.send(
+          new ListResourceRecordSetsCommand({
+            HostedZoneId: be.hostedZoneId,
+            StartRecordName: fq("a.ord"),
+            MaxItems: 2,
+          }),
+        );
+        assert.deepEqual(
+          exact.ResourceRecordSets?.map((rs) => [rs.Name, rs.Type]),
+          [
+            [fq("a.ord"), "A"],
+            [fq("a.ord"), "SRV"],
+          ],
+        );
+        const between = await be.client.send(
+          new ListResourceRecordSetsCommand({
+            HostedZoneId: be.hostedZoneId,
+            StartRecordName: fq("ab.ord"),
+            MaxItems: 1,
+          }),
+        );
+        assert.deepEqual(
+          between.ResourceRecordSets?.map((rs) => [rs.Name, rs.Type]),
+          [[fq("b.ord"), "A"]],
+        );
+      });
+
+      it("StartRecordName with StartRecordType starts at that name and the first type at or after it", async () => {
+        const out = await be.client.send(
+          new ListResourceRecordSetsCommand({
+            HostedZoneId: be.hostedZoneId,
+            StartRecordName: fq("a.ord"),
+            StartRecordType: "CNAME",
+            MaxItems: 1,
+          }),
+        );
+        assert.deepEqual(
+          out.ResourceRecordSets?.map((rs) => [rs.Name, rs.Type]),
+          [[fq("a.ord"), "SRV"]],
+        );
+      });
+
+      it("StartRecordType without StartRecordName fails with InvalidInput", async () => {
+        await expectAwsError(
+          be.client.send(
+            new ListResourceRecordSetsCommand({ HostedZoneId: be.hostedZoneId, StartRecordType: "SRV" }),
+          ),
+          "InvalidInput",
+          400,
+        );
+      });
+
+      // moto 5.2 compares reversed names without their trailing dot, so "a." sorts before "a-b.".
+      // AWS: "Note the trailing dot, which can change the sort order when the record name contains
+      // characters that appear before . (decimal 46) in the ASCII table ... ! \" # $ % & ' ( ) * + , -"
+      itWhereDocumented?.("compares names with their trailing dot, so a-b.x sorts before a.x", async () => {
+        const sub = fq("dot");
+        await change([
+          { Action: "CREATE", ResourceRecordSet: aSet(fq("a.dot"), 60, ["10.9.1.1"]) },
+          { Action: "CREATE", ResourceRecordSet: aSet(fq("a-b.dot"), 60, ["10.9.1.2"]) },
+          { Action: "CREATE", ResourceRecordSet: aSet(fq("a0.dot"), 60, ["10.9.1.3"]) },
+        ]);
+        const got = inSubtree(await listSubtree(sub, 300), sub).map((rs) => rs.Name);
+        assert.deepEqual(got, [fq("a-b.dot"), fq("a.dot"), fq("a0.dot")]);
+      });
+
+      // moto 5.2 ignores StartRecordIdentifier (its docstring: "The StartRecordIdentifier-parameter is
+      // not yet implemented") and returns no NextRecordIdentifier, so a page boundary inside one
+      // name+type repeats sets or never ends. AWS: "If the results were truncated for a given DNS name
+      // and type, the value of SetIdentifier for the next resource record set that has the current DNS
+      // name and type" is NextRecordIdentifier, to pass back as StartRecordIdentifier.
+      itWhereDocumented?.(
+        "pages through many multivalue sets of one name and type with NextRecordIdentifier",
+        async () => {
+          const name = fq("_many._tcp.pg");
+          const ids = Array.from({ length: 11 }, (_, i) => `pg-${String(i).padStart(2, "0")}`);
+          await change(
+            ids.map((id, i) => ({
+              Action: "CREATE",
+              ResourceRecordSet: srvSet(name, id, [`1 1 ${9000 + i} ${id}.${be.zoneName}`], {
+                multivalue: true,
+              }),
+            })),
+          );
+          for (const maxItems of [1, 2, 3, 5]) {
+            const pages = await listSubtree(name, maxItems);
+            for (const page of pages.slice(0, -1)) {
+              assert.equal(page.sets.length, maxItems);
+            }
+            const got = inSubtree(pages, name).map((rs) => rs.SetIdentifier);
+            assert.deepEqual([...got].sort(), ids, `MaxItems ${maxItems}: each set exactly once`);
+          }
+        },
+      );
+
+      // moto 5.2 returns as many sets as MaxItems asks. AWS: "If you specify a value greater than 300,
+      // Route 53 returns only the first 300."
+      itWhereDocumented?.("returns at most 300 sets per page whatever MaxItems asks", async () => {
+        await change(
+          Array.from({ length: 320 }, (_, i) => ({
+            Action: "CREATE" as const,
+            ResourceRecordSet: aSet(fq(`h${String(i).padStart(3, "0")}.cap`), 60, ["10.10.0.1"]),
+          })),
+        );
+        const out = await be.client.send(
+          new ListResourceRecordSetsCommand({
+            HostedZoneId: be.hostedZoneId,
+            StartRecordName: fq("cap"),
+            MaxItems: 1000,
+          }),
+        );
+        assert.equal(out.ResourceRecordSets?.length, 300);
+        assert.equal(out.IsTruncated, true);
+      });
+    });
+  });
+}
+
+interface ListedPage {
+  sets: ResourceRecordSet[];
+  isTruncated: boolean;
+  next?: string;
+}
+
+/** A record set as a user compares it: values as a sorted list, absent optional fields left out. */
+interface Normalized {
+  Name?: string;
+  Type?: string;
+  TTL?: number;
+  SetIdentifier?: string;
+  Weight?: number;
+  MultiValueAnswer?: boolean;
+  values: string[];
+}
+
+function normalize(rs: ResourceRecordSet): Normalized {
+  const out: Normalized = { Name: rs.Name, Type: rs.Type, TTL: rs.TTL, values: [] };
+  if (rs.SetIdentifier !== undefined) out.SetIdentifier = rs.SetIdentifier;
+  if (rs.Weight !== undefined) out.Weight = rs.Weight;
+  // Route53 states MultiValueAnswer only on multivalue sets; "false" and absent mean the same.
+  if (rs.MultiValueAnswer) out.MultiValueAnswer = true;
+  // Route53 does not promise an order of values inside a set.
+  out.values = (rs.ResourceRecords ?? []).map((r) => r.Value ?? "").sort();
+  return out;
+}
+
+function aSet(name: string, ttl: number, values: string[]): ResourceRecordSet {
+  return { Name: name, Type: "A", TTL: ttl, ResourceRecords: values.map((Value) => ({ Value })) };
+}
+
+type Policy = { multivalue: true } | { weight: number };
+
+function srvSet(name: string, setIdentifier: string, values: string[], policy: Policy): ResourceRecordSet {
+  return {
+    Name: name,
+    Type: "SRV",
+    TTL: 10,
+    SetIdentifier: setIdentifier,
+    ...("weight" in policy ? { Weight: policy.weight } : { MultiValueAnswer: true }),
+    ResourceRecords: values.map((Value) => ({ Value })),
+  };
+}
+
+function srvExpect(name: string, setIdentifier: string, values: string[], policy: Policy): Normalized {
+  return {
+    Name: name,
+    Type: "SRV",
+    TTL: 10,
+    SetIdentifier: setIdentifier,
+    ...("weight" in policy ? { Weight: policy.weight } : { MultiValueAnswer: true }),
+    values: [...values].sort(),
+  };
+}
+
+/** True when `name` is `subtree` or below it (both fully qualified). */
+function isUnder(name: string, subtree: string): boolean {
+  return name === subtree || name.endsWith(`.${subtree}`);
+}
+
+/** AWS's documented order: labels reversed, trailing dot kept, ASCII; then record type. */
+export function compareAwsOrder(nameA: string, typeA: string, nameB: string, typeB: string): number {
+  const key = (n: string) => `${n.replace(/\.$/, "").split(".").reverse().join(".")}.`;
+  const ka = key(nameA);
+  const kb = key(nameB);
+  if (ka !== kb) return ka < kb ? -1 : 1;
+  return typeA < typeB ? -1 : typeA > typeB ? 1 : 0;
+}
+
+/** Assert that `p` fails with the AWS error `name` and HTTP `status`, its message naming `mentions`. */
+async function expectAwsError(
+  p: Promise<unknown>,
+  name: string,
+  status: number,
+  mentions?: string,
+): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+    assert.equal(e.name, name, `expected ${name}, got ${e.name}: ${e.message}`);
+    assert.equal(e.$metadata?.httpStatusCode, status, `${name} should come with HTTP ${status}`);
+    if (mentions !== undefined) {
+      assert.ok(e.message?.includes(mentions), `the message should name ${mentions}: ${e.message}`);
+    }
+    return true;
+  });
+}
