@@ -12,7 +12,7 @@ export class UnknownZoneError extends Error {
 }
 
 export interface ZoneAt {
-  /** Canonical name as Intl knows it. */
+  /** The zone's name: as asked when the tz database has it, else as Intl spells it. */
   readonly zone: string;
   readonly offsetSeconds: number;
   readonly abbreviation: string;
@@ -40,11 +40,12 @@ export class ZoneLookup {
     const offsetSeconds = parseGmtOffset(offsetText ?? "GMT");
     if (canonical === "UTC" || canonical === "Etc/UTC")
       return { zone: canonical, offsetSeconds: 0, abbreviation: "UTC" };
-    const tzif = this.load(canonical) ?? (canonical === zone ? undefined : this.load(zone));
+    // The caller's spelling first: ICU canonicalises to old names (Asia/Kolkata → Asia/Calcutta).
+    const tzif = this.load(zone) ?? (canonical === zone ? undefined : this.load(canonical));
     const abbreviation =
       (tzif && abbreviationFromTzif(tzif, unixSeconds, offsetSeconds)) ??
       abbreviationFromIntl(canonical, unixSeconds, offsetSeconds);
-    return { zone: canonical, offsetSeconds, abbreviation };
+    return { zone: tzif ? zone : canonical, offsetSeconds, abbreviation };
   }
 
   private load(zone: string): Tzif | undefined {
