@@ -1,2 +1,15 @@
-// The resolver package: filled in by its own issue.
-export {};
+// @ecssd/resolver: DNS SRV service discovery with a TTL cache, RFC 2782 selection and failover.
+export { isConnectionError } from "./connectionErrors";
+export {
+  type FailedQuery,
+  NotFoundError,
+  ResolverError,
+  type ServerAttempt,
+  ServerFailureError,
+  ServiceUnavailableError,
+  TimeoutError,
+} from "./errors";
+export { type Nameserver, parseNameserver, parseResolvConf } from "./nameservers";
+export { createResolver, Resolver, type ResolverOptions, type WithEndpointOptions } from "./resolver";
+export { DEFAULT_DOMAIN, expandServiceName } from "./serviceName";
+export type { Endpoint, RandomSource } from "./srvSelect";

@@ -1,0 +1,107 @@
+// One question to one server: UDP from a fresh socket, then TCP when the answer is truncated.
+import * as dgram from "node:dgram";
+import * as net from "node:net";
+import { type DnsResponse, matchResponse, type QueryType } from "./dnsMessage";
+import type { Nameserver } from "./nameservers";
+
+/** The result of one exchange with one server. */
+export type ExchangeResult =
+  | { readonly ok: true; readonly packet: DnsResponse }
+  | { readonly ok: false; readonly outcome: string; readonly timeout: boolean; readonly cause?: unknown };
+
+const TIMEOUT: ExchangeResult = { ok: false, outcome: "timeout", timeout: true };
+
+function errorOutcome(prefix: string, err: unknown): ExchangeResult {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return {
+    ok: false,
+    outcome: `${prefix}: ${code ?? (err as Error)?.message ?? String(err)}`,
+    timeout: false,
+    cause: err,
+  };
+}
+
+/**
+ * Sends `query` over UDP from a new socket (so the kernel picks a fresh random source port for
+ * every query, RFC 5452 §9.2) and waits for a datagram that comes from the server's address and
+ * port and answers our id and question. Anything else is ignored and the wait goes on until the
+ * timeout. The socket is connected, so an ICMP port-unreachable fails the exchange at once.
+ */
+export function exchangeUdp(
+  server: Nameserver,
+  query: Buffer,
+  id: number,
+  name: string,
+  type: QueryType,
+  timeoutMs: number,
+): Promise<ExchangeResult> {
+  return new Promise((resolve) => {
+    const socket = dgram.createSocket(server.family === 6 ? "udp6" : "udp4");
+    let done = false;
+    const finish = (result: ExchangeResult): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.close();
+      resolve(result);
+    };
+    const timer = setTimeout(finish, timeoutMs, TIMEOUT);
+    socket.on("message", (msg, rinfo) => {
+      if (rinfo.port !== server.port || rinfo.address !== server.address) return;
+      const packet = matchResponse(msg, id, name, type);
+      if (packet) finish({ ok: true, packet });
+    });
+    socket.on("error", (err) => finish(errorOutcome("udp", err)));
+    socket.connect(server.port, server.address, () => {
+      if (!done) socket.send(query);
+    });
+  });
+}
+
+/**
+ * Asks the same question over TCP (RFC 7766: a truncated UDP answer is retried over TCP), with
+ * the two-byte length prefix of RFC 1035 §4.2.2. One connection per question; it is closed as
+ * soon as the answer is in.
+ */
+export function exchangeTcp(
+  server: Nameserver,
+  query: Buffer,
+  id: number,
+  name: string,
+  type: QueryType,
+  timeoutMs: number,
+): Promise<ExchangeResult> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: server.address, port: server.port, noDelay: true });
+    let done = false;
+    let buffered = Buffer.alloc(0);
+    const finish = (result: ExchangeResult): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    };
+    const timer = setTimeout(finish, timeoutMs, TIMEOUT);
+    socket.on("connect", () => {
+      const framed = Buffer.allocUnsafe(query.length + 2);
+      framed.writeUInt16BE(query.length, 0);
+      query.copy(framed, 2);
+      socket.write(framed);
+    });
+    socket.on("data", (chunk) => {
+      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+      // A server may send several messages on one connection; look at each complete one.
+      while (buffered.length >= 2) {
+        const length = buffered.readUInt16BE(0);
+        if (buffered.length < 2 + length) return;
+        const msg = buffered.subarray(2, 2 + length);
+        buffered = buffered.subarray(2 + length);
+        const packet = matchResponse(msg, id, name, type);
+        if (packet) return finish({ ok: true, packet });
+      }
+    });
+    socket.on("error", (err) => finish(errorOutcome("tcp", err)));
+    socket.on("close", () => finish({ ok: false, outcome: "tcp: closed without an answer", timeout: false }));
+  });
+}

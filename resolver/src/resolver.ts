@@ -1,0 +1,605 @@
+// The resolver: SRV lookups across nameservers, a TTL cache that serves stale answers when every
+// server fails, RFC 2782 selection, and failover between endpoints.
+import { isIP } from "node:net";
+import type * as dnsPacket from "dns-packet";
+import { isConnectionError } from "./connectionErrors";
+import { encodeQuery, type Interpretation, interpret, type QueryType, randomQueryId } from "./dnsMessage";
+import { type ExchangeResult, exchangeTcp, exchangeUdp } from "./dnsTransport";
+import { EndpointHealth } from "./endpointHealth";
+import {
+  type FailedQuery,
+  NotFoundError,
+  type ResolverError,
+  type ServerAttempt,
+  ServerFailureError,
+  ServiceUnavailableError,
+  TimeoutError,
+} from "./errors";
+import { LruCache, type LruNode } from "./lruCache";
+import { type Nameserver, parseNameserver, systemNameservers } from "./nameservers";
+import { DEFAULT_DOMAIN, expandServiceName, normalizeDomain } from "./serviceName";
+import { type Endpoint, EndpointSet, endpointKey, type RandomSource } from "./srvSelect";
+
+/** Settings of a {@link Resolver}. Every field is optional. */
+export interface ResolverOptions {
+  /** Nameservers as `ip`, `ip:port` or `[ipv6]:port`. Default: the `nameserver` lines of /etc/resolv.conf. */
+  readonly servers?: readonly string[];
+  /** Zone that short names expand into: `calc` → `_calc._tcp.<domain>`. Default `servicediscovery.internal`. */
+  readonly domain?: string;
+  /** How long to wait for one server to answer one query. Default 1000 ms. */
+  readonly timeoutMs?: number;
+  /** Rounds through the server list before giving up. Default 2. */
+  readonly attempts?: number;
+  /** Bound of the cache (SRV answers, addresses and negative answers together). 0 disables caching. Default 10,000. */
+  readonly maxCacheEntries?: number;
+  /** How long past its TTL an answer may be served when every server fails (RFC 8767). Default 3600 s. */
+  readonly maxStaleSeconds?: number;
+  /** While serving stale, ask the servers again at most this often (in the background). Default 1000 ms. */
+  readonly staleRefreshIntervalMs?: number;
+  /** Upper bound on any cached TTL. Default 86,400 s. */
+  readonly maxTtlSeconds?: number;
+  /**
+   * Upper bound on negative caching (RFC 2308 caches by the SOA minimum, which is often a day):
+   * kept short so a service that starts is found soon. Default 5 s.
+   */
+  readonly maxNegativeTtlSeconds?: number;
+  /** A hit after this fraction of the TTL refreshes the answer in the background. Default 0.8. */
+  readonly prefetchRatio?: number;
+  /** First back-off of an endpoint reported failed; doubles on each repeated failure. Default 1000 ms. */
+  readonly failureBackoffMs?: number;
+  /** Longest back-off of a failed endpoint. Default 30,000 ms. */
+  readonly maxFailureBackoffMs?: number;
+  /** Random numbers in [0, 1) for selection. Default Math.random. Inject a seeded one in tests. */
+  readonly random?: RandomSource;
+  /** Clock in milliseconds. Default Date.now. Inject one in tests to move time. */
+  readonly now?: () => number;
+}
+
+/** Settings of {@link Resolver.withEndpoint}. */
+export interface WithEndpointOptions {
+  /** How many different endpoints to try at most. Default 3. */
+  readonly attempts?: number;
+  /** Which errors of the callback mean "try another endpoint". Default {@link isConnectionError}. */
+  readonly isRetryable?: (err: unknown) => boolean;
+}
+
+/** A cached answer: endpoints, an address, or a negative answer to rethrow. Also its own LRU node. */
+class CacheEntry implements LruNode {
+  prev: LruNode | undefined = undefined;
+  next: LruNode | undefined = undefined;
+  /** When the last refresh of this entry failed (0: never); while stale, it is served at once. */
+  failedAt = 0;
+  refreshing = false;
+
+  constructor(
+    readonly key: string,
+    readonly query: FailedQuery,
+    readonly set: EndpointSet | undefined,
+    readonly address: AddressAnswer | undefined,
+    readonly error: ResolverError | undefined,
+    readonly ttl: number,
+    readonly expiresAt: number,
+    readonly prefetchAt: number,
+    readonly staleUntil: number,
+  ) {}
+}
+
+interface AddressAnswer {
+  readonly address: string;
+  readonly ttl: number;
+}
+
+interface Answer {
+  readonly interpretation: Exclude<Interpretation, { kind: "failure" }>;
+  readonly packet: dnsPacket.Packet;
+  readonly attempts: ServerAttempt[];
+}
+
+function copyError(error: ResolverError): ResolverError {
+  const options = { query: error.query, attempts: error.attempts, cause: error.cause };
+  if (error instanceof NotFoundError) return new NotFoundError(error.reason, options);
+  if (error instanceof ServiceUnavailableError) return new ServiceUnavailableError(options);
+  return error;
+}
+
+function checkNumber(
+  problems: string[],
+  field: string,
+  value: number | undefined,
+  min: number,
+  integer: boolean,
+): void {
+  if (value === undefined) return;
+  if (
+    typeof value !== "number" ||
+    !Number.isFinite(value) ||
+    value < min ||
+    (integer && !Number.isInteger(value))
+  ) {
+    problems.push(
+      `[${field}] must be ${integer ? "an integer" : "a number"} >= ${min}, got ${String(value)}`,
+    );
+  }
+}
+
+/**
+ * Looks up services by DNS SRV records and hands out endpoints.
+ *
+ * @example
+ * ```ts
+ * const resolver = new Resolver({ servers: ["127.0.0.1:5353"] });
+ * const { address, port } = await resolver.pick("calc"); // _calc._tcp.servicediscovery.internal
+ * ```
+ */
+export class Resolver {
+  /** Nameservers in the order they are tried. */
+  readonly servers: readonly Nameserver[];
+  /** Zone short names expand into. */
+  readonly domain: string;
+  private readonly timeoutMs: number;
+  private readonly attempts: number;
+  private readonly maxStaleMs: number;
+  private readonly staleRefreshIntervalMs: number;
+  private readonly maxTtl: number;
+  private readonly maxNegativeTtl: number;
+  private readonly prefetchRatio: number;
+  private readonly random: RandomSource;
+  private readonly now: () => number;
+  private readonly cache: LruCache<CacheEntry>;
+  private readonly inflight = new Map<string, Promise<CacheEntry>>();
+  /** What callers wrote → the expanded name; bounded like the cache. */
+  private readonly names = new Map<string, string>();
+  private readonly maxNames: number;
+  private readonly health: EndpointHealth;
+  /** Index of the server that answered last: the next query starts there. */
+  private preferred = 0;
+
+  constructor(options: ResolverOptions = {}) {
+    const problems: string[] = [];
+    checkNumber(problems, "timeoutMs", options.timeoutMs, 1, false);
+    checkNumber(problems, "attempts", options.attempts, 1, true);
+    checkNumber(problems, "maxCacheEntries", options.maxCacheEntries, 0, true);
+    checkNumber(problems, "maxStaleSeconds", options.maxStaleSeconds, 0, false);
+    checkNumber(problems, "staleRefreshIntervalMs", options.staleRefreshIntervalMs, 0, false);
+    checkNumber(problems, "maxTtlSeconds", options.maxTtlSeconds, 0, false);
+    checkNumber(problems, "maxNegativeTtlSeconds", options.maxNegativeTtlSeconds, 0, false);
+    checkNumber(problems, "failureBackoffMs", options.failureBackoffMs, 0, false);
+    checkNumber(problems, "maxFailureBackoffMs", options.maxFailureBackoffMs, 0, false);
+    if (options.prefetchRatio !== undefined && !(options.prefetchRatio > 0 && options.prefetchRatio <= 1)) {
+      problems.push(`[prefetchRatio] must be in (0, 1], got ${String(options.prefetchRatio)}`);
+    }
+    let servers: Nameserver[] = [];
+    try {
+      servers = options.servers ? options.servers.map(parseNameserver) : systemNameservers();
+      if (servers.length === 0) problems.push("[servers] must name at least one nameserver");
+    } catch (err) {
+      problems.push(`[servers] ${(err as Error).message}`);
+    }
+    let domain = DEFAULT_DOMAIN;
+    try {
+      if (options.domain !== undefined) domain = normalizeDomain(options.domain);
+    } catch (err) {
+      problems.push(`[domain] ${(err as Error).message}`);
+    }
+    if (problems.length > 0) throw new TypeError(`Invalid resolver options:\n - ${problems.join("\n - ")}`);
+
+    this.servers = servers;
+    this.domain = domain;
+    this.timeoutMs = options.timeoutMs ?? 1000;
+    this.attempts = options.attempts ?? 2;
+    const maxEntries = options.maxCacheEntries ?? 10_000;
+    this.cache = new LruCache<CacheEntry>(maxEntries);
+    this.maxNames = Math.max(1024, maxEntries);
+    this.maxStaleMs = (options.maxStaleSeconds ?? 3600) * 1000;
+    this.staleRefreshIntervalMs = options.staleRefreshIntervalMs ?? 1000;
+    this.maxTtl = options.maxTtlSeconds ?? 86_400;
+    this.maxNegativeTtl = options.maxNegativeTtlSeconds ?? 5;
+    this.prefetchRatio = options.prefetchRatio ?? 0.8;
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
+    this.health = new EndpointHealth(
+      options.failureBackoffMs ?? 1000,
+      options.maxFailureBackoffMs ?? 30_000,
+      this.now,
+    );
+  }
+
+  /** Number of answers in the cache (SRV, address and negative). */
+  get cacheSize(): number {
+    return this.cache.size;
+  }
+
+  /**
+   * Every endpoint of a service, in RFC 2782 order (lowest priority first, weighted random
+   * within a priority, weight-0 last); endpoints in their failure back-off come after the rest.
+   *
+   * @example
+   * ```ts
+   * for (const e of await resolver.resolve("_calc._tcp")) console.log(e.address, e.port, e.priority, e.weight);
+   * ```
+   */
+  async resolve(name: string): Promise<Endpoint[]> {
+    const entry = await this.lookup(this.keyOf(name), "SRV");
+    const set = entry.set;
+    if (set === undefined) throw copyError(entry.error!);
+    const ordered = set.order(this.random);
+    const now = this.now();
+    if (!this.health.anyAvoided(now)) return ordered;
+    const good = ordered.filter((e) => !this.health.isAvoided(endpointKey(e), now));
+    return good.length === ordered.length ? ordered : good.concat(ordered.filter((e) => !good.includes(e)));
+  }
+
+  /**
+   * One endpoint by RFC 2782: lowest priority, weighted random within it, skipping endpoints in
+   * their failure back-off unless nothing else is left. Answers from the cache without touching
+   * the network when it can (see {@link pickCached}).
+   *
+   * @example
+   * ```ts
+   * const e = await resolver.pick("calc");
+   * const res = await fetch(`http://${e.address}:${e.port}/add?a=1&b=2`);
+   * ```
+   */
+  async pick(name: string): Promise<Endpoint> {
+    const cached = this.pickCached(name);
+    if (cached !== undefined) return cached;
+    const entry = await this.lookup(this.keyOf(name), "SRV");
+    if (entry.set === undefined) throw copyError(entry.error!);
+    return this.select(entry.set, this.now());
+  }
+
+  /**
+   * The synchronous fast path of {@link pick}: an endpoint when the name's answer is in the cache
+   * and may be served (fresh, or stale while the servers are failing), undefined when a lookup is
+   * needed. Throws the cached NotFoundError / ServiceUnavailableError of a cached negative answer.
+   * A hit late in the TTL starts a background refresh, so callers that keep asking never wait.
+   *
+   * @example
+   * ```ts
+   * const e = resolver.pickCached("calc") ?? (await resolver.pick("calc"));
+   * ```
+   */
+  pickCached(name: string): Endpoint | undefined {
+    let key = this.names.get(name);
+    if (key === undefined) key = this.keyOf(name);
+    const entry = this.cache.get(key);
+    if (entry === undefined) return undefined;
+    const now = this.now();
+    if (now >= entry.prefetchAt && !this.servable(entry, now)) return undefined;
+    const set = entry.set;
+    if (set === undefined) throw copyError(entry.error!);
+    if (this.health.anyAvoided(now)) return this.select(set, now);
+    return set.pick(this.random);
+  }
+
+  /**
+   * Reports that an endpoint failed: pick and withEndpoint skip it for a back-off (1 s, doubling
+   * on each repeated failure up to 30 s by default) unless nothing else is left.
+   *
+   * @example
+   * ```ts
+   * const e = await resolver.pick("calc");
+   * try { await callCalc(e); } catch (err) { resolver.markFailed(e); throw err; }
+   * ```
+   */
+  markFailed(endpoint: Pick<Endpoint, "address" | "port">): void {
+    this.health.markFailed(endpointKey(endpoint));
+  }
+
+  /**
+   * Runs `fn` against a picked endpoint; when it fails with a connection error, marks that
+   * endpoint failed and tries a different one, up to `attempts` endpoints. Other errors, and the
+   * last connection error, are rethrown unchanged.
+   *
+   * @example
+   * ```ts
+   * const body = await resolver.withEndpoint("calc", async ({ address, port }) => {
+   *   const res = await fetch(`http://${address}:${port}/add?a=1&b=2`);
+   *   return res.text();
+   * });
+   * ```
+   */
+  async withEndpoint<T>(
+    name: string,
+    fn: (endpoint: Endpoint) => Promise<T> | T,
+    options: WithEndpointOptions = {},
+  ): Promise<T> {
+    const attempts = options.attempts ?? 3;
+    if (!Number.isInteger(attempts) || attempts < 1) {
+      throw new TypeError(`[attempts] must be an integer >= 1, got ${String(attempts)}`);
+    }
+    const isRetryable = options.isRetryable ?? isConnectionError;
+    const key = this.keyOf(name);
+    const tried = new Set<string>();
+    let lastError: unknown;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const entry = await this.lookup(key, "SRV");
+      const set = entry.set;
+      if (set === undefined) throw copyError(entry.error!);
+      const now = this.now();
+      const endpoint =
+        set.pickAvoiding(this.random, (k) => tried.has(k) || this.health.isAvoided(k, now)) ??
+        set.pickAvoiding(this.random, (k) => tried.has(k));
+      if (endpoint === undefined) break;
+      const endpointId = endpointKey(endpoint);
+      tried.add(endpointId);
+      try {
+        const result = await fn(endpoint);
+        this.health.markSucceeded(endpointId);
+        return result;
+      } catch (err) {
+        if (!isRetryable(err)) throw err;
+        this.health.markFailed(endpointId);
+        lastError = err;
+      }
+    }
+    throw lastError;
+  }
+
+  /**
+   * Forgets every cached answer (failure back-offs are kept).
+   *
+   * @example
+   * ```ts
+   * resolver.clearCache();
+   * ```
+   */
+  clearCache(): void {
+    this.cache.clear();
+  }
+
+  private keyOf(name: string): string {
+    let key = this.names.get(name);
+    if (key === undefined) {
+      key = expandServiceName(name, this.domain);
+      if (this.names.size >= this.maxNames) this.names.clear();
+      this.names.set(name, key);
+    }
+    return key;
+  }
+
+  private select(set: EndpointSet, now: number): Endpoint {
+    if (!this.health.anyAvoided(now)) return set.pick(this.random);
+    return set.pickAvoiding(this.random, (k) => this.health.isAvoided(k, now)) ?? set.pick(this.random);
+  }
+
+  /**
+   * Whether an entry past its prefetch point may still be served now, starting a background
+   * refresh when one is due: fresh entries always; expired ones while the servers are known to
+   * be failing and the staleness bound allows (RFC 8767).
+   */
+  private servable(entry: CacheEntry, now: number): boolean {
+    if (now < entry.expiresAt) {
+      this.refreshInBackground(entry, now);
+      return true;
+    }
+    if (entry.failedAt > 0 && now < entry.staleUntil) {
+      this.refreshInBackground(entry, now);
+      return true;
+    }
+    return false;
+  }
+
+  private refreshInBackground(entry: CacheEntry, now: number): void {
+    if (entry.refreshing || this.inflight.has(entry.key)) return;
+    if (entry.failedAt > 0 && now < entry.failedAt + this.staleRefreshIntervalMs) return;
+    entry.refreshing = true;
+    const done = (): void => {
+      entry.refreshing = false;
+    };
+    this.fetch(entry.key, entry.query.type as QueryType, entry.query.name).then(done, done);
+  }
+
+  /** The answer for `key` from the cache when servable, else from the network (coalesced). */
+  private lookup(key: string, type: QueryType, name = key): Promise<CacheEntry> {
+    const entry = this.cache.get(key);
+    if (entry !== undefined) {
+      const now = this.now();
+      if (now < entry.prefetchAt || this.servable(entry, now)) return Promise.resolve(entry);
+    }
+    return this.fetch(key, type, name);
+  }
+
+  /** Asks the network, sharing one query among concurrent callers of the same key. */
+  private fetch(key: string, type: QueryType, name: string): Promise<CacheEntry> {
+    let running = this.inflight.get(key);
+    if (running === undefined) {
+      running = this.load(key, type, name).then(
+        (entry) => {
+          if (entry.ttl > 0) this.cache.set(entry);
+          return entry;
+        },
+        (err: unknown) => {
+          // RFC 8767: when every server fails, an expired answer within the bound beats an error.
+          const stale = this.cache.peek(key);
+          const now = this.now();
+          if (stale !== undefined && now < stale.staleUntil) {
+            stale.failedAt = now;
+            return stale;
+          }
+          throw err;
+        },
+      );
+      const forget = (): void => {
+        this.inflight.delete(key);
+      };
+      running.then(forget, forget);
+      this.inflight.set(key, running);
+    }
+    return running;
+  }
+
+  private makeEntry(
+    key: string,
+    query: FailedQuery,
+    ttlSeconds: number,
+    set: EndpointSet | undefined,
+    address: AddressAnswer | undefined,
+    error: ResolverError | undefined,
+  ): CacheEntry {
+    const now = this.now();
+    const ttlMs = ttlSeconds * 1000;
+    return new CacheEntry(
+      key,
+      query,
+      set,
+      address,
+      error,
+      ttlSeconds,
+      now + ttlMs,
+      now + ttlMs * this.prefetchRatio,
+      now + ttlMs + this.maxStaleMs,
+    );
+  }
+
+  private async load(key: string, type: QueryType, name: string): Promise<CacheEntry> {
+    const query: FailedQuery = { name, type };
+    const answer = await this.ask(name, type);
+    const interpretation = answer.interpretation;
+    if (interpretation.kind === "negative") {
+      const error = new NotFoundError(interpretation.reason, { query, attempts: answer.attempts });
+      const ttl = Math.min(interpretation.negativeTtl ?? 0, this.maxNegativeTtl);
+      return this.makeEntry(key, query, ttl, undefined, undefined, error);
+    }
+    const records = interpretation.records;
+    let setTtl = this.maxTtl;
+    for (const rr of records) setTtl = Math.min(setTtl, (rr as { ttl?: number }).ttl ?? 0);
+    if (type === "A") {
+      const first = records[0] as dnsPacket.StringAnswer;
+      return this.makeEntry(key, query, setTtl, undefined, { address: first.data, ttl: setTtl }, undefined);
+    }
+    return this.buildSrvEntry(key, query, answer, records as dnsPacket.SrvAnswer[], setTtl);
+  }
+
+  private async buildSrvEntry(
+    key: string,
+    query: FailedQuery,
+    answer: Answer,
+    records: dnsPacket.SrvAnswer[],
+    setTtl: number,
+  ): Promise<CacheEntry> {
+    const usable = records.filter((rr) => rr.data.target !== "." && rr.data.target !== "");
+    if (usable.length === 0) {
+      // RFC 2782: a lone SRV record with target "." means the service is decidedly not available.
+      const error = new ServiceUnavailableError({ query, attempts: answer.attempts });
+      return this.makeEntry(key, query, setTtl, undefined, undefined, error);
+    }
+    const addresses = new Map<string, AddressAnswer | undefined>();
+    for (const rr of usable) addresses.set(rr.data.target.toLowerCase().replace(/\.$/, ""), undefined);
+    // Targets' addresses from the additional section save a round trip; others are looked up.
+    for (const rr of answer.packet.additionals ?? []) {
+      if (rr.type !== "A" && rr.type !== "AAAA") continue;
+      const owner = rr.name.toLowerCase().replace(/\.$/, "");
+      if (!addresses.has(owner)) continue;
+      const current = addresses.get(owner);
+      if (current === undefined || (rr.type === "A" && isIP(current.address) === 6)) {
+        addresses.set(owner, { address: rr.data, ttl: rr.ttl ?? 0 });
+      }
+    }
+    const missing = [...addresses].filter(([, a]) => a === undefined).map(([host]) => host);
+    let firstError: unknown;
+    await Promise.all(
+      missing.map(async (host) => {
+        try {
+          const entry = await this.lookup(`A ${host}`, "A", host);
+          if (entry.address !== undefined) addresses.set(host, entry.address);
+          else firstError ??= copyError(entry.error!);
+        } catch (err) {
+          // A target that does not exist only drops its endpoints; a failing server fails the lookup.
+          if (!(err instanceof NotFoundError)) throw err;
+          firstError ??= err;
+        }
+      }),
+    );
+    const endpoints: Endpoint[] = [];
+    let ttl = setTtl;
+    for (const rr of usable) {
+      const host = rr.data.target.toLowerCase().replace(/\.$/, "");
+      const address = addresses.get(host);
+      if (address === undefined) continue;
+      const endpointTtl = Math.min(setTtl, address.ttl);
+      ttl = Math.min(ttl, endpointTtl);
+      endpoints.push({
+        host,
+        address: address.address,
+        port: rr.data.port,
+        priority: rr.data.priority ?? 0,
+        weight: rr.data.weight ?? 0,
+        ttl: endpointTtl,
+      });
+    }
+    if (endpoints.length === 0) throw firstError;
+    return this.makeEntry(key, query, ttl, new EndpointSet(endpoints), undefined, undefined);
+  }
+
+  /**
+   * One question across the servers: each round tries every server once, starting with the one
+   * that answered last; a timeout, SERVFAIL, REFUSED or any other error code moves to the next.
+   */
+  private async ask(name: string, type: QueryType): Promise<Answer> {
+    const attempts: ServerAttempt[] = [];
+    const servers = this.servers;
+    let lastCause: unknown;
+    for (let round = 0; round < this.attempts; round++) {
+      for (let i = 0; i < servers.length; i++) {
+        const index = (this.preferred + i) % servers.length;
+        const server = servers[index]!;
+        let edns = true;
+        let result = await this.exchange(server, name, type, edns);
+        let interpretation = result.ok ? interpret(result.packet, name, type) : undefined;
+        if (interpretation?.kind === "failure" && /^(FORMERR|NOTIMP)$/.test(interpretation.outcome)) {
+          // RFC 6891 §7: a server that does not speak EDNS answers FORMERR; ask it again without.
+          edns = false;
+          result = await this.exchange(server, name, type, edns);
+          interpretation = result.ok ? interpret(result.packet, name, type) : undefined;
+        }
+        if (!result.ok) {
+          attempts.push({ server: server.label, outcome: result.outcome });
+          lastCause = result.cause ?? lastCause;
+          continue;
+        }
+        if (interpretation!.kind === "failure") {
+          attempts.push({ server: server.label, outcome: interpretation!.outcome });
+          continue;
+        }
+        attempts.push({
+          server: server.label,
+          outcome: interpretation!.kind === "records" ? "NOERROR" : interpretation!.reason,
+        });
+        this.preferred = index;
+        return { interpretation: interpretation!, packet: result.packet, attempts };
+      }
+    }
+    const query = { name, type };
+    if (attempts.every((a) => a.outcome === "timeout"))
+      throw new TimeoutError({ query, attempts, cause: lastCause });
+    throw new ServerFailureError({ query, attempts, cause: lastCause });
+  }
+
+  /** UDP first; the same question over TCP when the UDP answer is truncated (RFC 7766). */
+  private async exchange(
+    server: Nameserver,
+    name: string,
+    type: QueryType,
+    edns: boolean,
+  ): Promise<ExchangeResult> {
+    const id = randomQueryId();
+    const query = encodeQuery(id, name, type, edns);
+    const udp = await exchangeUdp(server, query, id, name, type, this.timeoutMs);
+    if (!udp.ok || !(udp.packet as { flag_tc?: boolean }).flag_tc) return udp;
+    const tcpId = randomQueryId();
+    return exchangeTcp(server, encodeQuery(tcpId, name, type, edns), tcpId, name, type, this.timeoutMs);
+  }
+}
+
+/**
+ * Creates a {@link Resolver}.
+ *
+ * @example
+ * ```ts
+ * const resolver = createResolver({ servers: ["127.0.0.1:5353"], timeoutMs: 500, maxCacheEntries: 1000 });
+ * ```
+ */
+export function createResolver(options: ResolverOptions = {}): Resolver {
+  return new Resolver(options);
+}

@@ -1,0 +1,48 @@
+// Turns what a caller writes ("calc", "_calc._tcp", a full name) into the SRV name to query.
+
+/** The zone the project publishes services in, unless a resolver is given another. */
+export const DEFAULT_DOMAIN = "servicediscovery.internal";
+
+const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
+
+/** Checks a fully qualified name (lower case, no trailing dot) against RFC 1035 limits. */
+export function assertValidName(name: string, input: string): void {
+  if (name.length === 0 || name.length > 253) {
+    throw new TypeError(`invalid service name "${input}": must be 1-253 characters`);
+  }
+  for (const label of name.split(".")) {
+    if (!LABEL.test(label)) {
+      throw new TypeError(
+        `invalid service name "${input}": label "${label}" must be 1-63 letters, digits, "-" or "_"`,
+      );
+    }
+  }
+}
+
+/**
+ * Expands a service name:
+ * - `calc` → `_calc._tcp.<domain>`; `_calc` → `_calc._tcp.<domain>`;
+ * - `_calc._udp` → `_calc._udp.<domain>`;
+ * - anything else with a dot, or ending in ".", is taken as fully qualified.
+ * The result is lower case without the trailing dot.
+ */
+export function expandServiceName(input: string, domain: string): string {
+  if (typeof input !== "string") throw new TypeError(`service name must be a string, got ${typeof input}`);
+  let name = input.trim().toLowerCase();
+  if (name.endsWith(".")) {
+    name = name.slice(0, -1);
+  } else if (!name.includes(".")) {
+    name = name.startsWith("_") ? `${name}._tcp.${domain}` : `_${name}._tcp.${domain}`;
+  } else if (/^_[^.]+\._[^.]+$/.test(name)) {
+    name = `${name}.${domain}`;
+  }
+  assertValidName(name, input);
+  return name;
+}
+
+/** Lower-cases and strips the trailing dot of a domain option, and checks it. */
+export function normalizeDomain(domain: string): string {
+  const d = domain.trim().toLowerCase().replace(/\.$/, "");
+  assertValidName(d, domain);
+  return d;
+}

@@ -1,0 +1,152 @@
+// RFC 2782 selection over one SRV answer, laid out once per answer so that picking allocates nothing.
+
+/** One instance of a service: where to connect and how the SRV record ranks it. */
+export interface Endpoint {
+  /** SRV target (the host's DNS name), lower case, without the trailing dot. */
+  readonly host: string;
+  /** IPv4 (or IPv6) address of the target. */
+  readonly address: string;
+  readonly port: number;
+  /** Lower is preferred (RFC 2782). */
+  readonly priority: number;
+  /** Relative share within its priority; 0 only when no weighted endpoint is left. */
+  readonly weight: number;
+  /** Seconds this endpoint was valid for when it was fetched: min(SRV set TTL, address TTL). */
+  readonly ttl: number;
+}
+
+/** Returns a number in [0, 1), like Math.random. */
+export type RandomSource = () => number;
+
+/** Tells whether an endpoint (by its `address:port` key) should be avoided right now. */
+export type AvoidTest = (key: string) => boolean;
+
+/** The key under which failures of an endpoint are remembered: `address:port`. */
+export function endpointKey(endpoint: Pick<Endpoint, "address" | "port">): string {
+  return `${endpoint.address}:${endpoint.port}`;
+}
+
+/**
+ * The endpoints of one answer, sorted by priority, each priority group holding its weighted
+ * endpoints first (heaviest first) and its weight-0 endpoints last, with running weight sums.
+ */
+export class EndpointSet {
+  readonly endpoints: readonly Endpoint[];
+  readonly keys: readonly string[];
+  /** groupStart[g] .. groupStart[g + 1] - 1 are the endpoints of the g-th lowest priority. */
+  private readonly groupStart: Int32Array;
+  /** Sum of weights of the group's endpoints up to and including this one. */
+  private readonly cumulative: Float64Array;
+  private readonly firstEnd: number;
+  private readonly firstTotal: number;
+
+  constructor(endpoints: readonly Endpoint[]) {
+    if (endpoints.length === 0) throw new Error("an endpoint set needs at least one endpoint");
+    const sorted = [...endpoints].sort(
+      (a, b) =>
+        a.priority - b.priority || b.weight - a.weight || a.host.localeCompare(b.host) || a.port - b.port,
+    );
+    this.endpoints = sorted.map((e) => Object.freeze({ ...e }));
+    this.keys = sorted.map(endpointKey);
+    const starts: number[] = [];
+    this.cumulative = new Float64Array(sorted.length);
+    let running = 0;
+    for (let i = 0; i < sorted.length; i++) {
+      if (i === 0 || sorted[i]!.priority !== sorted[i - 1]!.priority) {
+        starts.push(i);
+        running = 0;
+      }
+      running += sorted[i]!.weight;
+      this.cumulative[i] = running;
+    }
+    starts.push(sorted.length);
+    this.groupStart = Int32Array.from(starts);
+    this.firstEnd = this.groupStart[1]!;
+    this.firstTotal = this.cumulative[this.firstEnd - 1]!;
+  }
+
+  /**
+   * One endpoint by RFC 2782 from the lowest priority: weighted random with the draw in
+   * [0, sum) so every weight unit is equally likely; weight-0 endpoints only if all weigh 0.
+   * The hot path: no allocation, one random draw, a short scan.
+   */
+  pick(random: RandomSource): Endpoint {
+    const end = this.firstEnd;
+    if (end === 1) return this.endpoints[0]!;
+    const total = this.firstTotal;
+    if (total === 0) return this.endpoints[Math.min(end - 1, Math.floor(random() * end))]!;
+    const x = Math.min(total - 1, Math.floor(random() * total));
+    const cumulative = this.cumulative;
+    let i = 0;
+    while (cumulative[i]! <= x) i++;
+    return this.endpoints[i]!;
+  }
+
+  /**
+   * Like {@link pick}, skipping endpoints for which `avoid` is true: the lowest priority that has
+   * an endpoint left wins. Returns undefined when every endpoint is avoided.
+   */
+  pickAvoiding(random: RandomSource, avoid: AvoidTest): Endpoint | undefined {
+    const starts = this.groupStart;
+    for (let g = 0; g + 1 < starts.length; g++) {
+      const start = starts[g]!;
+      const end = starts[g + 1]!;
+      let total = 0;
+      let count = 0;
+      for (let i = start; i < end; i++) {
+        if (avoid(this.keys[i]!)) continue;
+        count++;
+        total += this.endpoints[i]!.weight;
+      }
+      if (count === 0) continue;
+      if (total === 0) {
+        let n = Math.min(count - 1, Math.floor(random() * count));
+        for (let i = start; i < end; i++) {
+          if (avoid(this.keys[i]!)) continue;
+          if (n-- === 0) return this.endpoints[i]!;
+        }
+      }
+      let x = Math.min(total - 1, Math.floor(random() * total));
+      for (let i = start; i < end; i++) {
+        if (avoid(this.keys[i]!)) continue;
+        const w = this.endpoints[i]!.weight;
+        if (x < w) return this.endpoints[i]!;
+        x -= w;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Every endpoint in RFC 2782 order: priorities ascending; within one, repeated weighted draws
+   * without replacement, weight-0 endpoints after the weighted ones in random order.
+   */
+  order(random: RandomSource): Endpoint[] {
+    const out: Endpoint[] = [];
+    const starts = this.groupStart;
+    for (let g = 0; g + 1 < starts.length; g++) {
+      const start = starts[g]!;
+      const end = starts[g + 1]!;
+      const weighted: Endpoint[] = [];
+      const zero: Endpoint[] = [];
+      for (let i = start; i < end; i++) {
+        const e = this.endpoints[i]!;
+        (e.weight > 0 ? weighted : zero).push(e);
+      }
+      let total = weighted.reduce((sum, e) => sum + e.weight, 0);
+      while (weighted.length > 0) {
+        let x = Math.min(total - 1, Math.floor(random() * total));
+        let i = 0;
+        while (x >= weighted[i]!.weight) x -= weighted[i++]!.weight;
+        const [chosen] = weighted.splice(i, 1);
+        out.push(chosen!);
+        total -= chosen!.weight;
+      }
+      while (zero.length > 0) {
+        const i = Math.min(zero.length - 1, Math.floor(random() * zero.length));
+        out.push(zero.splice(i, 1)[0]!);
+      }
+    }
+    return out;
+  }
+}
