@@ -13,6 +13,7 @@ function clientFor(endpoint: string): Route53Client {
 route53ContractSuite({
   name: "moto",
   followsAwsDocs: false,
+  servesDns: false,
   async start() {
     const moto = await startMoto();
     try {

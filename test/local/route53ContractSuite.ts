@@ -18,6 +18,7 @@ import {
   type ResourceRecordSet,
   type Route53Client,
 } from "@aws-sdk/client-route-53";
+import { dig } from "./route53ContractDig";
 
 /** A Route53 API to hold to the contract, with one private hosted zone already created. */
 export interface Route53Backend {
@@ -39,6 +40,8 @@ export interface ContractTarget {
    * registered for it (they are proved on the back ends that do follow the documentation).
    */
   readonly followsAwsDocs: boolean;
+  /** True when the back end also answers DNS for the zone (the local zone; moto has no DNS server). */
+  readonly servesDns: boolean;
   start(): Promise<Route53Backend>;
 }
 
@@ -757,6 +760,110 @@ export function route53ContractSuite(target: ContractTarget): void {
         );
         assert.equal(out.ResourceRecordSets?.length, 300);
         assert.equal(out.IsTruncated, true);
+      });
+    });
+
+    // What the API wrote, read back over DNS by dig: only back ends that serve DNS (not moto).
+    const describeDns = target.servesDns ? describe : undefined;
+    describeDns?.("DNS answers for records written through the API (dig)", () => {
+      const dnsOf = () => {
+        assert.ok(be.dns, `${target.name} says it serves DNS but gave no DNS address`);
+        return be.dns;
+      };
+      const digIt = (type: string, name: string) => dig(dnsOf().host, dnsOf().port, type, name);
+
+      it("answers every multivalue SRV set and the host A record, with their TTLs", async () => {
+        const name = fq("_dig._tcp");
+        const values = [0, 1, 2].map((i) => `1 1 ${7000 + i} dig-host.${be.zoneName}`);
+        await change([
+          { Action: "CREATE", ResourceRecordSet: aSet(fq("dig-host"), 60, ["127.0.0.1"]) },
+          ...values.map(
+            (v, i): Change => ({
+              Action: "CREATE",
+              ResourceRecordSet: srvSet(name, `dig-${i}`, [v], { multivalue: true }),
+            }),
+          ),
+        ]);
+        const srv = await digIt("SRV", name);
+        assert.equal(srv.status, "NOERROR");
+        assert.deepEqual(
+          srv.answer.map((r) => [r.name, r.type, r.ttl, r.data]).sort(),
+          values.map((v) => [name, "SRV", 10, `${v}.`]).sort(),
+        );
+        const a = await digIt("A", fq("dig-host"));
+        assert.deepEqual(
+          a.answer.map((r) => [r.name, r.type, r.ttl, r.data]),
+          [[fq("dig-host"), "A", 60, "127.0.0.1"]],
+        );
+      });
+
+      it("shows an UPSERT, and after the last DELETE answers NXDOMAIN with the zone's SOA", async () => {
+        const name = fq("_digchange._tcp");
+        const before = `1 1 7100 dig-host.${be.zoneName}`;
+        const after = `2 3 7101 dig-host.${be.zoneName}`;
+        await change([
+          { Action: "CREATE", ResourceRecordSet: srvSet(name, "c-1", [before], { multivalue: true }) },
+        ]);
+        await change([
+          { Action: "UPSERT", ResourceRecordSet: srvSet(name, "c-1", [after], { multivalue: true }) },
+        ]);
+        assert.deepEqual(
+          (await digIt("SRV", name)).answer.map((r) => r.data),
+          [`${after}.`],
+        );
+        await change([
+          { Action: "DELETE", ResourceRecordSet: srvSet(name, "c-1", [after], { multivalue: true }) },
+        ]);
+        const gone = await digIt("SRV", name);
+        assert.equal(gone.status, "NXDOMAIN");
+        assert.deepEqual(
+          gone.authority.map((r) => [r.name, r.type]),
+          [[`${be.zoneName}.`, "SOA"]],
+        );
+      });
+
+      // AWS: "If you have more than eight healthy records, Route 53 responds to each DNS query with
+      // eight randomly selected healthy records" (multivalue answer routing).
+      it("answers at most eight of more than eight multivalue sets, all of them current", async () => {
+        const name = fq("_digmany._tcp");
+        const values = Array.from({ length: 12 }, (_, i) => `1 1 ${7200 + i} dig-host.${be.zoneName}`);
+        await change(
+          values.map((v, i) => ({
+            Action: "CREATE",
+            ResourceRecordSet: srvSet(name, `m-${i}`, [v], { multivalue: true }),
+          })),
+        );
+        const seen = new Set<string>();
+        for (let i = 0; i < 5; i++) {
+          const got = await digIt("SRV", name);
+          assert.equal(got.answer.length, 8);
+          assert.equal(new Set(got.answer.map((r) => r.data)).size, 8, "no record twice in one answer");
+          for (const r of got.answer) {
+            assert.ok(values.includes(r.data.replace(/\.$/, "")), `unexpected answer ${r.data}`);
+            seen.add(r.data);
+          }
+        }
+        assert.ok(seen.size > 8, "the eight are chosen anew for each query");
+      });
+
+      // AWS: weighted routing answers each query with one record set chosen by weight.
+      it("answers one record set of a weighted name, and never one of weight 0", async () => {
+        const name = fq("_digweight._tcp");
+        const live = `1 1 7301 dig-host.${be.zoneName}`;
+        await change([
+          { Action: "CREATE", ResourceRecordSet: srvSet(name, "w-live", [live], { weight: 5 }) },
+          {
+            Action: "CREATE",
+            ResourceRecordSet: srvSet(name, "w-zero", [`1 1 7300 dig-host.${be.zoneName}`], { weight: 0 }),
+          },
+        ]);
+        for (let i = 0; i < 5; i++) {
+          const got = await digIt("SRV", name);
+          assert.deepEqual(
+            got.answer.map((r) => r.data),
+            [`${live}.`],
+          );
+        }
       });
     });
   });
