@@ -1,0 +1,275 @@
+// The agent's core: container events and lists in, desired record sets out to the reconcile loop.
+// Subscribes before listing, resyncs after every reconnect and on a ticker; one bad container is logged
+// and skipped. Knows Docker and Route53 only through ContainerSource and the loop's ZoneWriter.
+import { Backoff, sleep } from "./backoff";
+import { classifyEvent } from "./containerEvents";
+import {
+  type ContainerDescription,
+  type ContainerEvent,
+  type ContainerSource,
+  type EventSubscription,
+  shortId,
+} from "./containerSource";
+import { containerRecordSets, type HostContext, hostRecordSets, servingVerdict } from "./desiredState";
+import { errorText, type Log, type ReconcileLoop } from "./reconcileLoop";
+
+export interface AgentOptions {
+  source: ContainerSource;
+  loop: ReconcileLoop;
+  host: HostContext;
+  log: Log;
+  /** Anti-entropy: a full list of the containers this often (ms). */
+  resyncMs: number;
+  /** Parallel inspects during a full list. */
+  inspectConcurrency?: number;
+  reconnectBackoff?: { baseMs: number; capMs: number };
+}
+
+interface ContainerEntry {
+  /** Bumped by every event; a read started under an older generation is stale and dropped. */
+  gen: number;
+  /** Set by a stop signal; only a `start` clears it. */
+  stopping: boolean;
+  /** What was last logged for this container, so a resync does not repeat it. */
+  logged?: string;
+  registered: boolean;
+}
+
+const HOST_GROUP = "host";
+
+export class Agent {
+  private readonly entries = new Map<string, ContainerEntry>();
+  private readonly stopped = new AbortController();
+  private subscription: EventSubscription | undefined;
+  private watching: Promise<void> | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private resyncing: Promise<void> | undefined;
+  private firstSync: { promise: Promise<void>; resolve: () => void };
+  private readonly inflight = new Set<Promise<void>>();
+
+  constructor(private readonly opts: AgentOptions) {
+    let resolve = () => {};
+    const promise = new Promise<void>((r) => {
+      resolve = r;
+    });
+    this.firstSync = { promise, resolve };
+  }
+
+  /**
+   * Starts watching Docker. Resolves after the first full list has been turned into desired state; the
+   * loop flushes from then on. The loop's applied state must already be loaded.
+   */
+  async start(): Promise<void> {
+    this.opts.loop.setGroup(HOST_GROUP, hostRecordSets(this.opts.host));
+    this.watching = this.watch();
+    await Promise.race([this.firstSync.promise, this.watching]);
+    this.opts.loop.start();
+    this.resyncTimer = setInterval(() => {
+      if (this.subscription) void this.resync().catch((err) => this.logResyncFailure(err));
+    }, this.opts.resyncMs);
+    this.resyncTimer.unref();
+  }
+
+  /** Stops watching; the loop is left to the caller (flush or not). */
+  async stop(): Promise<void> {
+    this.stopped.abort();
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    this.subscription?.close();
+    await this.watching;
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  /** Ids of the containers registered now (tests, status). */
+  registeredContainers(): string[] {
+    return [...this.entries].filter(([, e]) => e.registered).map(([id]) => id);
+  }
+
+  /** Runs one full list now (normally the ticker does). */
+  resync(): Promise<void> {
+    this.resyncing ??= this.fullList().finally(() => {
+      this.resyncing = undefined;
+    });
+    return this.resyncing;
+  }
+
+  private async watch(): Promise<void> {
+    const backoff = new Backoff(this.opts.reconnectBackoff ?? { baseMs: 250, capMs: 5000 });
+    while (!this.stopped.signal.aborted) {
+      let onEnd: (err?: Error) => void = () => {};
+      const ended = new Promise<Error | undefined>((r) => {
+        onEnd = r;
+      });
+      try {
+        this.subscription = await this.opts.source.subscribe(
+          (e) => this.onEvent(e),
+          (err) => onEnd(err),
+        );
+        await this.resync();
+        this.firstSync.resolve();
+        backoff.reset();
+        this.opts.log.info({ action: "watch", containers: this.entries.size }, "watching container events");
+        const err = await Promise.race([
+          ended,
+          new Promise<undefined>((r) => this.stopped.signal.addEventListener("abort", () => r(undefined))),
+        ]);
+        if (this.stopped.signal.aborted) break;
+        this.opts.log.warn(
+          { action: "reconnect", err: err ? errorText(err) : "stream ended" },
+          "container event stream ended",
+        );
+      } catch (err) {
+        if (this.stopped.signal.aborted) break;
+        this.opts.log.warn({ action: "reconnect", err: errorText(err) }, "cannot reach the container engine");
+      }
+      this.subscription?.close();
+      this.subscription = undefined;
+      await sleep(backoff.next(), this.stopped.signal);
+    }
+    this.subscription?.close();
+    this.subscription = undefined;
+  }
+
+  private onEvent(event: ContainerEvent): void {
+    if (this.stopped.signal.aborted) return;
+    const effect = classifyEvent(event);
+    if (effect === "ignore") return;
+    const entry = this.entry(event.id);
+    entry.gen++;
+    switch (effect) {
+      case "stopping":
+        entry.stopping = true;
+        this.withdraw(event.id, entry, event.action);
+        return;
+      case "forget":
+        this.withdraw(event.id, entry, event.action);
+        this.entries.delete(event.id);
+        return;
+      case "withdraw":
+        this.withdraw(event.id, entry, event.action);
+        this.track(this.refresh(event.id, entry.gen));
+        return;
+      case "refresh":
+        if (event.action === "start") entry.stopping = false;
+        this.track(this.refresh(event.id, entry.gen));
+        return;
+    }
+  }
+
+  private entry(id: string): ContainerEntry {
+    let e = this.entries.get(id);
+    if (!e) {
+      e = { gen: 0, stopping: false, registered: false };
+      this.entries.set(id, e);
+    }
+    return e;
+  }
+
+  private track(p: Promise<void>): void {
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
+  }
+
+  private async refresh(id: string, gen: number): Promise<void> {
+    let desc: ContainerDescription | undefined;
+    try {
+      desc = await this.opts.source.inspect(id);
+    } catch (err) {
+      // The next event or resync reads it again; one failed read is not a reason to change DNS.
+      this.opts.log.warn(
+        { container: shortId(id), action: "inspect", err: errorText(err) },
+        "inspect failed",
+      );
+      return;
+    }
+    const entry = this.entries.get(id);
+    if (!entry || entry.gen !== gen) return;
+    this.apply(id, entry, desc);
+  }
+
+  private async fullList(): Promise<void> {
+    const gens = new Map([...this.entries].map(([id, e]) => [id, e.gen]));
+    const unchanged = (id: string) => {
+      const e = this.entries.get(id);
+      return e === undefined ? !gens.has(id) : gens.get(id) === e.gen;
+    };
+    const ids = await this.opts.source.listRunning();
+    const unreadable = Symbol("unreadable");
+    const descs = await mapLimit(ids, this.opts.inspectConcurrency ?? 16, (id) =>
+      this.opts.source.inspect(id).catch((err) => {
+        // Left as it is until the next event or resync: one failed read is no reason to change DNS.
+        this.opts.log.warn(
+          { container: shortId(id), action: "inspect", err: errorText(err) },
+          "inspect failed",
+        );
+        return unreadable;
+      }),
+    );
+    ids.forEach((id, i) => {
+      const desc = descs[i];
+      if (typeof desc === "symbol" || !unchanged(id)) return;
+      this.apply(id, this.entry(id), desc);
+    });
+    const running = new Set(ids);
+    for (const [id, e] of [...this.entries]) {
+      if (running.has(id) || gens.get(id) !== e.gen) continue;
+      this.withdraw(id, e, "gone");
+      this.entries.delete(id);
+    }
+  }
+
+  private apply(id: string, entry: ContainerEntry, desc: ContainerDescription | undefined): void {
+    if (!desc) {
+      // Removed before we could look at it: nothing to register, nothing to report.
+      this.withdraw(id, entry, "gone");
+      this.entries.delete(id);
+      return;
+    }
+    const verdict = servingVerdict(desc);
+    if (!verdict.serving || entry.stopping) {
+      this.withdraw(id, entry, verdict.serving ? "stopping" : verdict.reason);
+      if (!desc.State?.Running) this.entries.delete(id);
+      return;
+    }
+    const records = containerRecordSets(desc, this.opts.host);
+    const summary = JSON.stringify([records.services, records.problems.map((p) => p.message)]);
+    const base = { container: shortId(id), name: desc.Name?.replace(/^\//, "") };
+    if (summary !== entry.logged) {
+      for (const p of records.problems) {
+        this.opts.log.warn({ ...base, action: "skip", key: p.subject, problem: p.code }, p.message);
+      }
+      if (records.recordSets.length > 0) {
+        this.opts.log.info({ ...base, action: "register", service: records.services.join(",") }, "register");
+      }
+      entry.logged = summary;
+    }
+    this.opts.loop.setGroup(id, records.recordSets);
+    entry.registered = records.recordSets.length > 0;
+  }
+
+  private withdraw(id: string, entry: ContainerEntry, reason: string): void {
+    if (entry.registered) {
+      this.opts.log.info({ container: shortId(id), action: "deregister", reason }, "deregister");
+    }
+    entry.registered = false;
+    entry.logged = undefined;
+    this.opts.loop.removeGroup(id);
+  }
+
+  private logResyncFailure(err: unknown): void {
+    this.opts.log.warn({ action: "resync", err: errorText(err) }, "resync failed");
+  }
+}
+
+/** Maps with at most `limit` calls in flight; a rejected call rejects the whole. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

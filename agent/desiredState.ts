@@ -1,0 +1,134 @@
+// Containers → the record sets that should exist for them. Pure: no Docker, no AWS, no clock.
+import {
+  hostRecordSet,
+  instanceRecordSet,
+  type Problem,
+  parseServiceDeclarations,
+  problem,
+  type RecordSet,
+  type RoutingPolicy,
+  taskIdFromArn,
+} from "../records";
+import type { ContainerDescription } from "./containerSource";
+
+/** Docker label ECS puts on every container of a task. */
+export const ECS_TASK_ARN_LABEL = "com.amazonaws.ecs.task-arn";
+
+/** What the agent knows about the host it runs on and how it writes records. */
+export interface HostContext {
+  hostId: string;
+  /** Private IPv4 address other hosts reach this one at. */
+  address: string;
+  /** Normalized zone name (no trailing dot). */
+  zone: string;
+  srvTtl: number;
+  routing: RoutingPolicy;
+}
+
+/** Why a container is (not) in DNS right now. */
+export type ServingVerdict =
+  | { serving: true }
+  | { serving: false; reason: "not-running" | "paused" | "restarting" | "unhealthy" | "health-starting" };
+
+/**
+ * A container serves when it runs, is not paused or restarting, and — when it has a HEALTHCHECK — is
+ * healthy. A paused container cannot answer, so it leaves DNS until it is unpaused.
+ */
+export function servingVerdict(c: ContainerDescription): ServingVerdict {
+  const s = c.State ?? {};
+  if (!s.Running) return { serving: false, reason: "not-running" };
+  if (s.Paused) return { serving: false, reason: "paused" };
+  if (s.Restarting) return { serving: false, reason: "restarting" };
+  const health = s.Health?.Status;
+  if (s.Health && health !== "healthy") {
+    return { serving: false, reason: health === "unhealthy" ? "unhealthy" : "health-starting" };
+  }
+  return { serving: true };
+}
+
+/** The records of one container and what was skipped on the way, for one log line each. */
+export interface ContainerRecords {
+  recordSets: RecordSet[];
+  /** Services, one per record set, in the same order (for logs). */
+  services: string[];
+  ignored: boolean;
+  problems: Problem[];
+}
+
+/** The published host port of `<port>/<proto>`, or undefined when it is not published. */
+export function publishedPort(
+  c: ContainerDescription,
+  containerPort: number,
+  protocol: string,
+): number | undefined {
+  const bindings = c.NetworkSettings?.Ports?.[`${containerPort}/${protocol}`];
+  for (const b of bindings ?? []) {
+    const port = Number(b.HostPort);
+    if (Number.isInteger(port) && port >= 1 && port <= 65535) return port;
+  }
+  return undefined;
+}
+
+/** Record sets a serving container should have; call only for containers that serve. */
+export function containerRecordSets(c: ContainerDescription, host: HostContext): ContainerRecords {
+  const labels = c.Config?.Labels ?? {};
+  const declared = parseServiceDeclarations(c.Config?.Env, labels);
+  const out: ContainerRecords = {
+    recordSets: [],
+    services: [],
+    ignored: declared.ignored,
+    problems: [...declared.problems],
+  };
+  const taskArn = labels[ECS_TASK_ARN_LABEL];
+  const taskId = taskIdFromArn(taskArn);
+  if (taskArn !== undefined && taskId === undefined) {
+    out.problems.push(
+      problem("invalid-task-id", ECS_TASK_ARN_LABEL, `label ${ECS_TASK_ARN_LABEL} is not an ECS task ARN`),
+    );
+  }
+  const hostMode = c.HostConfig?.NetworkMode === "host";
+  for (const service of declared.services) {
+    const hostPort = hostMode
+      ? service.containerPort
+      : publishedPort(c, service.containerPort, service.protocol);
+    if (hostPort === undefined) {
+      out.problems.push(
+        problem(
+          "invalid-port",
+          `SERVICE_${service.containerPort}_NAME`,
+          `container port ${service.containerPort}/${service.protocol} of ${service.srvName} is not published: publish it (-p) or use host network mode`,
+        ),
+      );
+      continue;
+    }
+    const built = instanceRecordSet({
+      zone: host.zone,
+      hostId: host.hostId,
+      containerId: c.Id,
+      ...(taskId ? { taskId } : {}),
+      service,
+      hostPort,
+      ttl: host.srvTtl,
+      routing: host.routing,
+    });
+    if ("problems" in built) {
+      out.problems.push(...built.problems);
+      continue;
+    }
+    out.recordSets.push(built.recordSet);
+    out.services.push(service.srvName);
+  }
+  return out;
+}
+
+/** The host's own A record set, target of every SRV record it writes. */
+export function hostRecordSets(host: HostContext): RecordSet[] {
+  const built = hostRecordSet({
+    zone: host.zone,
+    hostId: host.hostId,
+    address: host.address,
+    routing: host.routing,
+  });
+  if ("problems" in built) throw new Error(built.problems.map((p) => p.message).join("; "));
+  return [built.recordSet];
+}

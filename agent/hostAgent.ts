@@ -1,0 +1,150 @@
+// Puts the agent together from its configuration: host identity, zone, Docker, loop, metrics. The three
+// ways to run it — keep converging, converge once, remove this host's records — share this wiring.
+
+import type { Route53Client } from "@aws-sdk/client-route-53";
+import type Docker from "dockerode";
+import { Agent } from "./agent";
+import type { AgentConfig } from "./config";
+import type { ContainerSource } from "./containerSource";
+import type { HostContext } from "./desiredState";
+import { DockerSource } from "./dockerSource";
+import { resolveHostIdentity } from "./hostIdentity";
+import { AgentMetrics } from "./metrics";
+import { type Log, ReconcileLoop } from "./reconcileLoop";
+import { findPrivateZoneId, Route53Zone, route53Client } from "./route53Zone";
+import type { ZoneWriter } from "./zoneWriter";
+
+export interface HostAgentDeps {
+  log: Log;
+  /** Default: dockerode on DOCKER_HOST or the local socket. */
+  docker?: Docker;
+  /** Any ContainerSource instead of Docker (the benchmark's simulated host). */
+  source?: ContainerSource;
+  /** Default: a client for the configured endpoint. */
+  route53?: Route53Client;
+  /** Back-off of zone writes (ms); tests shorten it. */
+  backoff?: { baseMs: number; capMs: number };
+}
+
+export interface HostAgent {
+  readonly host: HostContext;
+  readonly zoneId: string;
+  readonly metrics: AgentMetrics;
+  readonly loop: ReconcileLoop;
+  readonly agent: Agent;
+  /** Port of the metrics server, when one runs. */
+  readonly metricsPort?: number;
+  /** SIGTERM: stop watching, flush what is pending (at most `timeoutMs`), stop. Records stay. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+async function prepare(config: AgentConfig, deps: HostAgentDeps) {
+  const identity = await resolveHostIdentity({
+    ...(config.hostId ? { hostId: config.hostId } : {}),
+    ...(config.hostIp ? { address: config.hostIp } : {}),
+  });
+  const client =
+    deps.route53 ?? route53Client(config.route53Endpoint ? { endpoint: config.route53Endpoint } : {});
+  const metrics = new AgentMetrics();
+  const zoneId = config.zoneId ?? (await findPrivateZoneId(client, config.zoneName));
+  const zone: ZoneWriter = new Route53Zone(client, zoneId, metrics.apiCall);
+  const host: HostContext = {
+    hostId: identity.hostId,
+    address: identity.address,
+    zone: config.zoneName,
+    srvTtl: config.srvTtl,
+    routing: config.routing,
+  };
+  const loop = new ReconcileLoop({
+    zone,
+    hostId: host.hostId,
+    flushMs: config.flushMs,
+    log: deps.log,
+    observer: metrics,
+    ...(deps.backoff ? { backoff: deps.backoff } : {}),
+  });
+  return { host, zoneId, metrics, loop };
+}
+
+/** Starts the agent: loads this host's records from the zone, lists containers, keeps converging. */
+export async function startHostAgent(config: AgentConfig, deps: HostAgentDeps): Promise<HostAgent> {
+  const { host, zoneId, metrics, loop } = await prepare(config, deps);
+  const server = config.metricsPort !== undefined ? await metrics.serve(config.metricsPort) : undefined;
+  await loop.loadApplied();
+  deps.log.info(
+    { action: "start", host: host.hostId, zone: host.zone, zoneId, records: loop.appliedCount },
+    "agent starting",
+  );
+  const source = deps.source ?? new DockerSource(deps.docker ? { docker: deps.docker } : {});
+  const agent = new Agent({ source, loop, host, log: deps.log, resyncMs: config.resyncSeconds * 1000 });
+  await agent.start();
+  let stopping: Promise<void> | undefined;
+  return {
+    host,
+    zoneId,
+    metrics,
+    loop,
+    agent,
+    ...(server ? { metricsPort: server.port } : {}),
+    stop(timeoutMs = 10_000) {
+      stopping ??= (async () => {
+        await agent.stop();
+        const done = await loop.flush(timeoutMs);
+        await loop.stop();
+        await server?.close();
+        deps.log.info(
+          { action: "stop", converged: done, pending: loop.pendingChanges().length },
+          "agent stopped",
+        );
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Converges once: the zone's records of this host equal the running containers; then stops. */
+export async function syncHostOnce(
+  config: AgentConfig,
+  deps: HostAgentDeps,
+  timeoutMs = 60_000,
+): Promise<{ converged: boolean; calls: number }> {
+  const { host, loop, metrics } = await prepare(config, deps);
+  const source = deps.source ?? new DockerSource(deps.docker ? { docker: deps.docker } : {});
+  const agent = new Agent({ source, loop, host, log: deps.log, resyncMs: 3_600_000 });
+  let expired = false;
+  const deadline = setTimeout(() => {
+    expired = true;
+    void agent.stop();
+    void loop.stop();
+  }, timeoutMs);
+  try {
+    await loop.loadApplied();
+    await agent.start();
+    await agent.stop();
+    const converged = !expired && (await loop.flush(timeoutMs));
+    await loop.stop();
+    return { converged, calls: metrics.callCounts.get("ChangeResourceRecordSets") ?? 0 };
+  } finally {
+    clearTimeout(deadline);
+  }
+}
+
+/** Deletes every record set of this host (host shutdown). */
+export async function removeHostRecords(
+  config: AgentConfig,
+  deps: HostAgentDeps,
+  timeoutMs = 60_000,
+): Promise<{ converged: boolean; removed: number }> {
+  const { loop } = await prepare(config, deps);
+  const deadline = setTimeout(() => void loop.stop(), timeoutMs);
+  try {
+    await loop.loadApplied();
+    const removed = loop.appliedCount;
+    loop.replaceAll(new Map());
+    const converged = await loop.flush(timeoutMs);
+    await loop.stop();
+    return { converged, removed };
+  } finally {
+    clearTimeout(deadline);
+  }
+}

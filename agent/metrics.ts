@@ -1,0 +1,84 @@
+// Prometheus metrics of one agent, on their own registry (several agents can share a process in tests).
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { Counter, Gauge, Registry } from "prom-client";
+import type { LoopObserver } from "./reconcileLoop";
+
+export class AgentMetrics implements LoopObserver {
+  readonly registry = new Registry();
+  private readonly changes = new Counter({
+    name: "ecssd_agent_changes_applied_total",
+    help: "Record set changes the zone accepted, by action",
+    labelNames: ["action"],
+    registers: [this.registry],
+  });
+  private readonly apiCalls = new Counter({
+    name: "ecssd_agent_api_calls_total",
+    help: "Route53 API calls, by action",
+    labelNames: ["action"],
+    registers: [this.registry],
+  });
+  private readonly throttles = new Counter({
+    name: "ecssd_agent_throttles_total",
+    help: "Calls answered with Throttling or PriorRequestNotComplete",
+    registers: [this.registry],
+  });
+  private readonly errors = new Counter({
+    name: "ecssd_agent_errors_total",
+    help: "Failed zone calls other than throttles, by kind",
+    labelNames: ["kind"],
+    registers: [this.registry],
+  });
+  private readonly desired = new Gauge({
+    name: "ecssd_agent_desired_records",
+    help: "Record sets this host should have in the zone",
+    registers: [this.registry],
+  });
+  private readonly applied = new Gauge({
+    name: "ecssd_agent_applied_records",
+    help: "Record sets this host has in the zone, as far as the agent knows",
+    registers: [this.registry],
+  });
+  /** Plain counts for the benchmark and tests, by API action. */
+  readonly callCounts = new Map<string, number>();
+
+  changesApplied(action: string, count: number): void {
+    this.changes.inc({ action }, count);
+  }
+  throttled(): void {
+    this.throttles.inc();
+  }
+  failed(kind: string): void {
+    this.errors.inc({ kind });
+  }
+  recordCounts(desired: number, applied: number): void {
+    this.desired.set(desired);
+    this.applied.set(applied);
+  }
+  apiCall = (action: string): void => {
+    this.apiCalls.inc({ action });
+    this.callCounts.set(action, (this.callCounts.get(action) ?? 0) + 1);
+  };
+
+  /** Serves `/metrics` on `port` (0: a free one); resolves with the server once it listens. */
+  async serve(port: number, host = "0.0.0.0"): Promise<{ port: number; close(): Promise<void> }> {
+    const server = http.createServer((req, res) => {
+      if (req.url !== "/metrics") {
+        res.writeHead(404).end();
+        return;
+      }
+      this.registry.metrics().then(
+        (body) => res.writeHead(200, { "content-type": this.registry.contentType }).end(body),
+        () => res.writeHead(500).end(),
+      );
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, resolve);
+    });
+    return {
+      port: (server.address() as AddressInfo).port,
+      close: () => new Promise<void>((r) => server.close(() => r())),
+    };
+  }
+}

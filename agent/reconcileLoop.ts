@@ -1,0 +1,285 @@
+// Keeps the zone equal to the desired record sets of this host: desired vs applied state, flushed in
+// batches after a short window, one request in flight, back-off with full jitter when the zone is busy.
+// Knows nothing of Docker or AWS: it talks to a ZoneWriter.
+import { canonicalName, parseSetIdentifier, type RecordSet, recordSetKey } from "../records";
+import { Backoff, sleep } from "./backoff";
+import { changeFingerprint, diffRecordSets, firstBatch, MAX_CHANGES } from "./recordSetDiff";
+import { InvalidChangeBatchError, type RecordChange, ZoneBusyError, type ZoneWriter } from "./zoneWriter";
+
+/** Minimal structured logger (pino's shape). */
+export interface Log {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** What the loop reports, for metrics. */
+export interface LoopObserver {
+  changesApplied(action: string, count: number): void;
+  throttled(): void;
+  failed(kind: string): void;
+  recordCounts(desired: number, applied: number): void;
+}
+
+export interface ReconcileLoopOptions {
+  zone: ZoneWriter;
+  hostId: string;
+  /** How long to gather changes before the first request of a burst (ms). */
+  flushMs: number;
+  backoff?: { baseMs: number; capMs: number };
+  random?: () => number;
+  log: Log;
+  observer?: LoopObserver;
+}
+
+export class ReconcileLoop {
+  private readonly groups = new Map<string, RecordSet[]>();
+  private desired = new Map<string, RecordSet>();
+  private readonly applied = new Map<string, RecordSet>();
+  /** Changes the zone rejected on their own even after a re-read; skipped until the desired state moves. */
+  private readonly rejected = new Set<string>();
+  private readonly backoff: Backoff;
+  private readonly stopping = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private waiters: (() => void)[] = [];
+  private batchLimit = MAX_CHANGES;
+  private started = false;
+
+  constructor(private readonly opts: ReconcileLoopOptions) {
+    this.backoff = new Backoff({
+      ...(opts.backoff ?? { baseMs: 100, capMs: 5000 }),
+      ...(opts.random ? { random: opts.random } : {}),
+    });
+  }
+
+  /** Replaces the record sets of one group (a container, or the host itself). */
+  setGroup(group: string, sets: RecordSet[]): void {
+    if (sets.length === 0) this.groups.delete(group);
+    else this.groups.set(group, sets);
+    this.desiredChanged();
+  }
+
+  removeGroup(group: string): void {
+    if (this.groups.delete(group)) this.desiredChanged();
+  }
+
+  /** Replaces every group at once (a full resync). */
+  replaceAll(groups: ReadonlyMap<string, RecordSet[]>): void {
+    this.groups.clear();
+    for (const [g, sets] of groups) if (sets.length > 0) this.groups.set(g, sets);
+    this.desiredChanged();
+  }
+
+  hasGroup(group: string): boolean {
+    return this.groups.has(group);
+  }
+
+  /** Applied state from the zone: every record set of this host. Call before `start`. */
+  async loadApplied(): Promise<void> {
+    const sets = await this.retrying("list", () => this.opts.zone.listHostRecordSets(this.opts.hostId));
+    this.applied.clear();
+    for (const rs of sets) this.applied.set(recordSetKey(rs), rs);
+    this.report();
+  }
+
+  /** Begins flushing; changes made before are flushed right away. */
+  start(): void {
+    this.started = true;
+    this.schedule(0);
+  }
+
+  /** Resolves when the zone equals the desired state and nothing is in flight. */
+  whenConverged(): Promise<void> {
+    if (!this.running && !this.timer && this.pendingChanges().length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Flushes now (skipping the window) and waits for convergence, at most `timeoutMs`. */
+  async flush(timeoutMs: number): Promise<boolean> {
+    if (!this.started) this.started = true;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (!this.running) this.run();
+    let timedOut = false;
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.whenConverged(),
+      new Promise<void>((r) => {
+        t = setTimeout(() => {
+          timedOut = true;
+          r();
+        }, timeoutMs);
+      }),
+    ]);
+    clearTimeout(t);
+    return !timedOut;
+  }
+
+  /** Stops flushing and any back-off sleep; pending changes stay pending. */
+  async stop(): Promise<void> {
+    this.started = false;
+    this.stopping.abort();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  get desiredCount(): number {
+    return this.desired.size;
+  }
+
+  get appliedCount(): number {
+    return this.applied.size;
+  }
+
+  /** The changes still to make (for tests and status). */
+  pendingChanges(): RecordChange[] {
+    return diffRecordSets(this.desired, this.applied).filter((c) => !this.rejected.has(changeFingerprint(c)));
+  }
+
+  private desiredChanged(): void {
+    const desired = new Map<string, RecordSet>();
+    for (const sets of this.groups.values()) for (const rs of sets) desired.set(recordSetKey(rs), rs);
+    this.desired = desired;
+    this.report();
+    this.schedule(this.opts.flushMs);
+  }
+
+  private schedule(delayMs: number): void {
+    if (!this.started || this.timer || this.running) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.run();
+    }, delayMs);
+  }
+
+  private run(): void {
+    this.running = this.drain()
+      .catch((err) => this.opts.log.error({ err }, "reconcile loop failed"))
+      .finally(() => {
+        this.running = undefined;
+        if (this.pendingChanges().length > 0 && this.started) this.schedule(0);
+        else for (const w of this.waiters.splice(0)) w();
+      });
+  }
+
+  /** Sends batches until nothing is pending; one request at a time. */
+  private async drain(): Promise<void> {
+    while (!this.stopping.signal.aborted) {
+      const batch = firstBatch(this.pendingChanges(), this.batchLimit);
+      if (batch.length === 0) return;
+      try {
+        await this.opts.zone.change(batch);
+      } catch (err) {
+        await this.handleFailure(err, batch);
+        continue;
+      }
+      this.backoff.reset();
+      this.batchLimit = MAX_CHANGES;
+      const counts = new Map<string, number>();
+      for (const c of batch) {
+        const key = recordSetKey(c.recordSet);
+        if (c.action === "DELETE") this.applied.delete(key);
+        else this.applied.set(key, c.recordSet);
+        counts.set(c.action, (counts.get(c.action) ?? 0) + 1);
+      }
+      for (const [action, n] of counts) this.opts.observer?.changesApplied(action, n);
+      this.opts.log.debug(
+        { action: "flush", changes: batch.length, pending: this.pendingChanges().length },
+        "zone updated",
+      );
+      this.report();
+    }
+  }
+
+  private async handleFailure(err: unknown, batch: RecordChange[]): Promise<void> {
+    if (err instanceof InvalidChangeBatchError) {
+      this.opts.observer?.failed("invalid-change-batch");
+      this.opts.log.warn(
+        { action: "rebuild", changes: batch.length, err: err.message },
+        "zone rejected the batch; re-reading its names",
+      );
+      const before = new Set(batch.map(changeFingerprint));
+      await this.reread(batch);
+      const again = firstBatch(this.pendingChanges(), this.batchLimit);
+      // The re-read explained nothing when the same changes come back: narrow down to the culprit.
+      if (again.length > 0 && again.every((c) => before.has(changeFingerprint(c)))) {
+        if (batch.length === 1) {
+          const only = batch[0] as RecordChange;
+          this.rejected.add(changeFingerprint(only));
+          this.opts.log.error(
+            { action: only.action, record: recordSetKey(only.recordSet), err: err.message },
+            "zone rejects this change; skipping it until the container changes",
+          );
+        } else {
+          this.batchLimit = Math.max(1, Math.floor(batch.length / 2));
+        }
+      }
+      return;
+    }
+    if (err instanceof ZoneBusyError) {
+      if (err.throttled) this.opts.observer?.throttled();
+      else this.opts.observer?.failed("transient");
+    } else {
+      this.opts.observer?.failed("other");
+    }
+    const delay = this.backoff.next();
+    this.opts.log.warn(
+      { action: "retry", changes: batch.length, delayMs: delay, err: errorText(err) },
+      "zone write failed; retrying",
+    );
+    await sleep(delay, this.stopping.signal);
+  }
+
+  /** Re-reads the names of a rejected batch and takes what is there as the applied state of those names. */
+  private async reread(batch: RecordChange[]): Promise<void> {
+    const names = [...new Set(batch.map((c) => canonicalName(c.recordSet.Name)))];
+    const found = await this.retrying("reread", () => this.opts.zone.readNames(names));
+    const nameSet = new Set(names);
+    for (const [key, rs] of this.applied) if (nameSet.has(canonicalName(rs.Name))) this.applied.delete(key);
+    for (const rs of found) {
+      const owner = parseSetIdentifier(rs.SetIdentifier);
+      if (owner?.hostId === this.opts.hostId && nameSet.has(canonicalName(rs.Name))) {
+        this.applied.set(recordSetKey(rs), rs);
+      }
+    }
+    this.report();
+  }
+
+  /** Runs a read with back-off until it succeeds or the loop stops. */
+  private async retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const backoff = new Backoff({
+      ...(this.opts.backoff ?? { baseMs: 100, capMs: 5000 }),
+      ...(this.opts.random ? { random: this.opts.random } : {}),
+    });
+    for (;;) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (err instanceof ZoneBusyError && err.throttled) this.opts.observer?.throttled();
+        else this.opts.observer?.failed(err instanceof ZoneBusyError ? "transient" : "other");
+        if (this.stopping.signal.aborted) throw err;
+        const delay = backoff.next();
+        this.opts.log.warn(
+          { action: what, delayMs: delay, err: errorText(err) },
+          "zone read failed; retrying",
+        );
+        await sleep(delay, this.stopping.signal);
+      }
+    }
+  }
+
+  private report(): void {
+    this.opts.observer?.recordCounts(this.desired.size, this.applied.size);
+  }
+}
+
+export function errorText(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}
