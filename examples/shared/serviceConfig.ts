@@ -33,21 +33,15 @@ function integer(
 }
 
 /** Reads PORT, DRAIN_MS, AUTH_USERNAME and AUTH_PASSWORD; throws ConfigError naming every problem. */
-export function readServiceConfig(
-  env: NodeJS.ProcessEnv,
-  defaults: { port: number },
-  opts: { requireAuth: boolean } = { requireAuth: true },
-): ServiceConfig {
+export function readServiceConfig(env: NodeJS.ProcessEnv, defaults: { port: number }): ServiceConfig {
   const problems: string[] = [];
   const port = integer(env, "PORT", defaults.port, 0, 65535, problems);
   const drainMs = integer(env, "DRAIN_MS", DEFAULT_DRAIN_MS, 0, 600_000, problems);
   const username = env.AUTH_USERNAME ?? "";
   const password = env.AUTH_PASSWORD ?? "";
-  if (opts.requireAuth) {
-    if (username === "") problems.push("[AUTH_USERNAME] is required (the basic auth username)");
-    if (username.includes(":")) problems.push("[AUTH_USERNAME] must not contain ':' (RFC 7617)");
-    if (password === "") problems.push("[AUTH_PASSWORD] is required (the basic auth password)");
-  }
+  if (username === "") problems.push("[AUTH_USERNAME] is required (the basic auth username)");
+  if (username.includes(":")) problems.push("[AUTH_USERNAME] must not contain ':' (RFC 7617)");
+  if (password === "") problems.push("[AUTH_PASSWORD] is required (the basic auth password)");
   if (problems.length > 0) throw new ConfigError(`Invalid service config:\n - ${problems.join("\n - ")}`);
   return { port, drainMs, auth: { username, password } };
 }

@@ -4,22 +4,25 @@ import { BasicAuth } from "./basicAuth";
 import { identity } from "./containerIdentity";
 import { type HttpService, type Route, runUntilSignalled, startHttpService } from "./httpService";
 import { createLogger } from "./logger";
-import { ConfigError, readServiceConfig } from "./serviceConfig";
+import { ConfigError, readServiceConfig, type ServiceConfig } from "./serviceConfig";
 
 export interface ServiceMainOptions {
   readonly name: string;
   readonly defaultPort: number;
-  readonly routes: readonly Route[];
-  /** Time and calc require credentials; the portal's page is open. */
-  readonly requireAuth: boolean;
+  /** The routes, built once the configuration is known (the portal passes the credentials upstream). */
+  readonly routes: (config: ServiceConfig) => readonly Route[];
+  /** Whether the routes ask callers for the credentials (time, calc) or only use them upstream (portal). */
+  readonly protectRoutes: boolean;
 }
 
 /** Starts the service from `process.env`; on a configuration problem prints it and exits 1. */
 export async function serviceMain(opts: ServiceMainOptions): Promise<HttpService> {
   const logger = createLogger(opts.name);
-  let config: ReturnType<typeof readServiceConfig>;
+  let config: ServiceConfig;
+  let routes: readonly Route[];
   try {
-    config = readServiceConfig(process.env, { port: opts.defaultPort }, { requireAuth: opts.requireAuth });
+    config = readServiceConfig(process.env, { port: opts.defaultPort });
+    routes = opts.routes(config);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${opts.name}: ${err.message}\n`);
@@ -27,10 +30,10 @@ export async function serviceMain(opts: ServiceMainOptions): Promise<HttpService
   }
   const service = await startHttpService(config.port, {
     name: opts.name,
-    routes: opts.routes,
+    routes,
     logger,
     identity: identity(),
-    ...(opts.requireAuth ? { auth: new BasicAuth(config.auth.username, config.auth.password) } : {}),
+    ...(opts.protectRoutes ? { auth: new BasicAuth(config.auth.username, config.auth.password) } : {}),
   });
   logger.info({ port: service.port, drainMs: config.drainMs }, "listening");
   runUntilSignalled(service, config.drainMs, logger);

@@ -2,7 +2,7 @@
 import { serviceMain } from "../shared/serviceMain";
 import { timeRoute } from "./timeRoute";
 
-serviceMain({ name: "time", defaultPort: 8080, routes: [timeRoute()], requireAuth: true }).catch(
+serviceMain({ name: "time", defaultPort: 8080, routes: () => [timeRoute()], protectRoutes: true }).catch(
   (err: unknown) => {
     process.stderr.write(`time: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);

@@ -25,8 +25,8 @@ describe("examples/time and examples/calc over HTTP", function () {
 
   before(async () => {
     [time, calc] = await Promise.all([
-      startServiceProcess("time", { ...CREDS, HOSTNAME: "time-container-1", HOST_ID: "host-a" }),
-      startServiceProcess("calc", { ...CREDS, HOSTNAME: "calc-container-1", HOST_ID: "host-a" }),
+      startServiceProcess("time", { ...CREDS, CONTAINER_ID: "time-container-1", HOST_ID: "host-a" }),
+      startServiceProcess("calc", { ...CREDS, CONTAINER_ID: "calc-container-1", HOST_ID: "host-a" }),
     ]);
   });
   after(async () => {
@@ -42,7 +42,7 @@ describe("examples/time and examples/calc over HTTP", function () {
   });
 
   it("answers 401 with a Basic challenge without credentials or with wrong ones", async () => {
-    const wrong = [
+    const wrong: Record<string, string>[] = [
       {},
       { authorization: basicAuthHeader("admin", "wrong") },
       { authorization: basicAuthHeader("nobody", CREDS.AUTH_PASSWORD) },

@@ -1,0 +1,69 @@
+// The portal's routes: the page and its script (static), and /time/ and /calc/ answered by calling
+// the time and calc services through service discovery.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { basicAuthHeader } from "../shared/basicAuth";
+import { HttpError } from "../shared/httpError";
+import type { Route, RouteResult } from "../shared/httpService";
+import { callUpstream, type EndpointPicker } from "./upstreamCall";
+
+export interface PortalRoutesOptions {
+  readonly resolver: EndpointPicker;
+  readonly timeService: string;
+  readonly calcService: string;
+  readonly auth: { readonly username: string; readonly password: string };
+  /** Folder of index.html and app.js; next to the code, in the repository and in the image alike. */
+  readonly publicDir?: string;
+}
+
+function staticFile(prefix: string, file: string, contentType: string, dir: string): Route {
+  // Read once at start: a missing file is a start-up error, not a 500 later.
+  const body = readFileSync(join(dir, file));
+  return { prefix, exact: true, open: true, handle: () => ({ body, contentType }) };
+}
+
+export function portalRoutes(opts: PortalRoutesOptions): Route[] {
+  const dir = opts.publicDir ?? join(__dirname, "public");
+  const authorization = basicAuthHeader(opts.auth.username, opts.auth.password);
+
+  const proxy = (label: "time" | "calc", service: string): Route => ({
+    prefix: `/${label}/`,
+    open: true,
+    async handle(rest, query): Promise<RouteResult> {
+      if (rest === "") throw new HttpError(400, `empty ${label === "time" ? "layout" : "formula"}`);
+      const tz = label === "time" ? query.get("tz") : null;
+      const path = `/${label}/${encodeURIComponent(rest)}${tz ? `?tz=${encodeURIComponent(tz)}` : ""}`;
+      const answer = await callUpstream(opts.resolver, { label, service, path, authorization });
+      const upstream = {
+        address: answer.endpoint.address,
+        port: answer.endpoint.port,
+        target: answer.endpoint.host,
+      };
+      if (answer.status === 401) {
+        throw new HttpError(502, `service "${label}" refused the portal's credentials`, {
+          service: label,
+          upstream,
+        });
+      }
+      if (answer.status >= 500) {
+        const said = typeof answer.body.error === "string" ? `: ${answer.body.error}` : "";
+        throw new HttpError(502, `service "${label}" is failing (answered ${answer.status}${said})`, {
+          service: label,
+          upstream,
+        });
+      }
+      // 200 and 400 (a bad formula or layout) go to the page as the service said them.
+      return {
+        status: answer.status,
+        json: { service: label, answer: answer.body, upstream, attempts: answer.attempts },
+      };
+    },
+  });
+
+  return [
+    staticFile("/", "index.html", "text/html; charset=utf-8", dir),
+    staticFile("/app.js", "app.js", "text/javascript; charset=utf-8", dir),
+    proxy("time", opts.timeService),
+    proxy("calc", opts.calcService),
+  ];
+}

@@ -1,0 +1,136 @@
+// Builds the project's container images offline: esbuild bundles a service into one file under
+// dist/images/<service>/, then `docker build` runs with the repository root as context (the root
+// .dockerignore lets only dist/images/ in), on a base image given as a build argument.
+import { execFile } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { build } from "esbuild";
+
+const run = promisify(execFile);
+
+/** The repository root: the build context of every image. */
+export const REPO_ROOT = join(__dirname, "..");
+
+interface ImageRecipe {
+  /** Entry point, relative to the repository root. */
+  readonly entry: string;
+  readonly dockerfile: string;
+  /** Files copied next to the bundle: [from (repository-relative or absolute), to (bundle-relative)]. */
+  readonly extras: (bundleDir: string) => void;
+}
+
+/** The tz database without its duplicate posix/ and right/ trees (about 2 MB): Go-style zone abbreviations. */
+function copyZoneinfo(bundleDir: string): void {
+  const target = join(bundleDir, "zoneinfo");
+  mkdirSync(target, { recursive: true });
+  const source = "/usr/share/zoneinfo";
+  if (!existsSync(source)) return; // the service then falls back to ICU's names
+  cpSync(source, target, {
+    recursive: true,
+    dereference: true,
+    filter: (src) => !/\/zoneinfo\/(posix|right)(\/|$)/.test(src),
+  });
+}
+
+const RECIPES: Record<string, ImageRecipe> = {
+  time: { entry: "examples/time/main.ts", dockerfile: "examples/time/Dockerfile", extras: copyZoneinfo },
+  calc: { entry: "examples/calc/main.ts", dockerfile: "examples/calc/Dockerfile", extras: () => {} },
+  portal: {
+    entry: "examples/portal/main.ts",
+    dockerfile: "examples/portal/Dockerfile",
+    extras: (dir) =>
+      cpSync(join(REPO_ROOT, "examples/portal/public"), join(dir, "public"), { recursive: true }),
+  },
+};
+
+/** Services that have an image. */
+export const IMAGE_SERVICES = Object.keys(RECIPES);
+
+export interface BuildImageOptions {
+  /** Image tag. Default `ecssd/<service>:local`. */
+  readonly tag?: string;
+  /** Base image. Default: BASE_IMAGE from the environment, else what scripts/base-image.sh prints. */
+  readonly baseImage?: string;
+}
+
+/** The base image: the normal Node.js image when present or pullable, else one made from this machine's Node.js. */
+export async function baseImage(): Promise<string> {
+  if (process.env.BASE_IMAGE) return process.env.BASE_IMAGE;
+  const { stdout } = await run("bash", [join(REPO_ROOT, "scripts/base-image.sh")], { timeout: 300_000 });
+  const name = stdout.trim().split("\n").at(-1) ?? "";
+  if (name === "") throw new Error("scripts/base-image.sh printed no image name");
+  return name;
+}
+
+/** Bundles the service into dist/images/<service>/main.js (plus its static files); returns that folder. */
+export async function bundleService(service: string): Promise<string> {
+  const recipe = RECIPES[service];
+  if (!recipe) throw new Error(`no image for "${service}": known are ${IMAGE_SERVICES.join(", ")}`);
+  const dir = join(REPO_ROOT, "dist", "images", service);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  await build({
+    entryPoints: [join(REPO_ROOT, recipe.entry)],
+    outfile: join(dir, "main.js"),
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    minify: true,
+    sourcemap: false,
+    legalComments: "none",
+    logLevel: "error",
+    // The root tsconfig maps @ecssd/resolver to its source, so no separate build is needed.
+    tsconfig: join(REPO_ROOT, "tsconfig.json"),
+  });
+  recipe.extras(dir);
+  return dir;
+}
+
+/**
+ * Bundles a service and builds its image with `docker build`; resolves with the tag.
+ * @example await buildImage("calc", { tag: "ecssd/calc:dev" })
+ */
+export async function buildImage(service: string, opts: BuildImageOptions = {}): Promise<string> {
+  const tag = opts.tag ?? `ecssd/${service}:local`;
+  const recipe = RECIPES[service];
+  if (!recipe) throw new Error(`no image for "${service}": known are ${IMAGE_SERVICES.join(", ")}`);
+  const [base] = await Promise.all([opts.baseImage ?? baseImage(), bundleService(service)]);
+  try {
+    await run(
+      "docker",
+      [
+        "build",
+        "-q",
+        "--network",
+        "none",
+        "-f",
+        join(REPO_ROOT, recipe.dockerfile),
+        "--build-arg",
+        `BASE_IMAGE=${base}`,
+        "-t",
+        tag,
+        REPO_ROOT,
+      ],
+      // The classic builder: BuildKit needs the buildx plugin, which machines without a registry may lack.
+      // No network for RUN steps: they only check the bundle, and need no bridge on the host.
+      { env: { ...process.env, DOCKER_BUILDKIT: "0" }, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 },
+    );
+  } catch (err) {
+    const e = err as { stderr?: string; stdout?: string; message: string };
+    throw new Error(`docker build of ${service} failed: ${(e.stderr || e.stdout || e.message).trim()}`, {
+      cause: err,
+    });
+  }
+  // The classic builder keeps the verify stage as an untagged image; it is of no further use.
+  await run("docker", ["image", "prune", "-f", "--filter", "label=ecssd.stage=verify"], {
+    timeout: 60_000,
+  }).catch(() => {});
+  return tag;
+}
+
+/** Size in bytes of the bundle of a service (after bundleService), for reports. */
+export function bundleSize(service: string): number {
+  return statSync(join(REPO_ROOT, "dist", "images", service, "main.js")).size;
+}
