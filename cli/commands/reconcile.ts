@@ -1,10 +1,33 @@
+// `ecssd reconcile [--dry-run]`: one reconcile run with the settings of the environment (the same
+// ECSSD_* variables the Lambda reads); prints the JSON summary on stdout and logs on stderr.
 import type { Command } from "commander";
+import pino from "pino";
+import { configFromEnv } from "../../reconciler/config";
+import { buildDefaultClients } from "../../reconciler/defaultClients";
+import { reconcile } from "../../reconciler/reconcile";
 
 export function registerReconcileCommand(program: Command): void {
   program
     .command("reconcile")
-    .description("remove records whose task or host is gone and health-check instances")
-    .action(() => {
-      throw new Error("`ecssd reconcile` is not implemented yet");
+    .description(
+      "remove records whose task or host is gone and health-check instances, once; prints a JSON summary " +
+        "(exit code 2 when the safety valve stopped the deletions). Settings: ECSSD_ZONE_NAME, ECSSD_ZONE_ID, " +
+        "ECSSD_CLUSTERS, ECSSD_CHECK_HEALTH, ECSSD_HEALTH_PATH, ECSSD_HEALTH_TIMEOUT_MS, ECSSD_HEALTH_CONCURRENCY, " +
+        "ECSSD_HEALTH_ATTEMPTS, ECSSD_STOP_UNHEALTHY_TASKS, ECSSD_DRY_RUN, ECSSD_MAX_DELETE_SHARE, " +
+        "ECSSD_ROUTE53_ENDPOINT, ECSSD_ECS_ENDPOINT, ECSSD_INVENTORY (ecs|docker), ECSSD_HOST_ID",
+    )
+    .option("--dry-run", "decide and report, change nothing")
+    .action(async (opts: { dryRun?: boolean }) => {
+      const config = configFromEnv(process.env);
+      const clients = buildDefaultClients(config);
+      const logger = pino({ name: "ecssd-reconciler" }, pino.destination(2));
+      const summary = await reconcile(
+        { ...clients, logger },
+        { ...config, dryRun: config.dryRun || opts.dryRun === true },
+      );
+      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      if (summary.safetyValve.tripped) process.exitCode = 2;
+      clients.route53.destroy();
+      clients.ecs?.destroy();
     });
 }

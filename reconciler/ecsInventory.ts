@@ -1,0 +1,243 @@
+// The inventory on AWS: ECS says which hosts (container instances) and tasks are alive. Every list is read
+// to its last page and describes go in batches of 100 (the API's limit), each page's describe sent as soon
+// as the page arrives so that paging and describing overlap.
+import {
+  DescribeContainerInstancesCommand,
+  DescribeTasksCommand,
+  type ECSClient,
+  ListClustersCommand,
+  ListContainerInstancesCommand,
+  ListTasksCommand,
+  StopTaskCommand,
+} from "@aws-sdk/client-ecs";
+import { taskIdFromArn } from "../records";
+import type { ApiCalls } from "./apiCalls";
+import { Semaphore } from "./boundedConcurrency";
+import { InventoryError } from "./errors";
+import type { Inventory, InventorySnapshot, LiveTask } from "./inventory";
+
+/** ListTasks, ListContainerInstances and ListClusters return at most 100 per page; describes take 100. */
+export const ECS_PAGE_SIZE = 100;
+/** StopTask keeps at most 255 characters of a reason. */
+const MAX_STOP_REASON = 255;
+/**
+ * Container instances whose records may live. DRAINING counts as alive: its tasks keep serving until ECS
+ * stops them one by one, and each task's records go when its task does. REGISTERING, DEREGISTERING and
+ * INACTIVE instances run none of our agents (a DAEMON task is placed on ACTIVE instances only).
+ */
+const ALIVE_INSTANCE_STATUSES = new Set(["ACTIVE", "DRAINING"]);
+
+export interface EcsInventoryOptions {
+  readonly ecs: ECSClient;
+  /** Cluster names or ARNs; empty means every cluster ListClusters returns. */
+  readonly clusters: readonly string[];
+  readonly calls: ApiCalls;
+  /** ECS requests in flight at once across all clusters (default 8), well inside ECS's burst limits. */
+  readonly concurrency?: number;
+}
+
+/** ECS as the truth about hosts and tasks. */
+export class EcsInventory implements Inventory {
+  readonly kind = "ecs";
+  private readonly ecs: ECSClient;
+  private readonly calls: ApiCalls;
+  private readonly semaphore: Semaphore;
+
+  constructor(private readonly options: EcsInventoryOptions) {
+    this.ecs = options.ecs;
+    this.calls = options.calls;
+    this.semaphore = new Semaphore(options.concurrency ?? 8);
+  }
+
+  async snapshot(): Promise<InventorySnapshot> {
+    const clusters =
+      this.options.clusters.length > 0 ? [...this.options.clusters] : await this.listClusters();
+    const perCluster = await Promise.all(clusters.map((c) => this.readCluster(c)));
+    const hosts = new Set<string>();
+    const tasks = new Map<string, LiveTask>();
+    let containerInstances = 0;
+    for (const c of perCluster) {
+      for (const h of c.hosts) hosts.add(h);
+      for (const t of c.tasks) tasks.set(t.taskId, t);
+      containerInstances += c.containerInstances;
+    }
+    return {
+      hosts,
+      tasks,
+      counts: { clusters: clusters.length, containerInstances, activeHosts: hosts.size, tasks: tasks.size },
+    };
+  }
+
+  async stopTask(task: LiveTask, reason: string): Promise<void> {
+    await this.send("StopTask", () =>
+      this.ecs.send(
+        new StopTaskCommand({
+          cluster: task.cluster,
+          task: task.taskArn,
+          reason: reason.slice(0, MAX_STOP_REASON),
+        }),
+      ),
+    );
+  }
+
+  private async listClusters(): Promise<string[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const token = nextToken;
+      const page = await this.send("ListClusters", () =>
+        this.ecs.send(new ListClustersCommand({ maxResults: ECS_PAGE_SIZE, nextToken: token })),
+      );
+      arns.push(...(page.clusterArns ?? []));
+      nextToken = nextPageToken(token, page.nextToken, "ListClusters");
+    } while (nextToken);
+    return arns;
+  }
+
+  private async readCluster(
+    cluster: string,
+  ): Promise<{ hosts: string[]; tasks: LiveTask[]; containerInstances: number }> {
+    try {
+      // Instances and tasks are independent lists: read both at once.
+      const [instances, described] = await Promise.all([
+        this.readInstances(cluster),
+        this.readTasks(cluster),
+      ]);
+      const tasks = described.map((t): LiveTask => {
+        const hostId = t.containerInstanceArn ? instances.hostByArn.get(t.containerInstanceArn) : undefined;
+        return {
+          taskId: t.taskId,
+          taskArn: t.taskArn,
+          cluster,
+          ...(hostId !== undefined && { hostId }),
+          ...(t.containerIds !== undefined && { containerIds: t.containerIds }),
+        };
+      });
+      return { hosts: instances.alive, tasks, containerInstances: instances.count };
+    } catch (err) {
+      if ((err as { name?: string }).name === "ClusterNotFoundException") {
+        throw new InventoryError(`ECS cluster "${cluster}" does not exist; check ECSSD_CLUSTERS`, {
+          cause: err,
+        });
+      }
+      throw err;
+    }
+  }
+
+  private async readInstances(
+    cluster: string,
+  ): Promise<{ alive: string[]; hostByArn: Map<string, string>; count: number }> {
+    const hostByArn = new Map<string, string>();
+    const alive: string[] = [];
+    let count = 0;
+    const describes: Promise<void>[] = [];
+    let nextToken: string | undefined;
+    do {
+      const token = nextToken;
+      // No status filter: one listing covers ACTIVE and DRAINING (all but INACTIVE); describe tells them apart.
+      const page = await this.send("ListContainerInstances", () =>
+        this.ecs.send(
+          new ListContainerInstancesCommand({ cluster, maxResults: ECS_PAGE_SIZE, nextToken: token }),
+        ),
+      );
+      const arns = page.containerInstanceArns ?? [];
+      count += arns.length;
+      if (arns.length > 0) {
+        describes.push(
+          this.send("DescribeContainerInstances", () =>
+            this.ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: arns })),
+          ).then((d) => {
+            for (const ci of d.containerInstances ?? []) {
+              if (!ci.containerInstanceArn || !ci.ec2InstanceId) continue;
+              hostByArn.set(ci.containerInstanceArn, ci.ec2InstanceId);
+              if (ci.status && ALIVE_INSTANCE_STATUSES.has(ci.status)) alive.push(ci.ec2InstanceId);
+            }
+            // A failure (MISSING) is an instance deregistered since it was listed: not alive.
+          }),
+        );
+      }
+      nextToken = nextPageToken(token, page.nextToken, "ListContainerInstances");
+    } while (nextToken);
+    await Promise.all(describes);
+    return { alive, hostByArn, count };
+  }
+
+  private async readTasks(
+    cluster: string,
+  ): Promise<{ taskId: string; taskArn: string; containerInstanceArn?: string; containerIds?: string[] }[]> {
+    type Described = {
+      taskId: string;
+      taskArn: string;
+      containerInstanceArn?: string;
+      containerIds?: string[];
+    };
+    const out: Described[] = [];
+    const describes: Promise<void>[] = [];
+    let nextToken: string | undefined;
+    do {
+      const token = nextToken;
+      // desiredStatus RUNNING includes tasks still starting; a task ECS is stopping is already gone for us,
+      // as for the agent, which deregisters on the first sign of a stop.
+      const page = await this.send("ListTasks", () =>
+        this.ecs.send(
+          new ListTasksCommand({
+            cluster,
+            desiredStatus: "RUNNING",
+            maxResults: ECS_PAGE_SIZE,
+            nextToken: token,
+          }),
+        ),
+      );
+      const arns = page.taskArns ?? [];
+      if (arns.length > 0) describes.push(this.describeTasks(cluster, arns, out));
+      nextToken = nextPageToken(token, page.nextToken, "ListTasks");
+    } while (nextToken);
+    await Promise.all(describes);
+    return out;
+  }
+
+  private async describeTasks(
+    cluster: string,
+    arns: string[],
+    out: { taskId: string; taskArn: string; containerInstanceArn?: string; containerIds?: string[] }[],
+  ): Promise<void> {
+    const d = await this.send("DescribeTasks", () =>
+      this.ecs.send(new DescribeTasksCommand({ cluster, tasks: arns })),
+    );
+    const described = new Map((d.tasks ?? []).map((t) => [t.taskArn ?? "", t]));
+    for (const taskArn of arns) {
+      const taskId = taskIdFromArn(taskArn);
+      if (!taskId) continue;
+      const t = described.get(taskArn);
+      // Listed as RUNNING a moment ago but described as stopping: ECS has begun to stop it.
+      if (t?.desiredStatus === "STOPPED") continue;
+      const containers = t?.containers ?? [];
+      const runtimeIds = containers.map((c) => c.runtimeId?.toLowerCase());
+      const complete = containers.length > 0 && runtimeIds.every((id) => id !== undefined && id !== "");
+      out.push({
+        taskId,
+        taskArn,
+        ...(t?.containerInstanceArn && { containerInstanceArn: t.containerInstanceArn }),
+        ...(complete && { containerIds: runtimeIds as string[] }),
+      });
+      // A task missing from the describe (a failure entry) stays alive, without host or containers: it was
+      // listed as running, and a record is only ever deleted on positive evidence.
+    }
+  }
+
+  private send<T>(operation: string, request: () => Promise<T>): Promise<T> {
+    return this.semaphore.run(() => this.calls.call(operation, request));
+  }
+}
+
+/** Guards against a server that hands back the token it was given, which would otherwise page forever. */
+function nextPageToken(
+  sent: string | undefined,
+  received: string | undefined,
+  operation: string,
+): string | undefined {
+  if (!received) return undefined;
+  if (received === sent)
+    throw new InventoryError(`${operation} returned the same nextToken it was given; stopping`);
+  return received;
+}

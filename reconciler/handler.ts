@@ -1,0 +1,34 @@
+// The Lambda entry point, run on a schedule: thin over reconcile(). Settings come from the environment and
+// the clients are built once per container and reused by every invocation.
+import type { Context, ScheduledEvent } from "aws-lambda";
+import pino from "pino";
+import { configFromEnv, type ReconcilerConfig } from "./config";
+import { buildDefaultClients, type ReconcilerClients } from "./defaultClients";
+import { reconcile } from "./reconcile";
+import type { ReconcileSummary } from "./runSummary";
+
+const logger = pino({ name: "ecssd-reconciler" });
+
+let prepared: { config: ReconcilerConfig; clients: ReconcilerClients } | undefined;
+
+/** A scheduled event, or a manual invocation that may ask for a dry run: `{ "dryRun": true }`. */
+export type ReconcilerEvent = Partial<ScheduledEvent> & { dryRun?: boolean };
+
+/** Runs one reconcile and returns its JSON summary. A configuration problem fails the invocation, naming every setting at fault. */
+export const handler = async (
+  event?: ReconcilerEvent,
+  context?: Pick<Context, "getRemainingTimeInMillis">,
+): Promise<ReconcileSummary> => {
+  if (!prepared) {
+    const config = configFromEnv(process.env);
+    prepared = { config, clients: buildDefaultClients(config) };
+  }
+  const { config, clients } = prepared;
+  const deadline = context?.getRemainingTimeInMillis
+    ? Date.now() + context.getRemainingTimeInMillis()
+    : undefined;
+  return reconcile(
+    { ...clients, logger, ...(deadline !== undefined && { deadline }) },
+    { ...config, dryRun: config.dryRun || event?.dryRun === true },
+  );
+};

@@ -1,0 +1,50 @@
+// What the reconciler believes is alive, behind an interface the core owns: ECS on AWS, the local Docker
+// engine in the local stack. The core never sees an SDK or dockerode type.
+
+/** A running ECS task, as far as the reconciler cares. */
+export interface LiveTask {
+  /** The task id (last part of the ARN), as carried in SetIdentifiers. */
+  readonly taskId: string;
+  readonly taskArn: string;
+  /** The cluster ARN or name the task runs in; StopTask needs it. */
+  readonly cluster: string;
+  /** The host (EC2 instance id) the task runs on, when known. */
+  readonly hostId?: string;
+  /**
+   * The Docker ids of the task's containers, when ECS reported one for every container. Undefined when
+   * any is unknown (a container not started yet), so that a record is never judged on partial facts.
+   */
+  readonly containerIds?: readonly string[];
+}
+
+/** One consistent look at what is alive. */
+export interface InventorySnapshot {
+  /** Host ids (EC2 instance ids on AWS) whose records may live. */
+  readonly hosts: ReadonlySet<string>;
+  /**
+   * Running tasks by task id. Undefined when the inventory has no notion of tasks (Docker): records that
+   * carry a task id are then judged by their container.
+   */
+  readonly tasks?: ReadonlyMap<string, LiveTask>;
+  /**
+   * Full ids of running containers, for inventories that see every container on their hosts (Docker).
+   * Undefined when they cannot (ECS sees only containers of tasks): a record without a task id is then
+   * judged by its host alone.
+   */
+  readonly containers?: ReadonlySet<string>;
+  /** Counts for the summary, e.g. `{ clusters: 5, containerInstances: 40, tasks: 5000 }`. */
+  readonly counts: Readonly<Record<string, number>>;
+}
+
+/** Where the truth about running containers comes from. */
+export interface Inventory {
+  /** `"ecs"` or `"docker"`, for the summary. */
+  readonly kind: string;
+  /** Reads everything alive. Throws rather than return a partial picture. */
+  snapshot(): Promise<InventorySnapshot>;
+  /**
+   * Stops an unhealthy task with a reason people will read in the ECS console. Absent when the inventory
+   * cannot stop anything (the local stack never stops containers on its own).
+   */
+  stopTask?(task: LiveTask, reason: string): Promise<void>;
+}
