@@ -1,10 +1,110 @@
-import type { Command } from "commander";
+// `ecssd zone`: runs the local zone until SIGINT/SIGTERM and prints one JSON line when ready.
+import { type Command, InvalidArgumentError } from "commander";
+import { startLocalZone } from "../../local/zone";
+
+function port(value: string): number {
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) {
+    throw new InvalidArgumentError("expected a port number from 0 to 65535 (0 picks a free port).");
+  }
+  return Number(value);
+}
+
+function nonNegative(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError("expected a number >= 0.");
+  return n;
+}
+
+function probability(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1) {
+    throw new InvalidArgumentError("expected a probability from 0 to 1.");
+  }
+  return n;
+}
+
+function nonNegativeInteger(value: string): number {
+  if (!/^\d{1,9}$/.test(value)) throw new InvalidArgumentError("expected a whole number of seconds >= 0.");
+  return Number(value);
+}
+
+interface ZoneFlags {
+  host: string;
+  apiPort: number;
+  dnsPort: number;
+  zone: string;
+  data?: string;
+  throttleRps?: number;
+  priorRequestNotCompleteRate?: number;
+  latencyMs?: number;
+  serverErrorRate?: number;
+  soaMinimumTtl?: number;
+}
 
 export function registerZoneCommand(program: Command): void {
   program
     .command("zone")
     .description("run the local zone: a Route53-compatible API and an authoritative DNS server on loopback")
-    .action(() => {
-      throw new Error("`ecssd zone` is not implemented yet");
+    .option("--host <address>", "address both servers bind to", "127.0.0.1")
+    .option("--api-port <port>", "port of the Route53 API (0 = any free port)", port, 0)
+    .option("--dns-port <port>", "port of the DNS server, UDP and TCP (0 = any free port)", port, 0)
+    .option("--zone <name>", "private hosted zone created at start", "servicediscovery.internal")
+    .option("--data <file>", "keep the zones in this JSON file (written after each change, loaded at start)")
+    .option("--throttle-rps <n>", "answer Throttling beyond n API requests per second", nonNegative)
+    .option(
+      "--prior-request-not-complete-rate <p>",
+      "fail this share of writes with PriorRequestNotComplete",
+      probability,
+    )
+    .option("--latency-ms <ms>", "delay every API answer", nonNegative)
+    .option("--server-error-rate <p>", "fail this share of API calls with 500/503", probability)
+    .option(
+      "--soa-minimum-ttl <seconds>",
+      "negative-caching TTL of new zones (SOA MINIMUM)",
+      nonNegativeInteger,
+    )
+    .addHelpText(
+      "after",
+      "\nPrints one JSON line when ready: {apiUrl, dns, hostedZoneId, zone}. Faults can also be changed at\n" +
+        "runtime: POST {apiUrl}/_admin/faults with JSON; GET {apiUrl}/_admin/stats counts API calls.",
+    )
+    .action(async (flags: ZoneFlags) => {
+      const faults = Object.fromEntries(
+        Object.entries({
+          throttleRps: flags.throttleRps,
+          priorRequestNotCompleteRate: flags.priorRequestNotCompleteRate,
+          latencyMs: flags.latencyMs,
+          serverErrorRate: flags.serverErrorRate,
+        }).filter(([, v]) => v !== undefined),
+      );
+      const zone = await startLocalZone({
+        host: flags.host,
+        apiPort: flags.apiPort,
+        dnsPort: flags.dnsPort,
+        zoneName: flags.zone,
+        dataFile: flags.data,
+        faults,
+        soaMinimumTtl: flags.soaMinimumTtl,
+      });
+      const dnsHost = zone.dns.host.includes(":") ? `[${zone.dns.host}]` : zone.dns.host;
+      process.stdout.write(
+        `${JSON.stringify({
+          apiUrl: zone.apiUrl,
+          dns: `${dnsHost}:${zone.dns.port}`,
+          hostedZoneId: zone.hostedZoneId,
+          zone: zone.zoneName,
+        })}\n`,
+      );
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off("SIGINT", stop);
+          process.off("SIGTERM", stop);
+          resolve();
+        };
+        process.on("SIGINT", stop);
+        process.on("SIGTERM", stop);
+      });
+      await zone.close();
     });
 }

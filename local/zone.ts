@@ -1,0 +1,153 @@
+// The local zone: a Route53-compatible API and an authoritative DNS server for its hosted
+// zones, on loopback, in one process. The embedded default of the project: tests, the local
+// stack and benchmarks run against it instead of AWS.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { isIPv6 } from "node:net";
+import { withoutTrailingDot } from "./dnsName";
+import { DnsResponder } from "./dnsResponder";
+import { startDnsServer } from "./dnsServer";
+import { FaultInjector, type FaultSettings, parseFaultSettings } from "./faults";
+import { DataFile } from "./persistFile";
+import { Route53Api } from "./route53Api";
+import { ZoneStore } from "./zoneStore";
+
+export type { FaultSettings } from "./faults";
+
+export interface LocalZoneOptions {
+  /** Address both servers bind to. Default "127.0.0.1". */
+  host?: string;
+  /** Port of the Route53 API. Default 0 (ephemeral). */
+  apiPort?: number;
+  /** Port of the DNS server, the same for UDP and TCP. Default 0 (ephemeral). */
+  dnsPort?: number;
+  /** Zone created as a private hosted zone at start (unless the data file has it). Default "servicediscovery.internal". */
+  zoneName?: string;
+  /** JSON file the zones are saved to after each change and loaded from at start. Default: none. */
+  dataFile?: string;
+  /** Faults injected into the API from the start (see FaultSettings). Default: none. */
+  faults?: FaultSettings;
+  /** SOA MINIMUM of zones created by this process, i.e. the negative-caching TTL. Default 5 seconds. */
+  soaMinimumTtl?: number;
+}
+
+export interface LocalZone {
+  /** Base URL of the Route53 API, e.g. http://127.0.0.1:41234; give it to the SDK as `endpoint`. */
+  apiUrl: string;
+  /** Where the DNS server listens (UDP and TCP). */
+  dns: { host: string; port: number };
+  /** Id of the zone named `zoneName`, without the `/hostedzone/` prefix. */
+  hostedZoneId: string;
+  /** The zone name, without the trailing dot. */
+  zoneName: string;
+  /** Replaces the injected faults; `{}` clears them. Throws on an invalid setting. */
+  setFaults(f: FaultSettings): void;
+  /** Route53 API calls received so far, by action (e.g. ChangeResourceRecordSets). */
+  stats(): Record<string, number>;
+  /** Stops both servers and waits for the data file to be written. */
+  close(): Promise<void>;
+}
+
+/** The VPC recorded on the default private zone; the local zone does not model VPCs. */
+const LOCAL_VPC = { id: "vpc-local", region: "us-east-1" };
+
+/**
+ * Starts the local zone.
+ *
+ * @example
+ * const zone = await startLocalZone();
+ * const route53 = new Route53Client({ endpoint: zone.apiUrl, region: "us-east-1",
+ *   credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+ * // ... dig @127.0.0.1 -p ${zone.dns.port} SRV _calc._tcp.servicediscovery.internal
+ * await zone.close();
+ */
+export async function startLocalZone(opts: LocalZoneOptions = {}): Promise<LocalZone> {
+  const host = opts.host ?? "127.0.0.1";
+  const soaMinimumTtl = opts.soaMinimumTtl ?? 5;
+  if (!Number.isInteger(soaMinimumTtl) || soaMinimumTtl < 0) {
+    throw new Error(`soaMinimumTtl must be a non-negative integer, got ${soaMinimumTtl}`);
+  }
+  const faults = new FaultInjector(parseFaultSettings(opts.faults ?? {}));
+  const store = new ZoneStore(soaMinimumTtl);
+
+  const dataFile = opts.dataFile ? new DataFile(opts.dataFile, () => store.snapshot()) : undefined;
+  if (dataFile) {
+    const saved = dataFile.load();
+    if (saved) {
+      try {
+        store.restore(saved);
+      } catch (err) {
+        throw new Error(`cannot load the data file ${dataFile.file}: ${(err as Error).message}`);
+      }
+    }
+    dataFile.prepare();
+  }
+  const zoneName = opts.zoneName ?? "servicediscovery.internal";
+  let zone = store.findByName(zoneName);
+  if (!zone) {
+    zone = store.createHostedZone({
+      name: zoneName,
+      callerReference: `ecssd-local-zone-${zoneName}`,
+      comment: "created by the local zone",
+      vpc: LOCAL_VPC,
+    }).zone;
+    await dataFile?.save();
+  }
+
+  const responder = new DnsResponder(store);
+  const dns = await startDnsServer({ host, port: opts.dnsPort ?? 0, responder });
+
+  let apiUrl = "";
+  const api = new Route53Api({
+    store,
+    faults,
+    persist: async () => {
+      try {
+        await dataFile?.save();
+      } catch (err) {
+        // The change is applied; a failed write is reported, and the next change retries it.
+        process.stderr.write(`local zone: cannot write the data file: ${(err as Error).message}\n`);
+      }
+    },
+    baseUrl: () => apiUrl,
+  });
+  const server = http.createServer(api.handle);
+  server.keepAliveTimeout = 5_000;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(opts.apiPort ?? 0, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    await dns.close();
+    throw err;
+  }
+  const apiPort = (server.address() as AddressInfo).port;
+  apiUrl = `http://${isIPv6(host) ? `[${host}]` : host}:${apiPort}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    apiUrl,
+    dns: { host, port: dns.port },
+    hostedZoneId: zone.id,
+    zoneName: withoutTrailingDot(zone.name),
+    setFaults: (f) => faults.set(parseFaultSettings(f)),
+    stats: () => api.stats(),
+    close: () => {
+      closing ??= (async () => {
+        await Promise.all([
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections();
+          }),
+          dns.close(),
+        ]);
+        await dataFile?.save();
+      })();
+      return closing;
+    },
+  };
+}
