@@ -1,6 +1,6 @@
 // The portal: a page with a time layout box and a formula box; its server reaches time and calc
 // only through DNS service discovery (@ecssd/resolver). Port 8000.
-import { createResolver } from "@ecssd/resolver";
+import { createResolver, parseNameserver } from "@ecssd/resolver";
 import { ConfigError } from "../shared/serviceConfig";
 import { serviceMain } from "../shared/serviceMain";
 import { portalRoutes } from "./portalRoutes";
@@ -16,11 +16,23 @@ serviceMain({
       .split(",")
       .map((s) => s.trim())
       .filter((s) => s !== "");
+    const problems: string[] = [];
+    for (const server of servers) {
+      try {
+        parseNameserver(server);
+      } catch (err) {
+        problems.push(`[DNS_SERVERS] ${(err as Error).message}`);
+      }
+    }
+    if (problems.length > 0) throw new ConfigError(`Invalid portal config:\n - ${problems.join("\n - ")}`);
     let resolver: ReturnType<typeof createResolver>;
     try {
       resolver = createResolver(servers.length > 0 ? { servers } : {});
     } catch (err) {
-      throw new ConfigError(`[DNS_SERVERS] ${(err as Error).message}`);
+      // e.g. no nameserver in /etc/resolv.conf and DNS_SERVERS unset
+      throw new ConfigError(
+        `cannot set up DNS service discovery (set DNS_SERVERS=host:port): ${(err as Error).message}`,
+      );
     }
     return portalRoutes({
       resolver,
