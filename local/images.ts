@@ -123,10 +123,8 @@ export async function buildImage(service: string, opts: BuildImageOptions = {}):
       cause: err,
     });
   }
-  // The classic builder keeps the verify stage as an untagged image; it is of no further use.
-  await run("docker", ["image", "prune", "-f", "--filter", "label=ecssd.stage=verify"], {
-    timeout: 60_000,
-  }).catch(() => {});
+  // The classic builder keeps the verify stage as untagged images (labelled ecssd.stage=verify, a few
+  // hundred KB each). They are left alone: pruning them while another build runs breaks that build.
   return tag;
 }
 
