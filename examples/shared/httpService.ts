@@ -125,6 +125,9 @@ export async function startHttpService(port: number, opts: HttpServiceOptions): 
     };
     route(req, res).then(finish, (err: unknown) => {
       if (err instanceof HttpError) {
+        // Failures of upstreams or of the service itself are worth a line; a caller's 4xx is not.
+        if (err.status >= 500)
+          logger.warn({ status: err.status, error: err.message, ...err.details }, "failed request");
         if (!res.headersSent) json(res, err.status, { error: err.message, ...err.details });
         finish(err.status);
         return;

@@ -1,42 +1,15 @@
 // The portal as a real process against real time and calc processes, found through a real DNS
 // server (the local zone), with records written through the AWS SDK's Route53 client.
 import { strict as assert } from "node:assert";
-import { createServer } from "node:net";
-import { type Change, ChangeResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
-import { type LocalZone, startLocalZone } from "../../local/zone";
+import {
+  CREDS,
+  closedPort,
+  type DiscoverySetup,
+  srvChange,
+  startDiscoverySetup,
+  ZONE,
+} from "./discoveryFixture";
 import { runToExit, type ServiceProcess, startServiceProcess } from "./serviceProcess";
-
-const CREDS = { AUTH_USERNAME: "admin", AUTH_PASSWORD: "password" };
-const ZONE = "servicediscovery.internal";
-
-/** A loopback port nobody listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-interface Instance {
-  readonly id: string;
-  readonly port: number;
-  readonly priority?: number;
-}
-
-function srvChange(action: "UPSERT" | "DELETE", service: string, inst: Instance): Change {
-  return {
-    Action: action,
-    ResourceRecordSet: {
-      Name: `_${service}._tcp.${ZONE}`,
-      Type: "SRV",
-      TTL: 1,
-      SetIdentifier: inst.id,
-      MultiValueAnswer: true,
-      ResourceRecords: [{ Value: `${inst.priority ?? 1} 10 ${inst.port} host-a.${ZONE}` }],
-    },
-  };
-}
 
 /** What the portal answers: the upstream's answer and where it came from, or an error of its own. */
 interface PortalBody {
@@ -57,65 +30,17 @@ async function portalGet(
 
 describe("examples/portal through service discovery", function () {
   this.timeout(60_000);
-  let zone: LocalZone;
-  let route53: Route53Client;
-  let time1: ServiceProcess;
-  let time2: ServiceProcess;
-  let calc: ServiceProcess;
+  let setup: DiscoverySetup;
   let portal: ServiceProcess;
-  let deadPort: number;
-
-  const change = async (changes: Change[]) => {
-    await route53.send(
-      new ChangeResourceRecordSetsCommand({
-        HostedZoneId: zone.hostedZoneId,
-        ChangeBatch: { Changes: changes },
-      }),
-    );
-  };
+  let calc: ServiceProcess;
 
   before(async () => {
-    zone = await startLocalZone();
-    route53 = new Route53Client({
-      endpoint: zone.apiUrl,
-      region: "us-east-1",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    });
-    [time1, time2, calc] = await Promise.all([
-      startServiceProcess("time", { ...CREDS, CONTAINER_ID: "time-1", HOST_ID: "host-a" }),
-      startServiceProcess("time", { ...CREDS, CONTAINER_ID: "time-2", HOST_ID: "host-a" }),
-      startServiceProcess("calc", { ...CREDS, CONTAINER_ID: "calc-1", HOST_ID: "host-a", DRAIN_MS: "0" }),
-    ]);
-    deadPort = await closedPort();
-    await change([
-      {
-        Action: "UPSERT",
-        ResourceRecordSet: {
-          Name: `host-a.${ZONE}`,
-          Type: "A",
-          TTL: 60,
-          ResourceRecords: [{ Value: "127.0.0.1" }],
-        },
-      },
-      srvChange("UPSERT", "time", { id: "time-1", port: time1.port }),
-      srvChange("UPSERT", "time", { id: "time-2", port: time2.port }),
-      // The preferred calc instance is down, so the first call must fail over to the live one.
-      srvChange("UPSERT", "calc", { id: "calc-dead", port: deadPort, priority: 0 }),
-      srvChange("UPSERT", "calc", { id: "calc-1", port: calc.port }),
-    ]);
-    portal = await startServiceProcess("portal", {
-      ...CREDS,
-      CONTAINER_ID: "portal-1",
-      DNS_SERVERS: `127.0.0.1:${zone.dns.port}`,
-      TIME_SERVICE: `_time._tcp.${ZONE}`,
-      CALC_SERVICE: `_calc._tcp.${ZONE}`,
-    });
+    setup = await startDiscoverySetup();
+    ({ portal, calc } = setup);
   });
 
   after(async () => {
-    await Promise.all([portal, time1, time2, calc].map((p) => p?.kill()));
-    route53?.destroy();
-    await zone?.close();
+    await setup?.close();
   });
 
   it("serves the page with a time box and a formula box, and its script", async () => {
@@ -170,8 +95,8 @@ describe("examples/portal through service discovery", function () {
   });
 
   it("answers 503 saying the service is not registered once its records are gone", async () => {
-    await change([
-      srvChange("DELETE", "calc", { id: "calc-dead", port: deadPort, priority: 0 }),
+    await setup.change([
+      srvChange("DELETE", "calc", { id: "calc-dead", port: setup.deadCalcPort, priority: 0 }),
       srvChange("DELETE", "calc", { id: "calc-1", port: calc.port }),
     ]);
     let r = await portalGet(portal, "/calc/1%2B1");
@@ -192,7 +117,7 @@ describe("examples/portal through service discovery", function () {
   });
 
   it("keeps answering from the last known instances while the DNS server is down", async () => {
-    await zone.close();
+    await setup.zone.close();
     await new Promise((resolve) => setTimeout(resolve, 1200)); // past the 1 s TTL
     const r = await portalGet(portal, "/time/15:04?tz=Asia/Tokyo");
     assert.equal(r.status, 200, JSON.stringify(r.body));
