@@ -1,5 +1,6 @@
 // Runs the one Route53 contract suite against moto's server and against our local zone.
 import { CreateHostedZoneCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { startLocalZone } from "../../local/zone";
 import { motoCredentials, startMoto } from "../support/moto";
 import { route53ContractSuite } from "./route53ContractSuite";
 
@@ -40,5 +41,26 @@ route53ContractSuite({
       await moto.close();
       throw err;
     }
+  },
+});
+
+route53ContractSuite({
+  name: "local zone",
+  followsAwsDocs: true,
+  servesDns: true,
+  async start() {
+    // The local zone creates its private hosted zone at start; the suite uses that one.
+    const zone = await startLocalZone({ host: "127.0.0.1", apiPort: 0, dnsPort: 0, zoneName: ZONE });
+    const client = clientFor(zone.apiUrl);
+    return {
+      client,
+      hostedZoneId: zone.hostedZoneId.replace(/^\/hostedzone\//, ""),
+      zoneName: zone.zoneName.replace(/\.$/, ""),
+      dns: zone.dns,
+      async close() {
+        client.destroy();
+        await zone.close();
+      },
+    };
   },
 });

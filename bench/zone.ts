@@ -1,0 +1,205 @@
+// `npm run bench -- zone`: DNS throughput of the local zone serving 1,000 SRV record sets, next to
+// unbound serving the same records, both measured by dnsperf in the same run. Both servers get one
+// thread (the local zone is single-threaded Node), so the ratio compares them per core.
+// Set BENCH_CPU_PROFILE=1 to add a profiled run of the local zone and print where its time goes.
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { type Change, ChangeResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { startLocalZone } from "../local/zone";
+import { profileWhile } from "./support/cpuProfile";
+import { type DnsperfResult, runDnsperf } from "./support/dnsperf";
+import { type LocalRecord, startUnbound } from "./support/unbound";
+
+const execFileAsync = promisify(execFile);
+
+const SERVICES = 200;
+const INSTANCES_PER_SERVICE = 5;
+const HOSTS = 20;
+const SECONDS = 10;
+const CLIENTS = 4;
+const MAX_QPS = 200_000;
+const TARGET_QPS = 30_000;
+/** Route53 allows 1,000 changes per batch; half that keeps each request well inside the limits. */
+const BATCH = 500;
+
+interface BenchRecordSet {
+  readonly name: string;
+  readonly type: "A" | "SRV";
+  readonly ttl: number;
+  readonly value: string;
+  readonly setIdentifier?: string;
+}
+
+/** 200 services x 5 multivalue instances spread over 20 hosts, plus the hosts' A records. */
+function benchRecords(zone: string): BenchRecordSet[] {
+  const sets: BenchRecordSet[] = [];
+  for (let h = 0; h < HOSTS; h++) {
+    sets.push({ name: `host-${pad(h, 2)}.${zone}.`, type: "A", ttl: 60, value: `10.0.0.${h + 1}` });
+  }
+  for (let s = 0; s < SERVICES; s++) {
+    for (let i = 0; i < INSTANCES_PER_SERVICE; i++) {
+      const n = s * INSTANCES_PER_SERVICE + i;
+      sets.push({
+        name: `_svc${pad(s, 3)}._tcp.${zone}.`,
+        type: "SRV",
+        ttl: 10,
+        value: `1 1 ${20000 + n} host-${pad(n % HOSTS, 2)}.${zone}.`,
+        setIdentifier: `svc${pad(s, 3)}-instance-${i}`,
+      });
+    }
+  }
+  return sets;
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, "0");
+}
+
+async function loadThroughApi(
+  apiUrl: string,
+  hostedZoneId: string,
+  sets: readonly BenchRecordSet[],
+): Promise<void> {
+  const client = new Route53Client({
+    endpoint: apiUrl,
+    region: "us-east-1",
+    credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
+  });
+  try {
+    for (let i = 0; i < sets.length; i += BATCH) {
+      const changes: Change[] = sets.slice(i, i + BATCH).map((s) => ({
+        Action: "CREATE",
+        ResourceRecordSet: {
+          Name: s.name,
+          Type: s.type,
+          TTL: s.ttl,
+          ResourceRecords: [{ Value: s.value }],
+          ...(s.setIdentifier ? { SetIdentifier: s.setIdentifier, MultiValueAnswer: true } : {}),
+        },
+      }));
+      await client.send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: hostedZoneId,
+          ChangeBatch: { Changes: changes },
+        }),
+      );
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The SRV answer of a server for one name, as sorted presentation lines (dig +short). */
+async function srvAnswer(port: number, name: string): Promise<string[]> {
+  const { stdout } = await execFileAsync("dig", [
+    "@127.0.0.1",
+    "-p",
+    String(port),
+    "+short",
+    "+tries=2",
+    "+time=2",
+    "SRV",
+    name,
+  ]);
+  return stdout
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .sort();
+}
+
+function summaryLine(name: string, r: DnsperfResult): string {
+  return (
+    `${name.padEnd(10)} ${r.qps.toFixed(0).padStart(7)} qps  ` +
+    `latency avg ${r.latencyMs.avg.toFixed(3)} ms (min ${r.latencyMs.min.toFixed(3)}, max ${r.latencyMs.max.toFixed(3)})  ` +
+    `lost ${r.queriesLost} of ${r.queriesSent}  [${r.responseCodes}]`
+  );
+}
+
+export async function main(): Promise<void> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ecssd-bench-zone-"));
+  const zone = await startLocalZone({ host: "127.0.0.1", apiPort: 0, dnsPort: 0 });
+  let unbound: Awaited<ReturnType<typeof startUnbound>> | undefined;
+  try {
+    const sets = benchRecords(zone.zoneName);
+    const srvSetCount = sets.filter((s) => s.type === "SRV").length;
+    const loadStart = Date.now();
+    await loadThroughApi(zone.apiUrl, zone.hostedZoneId, sets);
+    console.log(
+      `loaded ${srvSetCount} SRV record sets and ${HOSTS} host A records through the Route53 API in ${Date.now() - loadStart} ms`,
+    );
+
+    const localData: LocalRecord[] = sets.map((s) => ({
+      name: s.name,
+      type: s.type,
+      ttl: s.ttl,
+      value: s.value,
+    }));
+    unbound = await startUnbound(zone.zoneName, localData);
+
+    const names = [...new Set(sets.filter((s) => s.type === "SRV").map((s) => s.name))];
+    const queryFile = path.join(tmp, "queries.txt");
+    fs.writeFileSync(queryFile, names.map((n) => `${n} SRV\n`).join(""));
+
+    // Both servers must give the same answer, or the comparison means nothing.
+    for (const name of [names[0]!, names[names.length - 1]!]) {
+      const fromZone = await srvAnswer(zone.dns.port, name);
+      const fromUnbound = await srvAnswer(unbound.port, name);
+      if (fromZone.length !== INSTANCES_PER_SERVICE || fromZone.join("\n") !== fromUnbound.join("\n")) {
+        throw new Error(
+          `the servers answer ${name} differently:\nlocal zone:\n${fromZone.join("\n")}\nunbound:\n${fromUnbound.join("\n")}`,
+        );
+      }
+    }
+
+    const run = (port: number, seconds = SECONDS) =>
+      runDnsperf({ server: "127.0.0.1", port, queryFile, seconds, clients: CLIENTS, maxQps: MAX_QPS });
+    console.log(
+      `dnsperf -l ${SECONDS} -c ${CLIENTS} -Q ${MAX_QPS}, ${names.length} SRV names, one thread per server`,
+    );
+    const local = await run(zone.dns.port);
+    console.log(summaryLine("local zone", local));
+    const reference = await run(unbound.port);
+    console.log(summaryLine("unbound", reference));
+    const ratio = local.qps / reference.qps;
+    console.log(`ratio local zone / unbound: ${ratio.toFixed(3)}`);
+    console.log(
+      `target ${TARGET_QPS} SRV qps for the local zone: ${local.qps >= TARGET_QPS ? "met" : `NOT met (${local.qps.toFixed(0)} qps)`}`,
+    );
+
+    if (process.env.BENCH_CPU_PROFILE === "1") {
+      // Outside the temporary directory, which is removed at the end: the profile is for reading later.
+      const file = path.join(os.tmpdir(), `ecssd-bench-zone-${process.pid}.cpuprofile`);
+      const hot = await profileWhile(() => run(zone.dns.port, 5), file);
+      console.log(`CPU profile of the local zone under dnsperf (5 s) written to ${file}; top self time:`);
+      for (const f of hot) console.log(`  ${f.selfPercent.toFixed(1).padStart(5)}%  ${f.name}  ${f.where}`);
+    }
+
+    console.log(
+      JSON.stringify({
+        bench: "zone",
+        localZoneQps: Math.round(local.qps),
+        unboundQps: Math.round(reference.qps),
+        ratio: Number(ratio.toFixed(3)),
+        srvRecordSets: srvSetCount,
+        srvNames: names.length,
+        hostRecords: HOSTS,
+        targetQps: TARGET_QPS,
+        meetsTarget: local.qps >= TARGET_QPS,
+        localZoneLatencyMs: Number(local.latencyMs.avg.toFixed(3)),
+        unboundLatencyMs: Number(reference.latencyMs.avg.toFixed(3)),
+        localZoneLost: local.queriesLost,
+        unboundLost: reference.queriesLost,
+        seconds: SECONDS,
+        clients: CLIENTS,
+      }),
+    );
+  } finally {
+    await unbound?.close();
+    await zone.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
