@@ -1,0 +1,127 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { managedPolicyArn, partitionForRegion } from "./awsPartition";
+import { agentContainer, DOCKER_SOCKET_PATH, DOCKER_SOCKET_VOLUME } from "./containerDefinitions";
+import { stackScopedName } from "./names";
+import { agentPolicy, assumeRolePolicy } from "./policies";
+
+/** Arguments of {@link AgentService}. */
+export interface AgentServiceArgs {
+  /** The cluster whose every instance runs one agent (required). */
+  readonly clusterArn: pulumi.Input<string>;
+  /** The agent image URI (required). */
+  readonly image: pulumi.Input<string>;
+  /** The zone the agent writes to (required). */
+  readonly zoneId: pulumi.Input<string>;
+  readonly zoneArn: pulumi.Input<string>;
+  readonly zoneName: pulumi.Input<string>;
+  /** The region, for log delivery and ARN partitions (required). */
+  readonly region: string;
+  /** TTL of the SRV records the agent writes, seconds. Default: 10. */
+  readonly srvTtl?: number;
+  /** Days the agent's logs are kept. Default: 14. */
+  readonly logRetentionDays?: number;
+}
+
+/**
+ * The agent as a DAEMON ECS service: one task per container instance, host network mode, the
+ * Docker socket mounted, and a task role that may change only SRV and A records of its zone.
+ */
+export class AgentService extends pulumi.ComponentResource {
+  readonly taskRole: aws.iam.Role;
+  readonly executionRole: aws.iam.Role;
+  readonly logGroup: aws.cloudwatch.LogGroup;
+  readonly taskDefinition: aws.ecs.TaskDefinition;
+  readonly service: aws.ecs.Service;
+
+  constructor(name: string, args: AgentServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ecssd:infra:AgentService", name, {}, opts);
+    const partition = partitionForRegion(args.region);
+
+    this.logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      { retentionInDays: args.logRetentionDays ?? 14 },
+      { parent: this },
+    );
+
+    this.taskRole = new aws.iam.Role(
+      `${name}-task-role`,
+      {
+        assumeRolePolicy: JSON.stringify(assumeRolePolicy("ecs-tasks.amazonaws.com")),
+        description: "ecssd agent: SRV and A records of its zone only",
+      },
+      { parent: this },
+    );
+    new aws.iam.RolePolicy(
+      `${name}-task-policy`,
+      {
+        role: this.taskRole.id,
+        policy: pulumi
+          .all([args.zoneArn, args.zoneName])
+          .apply(([zoneArn, zoneName]) => JSON.stringify(agentPolicy({ zoneArn, zoneName }))),
+      },
+      { parent: this },
+    );
+
+    this.executionRole = new aws.iam.Role(
+      `${name}-execution-role`,
+      {
+        assumeRolePolicy: JSON.stringify(assumeRolePolicy("ecs-tasks.amazonaws.com")),
+        description: "ECS pulls the agent image and ships its logs",
+      },
+      { parent: this },
+    );
+    new aws.iam.RolePolicyAttachment(
+      `${name}-execution-policy`,
+      {
+        role: this.executionRole.name,
+        policyArn: managedPolicyArn(partition, "service-role/AmazonECSTaskExecutionRolePolicy"),
+      },
+      { parent: this },
+    );
+
+    this.taskDefinition = new aws.ecs.TaskDefinition(
+      `${name}-task`,
+      {
+        family: stackScopedName(pulumi.getProject(), pulumi.getStack(), "agent"),
+        networkMode: "host",
+        requiresCompatibilities: ["EC2"],
+        taskRoleArn: this.taskRole.arn,
+        executionRoleArn: this.executionRole.arn,
+        volumes: [{ name: DOCKER_SOCKET_VOLUME, hostPath: DOCKER_SOCKET_PATH }],
+        containerDefinitions: pulumi
+          .all([args.image, args.zoneName, args.zoneId, this.logGroup.name])
+          .apply(([image, zoneName, zoneId, logGroupName]) =>
+            JSON.stringify([
+              agentContainer({
+                image,
+                zoneName,
+                zoneId,
+                srvTtl: args.srvTtl ?? 10,
+                log: { logGroupName, region: args.region },
+              }),
+            ]),
+          ),
+      },
+      { parent: this },
+    );
+
+    this.service = new aws.ecs.Service(
+      `${name}-service`,
+      {
+        cluster: args.clusterArn,
+        taskDefinition: this.taskDefinition.arn,
+        schedulingStrategy: "DAEMON",
+        // Capacity provider strategies do not apply to DAEMON services.
+        launchType: "EC2",
+        // A daemon replaces its task in place on each instance: stop the old, then start the new.
+        deploymentMinimumHealthyPercent: 0,
+        deploymentMaximumPercent: 100,
+        forceDelete: true,
+      },
+      { parent: this },
+    );
+
+    this.registerOutputs({ serviceName: this.service.name, taskRoleArn: this.taskRole.arn });
+  }
+}

@@ -1,0 +1,286 @@
+import * as pulumi from "@pulumi/pulumi";
+import { parseScheduleExpression } from "./scheduleExpression";
+
+/** The namespace of every setting this program owns (the project name in Pulumi.yaml). */
+export const CONFIG_NAMESPACE = "ecssd";
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** How many NAT gateways the network gets (awsx `NatGatewayStrategy`). */
+export type NatGatewayChoice = "Single" | "OnePerAz";
+
+/** The validated settings of one stack. Defaults are those declared in Pulumi.yaml. */
+export interface StackConfig {
+  readonly region: string;
+  readonly zoneName: string;
+  readonly vpcCidr: string;
+  readonly availabilityZones: number;
+  readonly natGateways: NatGatewayChoice;
+  readonly instanceType: string;
+  readonly desiredCapacity: number;
+  readonly minSize: number;
+  readonly maxSize: number;
+  readonly srvTtl: number;
+  readonly reconcileSchedule: string;
+  readonly checkHealth: boolean;
+  readonly healthPath: string;
+  readonly healthTimeoutMs: number;
+  readonly healthConcurrency: number;
+  readonly stopUnhealthyTasks: boolean;
+  readonly dryRun: boolean;
+  readonly maxDeleteShare: number;
+  readonly logRetentionDays: number;
+  readonly baseImage: string;
+  readonly examplesUsername: string;
+  /** Always a secret Output: it never appears in plain text in state or logs. */
+  readonly examplesPassword: pulumi.Output<string>;
+}
+
+/** Every problem found in a stack's settings, thrown once. */
+export class StackConfigError extends Error {
+  override readonly name = "StackConfigError";
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid stack config:\n${problems.map((p) => ` - ${p}`).join("\n")}`);
+  }
+}
+
+/** Defaults, mirrored in Pulumi.yaml (a test keeps the two equal). */
+export const CONFIG_DEFAULTS = {
+  zoneName: "servicediscovery.internal",
+  vpcCidr: "10.0.0.0/16",
+  availabilityZones: "2",
+  natGateways: "Single",
+  instanceType: "t3.small",
+  desiredCapacity: "2",
+  minSize: "1",
+  maxSize: "4",
+  srvTtl: "10",
+  reconcileSchedule: "rate(5 minutes)",
+  checkHealth: "true",
+  healthPath: "/health",
+  healthTimeoutMs: "2000",
+  healthConcurrency: "20",
+  stopUnhealthyTasks: "false",
+  dryRun: "false",
+  maxDeleteShare: "0.5",
+  logRetentionDays: "14",
+  baseImage: "node:20-bookworm-slim",
+  examplesUsername: "demo",
+} as const satisfies Record<string, string>;
+
+type ConfigKey = keyof typeof CONFIG_DEFAULTS | "examplesPassword";
+const KNOWN_KEYS: ReadonlySet<string> = new Set<string>([
+  ...Object.keys(CONFIG_DEFAULTS),
+  "examplesPassword",
+]);
+
+/**
+ * Validates the raw stack configuration (full keys such as `ecssd:instanceType` and `aws:region`,
+ * values as the Pulumi engine passes them: strings). Collects every problem and throws one
+ * {@link StackConfigError} naming each key in brackets.
+ *
+ * @example parseStackConfig({ "aws:region": "eu-west-1", "ecssd:examplesPassword": "correct horse battery" })
+ */
+export function parseStackConfig(input: Readonly<Record<string, string | undefined>>): StackConfig {
+  const problems: string[] = [];
+  const raw = normalizeKeys(input);
+  const value = (key: keyof typeof CONFIG_DEFAULTS): string =>
+    raw[`${CONFIG_NAMESPACE}:${key}`] ?? CONFIG_DEFAULTS[key];
+
+  for (const fullKey of Object.keys(raw)) {
+    const [namespace, key] = splitKey(fullKey);
+    if (namespace === CONFIG_NAMESPACE && !KNOWN_KEYS.has(key)) {
+      problems.push(`[${key}] is not a setting of this program (known: ${[...KNOWN_KEYS].join(", ")})`);
+    }
+  }
+
+  const integer = (key: ConfigKey & keyof typeof CONFIG_DEFAULTS, min: number, max: number): number => {
+    const text = value(key).trim();
+    const n = Number(text);
+    if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(n)) {
+      problems.push(`[${key}] must be a whole number, got "${value(key)}"`);
+      return Number.NaN;
+    }
+    if (n < min || n > max) problems.push(`[${key}] must be between ${min} and ${max}, got ${n}`);
+    return n;
+  };
+  const boolean = (key: ConfigKey & keyof typeof CONFIG_DEFAULTS): boolean => {
+    const text = value(key).trim().toLowerCase();
+    if (text !== "true" && text !== "false") {
+      problems.push(`[${key}] must be true or false, got "${value(key)}"`);
+    }
+    return text === "true";
+  };
+
+  const region = raw["aws:region"];
+  if (region === undefined || region === "") {
+    problems.push("[aws:region] is required: pulumi config set aws:region <region>, e.g. eu-west-1");
+  } else if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+    problems.push(`[aws:region] must be an AWS region such as eu-west-1, got "${region}"`);
+  }
+
+  const zoneName = value("zoneName");
+  const zoneProblem = dnsNameProblem(zoneName);
+  if (zoneProblem) problems.push(`[zoneName] ${zoneProblem}, got "${zoneName}"`);
+
+  const vpcCidr = value("vpcCidr");
+  const cidrProblem = vpcCidrProblem(vpcCidr);
+  if (cidrProblem) problems.push(`[vpcCidr] ${cidrProblem}, got "${vpcCidr}"`);
+
+  // An Application Load Balancer needs subnets in at least two zones; awsx lays out at most four.
+  const availabilityZones = integer("availabilityZones", 2, 4);
+  const natGateways = value("natGateways");
+  if (natGateways !== "Single" && natGateways !== "OnePerAz") {
+    problems.push(`[natGateways] must be Single or OnePerAz, got "${natGateways}"`);
+  }
+
+  const instanceType = value("instanceType");
+  if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(instanceType)) {
+    problems.push(`[instanceType] must be an EC2 instance type such as t3.small, got "${instanceType}"`);
+  }
+
+  const minSize = integer("minSize", 1, 100);
+  const maxSize = integer("maxSize", 1, 100);
+  const desiredCapacity = integer("desiredCapacity", 1, 100);
+  if (minSize <= maxSize && (desiredCapacity < minSize || desiredCapacity > maxSize)) {
+    problems.push(`[desiredCapacity] must be between minSize (${minSize}) and maxSize (${maxSize})`);
+  }
+  if (minSize > maxSize) problems.push(`[minSize] must not exceed maxSize (${minSize} > ${maxSize})`);
+
+  const srvTtl = integer("srvTtl", 1, 3600);
+
+  const reconcileSchedule = value("reconcileSchedule");
+  const scheduleProblem = parseScheduleExpression(reconcileSchedule).problem;
+  if (scheduleProblem) problems.push(`[reconcileSchedule] ${scheduleProblem}`);
+
+  const checkHealth = boolean("checkHealth");
+  const healthPath = value("healthPath");
+  if (!/^\/[\x21-\x7e]{0,511}$/.test(healthPath)) {
+    problems.push(`[healthPath] must start with / and contain no spaces, got "${healthPath}"`);
+  }
+  // Three attempts of the longest timeout must fit in the Lambda's time limit.
+  const healthTimeoutMs = integer("healthTimeoutMs", 100, 30_000);
+  const healthConcurrency = integer("healthConcurrency", 1, 500);
+  const stopUnhealthyTasks = boolean("stopUnhealthyTasks");
+  const dryRun = boolean("dryRun");
+
+  const shareText = value("maxDeleteShare").trim();
+  const maxDeleteShare = Number(shareText);
+  if (!/^\d*\.?\d+$/.test(shareText) || !(maxDeleteShare > 0 && maxDeleteShare <= 1)) {
+    problems.push(
+      `[maxDeleteShare] must be a number above 0 and at most 1, got "${value("maxDeleteShare")}"`,
+    );
+  }
+
+  const logRetentionDays = integer("logRetentionDays", 1, 3653);
+  if (
+    Number.isFinite(logRetentionDays) &&
+    !(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)
+  ) {
+    problems.push(
+      `[logRetentionDays] must be one of ${LOG_RETENTION_DAYS.join(", ")}, got ${logRetentionDays}`,
+    );
+  }
+
+  const baseImage = value("baseImage");
+  if (!/^[\x21-\x7e]+$/.test(baseImage)) {
+    problems.push(`[baseImage] must be an image reference such as node:20-bookworm-slim, got "${baseImage}"`);
+  }
+
+  const examplesUsername = value("examplesUsername");
+  // HTTP basic auth separates user and password with the first colon.
+  if (!/^[\x21-\x39\x3b-\x7e]{1,64}$/.test(examplesUsername)) {
+    problems.push(
+      `[examplesUsername] must be 1-64 visible characters without ":", got "${examplesUsername}"`,
+    );
+  }
+
+  const password = raw[`${CONFIG_NAMESPACE}:examplesPassword`];
+  if (password === undefined || password === "") {
+    problems.push(
+      "[examplesPassword] is required: pulumi config set --secret ecssd:examplesPassword <at least 12 characters>",
+    );
+  } else if (!/^[\x21-\x7e]{12,256}$/.test(password)) {
+    // The value itself is never echoed.
+    problems.push("[examplesPassword] must be 12-256 visible ASCII characters (no spaces)");
+  }
+
+  if (problems.length > 0) throw new StackConfigError(problems);
+
+  return {
+    region: region as string,
+    zoneName,
+    vpcCidr,
+    availabilityZones,
+    natGateways: natGateways as NatGatewayChoice,
+    instanceType,
+    desiredCapacity,
+    minSize,
+    maxSize,
+    srvTtl,
+    reconcileSchedule,
+    checkHealth,
+    healthPath,
+    healthTimeoutMs,
+    healthConcurrency,
+    stopUnhealthyTasks,
+    dryRun,
+    maxDeleteShare,
+    logRetentionDays,
+    baseImage,
+    examplesUsername,
+    examplesPassword: pulumi.secret(password as string),
+  };
+}
+
+/** Reads the running stack's configuration from the Pulumi engine and validates it. */
+export function readStackConfig(): StackConfig {
+  return parseStackConfig(pulumi.runtime.allConfig());
+}
+
+/** Older engines pass keys as `ns:config:key`; the program reads `ns:key`. */
+function normalizeKeys(
+  input: Readonly<Record<string, string | undefined>>,
+): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [key, v] of Object.entries(input)) out[key.replace(/^([^:]+):config:/, "$1:")] = v;
+  return out;
+}
+
+function splitKey(fullKey: string): [string, string] {
+  const at = fullKey.indexOf(":");
+  return at < 0 ? ["", fullKey] : [fullKey.slice(0, at), fullKey.slice(at + 1)];
+}
+
+/** Why `name` cannot be a private hosted zone name, or undefined when it can. */
+export function dnsNameProblem(name: string): string | undefined {
+  if (name.endsWith(".")) return "must not end with a dot";
+  if (name.length > 253) return "must be at most 253 characters";
+  const labels = name.split(".");
+  if (labels.length < 2) return "must have at least two labels (e.g. servicediscovery.internal)";
+  const label = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+  if (!labels.every((l) => label.test(l))) {
+    return "must be lower-case labels of letters, digits and inner hyphens, 1-63 characters each";
+  }
+  return undefined;
+}
+
+/** Why `cidr` cannot be this program's VPC range, or undefined when it can. */
+export function vpcCidrProblem(cidr: string): string | undefined {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (!match) return "must be an IPv4 CIDR block such as 10.0.0.0/16";
+  const octets = match.slice(1, 5).map(Number);
+  const prefix = Number(match[5]);
+  if (octets.some((o) => o > 255)) return "must be an IPv4 CIDR block such as 10.0.0.0/16";
+  // Subnets are carved at prefix+4 (private) and prefix+8 (public); AWS's smallest subnet is /28.
+  if (prefix < 16 || prefix > 20) return "must have a prefix length between /16 and /20";
+  const address = octets.reduce((acc, o) => acc * 256 + o, 0);
+  if (address % 2 ** (32 - prefix) !== 0) return "must have no host bits set";
+  const [a, b] = octets as [number, number];
+  const isPrivate = a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+  if (!isPrivate) return "must be a private (RFC 1918) range";
+  return undefined;
+}

@@ -1,0 +1,173 @@
+/** The subset of an ECS container definition this program writes. */
+export interface ContainerDefinition {
+  readonly name: string;
+  readonly image: string;
+  readonly essential: boolean;
+  readonly cpu: number;
+  readonly memory: number;
+  readonly memoryReservation?: number;
+  readonly user?: string;
+  readonly environment: readonly { readonly name: string; readonly value: string }[];
+  readonly secrets?: readonly { readonly name: string; readonly valueFrom: string }[];
+  readonly portMappings?: readonly {
+    readonly containerPort: number;
+    readonly hostPort: number;
+    readonly protocol: "tcp";
+  }[];
+  readonly mountPoints?: readonly {
+    readonly sourceVolume: string;
+    readonly containerPath: string;
+    readonly readOnly: boolean;
+  }[];
+  readonly healthCheck?: {
+    readonly command: readonly string[];
+    readonly interval: number;
+    readonly timeout: number;
+    readonly retries: number;
+    readonly startPeriod: number;
+  };
+  readonly stopTimeout?: number;
+  readonly logConfiguration: {
+    readonly logDriver: "awslogs";
+    readonly options: Readonly<Record<string, string>>;
+  };
+}
+
+/** Where a container's stdout/stderr go. */
+export interface LogTarget {
+  readonly logGroupName: string;
+  readonly region: string;
+}
+
+/** The volume name under which the task definition exposes the host's Docker socket. */
+export const DOCKER_SOCKET_VOLUME = "docker-socket";
+/** The Docker socket, at the same path on the host and in the agent container. */
+export const DOCKER_SOCKET_PATH = "/var/run/docker.sock";
+
+function awslogs(log: LogTarget, prefix: string): ContainerDefinition["logConfiguration"] {
+  return {
+    logDriver: "awslogs",
+    options: {
+      "awslogs-group": log.logGroupName,
+      "awslogs-region": log.region,
+      "awslogs-stream-prefix": prefix,
+    },
+  };
+}
+
+/** What the agent container needs. */
+export interface AgentContainerSpec {
+  readonly image: string;
+  readonly zoneName: string;
+  readonly zoneId: string;
+  readonly srvTtl: number;
+  readonly log: LogTarget;
+}
+
+/**
+ * The agent's container: host network mode (set on the task definition) so IMDSv2 answers it
+ * with a hop limit of 1, and the Docker socket mounted so it can watch containers.
+ */
+export function agentContainer(spec: AgentContainerSpec): ContainerDefinition {
+  return {
+    name: "agent",
+    image: spec.image,
+    essential: true,
+    cpu: 64,
+    memory: 256,
+    memoryReservation: 96,
+    // The socket is root:docker on the host and the docker group id differs between AMIs; access to
+    // it is root-equivalent anyway, so running as root in the container grants nothing more.
+    user: "0",
+    environment: [
+      { name: "ECSSD_ZONE_NAME", value: spec.zoneName },
+      { name: "ECSSD_ZONE_ID", value: spec.zoneId },
+      { name: "ECSSD_SRV_TTL", value: String(spec.srvTtl) },
+    ],
+    mountPoints: [{ sourceVolume: DOCKER_SOCKET_VOLUME, containerPath: DOCKER_SOCKET_PATH, readOnly: false }],
+    // SIGTERM makes the agent flush pending changes before it exits.
+    stopTimeout: 30,
+    logConfiguration: awslogs(spec.log, "agent"),
+  };
+}
+
+/** ARNs of the SSM parameters that hold the example services' basic-auth credentials. */
+export interface CredentialRefs {
+  readonly usernameArn: string;
+  readonly passwordArn: string;
+}
+
+/** What an example service container needs. */
+export interface ExampleContainerSpec {
+  readonly name: string;
+  readonly image: string;
+  readonly containerPort: number;
+  /** The SRV service this container offers (`_time._tcp`); none for consumers such as the portal. */
+  readonly offers?: string;
+  /** A path answering 2xx without credentials; becomes a Docker HEALTHCHECK the agent waits for. */
+  readonly healthPath?: string;
+  readonly environment?: Readonly<Record<string, string>>;
+  readonly credentials: CredentialRefs;
+  /** Seconds ECS waits after SIGTERM before SIGKILL; see {@link stopTimeoutFor}. */
+  readonly stopTimeout: number;
+  readonly log: LogTarget;
+}
+
+/**
+ * Seconds between SIGTERM and SIGKILL for a service whose records live `srvTtl` seconds: the
+ * service keeps answering for a drain period of at least one TTL after it left DNS, plus margin.
+ * ECS caps the value at 120 s.
+ */
+export function stopTimeoutFor(srvTtl: number): number {
+  return Math.min(120, Math.max(30, srvTtl + 20));
+}
+
+/**
+ * An example service container: bridge mode with a dynamic host port (hostPort 0), the SRV
+ * offer as `SERVICE_<port>_NAME` (the record contract's input), and the credentials as ECS
+ * secrets resolved by the execution role at start, so they never sit in the task definition.
+ */
+export function exampleContainer(spec: ExampleContainerSpec): ContainerDefinition {
+  const environment = Object.entries(spec.environment ?? {}).map(([name, value]) => ({ name, value }));
+  if (spec.offers !== undefined) {
+    if (!/^_[a-z0-9-]+\._(tcp|udp)$/.test(spec.offers)) {
+      throw new Error(`exampleContainer: "${spec.offers}" is not of the form _<service>._<tcp|udp>`);
+    }
+    environment.unshift({ name: `SERVICE_${spec.containerPort}_NAME`, value: spec.offers });
+  }
+  for (const { name } of environment) {
+    if (name === "AUTH_USERNAME" || name === "AUTH_PASSWORD") {
+      throw new Error(`exampleContainer: ${name} must be a secret, not environment`);
+    }
+  }
+  const probe = spec.healthPath
+    ? `fetch("http://127.0.0.1:${spec.containerPort}${spec.healthPath}",{signal:AbortSignal.timeout(3000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`
+    : undefined;
+  return {
+    name: spec.name,
+    image: spec.image,
+    essential: true,
+    cpu: 128,
+    memory: 256,
+    environment,
+    secrets: [
+      { name: "AUTH_USERNAME", valueFrom: spec.credentials.usernameArn },
+      { name: "AUTH_PASSWORD", valueFrom: spec.credentials.passwordArn },
+    ],
+    portMappings: [{ containerPort: spec.containerPort, hostPort: 0, protocol: "tcp" }],
+    // The images hold node and nothing else (no shell, no curl): probe with node itself.
+    ...(probe
+      ? {
+          healthCheck: {
+            command: ["CMD", "node", "-e", probe],
+            interval: 10,
+            timeout: 5,
+            retries: 3,
+            startPeriod: 10,
+          },
+        }
+      : {}),
+    stopTimeout: spec.stopTimeout,
+    logConfiguration: awslogs(spec.log, spec.name),
+  };
+}

@@ -1,0 +1,302 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { managedPolicyArn, partitionForRegion } from "./awsPartition";
+import { type ContainerDefinition, exampleContainer, stopTimeoutFor } from "./containerDefinitions";
+import { EPHEMERAL_PORTS } from "./ephemeralPorts";
+import { secretParameterPath, stackScopedName } from "./names";
+import { assumeRolePolicy, secretsReadPolicy } from "./policies";
+
+/** The example services: what each offers and how many run. Ports are fixed with their authors. */
+export const EXAMPLES = {
+  time: { containerPort: 8080, offers: "_time._tcp", desiredCount: 2 },
+  calc: { containerPort: 8081, offers: "_calc._tcp", desiredCount: 2 },
+  portal: { containerPort: 8000, offers: undefined, desiredCount: 1 },
+} as const;
+
+/** The listener the portal is published on, the only port open to the internet. */
+export const PORTAL_LISTENER_PORT = 80;
+
+/** Arguments of {@link ExampleServices}. */
+export interface ExampleServicesArgs {
+  readonly clusterArn: pulumi.Input<string>;
+  readonly capacityProviderName: pulumi.Input<string>;
+  /** The cluster's capacity provider association; services wait for it. */
+  readonly capacityProviders: pulumi.Resource;
+  readonly vpcId: pulumi.Input<string>;
+  /** Public subnets for the load balancer (required). */
+  readonly publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** The container instances' group, opened to the load balancer on dynamic host ports. */
+  readonly instanceSecurityGroupId: pulumi.Input<string>;
+  readonly images: {
+    readonly time: pulumi.Input<string>;
+    readonly calc: pulumi.Input<string>;
+    readonly portal: pulumi.Input<string>;
+  };
+  /** The zone the portal looks `time` and `calc` up in (required). */
+  readonly zoneName: pulumi.Input<string>;
+  /** Basic-auth user of time and calc, also used by the portal. Default: `demo`. */
+  readonly username?: pulumi.Input<string>;
+  /** Basic-auth password: a secret Output (required). */
+  readonly password: pulumi.Input<string>;
+  readonly region: string;
+  /** The SRV TTL, which sets how long a stopping task keeps serving. Default: 10. */
+  readonly srvTtl?: number;
+  /** Default: 14. */
+  readonly logRetentionDays?: number;
+}
+
+/**
+ * time and calc (bridge mode, dynamic host ports, discovered through SRV records) and the portal
+ * behind a public Application Load Balancer. Credentials live in SSM SecureString parameters and
+ * reach containers as ECS secrets.
+ */
+export class ExampleServices extends pulumi.ComponentResource {
+  readonly usernameParameter: aws.ssm.Parameter;
+  readonly passwordParameter: aws.ssm.Parameter;
+  readonly executionRole: aws.iam.Role;
+  readonly logGroup: aws.cloudwatch.LogGroup;
+  readonly loadBalancerSecurityGroup: aws.ec2.SecurityGroup;
+  readonly loadBalancer: aws.lb.LoadBalancer;
+  readonly targetGroup: aws.lb.TargetGroup;
+  readonly listener: aws.lb.Listener;
+  readonly taskDefinitions: Readonly<Record<keyof typeof EXAMPLES, aws.ecs.TaskDefinition>>;
+  readonly services: Readonly<Record<keyof typeof EXAMPLES, aws.ecs.Service>>;
+  /** `http://<load balancer DNS name>` */
+  readonly portalUrl: pulumi.Output<string>;
+
+  constructor(name: string, args: ExampleServicesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ecssd:infra:ExampleServices", name, {}, opts);
+    const partition = partitionForRegion(args.region);
+    const project = pulumi.getProject();
+    const stack = pulumi.getStack();
+
+    this.usernameParameter = new aws.ssm.Parameter(
+      `${name}-username`,
+      {
+        name: secretParameterPath(project, stack, "examples/username"),
+        type: "SecureString",
+        value: args.username ?? "demo",
+        description: "basic-auth user of the example services",
+      },
+      { parent: this },
+    );
+    this.passwordParameter = new aws.ssm.Parameter(
+      `${name}-password`,
+      {
+        name: secretParameterPath(project, stack, "examples/password"),
+        type: "SecureString",
+        value: pulumi.secret(args.password),
+        description: "basic-auth password of the example services",
+      },
+      { parent: this },
+    );
+
+    this.logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      { retentionInDays: args.logRetentionDays ?? 14 },
+      { parent: this },
+    );
+
+    this.executionRole = new aws.iam.Role(
+      `${name}-execution-role`,
+      {
+        assumeRolePolicy: JSON.stringify(assumeRolePolicy("ecs-tasks.amazonaws.com")),
+        description: "ECS pulls the example images, ships logs, reads their credentials",
+      },
+      { parent: this },
+    );
+    new aws.iam.RolePolicyAttachment(
+      `${name}-execution-policy`,
+      {
+        role: this.executionRole.name,
+        policyArn: managedPolicyArn(partition, "service-role/AmazonECSTaskExecutionRolePolicy"),
+      },
+      { parent: this },
+    );
+    const secretsPolicy = new aws.iam.RolePolicy(
+      `${name}-execution-secrets`,
+      {
+        role: this.executionRole.id,
+        policy: pulumi
+          .all([this.usernameParameter.arn, this.passwordParameter.arn])
+          .apply((arns) => JSON.stringify(secretsReadPolicy(arns))),
+      },
+      { parent: this },
+    );
+
+    // Load balancer: the only thing reachable from the internet, and only on its listener port.
+    this.loadBalancerSecurityGroup = new aws.ec2.SecurityGroup(
+      `${name}-lb-sg`,
+      { vpcId: args.vpcId, description: "ecssd portal load balancer", revokeRulesOnDelete: true },
+      { parent: this },
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-lb-from-internet`,
+      {
+        securityGroupId: this.loadBalancerSecurityGroup.id,
+        ipProtocol: "tcp",
+        fromPort: PORTAL_LISTENER_PORT,
+        toPort: PORTAL_LISTENER_PORT,
+        cidrIpv4: "0.0.0.0/0",
+        description: "portal over HTTP",
+      },
+      { parent: this },
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-lb-to-instances`,
+      {
+        securityGroupId: this.loadBalancerSecurityGroup.id,
+        referencedSecurityGroupId: args.instanceSecurityGroupId,
+        ipProtocol: "tcp",
+        fromPort: EPHEMERAL_PORTS.from,
+        toPort: EPHEMERAL_PORTS.to,
+        description: "portal tasks on dynamic host ports",
+      },
+      { parent: this },
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-instances-from-lb`,
+      {
+        securityGroupId: args.instanceSecurityGroupId,
+        referencedSecurityGroupId: this.loadBalancerSecurityGroup.id,
+        ipProtocol: "tcp",
+        fromPort: EPHEMERAL_PORTS.from,
+        toPort: EPHEMERAL_PORTS.to,
+        description: "load balancer to portal tasks",
+      },
+      { parent: this },
+    );
+
+    this.loadBalancer = new aws.lb.LoadBalancer(
+      `${name}-lb`,
+      {
+        loadBalancerType: "application",
+        internal: false,
+        subnets: args.publicSubnetIds,
+        securityGroups: [this.loadBalancerSecurityGroup.id],
+        dropInvalidHeaderFields: true,
+      },
+      { parent: this },
+    );
+    this.targetGroup = new aws.lb.TargetGroup(
+      `${name}-portal-tg`,
+      {
+        vpcId: args.vpcId,
+        targetType: "instance",
+        protocol: "HTTP",
+        // With dynamic host ports ECS registers each task's own port; this one is nominal.
+        port: EXAMPLES.portal.containerPort,
+        deregistrationDelay: 15,
+        // /health needs no credentials and answers 503 while a task drains after SIGTERM.
+        healthCheck: {
+          path: "/health",
+          matcher: "200",
+          interval: 15,
+          healthyThreshold: 2,
+          unhealthyThreshold: 3,
+        },
+      },
+      { parent: this },
+    );
+    this.listener = new aws.lb.Listener(
+      `${name}-http`,
+      {
+        loadBalancerArn: this.loadBalancer.arn,
+        port: PORTAL_LISTENER_PORT,
+        protocol: "HTTP",
+        defaultActions: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
+      },
+      { parent: this },
+    );
+
+    const credentials = pulumi
+      .all([this.usernameParameter.arn, this.passwordParameter.arn])
+      .apply(([usernameArn, passwordArn]) => ({ usernameArn, passwordArn }));
+    const stopTimeout = stopTimeoutFor(args.srvTtl ?? 10);
+    const containerFor = (
+      example: keyof typeof EXAMPLES,
+      image: pulumi.Input<string>,
+      environment: pulumi.Input<Record<string, string>>,
+    ): pulumi.Output<string> =>
+      pulumi
+        .all([image, this.logGroup.name, credentials, environment])
+        .apply(([img, logGroupName, creds, env]) => {
+          const spec = EXAMPLES[example];
+          const definition: ContainerDefinition = exampleContainer({
+            name: example,
+            image: img,
+            containerPort: spec.containerPort,
+            ...(spec.offers ? { offers: spec.offers, healthPath: "/health" } : {}),
+            environment: env,
+            credentials: creds,
+            stopTimeout,
+            log: { logGroupName, region: args.region },
+          });
+          return JSON.stringify([definition]);
+        });
+
+    const portalEnvironment = pulumi.output(args.zoneName).apply((zone) => ({
+      TIME_SERVICE: `${EXAMPLES.time.offers}.${zone}`,
+      CALC_SERVICE: `${EXAMPLES.calc.offers}.${zone}`,
+    }));
+    const definitions = {
+      time: containerFor("time", args.images.time, {}),
+      calc: containerFor("calc", args.images.calc, {}),
+      portal: containerFor("portal", args.images.portal, portalEnvironment),
+    };
+
+    const taskDefinitions = {} as Record<keyof typeof EXAMPLES, aws.ecs.TaskDefinition>;
+    const services = {} as Record<keyof typeof EXAMPLES, aws.ecs.Service>;
+    for (const example of Object.keys(EXAMPLES) as (keyof typeof EXAMPLES)[]) {
+      taskDefinitions[example] = new aws.ecs.TaskDefinition(
+        `${name}-${example}-task`,
+        {
+          family: stackScopedName(project, stack, example),
+          // Bridge mode: each container gets its own port space and a dynamic host port.
+          networkMode: "bridge",
+          requiresCompatibilities: ["EC2"],
+          executionRoleArn: this.executionRole.arn,
+          // No task role: the examples call no AWS API.
+          containerDefinitions: definitions[example],
+        },
+        { parent: this, dependsOn: [secretsPolicy] },
+      );
+      const isPortal = example === "portal";
+      services[example] = new aws.ecs.Service(
+        `${name}-${example}`,
+        {
+          cluster: args.clusterArn,
+          taskDefinition: taskDefinitions[example].arn,
+          desiredCount: EXAMPLES[example].desiredCount,
+          capacityProviderStrategies: [{ capacityProvider: args.capacityProviderName, weight: 1, base: 0 }],
+          orderedPlacementStrategies: [{ type: "spread", field: "instanceId" }],
+          deploymentMinimumHealthyPercent: 50,
+          deploymentMaximumPercent: 200,
+          forceDelete: true,
+          ...(isPortal
+            ? {
+                loadBalancers: [
+                  {
+                    targetGroupArn: this.targetGroup.arn,
+                    containerName: "portal",
+                    containerPort: EXAMPLES.portal.containerPort,
+                  },
+                ],
+                healthCheckGracePeriodSeconds: 30,
+              }
+            : {}),
+        },
+        {
+          parent: this,
+          // ECS rejects a target group that no load balancer uses yet.
+          dependsOn: isPortal ? [args.capacityProviders, this.listener] : [args.capacityProviders],
+        },
+      );
+    }
+    this.taskDefinitions = taskDefinitions;
+    this.services = services;
+    this.portalUrl = pulumi.interpolate`http://${this.loadBalancer.dnsName}`;
+
+    this.registerOutputs({ portalUrl: this.portalUrl });
+  }
+}

@@ -1,0 +1,11 @@
+import { bundleAgent } from "../agent/agentImage";
+import { bundleService } from "../local/images";
+import type { ImageName } from "./images";
+
+/**
+ * Makes the bundle an image's Dockerfile copies (dist/images/<image>/), with the same code the local
+ * stack uses, so what `pulumi up` ships is what the local stack runs.
+ */
+export function bundleImage(image: ImageName): Promise<unknown> {
+  return image === "agent" ? bundleAgent() : bundleService(image);
+}

@@ -1,0 +1,184 @@
+/** One IAM policy statement, as AWS reads it. */
+export interface PolicyStatement {
+  readonly Sid?: string;
+  readonly Effect: "Allow" | "Deny";
+  readonly Action: string | readonly string[];
+  readonly Resource: string | readonly string[];
+  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+}
+
+/** An IAM identity policy document. */
+export interface PolicyDocument {
+  readonly Version: "2012-10-17";
+  readonly Statement: readonly PolicyStatement[];
+}
+
+/** The only record types this system writes: SRV for instances, A for hosts (see DESIGN.md). */
+export const RECORD_TYPES = ["SRV", "A"] as const;
+
+/** A role's trust policy: who may assume it. */
+export interface TrustPolicy {
+  readonly Version: "2012-10-17";
+  readonly Statement: readonly {
+    readonly Effect: "Allow";
+    readonly Action: "sts:AssumeRole";
+    readonly Principal: { readonly Service: string };
+  }[];
+}
+
+/** The trust policy that lets one AWS service (e.g. `lambda.amazonaws.com`) assume a role. */
+export function assumeRolePolicy(service: string): TrustPolicy {
+  return {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Principal: { Service: service } }],
+  };
+}
+
+/** The zone an IAM policy is scoped to. */
+export interface ZoneRef {
+  /** `arn:<partition>:route53:::hostedzone/<id>` */
+  readonly zoneArn: string;
+  /** The zone's domain name, without a trailing dot. */
+  readonly zoneName: string;
+}
+
+/** The Route53 change-batch conditions every writer of this system is held to. */
+function recordChangeConditions(zoneName: string, actions?: readonly string[]) {
+  return {
+    "ForAllValues:StringEquals": {
+      "route53:ChangeResourceRecordSetsRecordTypes": RECORD_TYPES,
+      ...(actions ? { "route53:ChangeResourceRecordSetsActions": actions } : {}),
+    },
+    // Names below the zone only: the apex (SOA, NS) stays out of reach even if its type matched.
+    "ForAllValues:StringLike": { "route53:ChangeResourceRecordSetsNormalizedRecordNames": [`*.${zoneName}`] },
+  };
+}
+
+/** Reading the zone and watching a change complete: needed by everything that writes records. */
+function zoneReadStatements(zoneArn: string, partition: string): PolicyStatement[] {
+  return [
+    {
+      Sid: "ReadOwnZone",
+      Effect: "Allow",
+      Action: ["route53:ListResourceRecordSets", "route53:GetHostedZone"],
+      Resource: zoneArn,
+    },
+    // Change ids are not known in advance; GetChange has no narrower resource.
+    {
+      Sid: "WatchChanges",
+      Effect: "Allow",
+      Action: "route53:GetChange",
+      Resource: `arn:${partition}:route53:::change/*`,
+    },
+  ];
+}
+
+/**
+ * The agent's task role: change SRV and A records below its zone, read that zone, and look a zone
+ * up by name (ListHostedZonesByName supports no resource-level permission, hence `*`).
+ */
+export function agentPolicy(zone: ZoneRef): PolicyDocument {
+  const partition = partitionOf(zone.zoneArn);
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "ChangeOwnRecords",
+        Effect: "Allow",
+        Action: "route53:ChangeResourceRecordSets",
+        Resource: zone.zoneArn,
+        Condition: recordChangeConditions(zone.zoneName),
+      },
+      ...zoneReadStatements(zone.zoneArn, partition),
+      { Sid: "FindZoneByName", Effect: "Allow", Action: "route53:ListHostedZonesByName", Resource: "*" },
+    ],
+  };
+}
+
+/** What the reconciler's policy is computed from. */
+export interface ReconcilerPolicyInput extends ZoneRef {
+  /** `arn:<partition>:ecs:<region>:<account>:cluster/<name>` */
+  readonly clusterArn: string;
+  /** Whether the reconciler may stop the ECS task of an instance that fails its health check. */
+  readonly stopUnhealthyTasks: boolean;
+}
+
+/**
+ * The reconciler's role: read ECS inventory of our cluster, read the zone, delete (never create)
+ * SRV and A records below it, and stop tasks of our cluster only when that is switched on.
+ * VPC networking and logging come from the AWSLambdaVPCAccessExecutionRole managed policy.
+ */
+export function reconcilerPolicy(input: ReconcilerPolicyInput): PolicyDocument {
+  const cluster = parseClusterArn(input.clusterArn);
+  const inCluster = { ArnEquals: { "ecs:cluster": input.clusterArn } };
+  const statements: PolicyStatement[] = [
+    {
+      Sid: "ReadClusterInventory",
+      Effect: "Allow",
+      Action: ["ecs:DescribeClusters", "ecs:ListContainerInstances"],
+      Resource: input.clusterArn,
+    },
+    {
+      Sid: "DescribeClusterMembers",
+      Effect: "Allow",
+      Action: ["ecs:DescribeTasks", "ecs:DescribeContainerInstances"],
+      Resource: [
+        `${cluster.prefix}:task/${cluster.name}/*`,
+        `${cluster.prefix}:container-instance/${cluster.name}/*`,
+      ],
+      Condition: inCluster,
+    },
+    // ListTasks is authorised against the cluster condition key, not a task ARN.
+    {
+      Sid: "ListClusterTasks",
+      Effect: "Allow",
+      Action: "ecs:ListTasks",
+      Resource: "*",
+      Condition: inCluster,
+    },
+    // ListClusters has no resource-level permission; it reveals cluster names only.
+    { Sid: "ListClusters", Effect: "Allow", Action: "ecs:ListClusters", Resource: "*" },
+    {
+      Sid: "DeleteStaleRecords",
+      Effect: "Allow",
+      Action: "route53:ChangeResourceRecordSets",
+      Resource: input.zoneArn,
+      Condition: recordChangeConditions(input.zoneName, ["DELETE"]),
+    },
+    ...zoneReadStatements(input.zoneArn, cluster.partition),
+  ];
+  if (input.stopUnhealthyTasks) {
+    statements.push({
+      Sid: "StopUnhealthyTasks",
+      Effect: "Allow",
+      Action: "ecs:StopTask",
+      Resource: `${cluster.prefix}:task/${cluster.name}/*`,
+      Condition: inCluster,
+    });
+  }
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+/** The task execution role's access to the secrets a task definition names. */
+export function secretsReadPolicy(parameterArns: readonly string[]): PolicyDocument {
+  if (parameterArns.length === 0) throw new Error("secretsReadPolicy: no parameter ARNs given");
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      // Parameters encrypted with the AWS-managed aws/ssm key need no kms:Decrypt grant.
+      { Sid: "ReadTaskSecrets", Effect: "Allow", Action: "ssm:GetParameters", Resource: [...parameterArns] },
+    ],
+  };
+}
+
+function partitionOf(arn: string): string {
+  const partition = /^arn:([a-z-]+):/.exec(arn)?.[1];
+  if (!partition) throw new Error(`policies: not an ARN: "${arn}"`);
+  return partition;
+}
+
+function parseClusterArn(arn: string): { prefix: string; name: string; partition: string } {
+  const match = /^(arn:([a-z-]+):ecs:[a-z0-9-]+:\d{12}):cluster\/([A-Za-z0-9_-]+)$/.exec(arn);
+  if (!match) throw new Error(`policies: not an ECS cluster ARN: "${arn}"`);
+  return { prefix: match[1] as string, partition: match[2] as string, name: match[3] as string };
+}

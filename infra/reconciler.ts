@@ -1,0 +1,253 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { managedPolicyArn, partitionForRegion } from "./awsPartition";
+import { EPHEMERAL_PORTS } from "./ephemeralPorts";
+import { RECONCILER_RUNTIME } from "./lambdaRuntime";
+import { assumeRolePolicy, reconcilerPolicy } from "./policies";
+
+/** The reconciler's behaviour, mirrored from stack config into its environment. */
+export interface ReconcilerSettings {
+  readonly zoneName: string;
+  readonly zoneId: string;
+  /** Clusters whose tasks are the truth; the reconciler lists all clusters when empty. */
+  readonly clusters: readonly string[];
+  readonly checkHealth: boolean;
+  readonly healthPath: string;
+  readonly healthTimeoutMs: number;
+  readonly healthConcurrency: number;
+  readonly stopUnhealthyTasks: boolean;
+  readonly dryRun: boolean;
+  readonly maxDeleteShare: number;
+}
+
+/** The Lambda environment the reconciler reads (names fixed with the reconciler's author). */
+export function reconcilerEnvironment(s: ReconcilerSettings): Record<string, string> {
+  for (const cluster of s.clusters) {
+    if (!/^[A-Za-z0-9_-]+$/.test(cluster))
+      throw new Error(`reconcilerEnvironment: invalid cluster name "${cluster}"`);
+  }
+  return {
+    ECSSD_ZONE_NAME: s.zoneName,
+    ECSSD_ZONE_ID: s.zoneId,
+    ECSSD_CLUSTERS: s.clusters.join(","),
+    ECSSD_CHECK_HEALTH: String(s.checkHealth),
+    ECSSD_HEALTH_PATH: s.healthPath,
+    ECSSD_HEALTH_TIMEOUT_MS: String(s.healthTimeoutMs),
+    ECSSD_HEALTH_CONCURRENCY: String(s.healthConcurrency),
+    ECSSD_STOP_UNHEALTHY_TASKS: String(s.stopUnhealthyTasks),
+    ECSSD_DRY_RUN: String(s.dryRun),
+    ECSSD_MAX_DELETE_SHARE: String(s.maxDeleteShare),
+  };
+}
+
+/** The reconciler's time limit: three attempts of the longest health check timeout fit inside. */
+export const RECONCILER_TIMEOUT_SECONDS = 120;
+
+/** Arguments of {@link Reconciler}. */
+export interface ReconcilerArgs {
+  /** The bundled handler (`index.js` exporting `handler`) (required). */
+  readonly code: pulumi.Input<pulumi.asset.Archive>;
+  readonly vpcId: pulumi.Input<string>;
+  /** The VPC's range: health checks may go anywhere inside it, nowhere else. */
+  readonly vpcCidr: string;
+  /** Private subnets with a NAT route, for the AWS APIs (required). */
+  readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** The container instances' group, opened to the reconciler's health checks. */
+  readonly instanceSecurityGroupId: pulumi.Input<string>;
+  readonly clusterArn: pulumi.Input<string>;
+  readonly clusterName: pulumi.Input<string>;
+  readonly zoneId: pulumi.Input<string>;
+  readonly zoneArn: pulumi.Input<string>;
+  readonly zoneName: pulumi.Input<string>;
+  readonly region: string;
+  /** EventBridge schedule. Default: `rate(5 minutes)`. */
+  readonly schedule?: string;
+  /** HTTP-check every instance. Default: true. */
+  readonly checkHealth?: boolean;
+  /** Default: `/health`. */
+  readonly healthPath?: string;
+  /** Default: 2000. */
+  readonly healthTimeoutMs?: number;
+  /** Default: 20. */
+  readonly healthConcurrency?: number;
+  /** Stop the ECS task of an instance failing its checks (grants ecs:StopTask). Default: false. */
+  readonly stopUnhealthyTasks?: boolean;
+  /** Report without deleting. Default: false. */
+  readonly dryRun?: boolean;
+  /** Above this share of our records, a run deletes nothing. Default: 0.5. */
+  readonly maxDeleteShare?: number;
+  /** Default: 14. */
+  readonly logRetentionDays?: number;
+}
+
+/**
+ * The reconciler: a Lambda in the private subnets on a schedule, allowed to read ECS, delete
+ * stale SRV and A records of its zone, and reach the instances' dynamic host ports for health
+ * checks.
+ */
+export class Reconciler extends pulumi.ComponentResource {
+  readonly securityGroup: aws.ec2.SecurityGroup;
+  readonly role: aws.iam.Role;
+  readonly logGroup: aws.cloudwatch.LogGroup;
+  readonly function: aws.lambda.Function;
+  readonly functionName: pulumi.Output<string>;
+  readonly scheduleRule: aws.cloudwatch.EventRule;
+
+  constructor(name: string, args: ReconcilerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ecssd:infra:Reconciler", name, {}, opts);
+    const partition = partitionForRegion(args.region);
+    const checkHealth = args.checkHealth ?? true;
+    const stopUnhealthyTasks = args.stopUnhealthyTasks ?? false;
+
+    this.securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-sg`,
+      {
+        vpcId: args.vpcId,
+        description: "ecssd reconciler: AWS APIs and instance health checks",
+        revokeRulesOnDelete: true,
+      },
+      { parent: this },
+    );
+    // The AWS APIs (ECS, Route53) have no fixed addresses; they are reached through the NAT.
+    // DNS to the VPC resolver is not subject to security groups.
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-egress-https`,
+      {
+        securityGroupId: this.securityGroup.id,
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        cidrIpv4: "0.0.0.0/0",
+        description: "AWS APIs",
+      },
+      { parent: this },
+    );
+    if (checkHealth) {
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-egress-health`,
+        {
+          securityGroupId: this.securityGroup.id,
+          ipProtocol: "tcp",
+          fromPort: EPHEMERAL_PORTS.from,
+          toPort: EPHEMERAL_PORTS.to,
+          cidrIpv4: args.vpcCidr,
+          description: "health checks on dynamic host ports",
+        },
+        { parent: this },
+      );
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-instances-from-reconciler`,
+        {
+          securityGroupId: args.instanceSecurityGroupId,
+          referencedSecurityGroupId: this.securityGroup.id,
+          ipProtocol: "tcp",
+          fromPort: EPHEMERAL_PORTS.from,
+          toPort: EPHEMERAL_PORTS.to,
+          description: "reconciler health checks",
+        },
+        { parent: this },
+      );
+    }
+
+    this.role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        assumeRolePolicy: JSON.stringify(assumeRolePolicy("lambda.amazonaws.com")),
+        description: "ecssd reconciler: read ECS, prune its zone",
+      },
+      { parent: this },
+    );
+    const vpcAccess = new aws.iam.RolePolicyAttachment(
+      `${name}-vpc-access`,
+      {
+        role: this.role.name,
+        policyArn: managedPolicyArn(partition, "service-role/AWSLambdaVPCAccessExecutionRole"),
+      },
+      { parent: this },
+    );
+    const policy = new aws.iam.RolePolicy(
+      `${name}-policy`,
+      {
+        role: this.role.id,
+        policy: pulumi
+          .all([args.zoneArn, args.zoneName, args.clusterArn])
+          .apply(([zoneArn, zoneName, clusterArn]) =>
+            JSON.stringify(reconcilerPolicy({ zoneArn, zoneName, clusterArn, stopUnhealthyTasks })),
+          ),
+      },
+      { parent: this },
+    );
+
+    this.logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      { retentionInDays: args.logRetentionDays ?? 14 },
+      { parent: this },
+    );
+
+    this.function = new aws.lambda.Function(
+      `${name}-function`,
+      {
+        description: "ecssd reconciler: removes stale records, health-checks instances",
+        runtime: RECONCILER_RUNTIME,
+        handler: "index.handler",
+        code: args.code,
+        role: this.role.arn,
+        timeout: RECONCILER_TIMEOUT_SECONDS,
+        memorySize: 256,
+        vpcConfig: { subnetIds: args.subnetIds, securityGroupIds: [this.securityGroup.id] },
+        loggingConfig: { logFormat: "Text", logGroup: this.logGroup.name },
+        environment: {
+          variables: pulumi
+            .all([args.zoneName, args.zoneId, args.clusterName])
+            .apply(([zoneName, zoneId, clusterName]) =>
+              reconcilerEnvironment({
+                zoneName,
+                zoneId,
+                clusters: [clusterName],
+                checkHealth,
+                healthPath: args.healthPath ?? "/health",
+                healthTimeoutMs: args.healthTimeoutMs ?? 2000,
+                healthConcurrency: args.healthConcurrency ?? 20,
+                stopUnhealthyTasks,
+                dryRun: args.dryRun ?? false,
+                maxDeleteShare: args.maxDeleteShare ?? 0.5,
+              }),
+            ),
+        },
+      },
+      // Lambda checks at creation that the role may create network interfaces in the VPC.
+      { parent: this, dependsOn: [vpcAccess, policy] },
+    );
+    this.functionName = this.function.name;
+
+    // A failed run is not retried: the next scheduled run does the same work on fresher data.
+    new aws.lambda.FunctionEventInvokeConfig(
+      `${name}-invoke-config`,
+      { functionName: this.function.name, maximumRetryAttempts: 0 },
+      { parent: this },
+    );
+
+    this.scheduleRule = new aws.cloudwatch.EventRule(
+      `${name}-schedule`,
+      { description: "runs the ecssd reconciler", scheduleExpression: args.schedule ?? "rate(5 minutes)" },
+      { parent: this },
+    );
+    const permission = new aws.lambda.Permission(
+      `${name}-invoke-permission`,
+      {
+        action: "lambda:InvokeFunction",
+        function: this.function.name,
+        principal: "events.amazonaws.com",
+        sourceArn: this.scheduleRule.arn,
+      },
+      { parent: this },
+    );
+    new aws.cloudwatch.EventTarget(
+      `${name}-schedule-target`,
+      { rule: this.scheduleRule.name, arn: this.function.arn },
+      { parent: this, dependsOn: [permission] },
+    );
+
+    this.registerOutputs({ functionName: this.functionName, functionArn: this.function.arn });
+  }
+}

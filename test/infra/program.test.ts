@@ -1,0 +1,516 @@
+// The whole Pulumi program (index.ts) run under Pulumi's unit-test mocks: every resource it would
+// create is recorded with its inputs, and the tests assert what would make a deployment fail or
+// unsafe. Prepare: config and mocks, then a dynamic import of the program. Act: the import runs it.
+// Assess: the recorded resources.
+import { strict as assert } from "node:assert";
+import * as pulumi from "@pulumi/pulumi";
+import { isRuntimeSupported } from "../../infra/lambdaRuntime";
+import type { PolicyDocument } from "../../infra/policies";
+import { isAllowed } from "./support/iamEvaluation";
+import { promiseOf } from "./support/outputs";
+import { ACCOUNT, AMI_ID, ProgramMocks, REGION, type RecordedResource } from "./support/programMocks";
+
+const PASSWORD = "Ex4mple-Pa55word-only-for-tests";
+const ZONE = "servicediscovery.internal";
+const ZONE_ARN = "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ";
+const CLUSTER_NAME = "ecssd-cluster-cluster-7f3a9c1";
+const CLUSTER_ARN = `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/${CLUSTER_NAME}`;
+
+// biome-ignore lint/suspicious/noExplicitAny: container definitions are parsed JSON
+type Json = any;
+
+function waitForRegistrations(): Promise<void> {
+  // The SDK's own "all outstanding RPCs are done" wait (what `pulumi up` uses before exiting).
+  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+  return settings.waitForRPCs();
+}
+
+describe("infra program (index.ts) under Pulumi mocks", function () {
+  this.timeout(60_000);
+  const mocks = new ProgramMocks();
+  let program: typeof import("../../index");
+
+  const policyOf = (roleResourceName: string): PolicyDocument => {
+    const attached = mocks
+      .ofType("aws:iam/rolePolicy:RolePolicy")
+      .filter((p) => p.inputs.role === `${roleResourceName}-id`);
+    assert.equal(attached.length, 1, `one inline policy on ${roleResourceName}`);
+    return JSON.parse((attached[0] as RecordedResource).inputs.policy);
+  };
+  const containers = (taskResourceName: string): Json[] =>
+    JSON.parse(mocks.named(taskResourceName).inputs.containerDefinitions);
+
+  before(async () => {
+    pulumi.runtime.setAllConfig({ "aws:region": REGION, "ecssd:examplesPassword": PASSWORD }, [
+      "ecssd:examplesPassword",
+    ]);
+    await pulumi.runtime.setMocks(mocks, "ecssd", "test", false);
+    // A dynamic load after the mocks are in place (require: mocha runs these files as CommonJS through
+    // tsx, whose ESM import() would not resolve an extensionless TypeScript path).
+    program = require("../../index") as typeof import("../../index");
+    await Promise.all([
+      promiseOf(program.portalUrl),
+      promiseOf(program.zoneId),
+      promiseOf(program.clusterName),
+      promiseOf(program.reconcilerFunctionName),
+    ]);
+    await waitForRegistrations();
+  });
+
+  it("exports the portal URL, the zone, the cluster name and the reconciler's function name", async () => {
+    assert.match(
+      await promiseOf(program.portalUrl),
+      /^http:\/\/ecssd-examples-lb-\d+\.eu-west-1\.elb\.amazonaws\.com$/,
+    );
+    assert.equal(await promiseOf(program.zoneId), "Z0123456789ABCDEFGHIJ");
+    assert.equal(await promiseOf(program.zoneName), ZONE);
+    assert.equal(await promiseOf(program.clusterName), CLUSTER_NAME);
+    assert.equal(await promiseOf(program.reconcilerFunctionName), "ecssd-reconciler-function-a1b2c3d");
+  });
+
+  it("makes no lookup call but the ECS-optimized AMI parameter", () => {
+    assert.deepEqual(
+      mocks.calls.map((c) => [c.token, c.inputs.name]),
+      [
+        [
+          "aws:ssm/getParameter:getParameter",
+          "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id",
+        ],
+      ],
+    );
+  });
+
+  it("puts every cloud resource inside a component and names it after that component", () => {
+    const registered = [
+      ...(
+        pulumi.runtime.getMonitor() as unknown as { resources: Map<string, { urn: string }> }
+      ).resources.values(),
+    ];
+    const cloud = registered.filter(({ urn }) => /^awsx?:/.test(urn.split("::")[2]?.split("$").pop() ?? ""));
+    assert.ok(cloud.length > 50, `expected the whole program, saw ${cloud.length} resources`);
+    for (const { urn } of cloud) {
+      const [, , qualifiedType, name] = urn.split("::") as [string, string, string, string];
+      const parents = qualifiedType.split("$").slice(0, -1);
+      assert.ok(parents[0]?.startsWith("ecssd:infra:"), `${urn} has no ecssd:infra component parent`);
+      assert.match(name, /^ecssd-(network|zone|cluster|images|agent|reconciler|examples)-/, urn);
+    }
+    const components = new Set(
+      registered.map(({ urn }) => urn.split("::")[2]?.split("$")[0]).filter((t) => t?.startsWith("ecssd:")),
+    );
+    assert.deepEqual([...components].sort(), [
+      "ecssd:infra:AgentService",
+      "ecssd:infra:Cluster",
+      "ecssd:infra:ExampleServices",
+      "ecssd:infra:Images",
+      "ecssd:infra:Network",
+      "ecssd:infra:Reconciler",
+      "ecssd:infra:ServiceZone",
+    ]);
+  });
+
+  describe("network and zone", () => {
+    it("network is an awsx VPC with public and private subnets, NAT, DNS support and hostnames", () => {
+      const [vpc] = mocks.ofType("awsx:ec2:Vpc");
+      assert.ok(vpc);
+      assert.equal(vpc.inputs.cidrBlock, "10.0.0.0/16");
+      assert.equal(vpc.inputs.numberOfAvailabilityZones, 2);
+      assert.equal(vpc.inputs.enableDnsSupport, true);
+      assert.equal(vpc.inputs.enableDnsHostnames, true);
+      assert.deepEqual(vpc.inputs.natGateways, { strategy: "Single" });
+      assert.deepEqual(vpc.inputs.subnetSpecs, [
+        { type: "Public", cidrMask: 24 },
+        { type: "Private", cidrMask: 20 },
+      ]);
+    });
+
+    it("zone is private to the VPC and destroyable while it still holds the agent's records", () => {
+      const [zone] = mocks.ofType("aws:route53/zone:Zone");
+      assert.ok(zone);
+      assert.equal(zone.inputs.name, ZONE);
+      assert.deepEqual(zone.inputs.vpcs, [{ vpcId: "vpc-0123456789abcdef0", vpcRegion: REGION }]);
+      assert.equal(zone.inputs.forceDestroy, true);
+    });
+  });
+
+  describe("cluster", () => {
+    it("instances boot the ECS-optimized Amazon Linux 2023 AMI and require IMDSv2", () => {
+      const template = mocks.named("ecssd-cluster-launch-template");
+      assert.equal(template.inputs.imageId, AMI_ID);
+      assert.equal(template.inputs.instanceType, "t3.small");
+      assert.equal(template.inputs.metadataOptions.httpTokens, "required");
+      assert.equal(template.inputs.metadataOptions.httpEndpoint, "enabled");
+      assert.equal(template.inputs.metadataOptions.httpPutResponseHopLimit, 1);
+      assert.deepEqual(template.inputs.vpcSecurityGroupIds, ["sg-ecssd-cluster-instances-sg"]);
+    });
+
+    it("instances join the program's cluster through their user data", () => {
+      const userData = Buffer.from(
+        mocks.named("ecssd-cluster-launch-template").inputs.userData,
+        "base64",
+      ).toString();
+      assert.match(userData, new RegExp(`^ECS_CLUSTER=${CLUSTER_NAME}$`, "m"));
+      assert.match(userData, /^ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST=true$/m);
+    });
+
+    it("the Auto Scaling group runs the latest template in private subnets and feeds a managed capacity provider", () => {
+      const asg = mocks.named("ecssd-cluster-asg");
+      assert.deepEqual(asg.inputs.vpcZoneIdentifiers, ["subnet-private-a", "subnet-private-b"]);
+      assert.deepEqual([asg.inputs.minSize, asg.inputs.desiredCapacity, asg.inputs.maxSize], [1, 2, 4]);
+      assert.deepEqual(asg.inputs.launchTemplate, { id: "ecssd-cluster-launch-template-id", version: "3" });
+      assert.equal(asg.inputs.forceDelete, true);
+      assert.ok(asg.inputs.tags.some((t: Json) => t.key === "AmazonECSManaged"));
+      const provider = mocks.named("ecssd-cluster-capacity");
+      assert.equal(
+        provider.inputs.autoScalingGroupProvider.autoScalingGroupArn,
+        asg.inputs.arn ?? provider.inputs.autoScalingGroupProvider.autoScalingGroupArn,
+      );
+      assert.match(provider.inputs.autoScalingGroupProvider.autoScalingGroupArn, /ecssd-cluster-asg/);
+      assert.equal(provider.inputs.autoScalingGroupProvider.managedScaling.status, "ENABLED");
+      const association = mocks.named("ecssd-cluster-capacity-providers");
+      assert.equal(association.inputs.clusterName, CLUSTER_NAME);
+      assert.deepEqual(association.inputs.capacityProviders, ["ecssd-cluster-capacity"]);
+    });
+  });
+
+  describe("agent", () => {
+    it("runs as a DAEMON service in host network mode with the Docker socket mounted", () => {
+      const service = mocks.named("ecssd-agent-service");
+      assert.equal(service.inputs.schedulingStrategy, "DAEMON");
+      assert.equal(service.inputs.launchType, "EC2");
+      assert.equal(service.inputs.cluster, CLUSTER_ARN);
+      const task = mocks.named("ecssd-agent-task");
+      assert.equal(task.inputs.networkMode, "host");
+      assert.deepEqual(task.inputs.volumes, [{ name: "docker-socket", hostPath: "/var/run/docker.sock" }]);
+      const [agent] = containers("ecssd-agent-task");
+      assert.deepEqual(agent.mountPoints, [
+        { sourceVolume: "docker-socket", containerPath: "/var/run/docker.sock", readOnly: false },
+      ]);
+      assert.deepEqual(agent.environment, [
+        { name: "ECSSD_ZONE_NAME", value: ZONE },
+        { name: "ECSSD_ZONE_ID", value: "Z0123456789ABCDEFGHIJ" },
+        { name: "ECSSD_SRV_TTL", value: "10" },
+      ]);
+      assert.match(agent.image, /ecssd-images-agent@sha256:/);
+    });
+
+    it("has its own task role, apart from the execution role and the instance role", () => {
+      const task = mocks.named("ecssd-agent-task");
+      assert.equal(task.inputs.taskRoleArn, `arn:aws:iam::${ACCOUNT}:role/ecssd-agent-task-role`);
+      assert.equal(task.inputs.executionRoleArn, `arn:aws:iam::${ACCOUNT}:role/ecssd-agent-execution-role`);
+      const trust = JSON.parse(mocks.named("ecssd-agent-task-role").inputs.assumeRolePolicy);
+      assert.deepEqual(trust.Statement[0].Principal, { Service: "ecs-tasks.amazonaws.com" });
+    });
+
+    it("agent role must not change records outside its zone", () => {
+      const policy = policyOf("ecssd-agent-task-role");
+      const change = (zoneArn: string, types: string[], names: string[]) =>
+        isAllowed(policy, {
+          action: "route53:ChangeResourceRecordSets",
+          resource: zoneArn,
+          context: {
+            "route53:ChangeResourceRecordSetsRecordTypes": types,
+            "route53:ChangeResourceRecordSetsNormalizedRecordNames": names,
+            "route53:ChangeResourceRecordSetsActions": ["UPSERT"],
+          },
+        });
+      assert.equal(change(ZONE_ARN, ["SRV"], [`_calc._tcp.${ZONE}`]), true, "its own SRV records");
+      assert.equal(change(ZONE_ARN, ["A"], [`i-0abc.${ZONE}`]), true, "its host record");
+      assert.equal(change("arn:aws:route53:::hostedzone/ZOTHERZONE", ["SRV"], [`_calc._tcp.${ZONE}`]), false);
+      for (const type of ["NS", "SOA", "CNAME", "TXT", "MX", "AAAA"]) {
+        assert.equal(change(ZONE_ARN, [type], [`x.${ZONE}`]), false, `${type} records`);
+      }
+      assert.equal(
+        change(ZONE_ARN, ["SRV", "TXT"], [`a.${ZONE}`, `b.${ZONE}`]),
+        false,
+        "a batch smuggling a TXT",
+      );
+      assert.equal(change(ZONE_ARN, ["A"], [ZONE]), false, "the zone apex");
+      for (const action of [
+        "route53:DeleteHostedZone",
+        "route53:CreateHostedZone",
+        "route53:AssociateVPCWithHostedZone",
+      ]) {
+        assert.equal(isAllowed(policy, { action, resource: ZONE_ARN }), false, action);
+      }
+      assert.equal(isAllowed(policy, { action: "route53:ListResourceRecordSets", resource: ZONE_ARN }), true);
+      assert.equal(isAllowed(policy, { action: "route53:ListHostedZonesByName", resource: "*" }), true);
+    });
+  });
+
+  describe("reconciler", () => {
+    const fn = () => mocks.named("ecssd-reconciler-function");
+
+    it("Lambda runtime is supported", () => {
+      assert.equal(isRuntimeSupported(fn().inputs.runtime, new Date()), true, fn().inputs.runtime);
+    });
+
+    it("ships the bundled handler with the AWS SDK left to the runtime", async () => {
+      const archive = fn().inputs.code as pulumi.asset.AssetArchive;
+      assert.equal(fn().inputs.handler, "index.handler");
+      const assets = await archive.assets;
+      assert.deepEqual(Object.keys(assets), ["index.js"]);
+      const code = await (assets["index.js"] as pulumi.asset.StringAsset).text;
+      assert.match(code, /exports,\s*\{\s*handler:/);
+      assert.match(code, /require\("@aws-sdk\/client-route-53"\)/);
+      assert.doesNotMatch(code, /class Route53Client/);
+    });
+
+    it("runs in the private subnets with its own security group and a log group with retention", () => {
+      assert.deepEqual(fn().inputs.vpcConfig, {
+        subnetIds: ["subnet-private-a", "subnet-private-b"],
+        securityGroupIds: ["sg-ecssd-reconciler-sg"],
+      });
+      assert.equal(mocks.named("ecssd-reconciler-logs").inputs.retentionInDays, 14);
+      assert.equal(fn().inputs.loggingConfig.logGroup, "ecssd-reconciler-logs-5e6f7a8");
+      assert.ok(fn().inputs.timeout >= 60);
+    });
+
+    it("mirrors the stack config into its environment", () => {
+      assert.deepEqual(fn().inputs.environment.variables, {
+        ECSSD_ZONE_NAME: ZONE,
+        ECSSD_ZONE_ID: "Z0123456789ABCDEFGHIJ",
+        ECSSD_CLUSTERS: CLUSTER_NAME,
+        ECSSD_CHECK_HEALTH: "true",
+        ECSSD_HEALTH_PATH: "/health",
+        ECSSD_HEALTH_TIMEOUT_MS: "2000",
+        ECSSD_HEALTH_CONCURRENCY: "20",
+        ECSSD_STOP_UNHEALTHY_TASKS: "false",
+        ECSSD_DRY_RUN: "false",
+        ECSSD_MAX_DELETE_SHARE: "0.5",
+      });
+    });
+
+    it("is invoked by an EventBridge schedule every 5 minutes", () => {
+      const rule = mocks.named("ecssd-reconciler-schedule");
+      assert.equal(rule.inputs.scheduleExpression, "rate(5 minutes)");
+      const target = mocks.named("ecssd-reconciler-schedule-target");
+      assert.equal(target.inputs.arn, fn().inputs.arn ?? target.inputs.arn);
+      assert.match(target.inputs.arn, /function:ecssd-reconciler-function/);
+      const permission = mocks.named("ecssd-reconciler-invoke-permission");
+      assert.equal(permission.inputs.principal, "events.amazonaws.com");
+      assert.match(permission.inputs.sourceArn, /ecssd-reconciler-schedule/);
+    });
+
+    it("reconciler may only delete SRV and A records of its zone, and stop no task unless enabled", () => {
+      const policy = policyOf("ecssd-reconciler-role");
+      const change = (resource: string, actions: string[], types: string[]) =>
+        isAllowed(policy, {
+          action: "route53:ChangeResourceRecordSets",
+          resource,
+          context: {
+            "route53:ChangeResourceRecordSetsRecordTypes": types,
+            "route53:ChangeResourceRecordSetsActions": actions,
+            "route53:ChangeResourceRecordSetsNormalizedRecordNames": [`_time._tcp.${ZONE}`],
+          },
+        });
+      assert.equal(change(ZONE_ARN, ["DELETE"], ["SRV"]), true);
+      assert.equal(change(ZONE_ARN, ["UPSERT"], ["SRV"]), false);
+      assert.equal(change(ZONE_ARN, ["DELETE"], ["NS"]), false);
+      assert.equal(change("arn:aws:route53:::hostedzone/ZOTHER", ["DELETE"], ["SRV"]), false);
+      const task = `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${CLUSTER_NAME}/0123456789abcdef0123456789abcdef`;
+      assert.equal(
+        isAllowed(policy, {
+          action: "ecs:DescribeTasks",
+          resource: task,
+          context: { "ecs:cluster": CLUSTER_ARN },
+        }),
+        true,
+      );
+      assert.equal(
+        isAllowed(policy, {
+          action: "ecs:StopTask",
+          resource: task,
+          context: { "ecs:cluster": CLUSTER_ARN },
+        }),
+        false,
+      );
+      const attachments = mocks.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment");
+      assert.ok(
+        attachments.some(
+          (a) =>
+            a.inputs.role === "ecssd-reconciler-role" &&
+            a.inputs.policyArn === "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
+        ),
+      );
+    });
+  });
+
+  describe("network exposure", () => {
+    it("no ingress from anywhere except the load balancer's listener", () => {
+      for (const group of mocks.ofType("aws:ec2/securityGroup:SecurityGroup")) {
+        assert.equal(group.inputs.ingress, undefined, `${group.name} has inline ingress rules`);
+      }
+      const ingress = mocks.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+      assert.ok(ingress.length >= 4);
+      const open = ingress.filter((r) => r.inputs.cidrIpv4 !== undefined || r.inputs.cidrIpv6 !== undefined);
+      assert.deepEqual(
+        open.map((r) => [r.inputs.securityGroupId, r.inputs.cidrIpv4, r.inputs.fromPort, r.inputs.toPort]),
+        [["sg-ecssd-examples-lb-sg", "0.0.0.0/0", 80, 80]],
+      );
+      const listener = mocks.named("ecssd-examples-http");
+      assert.equal(listener.inputs.port, 80);
+      // Everything else comes from a named security group, never from an address range.
+      for (const rule of ingress.filter((r) => !open.includes(r))) {
+        assert.match(rule.inputs.referencedSecurityGroupId, /^sg-/, rule.name);
+      }
+      const intoInstances = ingress.filter(
+        (r) => r.inputs.securityGroupId === "sg-ecssd-cluster-instances-sg",
+      );
+      assert.deepEqual(
+        intoInstances
+          .map((r) => [r.inputs.referencedSecurityGroupId, r.inputs.fromPort, r.inputs.toPort])
+          .sort(),
+        [
+          ["sg-ecssd-cluster-instances-sg", 32768, 65535],
+          ["sg-ecssd-examples-lb-sg", 32768, 65535],
+          ["sg-ecssd-reconciler-sg", 32768, 65535],
+        ],
+      );
+    });
+
+    it("the reconciler reaches only HTTPS anywhere and the instances' ephemeral ports inside the VPC", () => {
+      const egress = mocks
+        .ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+        .filter((r) => r.inputs.securityGroupId === "sg-ecssd-reconciler-sg");
+      assert.deepEqual(
+        egress
+          .map((r) => [r.inputs.ipProtocol, r.inputs.fromPort, r.inputs.toPort, r.inputs.cidrIpv4])
+          .sort(),
+        [
+          ["tcp", 32768, 65535, "10.0.0.0/16"],
+          ["tcp", 443, 443, "0.0.0.0/0"],
+        ],
+      );
+    });
+  });
+
+  describe("images", () => {
+    it("builds the four images from the repository's Dockerfiles into force-deletable ECR repositories", () => {
+      const repositories = mocks.ofType("aws:ecr/repository:Repository");
+      assert.deepEqual(repositories.map((r) => r.name).sort(), [
+        "ecssd-images-agent",
+        "ecssd-images-calc",
+        "ecssd-images-portal",
+        "ecssd-images-time",
+      ]);
+      for (const r of repositories) assert.equal(r.inputs.forceDelete, true, r.name);
+      const images = Object.fromEntries(mocks.ofType("awsx:ecr:Image").map((i) => [i.name, i.inputs]));
+      assert.deepEqual(
+        Object.entries(images)
+          .map(([n, i]) => [n, i.dockerfile, i.context, i.platform, i.args.BASE_IMAGE])
+          .sort(),
+        [
+          ["ecssd-images-agent", "agent/Dockerfile", ".", "linux/amd64", "node:20-bookworm-slim"],
+          ["ecssd-images-calc", "examples/calc/Dockerfile", ".", "linux/amd64", "node:20-bookworm-slim"],
+          ["ecssd-images-portal", "examples/portal/Dockerfile", ".", "linux/amd64", "node:20-bookworm-slim"],
+          ["ecssd-images-time", "examples/time/Dockerfile", ".", "linux/amd64", "node:20-bookworm-slim"],
+        ],
+      );
+      assert.equal(
+        images["ecssd-images-time"].repositoryUrl,
+        `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/ecssd-images-time`,
+      );
+    });
+  });
+
+  describe("example services", () => {
+    it("time and calc run in bridge mode on dynamic host ports and offer their SRV names", () => {
+      for (const [example, port] of [
+        ["time", 8080],
+        ["calc", 8081],
+      ] as const) {
+        assert.equal(mocks.named(`ecssd-examples-${example}-task`).inputs.networkMode, "bridge");
+        const [container] = containers(`ecssd-examples-${example}-task`);
+        assert.deepEqual(container.portMappings, [{ containerPort: port, hostPort: 0, protocol: "tcp" }]);
+        assert.deepEqual(container.environment, [
+          { name: `SERVICE_${port}_NAME`, value: `_${example}._tcp` },
+        ]);
+        assert.equal(mocks.named(`ecssd-examples-${example}`).inputs.desiredCount, 2);
+      }
+    });
+
+    it("the portal finds time and calc in the private zone and sits behind the public load balancer", () => {
+      const [portal] = containers("ecssd-examples-portal-task");
+      assert.deepEqual(portal.environment, [
+        { name: "TIME_SERVICE", value: `_time._tcp.${ZONE}` },
+        { name: "CALC_SERVICE", value: `_calc._tcp.${ZONE}` },
+      ]);
+      assert.deepEqual(portal.portMappings, [{ containerPort: 8000, hostPort: 0, protocol: "tcp" }]);
+      const service = mocks.named("ecssd-examples-portal");
+      assert.deepEqual(service.inputs.loadBalancers, [
+        {
+          targetGroupArn: service.inputs.loadBalancers[0].targetGroupArn,
+          containerName: "portal",
+          containerPort: 8000,
+        },
+      ]);
+      assert.match(service.inputs.loadBalancers[0].targetGroupArn, /ecssd-examples-portal-tg/);
+      const lb = mocks.named("ecssd-examples-lb");
+      assert.equal(lb.inputs.internal, false);
+      assert.deepEqual(lb.inputs.subnets, ["subnet-public-a", "subnet-public-b"]);
+    });
+
+    it("no plaintext secret in a task definition", () => {
+      const parameters = Object.fromEntries(
+        mocks.ofType("aws:ssm/parameter:Parameter").map((p) => [p.inputs.name, p.inputs]),
+      );
+      assert.equal(parameters["/ecssd/test/examples/password"]?.type, "SecureString");
+      assert.equal(parameters["/ecssd/test/examples/username"]?.type, "SecureString");
+      const arnOf = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name}`;
+      for (const task of mocks.ofType("aws:ecs/taskDefinition:TaskDefinition")) {
+        assert.doesNotMatch(JSON.stringify(task.inputs), new RegExp(PASSWORD), task.name);
+        for (const container of JSON.parse(task.inputs.containerDefinitions) as Json[]) {
+          const names = (container.environment as Json[]).map((e) => e.name);
+          assert.ok(
+            !names.some((n: string) => /PASSWORD|USERNAME|SECRET|TOKEN/.test(n)),
+            `${task.name}: ${names}`,
+          );
+          if (task.name.startsWith("ecssd-examples-")) {
+            assert.deepEqual(container.secrets, [
+              { name: "AUTH_USERNAME", valueFrom: arnOf("/ecssd/test/examples/username") },
+              { name: "AUTH_PASSWORD", valueFrom: arnOf("/ecssd/test/examples/password") },
+            ]);
+          }
+        }
+      }
+      // The password reaches exactly one resource, its SecureString parameter, and is marked secret there.
+      const secretSig = {
+        "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+        value: PASSWORD,
+      };
+      assert.deepEqual(parameters["/ecssd/test/examples/password"]?.value, secretSig);
+      const holders = mocks.resources
+        .filter((r) => JSON.stringify(r.inputs).includes(PASSWORD))
+        .map((r) => r.name);
+      assert.deepEqual(holders, ["ecssd-examples-password"]);
+    });
+
+    it("only the examples' execution role may read their credentials", () => {
+      const policy = policyOf("ecssd-examples-execution-role");
+      const password = `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/ecssd/test/examples/password`;
+      assert.equal(isAllowed(policy, { action: "ssm:GetParameters", resource: password }), true);
+      assert.equal(
+        isAllowed(policy, {
+          action: "ssm:GetParameters",
+          resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/other`,
+        }),
+        false,
+      );
+      assert.equal(
+        isAllowed(policyOf("ecssd-agent-task-role"), { action: "ssm:GetParameters", resource: password }),
+        false,
+      );
+    });
+  });
+
+  it("pulumi destroy can remove everything, including what the system added at run time", () => {
+    assert.equal(mocks.named("ecssd-zone-zone").inputs.forceDestroy, true);
+    for (const r of mocks.ofType("aws:ecr/repository:Repository")) assert.equal(r.inputs.forceDelete, true);
+    for (const s of mocks.ofType("aws:ecs/service:Service")) assert.equal(s.inputs.forceDelete, true, s.name);
+    assert.equal(mocks.named("ecssd-cluster-asg").inputs.forceDelete, true);
+    assert.equal(
+      mocks.named("ecssd-cluster-capacity").inputs.autoScalingGroupProvider.managedTerminationProtection,
+      "DISABLED",
+    );
+  });
+});
