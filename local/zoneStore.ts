@@ -376,7 +376,18 @@ export class ZoneStore {
       const s = staged.get(key);
       return s === null ? undefined : (s ?? zone.sets.get(key));
     };
-    const touched = new Map<string, { name: string; type: string }>();
+    // The same staged changes grouped by name and type, for the rules about a group as a whole.
+    const touched = new Map<string, { name: string; type: string; sets: Map<string, RecordSet | null> }>();
+    const stage = (key: string, set: RecordSet, value: RecordSet | null): void => {
+      staged.set(key, value);
+      const nt = nameTypeKey(set.name, set.type);
+      let group = touched.get(nt);
+      if (!group) {
+        group = { name: set.name, type: set.type, sets: new Map() };
+        touched.set(nt, group);
+      }
+      group.sets.set(key, value);
+    };
 
     for (const { action, set } of changes) {
       if (!isInZone(set.name, zone.name)) {
@@ -418,9 +429,9 @@ export class ZoneStore {
           messages.push(`Tried to create resource record set ${describeSet(set)} but it already exists`);
           continue;
         }
-        staged.set(key, set);
+        stage(key, set, set);
       } else if (action === "UPSERT") {
-        staged.set(key, set);
+        stage(key, set, set);
       } else {
         if (!existing) {
           messages.push(`Tried to delete resource record set ${describeSet(set)} but it was not found`);
@@ -438,9 +449,8 @@ export class ZoneStore {
           );
           continue;
         }
-        staged.set(key, null);
+        stage(key, set, null);
       }
-      touched.set(nameTypeKey(set.name, set.type), { name: set.name, type: set.type });
     }
 
     // Rules about a name and type as a whole are checked on the state the batch leads to, so a
@@ -448,15 +458,17 @@ export class ZoneStore {
     const finalGroup = (name: string, type: string): RecordSet[] => {
       const out = new Map<string, RecordSet>();
       for (const [k, s] of index.byNameType.get(nameTypeKey(name, type)) ?? []) out.set(k, s);
-      for (const [k, s] of staged) {
+      for (const [k, s] of touched.get(nameTypeKey(name, type))?.sets ?? []) {
         if (s === null) out.delete(k);
-        else if (s.name === name && s.type === type) out.set(k, s);
+        else out.set(k, s);
       }
       return [...out.values()];
     };
-    const touchedNames = new Set<string>();
+    const touchedNames = new Map<string, Set<string>>();
     for (const { name, type } of touched.values()) {
-      touchedNames.add(name);
+      const stagedTypes = touchedNames.get(name) ?? new Set<string>();
+      stagedTypes.add(type);
+      touchedNames.set(name, stagedTypes);
       const group = finalGroup(name, type);
       const policies = new Set(group.map(routingPolicy));
       if (policies.has("simple") && policies.size > 1) {
@@ -474,9 +486,8 @@ export class ZoneStore {
         );
       }
     }
-    for (const name of touchedNames) {
-      const types = new Set<string>(index.typesByName.get(name));
-      for (const s of staged.values()) if (s && s.name === name) types.add(s.type);
+    for (const [name, stagedTypes] of touchedNames) {
+      const types = new Set<string>([...(index.typesByName.get(name) ?? []), ...stagedTypes]);
       for (const t of [...types]) if (finalGroup(name, t).length === 0) types.delete(t);
       if (types.has("CNAME") && types.size > 1) {
         const other = [...types].find((t) => t !== "CNAME");
