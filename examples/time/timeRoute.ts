@@ -7,12 +7,11 @@ import { UnknownZoneError, ZoneLookup } from "./zoneLookup";
 /** Longer layouts are refused: the answer grows with the layout and nobody needs more. */
 export const MAX_LAYOUT_LENGTH = 256;
 
-/** The current instant with microsecond resolution (Date alone has milliseconds). */
+/** The current instant. Date.now() follows the system clock as it is adjusted; its resolution is 1 ms. */
 function now(): { unixSeconds: number; nanos: number } {
-  const ms = performance.timeOrigin + performance.now();
+  const ms = Date.now();
   const unixSeconds = Math.floor(ms / 1000);
-  const nanos = Math.min(999_999_999, Math.round((ms - unixSeconds * 1000) * 1000) * 1000);
-  return { unixSeconds, nanos };
+  return { unixSeconds, nanos: (ms - unixSeconds * 1000) * 1_000_000 };
 }
 
 export function timeRoute(zones = new ZoneLookup(), clock = now): Route {

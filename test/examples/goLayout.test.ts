@@ -2,7 +2,9 @@
 // layouts (the oracle under ./oracle), and every answer must match byte for byte.
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
 import fc from "fast-check";
 import { formatGoLayout } from "../../examples/time/goLayout";
 import { ZoneLookup } from "../../examples/time/zoneLookup";
@@ -15,12 +17,29 @@ interface OracleInstant {
   offset?: number;
 }
 
+/** The go command: on PATH, else the usual install location; the oracle cannot be replaced by a guess. */
+function goBinary(): string {
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    if (dir && existsSync(join(dir, "go"))) return join(dir, "go");
+  }
+  if (existsSync("/usr/local/go/bin/go")) return "/usr/local/go/bin/go";
+  throw new Error("Go is the oracle of these tests: install it (https://go.dev/dl or Debian's golang-go)");
+}
+
 function goFormat(instants: OracleInstant[], layouts: string[]): string[] {
-  const out = execFileSync("go", ["run", join(__dirname, "oracle", "goformat.go")], {
+  const out = execFileSync(goBinary(), ["run", join(__dirname, "oracle", "goformat.go")], {
     input: JSON.stringify({ instants, layouts }),
     encoding: "utf8",
     timeout: 120_000,
     maxBuffer: 64 * 1024 * 1024,
+    // No module, no download: the installed toolchain runs one file; a cache even without HOME.
+    env: {
+      ...process.env,
+      GOTOOLCHAIN: "local",
+      GOFLAGS: "",
+      GO111MODULE: "off",
+      GOCACHE: process.env.GOCACHE ?? join(tmpdir(), "ecssd-go-cache"),
+    },
   });
   return JSON.parse(out) as string[];
 }
