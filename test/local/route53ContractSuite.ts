@@ -253,6 +253,38 @@ export function route53ContractSuite(target: ContractTarget): void {
         assert.deepEqual(await setsAt(name, "A"), [{ Name: name, Type: "A", TTL: 60, values: ["10.1.0.1"] }]);
       });
 
+      it("a name without its trailing dot names the same set", async () => {
+        const name = fq("no-dot");
+        await change([{ Action: "CREATE", ResourceRecordSet: aSet(name.slice(0, -1), 60, ["10.1.1.1"]) }]);
+        assert.deepEqual(await setsAt(name, "A"), [{ Name: name, Type: "A", TTL: 60, values: ["10.1.1.1"] }]);
+        await change([{ Action: "DELETE", ResourceRecordSet: aSet(name, 60, ["10.1.1.1"]) }]);
+        assert.deepEqual(await setsAt(name, "A"), []);
+      });
+
+      // AWS's own example of a transactional batch: delete a record set and create its replacement.
+      it("a batch may DELETE a set and CREATE its replacement: changes apply in order", async () => {
+        const name = fq("replace");
+        await change([{ Action: "CREATE", ResourceRecordSet: aSet(name, 60, ["10.1.2.1"]) }]);
+        await change([
+          { Action: "DELETE", ResourceRecordSet: aSet(name, 60, ["10.1.2.1"]) },
+          { Action: "CREATE", ResourceRecordSet: aSet(name, 30, ["10.1.2.2"]) },
+        ]);
+        assert.deepEqual(await setsAt(name, "A"), [{ Name: name, Type: "A", TTL: 30, values: ["10.1.2.2"] }]);
+      });
+
+      it("GetHostedZone's ResourceRecordSetCount follows creates and deletes", async () => {
+        const count = async () =>
+          (await be.client.send(new GetHostedZoneCommand({ Id: be.hostedZoneId }))).HostedZone
+            ?.ResourceRecordSetCount;
+        const before = await count();
+        assert.equal(typeof before, "number");
+        const sets = [aSet(fq("count-1"), 60, ["10.1.3.1"]), aSet(fq("count-2"), 60, ["10.1.3.2"])];
+        await change(sets.map((ResourceRecordSet) => ({ Action: "CREATE", ResourceRecordSet })));
+        assert.equal(await count(), before! + 2);
+        await change([{ Action: "DELETE", ResourceRecordSet: sets[0]! }]);
+        assert.equal(await count(), before! + 1);
+      });
+
       it("multivalue SRV sets are told apart by SetIdentifier: each is created, replaced and deleted alone", async () => {
         const name = fq("_calc._tcp.mv");
         await change(
@@ -562,7 +594,7 @@ export function route53ContractSuite(target: ContractTarget): void {
         assert.deepEqual(await setsAt(fq("limit-0"), "A"), []);
       });
 
-      it("changes, listings and GetHostedZone of an unknown zone fail with NoSuchHostedZone", async () => {
+      it("changes and listings in an unknown zone fail with NoSuchHostedZone", async () => {
         const HostedZoneId = "ZNOSUCHZONE000000000";
         await expectAwsError(
           be.client.send(
@@ -582,6 +614,125 @@ export function route53ContractSuite(target: ContractTarget): void {
           404,
         );
       });
+    });
+
+    // moto 5.2 accepts every one of these batches (and, for the CREATE twice, stores two sets). AWS's
+    // API reference and quotas: SetIdentifier is 1-128 characters and needs exactly one routing policy
+    // (Weight, MultiValueAnswer, ...); Weight is 0-255 and needs a SetIdentifier; CREATE needs TTL and
+    // ResourceRecords; values must parse for their type ("Invalid Resource Record: FATAL problem ...");
+    // at most 100 weighted or multivalue record sets share a name and type; a batch is validated
+    // change by change against the zone as the earlier changes leave it.
+    const describeWhereDocumented = target.followsAwsDocs ? describe : undefined;
+    describeWhereDocumented?.("ChangeResourceRecordSets validation that AWS documents", () => {
+      const srvValue = () => [`1 1 80 v.${be.zoneName}`];
+      const cases: Array<[string, () => Change[], string]> = [
+        [
+          "the same CREATE twice in one batch",
+          () => [
+            { Action: "CREATE", ResourceRecordSet: aSet(fq("v-twice"), 60, ["10.11.0.1"]) },
+            { Action: "CREATE", ResourceRecordSet: aSet(fq("v-twice"), 60, ["10.11.0.1"]) },
+          ],
+          "InvalidChangeBatch",
+        ],
+        [
+          "a CREATE without TTL",
+          () => [
+            {
+              Action: "CREATE",
+              ResourceRecordSet: {
+                Name: fq("v-nottl"),
+                Type: "A",
+                ResourceRecords: [{ Value: "10.11.0.2" }],
+              },
+            },
+          ],
+          "InvalidInput",
+        ],
+        [
+          "a SetIdentifier without Weight or MultiValueAnswer",
+          () => [
+            {
+              Action: "CREATE",
+              ResourceRecordSet: {
+                ...srvSet(fq("_v-nopolicy._tcp"), "v-1", srvValue(), { multivalue: true }),
+                MultiValueAnswer: undefined,
+              },
+            },
+          ],
+          "InvalidInput",
+        ],
+        [
+          "a Weight without SetIdentifier",
+          () => [
+            {
+              Action: "CREATE",
+              ResourceRecordSet: {
+                ...srvSet(fq("_v-noid._tcp"), "v-1", srvValue(), { weight: 1 }),
+                SetIdentifier: undefined,
+              },
+            },
+          ],
+          "InvalidInput",
+        ],
+        [
+          "a Weight of 256",
+          () => [
+            {
+              Action: "CREATE",
+              ResourceRecordSet: srvSet(fq("_v-w256._tcp"), "v-1", srvValue(), { weight: 256 }),
+            },
+          ],
+          "InvalidInput",
+        ],
+        [
+          "a SetIdentifier of 129 characters",
+          () => [
+            {
+              Action: "CREATE",
+              ResourceRecordSet: srvSet(fq("_v-longid._tcp"), "x".repeat(129), srvValue(), {
+                multivalue: true,
+              }),
+            },
+          ],
+          "InvalidInput",
+        ],
+        [
+          "an SRV value whose port is not a number",
+          () => [
+            {
+              Action: "CREATE",
+              ResourceRecordSet: srvSet(fq("_v-badsrv._tcp"), "v-1", [`1 1 http v.${be.zoneName}`], {
+                multivalue: true,
+              }),
+            },
+          ],
+          "InvalidChangeBatch",
+        ],
+        [
+          "an A value that is not an IPv4 address",
+          () => [{ Action: "CREATE", ResourceRecordSet: aSet(fq("v-bada"), 60, ["10.11.0"]) }],
+          "InvalidChangeBatch",
+        ],
+        [
+          "101 multivalue sets of one name and type",
+          () =>
+            Array.from({ length: 101 }, (_, i) => ({
+              Action: "CREATE" as const,
+              ResourceRecordSet: srvSet(fq("_v-101._tcp"), `v-${i}`, [`1 1 ${1000 + i} v.${be.zoneName}`], {
+                multivalue: true,
+              }),
+            })),
+          "InvalidChangeBatch",
+        ],
+      ];
+      for (const [what, changes, error] of cases) {
+        it(`rejects ${what} with ${error} and changes nothing`, async () => {
+          const batch = changes();
+          await expectAwsError(change(batch), error, 400);
+          const first = batch[0]!.ResourceRecordSet!;
+          assert.deepEqual(await setsAt(first.Name!, first.Type!), []);
+        });
+      }
     });
 
     describe("ListResourceRecordSets ordering and pagination", () => {
