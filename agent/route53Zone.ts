@@ -3,12 +3,14 @@
 import {
   ChangeResourceRecordSetsCommand,
   ListHostedZonesByNameCommand,
+  type ListHostedZonesByNameCommandOutput,
   ListResourceRecordSetsCommand,
   type ResourceRecordSet,
   Route53Client,
   type Route53ClientConfig,
 } from "@aws-sdk/client-route-53";
 import { canonicalName, parseSetIdentifier, type RecordSet } from "../records";
+import { Backoff, sleep } from "./backoff";
 import { InvalidChangeBatchError, type RecordChange, ZoneBusyError, type ZoneWriter } from "./zoneWriter";
 
 /** Counts every API call by action, for metrics and the benchmark. */
@@ -54,7 +56,18 @@ export class ZoneLookupError extends Error {
 /** The id of the private hosted zone called `zoneName` (ListHostedZonesByName). */
 export async function findPrivateZoneId(client: Route53Client, zoneName: string): Promise<string> {
   const wanted = `${canonicalName(zoneName)}.`;
-  const out = await client.send(new ListHostedZonesByNameCommand({ DNSName: wanted, MaxItems: 100 }));
+  let out: ListHostedZonesByNameCommandOutput | undefined;
+  // Start-up meets the same throttling as everything else: retry what is worth retrying, a few times.
+  const backoff = new Backoff({ baseMs: 200, capMs: 5000 });
+  for (let attempt = 1; !out; attempt++) {
+    try {
+      out = await client.send(new ListHostedZonesByNameCommand({ DNSName: wanted, MaxItems: 100 }));
+    } catch (err) {
+      const translated = translateError(err);
+      if (!(translated instanceof ZoneBusyError) || attempt >= 8) throw translated;
+      await sleep(backoff.next());
+    }
+  }
   const matches = (out.HostedZones ?? []).filter((z) => z.Name?.toLowerCase() === wanted);
   const privates = matches.filter((z) => z.Config?.PrivateZone);
   if (privates.length === 1) return stripZoneId(privates[0]?.Id ?? "");

@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { AgentConfigError, loadAgentConfig } from "../../agent/config";
+
+describe("agent config", () => {
+  it("has defaults for everything but identity and zone id", () => {
+    assert.deepEqual(loadAgentConfig({}), {
+      zoneName: "servicediscovery.internal",
+      srvTtl: 10,
+      routing: "multivalue",
+      resyncSeconds: 60,
+      flushMs: 75,
+    });
+  });
+
+  it("reads the environment and lets flags win", () => {
+    const c = loadAgentConfig(
+      {
+        ECSSD_ZONE_NAME: "Example.Internal.",
+        ECSSD_HOST_ID: "host-a",
+        ECSSD_HOST_IP: "127.0.0.1",
+        ECSSD_ZONE_ID: "/hostedzone/Z123",
+        ECSSD_SRV_TTL: "30",
+        ECSSD_ROUTING: "weighted",
+        ECSSD_METRICS_PORT: "0",
+      },
+      { srvTtl: "5", route53Endpoint: "http://127.0.0.1:4000" },
+    );
+    assert.equal(c.zoneName, "example.internal");
+    assert.equal(c.zoneId, "Z123");
+    assert.equal(c.srvTtl, 5);
+    assert.equal(c.routing, "weighted");
+    assert.equal(c.metricsPort, 0);
+    assert.equal(c.route53Endpoint, "http://127.0.0.1:4000");
+  });
+
+  it("names every bad key at once", () => {
+    assert.throws(
+      () =>
+        loadAgentConfig({
+          ECSSD_ZONE_NAME: "nodots",
+          ECSSD_HOST_ID: "Host_A",
+          ECSSD_HOST_IP: "10.0.0.256",
+          ECSSD_SRV_TTL: "-1",
+          ECSSD_ROUTING: "latency",
+          ECSSD_METRICS_PORT: "70000",
+          ECSSD_RESYNC_SECONDS: "0",
+          ECSSD_FLUSH_MS: "abc",
+          ECSSD_ROUTE53_ENDPOINT: "ftp://x",
+          ECSSD_ZONE_ID: "Z/../1",
+        }),
+      (err: unknown) => {
+        assert.ok(err instanceof AgentConfigError);
+        for (const key of [
+          "ECSSD_ZONE_NAME",
+          "ECSSD_HOST_ID",
+          "ECSSD_HOST_IP",
+          "ECSSD_SRV_TTL",
+          "ECSSD_ROUTING",
+          "ECSSD_METRICS_PORT",
+          "ECSSD_RESYNC_SECONDS",
+          "ECSSD_FLUSH_MS",
+          "ECSSD_ROUTE53_ENDPOINT",
+          "ECSSD_ZONE_ID",
+        ]) {
+          assert.match(err.message, new RegExp(`\\[${key}\\]`));
+        }
+        return true;
+      },
+    );
+  });
+});
