@@ -140,9 +140,8 @@ export class EcsInventory implements Inventory {
           new ListContainerInstancesCommand({ cluster, maxResults: ECS_PAGE_SIZE, nextToken: token }),
         ),
       );
-      const arns = page.containerInstanceArns ?? [];
-      count += arns.length;
-      if (arns.length > 0) {
+      count += page.containerInstanceArns?.length ?? 0;
+      for (const arns of chunks(page.containerInstanceArns ?? [], ECS_PAGE_SIZE)) {
         describes.push(
           this.send("DescribeContainerInstances", () =>
             this.ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: arns })),
@@ -188,8 +187,9 @@ export class EcsInventory implements Inventory {
           }),
         ),
       );
-      const arns = page.taskArns ?? [];
-      if (arns.length > 0) describes.push(this.describeTasks(cluster, arns, out));
+      // Pages hold at most 100 on AWS, but describes are chunked anyway: some servers send one big page.
+      for (const arns of chunks(page.taskArns ?? [], ECS_PAGE_SIZE))
+        describes.push(this.describeTasks(cluster, arns, out));
       nextToken = nextPageToken(token, page.nextToken, "ListTasks");
     } while (nextToken);
     await Promise.all(describes);
@@ -240,4 +240,10 @@ function nextPageToken(
   if (received === sent)
     throw new InventoryError(`${operation} returned the same nextToken it was given; stopping`);
   return received;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }

@@ -1,0 +1,163 @@
+// Builds ECS state in moto's server through the real SDK: clusters, container instances (hosts) and tasks,
+// and the zone records an agent would have written for them, made with the record contract.
+import {
+  CreateClusterCommand,
+  DeregisterContainerInstanceCommand,
+  ECSClient,
+  RegisterContainerInstanceCommand,
+  RegisterTaskDefinitionCommand,
+  StartTaskCommand,
+  StopTaskCommand,
+} from "@aws-sdk/client-ecs";
+import { type RecordSet, instanceRecordSet, parseServiceDeclarations, taskIdFromArn } from "../../../records";
+
+export const REGION = "us-east-1";
+const credentials = { accessKeyId: "testing", secretAccessKey: "testing" };
+
+export function ecsClient(endpoint: string): ECSClient {
+  return new ECSClient({ endpoint, region: REGION, credentials, maxAttempts: 1 });
+}
+
+export interface Host {
+  cluster: string;
+  hostId: string;
+  containerInstanceArn: string;
+}
+
+export interface Task {
+  cluster: string;
+  host: Host;
+  taskArn: string;
+  taskId: string;
+}
+
+/**
+ * Launches an EC2 instance in moto (RegisterContainerInstance checks that the instance exists) and returns
+ * its id. No EC2 SDK client is installed, so this speaks EC2's query protocol directly; moto reads the
+ * service from the credential scope and does not check the signature.
+ */
+export async function launchInstance(endpoint: string): Promise<string> {
+  const res = await fetch(`${endpoint}/`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      authorization: `AWS4-HMAC-SHA256 Credential=testing/20240101/${REGION}/ec2/aws4_request, SignedHeaders=host, Signature=00`,
+    },
+    body: "Action=RunInstances&Version=2016-11-15&ImageId=ami-03cf127a&MinCount=1&MaxCount=1&InstanceType=t3.micro",
+  });
+  const text = await res.text();
+  const id = /<instanceId>(i-[0-9a-f]+)<\/instanceId>/.exec(text)?.[1];
+  if (!res.ok || !id) throw new Error(`RunInstances failed: HTTP ${res.status} ${text.slice(0, 300)}`);
+  return id;
+}
+
+/** A 64-hex Docker container id derived from a number, so tests can tell containers apart. */
+export function containerIdFor(n: number): string {
+  return (n.toString(16).padStart(8, "0") + "c0ffee").repeat(5).slice(0, 64).padEnd(64, "a");
+}
+
+export class EcsWorld {
+  private taskDefinition?: string;
+
+  constructor(
+    readonly ecs: ECSClient,
+    private readonly endpoint: string,
+  ) {}
+
+  async cluster(name: string): Promise<string> {
+    const out = await this.ecs.send(new CreateClusterCommand({ clusterName: name }));
+    return out.cluster?.clusterArn ?? name;
+  }
+
+  /** Registers a container instance; moto reads only `instanceId` from the identity document. */
+  async host(cluster: string): Promise<Host> {
+    const hostId = await launchInstance(this.endpoint);
+    const out = await this.ecs.send(
+      new RegisterContainerInstanceCommand({
+        cluster,
+        instanceIdentityDocument: JSON.stringify({
+          instanceId: hostId,
+          region: REGION,
+          accountId: "123456789012",
+        }),
+      }),
+    );
+    const arn = out.containerInstance?.containerInstanceArn;
+    if (!arn) throw new Error("moto returned no container instance ARN");
+    return { cluster, hostId, containerInstanceArn: arn };
+  }
+
+  async killHost(host: Host): Promise<void> {
+    await this.ecs.send(
+      new DeregisterContainerInstanceCommand({
+        cluster: host.cluster,
+        containerInstance: host.containerInstanceArn,
+        force: true,
+      }),
+    );
+  }
+
+  /** Starts `count` tasks on the host (one StartTask call; moto places one task per listed instance). */
+  async tasks(host: Host, count: number): Promise<Task[]> {
+    const taskDefinition = await this.definition();
+    const out: Task[] = [];
+    for (let left = count; left > 0; left -= 100) {
+      const n = Math.min(100, left);
+      const started = await this.ecs.send(
+        new StartTaskCommand({
+          cluster: host.cluster,
+          taskDefinition,
+          containerInstances: Array.from({ length: n }, () => host.containerInstanceArn),
+        }),
+      );
+      for (const t of started.tasks ?? []) {
+        const taskId = taskIdFromArn(t.taskArn);
+        if (!t.taskArn || !taskId) throw new Error(`moto returned a task ARN we cannot read: ${t.taskArn}`);
+        out.push({ cluster: host.cluster, host, taskArn: t.taskArn, taskId });
+      }
+    }
+    return out;
+  }
+
+  async stop(task: Task): Promise<void> {
+    await this.ecs.send(new StopTaskCommand({ cluster: task.cluster, task: task.taskArn, reason: "test" }));
+  }
+
+  private async definition(): Promise<string> {
+    if (this.taskDefinition) return this.taskDefinition;
+    const out = await this.ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: "calc",
+        containerDefinitions: [{ name: "calc", image: "calc", memory: 1, cpu: 0 }],
+      }),
+    );
+    this.taskDefinition = out.taskDefinition?.taskDefinitionArn ?? "calc";
+    return this.taskDefinition;
+  }
+}
+
+/** The SRV record set the agent on `hostId` writes for one container (of a task, when `taskId` is given). */
+export function srvRecord(r: {
+  hostId: string;
+  /** Which container: a number turned into a 64-hex container id. */
+  container: number;
+  hostPort: number;
+  taskId?: string;
+  /** Default `_calc._tcp`. Route53 allows at most 100 multivalue sets per name, so big zones spread out. */
+  service?: string;
+  zone?: string;
+}): RecordSet {
+  const declared = parseServiceDeclarations([`SERVICE_8080_NAME=${r.service ?? "_calc._tcp"}`], {})
+    .services[0];
+  if (!declared) throw new Error(`not a service name: ${r.service}`);
+  const out = instanceRecordSet({
+    zone: r.zone ?? "servicediscovery.internal",
+    hostId: r.hostId,
+    containerId: containerIdFor(r.container),
+    service: declared,
+    hostPort: r.hostPort,
+    ...(r.taskId !== undefined && { taskId: r.taskId }),
+  });
+  if ("problems" in out) throw new Error(JSON.stringify(out.problems));
+  return out.recordSet;
+}
