@@ -1,10 +1,98 @@
-import type { Command } from "commander";
+// `ecssd stack up|down|status`: the whole system on this machine (`npm start` runs `stack up`).
+import { join } from "node:path";
+import { type Command, InvalidArgumentError } from "commander";
+import { STACK_DEFAULTS, stackUp } from "../../local/stack";
+import { stackDown, stackStatus } from "../../local/stackControl";
+
+const STATE_DIR = join(__dirname, "..", "..", ".local-stack");
+
+function port(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65535) {
+    throw new InvalidArgumentError("must be a port number from 1 to 65535");
+  }
+  return Number(value);
+}
+
+function count(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 10) {
+    throw new InvalidArgumentError("must be an integer from 1 to 10");
+  }
+  return Number(value);
+}
 
 export function registerStackCommand(program: Command): void {
-  program
-    .command("stack")
-    .description("run the whole system on this machine (up|down|status)")
-    .action(() => {
-      throw new Error("`ecssd stack` is not implemented yet");
+  const stack = program.command("stack").description("run the whole system on this machine (up|down|status)");
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+
+  stack
+    .command("up", { isDefault: true })
+    .description("start the local zone, agent, reconciler and example containers; Ctrl-C removes them")
+    .option("--api-port <port>", "Route53 API port", port, STACK_DEFAULTS.apiPort)
+    .option("--dns-port <port>", "DNS port (UDP and TCP)", port, STACK_DEFAULTS.dnsPort)
+    .option("--portal-port <port>", "portal port", port, STACK_DEFAULTS.portalPort)
+    .option("--zone <name>", "zone name", STACK_DEFAULTS.zoneName)
+    .option("--time <n>", "time instances", count, STACK_DEFAULTS.timeInstances)
+    .option("--calc <n>", "calc instances", count, STACK_DEFAULTS.calcInstances)
+    .action(
+      async (o: {
+        apiPort: number;
+        dnsPort: number;
+        portalPort: number;
+        zone: string;
+        time: number;
+        calc: number;
+      }) => {
+        const running = await stackUp({
+          apiPort: o.apiPort,
+          dnsPort: o.dnsPort,
+          portalPort: o.portalPort,
+          zoneName: o.zone,
+          timeInstances: o.time,
+          calcInstances: o.calc,
+          reconcileSeconds: STACK_DEFAULTS.reconcileSeconds,
+          username: process.env.ECSSD_STACK_USERNAME || "admin",
+          password: process.env.ECSSD_STACK_PASSWORD || "password",
+          stateDir: STATE_DIR,
+          say,
+        });
+        say(running.banner);
+        await new Promise<void>((resolve) => {
+          const onSignal = () => {
+            say("\nstopping: removing containers, agent, reconciler and zone");
+            void running.stop().then(resolve);
+          };
+          process.once("SIGINT", onSignal);
+          process.once("SIGTERM", onSignal);
+        });
+        say("the local stack is down");
+      },
+    );
+
+  stack
+    .command("down")
+    .description("stop a running local stack and remove everything it started")
+    .action(async () => stackDown(STATE_DIR, say));
+
+  stack
+    .command("status")
+    .description("list services and instances from the zone")
+    .option("--json", "print JSON")
+    .action(async (o: { json?: boolean }) => {
+      const status = await stackStatus(STATE_DIR);
+      if (o.json) {
+        say(JSON.stringify(status, null, 2));
+        return;
+      }
+      if (!status.running) {
+        say("no local stack is running (start one with `npm start`)");
+        return;
+      }
+      say(`portal ${status.portalUrl}   DNS ${status.dns}`);
+      for (const s of status.services) {
+        say(`${s.name}  (${s.instances.length} instance${s.instances.length === 1 ? "" : "s"})`);
+        for (const i of s.instances)
+          say(`  ${i.target}:${i.port}  container ${i.container ?? "?"}  ttl ${i.ttl}`);
+      }
+      for (const h of status.hosts) say(`host ${h.name} → ${h.address}`);
     });
 }

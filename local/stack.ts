@@ -1,0 +1,289 @@
+// The local stack: the whole system on one machine. The local zone runs in this process; the agent and
+// the reconciler run as `ecssd` child processes exactly as they would on a host; time, calc and portal
+// run as containers built from the project's Dockerfiles. Everything started here is stopped by stop().
+import { type ChildProcess, spawn } from "node:child_process";
+import { closeSync, mkdirSync, openSync } from "node:fs";
+import { join } from "node:path";
+import { createResolver } from "@ecssd/resolver";
+import { DEFAULT_ZONE } from "../records";
+import { buildImage } from "./images";
+import { type ExampleContainer, StackContainers } from "./stackContainers";
+import { clearStackState, readStackState, writeStackState } from "./stackState";
+import { type LocalZone, startLocalZone } from "./zone";
+
+const REPO_ROOT = join(__dirname, "..");
+const ECSSD = join(REPO_ROOT, "bin", "ecssd.js");
+/** The host id of this machine in the zone; its A record points at loopback (DESIGN.md, local stack). */
+export const LOCAL_HOST_ID = "local";
+
+export interface StackOptions {
+  /** Marks this stack's containers and prefixes their names; lets tests run beside a developer's stack. */
+  stackName?: string;
+  apiPort: number;
+  dnsPort: number;
+  portalPort: number;
+  zoneName: string;
+  username: string;
+  password: string;
+  /** Logs of the child processes and the state file for `stack down`/`stack status`. */
+  stateDir: string;
+  timeInstances: number;
+  calcInstances: number;
+  reconcileSeconds: number;
+  /** Progress lines for the person at the terminal. */
+  say: (line: string) => void;
+}
+
+export const STACK_DEFAULTS = {
+  apiPort: 5380,
+  dnsPort: 5300,
+  portalPort: 8000,
+  zoneName: DEFAULT_ZONE,
+  timeInstances: 2,
+  calcInstances: 2,
+  reconcileSeconds: 30,
+} as const;
+
+export interface RunningStack {
+  zone: LocalZone;
+  portalUrl: string;
+  /** What a person needs to use the stack, printed by `stack up`. */
+  banner: string;
+  containers: StackContainers;
+  /** Starts one more instance of a service; resolves with its container name. */
+  startInstance(service: "time" | "calc"): Promise<string>;
+  /** Every example container the stack runs, by name. */
+  instanceNames(): string[];
+  stop(): Promise<void>;
+}
+
+export class StackAlreadyRunningError extends Error {
+  override name = "StackAlreadyRunningError";
+}
+
+export async function stackUp(opts: StackOptions): Promise<RunningStack> {
+  const started = Date.now();
+  const running = readStackState(opts.stateDir);
+  if (running) {
+    throw new StackAlreadyRunningError(
+      `a local stack is already running (process ${running.pid}, portal ${running.portalUrl}); stop it with \`npx ecssd stack down\``,
+    );
+  }
+  const stackName = opts.stackName ?? "local";
+  const containers = new StackContainers(stackName);
+  await containers.ping();
+  const leftovers = await containers.removeAll();
+  if (leftovers > 0) opts.say(`removed ${leftovers} container(s) left by an earlier stack`);
+  mkdirSync(opts.stateDir, { recursive: true });
+
+  const cleanups: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      await cleanup().catch((err: unknown) => opts.say(`while stopping: ${(err as Error).message}`));
+    }
+    clearStackState(opts.stateDir);
+  };
+
+  try {
+    const zone = await startLocalZone({
+      apiPort: opts.apiPort,
+      dnsPort: opts.dnsPort,
+      zoneName: opts.zoneName,
+    });
+    cleanups.push(() => zone.close());
+    opts.say(`local zone: Route53 API ${zone.apiUrl}, DNS ${zone.dns.host}:${zone.dns.port}`);
+
+    opts.say("building images: time, calc, portal");
+    const [timeImage, calcImage, portalImage] = await Promise.all(
+      (["time", "calc", "portal"] as const).map((s) => buildImage(s)),
+    );
+
+    const childEnv: NodeJS.ProcessEnv = {
+      ...process.env,
+      ECSSD_ZONE_NAME: zone.zoneName,
+      ECSSD_ZONE_ID: zone.hostedZoneId,
+      ECSSD_ROUTE53_ENDPOINT: zone.apiUrl,
+      ECSSD_HOST_ID: LOCAL_HOST_ID,
+      ECSSD_HOST_IP: "127.0.0.1",
+      AWS_REGION: process.env.AWS_REGION ?? "us-east-1",
+    };
+    const agent = superviseAgent(childEnv, opts);
+    cleanups.push(() => agent.stop());
+
+    const reconciler = reconcileOnTimer({ ...childEnv, ECSSD_INVENTORY: "docker" }, opts);
+    cleanups.push(() => reconciler.stop());
+
+    cleanups.push(async () => {
+      await containers.removeAll();
+    });
+    const credentials = [`AUTH_USERNAME=${opts.username}`, `AUTH_PASSWORD=${opts.password}`];
+    const images = { time: timeImage as string, calc: calcImage as string };
+    const ports = { time: 8080, calc: 8081 };
+    const names: string[] = [];
+    const counters = { time: 0, calc: 0 };
+    const startInstance = async (service: "time" | "calc") => {
+      counters[service] += 1;
+      const spec: ExampleContainer = {
+        name: `ecssd-${stackName}-${service}-${counters[service]}`,
+        image: images[service],
+        env: [...credentials, `SERVICE_${ports[service]}_NAME=_${service}._tcp`],
+        publish: ports[service],
+      };
+      await containers.start(spec);
+      names.push(spec.name);
+      return spec.name;
+    };
+    const starts: Promise<string>[] = [];
+    for (let i = 0; i < opts.timeInstances; i++) starts.push(startInstance("time"));
+    for (let i = 0; i < opts.calcInstances; i++) starts.push(startInstance("calc"));
+    await Promise.all(starts);
+    const timeName = `_time._tcp.${zone.zoneName}`;
+    const calcName = `_calc._tcp.${zone.zoneName}`;
+    await containers.start({
+      name: `ecssd-${stackName}-portal`,
+      image: portalImage as string,
+      hostNetwork: true,
+      env: [
+        ...credentials,
+        `PORT=${opts.portalPort}`,
+        `DNS_SERVERS=127.0.0.1:${zone.dns.port}`,
+        `TIME_SERVICE=${timeName}`,
+        `CALC_SERVICE=${calcName}`,
+      ],
+    });
+    names.push(`ecssd-${stackName}-portal`);
+    const portalUrl = `http://127.0.0.1:${opts.portalPort}/`;
+
+    opts.say("waiting for the services to register and the portal to answer");
+    await waitUntilReady(zone, portalUrl, opts);
+
+    writeStackState(opts.stateDir, {
+      pid: process.pid,
+      agentPid: agent.pid(),
+      apiUrl: zone.apiUrl,
+      dns: zone.dns,
+      hostedZoneId: zone.hostedZoneId,
+      zoneName: zone.zoneName,
+      portalUrl,
+      startedAt: new Date(started).toISOString(),
+    });
+    const banner = [
+      `The local stack is up (${((Date.now() - started) / 1000).toFixed(1)} s).`,
+      `  portal:       ${portalUrl}`,
+      `  credentials:  ${opts.username} / ${opts.password}   (the services' basic auth; set ECSSD_STACK_USERNAME/ECSSD_STACK_PASSWORD to change)`,
+      `  records:      dig @127.0.0.1 -p ${zone.dns.port} SRV ${calcName}`,
+      `  Route53 API:  ${zone.apiUrl}   (hosted zone ${zone.hostedZoneId})`,
+      `  status:       npx ecssd stack status`,
+      `  logs:         ${opts.stateDir}/agent.log, ${opts.stateDir}/reconciler.log`,
+      "Press Ctrl-C (or run `npx ecssd stack down`) to remove everything it started.",
+    ].join("\n");
+    return {
+      zone,
+      portalUrl,
+      banner,
+      containers,
+      startInstance,
+      instanceNames: () => [...names],
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function waitUntilReady(zone: LocalZone, portalUrl: string, opts: StackOptions): Promise<void> {
+  const resolver = createResolver({
+    servers: [`${zone.dns.host}:${zone.dns.port}`],
+    maxCacheEntries: 0,
+    domain: zone.zoneName,
+  });
+  const want: Array<[string, number]> = [
+    [`_time._tcp.${zone.zoneName}`, opts.timeInstances],
+    [`_calc._tcp.${zone.zoneName}`, opts.calcInstances],
+  ];
+  const deadline = Date.now() + 180_000;
+  let last = "";
+  while (Date.now() < deadline) {
+    try {
+      const counts = await Promise.all(want.map(([name]) => resolver.resolve(name).then((e) => e.length)));
+      const registered = want.every(([, n], i) => (counts[i] ?? 0) >= n);
+      if (registered) {
+        const res = await fetch(new URL("calc/1%2B1", portalUrl), { signal: AbortSignal.timeout(3000) });
+        if (res.ok) return;
+        last = `portal answered ${res.status}`;
+      } else {
+        last = `registered: time ${counts[0]}/${want[0]?.[1]}, calc ${counts[1]}/${want[1]?.[1]}`;
+      }
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(
+    `the stack did not become ready within 180 s (last: ${last}); see ${opts.stateDir}/agent.log`,
+  );
+}
+
+interface Supervised {
+  pid(): number | undefined;
+  stop(): Promise<void>;
+}
+
+/** Runs `ecssd agent`, restarting it (after a pause) if it ever exits while the stack is up. */
+function superviseAgent(env: NodeJS.ProcessEnv, opts: StackOptions): Supervised {
+  const log = openSync(join(opts.stateDir, "agent.log"), "a");
+  let child: ChildProcess | undefined;
+  let stopping = false;
+  let restartTimer: NodeJS.Timeout | undefined;
+  const launch = () => {
+    child = spawn(process.execPath, [ECSSD, "agent"], { env, stdio: ["ignore", log, log] });
+    child.once("exit", (code, signal) => {
+      if (stopping) return;
+      opts.say(`agent exited (${signal ?? `code ${code}`}); restarting it in 2 s — see agent.log`);
+      restartTimer = setTimeout(launch, 2000);
+    });
+  };
+  launch();
+  return {
+    pid: () => child?.pid,
+    async stop() {
+      stopping = true;
+      clearTimeout(restartTimer);
+      await terminate(child);
+      closeSync(log);
+    },
+  };
+}
+
+/** Runs `ecssd reconcile` every few seconds, never two at once, as the scheduled Lambda would on AWS. */
+function reconcileOnTimer(env: NodeJS.ProcessEnv, opts: StackOptions): Supervised {
+  const log = openSync(join(opts.stateDir, "reconciler.log"), "a");
+  let child: ChildProcess | undefined;
+  let stopped = false;
+  const timer = setInterval(() => {
+    if (child || stopped) return;
+    child = spawn(process.execPath, [ECSSD, "reconcile"], { env, stdio: ["ignore", log, log] });
+    child.once("exit", () => {
+      child = undefined;
+    });
+  }, opts.reconcileSeconds * 1000);
+  return {
+    pid: () => child?.pid,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await terminate(child);
+      closeSync(log);
+    },
+  };
+}
+
+async function terminate(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,94 @@
+// The example containers of the local stack, through the Docker Engine API. Every container carries the
+// label below, so that `stack down` (or the next `stack up` after a crash) removes exactly what we started.
+import Docker from "dockerode";
+
+export const STACK_LABEL = "ecssd.stack";
+
+export interface ExampleContainer {
+  name: string;
+  image: string;
+  env: string[];
+  /** Container port published on 127.0.0.1 at a host port Docker picks (bridge mode). */
+  publish?: number;
+  /** Host network mode: the container shares the host's loopback (the portal, to reach the zone's DNS). */
+  hostNetwork?: boolean;
+}
+
+/** Says how to get a Docker engine when none answers; the stack cannot run without one. */
+export class DockerUnavailableError extends Error {
+  override name = "DockerUnavailableError";
+  constructor(cause: unknown) {
+    super(
+      "No Docker engine answers on this machine " +
+        `(${cause instanceof Error ? cause.message : String(cause)}).\n` +
+        "The local stack runs the example services as containers. On Debian, as root, run\n" +
+        "  bash scripts/setup-machine.sh\n" +
+        "which installs Debian's docker.io and starts dockerd; elsewhere start Docker and set DOCKER_HOST if needed.",
+      { cause },
+    );
+  }
+}
+
+export class StackContainers {
+  /** @param stackName the label value that marks this stack's containers (default `local`). */
+  constructor(
+    readonly stackName = "local",
+    readonly docker: Docker = new Docker(),
+  ) {}
+
+  async ping(): Promise<void> {
+    try {
+      await this.docker.ping();
+    } catch (err) {
+      throw new DockerUnavailableError(err);
+    }
+  }
+
+  /** Ids of the containers a stack started (running or not). */
+  async list(): Promise<Docker.ContainerInfo[]> {
+    return this.docker.listContainers({
+      all: true,
+      filters: { label: [`${STACK_LABEL}=${this.stackName}`] },
+    });
+  }
+
+  async start(spec: ExampleContainer): Promise<Docker.Container> {
+    const port = spec.publish ? `${spec.publish}/tcp` : undefined;
+    const container = await this.docker.createContainer({
+      name: spec.name,
+      Image: spec.image,
+      Env: spec.env,
+      Labels: { [STACK_LABEL]: this.stackName },
+      ExposedPorts: port ? { [port]: {} } : undefined,
+      HostConfig: {
+        NetworkMode: spec.hostNetwork ? "host" : "bridge",
+        PortBindings: port ? { [port]: [{ HostIp: "127.0.0.1", HostPort: "" }] } : undefined,
+      },
+    });
+    await container.start();
+    return container;
+  }
+
+  /** Stops gracefully (the services drain on SIGTERM), then removes. */
+  async stop(idOrName: string, graceSeconds: number): Promise<void> {
+    const c = this.docker.getContainer(idOrName);
+    await c.stop({ t: graceSeconds }).catch(ignoreGone);
+    await c.remove({ force: true }).catch(ignoreGone);
+  }
+
+  /** Removes every container of the stack at once, without draining: for teardown. */
+  async removeAll(): Promise<number> {
+    const all = await this.list();
+    await Promise.all(
+      all.map((c) => this.docker.getContainer(c.Id).remove({ force: true }).catch(ignoreGone)),
+    );
+    return all.length;
+  }
+}
+
+function ignoreGone(err: unknown): void {
+  const status = (err as { statusCode?: number }).statusCode;
+  // 304: already stopped; 404: already removed; 409: removal already in progress.
+  if (status === 304 || status === 404 || status === 409) return;
+  throw err;
+}

@@ -1,0 +1,101 @@
+// `stack status` and `stack down`, run from another terminal against a stack that `stack up` started.
+import {
+  ListResourceRecordSetsCommand,
+  type ListResourceRecordSetsCommandOutput,
+  type ResourceRecordSet,
+  Route53Client,
+} from "@aws-sdk/client-route-53";
+import { parseSetIdentifier, parseSrvValue } from "../records";
+import { StackContainers } from "./stackContainers";
+import { clearStackState, isAlive, readStackState } from "./stackState";
+
+export interface ServiceStatus {
+  name: string;
+  instances: Array<{ target: string; port: number; container?: string; ttl?: number }>;
+}
+
+export interface StackStatus {
+  running: boolean;
+  portalUrl?: string;
+  dns?: string;
+  services: ServiceStatus[];
+  hosts: Array<{ name: string; address: string }>;
+}
+
+/** Services and instances as the zone has them (not as Docker has them: the zone is what consumers see). */
+export async function stackStatus(stateDir: string): Promise<StackStatus> {
+  const state = readStackState(stateDir);
+  if (!state) return { running: false, services: [], hosts: [] };
+  const client = new Route53Client({
+    endpoint: state.apiUrl,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  const sets: ResourceRecordSet[] = [];
+  try {
+    let page: { name?: string; type?: string; id?: string } | undefined = {};
+    while (page) {
+      const out: ListResourceRecordSetsCommandOutput = await client.send(
+        new ListResourceRecordSetsCommand({
+          HostedZoneId: state.hostedZoneId,
+          StartRecordName: page.name,
+          StartRecordType: page.type as never,
+          StartRecordIdentifier: page.id,
+        }),
+      );
+      sets.push(...(out.ResourceRecordSets ?? []));
+      page = out.IsTruncated
+        ? { name: out.NextRecordName, type: out.NextRecordType, id: out.NextRecordIdentifier }
+        : undefined;
+    }
+  } finally {
+    client.destroy();
+  }
+  const services = new Map<string, ServiceStatus>();
+  const hosts: StackStatus["hosts"] = [];
+  for (const rs of sets) {
+    const name = (rs.Name ?? "").replace(/\.$/, "");
+    const owner = parseSetIdentifier(rs.SetIdentifier);
+    if (rs.Type === "A") {
+      for (const r of rs.ResourceRecords ?? []) hosts.push({ name, address: r.Value ?? "" });
+      continue;
+    }
+    if (rs.Type !== "SRV") continue;
+    const service = services.get(name) ?? { name, instances: [] };
+    services.set(name, service);
+    for (const r of rs.ResourceRecords ?? []) {
+      const srv = parseSrvValue(r.Value ?? "");
+      if (!srv) continue;
+      service.instances.push({
+        target: srv.target,
+        port: srv.port,
+        container: owner?.kind === "instance" ? owner.containerId.slice(0, 12) : undefined,
+        ttl: rs.TTL,
+      });
+    }
+  }
+  return {
+    running: true,
+    portalUrl: state.portalUrl,
+    dns: `${state.dns.host}:${state.dns.port}`,
+    services: [...services.values()],
+    hosts,
+  };
+}
+
+/** Asks a running `stack up` to stop and waits for it; removes leftovers when no stack process is alive. */
+export async function stackDown(stateDir: string, say: (line: string) => void): Promise<void> {
+  const state = readStackState(stateDir);
+  if (state) {
+    say(`stopping the local stack (process ${state.pid})`);
+    process.kill(state.pid, "SIGTERM");
+    const deadline = Date.now() + 60_000;
+    while (isAlive(state.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    if (isAlive(state.pid)) throw new Error(`the stack process ${state.pid} did not stop within 60 s`);
+    if (state.agentPid && isAlive(state.agentPid)) process.kill(state.agentPid, "SIGKILL");
+  }
+  const removed = await new StackContainers().removeAll();
+  if (removed > 0) say(`removed ${removed} leftover container(s)`);
+  clearStackState(stateDir);
+  say(state || removed > 0 ? "the local stack is down" : "no local stack was running");
+}
