@@ -43,7 +43,9 @@ function bindUdp(host: string, port: number, responder: DnsResponder): Promise<d
         report("query failed", err);
         return;
       }
-      if (out) socket.send(out, rinfo.port, rinfo.address, (err) => err && report("UDP send failed", err));
+      // No callback: without one Node tries a synchronous send first (uv_udp_try_send), which
+      // is most of the cost per query; send errors still reach the socket's "error" handler.
+      if (out) socket.send(out, rinfo.port, rinfo.address);
     });
   });
 }
