@@ -1,17 +1,21 @@
 // DNS messages for one question: the query bytes we send and the checks an answer must pass.
 import { randomFillSync } from "node:crypto";
-import * as dnsPacket from "dns-packet";
+import { decodeMessage, type SrvData, TYPE, type WireMessage, type WireRecord } from "./dnsWire";
 
 /** Record types the resolver asks for. */
 export type QueryType = "SRV" | "A";
 
-const QTYPE_CODE: Record<QueryType, number> = { SRV: 33, A: 1 };
+const QTYPE_CODE: Record<QueryType, number> = { SRV: TYPE.SRV, A: TYPE.A };
 const CLASS_IN = 1;
-const TYPE_OPT = 41;
 /** RFC 6891 payload size recommended by DNS Flag Day 2020: no IP fragmentation on common paths. */
 export const EDNS_UDP_PAYLOAD = 1232;
 const FLAG_RD = 0x0100;
 const FLAG_QR = 0x8000;
+const OPCODE_MASK = 0x7800;
+
+/** Response codes (RFC 1035 §4.1.1, RFC 6895). */
+const RCODE_NAMES = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"];
+const RCODE_NXDOMAIN = 3;
 
 // Query ids come from the CSPRNG (RFC 5452 §9.2); drawing them from a pooled buffer keeps the
 // cost off the per-query path.
@@ -44,9 +48,14 @@ export function encodeQuery(id: number, name: string, type: QueryType, edns: boo
   buf.writeUInt16BE(edns ? 1 : 0, 10);
   let o = 12;
   if (name.length > 0) {
-    for (const label of name.split(".")) {
-      buf[o++] = label.length;
-      o += buf.write(label, o, "ascii");
+    let start = 0;
+    for (;;) {
+      const dot = name.indexOf(".", start);
+      const end = dot < 0 ? name.length : dot;
+      buf[o++] = end - start;
+      o += buf.write(name.slice(start, end), o, "latin1");
+      if (dot < 0) break;
+      start = dot + 1;
     }
   }
   buf[o++] = 0;
@@ -55,16 +64,13 @@ export function encodeQuery(id: number, name: string, type: QueryType, edns: boo
   o += 4;
   if (edns) {
     buf[o++] = 0; // root owner name
-    buf.writeUInt16BE(TYPE_OPT, o);
+    buf.writeUInt16BE(TYPE.OPT, o);
     buf.writeUInt16BE(EDNS_UDP_PAYLOAD, o + 2);
     buf.writeUInt32BE(0, o + 4); // extended rcode, version 0, no DO bit
     buf.writeUInt16BE(0, o + 8);
   }
   return buf;
 }
-
-/** A decoded answer that matched our question. */
-export type DnsResponse = dnsPacket.Packet & { rcode?: string; flag_tc?: boolean };
 
 /**
  * Decodes `msg` if it answers our question (RFC 5452 §9.1: id, question name, type and class must
@@ -76,26 +82,25 @@ export function matchResponse(
   id: number,
   name: string,
   type: QueryType,
-): DnsResponse | undefined {
-  if (msg.length < 12 || msg.readUInt16BE(0) !== id || (msg.readUInt16BE(2) & FLAG_QR) === 0)
-    return undefined;
-  let packet: DnsResponse;
+): WireMessage | undefined {
+  if (msg.length < 12 || msg.readUInt16BE(0) !== id) return undefined;
+  const flags = msg.readUInt16BE(2);
+  if ((flags & FLAG_QR) === 0 || (flags & OPCODE_MASK) !== 0) return undefined;
+  let message: WireMessage;
   try {
-    packet = dnsPacket.decode(msg) as DnsResponse;
+    message = decodeMessage(msg);
   } catch {
     return undefined;
   }
-  const questions = packet.questions ?? [];
-  if (questions.length !== 1) return undefined;
-  const q = questions[0]!;
-  if (q.type !== type || (q.class ?? "IN") !== "IN") return undefined;
-  if (q.name.toLowerCase().replace(/\.$/, "") !== name) return undefined;
-  return packet;
+  if (message.questionCount !== 1) return undefined;
+  if (message.questionType !== QTYPE_CODE[type] || message.questionClass !== CLASS_IN) return undefined;
+  if (message.questionName !== name) return undefined;
+  return message;
 }
 
 /** What an accepted answer means for the question asked. */
 export type Interpretation =
-  | { readonly kind: "records"; readonly records: dnsPacket.Answer[]; readonly owner: string }
+  | { readonly kind: "records"; readonly records: WireRecord[]; readonly owner: string }
   | {
       readonly kind: "negative";
       readonly reason: "NXDOMAIN" | "NODATA";
@@ -105,19 +110,9 @@ export type Interpretation =
 
 const MAX_CNAME_CHAIN = 8;
 
-function sameName(a: string, b: string): boolean {
-  return a.length === b.length ? a.toLowerCase() === b : a.toLowerCase().replace(/\.$/, "") === b;
-}
-
 /** RFC 2308 §5: a negative answer is cached for min(SOA TTL, SOA MINIMUM) of the authority SOA. */
-function negativeTtl(packet: DnsResponse): number | undefined {
-  for (const rr of packet.authorities ?? []) {
-    if (rr.type === "SOA") {
-      const ttl = rr.ttl ?? 0;
-      const min = rr.data.minimum ?? ttl;
-      return Math.min(ttl, min);
-    }
-  }
+function negativeTtl(message: WireMessage): number | undefined {
+  for (const rr of message.authorities) if (rr.type === TYPE.SOA) return rr.data as number;
   return undefined;
 }
 
@@ -125,20 +120,22 @@ function negativeTtl(packet: DnsResponse): number | undefined {
  * Reads an accepted answer: the records of the asked type (following a CNAME chain inside the
  * answer), a negative answer with its cache time, or a failure code that sends us to the next server.
  */
-export function interpret(packet: DnsResponse, name: string, type: QueryType): Interpretation {
-  const rcode = packet.rcode ?? "NOERROR";
-  if (rcode === "NXDOMAIN") return { kind: "negative", reason: "NXDOMAIN", negativeTtl: negativeTtl(packet) };
-  if (rcode !== "NOERROR") return { kind: "failure", outcome: rcode };
+export function interpret(message: WireMessage, name: string, type: QueryType): Interpretation {
+  const rcode = message.rcode;
+  if (rcode === RCODE_NXDOMAIN)
+    return { kind: "negative", reason: "NXDOMAIN", negativeTtl: negativeTtl(message) };
+  if (rcode !== 0) return { kind: "failure", outcome: RCODE_NAMES[rcode] ?? `RCODE${rcode}` };
+  const answers = message.answers;
+  const code = QTYPE_CODE[type];
   let owner = name;
-  const answers = packet.answers ?? [];
   for (let hops = 0; hops < MAX_CNAME_CHAIN; hops++) {
-    const cname = answers.find((rr) => rr.type === "CNAME" && sameName(rr.name, owner));
+    const cname = answers.find((rr) => rr.type === TYPE.CNAME && rr.name === owner);
     if (!cname) break;
-    owner = String((cname as dnsPacket.StringAnswer).data)
-      .toLowerCase()
-      .replace(/\.$/, "");
+    owner = cname.data as string;
   }
-  const records = answers.filter((rr) => rr.type === type && sameName(rr.name, owner));
-  if (records.length === 0) return { kind: "negative", reason: "NODATA", negativeTtl: negativeTtl(packet) };
+  const records = answers.filter((rr) => rr.type === code && rr.name === owner);
+  if (records.length === 0) return { kind: "negative", reason: "NODATA", negativeTtl: negativeTtl(message) };
   return { kind: "records", records, owner };
 }
+
+export type { SrvData, WireMessage, WireRecord };

@@ -1,12 +1,12 @@
 // One question to one server: UDP from a fresh socket, then TCP when the answer is truncated.
 import * as dgram from "node:dgram";
 import * as net from "node:net";
-import { type DnsResponse, matchResponse, type QueryType } from "./dnsMessage";
+import { matchResponse, type QueryType, type WireMessage } from "./dnsMessage";
 import type { Nameserver } from "./nameservers";
 
 /** The result of one exchange with one server. */
 export type ExchangeResult =
-  | { readonly ok: true; readonly packet: DnsResponse }
+  | { readonly ok: true; readonly message: WireMessage }
   | { readonly ok: false; readonly outcome: string; readonly timeout: boolean; readonly cause?: unknown };
 
 const TIMEOUT: ExchangeResult = { ok: false, outcome: "timeout", timeout: true };
@@ -21,13 +21,63 @@ function errorOutcome(prefix: string, err: unknown): ExchangeResult {
   };
 }
 
+function ignore(): void {}
+
 /**
- * Sends `query` over UDP from a new socket (so the kernel picks a fresh random source port for
- * every query, RFC 5452 §9.2) and waits for a datagram that comes from the server's address and
- * port and answers our id and question. Anything else is ignored and the wait goes on until the
- * timeout. The socket is connected, so an ICMP port-unreachable fails the exchange at once.
+ * Hands out UDP sockets, each used for exactly one query so the kernel picks a fresh random
+ * source port per query (RFC 5452 §9.2). One socket per server is made and connected ahead of
+ * time, off the query's critical path; taking it starts making the next.
+ */
+export class UdpSocketSource {
+  private readonly spares = new Map<string, dgram.Socket>();
+  private closed = false;
+
+  /** A connected socket for one query to `server`; ready now or after the connect callback. */
+  take(server: Nameserver, ready: (socket: dgram.Socket) => void): void {
+    const spare = this.spares.get(server.label);
+    if (spare !== undefined && !this.closed) {
+      this.spares.delete(server.label);
+      spare.off("error", ignore);
+      ready(spare);
+      setImmediate(() => this.prepare(server));
+      return;
+    }
+    const socket = dgram.createSocket(server.family === 6 ? "udp6" : "udp4");
+    socket.unref();
+    socket.connect(server.port, server.address, () => ready(socket));
+    if (!this.closed) setImmediate(() => this.prepare(server));
+  }
+
+  /** Closes the spare sockets; later queries make their sockets on demand. */
+  close(): void {
+    this.closed = true;
+    for (const socket of this.spares.values()) socket.close();
+    this.spares.clear();
+  }
+
+  private prepare(server: Nameserver): void {
+    if (this.closed || this.spares.has(server.label)) return;
+    const socket = dgram.createSocket(server.family === 6 ? "udp6" : "udp4");
+    socket.unref();
+    socket.on("error", ignore);
+    this.spares.set(server.label, socket);
+    socket.connect(server.port, server.address, (err?: Error) => {
+      if (err && this.spares.get(server.label) === socket) {
+        this.spares.delete(server.label);
+        socket.close();
+      }
+    });
+  }
+}
+
+/**
+ * Sends `query` over UDP from a socket of its own and waits for a datagram that comes from the
+ * server's address and port and answers our id and question. Anything else is ignored and the
+ * wait goes on until the timeout. The socket is connected, so an ICMP port-unreachable fails
+ * the exchange at once.
  */
 export function exchangeUdp(
+  sockets: UdpSocketSource,
   server: Nameserver,
   query: Buffer,
   id: number,
@@ -36,26 +86,42 @@ export function exchangeUdp(
   timeoutMs: number,
 ): Promise<ExchangeResult> {
   return new Promise((resolve) => {
-    const socket = dgram.createSocket(server.family === 6 ? "udp6" : "udp4");
+    let socket: dgram.Socket | undefined;
     let done = false;
     const finish = (result: ExchangeResult): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      socket.close();
       resolve(result);
+      // Closing costs a little; do it after the caller has its answer.
+      if (socket !== undefined) setImmediate(closeSocket, socket);
     };
     const timer = setTimeout(finish, timeoutMs, TIMEOUT);
-    socket.on("message", (msg, rinfo) => {
-      if (rinfo.port !== server.port || rinfo.address !== server.address) return;
-      const packet = matchResponse(msg, id, name, type);
-      if (packet) finish({ ok: true, packet });
-    });
-    socket.on("error", (err) => finish(errorOutcome("udp", err)));
-    socket.connect(server.port, server.address, () => {
-      if (!done) socket.send(query);
+    sockets.take(server, (s) => {
+      socket = s;
+      if (done) {
+        setImmediate(closeSocket, s);
+        return;
+      }
+      s.on("message", (msg, rinfo) => {
+        if (done || rinfo.port !== server.port || rinfo.address !== server.address) return;
+        const packet = matchResponse(msg, id, name, type);
+        if (packet) finish({ ok: true, message: packet });
+      });
+      s.on("error", (err) => finish(errorOutcome("udp", err)));
+      s.send(query);
     });
   });
+}
+
+function closeSocket(socket: dgram.Socket): void {
+  socket.removeAllListeners("message");
+  socket.on("error", ignore);
+  try {
+    socket.close();
+  } catch {
+    // already closed by an earlier error
+  }
 }
 
 /**
@@ -98,7 +164,7 @@ export function exchangeTcp(
         const msg = buffered.subarray(2, 2 + length);
         buffered = buffered.subarray(2 + length);
         const packet = matchResponse(msg, id, name, type);
-        if (packet) return finish({ ok: true, packet });
+        if (packet) return finish({ ok: true, message: packet });
       }
     });
     socket.on("error", (err) => finish(errorOutcome("tcp", err)));

@@ -1,10 +1,19 @@
 // The resolver: SRV lookups across nameservers, a TTL cache that serves stale answers when every
 // server fails, RFC 2782 selection, and failover between endpoints.
 import { isIP } from "node:net";
-import type * as dnsPacket from "dns-packet";
 import { isConnectionError } from "./connectionErrors";
-import { encodeQuery, type Interpretation, interpret, type QueryType, randomQueryId } from "./dnsMessage";
-import { type ExchangeResult, exchangeTcp, exchangeUdp } from "./dnsTransport";
+import {
+  encodeQuery,
+  type Interpretation,
+  interpret,
+  type QueryType,
+  randomQueryId,
+  type SrvData,
+  type WireMessage,
+  type WireRecord,
+} from "./dnsMessage";
+import { type ExchangeResult, exchangeTcp, exchangeUdp, UdpSocketSource } from "./dnsTransport";
+import { TYPE } from "./dnsWire";
 import { EndpointHealth } from "./endpointHealth";
 import {
   type FailedQuery,
@@ -91,7 +100,7 @@ interface AddressAnswer {
 
 interface Answer {
   readonly interpretation: Exclude<Interpretation, { kind: "failure" }>;
-  readonly packet: dnsPacket.Packet;
+  readonly message: WireMessage;
   readonly attempts: ServerAttempt[];
 }
 
@@ -153,6 +162,7 @@ export class Resolver {
   private readonly health: EndpointHealth;
   /** Index of the server that answered last: the next query starts there. */
   private preferred = 0;
+  private readonly sockets = new UdpSocketSource();
 
   constructor(options: ResolverOptions = {}) {
     const problems: string[] = [];
@@ -348,6 +358,19 @@ export class Resolver {
     this.cache.clear();
   }
 
+  /**
+   * Releases the spare UDP sockets kept ready for the next queries (they never keep the process
+   * alive). The resolver still works afterwards, making sockets on demand.
+   *
+   * @example
+   * ```ts
+   * resolver.close();
+   * ```
+   */
+  close(): void {
+    this.sockets.close();
+  }
+
   private keyOf(name: string): string {
     let key = this.names.get(name);
     if (key === undefined) {
@@ -463,40 +486,55 @@ export class Resolver {
     }
     const records = interpretation.records;
     let setTtl = this.maxTtl;
-    for (const rr of records) setTtl = Math.min(setTtl, (rr as { ttl?: number }).ttl ?? 0);
+    for (const rr of records) setTtl = Math.min(setTtl, rr.ttl);
     if (type === "A") {
-      const first = records[0] as dnsPacket.StringAnswer;
-      return this.makeEntry(key, query, setTtl, undefined, { address: first.data, ttl: setTtl }, undefined);
+      const address = records[0]!.data as string;
+      return this.makeEntry(key, query, setTtl, undefined, { address, ttl: setTtl }, undefined);
     }
-    return this.buildSrvEntry(key, query, answer, records as dnsPacket.SrvAnswer[], setTtl);
+    return this.buildSrvEntry(key, query, answer, records, setTtl);
   }
 
-  private async buildSrvEntry(
+  private buildSrvEntry(
     key: string,
     query: FailedQuery,
     answer: Answer,
-    records: dnsPacket.SrvAnswer[],
+    records: WireRecord[],
     setTtl: number,
-  ): Promise<CacheEntry> {
-    const usable = records.filter((rr) => rr.data.target !== "." && rr.data.target !== "");
+  ): CacheEntry | Promise<CacheEntry> {
+    const usable: SrvData[] = [];
+    for (const rr of records) {
+      const data = rr.data as SrvData;
+      if (data.target !== "") usable.push(data);
+    }
     if (usable.length === 0) {
       // RFC 2782: a lone SRV record with target "." means the service is decidedly not available.
       const error = new ServiceUnavailableError({ query, attempts: answer.attempts });
       return this.makeEntry(key, query, setTtl, undefined, undefined, error);
     }
     const addresses = new Map<string, AddressAnswer | undefined>();
-    for (const rr of usable) addresses.set(rr.data.target.toLowerCase().replace(/\.$/, ""), undefined);
+    for (const srv of usable) addresses.set(srv.target, undefined);
     // Targets' addresses from the additional section save a round trip; others are looked up.
-    for (const rr of answer.packet.additionals ?? []) {
-      if (rr.type !== "A" && rr.type !== "AAAA") continue;
-      const owner = rr.name.toLowerCase().replace(/\.$/, "");
-      if (!addresses.has(owner)) continue;
-      const current = addresses.get(owner);
-      if (current === undefined || (rr.type === "A" && isIP(current.address) === 6)) {
-        addresses.set(owner, { address: rr.data, ttl: rr.ttl ?? 0 });
+    for (const rr of answer.message.additionals) {
+      if (rr.type !== TYPE.A && rr.type !== TYPE.AAAA) continue;
+      if (!addresses.has(rr.name)) continue;
+      const current = addresses.get(rr.name);
+      if (current === undefined || (rr.type === TYPE.A && isIP(current.address) === 6)) {
+        addresses.set(rr.name, { address: rr.data as string, ttl: rr.ttl });
       }
     }
-    const missing = [...addresses].filter(([, a]) => a === undefined).map(([host]) => host);
+    const missing: string[] = [];
+    for (const [host, address] of addresses) if (address === undefined) missing.push(host);
+    if (missing.length === 0) return this.finishSrvEntry(key, query, usable, addresses, setTtl, undefined);
+    return this.lookUpTargets(missing, addresses).then((firstError) =>
+      this.finishSrvEntry(key, query, usable, addresses, setTtl, firstError),
+    );
+  }
+
+  /** A lookups for targets the answer gave no address for; returns the first not-found error. */
+  private async lookUpTargets(
+    missing: string[],
+    addresses: Map<string, AddressAnswer | undefined>,
+  ): Promise<unknown> {
     let firstError: unknown;
     await Promise.all(
       missing.map(async (host) => {
@@ -511,20 +549,30 @@ export class Resolver {
         }
       }),
     );
+    return firstError;
+  }
+
+  private finishSrvEntry(
+    key: string,
+    query: FailedQuery,
+    usable: SrvData[],
+    addresses: Map<string, AddressAnswer | undefined>,
+    setTtl: number,
+    firstError: unknown,
+  ): CacheEntry {
     const endpoints: Endpoint[] = [];
     let ttl = setTtl;
-    for (const rr of usable) {
-      const host = rr.data.target.toLowerCase().replace(/\.$/, "");
-      const address = addresses.get(host);
+    for (const srv of usable) {
+      const address = addresses.get(srv.target);
       if (address === undefined) continue;
       const endpointTtl = Math.min(setTtl, address.ttl);
-      ttl = Math.min(ttl, endpointTtl);
+      if (endpointTtl < ttl) ttl = endpointTtl;
       endpoints.push({
-        host,
+        host: srv.target,
         address: address.address,
-        port: rr.data.port,
-        priority: rr.data.priority ?? 0,
-        weight: rr.data.weight ?? 0,
+        port: srv.port,
+        priority: srv.priority,
+        weight: srv.weight,
         ttl: endpointTtl,
       });
     }
@@ -546,12 +594,12 @@ export class Resolver {
         const server = servers[index]!;
         let edns = true;
         let result = await this.exchange(server, name, type, edns);
-        let interpretation = result.ok ? interpret(result.packet, name, type) : undefined;
+        let interpretation = result.ok ? interpret(result.message, name, type) : undefined;
         if (interpretation?.kind === "failure" && /^(FORMERR|NOTIMP)$/.test(interpretation.outcome)) {
           // RFC 6891 §7: a server that does not speak EDNS answers FORMERR; ask it again without.
           edns = false;
           result = await this.exchange(server, name, type, edns);
-          interpretation = result.ok ? interpret(result.packet, name, type) : undefined;
+          interpretation = result.ok ? interpret(result.message, name, type) : undefined;
         }
         if (!result.ok) {
           attempts.push({ server: server.label, outcome: result.outcome });
@@ -567,7 +615,7 @@ export class Resolver {
           outcome: interpretation!.kind === "records" ? "NOERROR" : interpretation!.reason,
         });
         this.preferred = index;
-        return { interpretation: interpretation!, packet: result.packet, attempts };
+        return { interpretation: interpretation!, message: result.message, attempts };
       }
     }
     const query = { name, type };
@@ -585,8 +633,8 @@ export class Resolver {
   ): Promise<ExchangeResult> {
     const id = randomQueryId();
     const query = encodeQuery(id, name, type, edns);
-    const udp = await exchangeUdp(server, query, id, name, type, this.timeoutMs);
-    if (!udp.ok || !(udp.packet as { flag_tc?: boolean }).flag_tc) return udp;
+    const udp = await exchangeUdp(this.sockets, server, query, id, name, type, this.timeoutMs);
+    if (!udp.ok || !udp.message.truncated) return udp;
     const tcpId = randomQueryId();
     return exchangeTcp(server, encodeQuery(tcpId, name, type, edns), tcpId, name, type, this.timeoutMs);
   }

@@ -4,12 +4,14 @@
 export const DEFAULT_DOMAIN = "servicediscovery.internal";
 
 const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
+const NAME = /^(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
 
 /** Checks a fully qualified name (lower case, no trailing dot) against RFC 1035 limits. */
 export function assertValidName(name: string, input: string): void {
   if (name.length === 0 || name.length > 253) {
     throw new TypeError(`invalid service name "${input}": must be 1-253 characters`);
   }
+  if (NAME.test(name)) return;
   for (const label of name.split(".")) {
     if (!LABEL.test(label)) {
       throw new TypeError(

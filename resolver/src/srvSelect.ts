@@ -42,11 +42,11 @@ export class EndpointSet {
 
   constructor(endpoints: readonly Endpoint[]) {
     if (endpoints.length === 0) throw new Error("an endpoint set needs at least one endpoint");
-    const sorted = [...endpoints].sort(
-      (a, b) =>
-        a.priority - b.priority || b.weight - a.weight || a.host.localeCompare(b.host) || a.port - b.port,
-    );
-    this.endpoints = sorted.map((e) => Object.freeze({ ...e }));
+    // Stable sort: records of equal rank keep the server's order.
+    const sorted = endpoints
+      .map((e) => Object.freeze({ ...e }))
+      .sort((a, b) => a.priority - b.priority || b.weight - a.weight);
+    this.endpoints = sorted;
     this.keys = sorted.map(endpointKey);
     const starts: number[] = [];
     this.cumulative = new Float64Array(sorted.length);

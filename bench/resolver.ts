@@ -1,0 +1,252 @@
+// Benchmark of @ecssd/resolver against a local DNS server (the well-behaved responder of the
+// tests, run in a child process as a real server would be): 1. cached pick() throughput;
+// 2. uncached lookup latency, ours against Node's c-ares resolver on the same names, interleaved;
+// 3. heap growth with 100,000 distinct names through a 10,000-entry cache (in a child process
+// with --expose-gc). Last line: one JSON object with every figure.
+import { type ChildProcess, spawn } from "node:child_process";
+import { promises as dnsPromises } from "node:dns";
+import * as path from "node:path";
+import { createResolver } from "@ecssd/resolver";
+import { AuthoritativeServer } from "../test/resolver/support/authoritativeServer";
+
+const ZONE = "servicediscovery.internal";
+const LATENCY_COUNT = 2000;
+const HEAP_NAMES = 100_000;
+const HEAP_BOUND = 10_000;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Every `_bench-<n>._tcp` name has three instances on two hosts, with addresses in the additional section. */
+function synthesize(name: string, type: string) {
+  if (type === "SRV" && /^_bench-[a-z]*\d+\._tcp\./.test(name)) {
+    return [1, 2, 3].map((i) => ({
+      name,
+      type: "SRV" as const,
+      ttl: 30,
+      data: { priority: 1, weight: i, port: 8000 + i, target: `host-${i % 2}.${ZONE}` },
+    }));
+  }
+  const host = /^host-(\d)\./.exec(name);
+  if (type === "A" && host)
+    return [{ name, type: "A" as const, ttl: 60, data: `10.0.0.${Number(host[1]) + 1}` }];
+  return undefined;
+}
+
+async function cachedPick(server: string): Promise<Record<string, number>> {
+  const resolver = createResolver({ servers: [server] });
+  const name = "_bench-0._tcp";
+  await resolver.pick(name);
+  let sink = 0;
+  const measure = async (label: string, n: number, fn: () => unknown): Promise<number> => {
+    for (let i = 0; i < 200_000; i++) fn(); // warm-up
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) sink += ((await fn()) as { port: number }).port;
+    const ns = Number(process.hrtime.bigint() - t0);
+    const ops = (n / ns) * 1e9;
+    console.log(`${label}: ${Math.round(ops).toLocaleString("en")} ops/s, ${(ns / n).toFixed(1)} ns/op`);
+    return ops;
+  };
+  const pickOps = await measure("1. cached await pick()", 5_000_000, () => resolver.pick(name));
+  const t0 = process.hrtime.bigint();
+  const n = 10_000_000;
+  for (let i = 0; i < n; i++) sink += resolver.pickCached(name)!.port;
+  const ns = Number(process.hrtime.bigint() - t0);
+  const syncOps = (n / ns) * 1e9;
+  console.log(
+    `   cached pickCached() (sync): ${Math.round(syncOps).toLocaleString("en")} ops/s, ${(ns / n).toFixed(1)} ns/op`,
+  );
+  if (sink === 0) console.log("(unreachable)");
+  return {
+    pickOpsPerSec: Math.round(pickOps),
+    pickNsPerOp: Number((1e9 / pickOps).toFixed(1)),
+    pickCachedOpsPerSec: Math.round(syncOps),
+    pickCachedNsPerOp: Number((ns / n).toFixed(1)),
+  };
+}
+
+async function latency(server: string, port: number): Promise<Record<string, number>> {
+  const ours = createResolver({ servers: [server] });
+  const cares = new dnsPromises.Resolver({ timeout: 1000, tries: 2 });
+  cares.setServers([`127.0.0.1:${port}`]);
+  // Warm both (and the target addresses of ours, which the answers carry anyway).
+  for (let i = 0; i < 200; i++) {
+    await ours.resolve(`_bench-w${i}._tcp`).catch(() => undefined);
+    await cares.resolveSrv(`_bench-w${i}._tcp.${ZONE}`).catch(() => undefined);
+  }
+  const oursMs: number[] = [];
+  const caresMs: number[] = [];
+  for (let i = 1; i <= LATENCY_COUNT; i++) {
+    const name = `_bench-${i}._tcp.${ZONE}`;
+    const runOurs = async () => {
+      const t = process.hrtime.bigint();
+      const endpoints = await ours.resolve(name);
+      oursMs.push(Number(process.hrtime.bigint() - t) / 1e6);
+      if (endpoints.length !== 3) throw new Error(`expected 3 endpoints for ${name}`);
+    };
+    const runCares = async () => {
+      const t = process.hrtime.bigint();
+      const records = await cares.resolveSrv(name);
+      caresMs.push(Number(process.hrtime.bigint() - t) / 1e6);
+      if (records.length !== 3) throw new Error(`expected 3 records for ${name}`);
+    };
+    // Alternate who goes first so neither always meets a warm (or cold) server.
+    if (i % 2) {
+      await runOurs();
+      await runCares();
+    } else {
+      await runCares();
+      await runOurs();
+    }
+  }
+  oursMs.sort((a, b) => a - b);
+  caresMs.sort((a, b) => a - b);
+  const r = {
+    oursP50Ms: percentile(oursMs, 50),
+    oursP99Ms: percentile(oursMs, 99),
+    caresP50Ms: percentile(caresMs, 50),
+    caresP99Ms: percentile(caresMs, 99),
+  };
+  const p50Ratio = r.oursP50Ms / r.caresP50Ms;
+  const p99Ratio = r.oursP99Ms / r.caresP99Ms;
+  const f = (x: number) => `${(x * 1000).toFixed(0)} µs`;
+  console.log(`2. uncached lookup, ${LATENCY_COUNT} distinct names each, interleaved:`);
+  console.log(`   ours   p50 ${f(r.oursP50Ms)}  p99 ${f(r.oursP99Ms)}`);
+  console.log(`   c-ares p50 ${f(r.caresP50Ms)}  p99 ${f(r.caresP99Ms)}`);
+  console.log(`   ratio ours/c-ares: p50 ${p50Ratio.toFixed(2)}, p99 ${p99Ratio.toFixed(2)}`);
+  return {
+    ...Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number(v.toFixed(4))])),
+    p50Ratio: Number(p50Ratio.toFixed(3)),
+    p99Ratio: Number(p99Ratio.toFixed(3)),
+  };
+}
+
+/** Runs in the child: many distinct names through a bounded cache, measuring the heap. */
+async function heapChild(server: string): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const resolver = createResolver({ servers: [server], maxCacheEntries: HEAP_BOUND });
+  const settle = (): number => {
+    gc?.();
+    gc?.();
+    return process.memoryUsage().heapUsed;
+  };
+  await resolver.resolve("_bench-0._tcp"); // load code paths and target addresses first
+  const before = settle();
+  let atBound = 0;
+  const concurrency = 32;
+  let next = 1;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next <= HEAP_NAMES) {
+        const i = next++;
+        await resolver.resolve(`_bench-h${i}._tcp`);
+        if (i === HEAP_BOUND) atBound = settle();
+      }
+    }),
+  );
+  const after = settle();
+  process.stdout.write(
+    JSON.stringify({
+      gc: gc !== undefined,
+      heapBeforeMB: before / 2 ** 20,
+      heapAtBoundMB: atBound / 2 ** 20,
+      heapAfterMB: after / 2 ** 20,
+      cacheEntries: resolver.cacheSize,
+    }),
+  );
+}
+
+function spawnSelf(args: string[], nodeFlags: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeFlags, "--require", "tsx/cjs", __filename, ...args], {
+    cwd: path.join(__dirname, ".."),
+    env: { ...process.env, TSX_TSCONFIG_PATH: path.join(__dirname, "..", "tsconfig.json") },
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+}
+
+/** Starts the DNS server in a child process; resolves with its port and a stop function. */
+async function startDnsChild(): Promise<{ port: number; stop: () => Promise<void> }> {
+  const child = spawnSelf(["--dns-child"]);
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (d) => {
+      out += d;
+      const m = /port (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on("exit", (code) => reject(new Error(`DNS server child exited with ${code}`)));
+  });
+  return {
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.on("exit", () => resolve());
+        child.stdin!.end();
+      }),
+  };
+}
+
+/** Runs in the child: the DNS server, until its stdin closes. */
+async function dnsChild(): Promise<void> {
+  const dns = await AuthoritativeServer.start({ zone: ZONE, synthesize });
+  process.stdout.write(`port ${dns.port}\n`);
+  process.stdin.resume();
+  process.stdin.on("end", () => void dns.close().then(() => process.exit(0)));
+}
+
+async function heap(server: string): Promise<Record<string, number | boolean>> {
+  const child = spawnSelf(["--heap-child", server], ["--expose-gc"]);
+  child.stdin!.end();
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  const code = await new Promise<number | null>((r) => child.on("close", r));
+  if (code !== 0) throw new Error(`heap child exited with ${code}`);
+  const r = JSON.parse(out) as {
+    gc: boolean;
+    heapBeforeMB: number;
+    heapAtBoundMB: number;
+    heapAfterMB: number;
+    cacheEntries: number;
+  };
+  const growth = r.heapAfterMB - r.heapBeforeMB;
+  const pastBound = r.heapAfterMB - r.heapAtBoundMB;
+  console.log(
+    `3. ${HEAP_NAMES.toLocaleString("en")} distinct names, cache bound ${HEAP_BOUND.toLocaleString("en")}: heap growth ${growth.toFixed(1)} MB ` +
+      `(of which after the first ${HEAP_BOUND.toLocaleString("en")} names: ${pastBound.toFixed(1)} MB), ${r.cacheEntries} entries cached, gc ${r.gc ? "exposed" : "not exposed"}`,
+  );
+  return {
+    heapGrowthMB: Number(growth.toFixed(2)),
+    heapGrowthPastBoundMB: Number(pastBound.toFixed(2)),
+    cacheEntriesAfter: r.cacheEntries,
+    gcExposed: r.gc,
+  };
+}
+
+export async function main(): Promise<void> {
+  const dns = await startDnsChild();
+  const endpoint = `127.0.0.1:${dns.port}`;
+  try {
+    console.log(
+      `DNS server: the tests' well-behaved authoritative responder (test/resolver/support), in a child process on ${endpoint} (UDP+TCP)`,
+    );
+    const pick = await cachedPick(endpoint);
+    const lat = await latency(endpoint, dns.port);
+    const mem = await heap(endpoint);
+    console.log(JSON.stringify({ dnsServer: "test-responder", ...pick, ...lat, ...mem }));
+  } finally {
+    await dns.stop();
+  }
+}
+
+if (require.main === module && process.argv[2] === "--heap-child") {
+  heapChild(process.argv[3]!).catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+} else if (require.main === module && process.argv[2] === "--dns-child") {
+  dnsChild().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
