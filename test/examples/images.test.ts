@@ -1,6 +1,5 @@
 // The example images: built offline by local/images.ts from bundles, run as real containers.
-// Containers use the host's network stack on loopback (PORT=0, the port read from the log), so the
-// test needs no Docker bridge and sends traffic only to 127.0.0.1.
+// Containers publish their port on 127.0.0.1 as in production; only 127.0.0.1 is ever called.
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -24,6 +23,58 @@ async function listeningPort(id: string): Promise<number> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`container ${id} never logged "listening": ${await docker("logs", id)}`);
+}
+
+interface RunningContainer {
+  readonly id: string;
+  readonly port: number;
+  /** "bridge" when the port is published as in production; "host" when the engine has no bridge. */
+  readonly network: "bridge" | "host";
+}
+
+/**
+ * Runs an image with its container port published on loopback (`-p 127.0.0.1::port`). Engines
+ * whose default bridge is missing (as on some sandboxed machines) cannot publish ports; there the
+ * container shares the host's network on a free port (PORT=0), still reached only on 127.0.0.1.
+ */
+async function runContainer(
+  image: string,
+  containerPort: number,
+  env: Record<string, string>,
+  started: string[],
+): Promise<RunningContainer> {
+  const envArgs = Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
+  try {
+    const id = await docker("run", "-d", "-p", `127.0.0.1::${containerPort}`, ...envArgs, image);
+    started.push(id);
+    const mapping = await docker("port", id, `${containerPort}/tcp`);
+    const port = Number(/127\.0\.0\.1:(\d+)/.exec(mapping)?.[1]);
+    assert.ok(port > 0, `no published port in ${JSON.stringify(mapping)}`);
+    await listeningPort(id);
+    return { id, port, network: "bridge" };
+  } catch (err) {
+    const text = String((err as { stderr?: string }).stderr ?? err);
+    if (!/bridge|docker0|endpoint/.test(text)) throw err;
+    // The failed container was created; remove it before the second way.
+    for (const id of (
+      await docker("ps", "-aq", "--filter", `ancestor=${image}`, "--filter", "status=created")
+    ).split("\n")) {
+      if (id) await docker("rm", "-f", id).catch(() => "");
+    }
+    const id = await docker("run", "-d", "--network", "host", ...envArgs, "-e", "PORT=0", image);
+    started.push(id);
+    return { id, port: await listeningPort(id), network: "host" };
+  }
+}
+
+/** Waits until Docker reports the container's HEALTHCHECK as healthy. */
+async function waitHealthy(id: string): Promise<void> {
+  let status = "";
+  for (let i = 0; i < 60 && status !== "healthy"; i++) {
+    status = await docker("inspect", "-f", "{{.State.Health.Status}}", id);
+    if (status !== "healthy") await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.equal(status, "healthy");
 }
 
 describe("examples images", function () {
@@ -61,56 +112,38 @@ describe("examples images", function () {
     }
   });
 
-  it("runs the calc container and answers over its port, saying which container answered", async () => {
-    const id = await docker(
-      "run",
-      "-d",
-      "--network",
-      "host",
-      "-e",
-      "PORT=0",
-      "-e",
-      "AUTH_USERNAME=admin",
-      "-e",
-      "AUTH_PASSWORD=password",
-      "-e",
-      "DRAIN_MS=300",
+  it("runs the calc container and answers over its published port, saying which container answered", async () => {
+    const c = await runContainer(
       tags.calc!,
+      8081,
+      { AUTH_USERNAME: "admin", AUTH_PASSWORD: "password", DRAIN_MS: "300" },
+      containers,
     );
-    containers.push(id);
-    const port = await listeningPort(id);
+    if (c.network === "bridge") await waitHealthy(c.id); // the image's HEALTHCHECK on its own port
     const auth = { authorization: basicAuthHeader("admin", "password") };
-    const res = await fetch(`http://127.0.0.1:${port}/calc/${encodeURIComponent("2^10/4")}`, {
+    const res = await fetch(`http://127.0.0.1:${c.port}/calc/${encodeURIComponent("2^10/4")}`, {
       headers: auth,
     });
     assert.equal(res.status, 200);
     const body = (await res.json()) as Record<string, unknown>;
     assert.equal(body.result, 256);
-    assert.equal(body.container, id.slice(0, 12));
-    const denied = await fetch(`http://127.0.0.1:${port}/calc/1`);
+    assert.equal(body.container, c.id.slice(0, 12));
+    const denied = await fetch(`http://127.0.0.1:${c.port}/calc/1`);
     assert.equal(denied.status, 401);
     await denied.text();
 
-    await docker("stop", "-t", "10", id);
-    assert.equal(await docker("inspect", "-f", "{{.State.ExitCode}}", id), "0");
+    await docker("stop", "-t", "10", c.id);
+    assert.equal(await docker("inspect", "-f", "{{.State.ExitCode}}", c.id), "0");
   });
 
   it("runs the time container with the tz database's abbreviations", async () => {
-    const id = await docker(
-      "run",
-      "-d",
-      "--network",
-      "host",
-      "-e",
-      "PORT=0",
-      "-e",
-      "AUTH_USERNAME=admin",
-      "-e",
-      "AUTH_PASSWORD=password",
+    const c = await runContainer(
       tags.time!,
+      8080,
+      { AUTH_USERNAME: "admin", AUTH_PASSWORD: "password" },
+      containers,
     );
-    containers.push(id);
-    const port = await listeningPort(id);
+    const port = c.port;
     const res = await fetch(`http://127.0.0.1:${port}/time/MST%20-07:00?tz=Asia/Tokyo`, {
       headers: { authorization: basicAuthHeader("admin", "password") },
     });
