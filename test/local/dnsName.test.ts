@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import { canonicalName, encodeWireName, reversedNameKey } from "../../local/dnsName";
+import { compareRecordPosition, valueProblem } from "../../local/route53Records";
+
+describe("local zone names (canonical form shared by the API and the DNS side)", () => {
+  const valid: Array<[string, string]> = [
+    ["servicediscovery.internal", "servicediscovery.internal."],
+    ["_Calc._TCP.ServiceDiscovery.Internal.", "_calc._tcp.servicediscovery.internal."],
+    ["*.servicediscovery.internal", "\\052.servicediscovery.internal."],
+    ["\\052.servicediscovery.internal", "\\052.servicediscovery.internal."],
+    ["a\\.b.internal", "a\\056b.internal."],
+    [".", "."],
+  ];
+  for (const [input, expected] of valid) {
+    it(`writes ${JSON.stringify(input)} as ${JSON.stringify(expected)}`, () => {
+      assert.equal(canonicalName(input), expected);
+    });
+  }
+
+  const invalid: Array<[string, RegExp]> = [
+    ["", /empty/],
+    ["a..b", /empty label/],
+    [`${"a".repeat(64)}.internal`, /label longer than 63/],
+    [`${"abcdefghi.".repeat(26)}internal`, /longer than 255/],
+    ["héllo.internal", /not printable ASCII/],
+    ["a b.internal", /not printable ASCII/],
+  ];
+  for (const [input, problem] of invalid) {
+    it(`rejects ${JSON.stringify(input.slice(0, 30))} saying it ${problem.source}`, () => {
+      assert.throws(() => canonicalName(input), problem);
+    });
+  }
+
+  it("encodes escapes back to the bytes they stand for on the wire", () => {
+    assert.deepEqual([...encodeWireName("\\052.a.")], [1, 0x2a, 1, 0x61, 0]);
+  });
+
+  it("orders record sets as ListResourceRecordSets documents: reversed labels with the trailing dot, type, identifier", () => {
+    assert.equal(reversedNameKey("www.example.com."), "com.example.www.");
+    const sets = [
+      { name: "b.x.", type: "A" },
+      { name: "a.x.", type: "TXT" },
+      { name: "a-b.x.", type: "A" },
+      { name: "x.", type: "SOA" },
+      { name: "a.x.", type: "A", setIdentifier: "2" },
+      { name: "x.", type: "NS" },
+      { name: "a.x.", type: "A", setIdentifier: "1" },
+    ];
+    assert.deepEqual(
+      [...sets].sort(compareRecordPosition).map((s) => `${s.name} ${s.type} ${s.setIdentifier ?? ""}`.trim()),
+      ["x. NS", "x. SOA", "a-b.x. A", "a.x. A 1", "a.x. A 2", "a.x. TXT", "b.x. A"],
+    );
+  });
+
+  it("validates SRV and A values the way Route53 reports them", () => {
+    assert.equal(valueProblem("SRV", "1 10 8080 host1.servicediscovery.internal."), null);
+    assert.match(valueProblem("SRV", "1 10 8080") ?? "", /SRVRDATATooFewFields/);
+    assert.match(valueProblem("SRV", "1 10 65536 h.x") ?? "", /SRVRDATAIllegalPort/);
+    assert.equal(valueProblem("A", "10.0.0.1"), null);
+    for (const bad of ["10.0.0", "10.0.0.256", "010.0.0.1", "::1", "host"]) {
+      assert.match(valueProblem("A", bad) ?? "", /ARRDATAIllegalIPv4Address/, bad);
+    }
+    assert.match(valueProblem("TXT", '"unterminated') ?? "", /unterminated/);
+  });
+});
