@@ -96,7 +96,47 @@ export async function buildImage(service: string, opts: BuildImageOptions = {}):
   const tag = opts.tag ?? `ecssd/${service}:local`;
   const recipe = RECIPES[service];
   if (!recipe) throw new Error(`no image for "${service}": known are ${IMAGE_SERVICES.join(", ")}`);
-  const [base] = await Promise.all([opts.baseImage ?? baseImage(), bundleService(service)]);
+  const base = opts.baseImage ?? (await baseImage());
+  return withBuildLock(() => bundleAndBuild(service, recipe, base, tag));
+}
+
+const LOCK_DIR = join(REPO_ROOT, "dist", "images", ".build.lock");
+const LOCK_STALE_MS = 10 * 60_000;
+
+/**
+ * Runs one image build at a time across processes: every build sends all of dist/images/ as its
+ * context, so a bundle being rewritten by another build would corrupt it. mkdir is the atomic step;
+ * a lock older than any build (a crashed process) is taken over.
+ */
+async function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
+  mkdirSync(join(LOCK_DIR, ".."), { recursive: true });
+  const deadline = Date.now() + LOCK_STALE_MS;
+  for (;;) {
+    try {
+      mkdirSync(LOCK_DIR);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const age = Date.now() - (statSync(LOCK_DIR, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > LOCK_STALE_MS) rmSync(LOCK_DIR, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`another image build holds ${LOCK_DIR} for too long`);
+      else await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(LOCK_DIR, { recursive: true, force: true });
+  }
+}
+
+async function bundleAndBuild(
+  service: string,
+  recipe: ImageRecipe,
+  base: string,
+  tag: string,
+): Promise<string> {
+  await bundleService(service);
   try {
     await run(
       "docker",
