@@ -11,7 +11,7 @@ import { reconcile, reconcilerConfig } from "../../reconciler";
 import { checkEndpoints } from "../../reconciler/healthChecks";
 import { recordSetKey } from "../../records";
 import { type MotoServer, startMoto } from "../support/moto";
-import { ecsClient, EcsWorld, type Host, srvRecord, type Task } from "./support/ecsWorld";
+import { EcsWorld, ecsClient, type Host, srvRecord, type Task } from "./support/ecsWorld";
 import { type Behaviour, type HealthServer, refusedPort, startHealthServer } from "./support/healthServers";
 import { createSets, deleteSets, hostA, readZone, route53Client } from "./support/zoneFixtures";
 

@@ -7,7 +7,7 @@ import pino from "pino";
 import { reconcile, reconcilerConfig, ZoneNotFoundError } from "../../reconciler";
 import { recordSetKey } from "../../records";
 import { type MotoServer, startMoto } from "../support/moto";
-import { ecsClient, EcsWorld, type Host, srvRecord, type Task } from "./support/ecsWorld";
+import { EcsWorld, ecsClient, type Host, srvRecord, type Task } from "./support/ecsWorld";
 import {
   createPrivateZone,
   createSets,

@@ -9,7 +9,7 @@ import {
   StartTaskCommand,
   StopTaskCommand,
 } from "@aws-sdk/client-ecs";
-import { type RecordSet, instanceRecordSet, parseServiceDeclarations, taskIdFromArn } from "../../../records";
+import { instanceRecordSet, parseServiceDeclarations, type RecordSet, taskIdFromArn } from "../../../records";
 
 export const REGION = "us-east-1";
 const credentials = { accessKeyId: "testing", secretAccessKey: "testing" };
