@@ -176,10 +176,8 @@ export function parseStackConfig(input: Readonly<Record<string, string | undefin
   }
 
   const logRetentionDays = integer("logRetentionDays", 1, 3653);
-  if (
-    Number.isFinite(logRetentionDays) &&
-    !(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)
-  ) {
+  const inRange = logRetentionDays >= 1 && logRetentionDays <= 3653;
+  if (inRange && !(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
     problems.push(
       `[logRetentionDays] must be one of ${LOG_RETENTION_DAYS.join(", ")}, got ${logRetentionDays}`,
     );

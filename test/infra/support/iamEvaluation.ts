@@ -34,6 +34,9 @@ function conditionHolds(
 ): boolean {
   const actual = context[key];
   const [quantifier, base] = operator.includes(":") ? operator.split(":") : [undefined, operator];
+  if (!["StringEquals", "ArnEquals", "StringLike", "ArnLike", "Bool"].includes(base as string)) {
+    throw new Error(`iamEvaluation: unsupported condition operator ${operator}`);
+  }
   const compare = (pattern: string, value: string): boolean => {
     switch (base) {
       case "StringEquals":

@@ -5,7 +5,3 @@ export function promiseOf<T>(output: pulumi.Input<T>): Promise<T> {
   return new Promise((resolve) => pulumi.output(output).apply((v) => resolve(v as T)));
 }
 
-/** Whether an Output is marked secret. */
-export function isSecret<T>(output: pulumi.Output<T>): Promise<boolean> {
-  return pulumi.isSecret(output);
-}

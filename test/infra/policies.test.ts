@@ -1,0 +1,246 @@
+import { strict as assert } from "node:assert";
+import { agentPolicy, assumeRolePolicy, reconcilerPolicy, secretsReadPolicy } from "../../infra/policies";
+import { type IamRequest, isAllowed } from "./support/iamEvaluation";
+
+const ZONE = "servicediscovery.internal";
+const ZONE_ARN = "arn:aws:route53:::hostedzone/Z0AAAAAAAAAAAAAAAAAAA";
+const OTHER_ZONE_ARN = "arn:aws:route53:::hostedzone/Z0BBBBBBBBBBBBBBBBBBB";
+const CLUSTER_ARN = "arn:aws:ecs:eu-west-1:123456789012:cluster/ecssd-cluster-1";
+const OTHER_CLUSTER_ARN = "arn:aws:ecs:eu-west-1:123456789012:cluster/payments";
+const taskIn = (cluster: string) =>
+  `arn:aws:ecs:eu-west-1:123456789012:task/${cluster}/0123456789abcdef0123456789abcdef`;
+
+function change(zoneArn: string, actions: string[], types: string[], names: string[]): IamRequest {
+  return {
+    action: "route53:ChangeResourceRecordSets",
+    resource: zoneArn,
+    context: {
+      "route53:ChangeResourceRecordSetsActions": actions,
+      "route53:ChangeResourceRecordSetsRecordTypes": types,
+      "route53:ChangeResourceRecordSetsNormalizedRecordNames": names,
+    },
+  };
+}
+
+describe("IAM policies", () => {
+  describe("agentPolicy", () => {
+    const policy = agentPolicy({ zoneArn: ZONE_ARN, zoneName: ZONE });
+    const cases: [what: string, request: IamRequest, allowed: boolean][] = [
+      [
+        "upsert an SRV record of its zone",
+        change(ZONE_ARN, ["UPSERT"], ["SRV"], [`_calc._tcp.${ZONE}`]),
+        true,
+      ],
+      ["delete its host A record", change(ZONE_ARN, ["DELETE"], ["A"], [`i-0abc.${ZONE}`]), true],
+      [
+        "a batch of SRV and A",
+        change(ZONE_ARN, ["CREATE", "DELETE"], ["SRV", "A"], [`a.${ZONE}`, `b.${ZONE}`]),
+        true,
+      ],
+      [
+        "an SRV record in another zone",
+        change(OTHER_ZONE_ARN, ["UPSERT"], ["SRV"], [`_calc._tcp.${ZONE}`]),
+        false,
+      ],
+      ["a TXT record of its zone", change(ZONE_ARN, ["UPSERT"], ["TXT"], [`x.${ZONE}`]), false],
+      ["the zone's NS records", change(ZONE_ARN, ["UPSERT"], ["NS"], [ZONE]), false],
+      ["an A record at the apex", change(ZONE_ARN, ["UPSERT"], ["A"], [ZONE]), false],
+      ["a name outside the zone", change(ZONE_ARN, ["UPSERT"], ["A"], ["evil.example.com"]), false],
+      ["a name that only ends like the zone", change(ZONE_ARN, ["UPSERT"], ["A"], [`x.not${ZONE}`]), false],
+      ["read its zone", { action: "route53:ListResourceRecordSets", resource: ZONE_ARN }, true],
+      ["read another zone", { action: "route53:ListResourceRecordSets", resource: OTHER_ZONE_ARN }, false],
+      ["watch a change", { action: "route53:GetChange", resource: "arn:aws:route53:::change/C123" }, true],
+      ["find a zone by name", { action: "route53:ListHostedZonesByName", resource: "*" }, true],
+      ["delete its zone", { action: "route53:DeleteHostedZone", resource: ZONE_ARN }, false],
+      ["stop a task", { action: "ecs:StopTask", resource: taskIn("ecssd-cluster-1") }, false],
+    ];
+    for (const [what, request, allowed] of cases) {
+      it(`${allowed ? "allows" : "denies"}: ${what}`, () =>
+        assert.equal(isAllowed(policy, request), allowed));
+    }
+
+    it("grants no wildcard action", () => {
+      for (const s of policy.Statement) {
+        for (const action of [s.Action].flat()) assert.doesNotMatch(action, /\*/, action);
+      }
+    });
+
+    it("rejects something that is not an ARN", () => {
+      assert.throws(() => agentPolicy({ zoneArn: "Z0AAAA", zoneName: ZONE }), /not an ARN/);
+    });
+  });
+
+  describe("reconcilerPolicy", () => {
+    const inCluster = { "ecs:cluster": CLUSTER_ARN };
+    const cases: [what: string, stop: boolean, request: IamRequest, allowed: boolean][] = [
+      [
+        "delete a stale SRV record",
+        false,
+        change(ZONE_ARN, ["DELETE"], ["SRV"], [`_time._tcp.${ZONE}`]),
+        true,
+      ],
+      [
+        "delete a dead host's A record",
+        false,
+        change(ZONE_ARN, ["DELETE"], ["A"], [`i-0dead.${ZONE}`]),
+        true,
+      ],
+      ["create a record", false, change(ZONE_ARN, ["CREATE"], ["SRV"], [`_time._tcp.${ZONE}`]), false],
+      ["upsert a record", false, change(ZONE_ARN, ["UPSERT"], ["A"], [`i-0dead.${ZONE}`]), false],
+      ["delete a CNAME", false, change(ZONE_ARN, ["DELETE"], ["CNAME"], [`www.${ZONE}`]), false],
+      [
+        "delete in another zone",
+        false,
+        change(OTHER_ZONE_ARN, ["DELETE"], ["SRV"], [`_a._tcp.${ZONE}`]),
+        false,
+      ],
+      [
+        "list its cluster's tasks",
+        false,
+        { action: "ecs:ListTasks", resource: "*", context: inCluster },
+        true,
+      ],
+      [
+        "list another cluster's tasks",
+        false,
+        { action: "ecs:ListTasks", resource: "*", context: { "ecs:cluster": OTHER_CLUSTER_ARN } },
+        false,
+      ],
+      [
+        "describe its tasks",
+        false,
+        { action: "ecs:DescribeTasks", resource: taskIn("ecssd-cluster-1"), context: inCluster },
+        true,
+      ],
+      [
+        "describe its container instances",
+        false,
+        {
+          action: "ecs:DescribeContainerInstances",
+          resource: "arn:aws:ecs:eu-west-1:123456789012:container-instance/ecssd-cluster-1/abc",
+          context: inCluster,
+        },
+        true,
+      ],
+      [
+        "list its container instances",
+        false,
+        { action: "ecs:ListContainerInstances", resource: CLUSTER_ARN },
+        true,
+      ],
+      [
+        "stop a task when stopping is off",
+        false,
+        { action: "ecs:StopTask", resource: taskIn("ecssd-cluster-1"), context: inCluster },
+        false,
+      ],
+      [
+        "stop a task of its cluster when on",
+        true,
+        { action: "ecs:StopTask", resource: taskIn("ecssd-cluster-1"), context: inCluster },
+        true,
+      ],
+      [
+        "stop another cluster's task when on",
+        true,
+        {
+          action: "ecs:StopTask",
+          resource: taskIn("payments"),
+          context: { "ecs:cluster": OTHER_CLUSTER_ARN },
+        },
+        false,
+      ],
+      ["update a service", true, { action: "ecs:UpdateService", resource: "*", context: inCluster }, false],
+      ["run a task", true, { action: "ecs:RunTask", resource: "*", context: inCluster }, false],
+    ];
+    for (const [what, stop, request, allowed] of cases) {
+      it(`${allowed ? "allows" : "denies"}: ${what}`, () => {
+        const policy = reconcilerPolicy({
+          zoneArn: ZONE_ARN,
+          zoneName: ZONE,
+          clusterArn: CLUSTER_ARN,
+          stopUnhealthyTasks: stop,
+        });
+        assert.equal(isAllowed(policy, request), allowed);
+      });
+    }
+
+    it("works in other partitions", () => {
+      const policy = reconcilerPolicy({
+        zoneArn: "arn:aws-cn:route53:::hostedzone/Z0AAAA",
+        zoneName: ZONE,
+        clusterArn: "arn:aws-cn:ecs:cn-north-1:123456789012:cluster/c1",
+        stopUnhealthyTasks: false,
+      });
+      assert.equal(
+        isAllowed(policy, { action: "route53:GetChange", resource: "arn:aws-cn:route53:::change/C1" }),
+        true,
+      );
+    });
+
+    it("rejects a cluster reference that is not a cluster ARN", () => {
+      assert.throws(
+        () =>
+          reconcilerPolicy({
+            zoneArn: ZONE_ARN,
+            zoneName: ZONE,
+            clusterArn: "ecssd-cluster-1",
+            stopUnhealthyTasks: false,
+          }),
+        /not an ECS cluster ARN/,
+      );
+    });
+  });
+
+  describe("secretsReadPolicy and assumeRolePolicy", () => {
+    it("reads exactly the named parameters", () => {
+      const arn = "arn:aws:ssm:eu-west-1:123456789012:parameter/ecssd/dev/examples/password";
+      const policy = secretsReadPolicy([arn]);
+      assert.equal(isAllowed(policy, { action: "ssm:GetParameters", resource: arn }), true);
+      assert.equal(isAllowed(policy, { action: "ssm:GetParameters", resource: `${arn}2` }), false);
+      assert.equal(isAllowed(policy, { action: "ssm:PutParameter", resource: arn }), false);
+      assert.throws(() => secretsReadPolicy([]), /no parameter ARNs/);
+    });
+
+    it("lets exactly one service assume a role", () => {
+      assert.deepEqual(assumeRolePolicy("lambda.amazonaws.com"), {
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Allow", Action: "sts:AssumeRole", Principal: { Service: "lambda.amazonaws.com" } },
+        ],
+      });
+    });
+  });
+
+  describe("the evaluator used by these tests", () => {
+    it("refuses a condition operator it does not implement", () => {
+      const policy = {
+        Version: "2012-10-17" as const,
+        Statement: [
+          {
+            Effect: "Allow" as const,
+            Action: "s3:GetObject",
+            Resource: "*",
+            Condition: { IpAddress: { "aws:SourceIp": "10.0.0.0/8" } },
+          },
+        ],
+      };
+      assert.throws(
+        () => isAllowed(policy, { action: "s3:GetObject", resource: "x" }),
+        /unsupported condition operator IpAddress/,
+      );
+    });
+
+    it("lets an explicit Deny win", () => {
+      const policy = {
+        Version: "2012-10-17" as const,
+        Statement: [
+          { Effect: "Allow" as const, Action: "s3:*", Resource: "*" },
+          { Effect: "Deny" as const, Action: "s3:DeleteObject", Resource: "*" },
+        ],
+      };
+      assert.equal(isAllowed(policy, { action: "s3:GetObject", resource: "x" }), true);
+      assert.equal(isAllowed(policy, { action: "s3:DeleteObject", resource: "x" }), false);
+    });
+  });
+});
