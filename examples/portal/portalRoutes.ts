@@ -16,10 +16,16 @@ export interface PortalRoutesOptions {
   readonly publicDir?: string;
 }
 
+/** The page may run only its own script and talk only to its own server (defence in depth behind textContent). */
+const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; " +
+  "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 function staticFile(prefix: string, file: string, contentType: string, dir: string): Route {
   // Read once at start: a missing file is a start-up error, not a 500 later.
   const body = readFileSync(join(dir, file));
-  return { prefix, exact: true, open: true, handle: () => ({ body, contentType }) };
+  const headers = { "Content-Security-Policy": CONTENT_SECURITY_POLICY };
+  return { prefix, exact: true, open: true, handle: () => ({ body, contentType, headers }) };
 }
 
 export function portalRoutes(opts: PortalRoutesOptions): Route[] {

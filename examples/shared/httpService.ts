@@ -11,7 +11,12 @@ import { HttpError } from "./httpError";
 /** What a route answers: JSON (the default) or raw bytes such as a static file. */
 export type RouteResult =
   | { readonly status?: number; readonly json: Record<string, unknown> }
-  | { readonly status?: number; readonly body: Buffer | string; readonly contentType: string };
+  | {
+      readonly status?: number;
+      readonly body: Buffer | string;
+      readonly contentType: string;
+      readonly headers?: Readonly<Record<string, string>>;
+    };
 
 /** A route answers GET requests whose path starts with `prefix`; `rest` is the decoded remainder. */
 export interface Route {
@@ -105,7 +110,10 @@ export async function startHttpService(port: number, opts: HttpServiceOptions): 
     const result = await match.handle(rest, url.searchParams, req);
     const status = result.status ?? 200;
     if ("json" in result) json(res, status, result.json);
-    else send(res, status, result.contentType, result.body, draining);
+    else {
+      for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
+      send(res, status, result.contentType, result.body, draining);
+    }
     return status;
   }
 

@@ -47,6 +47,7 @@ describe("examples/portal through service discovery", function () {
     const page = await fetch(`${portal.url}/`);
     assert.equal(page.status, 200);
     assert.match(page.headers.get("content-type") ?? "", /^text\/html/);
+    assert.match(page.headers.get("content-security-policy") ?? "", /script-src 'self'/);
     const html = await page.text();
     assert.match(html, /id="time-input"/);
     assert.match(html, /id="calc-input"/);
