@@ -2,6 +2,9 @@
 // create is recorded with its inputs, and the tests assert what would make a deployment fail or
 // unsafe. Prepare: config and mocks, then a dynamic import of the program. Act: the import runs it.
 // Assess: the recorded resources.
+// awsx.ec2.Vpc and awsx.ecr.Image are remote components (the awsx provider plugin builds their
+// children), so under mocks each is one recorded resource with its inputs: the subnets, NAT gateways
+// and the docker-build image are made by the plugin during a real `pulumi up` and do not appear here.
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import { isRuntimeSupported } from "../../infra/lambdaRuntime";

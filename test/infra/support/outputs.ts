@@ -4,4 +4,3 @@ import * as pulumi from "@pulumi/pulumi";
 export function promiseOf<T>(output: pulumi.Input<T>): Promise<T> {
   return new Promise((resolve) => pulumi.output(output).apply((v) => resolve(v as T)));
 }
-
