@@ -48,6 +48,8 @@ interface Query {
 }
 
 const EMPTY: Buffer = Buffer.alloc(0);
+const EMPTY_LIST: Buffer[] = [];
+const EMPTY_CHOICES: AnswerChoice[] = [];
 
 /** Reads the question name at offset 12 into canonical form; returns the end offset or -1. */
 function readQuestionName(msg: Buffer, q: { name: string }): number {
@@ -94,7 +96,12 @@ function skipName(msg: Buffer, start: number): number {
 
 /** Answers DNS queries from the zones of a ZoneStore. */
 export class DnsResponder {
-  private zones: HostedZone[] = [];
+  /** Served zones, most specific first, with the suffix a name below each ends with. */
+  private zones: Array<{ zone: HostedZone; dotName: string }> = [];
+  // Scratch arrays reused by every query: the per-query path allocates only the answer.
+  private readonly chosen: AnswerChoice[] = [];
+  private readonly additional: Buffer[] = [];
+  private readonly glueSent: string[] = [];
   private readonly answers = new Map<string, ZoneAnswers>();
   private scratch = new Int32Array(128);
 
@@ -117,13 +124,15 @@ export class DnsResponder {
       }
     }
     // Most specific zone first.
-    this.zones = zones.sort((a, b) => b.name.length - a.name.length);
+    this.zones = zones
+      .sort((a, b) => b.name.length - a.name.length)
+      .map((zone) => ({ zone, dotName: zone.name === "." ? "" : "." + zone.name }));
     for (const id of this.answers.keys()) if (!zones.some((z) => z.id === id)) this.answers.delete(id);
   }
 
   private answersFor(name: string): ZoneAnswers | undefined {
-    for (const zone of this.zones) {
-      if (name === zone.name || name.endsWith("." + zone.name) || zone.name === ".") {
+    for (const { zone, dotName } of this.zones) {
+      if (name === zone.name || name.endsWith(dotName)) {
         let cached = this.answers.get(zone.id);
         if (!cached || cached.version !== zone.version) {
           cached = buildZoneAnswers(zone);
@@ -175,23 +184,26 @@ export class DnsResponder {
         : q.edns
           ? Math.min(Math.max(q.udpSize, PLAIN_UDP_SIZE), MAX_UDP_SIZE)
           : PLAIN_UDP_SIZE;
-    if (q.edns && q.ednsVersion !== 0) return this.build(msg, q, BADVERS, 0, [], 0, EMPTY, 0, [], 0, limit);
-    if (q.qtype === TYPE_OPT) return this.build(msg, q, RCODE.FORMERR, 0, [], 0, EMPTY, 0, [], 0, limit);
+    if (q.edns && q.ednsVersion !== 0)
+      return this.build(msg, q, BADVERS, 0, EMPTY_CHOICES, 0, EMPTY, 0, EMPTY_LIST, 0, limit);
+    if (q.qtype === TYPE_OPT)
+      return this.build(msg, q, RCODE.FORMERR, 0, EMPTY_CHOICES, 0, EMPTY, 0, EMPTY_LIST, 0, limit);
     // Zone transfers are not offered; meta types (TKEY, TSIG, IXFR, AXFR, MAILB, MAILA) are not implemented.
     if (q.qtype >= 249 && q.qtype <= 254)
-      return this.build(msg, q, RCODE.NOTIMP, 0, [], 0, EMPTY, 0, [], 0, limit);
+      return this.build(msg, q, RCODE.NOTIMP, 0, EMPTY_CHOICES, 0, EMPTY, 0, EMPTY_LIST, 0, limit);
     if (q.qclass !== CLASS_IN && q.qclass !== QTYPE_ANY) {
-      return this.build(msg, q, RCODE.REFUSED, 0, [], 0, EMPTY, 0, [], 0, limit);
+      return this.build(msg, q, RCODE.REFUSED, 0, EMPTY_CHOICES, 0, EMPTY, 0, EMPTY_LIST, 0, limit);
     }
     const zone = this.answersFor(q.name);
-    if (!zone) return this.build(msg, q, RCODE.REFUSED, 0, [], 0, EMPTY, 0, [], 0, limit);
+    if (!zone) return this.build(msg, q, RCODE.REFUSED, 0, EMPTY_CHOICES, 0, EMPTY, 0, EMPTY_LIST, 0, limit);
 
     const types = zone.records.get(q.name);
     if (!types) {
       const rcode = zone.existing.has(q.name) ? RCODE.NOERROR : RCODE.NXDOMAIN;
-      return this.build(msg, q, rcode, FLAG_AA, [], 0, zone.negativeSoa, 1, [], 0, limit);
+      return this.build(msg, q, rcode, FLAG_AA, EMPTY_CHOICES, 0, zone.negativeSoa, 1, EMPTY_LIST, 0, limit);
     }
-    const chosen: AnswerChoice[] = [];
+    const chosen = this.chosen;
+    chosen.length = 0;
     if (q.qtype === QTYPE_ANY) {
       for (const t of types.values()) this.select(t, chosen);
     } else {
@@ -199,12 +211,26 @@ export class DnsResponder {
       if (t) this.select(t, chosen);
     }
     if (chosen.length === 0)
-      return this.build(msg, q, RCODE.NOERROR, FLAG_AA, [], 0, zone.negativeSoa, 1, [], 0, limit);
+      return this.build(
+        msg,
+        q,
+        RCODE.NOERROR,
+        FLAG_AA,
+        EMPTY_CHOICES,
+        0,
+        zone.negativeSoa,
+        1,
+        EMPTY_LIST,
+        0,
+        limit,
+      );
 
     let ancount = 0;
     let arcount = 0;
-    const additional: Buffer[] = [];
-    const glueSent: string[] = [];
+    const additional = this.additional;
+    additional.length = 0;
+    const glueSent = this.glueSent;
+    glueSent.length = 0;
     for (const c of chosen) {
       ancount += c.ancount;
       if (c.arcount === 0) continue;
@@ -314,11 +340,11 @@ export class DnsResponder {
     if (size > limit) {
       // Glue is optional (RFC 2181 §9): drop it before truncating the answer itself.
       size -= additionalLength;
-      additional = [];
+      additional = EMPTY_LIST;
       arcount = 0;
       if (size > limit) {
         tc = FLAG_TC;
-        answers = [];
+        answers = EMPTY_CHOICES;
         ancount = 0;
         authority = EMPTY;
         nscount = 0;
@@ -332,11 +358,19 @@ export class DnsResponder {
     out.writeUInt16BE(ancount, 6);
     out.writeUInt16BE(nscount, 8);
     out.writeUInt16BE(arcount + (opt ? 1 : 0), 10);
-    msg.copy(out, 12, 12, q.questionEnd);
+    // TypedArray#set: Buffer#copy validates its arguments in JS first, which shows per query.
+    out.set(msg.subarray(12, q.questionEnd), 12);
     let off = q.questionEnd;
-    for (const a of answers) off += a.answer.copy(out, off);
-    off += authority.copy(out, off);
-    for (const a of additional) off += a.copy(out, off);
+    for (const a of answers) {
+      out.set(a.answer, off);
+      off += a.answer.length;
+    }
+    out.set(authority, off);
+    off += authority.length;
+    for (const a of additional) {
+      out.set(a, off);
+      off += a.length;
+    }
     if (opt) {
       out[off] = 0;
       out.writeUInt16BE(TYPE_OPT, off + 1);
