@@ -54,11 +54,12 @@ function readBody(req: IncomingMessage): Promise<string> {
     let size = 0;
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
+      // Past the limit the rest is read and dropped, so the client still gets the answer.
       if (size > MAX_BODY_BYTES) {
+        chunks.length = 0;
         reject(
           new Route53Error("InvalidInput", `The request body is larger than ${MAX_BODY_BYTES} bytes`, 413),
         );
-        req.destroy();
         return;
       }
       chunks.push(chunk);
@@ -70,7 +71,13 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 /** Route53 accepts ids with or without their `/hostedzone/` or `/change/` prefix. */
 function bareId(segment: string): string {
-  return decodeURIComponent(segment).replace(/^\/?(hostedzone|change|delegationset)\//, "");
+  let id: string;
+  try {
+    id = decodeURIComponent(segment);
+  } catch {
+    throw invalidInput(`The id '${segment}' is not validly percent-encoded`);
+  }
+  return id.replace(/^\/?(hostedzone|change|delegationset)\//, "");
 }
 
 function maxItemsParam(raw: string | null, fallback: number, where: string): number {

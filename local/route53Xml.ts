@@ -32,6 +32,8 @@ function isObject(value: unknown): value is XmlObject {
 
 /** Parses a request body and returns its root element's content. */
 export function parseRequestBody(body: string, rootName: string): XmlObject {
+  // Route53 bodies never carry a DTD; refusing them rules out entity tricks altogether.
+  if (/<!DOCTYPE|<!ENTITY/i.test(body)) throw invalidInput("The request body must not contain a DTD");
   let doc: XmlObject;
   try {
     doc = parser.parse(body) as XmlObject;
