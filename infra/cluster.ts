@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { managedPolicyArn, partitionForRegion } from "./awsPartition";
 import { EPHEMERAL_PORTS } from "./ephemeralPorts";
 import { type Architecture, ecsAmiParameterName, ecsUserData, instanceArchitecture } from "./instanceLaunch";
+import { capacityProviderName } from "./names";
 import { assumeRolePolicy } from "./policies";
 
 /** Arguments of {@link Cluster}. */
@@ -168,6 +169,7 @@ export class Cluster extends pulumi.ComponentResource {
     this.capacityProvider = new aws.ecs.CapacityProvider(
       `${name}-capacity`,
       {
+        name: capacityProviderName(pulumi.getProject(), pulumi.getStack()),
         autoScalingGroupProvider: {
           autoScalingGroupArn: this.autoScalingGroup.arn,
           // Termination protection would make destroy wait on ECS; draining moves tasks instead.

@@ -24,3 +24,17 @@ export function secretParameterPath(project: string, stack: string, leaf: string
   }
   return `/${project}/${stack}/${leaf}`;
 }
+
+/**
+ * The capacity provider's name. ECS refuses names that begin with "aws", "ecs" or "fargate", which
+ * rules out the usual `ecssd-...` auto-name, so it is set explicitly and scoped by project and stack.
+ *
+ * @example capacityProviderName("ecssd", "dev") // "cp-ecssd-dev"
+ */
+export function capacityProviderName(project: string, stack: string): string {
+  const name = `cp-${project}-${stack}`.replace(/[^A-Za-z0-9_-]/g, "-");
+  if (/^(aws|ecs|fargate)/i.test(name) || name.length > 255) {
+    throw new Error(`capacityProviderName: "${name}" is not a name ECS accepts`);
+  }
+  return name;
+}

@@ -6,7 +6,7 @@ import {
   imagePlatform,
   instanceArchitecture,
 } from "../../infra/instanceLaunch";
-import { secretParameterPath, stackScopedName } from "../../infra/names";
+import { capacityProviderName, secretParameterPath, stackScopedName } from "../../infra/names";
 import { subnetPrefixes } from "../../infra/network";
 
 describe("instance launch, naming and partitions", () => {
@@ -77,6 +77,11 @@ describe("instance launch, naming and partitions", () => {
     assert.throws(() => stackScopedName("ecssd", "x".repeat(130), "agent"), /longer than 128/);
     assert.equal(secretParameterPath("ecssd", "dev", "examples/password"), "/ecssd/dev/examples/password");
     assert.throws(() => secretParameterPath("ecssd", "dev", "examples/../x y"), /invalid path segment "x y"/);
+  });
+
+  it("names the capacity provider so ECS accepts it", () => {
+    assert.equal(capacityProviderName("ecssd", "dev"), "cp-ecssd-dev");
+    assert.equal(capacityProviderName("ecssd", "org/prod"), "cp-ecssd-org-prod");
   });
 
   const prefixes: [vpc: number, pub: number, priv: number][] = [

@@ -171,7 +171,17 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
       assert.equal(provider.inputs.autoScalingGroupProvider.managedScaling.status, "ENABLED");
       const association = mocks.named("ecssd-cluster-capacity-providers");
       assert.equal(association.inputs.clusterName, CLUSTER_NAME);
-      assert.deepEqual(association.inputs.capacityProviders, ["ecssd-cluster-capacity"]);
+      // ECS refuses capacity provider names beginning with aws, ecs or fargate.
+      assert.equal(provider.inputs.name, "cp-ecssd-test");
+      assert.deepEqual(association.inputs.capacityProviders, ["cp-ecssd-test"]);
+      assert.deepEqual(association.inputs.defaultCapacityProviderStrategies, [
+        { capacityProvider: "cp-ecssd-test", weight: 1, base: 0 },
+      ]);
+      for (const example of ["time", "calc", "portal"]) {
+        assert.deepEqual(mocks.named(`ecssd-examples-${example}`).inputs.capacityProviderStrategies, [
+          { capacityProvider: "cp-ecssd-test", weight: 1, base: 0 },
+        ]);
+      }
     });
   });
 
