@@ -111,6 +111,39 @@ describe("examples/time and examples/calc over HTTP", function () {
     }
   });
 
+  it("time never answers 500 to random layouts and zones (bounded)", async () => {
+    const pieces = [
+      "2006",
+      "Jan",
+      "MST",
+      "Z07:00",
+      ".000",
+      ",999",
+      "_2",
+      "__2",
+      "pm",
+      "%",
+      "/",
+      "..",
+      "é",
+      " ",
+      "?",
+      "#",
+    ];
+    let seed = 99;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed;
+    };
+    for (let i = 0; i < 150; i++) {
+      let layout = "";
+      for (let n = 1 + (rand() % 12); n > 0; n--) layout += pieces[rand() % pieces.length];
+      const tz = ["UTC", "Europe/Paris", "Nowhere/Land", "%00", "a".repeat(100)][rand() % 5]!;
+      const r = await get(time.url, `/time/${encodeURIComponent(layout)}?tz=${encodeURIComponent(tz)}`);
+      assert.ok(r.status === 200 || r.status === 400, `${JSON.stringify(layout)} ${tz} → ${r.status}`);
+    }
+  });
+
   it("time formats the current time in a Go layout, in UTC by default", async () => {
     const before = Date.now();
     const r = await get(time.url, `/time/${encodeURIComponent("2006-01-02T15:04:05.000Z07:00 MST")}`);
