@@ -38,7 +38,9 @@ export function parseNameserver(text: string): Nameserver {
       portText = s.slice(colon + 1);
     }
   }
-  if (isIP(host) === 0) throw new Error(`invalid nameserver "${text}": expected ip[:port] or [ipv6]:port`);
+  if (isIP(host) === 0 || host.includes("%")) {
+    throw new Error(`invalid nameserver "${text}": expected ip[:port] or [ipv6]:port (no scope id)`);
+  }
   let port = 53;
   if (portText !== undefined) {
     if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) {
@@ -57,7 +59,8 @@ export function parseResolvConf(text: string): Nameserver[] {
     const m = /^nameserver\s+(\S+)$/.exec(line);
     if (!m) continue;
     const address = m[1]!;
-    if (isIP(address) === 0) continue;
+    // A scoped IPv6 address (fe80::1%eth0) names an interface; answers would not match it by text.
+    if (isIP(address) === 0 || address.includes("%")) continue;
     servers.push(makeNameserver(address, 53));
   }
   return servers;
