@@ -114,15 +114,20 @@ async function srvAnswer(port: number, name: string): Promise<string[]> {
     .sort();
 }
 
-function best(runs: readonly DnsperfResult[]): DnsperfResult {
+/** A dnsperf run and the server's CPU time per completed query. */
+interface Measured extends DnsperfResult {
+  readonly cpuMicrosPerQuery: number;
+}
+
+function best(runs: readonly Measured[]): Measured {
   return runs.reduce((a, b) => (b.qps > a.qps ? b : a));
 }
 
-function summaryLine(name: string, r: DnsperfResult): string {
+function summaryLine(name: string, r: Measured): string {
   return (
     `${name.padEnd(22)} ${r.qps.toFixed(0).padStart(7)} qps  ` +
     `latency avg ${r.latencyMs.avg.toFixed(3)} ms (min ${r.latencyMs.min.toFixed(3)}, max ${r.latencyMs.max.toFixed(3)})  ` +
-    `lost ${r.queriesLost} of ${r.queriesSent}  [${r.responseCodes}]`
+    `lost ${r.queriesLost} of ${r.queriesSent}  cpu ${r.cpuMicrosPerQuery.toFixed(1)} us/query  [${r.responseCodes}]`
   );
 }
 
@@ -164,18 +169,30 @@ export async function main(): Promise<void> {
 
     const run = (port: number, seconds = SECONDS) =>
       runDnsperf({ server: "127.0.0.1", port, queryFile, seconds, clients: CLIENTS, maxQps: MAX_QPS });
+    // CPU time per query is what "per core" means, and other load on the machine hardly moves it,
+    // where it moves queries per second a lot. The local zone shares this process, which idles meanwhile.
+    const ownCpuMicros = () => {
+      const u = process.cpuUsage();
+      return u.user + u.system;
+    };
+    const measured = async (port: number, cpuMicros: () => number): Promise<Measured> => {
+      const before = cpuMicros();
+      const result = await run(port);
+      return { ...result, cpuMicrosPerQuery: (cpuMicros() - before) / Math.max(1, result.queriesCompleted) };
+    };
     console.log(
       `dnsperf -l ${SECONDS} -c ${CLIENTS} -Q ${MAX_QPS}, ${names.length} SRV names, one thread per server, ${ROUNDS} alternating rounds (best of each reported)`,
     );
     // Alternating rounds, best of each: other load on the machine only ever lowers a figure, and
     // alternating keeps a burst of it from landing on one server only.
-    const localRuns: DnsperfResult[] = [];
-    const unboundRuns: DnsperfResult[] = [];
+    const localRuns: Measured[] = [];
+    const unboundRuns: Measured[] = [];
+    const ub = unbound;
     for (let round = 1; round <= ROUNDS; round++) {
-      const l = await run(zone.dns.port);
+      const l = await measured(zone.dns.port, ownCpuMicros);
       localRuns.push(l);
       console.log(summaryLine(`round ${round} local zone`, l));
-      const u = await run(unbound.port);
+      const u = await measured(ub.port, () => ub.cpuMicros());
       unboundRuns.push(u);
       console.log(summaryLine(`round ${round} unbound`, u));
     }
@@ -185,6 +202,15 @@ export async function main(): Promise<void> {
     console.log(summaryLine("unbound", reference));
     const ratio = local.qps / reference.qps;
     console.log(`ratio local zone / unbound: ${ratio.toFixed(3)}`);
+    // Capacity of one fully used core, from the least CPU per query each server needed.
+    const localCpu = Math.min(...localRuns.map((r) => r.cpuMicrosPerQuery));
+    const unboundCpu = Math.min(...unboundRuns.map((r) => r.cpuMicrosPerQuery));
+    const localPerCore = 1_000_000 / localCpu;
+    const unboundPerCore = 1_000_000 / unboundCpu;
+    console.log(
+      `CPU per query: local zone ${localCpu.toFixed(1)} us, unbound ${unboundCpu.toFixed(1)} us; ` +
+        `one busy core answers ~${localPerCore.toFixed(0)} and ~${unboundPerCore.toFixed(0)} qps (ratio ${(localPerCore / unboundPerCore).toFixed(3)})`,
+    );
     console.log(
       `target ${TARGET_QPS} SRV qps for the local zone: ${local.qps >= TARGET_QPS ? "met" : `NOT met (${local.qps.toFixed(0)} qps)`}`,
     );
@@ -212,6 +238,11 @@ export async function main(): Promise<void> {
         unboundLatencyMs: Number(reference.latencyMs.avg.toFixed(3)),
         localZoneLost: local.queriesLost,
         unboundLost: reference.queriesLost,
+        localZoneCpuUsPerQuery: Number(localCpu.toFixed(2)),
+        unboundCpuUsPerQuery: Number(unboundCpu.toFixed(2)),
+        localZoneQpsPerCore: Math.round(localPerCore),
+        unboundQpsPerCore: Math.round(unboundPerCore),
+        perCoreRatio: Number((localPerCore / unboundPerCore).toFixed(3)),
         localZoneQpsRuns: localRuns.map((r) => Math.round(r.qps)),
         unboundQpsRuns: unboundRuns.map((r) => Math.round(r.qps)),
         seconds: SECONDS,

@@ -24,6 +24,8 @@ export interface LocalRecord {
 export interface UnboundServer {
   readonly host: string;
   readonly port: number;
+  /** CPU time unbound has used so far (user + system), in microseconds. */
+  cpuMicros(): number;
   close(): Promise<void>;
 }
 
@@ -100,7 +102,9 @@ export async function startUnbound(zone: string, records: readonly LocalRecord[]
     await close();
     throw err;
   }
-  return { host: "127.0.0.1", port, close };
+  const pid = child.pid;
+  if (pid === undefined) throw new Error("unbound started without a process id");
+  return { host: "127.0.0.1", port, cpuMicros: () => processCpuMicros(pid), close };
 }
 
 /** A port free for both UDP and TCP on 127.0.0.1 right now (unbound takes a fixed port). */
@@ -164,3 +168,15 @@ async function stopChild(
   await exited;
   clearTimeout(killTimer);
 }
+
+/** User + system CPU time of a process from /proc/<pid>/stat (fields 14 and 15, in clock ticks). */
+function processCpuMicros(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  // The command name (field 2) may hold spaces; the fields after it start past its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1_000_000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** USER_HZ: 100 on every Linux architecture Node supports. */
+const CLOCK_TICKS_PER_SECOND = 100;
