@@ -7,7 +7,14 @@ import { buildDefaultClients, type ReconcilerClients } from "./defaultClients";
 import { reconcile } from "./reconcile";
 import type { ReconcileSummary } from "./runSummary";
 
-const logger = pino({ name: "ecssd-reconciler" });
+/** The handler's logger: JSON lines to stdout, which Lambda sends to CloudWatch. Level from LOG_LEVEL (default info). */
+export const logger = pino({ name: "ecssd-reconciler", level: logLevel(process.env.LOG_LEVEL) });
+
+// An unknown level would make pino throw while the module loads; fall back to info instead.
+function logLevel(wanted: string | undefined): string {
+  const level = wanted?.trim().toLowerCase();
+  return level && (level === "silent" || level in pino.levels.values) ? level : "info";
+}
 
 let prepared: { config: ReconcilerConfig; clients: ReconcilerClients } | undefined;
 

@@ -1,0 +1,116 @@
+// reconcile() in the local stack's shape: the local Docker engine is the truth (real containers from the
+// project's base image), the local zone holds the records, the one host has a configured id.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import type { Route53Client } from "@aws-sdk/client-route-53";
+import Docker from "dockerode";
+import pino from "pino";
+import { type LocalZone, startLocalZone } from "../../local/zone";
+import { DockerInventory, reconcile, reconcilerConfig } from "../../reconciler";
+import { instanceRecordSet, parseServiceDeclarations, recordSetKey } from "../../records";
+import { createSets, hostA, readZone, route53Client } from "./support/zoneFixtures";
+
+const HOST = "local-host-1";
+const silent = pino({ level: "silent" });
+const calc = parseServiceDeclarations(["SERVICE_8080_NAME=_calc._tcp"], {}).services[0]!;
+
+function srvFor(containerId: string, hostPort: number, taskId?: string) {
+  const r = instanceRecordSet({
+    zone: "servicediscovery.internal",
+    hostId: HOST,
+    containerId,
+    service: calc,
+    hostPort,
+    ...(taskId && { taskId }),
+  });
+  if ("problems" in r) throw new Error(JSON.stringify(r.problems));
+  return r.recordSet;
+}
+
+describe("reconcile with the local Docker engine as the truth", function () {
+  this.timeout(60_000);
+  const docker = new Docker();
+  const created: Docker.Container[] = [];
+  let zone: LocalZone;
+  let route53: Route53Client;
+  let image: string;
+
+  before(async () => {
+    image = execFileSync("bash", [path.join(__dirname, "..", "..", "scripts", "base-image.sh")], {
+      encoding: "utf8",
+    }).trim();
+    zone = await startLocalZone();
+    route53 = route53Client(zone.apiUrl);
+  });
+  after(async () => {
+    await Promise.all(created.map((c) => c.remove({ force: true }).catch(() => undefined)));
+    route53?.destroy();
+    await zone?.close();
+  });
+
+  async function container(state: "running" | "paused" | "exited"): Promise<string> {
+    const c = await docker.createContainer({
+      Image: image,
+      Cmd: ["node", "-e", "setInterval(() => {}, 1e9)"],
+      Labels: { "ecssd.test": "reconciler" },
+      HostConfig: { NetworkMode: "none", AutoRemove: false },
+    });
+    created.push(c);
+    await c.start();
+    if (state === "paused") await c.pause();
+    if (state === "exited") await c.stop({ t: 0 });
+    return c.id;
+  }
+
+  it("keeps records of running containers and deletes those of paused, exited and vanished ones", async () => {
+    const [running, paused, exited] = await Promise.all([
+      container("running"),
+      container("paused"),
+      container("exited"),
+    ]);
+    const keep = [
+      srvFor(running, 41_001),
+      srvFor(running.slice(0, 12), 41_005, "task-in-a-label"),
+      hostA(HOST),
+    ];
+    const stale = [
+      srvFor(paused, 41_002),
+      srvFor(exited, 41_003),
+      srvFor("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", 41_004),
+      hostA("old-local-host"),
+    ];
+    await createSets(route53, zone.hostedZoneId, [...keep, ...stale]);
+
+    const summary = await reconcile(
+      { route53, inventory: new DockerInventory({ docker, hostId: HOST }), logger: silent },
+      reconcilerConfig({ zoneId: zone.hostedZoneId, checkHealth: false, maxDeleteShare: 1 }),
+    );
+
+    const after = await readZone(route53, zone.hostedZoneId);
+    for (const s of keep) assert.ok(after.has(recordSetKey(s)), `${recordSetKey(s)} should stay`);
+    for (const s of stale) assert.ok(!after.has(recordSetKey(s)), `${recordSetKey(s)} should go`);
+    assert.equal(summary.inventory.kind, "docker");
+    assert.deepEqual(summary.deleted.byReason, {
+      "host-gone": 1,
+      "task-gone": 0,
+      "container-gone": 3,
+      unhealthy: 0,
+    });
+  });
+
+  it("builds the docker inventory from the configuration (ECSSD_INVENTORY=docker)", async () => {
+    const summary = await reconcile(
+      { route53, docker, logger: silent },
+      reconcilerConfig({
+        zoneId: zone.hostedZoneId,
+        checkHealth: false,
+        inventory: "docker",
+        hostId: HOST,
+        dryRun: true,
+      }),
+    );
+    assert.equal(summary.inventory.kind, "docker");
+    assert.equal(summary.apiCalls.byOperation["Docker.ListContainers"], 1);
+  });
+});
