@@ -83,7 +83,13 @@ export async function startHttpService(port: number, opts: HttpServiceOptions): 
     const rawUrl = req.url ?? "/";
     if (rawUrl.length > MAX_URL_LENGTH)
       throw new HttpError(414, `URL longer than ${MAX_URL_LENGTH} characters`);
-    const url = new URL(rawUrl, "http://service.invalid");
+    let url: URL;
+    try {
+      url = new URL(rawUrl, "http://service.invalid");
+    } catch (err) {
+      // The HTTP parser lets some absolute-form targets through that URL refuses ("http://[").
+      throw new HttpError(400, "malformed request target", {}, { cause: err });
+    }
     if (url.pathname === "/health") {
       const status = draining ? 503 : 200;
       json(res, status, { service: opts.name, status: draining ? "draining" : "ok" });

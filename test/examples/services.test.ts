@@ -168,6 +168,23 @@ describe("examples/time and examples/calc over HTTP", function () {
     }
   });
 
+  it("answers 400, not 500, to request targets that are not URLs", async () => {
+    const { connect } = await import("node:net");
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(time.port, "127.0.0.1", () => {
+        socket.end("GET http://[::1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      });
+      let data = "";
+      socket.on("data", (c: Buffer) => {
+        data += c.toString("latin1");
+      });
+      socket.on("end", () => resolve(data));
+      socket.on("error", reject);
+    });
+    assert.match(raw, /^HTTP\/1\.1 400 /);
+    assert.equal((await get(time.url, "/health", {})).status, 200);
+  });
+
   it("answers 404 for other paths and 405 for other methods", async () => {
     assert.equal((await get(time.url, "/nope")).status, 404);
     const r = await fetch(`${calc.url}/calc/1`, { method: "POST", headers: { authorization: AUTH } });
