@@ -11,7 +11,8 @@ import { isRuntimeSupported } from "../../infra/lambdaRuntime";
 import type { PolicyDocument } from "../../infra/policies";
 import { isAllowed } from "./support/iamEvaluation";
 import { promiseOf } from "./support/outputs";
-import { ACCOUNT, AMI_ID, ProgramMocks, REGION, type RecordedResource } from "./support/programMocks";
+import { ACCOUNT, AMI_ID, type ProgramMocks, REGION, type RecordedResource } from "./support/programMocks";
+import { type Program, runProgram } from "./support/runProgram";
 
 const PASSWORD = "Ex4mple-Pa55word-only-for-tests";
 const ZONE = "servicediscovery.internal";
@@ -22,16 +23,10 @@ const CLUSTER_ARN = `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/${CLUSTER_NAME}`;
 // biome-ignore lint/suspicious/noExplicitAny: container definitions are parsed JSON
 type Json = any;
 
-function waitForRegistrations(): Promise<void> {
-  // The SDK's own "all outstanding RPCs are done" wait (what `pulumi up` uses before exiting).
-  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
-  return settings.waitForRPCs();
-}
-
 describe("infra program (index.ts) under Pulumi mocks", function () {
   this.timeout(60_000);
-  const mocks = new ProgramMocks();
-  let program: typeof import("../../index");
+  let mocks: ProgramMocks;
+  let program: Program;
 
   const policyOf = (roleResourceName: string): PolicyDocument => {
     const attached = mocks
@@ -44,20 +39,7 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
     JSON.parse(mocks.named(taskResourceName).inputs.containerDefinitions);
 
   before(async () => {
-    pulumi.runtime.setAllConfig({ "aws:region": REGION, "ecssd:examplesPassword": PASSWORD }, [
-      "ecssd:examplesPassword",
-    ]);
-    await pulumi.runtime.setMocks(mocks, "ecssd", "test", false);
-    // A dynamic load after the mocks are in place (require: mocha runs these files as CommonJS through
-    // tsx, whose ESM import() would not resolve an extensionless TypeScript path).
-    program = require("../../index") as typeof import("../../index");
-    await Promise.all([
-      promiseOf(program.portalUrl),
-      promiseOf(program.zoneId),
-      promiseOf(program.clusterName),
-      promiseOf(program.reconcilerFunctionName),
-    ]);
-    await waitForRegistrations();
+    ({ mocks, program } = await runProgram({ "aws:region": REGION, "ecssd:examplesPassword": PASSWORD }));
   });
 
   it("exports the portal URL, the zone, the cluster name and the reconciler's function name", async () => {

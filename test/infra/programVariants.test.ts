@@ -1,0 +1,132 @@
+// The program under mocks with non-default stack config: what each setting changes in the resources.
+import { strict as assert } from "node:assert";
+import type { PolicyDocument } from "../../infra/policies";
+import { isAllowed } from "./support/iamEvaluation";
+import { ACCOUNT, ProgramMocks, REGION } from "./support/programMocks";
+import { runProgram } from "./support/runProgram";
+
+const CLUSTER_NAME = "ecssd-cluster-cluster-7f3a9c1";
+const CLUSTER_ARN = `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/${CLUSTER_NAME}`;
+
+describe("infra program with Graviton instances, task stopping on and health checks off", function () {
+  this.timeout(60_000);
+  let mocks: ProgramMocks;
+
+  before(async () => {
+    ({ mocks } = await runProgram({
+      "aws:region": REGION,
+      "ecssd:examplesPassword": "another-Passw0rd-for-tests",
+      "ecssd:instanceType": "t4g.medium",
+      "ecssd:stopUnhealthyTasks": "true",
+      "ecssd:checkHealth": "false",
+      "ecssd:zoneName": "sd.example.internal",
+      "ecssd:reconcileSchedule": "rate(1 minute)",
+      "ecssd:srvTtl": "60",
+      "ecssd:logRetentionDays": "30",
+      "ecssd:natGateways": "OnePerAz",
+      "ecssd:availabilityZones": "3",
+    }));
+  });
+
+  it("boots the arm64 AMI and builds arm64 images", () => {
+    assert.deepEqual(
+      mocks.calls.map((c) => c.inputs.name),
+      ["/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id"],
+    );
+    assert.equal(mocks.named("ecssd-cluster-launch-template").inputs.instanceType, "t4g.medium");
+    for (const image of mocks.ofType("awsx:ecr:Image"))
+      assert.equal(image.inputs.platform, "linux/arm64", image.name);
+  });
+
+  it("lets the reconciler stop tasks of its own cluster only", () => {
+    const [policy] = mocks
+      .ofType("aws:iam/rolePolicy:RolePolicy")
+      .filter((p) => p.inputs.role === "ecssd-reconciler-role-id")
+      .map((p) => JSON.parse(p.inputs.policy) as PolicyDocument);
+    assert.ok(policy);
+    const task = (cluster: string) => `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${cluster}/0123456789abcdef`;
+    assert.equal(
+      isAllowed(policy, {
+        action: "ecs:StopTask",
+        resource: task(CLUSTER_NAME),
+        context: { "ecs:cluster": CLUSTER_ARN },
+      }),
+      true,
+    );
+    const other = `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/payments`;
+    assert.equal(
+      isAllowed(policy, {
+        action: "ecs:StopTask",
+        resource: task("payments"),
+        context: { "ecs:cluster": other },
+      }),
+      false,
+    );
+  });
+
+  it("opens no health-check path when health checks are off", () => {
+    const fromReconciler = mocks
+      .ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+      .filter((r) => r.inputs.referencedSecurityGroupId === "sg-ecssd-reconciler-sg");
+    assert.deepEqual(fromReconciler, []);
+    const egress = mocks
+      .ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+      .filter((r) => r.inputs.securityGroupId === "sg-ecssd-reconciler-sg");
+    assert.deepEqual(
+      egress.map((r) => [r.inputs.fromPort, r.inputs.toPort, r.inputs.cidrIpv4]),
+      [[443, 443, "0.0.0.0/0"]],
+    );
+  });
+
+  it("carries every setting to where it acts", () => {
+    const fn = mocks.named("ecssd-reconciler-function");
+    assert.equal(fn.inputs.environment.variables.ECSSD_CHECK_HEALTH, "false");
+    assert.equal(fn.inputs.environment.variables.ECSSD_STOP_UNHEALTHY_TASKS, "true");
+    assert.equal(fn.inputs.environment.variables.ECSSD_ZONE_NAME, "sd.example.internal");
+    assert.equal(mocks.named("ecssd-reconciler-schedule").inputs.scheduleExpression, "rate(1 minute)");
+    for (const logs of mocks.ofType("aws:cloudwatch/logGroup:LogGroup")) {
+      assert.equal(logs.inputs.retentionInDays, 30, logs.name);
+    }
+    const [agent] = JSON.parse(mocks.named("ecssd-agent-task").inputs.containerDefinitions);
+    assert.deepEqual(
+      agent.environment.find((e: { name: string }) => e.name === "ECSSD_SRV_TTL"),
+      {
+        name: "ECSSD_SRV_TTL",
+        value: "60",
+      },
+    );
+    const [calc] = JSON.parse(mocks.named("ecssd-examples-calc-task").inputs.containerDefinitions);
+    assert.equal(calc.stopTimeout, 80, "a longer TTL gets a longer drain before SIGKILL");
+    const [portal] = JSON.parse(mocks.named("ecssd-examples-portal-task").inputs.containerDefinitions);
+    assert.deepEqual(portal.environment, [
+      { name: "TIME_SERVICE", value: "_time._tcp.sd.example.internal" },
+      { name: "CALC_SERVICE", value: "_calc._tcp.sd.example.internal" },
+    ]);
+    const [vpc] = mocks.ofType("awsx:ec2:Vpc");
+    assert.equal(vpc?.inputs.numberOfAvailabilityZones, 3);
+    assert.deepEqual(vpc?.inputs.natGateways, { strategy: "OnePerAz" });
+    assert.equal(mocks.named("ecssd-zone-zone").inputs.name, "sd.example.internal");
+  });
+});
+
+describe("infra program with an invalid stack config", () => {
+  it("stops before creating anything and names every bad key", async () => {
+    const mocks = new ProgramMocks();
+    await assert.rejects(
+      runProgram({ "aws:region": REGION, "ecssd:instanceType": "huge", "ecssd:srvTtl": "0" }, mocks),
+      (err: Error) => {
+        assert.equal(
+          err.message,
+          [
+            "Invalid stack config:",
+            ' - [instanceType] must be an EC2 instance type such as t3.small, got "huge"',
+            " - [srvTtl] must be between 1 and 3600, got 0",
+            " - [examplesPassword] is required: pulumi config set --secret ecssd:examplesPassword <at least 12 characters>",
+          ].join("\n"),
+        );
+        return true;
+      },
+    );
+    assert.deepEqual(mocks.resources, []);
+  });
+});
