@@ -116,7 +116,11 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
     cleanups.push(async () => {
       await containers.removeAll();
     });
-    const credentials = [`AUTH_USERNAME=${opts.username}`, `AUTH_PASSWORD=${opts.password}`];
+    const credentials = [
+      `AUTH_USERNAME=${opts.username}`,
+      `AUTH_PASSWORD=${opts.password}`,
+      `HOST_ID=${LOCAL_HOST_ID}`,
+    ];
     const images = { time: timeImage as string, calc: calcImage as string };
     const ports = { time: 8080, calc: 8081 };
     const names: string[] = [];
