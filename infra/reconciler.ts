@@ -194,8 +194,9 @@ export class Reconciler extends pulumi.ComponentResource {
         role: this.role.arn,
         timeout: RECONCILER_TIMEOUT_SECONDS,
         memorySize: 256,
-        // No reserved concurrency: new accounts cannot reserve any (10 must stay unreserved), and
-        // overlapping runs are harmless because every delete names the exact record set it removes.
+        // No reserved concurrency: new accounts cannot reserve any (10 must stay unreserved). Runs
+        // overlap only when one outlasts the schedule's interval, and then at worst both try to delete
+        // the same stale records; the next run starts again from fresh data.
         vpcConfig: { subnetIds: args.subnetIds, securityGroupIds: [this.securityGroup.id] },
         loggingConfig: { logFormat: "Text", logGroup: this.logGroup.name },
         environment: {
