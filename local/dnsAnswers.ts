@@ -10,6 +10,10 @@ export interface AnswerChoice {
   /** Concatenated RRs whose owner is the question name (compression pointer to offset 12). */
   answer: Buffer;
   ancount: number;
+  /** Where each RR of `answer` starts, so a copy can point the owners elsewhere (CNAME chains). */
+  rrStarts: number[];
+  /** For a CNAME choice: the canonical name it points to. */
+  cnameTarget?: string;
   /** Concatenated A/AAAA RRs of in-zone SRV targets. */
   additional: Buffer;
   arcount: number;
@@ -70,6 +74,12 @@ function srvTargets(set: RecordSet): string[] {
   return out;
 }
 
+function cnameTargetOf(set: RecordSet): string | undefined {
+  return set.type === "CNAME" && set.values[0] !== undefined
+    ? canonicalName(set.values[0].trim())
+    : undefined;
+}
+
 export function buildZoneAnswers(zone: HostedZone): ZoneAnswers {
   const byName = new Map<string, Map<string, RecordSet[]>>();
   const existing = new Set<string>();
@@ -97,12 +107,20 @@ export function buildZoneAnswers(zone: HostedZone): ZoneAnswers {
     if (rrs.length > 0) glue.set(name, { bytes: Buffer.concat(rrs), count: rrs.length });
   }
 
-  const choiceOf = (rrs: Buffer[], targets: string[], weight: number): AnswerChoice => {
+  const choiceOf = (rrs: Buffer[], targets: string[], weight: number, cnameTarget?: string): AnswerChoice => {
     const unique = [...new Set(targets)].filter((t) => isInZone(t, zone.name) && glue.has(t));
     const glueParts = unique.map((t) => glue.get(t)!);
+    const rrStarts: number[] = [];
+    let at = 0;
+    for (const rr of rrs) {
+      rrStarts.push(at);
+      at += rr.length;
+    }
     return {
       answer: Buffer.concat(rrs),
       ancount: rrs.length,
+      rrStarts,
+      cnameTarget,
       additional: Buffer.concat(glueParts.map((g) => g.bytes)),
       arcount: glueParts.reduce((n, g) => n + g.count, 0),
       targets: unique,
@@ -130,7 +148,12 @@ export function buildZoneAnswers(zone: HostedZone): ZoneAnswers {
         answer = { kind: AnswerKind.MultiValue, choices, totalWeight: choices.length };
       } else if (policy === "weighted") {
         const choices = sets.map((set) =>
-          choiceOf(encodeSetRecords(set, QUESTION_NAME_POINTER), srvTargets(set), set.weight ?? 0),
+          choiceOf(
+            encodeSetRecords(set, QUESTION_NAME_POINTER),
+            srvTargets(set),
+            set.weight ?? 0,
+            cnameTargetOf(set),
+          ),
         );
         answer = {
           kind: AnswerKind.Weighted,
@@ -141,7 +164,7 @@ export function buildZoneAnswers(zone: HostedZone): ZoneAnswers {
         const rrs = sets.flatMap((set) => encodeSetRecords(set, QUESTION_NAME_POINTER));
         answer = {
           kind: AnswerKind.All,
-          choices: [choiceOf(rrs, sets.flatMap(srvTargets), 0)],
+          choices: [choiceOf(rrs, sets.flatMap(srvTargets), 0, cnameTargetOf(sets[0]!))],
           totalWeight: 0,
         };
       }

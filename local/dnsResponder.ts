@@ -26,6 +26,8 @@ const MAX_TCP_SIZE = 65535;
 const OPT_LENGTH = 11;
 const TYPE_OPT = 41;
 const TYPE_CNAME = 5;
+/** `*` as the canonical form writes it (dnsName.ts). */
+const WILDCARD_LABEL = "\\052.";
 const FLAG_QR = 0x8000;
 const FLAG_AA = 0x0400;
 const FLAG_TC = 0x0200;
@@ -197,18 +199,59 @@ export class DnsResponder {
     const zone = this.answersFor(q.name);
     if (!zone) return this.build(msg, q, RCODE.REFUSED, 0, EMPTY_CHOICES, 0, EMPTY, 0, EMPTY_LIST, 0, limit);
 
-    const types = zone.records.get(q.name);
+    let types = zone.records.get(q.name);
     if (!types) {
-      const rcode = zone.existing.has(q.name) ? RCODE.NOERROR : RCODE.NXDOMAIN;
-      return this.build(msg, q, rcode, FLAG_AA, EMPTY_CHOICES, 0, zone.negativeSoa, 1, EMPTY_LIST, 0, limit);
+      if (zone.existing.has(q.name)) {
+        return this.build(
+          msg,
+          q,
+          RCODE.NOERROR,
+          FLAG_AA,
+          EMPTY_CHOICES,
+          0,
+          zone.negativeSoa,
+          1,
+          EMPTY_LIST,
+          0,
+          limit,
+        );
+      }
+      // RFC 4592 §3.3.1: the closest existing ancestor's wildcard, if any, answers for the name.
+      let encloser = q.name;
+      while (encloser !== zone.name && !zone.existing.has(encloser))
+        encloser = encloser.slice(encloser.indexOf(".") + 1);
+      types = zone.records.get(WILDCARD_LABEL + encloser);
+      if (!types) {
+        return this.build(
+          msg,
+          q,
+          RCODE.NXDOMAIN,
+          FLAG_AA,
+          EMPTY_CHOICES,
+          0,
+          zone.negativeSoa,
+          1,
+          EMPTY_LIST,
+          0,
+          limit,
+        );
+      }
     }
     const chosen = this.chosen;
     chosen.length = 0;
     if (q.qtype === QTYPE_ANY) {
       for (const t of types.values()) this.select(t, chosen);
     } else {
-      const t = types.get(q.qtype) ?? types.get(TYPE_CNAME);
-      if (t) this.select(t, chosen);
+      const t = types.get(q.qtype);
+      if (t) {
+        this.select(t, chosen);
+      } else {
+        const cname = types.get(TYPE_CNAME);
+        if (cname) {
+          this.select(cname, chosen);
+          this.chase(zone, q, chosen);
+        }
+      }
     }
     if (chosen.length === 0)
       return this.build(
@@ -242,6 +285,36 @@ export class DnsResponder {
       arcount += c.arcount;
     }
     return this.build(msg, q, RCODE.NOERROR, FLAG_AA, chosen, ancount, EMPTY, 0, additional, arcount, limit);
+  }
+
+  /**
+   * Follows a CNAME chain inside the zone (RFC 1034 §4.3.2 step 3a), appending the records of
+   * each hop. A hop's records were encoded with the question name as owner, so each copy gets
+   * its owners pointed at the previous CNAME's RDATA instead. Stops after 8 hops (loops).
+   */
+  private chase(zone: ZoneAnswers, q: Query, chosen: AnswerChoice[]): void {
+    let cname = chosen[0];
+    let at = q.questionEnd;
+    for (let hop = 0; hop < 8 && cname?.cnameTarget !== undefined; hop++) {
+      const target = cname.cnameTarget;
+      // RDATA of the CNAME RR: after its owner pointer (2) and TYPE, CLASS, TTL, RDLENGTH (10).
+      const pointer = at + 12;
+      if (pointer >= 0x4000 || !(target === zone.name || target.endsWith(zone.dotName))) return;
+      const types = zone.records.get(target);
+      const t = types?.get(q.qtype) ?? types?.get(TYPE_CNAME);
+      if (!t) return;
+      const picked: AnswerChoice[] = [];
+      this.select(t, picked);
+      at += cname.answer.length;
+      cname = undefined;
+      for (const c of picked) {
+        const answer = Buffer.from(c.answer);
+        for (const start of c.rrStarts) answer.writeUInt16BE(0xc000 | pointer, start);
+        const copy = { ...c, answer };
+        chosen.push(copy);
+        if (c.cnameTarget !== undefined && t !== types?.get(q.qtype)) cname = copy;
+      }
+    }
   }
 
   /** Picks the choices of one RR set per its routing policy, appending to `out`. */

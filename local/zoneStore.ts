@@ -416,6 +416,9 @@ export class ZoneStore {
           const problem = valueProblem(set.type, value);
           if (problem) messages.push(problem);
         }
+        if (set.type === "CNAME" && set.values.length > 1) {
+          messages.push(`RRSet of type CNAME with DNS name ${set.name} contains more than one value`);
+        }
         if (routingPolicy(set) === "multivalue" && (set.type === "CNAME" || set.type === "NS")) {
           messages.push(
             `Multivalue answer routing is not permitted for ${set.type} record ${describeSet(set)}`,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Route53Client } from "@aws-sdk/client-route-53";
 import { type LocalZone, startLocalZone } from "../../local/zone";
-import { aSet, change, dig, fqdn, route53For, srvSet } from "./localZoneHarness";
+import { aSet, change, dig, fqdn, rejection, route53For, srvSet } from "./localZoneHarness";
 
 describe("local zone DNS answers (checked with dig)", () => {
   let zone: LocalZone;
@@ -223,6 +223,104 @@ describe("local zone DNS answers (checked with dig)", () => {
     );
     assert.equal(badvers.status, "BADVERS");
     assert.equal(badvers.answer.length, 0);
+  });
+
+  it("answers from a wildcard for names that do not exist below its parent, and follows CNAMEs in the zone", async () => {
+    const z = (l: string) => fqdn(zone, l);
+    await change(client, zone, [
+      { Action: "CREATE", ResourceRecordSet: aSet(z("*.wild"), "10.7.7.7") },
+      { Action: "CREATE", ResourceRecordSet: aSet(z("exists.wild"), "10.7.7.8") },
+      {
+        Action: "CREATE",
+        ResourceRecordSet: {
+          Name: z("alias"),
+          Type: "CNAME",
+          TTL: 60,
+          ResourceRecords: [{ Value: z("alias2") }],
+        },
+      },
+      {
+        Action: "CREATE",
+        ResourceRecordSet: {
+          Name: z("alias2"),
+          Type: "CNAME",
+          TTL: 60,
+          ResourceRecords: [{ Value: z("host2") }],
+        },
+      },
+      {
+        Action: "CREATE",
+        ResourceRecordSet: {
+          Name: z("away"),
+          Type: "CNAME",
+          TTL: 60,
+          ResourceRecords: [{ Value: "www.example.com" }],
+        },
+      },
+    ]);
+    const wild = await dig(zone, "A", "anything.deeper.wild.servicediscovery.internal");
+    assert.equal(wild.status, "NOERROR");
+    assert.deepEqual(
+      wild.answer.map((a) => `${a.name} ${a.data}`),
+      ["anything.deeper.wild.servicediscovery.internal. 10.7.7.7"],
+    );
+    const exact = await dig(zone, "A", "exists.wild.servicediscovery.internal");
+    assert.deepEqual(
+      exact.answer.map((a) => a.data),
+      ["10.7.7.8"],
+    );
+    const wildNoData = await dig(zone, "SRV", "other.wild.servicediscovery.internal");
+    assert.equal(wildNoData.status, "NOERROR");
+    assert.equal(wildNoData.answer.length, 0);
+
+    const chain = await dig(zone, "A", "alias.servicediscovery.internal");
+    assert.deepEqual(
+      chain.answer.map((a) => `${a.name} ${a.type} ${a.data}`),
+      [
+        "alias.servicediscovery.internal. CNAME alias2.servicediscovery.internal.",
+        "alias2.servicediscovery.internal. CNAME host2.servicediscovery.internal.",
+        "host2.servicediscovery.internal. A 127.0.0.2",
+      ],
+    );
+    const outside = await dig(zone, "A", "away.servicediscovery.internal");
+    assert.deepEqual(
+      outside.answer.map((a) => `${a.type} ${a.data}`),
+      ["CNAME www.example.com."],
+    );
+    const asked = await dig(zone, "CNAME", "alias.servicediscovery.internal");
+    assert.equal(asked.answer.length, 1);
+  });
+
+  it("stops following a CNAME loop, and refuses a CNAME set with two values", async () => {
+    const z = (l: string) => fqdn(zone, l);
+    const cname = (from: string, to: string) => ({
+      Action: "CREATE" as const,
+      ResourceRecordSet: {
+        Name: z(from),
+        Type: "CNAME" as const,
+        TTL: 60,
+        ResourceRecords: [{ Value: z(to) }],
+      },
+    });
+    await change(client, zone, [cname("loop1", "loop2"), cname("loop2", "loop1")]);
+    const r = await dig(zone, "A", "loop1.servicediscovery.internal");
+    assert.equal(r.status, "NOERROR");
+    assert.ok(r.answer.length >= 2 && r.answer.length <= 9, `${r.answer.length} records`);
+    assert.ok(r.answer.every((a) => a.type === "CNAME"));
+    const two = await rejection(
+      change(client, zone, [
+        {
+          Action: "CREATE",
+          ResourceRecordSet: {
+            Name: z("two"),
+            Type: "CNAME",
+            TTL: 60,
+            ResourceRecords: [{ Value: "a.x" }, { Value: "b.x" }],
+          },
+        },
+      ]),
+    );
+    assert.equal(two.name, "InvalidChangeBatch");
   });
 
   it("serves changes made through the API on the next query", async () => {
