@@ -15,7 +15,7 @@ import {
   type ResourceRecordSet,
   Route53Client,
 } from "@aws-sdk/client-route-53";
-import { mockClient } from "aws-sdk-client-mock";
+import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { ApiCalls } from "../../reconciler/apiCalls";
 import { EcsInventory } from "../../reconciler/ecsInventory";
 import { InventoryError, ZoneNotFoundError, ZoneRecordsError } from "../../reconciler/errors";
@@ -35,7 +35,11 @@ function page<T>(items: readonly T[], input: { nextToken?: string; maxResults?: 
 }
 
 describe("EcsInventory paging (SDK doubles)", () => {
-  const ecsMock = mockClient(ECSClient);
+  // mockClient(Class) replaces `send` of every instance: only while this suite runs, never at load time.
+  let ecsMock: AwsClientStub<ECSClient>;
+  before(() => {
+    ecsMock = mockClient(ECSClient);
+  });
   afterEach(() => ecsMock.reset());
   after(() => ecsMock.restore());
 
@@ -170,7 +174,10 @@ describe("EcsInventory paging (SDK doubles)", () => {
 });
 
 describe("zone paging (SDK doubles)", () => {
-  const r53Mock = mockClient(Route53Client);
+  let r53Mock: AwsClientStub<Route53Client>;
+  before(() => {
+    r53Mock = mockClient(Route53Client);
+  });
   afterEach(() => r53Mock.reset());
   after(() => r53Mock.restore());
 
