@@ -1,6 +1,7 @@
 // DNS transports for the local zone: UDP and TCP (RFC 1035 §4.2, RFC 7766) on one port.
 import dgram from "node:dgram";
-import net, { isIPv6 } from "node:net";
+import { lookup } from "node:dns";
+import net, { isIP, isIPv6 } from "node:net";
 import type { DnsResponder } from "./dnsResponder";
 
 export interface DnsServerOptions {
@@ -26,9 +27,23 @@ function report(what: string, err: unknown): void {
   process.stderr.write(`local zone DNS: ${what}: ${err instanceof Error ? err.message : String(err)}\n`);
 }
 
+/**
+ * Every answer goes back to an address literal taken from the query, which Node would still
+ * resolve through dns.lookup and a process.nextTick per datagram; answering the literal at
+ * once takes that off the per-query path. Names (a --host of "localhost") still resolve.
+ */
+const literalLookup: dgram.SocketOptions["lookup"] = (hostname, options, callback) => {
+  const family = isIP(hostname);
+  if (family !== 0) {
+    callback(null, hostname, family);
+    return;
+  }
+  lookup(hostname, options, callback);
+};
+
 function bindUdp(host: string, port: number, responder: DnsResponder): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket({ type: isIPv6(host) ? "udp6" : "udp4" });
+    const socket = dgram.createSocket({ type: isIPv6(host) ? "udp6" : "udp4", lookup: literalLookup });
     socket.once("error", reject);
     socket.bind(port, host, () => {
       socket.off("error", reject);
