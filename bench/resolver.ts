@@ -1,5 +1,6 @@
-// Benchmark of @ecssd/resolver against a local DNS server (the well-behaved responder of the
-// tests, run in a child process as a real server would be): 1. cached pick() throughput;
+// Benchmark of @ecssd/resolver against a local DNS server in a child process, as a real server
+// would be: the local zone (records created through its Route53 API), or with
+// RESOLVER_BENCH_SERVER=test-responder the well-behaved responder of the tests. 1. cached pick() throughput;
 // 2. uncached lookup latency, ours against Node's c-ares resolver on the same names, interleaved;
 // 3. heap growth with 100,000 distinct names through a 10,000-entry cache (in a child process
 // with --expose-gc). Last line: one JSON object with every figure.
@@ -7,20 +8,36 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { promises as dnsPromises } from "node:dns";
 import * as path from "node:path";
 import { createResolver } from "@ecssd/resolver";
+import { startLocalZone } from "../local/zone";
 import { AuthoritativeServer } from "../test/resolver/support/authoritativeServer";
 
 const ZONE = "servicediscovery.internal";
 const LATENCY_COUNT = 2000;
 const HEAP_NAMES = 100_000;
 const HEAP_BOUND = 10_000;
+const WARM_COUNT = 200;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** Every `_bench-<n>._tcp` name has three instances on two hosts, with addresses in the additional section. */
+/**
+ * The benchmark's records: `_bench-<n>._tcp` and `_bench-w<n>._tcp` have three instances on two
+ * hosts, `_bench-h<n>._tcp` (the heap test's 100,000 names) one; host addresses come in the
+ * additional section.
+ */
 function synthesize(name: string, type: string) {
-  if (type === "SRV" && /^_bench-[a-z]*\d+\._tcp\./.test(name)) {
+  if (type === "SRV" && /^_bench-h\d+\._tcp\./.test(name)) {
+    return [
+      {
+        name,
+        type: "SRV" as const,
+        ttl: 30,
+        data: { priority: 1, weight: 1, port: 8000, target: `host-0.${ZONE}` },
+      },
+    ];
+  }
+  if (type === "SRV" && /^_bench-w?\d+\._tcp\./.test(name)) {
     return [1, 2, 3].map((i) => ({
       name,
       type: "SRV" as const,
@@ -71,7 +88,7 @@ async function latency(server: string, port: number): Promise<Record<string, num
   const cares = new dnsPromises.Resolver({ timeout: 1000, tries: 2 });
   cares.setServers([`127.0.0.1:${port}`]);
   // Warm both (and the target addresses of ours, which the answers carry anyway).
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < WARM_COUNT; i++) {
     await ours.resolve(`_bench-w${i}._tcp`).catch(() => undefined);
     await cares.resolveSrv(`_bench-w${i}._tcp.${ZONE}`).catch(() => undefined);
   }
@@ -166,19 +183,28 @@ function spawnSelf(args: string[], nodeFlags: string[] = []): ChildProcess {
 }
 
 /** Starts the DNS server in a child process; resolves with its port and a stop function. */
-async function startDnsChild(): Promise<{ port: number; stop: () => Promise<void> }> {
+async function startDnsChild(): Promise<{
+  port: number;
+  server: string;
+  detail: string;
+  stop: () => Promise<void>;
+}> {
   const child = spawnSelf(["--dns-child"]);
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (d) => {
-      out += d;
-      const m = /port (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.on("exit", (code) => reject(new Error(`DNS server child exited with ${code}`)));
-  });
+  const { port, server, detail } = await new Promise<{ port: number; server: string; detail: string }>(
+    (resolve, reject) => {
+      let out = "";
+      child.stdout!.on("data", (d) => {
+        out += d;
+        const m = /port (\d+) server (\S+) (.*)\n/.exec(out);
+        if (m) resolve({ port: Number(m[1]), server: m[2]!, detail: m[3]! });
+      });
+      child.on("exit", (code) => reject(new Error(`DNS server child exited with ${code}`)));
+    },
+  );
   return {
     port,
+    server,
+    detail,
     stop: () =>
       new Promise<void>((resolve) => {
         child.on("exit", () => resolve());
@@ -187,10 +213,82 @@ async function startDnsChild(): Promise<{ port: number; stop: () => Promise<void
   };
 }
 
+/** Creates the benchmark's records in the local zone through its Route53 API, as the agent would. */
+async function populateLocalZone(apiUrl: string, hostedZoneId: string): Promise<number> {
+  const { ChangeResourceRecordSetsCommand, Route53Client } = await import("@aws-sdk/client-route-53");
+  const route53 = new Route53Client({
+    endpoint: apiUrl,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  type Set = { Name: string; Type: "SRV" | "A"; TTL: number; ResourceRecords: { Value: string }[] };
+  const sets: Set[] = [0, 1].map((h) => ({
+    Name: `host-${h}.${ZONE}`,
+    Type: "A",
+    TTL: 60,
+    ResourceRecords: [{ Value: `10.0.0.${h + 1}` }],
+  }));
+  const three = (name: string): Set => ({
+    Name: name,
+    Type: "SRV",
+    TTL: 30,
+    ResourceRecords: [1, 2, 3].map((i) => ({ Value: `1 ${i} ${8000 + i} host-${i % 2}.${ZONE}` })),
+  });
+  for (let i = 0; i <= LATENCY_COUNT; i++) sets.push(three(`_bench-${i}._tcp.${ZONE}`));
+  for (let i = 0; i < WARM_COUNT; i++) sets.push(three(`_bench-w${i}._tcp.${ZONE}`));
+  for (let i = 1; i <= HEAP_NAMES; i++) {
+    sets.push({
+      Name: `_bench-h${i}._tcp.${ZONE}`,
+      Type: "SRV",
+      TTL: 30,
+      ResourceRecords: [{ Value: `1 1 8000 host-0.${ZONE}` }],
+    });
+  }
+  // Route53 allows 1,000 records and 32,000 characters of values per change batch.
+  let batch: Set[] = [];
+  let records = 0;
+  let chars = 0;
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    const Changes = batch.map((set) => ({ Action: "CREATE" as const, ResourceRecordSet: set }));
+    await route53.send(
+      new ChangeResourceRecordSetsCommand({ HostedZoneId: hostedZoneId, ChangeBatch: { Changes } }),
+    );
+    batch = [];
+    records = 0;
+    chars = 0;
+  };
+  for (const set of sets) {
+    const setChars = set.ResourceRecords.reduce((n, r) => n + r.Value.length, 0);
+    if (records + set.ResourceRecords.length > 1000 || chars + setChars > 30_000) await flush();
+    batch.push(set);
+    records += set.ResourceRecords.length;
+    chars += setChars;
+  }
+  await flush();
+  route53.destroy();
+  return sets.length;
+}
+
 /** Runs in the child: the DNS server, until its stdin closes. */
 async function dnsChild(): Promise<void> {
+  if (process.env.RESOLVER_BENCH_SERVER !== "test-responder") {
+    const started = Date.now();
+    const zone = await startLocalZone({ zoneName: ZONE });
+    const sets = await populateLocalZone(zone.apiUrl, zone.hostedZoneId);
+    // The zone builds its answers after a change on the first query: take that cost before timing.
+    const warm = createResolver({ servers: [`${zone.dns.host}:${zone.dns.port}`], timeoutMs: 30_000 });
+    await warm.resolve("_bench-0._tcp");
+    warm.close();
+    process.stdout.write(
+      `port ${zone.dns.port} server local-zone (${sets.toLocaleString("en")} record sets created through its Route53 API in ${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
+    );
+    process.stdin.resume();
+    process.stdin.on("end", () => void zone.close().then(() => process.exit(0)));
+    return;
+  }
   const dns = await AuthoritativeServer.start({ zone: ZONE, synthesize });
-  process.stdout.write(`port ${dns.port}\n`);
+  process.stdout.write(`port ${dns.port} server test-responder (the tests' well-behaved responder)\n`);
   process.stdin.resume();
   process.stdin.on("end", () => void dns.close().then(() => process.exit(0)));
 }
@@ -227,13 +325,11 @@ export async function main(): Promise<void> {
   const dns = await startDnsChild();
   const endpoint = `127.0.0.1:${dns.port}`;
   try {
-    console.log(
-      `DNS server: the tests' well-behaved authoritative responder (test/resolver/support), in a child process on ${endpoint} (UDP+TCP)`,
-    );
+    console.log(`DNS server: ${dns.server} ${dns.detail}, in a child process on ${endpoint} (UDP+TCP)`);
     const pick = await cachedPick(endpoint);
     const lat = await latency(endpoint, dns.port);
     const mem = await heap(endpoint);
-    console.log(JSON.stringify({ dnsServer: "test-responder", ...pick, ...lat, ...mem }));
+    console.log(JSON.stringify({ dnsServer: dns.server, ...pick, ...lat, ...mem }));
   } finally {
     await dns.stop();
   }
