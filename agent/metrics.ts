@@ -12,6 +12,11 @@ export class AgentMetrics implements LoopObserver {
     labelNames: ["action"],
     registers: [this.registry],
   });
+  private readonly batches = new Counter({
+    name: "ecssd_agent_batches_applied_total",
+    help: "ChangeResourceRecordSets requests the zone accepted",
+    registers: [this.registry],
+  });
   private readonly apiCalls = new Counter({
     name: "ecssd_agent_api_calls_total",
     help: "Route53 API calls, by action",
@@ -42,6 +47,12 @@ export class AgentMetrics implements LoopObserver {
   /** Plain counts for the benchmark and tests, by API action. */
   readonly callCounts = new Map<string, number>();
 
+  /** Accepted ChangeResourceRecordSets requests, as a plain number. */
+  batchesApplied = 0;
+  batchApplied(): void {
+    this.batches.inc();
+    this.batchesApplied++;
+  }
   changesApplied(action: string, count: number): void {
     this.changes.inc({ action }, count);
   }

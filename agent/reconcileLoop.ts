@@ -16,6 +16,8 @@ export interface Log {
 
 /** What the loop reports, for metrics. */
 export interface LoopObserver {
+  /** One ChangeResourceRecordSets the zone accepted, with its size. */
+  batchApplied(changes: number): void;
   changesApplied(action: string, count: number): void;
   throttled(): void;
   failed(kind: string): void;
@@ -188,6 +190,7 @@ export class ReconcileLoop {
         else this.applied.set(key, c.recordSet);
         counts.set(c.action, (counts.get(c.action) ?? 0) + 1);
       }
+      this.opts.observer?.batchApplied(batch.length);
       for (const [action, n] of counts) this.opts.observer?.changesApplied(action, n);
       this.opts.log.debug(
         { action: "flush", changes: batch.length, pending: this.pendingChanges().length },
