@@ -64,6 +64,20 @@ describe("resolver against a hostile DNS server", () => {
     await bad.close();
   });
 
+  it("sends each query from a fresh source port with its own random id (RFC 5452)", async () => {
+    const ports = new Set<number>();
+    const ids = new Set<number>();
+    good.hook = (ctx) => {
+      ports.add(ctx.rinfo.port);
+      ids.add((ctx.query as dnsPacket.Packet).id ?? 0);
+      return false;
+    };
+    const resolver = resolverFor([good], { maxCacheEntries: 0 });
+    for (let i = 0; i < 20; i++) await resolver.pick("calc");
+    assert.equal(ports.size, 20, "twenty queries, twenty source ports");
+    assert.ok(ids.size >= 19, `ids repeat too often: ${ids.size} distinct of 20`);
+  });
+
   it("ignores an answer with a spoofed id and takes the real one that follows", async () => {
     bad.hook = (ctx) => {
       const query = ctx.query as dnsPacket.Packet;
