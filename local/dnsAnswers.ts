@@ -1,6 +1,6 @@
 // Pre-encoded answers for one hosted zone at one version: everything the per-query path needs,
 // indexed by canonical name and type code, so a query costs a map lookup and a few copies.
-import { canonicalName, encodeWireName, isInZone, nameLabels } from "./dnsName";
+import { canonicalName, encodeWireName, nameLabels } from "./dnsName";
 import { encodeRdata, encodeRecord, QUESTION_NAME_POINTER, TYPE_CODES } from "./dnsWire";
 import { type RecordSet, routingPolicy } from "./route53Records";
 import type { HostedZone } from "./zoneStore";
@@ -53,7 +53,21 @@ export interface ZoneAnswers {
 /** Route53 returns at most eight records of a multivalue answer set. */
 export const MULTIVALUE_LIMIT = 8;
 
-function encodeSetRecords(set: RecordSet, owner: Buffer): Buffer[] {
+interface EncodedSet {
+  /** One RR per value, owner = pointer to the question name. */
+  answers: Buffer[];
+  /** Canonical SRV targets, one per value (SRV sets only). */
+  targets: string[];
+  cnameTarget?: string;
+  /** One RR per value with the set's own name as owner, for glue (A and AAAA sets only). */
+  glue?: Buffer[];
+}
+
+// Stored record sets are never mutated (a change replaces the object), so what was encoded for
+// one stays valid until it is dropped; a rebuild after a change only encodes the sets it brought.
+const encodedSets = new WeakMap<RecordSet, EncodedSet>();
+
+function encodeRecords(set: RecordSet, owner: Buffer): Buffer[] {
   const code = TYPE_CODES[set.type];
   if (code === undefined) return [];
   const out: Buffer[] = [];
@@ -64,20 +78,22 @@ function encodeSetRecords(set: RecordSet, owner: Buffer): Buffer[] {
   return out;
 }
 
-function srvTargets(set: RecordSet): string[] {
-  if (set.type !== "SRV") return [];
-  const out: string[] = [];
-  for (const value of set.values) {
-    const target = value.trim().split(/\s+/)[3];
-    if (target !== undefined) out.push(canonicalName(target));
+function encodeSet(set: RecordSet): EncodedSet {
+  const cached = encodedSets.get(set);
+  if (cached) return cached;
+  const encoded: EncodedSet = { answers: encodeRecords(set, QUESTION_NAME_POINTER), targets: [] };
+  if (set.type === "SRV") {
+    for (const value of set.values) {
+      const target = value.trim().split(/\s+/)[3];
+      if (target !== undefined) encoded.targets.push(canonicalName(target));
+    }
+  } else if (set.type === "CNAME" && set.values[0] !== undefined) {
+    encoded.cnameTarget = canonicalName(set.values[0].trim());
+  } else if (set.type === "A" || set.type === "AAAA") {
+    encoded.glue = encodeRecords(set, encodeWireName(set.name));
   }
-  return out;
-}
-
-function cnameTargetOf(set: RecordSet): string | undefined {
-  return set.type === "CNAME" && set.values[0] !== undefined
-    ? canonicalName(set.values[0].trim())
-    : undefined;
+  encodedSets.set(set, encoded);
+  return encoded;
 }
 
 export function buildZoneAnswers(zone: HostedZone): ZoneAnswers {
@@ -92,8 +108,10 @@ export function buildZoneAnswers(zone: HostedZone): ZoneAnswers {
     const list = types.get(set.type);
     if (list) list.push(set);
     else types.set(set.type, [set]);
-    const labels = nameLabels(set.name);
-    const depth = nameLabels(zone.name).length;
+  }
+  const depth = nameLabels(zone.name).length;
+  for (const name of byName.keys()) {
+    const labels = nameLabels(name);
     for (let i = 0; i <= labels.length - depth; i++) existing.add(labels.slice(i).join(".") + ".");
   }
 
@@ -101,15 +119,24 @@ export function buildZoneAnswers(zone: HostedZone): ZoneAnswers {
   const glue = new Map<string, { bytes: Buffer; count: number }>();
   for (const [name, types] of byName) {
     const rrs: Buffer[] = [];
-    const owner = encodeWireName(name);
     for (const t of ["A", "AAAA"])
-      for (const set of types.get(t) ?? []) rrs.push(...encodeSetRecords(set, owner));
+      for (const set of types.get(t) ?? []) rrs.push(...(encodeSet(set).glue ?? []));
     if (rrs.length > 0) glue.set(name, { bytes: Buffer.concat(rrs), count: rrs.length });
   }
 
+  const NO_GLUE: Buffer = Buffer.alloc(0);
   const choiceOf = (rrs: Buffer[], targets: string[], weight: number, cnameTarget?: string): AnswerChoice => {
-    const unique = [...new Set(targets)].filter((t) => isInZone(t, zone.name) && glue.has(t));
-    const glueParts = unique.map((t) => glue.get(t)!);
+    // Glue exists only for names of this zone, so a lookup in `glue` is the in-zone test too.
+    const unique = targets.length <= 1 ? targets : [...new Set(targets)];
+    const glueParts: Array<{ bytes: Buffer; count: number }> = [];
+    const covered: string[] = [];
+    for (const t of unique) {
+      const g = glue.get(t);
+      if (g) {
+        glueParts.push(g);
+        covered.push(t);
+      }
+    }
     const rrStarts: number[] = [];
     let at = 0;
     for (const rr of rrs) {
@@ -117,13 +144,18 @@ export function buildZoneAnswers(zone: HostedZone): ZoneAnswers {
       at += rr.length;
     }
     return {
-      answer: Buffer.concat(rrs),
+      answer: rrs.length === 1 ? rrs[0]! : Buffer.concat(rrs),
       ancount: rrs.length,
       rrStarts,
       cnameTarget,
-      additional: Buffer.concat(glueParts.map((g) => g.bytes)),
+      additional:
+        glueParts.length === 0
+          ? NO_GLUE
+          : glueParts.length === 1
+            ? glueParts[0]!.bytes
+            : Buffer.concat(glueParts.map((g) => g.bytes)),
       arcount: glueParts.reduce((n, g) => n + g.count, 0),
-      targets: unique,
+      targets: covered,
       weight,
     };
   };
@@ -139,32 +171,29 @@ export function buildZoneAnswers(zone: HostedZone): ZoneAnswers {
       if (policy === "multivalue") {
         const choices: AnswerChoice[] = [];
         for (const set of sets) {
-          const rrs = encodeSetRecords(set, QUESTION_NAME_POINTER);
-          const targets = srvTargets(set);
+          const { answers: rrs, targets } = encodeSet(set);
           rrs.forEach((rr, i) => {
             choices.push(choiceOf([rr], targets[i] === undefined ? [] : [targets[i]!], 1));
           });
         }
         answer = { kind: AnswerKind.MultiValue, choices, totalWeight: choices.length };
       } else if (policy === "weighted") {
-        const choices = sets.map((set) =>
-          choiceOf(
-            encodeSetRecords(set, QUESTION_NAME_POINTER),
-            srvTargets(set),
-            set.weight ?? 0,
-            cnameTargetOf(set),
-          ),
-        );
+        const choices = sets.map((set) => {
+          const encoded = encodeSet(set);
+          return choiceOf(encoded.answers, encoded.targets, set.weight ?? 0, encoded.cnameTarget);
+        });
         answer = {
           kind: AnswerKind.Weighted,
           choices,
           totalWeight: choices.reduce((n, c) => n + c.weight, 0),
         };
       } else {
-        const rrs = sets.flatMap((set) => encodeSetRecords(set, QUESTION_NAME_POINTER));
+        const encoded = sets.map(encodeSet);
+        const rrs = encoded.flatMap((e) => e.answers);
+        const targets = encoded.flatMap((e) => e.targets);
         answer = {
           kind: AnswerKind.All,
-          choices: [choiceOf(rrs, sets.flatMap(srvTargets), 0, cnameTargetOf(sets[0]!))],
+          choices: [choiceOf(rrs, targets, 0, encoded[0]?.cnameTarget)],
           totalWeight: 0,
         };
       }
@@ -174,7 +203,7 @@ export function buildZoneAnswers(zone: HostedZone): ZoneAnswers {
   }
 
   // RFC 2308 §5: negative answers are cached for min(SOA TTL, SOA MINIMUM).
-  const soa = [...zone.sets.values()].find((s) => s.name === zone.name && s.type === "SOA");
+  const soa = byName.get(zone.name)?.get("SOA")?.[0];
   let negativeSoa: Buffer = Buffer.alloc(0);
   if (soa?.values[0] !== undefined) {
     const minimum = Number(soa.values[0].trim().split(/\s+/)[6]);
