@@ -15,7 +15,7 @@ const ZONE = "servicediscovery.internal";
 const LATENCY_COUNT = 2000;
 const HEAP_NAMES = 100_000;
 const HEAP_BOUND = 10_000;
-const WARM_COUNT = 200;
+const WARM_COUNT = 2000;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;

@@ -23,7 +23,7 @@ class ManualClock {
 
 /** Resolves after pending socket and timer callbacks have run, so background work can land. */
 async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
   assert.ok(condition(), `timed out waiting for ${what}`);
 }
 
@@ -35,7 +35,7 @@ describe("resolver cache", () => {
   function resolver(options: ResolverOptions = {}): Resolver {
     const r = createResolver({
       servers: [dns.endpoint],
-      timeoutMs: 200,
+      timeoutMs: 300,
       attempts: 1,
       now: clock.now,
       ...options,

@@ -8,13 +8,15 @@ const BIN = path.join(__dirname, "..", "..", "bin", "ecssd.js");
 
 function ecssd(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 15_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: 50_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
 }
 
-describe("ecssd resolve", () => {
+describe("ecssd resolve", function () {
+  // Each case starts the CLI as a process (TypeScript compiled on the fly): slow on a busy machine.
+  this.timeout(60_000);
   let dns: AuthoritativeServer;
 
   before(async () => {
