@@ -37,18 +37,25 @@ export interface Task {
  * service from the credential scope and does not check the signature.
  */
 export async function launchInstance(endpoint: string): Promise<string> {
+  const [id] = await launchInstances(endpoint, 1);
+  return id as string;
+}
+
+/** Launches `count` EC2 instances in moto in one RunInstances call; returns their ids. */
+export async function launchInstances(endpoint: string, count: number): Promise<string[]> {
   const res = await fetch(`${endpoint}/`, {
     method: "POST",
     headers: {
       "content-type": "application/x-www-form-urlencoded",
       authorization: `AWS4-HMAC-SHA256 Credential=testing/20240101/${REGION}/ec2/aws4_request, SignedHeaders=host, Signature=00`,
     },
-    body: "Action=RunInstances&Version=2016-11-15&ImageId=ami-03cf127a&MinCount=1&MaxCount=1&InstanceType=t3.micro",
+    body: `Action=RunInstances&Version=2016-11-15&ImageId=ami-03cf127a&MinCount=${count}&MaxCount=${count}&InstanceType=t3.micro`,
   });
   const text = await res.text();
-  const id = /<instanceId>(i-[0-9a-f]+)<\/instanceId>/.exec(text)?.[1];
-  if (!res.ok || !id) throw new Error(`RunInstances failed: HTTP ${res.status} ${text.slice(0, 300)}`);
-  return id;
+  const ids = [...text.matchAll(/<instanceId>(i-[0-9a-f]+)<\/instanceId>/g)].map((m) => m[1] as string);
+  if (!res.ok || ids.length !== count)
+    throw new Error(`RunInstances failed: HTTP ${res.status} ${text.slice(0, 300)}`);
+  return ids;
 }
 
 /** A 64-hex Docker container id derived from a number, so tests can tell containers apart. */
@@ -70,8 +77,8 @@ export class EcsWorld {
   }
 
   /** Registers a container instance; moto reads only `instanceId` from the identity document. */
-  async host(cluster: string): Promise<Host> {
-    const hostId = await launchInstance(this.endpoint);
+  async host(cluster: string, instanceId?: string): Promise<Host> {
+    const hostId = instanceId ?? (await launchInstance(this.endpoint));
     const out = await this.ecs.send(
       new RegisterContainerInstanceCommand({
         cluster,
