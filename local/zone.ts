@@ -3,7 +3,7 @@
 // stack and benchmarks run against it instead of AWS.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { isIPv6 } from "node:net";
+import { isIP, isIPv6 } from "node:net";
 import { withoutTrailingDot } from "./dnsName";
 import { DnsResponder } from "./dnsResponder";
 import { startDnsServer } from "./dnsServer";
@@ -63,6 +63,8 @@ const LOCAL_VPC = { id: "vpc-local", region: "us-east-1" };
  */
 export async function startLocalZone(opts: LocalZoneOptions = {}): Promise<LocalZone> {
   const host = opts.host ?? "127.0.0.1";
+  // UDP and TCP must listen on the very same address; a name could resolve differently for each.
+  if (!isIP(host)) throw new Error(`host must be an IP address such as 127.0.0.1, got "${host}"`);
   const soaMinimumTtl = opts.soaMinimumTtl ?? 5;
   if (!Number.isInteger(soaMinimumTtl) || soaMinimumTtl < 0) {
     throw new Error(`soaMinimumTtl must be a non-negative integer, got ${soaMinimumTtl}`);

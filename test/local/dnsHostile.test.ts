@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import net from "node:net";
 import * as dnsPacket from "dns-packet";
+import { DnsResponder } from "../../local/dnsResponder";
+import { startDnsServer } from "../../local/dnsServer";
 import { type LocalZone, startLocalZone } from "../../local/zone";
+import { ZoneStore } from "../../local/zoneStore";
 
 /** Sends one datagram and resolves with the reply, or null when none comes within `ms`. */
 function udpExchange(zone: LocalZone, msg: Buffer, ms = 300): Promise<Buffer | null> {
@@ -195,5 +198,27 @@ describe("local zone DNS under hostile input", () => {
       socket.destroy();
     }
     await assertAlive(zone);
+  });
+
+  it("closes idle TCP connections after the idle timeout", async () => {
+    const server = await startDnsServer({
+      host: "127.0.0.1",
+      port: 0,
+      responder: new DnsResponder(new ZoneStore(5)),
+      tcpIdleTimeoutMs: 150,
+    });
+    try {
+      const socket = net.connect(server.port, "127.0.0.1");
+      const closed = new Promise<number>((resolve) => {
+        const started = Date.now();
+        socket.once("close", () => resolve(Date.now() - started));
+      });
+      socket.on("error", () => undefined);
+      const waited = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(-1), 3000))]);
+      socket.destroy();
+      assert.ok(waited >= 100, `the server closed the idle connection after ${waited} ms`);
+    } finally {
+      await server.close();
+    }
   });
 });

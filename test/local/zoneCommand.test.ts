@@ -87,4 +87,13 @@ describe("ecssd zone", () => {
     assert.match(result.stderr, /--dns-port/);
     assert.match(result.stderr, /99999/);
   });
+
+  it("refuses a host that is not an IP address, saying so", async () => {
+    const result = await execFileAsync(process.execPath, [ecssd, "zone", "--host", "localhost"]).then(
+      () => ({ code: 0, stderr: "" }),
+      (err: { code: number; stderr: string }) => err,
+    );
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /host must be an IP address.*"localhost"/);
+  });
 });
