@@ -161,11 +161,15 @@ export class ReconcileLoop {
   }
 
   private run(): void {
+    let failed = false;
     this.running = this.drain()
-      .catch((err) => this.opts.log.error({ err }, "reconcile loop failed"))
+      .catch((err) => {
+        failed = true;
+        this.opts.log.error({ action: "flush", err: errorText(err) }, "reconcile loop failed; retrying");
+      })
       .finally(() => {
         this.running = undefined;
-        if (this.pendingChanges().length > 0 && this.started) this.schedule(0);
+        if (this.pendingChanges().length > 0 && this.started) this.schedule(failed ? 1000 : 0);
         else for (const w of this.waiters.splice(0)) w();
       });
   }
@@ -208,7 +212,12 @@ export class ReconcileLoop {
         "zone rejected the batch; re-reading its names",
       );
       const before = new Set(batch.map(changeFingerprint));
-      await this.reread(batch);
+      try {
+        await this.reread(batch);
+      } catch (readErr) {
+        await this.pause(readErr, batch);
+        return;
+      }
       const again = firstBatch(this.pendingChanges(), this.batchLimit);
       // The re-read explained nothing when the same changes come back: narrow down to the culprit.
       if (again.length > 0 && again.every((c) => before.has(changeFingerprint(c)))) {
@@ -231,6 +240,11 @@ export class ReconcileLoop {
     } else {
       this.opts.observer?.failed("other");
     }
+    await this.pause(err, batch);
+  }
+
+  /** Backs off before the next attempt; anything unexpected is retried too, only slower and logged. */
+  private async pause(err: unknown, batch: RecordChange[]): Promise<void> {
     const delay = this.backoff.next();
     this.opts.log.warn(
       { action: "retry", changes: batch.length, delayMs: delay, err: errorText(err) },
@@ -266,7 +280,8 @@ export class ReconcileLoop {
       } catch (err) {
         if (err instanceof ZoneBusyError && err.throttled) this.opts.observer?.throttled();
         else this.opts.observer?.failed(err instanceof ZoneBusyError ? "transient" : "other");
-        if (this.stopping.signal.aborted) throw err;
+        // Only a busy zone is worth waiting for; a missing zone or a refused permission is reported.
+        if (this.stopping.signal.aborted || !(err instanceof ZoneBusyError)) throw err;
         const delay = backoff.next();
         this.opts.log.warn(
           { action: what, delayMs: delay, err: errorText(err) },

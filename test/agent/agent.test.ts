@@ -311,13 +311,20 @@ describe("agent edge cases with Docker and the local zone", function () {
 
   it("takes a container removed before it could be inspected in its stride", async () => {
     const log = memoryLog();
-    const removedFirst = new Set<string>();
-    // The real engine, but every container is removed before the agent's first look at it.
+    const removed = new Set<string>();
+    // The real engine, but a container of this run labelled "doomed" is removed right before the agent's
+    // first look at it (only ever our own containers: the label says so).
     class RemovingSource extends DockerSource {
       override async inspect(id: string) {
-        if (!removedFirst.has(id)) {
-          removedFirst.add(id);
-          await docker.exec(["rm", "-f", id]).catch(() => {});
+        const desc = await super.inspect(id);
+        const labels = desc?.Config?.Labels ?? {};
+        if (
+          labels["ecssd.test.run"] === RUN_ID &&
+          labels["ecssd.test.doomed"] === "yes" &&
+          !removed.has(id)
+        ) {
+          removed.add(id);
+          await docker.exec(["rm", "-f", id]);
         }
         return super.inspect(id);
       }
@@ -326,12 +333,9 @@ describe("agent edge cases with Docker and the local zone", function () {
     const a = await startAgent(zone, hostId, { log: log.logger, source: new RemovingSource() });
     agents.push(a);
     const s = `_gone${RUN_ID}._tcp`;
-    const id = await docker.runContainer(
-      image,
-      ["-e", `SERVICE_8081_NAME=${s}`, "-p", "127.0.0.1::8081"],
-      SERVE_FOREVER,
-    );
-    await eventually(async () => removedFirst.has(id) && !(await docker.running(id)), 10_000, "removal");
+    const opts = ["-e", `SERVICE_8081_NAME=${s}`, "-p", "127.0.0.1::8081"];
+    const doomed = await docker.runContainer(image, ["-l", "ecssd.test.doomed=yes", ...opts], SERVE_FOREVER);
+    await eventually(async () => removed.has(doomed), 10_000, "removal before inspection");
     await a.loop.whenConverged();
     assert.deepEqual(
       (await zoneRecords(zone, client)).filter((r) => r.includes(`${s}.`)),
@@ -341,19 +345,14 @@ describe("agent edge cases with Docker and the local zone", function () {
       !log.lines.some((l) => Number(l.level) >= 50 || /inspect failed/.test(String(l.msg))),
       "no error logged",
     );
-    // Still alive and working: the next look succeeds.
-    removedFirst.add("next");
-    const second = await docker.runContainer(
-      image,
-      ["-e", `SERVICE_8081_NAME=${s}`, "-p", "127.0.0.1::8081"],
-      SERVE_FOREVER,
-    );
-    removedFirst.add(second);
-    await a.agent.resync();
+    // Still alive and working: the next container registers.
+    const kept = await docker.runContainer(image, opts, SERVE_FOREVER);
+    const port = await docker.hostPort(kept, "8081/tcp");
     await eventually(
-      async () => (await dig(zone, "SRV", `${s}.${zone.zoneName}`)).length === 1,
-      5000,
-      "second registered",
+      async () =>
+        (await dig(zone, "SRV", `${s}.${zone.zoneName}`)).join() === `1 1 ${port} ${hostId}.${zone.zoneName}`,
+      10_000,
+      "the next container registered",
     );
   });
 
@@ -449,6 +448,55 @@ describe("agent edge cases with Docker and the local zone", function () {
       [],
     );
     assert.equal(a.loop.appliedCount, 1, "only the host record remains applied");
+  });
+
+  it("isolates a change the zone rejects on its own and keeps registering the rest", async () => {
+    const log = memoryLog();
+    const hostId = `rej-${RUN_ID}`;
+    const [clash, fine] = [`_clash${RUN_ID}._tcp`, `_fine${RUN_ID}._tcp`];
+    // A plain (simple routing) SRV record someone else owns: Route53 refuses multivalue sets beside it.
+    await client.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: zone.hostedZoneId,
+        ChangeBatch: {
+          Changes: [
+            {
+              Action: "CREATE",
+              ResourceRecordSet: {
+                Name: `${clash}.${zone.zoneName}`,
+                Type: "SRV",
+                TTL: 60,
+                ResourceRecords: [{ Value: "1 1 80 elsewhere.example" }],
+              },
+            },
+          ],
+        },
+      }),
+    );
+    const a = await startAgent(zone, hostId, { log: log.logger });
+    agents.push(a);
+    const opts = [
+      "-e",
+      `SERVICE_8081_NAME=${clash}`,
+      "-e",
+      `SERVICE_9090_NAME=${fine}`,
+      "-p",
+      "127.0.0.1::8081",
+      "-p",
+      "127.0.0.1::9090",
+    ];
+    const id = await docker.runContainer(image, opts, SERVE_FOREVER);
+    const port = await docker.hostPort(id, "9090/tcp");
+    await eventually(
+      async () =>
+        (await dig(zone, "SRV", `${fine}.${zone.zoneName}`)).join() ===
+        `1 1 ${port} ${hostId}.${zone.zoneName}`,
+      20_000,
+      "the fine service registered",
+    );
+    await eventually(async () => a.loop.pendingChanges().length === 0, 20_000, "nothing left to retry");
+    assert.deepEqual(await dig(zone, "SRV", `${clash}.${zone.zoneName}`), ["1 1 80 elsewhere.example"]);
+    assert.ok(log.lines.some((l) => l.level === 50 && /rejects this change/.test(String(l.msg))));
   });
 
   it("converges through throttling, PriorRequestNotComplete and 5xx", async () => {
