@@ -114,7 +114,9 @@ export async function startLocalZone(opts: LocalZoneOptions = {}): Promise<Local
     baseUrl: () => apiUrl,
   });
   const server = http.createServer(api.handle);
-  server.keepAliveTimeout = 5_000;
+  // Long keep-alive, so an idle SDK connection is not closed under a request the client is just
+  // sending (a reset that a client with maxAttempts 1 would see as a failure); close() ends them all.
+  server.keepAliveTimeout = 60_000;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
