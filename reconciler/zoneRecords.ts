@@ -247,8 +247,12 @@ export async function deleteRecordSets(
       await deleteBatch(batch);
     } catch (err) {
       // Throttling that outlasted every retry, or a server error: report these sets, keep going with the rest.
+      // Sets settled before the failure (a re-read copy counts for its original) are not failures.
+      const settled = new Set(
+        [...outcome.deleted, ...outcome.vanished, ...outcome.keptAfterChange].map(recordSetKey),
+      );
       for (const set of batch) {
-        if (!outcome.deleted.includes(set)) outcome.failed.push({ set, error: errorText(err) });
+        if (!settled.has(recordSetKey(set))) outcome.failed.push({ set, error: errorText(err) });
       }
     }
   }
