@@ -1,6 +1,8 @@
 // Who this host is: the EC2 instance id and private IPv4 from IMDSv2, unless configuration says otherwise
 // (the local stack and the tests always say otherwise, so the metadata service is never contacted there).
 
+import { checkHostId } from "../records";
+
 export interface HostIdentity {
   hostId: string;
   address: string;
@@ -34,6 +36,11 @@ export async function resolveHostIdentity(
     const get = (path: string) => request(path, { headers: { "X-aws-ec2-metadata-token": token } });
     const hostId = configured.hostId ?? (await get("/latest/meta-data/instance-id"));
     const address = configured.address ?? (await get("/latest/meta-data/local-ipv4"));
+    const bad = checkHostId(hostId);
+    if (bad) throw new HostIdentityError(`instance metadata gave an unusable host id: ${bad.message}`);
+    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) {
+      throw new HostIdentityError(`instance metadata gave "${address.slice(0, 40)}" as local-ipv4`);
+    }
     return { hostId, address };
   } catch (err) {
     if (err instanceof HostIdentityError) throw err;
