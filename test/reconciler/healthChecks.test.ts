@@ -158,6 +158,20 @@ describe("reconcile health checks (real HTTP servers on loopback)", function () 
     assert.deepEqual(byBehaviour.get("error")!.server!.hits, []);
   });
 
+  it("starts no attempt it could not finish before the deadline, and calls nobody unhealthy for it", async () => {
+    const server = await startHealthServer("error");
+    servers.push(server);
+    const results = await checkEndpoints([{ address: "127.0.0.1", port: server.port }], {
+      path: "/health",
+      timeoutMs: 1_000,
+      attempts: 3,
+      concurrency: 1,
+      deadline: Date.now() + 500,
+    });
+    assert.equal([...results.values()][0]?.verdict, "skipped");
+    assert.deepEqual(server.hits, []);
+  });
+
   it("never has more checks in flight than the concurrency allows", async () => {
     let inFlight = 0;
     let peak = 0;

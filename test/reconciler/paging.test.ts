@@ -10,6 +10,7 @@ import {
   ListTasksCommand,
 } from "@aws-sdk/client-ecs";
 import {
+  ChangeResourceRecordSetsCommand,
   ListHostedZonesByNameCommand,
   ListResourceRecordSetsCommand,
   type ResourceRecordSet,
@@ -19,7 +20,7 @@ import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { ApiCalls } from "../../reconciler/apiCalls";
 import { EcsInventory } from "../../reconciler/ecsInventory";
 import { InventoryError, ZoneNotFoundError, ZoneRecordsError } from "../../reconciler/errors";
-import { findPrivateZoneId, listRecordSets } from "../../reconciler/zoneRecords";
+import { deleteRecordSets, findPrivateZoneId, listRecordSets } from "../../reconciler/zoneRecords";
 
 const ACCOUNT = "123456789012";
 const clusterArn = (n: number) => `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/c${n}`;
@@ -288,5 +289,63 @@ describe("zone paging (SDK doubles)", () => {
         err instanceof ZoneNotFoundError &&
         /2 private hosted zones .*ZA, ZB.*ECSSD_ZONE_ID/.test(err.message),
     );
+  });
+});
+
+describe("zone deletes when Route53 does not say which set it rejects (SDK doubles)", () => {
+  let r53Mock: AwsClientStub<Route53Client>;
+  before(() => {
+    r53Mock = mockClient(Route53Client);
+  });
+  after(() => r53Mock.restore());
+
+  it("halves the batch until the set that changed is alone, re-reads it and deletes it as it is now", async () => {
+    const sets: ResourceRecordSet[] = Array.from({ length: 64 }, (_, i) => ({
+      Name: "_svc._tcp.z.internal.",
+      Type: "SRV",
+      SetIdentifier: `ecssd1:i-0123456789abcdef0:${i.toString(16).padStart(24, "0")}:80`,
+      TTL: 10,
+      MultiValueAnswer: true,
+      ResourceRecords: [{ Value: `1 1 ${1000 + i} h.z.internal.` }],
+    }));
+    const changed = { ...sets[37]!, ResourceRecords: [{ Value: "1 1 4242 h.z.internal." }] };
+    const zone = new Map(sets.map((s) => [s.SetIdentifier, s]));
+    zone.set(changed.SetIdentifier, changed);
+    r53Mock.on(ChangeResourceRecordSetsCommand).callsFake((input) => {
+      const batch = input.ChangeBatch.Changes.map(
+        (c: { ResourceRecordSet: ResourceRecordSet }) => c.ResourceRecordSet,
+      );
+      const mismatch = batch.some(
+        (s: ResourceRecordSet) =>
+          JSON.stringify(zone.get(s.SetIdentifier)?.ResourceRecords) !== JSON.stringify(s.ResourceRecords),
+      );
+      if (mismatch)
+        throw Object.assign(new Error("values do not match"), {
+          name: "InvalidChangeBatch",
+          messages: ["values do not match"],
+        });
+      for (const s of batch) zone.delete(s.SetIdentifier);
+      return { ChangeInfo: { Id: "c", Status: "PENDING", SubmittedAt: new Date() } };
+    });
+    r53Mock.on(ListResourceRecordSetsCommand).callsFake((input) => ({
+      ResourceRecordSets: [...zone.values()].filter((s) => s.SetIdentifier === input.StartRecordIdentifier),
+      IsTruncated: false,
+    }));
+    const calls = new ApiCalls();
+
+    const outcome = await deleteRecordSets(new Route53Client({ region: "us-east-1" }), "Z1", sets, calls);
+
+    assert.equal(zone.size, 0);
+    assert.equal(outcome.deleted.length, 64);
+    assert.deepEqual(
+      outcome.deleted.find((s) => s.SetIdentifier === changed.SetIdentifier)?.ResourceRecords,
+      changed.ResourceRecords,
+    );
+    // 64 → 32 → 16 → 8 → 4 → 2 → 1: one rejected request per level, its good half once, then the set alone.
+    assert.ok(
+      (calls.byOperation.ChangeResourceRecordSets ?? 0) <= 2 * Math.log2(64) + 2,
+      JSON.stringify(calls.byOperation),
+    );
+    assert.equal(calls.byOperation.ListResourceRecordSets, 1);
   });
 });
