@@ -10,7 +10,6 @@ import {
   Route53Error,
 } from "./route53Errors";
 import {
-  compareRecordPosition,
   describeSet,
   keyOf,
   type RecordSet,
@@ -101,6 +100,14 @@ function randomId(prefix: string, length: number): string {
   let out = prefix;
   for (const b of bytes) out += ID_ALPHABET[b % ID_ALPHABET.length];
   return out;
+}
+
+/** The tie-breakers of compareRecordPosition, for entries whose reversed names are known equal. */
+function compareTypeAndIdentifier(a: RecordSet, b: RecordSet): number {
+  if (a.type !== b.type) return a.type < b.type ? -1 : 1;
+  const x = a.setIdentifier ?? "";
+  const y = b.setIdentifier ?? "";
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 function nameTypeKey(name: string, type: string): string {
@@ -314,7 +321,11 @@ export class ZoneStore {
     if (!index.sorted) {
       index.sorted = [...zone.sets.values()]
         .map((set) => ({ set, reversedName: reversedNameKey(set.name) }))
-        .sort((a, b) => compareRecordPosition(a.set, b.set));
+        .sort(
+          (a, b) =>
+            (a.reversedName < b.reversedName ? -1 : a.reversedName > b.reversedName ? 1 : 0) ||
+            compareTypeAndIdentifier(a.set, b.set),
+        );
     }
     const sorted = index.sorted;
     let start = 0;
