@@ -20,6 +20,8 @@ export interface AgentOptions {
   log: Log;
   /** Anti-entropy: a full list of the containers this often (ms). */
   resyncMs: number;
+  /** Re-read this host's names from the zone every this many resyncs (default 10). */
+  zoneRefreshEvery?: number;
   /** Parallel inspects during a full list. */
   inspectConcurrency?: number;
   reconnectBackoff?: { baseMs: number; capMs: number };
@@ -64,8 +66,11 @@ export class Agent {
     this.watching = this.watch();
     await Promise.race([this.firstSync.promise, this.watching]);
     this.opts.loop.start();
+    let ticks = 0;
     this.resyncTimer = setInterval(() => {
       if (this.subscription) void this.resync().catch((err) => this.logResyncFailure(err));
+      // The zone side is read far less often: Route53 allows 5 requests a second per account, all hosts together.
+      if (++ticks % (this.opts.zoneRefreshEvery ?? 10) === 0) this.opts.loop.requestZoneRefresh();
     }, this.opts.resyncMs);
     this.resyncTimer.unref();
   }

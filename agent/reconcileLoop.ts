@@ -47,6 +47,7 @@ export class ReconcileLoop {
   private running: Promise<void> | undefined;
   private waiters: (() => void)[] = [];
   private batchLimit = MAX_CHANGES;
+  private refreshRequested = false;
   private started = false;
 
   constructor(private readonly opts: ReconcileLoopOptions) {
@@ -174,8 +175,27 @@ export class ReconcileLoop {
       });
   }
 
+  /**
+   * Re-reads from the zone the names this host writes (anti-entropy for the zone side): a record set of
+   * ours that someone else deleted or changed is written again. Runs in the flush sequence, so it never
+   * overlaps a write.
+   */
+  requestZoneRefresh(): void {
+    this.refreshRequested = true;
+    this.schedule(0);
+  }
+
   /** Sends batches until nothing is pending; one request at a time. */
   private async drain(): Promise<void> {
+    if (this.refreshRequested) {
+      this.refreshRequested = false;
+      const names = [...this.desired.values(), ...this.applied.values()].map((rs) => rs.Name);
+      try {
+        await this.reread(names);
+      } catch (err) {
+        this.opts.log.warn({ action: "refresh", err: errorText(err) }, "zone refresh failed; next time then");
+      }
+    }
     while (!this.stopping.signal.aborted) {
       const batch = firstBatch(this.pendingChanges(), this.batchLimit);
       if (batch.length === 0) return;
@@ -213,7 +233,7 @@ export class ReconcileLoop {
       );
       const before = new Set(batch.map(changeFingerprint));
       try {
-        await this.reread(batch);
+        await this.reread(batch.map((c) => c.recordSet.Name));
       } catch (readErr) {
         await this.pause(readErr, batch);
         return;
@@ -253,9 +273,9 @@ export class ReconcileLoop {
     await sleep(delay, this.stopping.signal);
   }
 
-  /** Re-reads the names of a rejected batch and takes what is there as the applied state of those names. */
-  private async reread(batch: RecordChange[]): Promise<void> {
-    const names = [...new Set(batch.map((c) => canonicalName(c.recordSet.Name)))];
+  /** Re-reads these names and takes what is there (of this host) as their applied state. */
+  private async reread(recordNames: string[]): Promise<void> {
+    const names = [...new Set(recordNames.map(canonicalName))];
     const found = await this.retrying("reread", () => this.opts.zone.readNames(names));
     const nameSet = new Set(names);
     for (const [key, rs] of this.applied) if (nameSet.has(canonicalName(rs.Name))) this.applied.delete(key);

@@ -450,6 +450,45 @@ describe("agent edge cases with Docker and the local zone", function () {
     assert.equal(a.loop.appliedCount, 1, "only the host record remains applied");
   });
 
+  it("writes back a record deleted behind its back when it re-reads the zone", async () => {
+    const log = memoryLog();
+    const hostId = `back-${RUN_ID}`;
+    const s = `_back${RUN_ID}._tcp`;
+    const a = await startAgent(zone, hostId, { log: log.logger });
+    agents.push(a);
+    const id = await docker.runContainer(
+      image,
+      ["-e", `SERVICE_8081_NAME=${s}`, "-p", "127.0.0.1::8081"],
+      SERVE_FOREVER,
+    );
+    const want = `1 1 ${await docker.hostPort(id, "8081/tcp")} ${hostId}.${zone.zoneName}`;
+    await eventually(
+      async () => (await dig(zone, "SRV", `${s}.${zone.zoneName}`)).join() === want,
+      10_000,
+      "registered",
+    );
+    const listed = await client.send(
+      new ListResourceRecordSetsCommand({
+        HostedZoneId: zone.hostedZoneId,
+        StartRecordName: `${s}.${zone.zoneName}`,
+      }),
+    );
+    const rs = listed.ResourceRecordSets?.find((r) => r.Name?.startsWith(s));
+    await client.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: zone.hostedZoneId,
+        ChangeBatch: { Changes: [{ Action: "DELETE", ResourceRecordSet: rs }] },
+      }),
+    );
+    assert.deepEqual(await dig(zone, "SRV", `${s}.${zone.zoneName}`), []);
+    a.loop.requestZoneRefresh(); // what the resync ticker does every tenth tick
+    await eventually(
+      async () => (await dig(zone, "SRV", `${s}.${zone.zoneName}`)).join() === want,
+      10_000,
+      "written back",
+    );
+  });
+
   it("isolates a change the zone rejects on its own and keeps registering the rest", async () => {
     const log = memoryLog();
     const hostId = `rej-${RUN_ID}`;
