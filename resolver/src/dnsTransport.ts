@@ -24,49 +24,69 @@ function errorOutcome(prefix: string, err: unknown): ExchangeResult {
 function ignore(): void {}
 
 /**
+ * dgram's address lookup for the IP literals we only ever give it: answering at once (instead of
+ * through dns.lookup on a later tick) makes bind and connect complete synchronously.
+ */
+function literalLookup(
+  address: string,
+  family: unknown,
+  callback: (err: Error | null, address: string, family: number) => void,
+): void {
+  callback(null, address, address.includes(":") ? 6 : 4);
+}
+
+/** A new UDP socket bound to a random port and connected to `server`; throws if it cannot be. */
+function openSocket(server: Nameserver): dgram.Socket {
+  const socket = dgram.createSocket({
+    type: server.family === 6 ? "udp6" : "udp4",
+    lookup: literalLookup as unknown as dgram.SocketOptions["lookup"],
+  });
+  socket.on("error", ignore);
+  socket.unref();
+  try {
+    socket.connect(server.port, server.address);
+    socket.remoteAddress(); // throws unless the connect above completed
+  } catch (err) {
+    closeSocket(socket);
+    throw err;
+  }
+  return socket;
+}
+
+/**
  * Hands out UDP sockets, each used for exactly one query so the kernel picks a fresh random
- * source port per query (RFC 5452 §9.2). One socket per server is made and connected ahead of
- * time, off the query's critical path; taking it starts making the next.
+ * source port per query (RFC 5452 §9.2). One socket per server is opened ahead of time, off the
+ * query's critical path; taking it opens the next.
  */
 export class UdpSocketSource {
   private readonly spares = new Map<string, dgram.Socket>();
   private closed = false;
 
-  /** A connected socket for one query to `server`; ready now or after the connect callback. */
-  take(server: Nameserver, ready: (socket: dgram.Socket) => void): void {
+  /** A connected socket for one query to `server`, never used before. */
+  take(server: Nameserver): dgram.Socket {
     const spare = this.spares.get(server.label);
-    if (spare !== undefined && !this.closed) {
-      this.spares.delete(server.label);
-      spare.off("error", ignore);
-      ready(spare);
-      setImmediate(() => this.prepare(server));
-      return;
-    }
-    const socket = dgram.createSocket(server.family === 6 ? "udp6" : "udp4");
-    socket.unref();
-    socket.connect(server.port, server.address, () => ready(socket));
     if (!this.closed) setImmediate(() => this.prepare(server));
+    if (spare !== undefined) {
+      this.spares.delete(server.label);
+      return spare;
+    }
+    return openSocket(server);
   }
 
-  /** Closes the spare sockets; later queries make their sockets on demand. */
+  /** Closes the spare sockets; later queries open their sockets on demand. */
   close(): void {
     this.closed = true;
-    for (const socket of this.spares.values()) socket.close();
+    for (const socket of this.spares.values()) closeSocket(socket);
     this.spares.clear();
   }
 
   private prepare(server: Nameserver): void {
     if (this.closed || this.spares.has(server.label)) return;
-    const socket = dgram.createSocket(server.family === 6 ? "udp6" : "udp4");
-    socket.unref();
-    socket.on("error", ignore);
-    this.spares.set(server.label, socket);
-    socket.connect(server.port, server.address, (err?: Error) => {
-      if (err && this.spares.get(server.label) === socket) {
-        this.spares.delete(server.label);
-        socket.close();
-      }
-    });
+    try {
+      this.spares.set(server.label, openSocket(server));
+    } catch {
+      // The query that takes the socket will open one itself and report the error.
+    }
   }
 }
 
@@ -85,8 +105,13 @@ export function exchangeUdp(
   type: QueryType,
   timeoutMs: number,
 ): Promise<ExchangeResult> {
+  let socket: dgram.Socket;
+  try {
+    socket = sockets.take(server);
+  } catch (err) {
+    return Promise.resolve(errorOutcome("udp", err));
+  }
   return new Promise((resolve) => {
-    let socket: dgram.Socket | undefined;
     let done = false;
     const finish = (result: ExchangeResult): void => {
       if (done) return;
@@ -94,23 +119,21 @@ export function exchangeUdp(
       clearTimeout(timer);
       resolve(result);
       // Closing costs a little; do it after the caller has its answer.
-      if (socket !== undefined) setImmediate(closeSocket, socket);
+      setImmediate(closeSocket, socket);
     };
     const timer = setTimeout(finish, timeoutMs, TIMEOUT);
-    sockets.take(server, (s) => {
-      socket = s;
-      if (done) {
-        setImmediate(closeSocket, s);
-        return;
-      }
-      s.on("message", (msg, rinfo) => {
-        if (done || rinfo.port !== server.port || rinfo.address !== server.address) return;
-        const packet = matchResponse(msg, id, name, type);
-        if (packet) finish({ ok: true, message: packet });
-      });
-      s.on("error", (err) => finish(errorOutcome("udp", err)));
-      s.send(query);
+    socket.on("message", (msg, rinfo) => {
+      if (done || rinfo.port !== server.port || rinfo.address !== server.address) return;
+      const message = matchResponse(msg, id, name, type);
+      if (message) finish({ ok: true, message });
     });
+    socket.off("error", ignore);
+    socket.on("error", (err) => finish(errorOutcome("udp", err)));
+    try {
+      socket.send(query);
+    } catch (err) {
+      finish(errorOutcome("udp", err));
+    }
   });
 }
 

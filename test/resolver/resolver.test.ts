@@ -87,6 +87,20 @@ describe("resolver API", () => {
     ]);
   });
 
+  it("answers many concurrent lookups of different names, each from its own query", async () => {
+    for (let i = 0; i < 100; i++) {
+      dns.addService(`_c${i}._tcp.${ZONE}`, [{ target: `h.${ZONE}`, address: "10.0.0.1", port: 1000 + i }]);
+    }
+    const r = resolver();
+    const ports = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => r.pick(`c${i}`).then((e) => e.port)),
+    );
+    assert.deepEqual(
+      ports,
+      Array.from({ length: 100 }, (_, i) => 1000 + i),
+    );
+  });
+
   it("uses a custom domain for short names", async () => {
     dns.addService("_calc._tcp.example.internal", [
       { target: "h.example.internal", address: "10.0.0.7", port: 7 },
