@@ -91,21 +91,28 @@ export function probeOnce(
       clearTimeout(timer);
       resolve(r);
     };
+    let req: http.ClientRequest;
     // No keep-alive agent: one connection per check, closed at once, so nothing lingers after the run.
-    const req = http.get(
-      url,
-      { agent: false, headers: { "user-agent": "ecssd-reconciler", connection: "close" } },
-      (res) => {
-        const status = res.statusCode ?? 0;
-        res.resume();
-        req.destroy();
-        finish({ healthy: status >= 200 && status < 400, timedOut: false, detail: `HTTP ${status}` });
-      },
-    );
     const timer = setTimeout(() => {
       finish({ healthy: false, timedOut: true, detail: `timed out after ${timeoutMs} ms` });
-      req.destroy();
+      req?.destroy();
     }, timeoutMs);
+    try {
+      req = http.get(
+        url,
+        { agent: false, headers: { "user-agent": "ecssd-reconciler", connection: "close" } },
+        (res) => {
+          const status = res.statusCode ?? 0;
+          res.resume();
+          req.destroy();
+          finish({ healthy: status >= 200 && status < 400, timedOut: false, detail: `HTTP ${status}` });
+        },
+      );
+    } catch (err) {
+      // A URL Node refuses outright (it cannot come from a valid A record and port): not reachable either.
+      finish({ healthy: false, timedOut: false, detail: (err as Error).message });
+      return;
+    }
     req.on("error", (err: NodeJS.ErrnoException) => {
       finish({ healthy: false, timedOut: false, detail: err.code ?? err.message });
     });
