@@ -29,7 +29,7 @@ function ignore(): void {}
  */
 function literalLookup(
   address: string,
-  family: unknown,
+  _family: unknown,
   callback: (err: Error | null, address: string, family: number) => void,
 ): void {
   callback(null, address, address.includes(":") ? 6 : 4);
