@@ -11,9 +11,11 @@ export interface Nameserver {
   readonly label: string;
 }
 
-function makeNameserver(address: string, port: number): Nameserver {
-  const family = isIP(address);
-  if (family !== 4 && family !== 6) throw new Error(`invalid nameserver address "${address}"`);
+function makeNameserver(text: string, port: number): Nameserver {
+  const family = isIP(text);
+  if (family !== 4 && family !== 6) throw new Error(`invalid nameserver address "${text}"`);
+  // Answers are matched on the source address as the kernel reports it: the canonical form.
+  const address = family === 6 ? new URL(`http://[${text}]/`).hostname.slice(1, -1) : text;
   return { address, port, family, label: family === 6 ? `[${address}]:${port}` : `${address}:${port}` };
 }
 

@@ -429,7 +429,13 @@ export class Resolver {
     if (running === undefined) {
       running = this.load(key, type, name).then(
         (entry) => {
-          if (entry.ttl > 0) this.cache.set(entry);
+          if (entry.ttl > 0) {
+            this.cache.set(entry);
+          } else {
+            // TTL 0: not cached, and an older answer must not outlive it as a stale fallback.
+            const old = this.cache.peek(key);
+            if (old !== undefined) this.cache.delete(old);
+          }
           return entry;
         },
         (err: unknown) => {
@@ -576,7 +582,7 @@ export class Resolver {
         ttl: endpointTtl,
       });
     }
-    if (endpoints.length === 0) throw firstError;
+    if (endpoints.length === 0) throw firstError ?? new NotFoundError("NODATA", { query });
     return this.makeEntry(key, query, ttl, new EndpointSet(endpoints), undefined, undefined);
   }
 

@@ -198,6 +198,20 @@ describe("resolver against a hostile DNS server", () => {
     assert.equal(bad.count("SRV", SERVICE), 2);
   });
 
+  it("asks again without EDNS when a server answers FORMERR to the OPT record (RFC 6891)", async () => {
+    let withOpt = 0;
+    bad.hook = (ctx) => {
+      const hasOpt = (ctx.query.additionals ?? []).some((rr) => rr.type === "OPT");
+      if (!hasOpt) return false;
+      withOpt++;
+      ctx.send(withRcode(ctx, 1));
+      return true;
+    };
+    assert.equal((await resolverFor([bad]).pick("calc")).address, REAL);
+    assert.equal(withOpt, 1);
+    assert.equal(bad.count("SRV", SERVICE), 2);
+  });
+
   it("moves to the next server when one stays silent", async () => {
     bad.hook = () => true;
     const started = Date.now();

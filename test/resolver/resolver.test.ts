@@ -223,6 +223,7 @@ describe("resolver API", () => {
     assert.equal(parseNameserver("10.0.0.2").port, 53);
     assert.equal(parseNameserver("[::1]:5300").label, "[::1]:5300");
     assert.equal(parseNameserver("::1").port, 53);
+    assert.equal(parseNameserver("[0:0:0:0:0:0:0:1]:53").address, "::1", "IPv6 in canonical form");
     assert.throws(() => parseNameserver("127.0.0.1:99999"), /port must be 1-65535/);
     assert.throws(() => parseNameserver("dns.example:53"), /expected ip\[:port\]/);
   });
