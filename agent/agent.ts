@@ -35,6 +35,8 @@ interface ContainerEntry {
   /** What was last logged for this container, so a resync does not repeat it. */
   logged?: string;
   registered: boolean;
+  /** Services last registered, for the deregister log line. */
+  services?: string;
 }
 
 const HOST_GROUP = "host";
@@ -249,11 +251,15 @@ export class Agent {
     }
     this.opts.loop.setGroup(id, records.recordSets);
     entry.registered = records.recordSets.length > 0;
+    entry.services = records.services.join(",");
   }
 
   private withdraw(id: string, entry: ContainerEntry, reason: string): void {
     if (entry.registered) {
-      this.opts.log.info({ container: shortId(id), action: "deregister", reason }, "deregister");
+      this.opts.log.info(
+        { container: shortId(id), action: "deregister", service: entry.services, reason },
+        "deregister",
+      );
     }
     entry.registered = false;
     entry.logged = undefined;

@@ -101,6 +101,7 @@ export class ReconcileLoop {
 
   /** Flushes now (skipping the window) and waits for convergence, at most `timeoutMs`. */
   async flush(timeoutMs: number): Promise<boolean> {
+    if (this.stopping.signal.aborted) return this.pendingChanges().length === 0;
     if (!this.started) this.started = true;
     if (this.timer) {
       clearTimeout(this.timer);
@@ -154,7 +155,7 @@ export class ReconcileLoop {
   }
 
   private schedule(delayMs: number): void {
-    if (!this.started || this.timer || this.running) return;
+    if (!this.started || this.timer || this.running || this.stopping.signal.aborted) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.run();
@@ -170,7 +171,8 @@ export class ReconcileLoop {
       })
       .finally(() => {
         this.running = undefined;
-        if (this.pendingChanges().length > 0 && this.started) this.schedule(failed ? 1000 : 0);
+        const more = this.refreshRequested || this.pendingChanges().length > 0;
+        if (more && this.started) this.schedule(failed ? 1000 : 0);
         else for (const w of this.waiters.splice(0)) w();
       });
   }

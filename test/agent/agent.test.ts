@@ -273,7 +273,14 @@ describe("agent with Docker and the local zone", function () {
     assert.ok(reg);
     assert.match(String(reg.container), /^[0-9a-f]{12}$/);
     assert.match(String(reg.service), /^_t\d+x/);
-    assert.ok(log.lines.some((l) => l.action === "deregister" && /^[0-9a-f]{12}$/.test(String(l.container))));
+    assert.ok(
+      log.lines.some(
+        (l) =>
+          l.action === "deregister" &&
+          /^[0-9a-f]{12}$/.test(String(l.container)) &&
+          /^_t\d+x/.test(String(l.service)),
+      ),
+    );
   });
 
   it("serves Prometheus metrics", async () => {
