@@ -53,11 +53,17 @@ const EMPTY: Buffer = Buffer.alloc(0);
 const EMPTY_LIST: Buffer[] = [];
 const EMPTY_CHOICES: AnswerChoice[] = [];
 
+/** Canonical text of a name is built here byte by byte, then read with one latin1 decode. */
+const nameScratch = Buffer.alloc(512);
+
 /** Reads the question name at offset 12 into canonical form; returns the end offset or -1. */
 function readQuestionName(msg: Buffer, q: { name: string }): number {
   let off = 12;
-  let name = "";
+  let out = 0;
   let wire = 1;
+  // Bytes other than letters, digits, `-` and `_` need escapes (canonicalLabel): rare, so such
+  // a name is finished label by label on the slow path below.
+  let escaped = false;
   for (;;) {
     if (off >= msg.length) return -1;
     const len = msg[off]!;
@@ -68,18 +74,26 @@ function readQuestionName(msg: Buffer, q: { name: string }): number {
     if (off + len > msg.length) return -1;
     wire += len + 1;
     if (wire > 255) return -1;
-    let plain = true;
     for (let i = off; i < off + len; i++) {
-      const b = msg[i]!;
-      if (!((b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) || b === 0x2d || b === 0x5f)) {
-        plain = false;
-        break;
-      }
+      let b = msg[i]!;
+      if (b >= 0x41 && b <= 0x5a) b += 0x20;
+      else if (!((b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) || b === 0x2d || b === 0x5f))
+        escaped = true;
+      nameScratch[out++] = b;
     }
-    name += (plain ? msg.toString("latin1", off, off + len) : canonicalLabel(msg, off, off + len)) + ".";
+    nameScratch[out++] = 0x2e;
     off += len;
   }
-  q.name = name === "" ? "." : name;
+  if (out === 0) {
+    q.name = ".";
+  } else if (!escaped) {
+    q.name = nameScratch.toString("latin1", 0, out);
+  } else {
+    let name = "";
+    for (let p = 12; msg[p]! !== 0; p += msg[p]! + 1)
+      name += canonicalLabel(msg, p + 1, p + 1 + msg[p]!) + ".";
+    q.name = name;
+  }
   return off;
 }
 
