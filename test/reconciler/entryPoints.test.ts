@@ -9,8 +9,9 @@ import { type LocalZone, startLocalZone } from "../../local/zone";
 import type { ReconcileSummary } from "../../reconciler";
 import { handler, logger } from "../../reconciler/handler";
 import { recordSetKey } from "../../records";
-import { type MotoServer, startMoto } from "../support/moto";
+import type { MotoServer } from "../support/moto";
 import { EcsWorld, ecsClient, srvRecord } from "./support/ecsWorld";
+import { sharedMoto } from "./support/sharedMoto";
 import { createSets, hostA, readZone, route53Client } from "./support/zoneFixtures";
 
 const repoRoot = path.join(__dirname, "..", "..");
@@ -52,7 +53,7 @@ describe("reconciler entry points", function () {
   let live: string;
 
   before(async () => {
-    [moto, zone] = await Promise.all([startMoto(), startLocalZone()]);
+    [moto, zone] = await Promise.all([sharedMoto(), startLocalZone()]);
     ecs = ecsClient(moto.endpoint);
     route53 = route53Client(zone.apiUrl);
     const world = new EcsWorld(ecs, moto.endpoint);
@@ -82,7 +83,7 @@ describe("reconciler entry points", function () {
   after(async () => {
     ecs?.destroy();
     route53?.destroy();
-    await Promise.all([moto?.close(), zone?.close()]);
+    await zone?.close();
   });
 
   it("`ecssd reconcile --dry-run` prints the JSON summary, looks the zone up by name, and changes nothing", async () => {

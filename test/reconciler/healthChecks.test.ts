@@ -10,9 +10,10 @@ import { type LocalZone, startLocalZone } from "../../local/zone";
 import { reconcile, reconcilerConfig } from "../../reconciler";
 import { checkEndpoints } from "../../reconciler/healthChecks";
 import { recordSetKey } from "../../records";
-import { type MotoServer, startMoto } from "../support/moto";
+import type { MotoServer } from "../support/moto";
 import { EcsWorld, ecsClient, type Host, srvRecord, type Task } from "./support/ecsWorld";
 import { type Behaviour, type HealthServer, refusedPort, startHealthServer } from "./support/healthServers";
+import { sharedMoto } from "./support/sharedMoto";
 import { createSets, deleteSets, hostA, readZone, route53Client } from "./support/zoneFixtures";
 
 const silent = pino({ level: "silent" });
@@ -26,14 +27,14 @@ describe("reconcile health checks (real HTTP servers on loopback)", function () 
   let servers: HealthServer[] = [];
 
   before(async () => {
-    [moto, zone] = await Promise.all([startMoto(), startLocalZone()]);
+    [moto, zone] = await Promise.all([sharedMoto(), startLocalZone()]);
     ecs = ecsClient(moto.endpoint);
     route53 = route53Client(zone.apiUrl);
   });
   after(async () => {
     ecs?.destroy();
     route53?.destroy();
-    await Promise.all([moto?.close(), zone?.close()]);
+    await zone?.close();
   });
   afterEach(async () => {
     await Promise.all(servers.map((s) => s.close()));

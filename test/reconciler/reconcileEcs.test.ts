@@ -6,8 +6,9 @@ import type { ResourceRecordSet, Route53Client } from "@aws-sdk/client-route-53"
 import pino from "pino";
 import { reconcile, reconcilerConfig, ZoneNotFoundError } from "../../reconciler";
 import { recordSetKey } from "../../records";
-import { type MotoServer, startMoto } from "../support/moto";
+import type { MotoServer } from "../support/moto";
 import { EcsWorld, ecsClient, type Host, srvRecord, type Task } from "./support/ecsWorld";
+import { sharedMoto } from "./support/sharedMoto";
 import {
   createPrivateZone,
   createSets,
@@ -27,14 +28,13 @@ describe("reconcile with ECS as the truth (moto)", function () {
   let route53: Route53Client;
 
   before(async () => {
-    moto = await startMoto();
+    moto = await sharedMoto();
     ecs = ecsClient(moto.endpoint);
     route53 = route53Client(moto.endpoint);
   });
   after(async () => {
     ecs?.destroy();
     route53?.destroy();
-    await moto?.close();
   });
 
   describe("a zone with stale tasks, a dead host and foreign records", () => {
@@ -166,7 +166,7 @@ describe("reconcile with ECS as the truth (moto)", function () {
     await world.cluster("big");
     await world.cluster("other"); // not configured: never read
     const host = await world.host("big");
-    const tasks = await world.tasks(host, 250);
+    const tasks = await world.tasks(host, 150);
     const gone = tasks.slice(0, 3);
     for (const t of gone) await world.stop(t);
     const sets = [
@@ -189,8 +189,8 @@ describe("reconcile with ECS as the truth (moto)", function () {
       reconcilerConfig({ zoneId, clusters: ["big"], checkHealth: false }),
     );
 
-    assert.equal(summary.inventory.tasks, 247);
-    assert.equal(summary.apiCalls.byOperation.DescribeTasks, 3); // 247 running tasks: 100 + 100 + 47
+    assert.equal(summary.inventory.tasks, 147);
+    assert.equal(summary.apiCalls.byOperation.DescribeTasks, 2); // 147 running tasks: 100 + 47
     assert.equal(summary.apiCalls.byOperation.ListClusters, undefined);
     assert.deepEqual(summary.deleted.byReason, {
       "host-gone": 0,
@@ -199,7 +199,7 @@ describe("reconcile with ECS as the truth (moto)", function () {
       unhealthy: 0,
     });
     const after = await readZone(route53, zoneId);
-    assert.equal([...after.values()].filter((s) => s.Type === "SRV").length, 247);
+    assert.equal([...after.values()].filter((s) => s.Type === "SRV").length, 147);
   });
 
   it("trips the safety valve when a run would delete more than the allowed share, and deletes nothing", async () => {
