@@ -287,7 +287,7 @@ export class Route53Api {
             const maxItems = maxItemsParam(q.get("maxitems"), MAX_ITEMS_PER_PAGE, "ListResourceRecordSets");
             const page = store.listResourceRecordSets(zoneId, {
               startName: name === null ? undefined : nameParam(name, "StartRecordName"),
-              startType: type === null ? undefined : (type as never),
+              startType: type === null || !isRecordType(type) ? undefined : type,
               startIdentifier: identifier ?? undefined,
               maxItems,
             });
