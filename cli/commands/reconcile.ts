@@ -9,12 +9,18 @@ import { reconcile } from "../../reconciler/reconcile";
 export function registerReconcileCommand(program: Command): void {
   program
     .command("reconcile")
+    .summary("remove records whose task or host is gone and health-check instances, once")
     .description(
-      "remove records whose task or host is gone and health-check instances, once; prints a JSON summary " +
-        "(exit code 2 when the safety valve stopped the deletions). Settings: ECSSD_ZONE_NAME, ECSSD_ZONE_ID, " +
-        "ECSSD_CLUSTERS, ECSSD_CHECK_HEALTH, ECSSD_HEALTH_PATH, ECSSD_HEALTH_TIMEOUT_MS, ECSSD_HEALTH_CONCURRENCY, " +
-        "ECSSD_HEALTH_ATTEMPTS, ECSSD_STOP_UNHEALTHY_TASKS, ECSSD_DRY_RUN, ECSSD_MAX_DELETE_SHARE, " +
-        "ECSSD_ROUTE53_ENDPOINT, ECSSD_ECS_ENDPOINT, ECSSD_INVENTORY (ecs|docker), ECSSD_HOST_ID",
+      "Remove records whose task, container or host is gone and health-check instances, once, with the " +
+        "settings of the environment (the same ECSSD_* variables the Lambda reads). Prints the JSON summary on " +
+        "stdout and logs on stderr; exits 2 when the safety valve stopped the deletions.",
+    )
+    .addHelpText(
+      "after",
+      "\nSettings: ECSSD_ZONE_NAME, ECSSD_ZONE_ID, ECSSD_CLUSTERS, ECSSD_CHECK_HEALTH, ECSSD_HEALTH_PATH,\n" +
+        "ECSSD_HEALTH_TIMEOUT_MS, ECSSD_HEALTH_CONCURRENCY, ECSSD_HEALTH_ATTEMPTS, ECSSD_STOP_UNHEALTHY_TASKS,\n" +
+        "ECSSD_DRY_RUN, ECSSD_MAX_DELETE_SHARE, ECSSD_ROUTE53_ENDPOINT, ECSSD_ECS_ENDPOINT,\n" +
+        "ECSSD_INVENTORY (ecs|docker), ECSSD_HOST_ID (docker). See reconciler/README.md.",
     )
     .option("--dry-run", "decide and report, change nothing")
     .action(async (opts: { dryRun?: boolean }) => {
