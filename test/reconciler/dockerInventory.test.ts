@@ -99,6 +99,41 @@ describe("reconcile with the local Docker engine as the truth", function () {
     });
   });
 
+  it("reconciles a zone of more than 300 record sets, reading every page", async () => {
+    const running = await container("running");
+    const vanished = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
+    // One SRV set per container port, spread over names: Route53 allows 100 multivalue sets per name.
+    const sets = (containerId: string) =>
+      Array.from({ length: 350 }, (_, i) => {
+        const service = parseServiceDeclarations([`SERVICE_${1000 + i}_NAME=_bulk${i % 10}._tcp`], {})
+          .services[0]!;
+        const r = instanceRecordSet({
+          zone: "servicediscovery.internal",
+          hostId: HOST,
+          containerId,
+          service,
+          hostPort: 20_000 + i,
+        });
+        if ("problems" in r) throw new Error(JSON.stringify(r.problems));
+        return r.recordSet;
+      });
+    const live = sets(running);
+    const stale = sets(vanished);
+    await createSets(route53, zone.hostedZoneId, [...live, ...stale]);
+
+    const summary = await reconcile(
+      { route53, inventory: new DockerInventory({ docker, hostId: HOST }), logger: silent },
+      reconcilerConfig({ zoneId: zone.hostedZoneId, checkHealth: false }),
+    );
+
+    assert.ok(summary.records.seen > 700);
+    assert.equal(summary.apiCalls.byOperation.ListResourceRecordSets, Math.ceil(summary.records.seen / 300));
+    assert.equal(summary.deleted.byReason["container-gone"], 350);
+    const after = await readZone(route53, zone.hostedZoneId);
+    assert.ok(live.every((s) => after.has(recordSetKey(s))));
+    assert.ok(stale.every((s) => !after.has(recordSetKey(s))));
+  });
+
   it("builds the docker inventory from the configuration (ECSSD_INVENTORY=docker)", async () => {
     const summary = await reconcile(
       { route53, docker, logger: silent },
