@@ -442,7 +442,8 @@ export class Resolver {
           // RFC 8767: when every server fails, an expired answer within the bound beats an error.
           const stale = this.cache.peek(key);
           const now = this.now();
-          if (stale !== undefined && now < stale.staleUntil) {
+          const serversFailed = err instanceof TimeoutError || err instanceof ServerFailureError;
+          if (serversFailed && stale !== undefined && now < stale.staleUntil) {
             stale.failedAt = now;
             return stale;
           }
