@@ -140,7 +140,7 @@ export async function reconcile(deps: ReconcileDeps, config: ReconcilerConfig): 
 
     if (config.stopUnhealthyTasks && inventory.stopTask) {
       for (const { task, reason, recordKeys } of unhealthyTasks.values()) {
-        // Only stop a task whose records are out of DNS already: consumers must not be sent to it meanwhile.
+        // Only stop a task once its failing records are out of DNS; any others go when its agent sees the stop.
         if (!recordKeys.every((k) => deletedKeys.has(k))) continue;
         try {
           await inventory.stopTask(task, reason);
