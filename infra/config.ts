@@ -62,7 +62,7 @@ export const CONFIG_DEFAULTS = {
   checkHealth: "true",
   healthPath: "/health",
   healthTimeoutMs: "2000",
-  healthConcurrency: "20",
+  healthConcurrency: "64",
   stopUnhealthyTasks: "false",
   dryRun: "false",
   maxDeleteShare: "0.5",

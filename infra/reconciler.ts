@@ -210,7 +210,7 @@ export class Reconciler extends pulumi.ComponentResource {
                 checkHealth,
                 healthPath: args.healthPath ?? "/health",
                 healthTimeoutMs: args.healthTimeoutMs ?? 2000,
-                healthConcurrency: args.healthConcurrency ?? 20,
+                healthConcurrency: args.healthConcurrency ?? 64,
                 stopUnhealthyTasks,
                 dryRun: args.dryRun ?? false,
                 maxDeleteShare: args.maxDeleteShare ?? 0.5,

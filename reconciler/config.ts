@@ -34,7 +34,7 @@ export const CONFIG_DEFAULTS = {
   checkHealth: true,
   healthPath: "/health",
   healthTimeoutMs: 2_000,
-  healthConcurrency: 32,
+  healthConcurrency: 64,
   healthAttempts: 3,
   stopUnhealthyTasks: false,
   dryRun: false,

@@ -268,7 +268,7 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
         ECSSD_CHECK_HEALTH: "true",
         ECSSD_HEALTH_PATH: "/health",
         ECSSD_HEALTH_TIMEOUT_MS: "2000",
-        ECSSD_HEALTH_CONCURRENCY: "20",
+        ECSSD_HEALTH_CONCURRENCY: "64",
         ECSSD_STOP_UNHEALTHY_TASKS: "false",
         ECSSD_DRY_RUN: "false",
         ECSSD_MAX_DELETE_SHARE: "0.5",
