@@ -3,7 +3,8 @@
 import { strict as assert } from "node:assert";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { launchChromium } from "../support/browser";
 import { type DiscoverySetup, startDiscoverySetup } from "./discoveryFixture";
 
 const ARTIFACTS = join(__dirname, "..", "..", "test-artifacts");
@@ -15,16 +16,7 @@ describe("examples/portal in a browser", function () {
 
   before(async () => {
     setup = await startDiscoverySetup();
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-dev-shm-usage",
-      ],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {

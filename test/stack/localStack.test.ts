@@ -7,8 +7,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { type RunningStack, stackUp } from "../../local/stack";
+import { launchChromium } from "../support/browser";
 
 const run = promisify(execFile);
 const ARTIFACTS = join(__dirname, "..", "..", "test-artifacts");
@@ -156,16 +157,7 @@ describe("local stack (npm start)", function () {
   it("the portal works in a real browser", async () => {
     let browser: Browser | undefined;
     try {
-      browser = await chromium.launch({
-        executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-        args: [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-background-networking",
-          "--disable-dev-shm-usage",
-        ],
-      });
+      browser = await launchChromium();
       const page = await browser.newPage({ viewport: { width: 900, height: 640 } });
       await page.goto(stack.portalUrl);
       await page.fill("#time-input", "15:04 Jan 2");
