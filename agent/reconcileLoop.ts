@@ -48,6 +48,10 @@ export class ReconcileLoop {
   private waiters: (() => void)[] = [];
   private batchLimit = MAX_CHANGES;
   private refreshRequested = false;
+  /** When the oldest change not yet sent came in. */
+  private pendingSince: number | undefined;
+  /** Set by `flush`: no more gathering, send now. */
+  private hurry = false;
   private started = false;
 
   constructor(private readonly opts: ReconcileLoopOptions) {
@@ -103,6 +107,7 @@ export class ReconcileLoop {
   async flush(timeoutMs: number): Promise<boolean> {
     if (this.stopping.signal.aborted) return this.pendingChanges().length === 0;
     if (!this.started) this.started = true;
+    this.hurry = true;
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
@@ -150,6 +155,7 @@ export class ReconcileLoop {
     const desired = new Map<string, RecordSet>();
     for (const sets of this.groups.values()) for (const rs of sets) desired.set(recordSetKey(rs), rs);
     this.desired = desired;
+    this.pendingSince ??= Date.now();
     this.report();
     this.schedule(this.opts.flushMs);
   }
@@ -199,8 +205,15 @@ export class ReconcileLoop {
       }
     }
     while (!this.stopping.signal.aborted) {
+      // Changes that came in while a request was in flight get the same window as any other burst.
+      const wait = (this.pendingSince ?? 0) + this.opts.flushMs - Date.now();
+      if (wait > 0 && !this.hurry) await sleep(wait, this.stopping.signal);
       const batch = firstBatch(this.pendingChanges(), this.batchLimit);
-      if (batch.length === 0) return;
+      if (batch.length === 0) {
+        this.pendingSince = undefined;
+        return;
+      }
+      this.pendingSince = undefined;
       try {
         await this.opts.zone.change(batch);
       } catch (err) {
