@@ -1,9 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { managedPolicyArn, partitionForRegion } from "./awsPartition";
+import { partitionForRegion } from "./awsPartition";
 import { agentContainer, DOCKER_SOCKET_PATH, DOCKER_SOCKET_VOLUME } from "./containerDefinitions";
 import { stackScopedName } from "./names";
 import { agentPolicy, assumeRolePolicy } from "./policies";
+import { taskExecutionRole } from "./taskExecutionRole";
 
 /** Arguments of {@link AgentService}. */
 export interface AgentServiceArgs {
@@ -63,21 +64,11 @@ export class AgentService extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    this.executionRole = new aws.iam.Role(
-      `${name}-execution-role`,
-      {
-        assumeRolePolicy: JSON.stringify(assumeRolePolicy("ecs-tasks.amazonaws.com")),
-        description: "ECS pulls the agent image and ships its logs",
-      },
-      { parent: this },
-    );
-    new aws.iam.RolePolicyAttachment(
-      `${name}-execution-policy`,
-      {
-        role: this.executionRole.name,
-        policyArn: managedPolicyArn(partition, "service-role/AmazonECSTaskExecutionRolePolicy"),
-      },
-      { parent: this },
+    this.executionRole = taskExecutionRole(
+      name,
+      partition,
+      "ECS pulls the agent image and ships its logs",
+      this,
     );
 
     this.taskDefinition = new aws.ecs.TaskDefinition(

@@ -1,10 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { managedPolicyArn, partitionForRegion } from "./awsPartition";
+import { partitionForRegion } from "./awsPartition";
 import { type ContainerDefinition, exampleContainer, stopTimeoutFor } from "./containerDefinitions";
 import { EPHEMERAL_PORTS } from "./ephemeralPorts";
 import { secretParameterPath, stackScopedName } from "./names";
-import { assumeRolePolicy, secretsReadPolicy } from "./policies";
+import { secretsReadPolicy } from "./policies";
+import { taskExecutionRole } from "./taskExecutionRole";
 
 /** The example services: what each offers and how many run. Ports are fixed with their authors. */
 export const EXAMPLES = {
@@ -97,21 +98,11 @@ export class ExampleServices extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    this.executionRole = new aws.iam.Role(
-      `${name}-execution-role`,
-      {
-        assumeRolePolicy: JSON.stringify(assumeRolePolicy("ecs-tasks.amazonaws.com")),
-        description: "ECS pulls the example images, ships logs, reads their credentials",
-      },
-      { parent: this },
-    );
-    new aws.iam.RolePolicyAttachment(
-      `${name}-execution-policy`,
-      {
-        role: this.executionRole.name,
-        policyArn: managedPolicyArn(partition, "service-role/AmazonECSTaskExecutionRolePolicy"),
-      },
-      { parent: this },
+    this.executionRole = taskExecutionRole(
+      name,
+      partition,
+      "ECS pulls the example images, ships logs, reads their credentials",
+      this,
     );
     const secretsPolicy = new aws.iam.RolePolicy(
       `${name}-execution-secrets`,

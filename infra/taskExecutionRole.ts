@@ -1,0 +1,30 @@
+import * as aws from "@pulumi/aws";
+import type * as pulumi from "@pulumi/pulumi";
+import { managedPolicyArn } from "./awsPartition";
+import { assumeRolePolicy } from "./policies";
+
+/**
+ * The role ECS itself uses for a task (pull its image, ship its logs), with AWS's managed policy for that.
+ * Children are named `${name}-execution-role` and `${name}-execution-policy` under `parent`.
+ */
+export function taskExecutionRole(
+  name: string,
+  partition: string,
+  description: string,
+  parent: pulumi.Resource,
+): aws.iam.Role {
+  const role = new aws.iam.Role(
+    `${name}-execution-role`,
+    { assumeRolePolicy: JSON.stringify(assumeRolePolicy("ecs-tasks.amazonaws.com")), description },
+    { parent },
+  );
+  new aws.iam.RolePolicyAttachment(
+    `${name}-execution-policy`,
+    {
+      role: role.name,
+      policyArn: managedPolicyArn(partition, "service-role/AmazonECSTaskExecutionRolePolicy"),
+    },
+    { parent },
+  );
+  return role;
+}
