@@ -50,6 +50,9 @@ export class Agent {
   private resyncing: Promise<void> | undefined;
   private firstSync: { promise: Promise<void>; resolve: () => void };
   private readonly inflight = new Set<Promise<void>>();
+  private readonly stoppedPromise = new Promise<undefined>((r) =>
+    this.stopped.signal.addEventListener("abort", () => r(undefined), { once: true }),
+  );
 
   constructor(private readonly opts: AgentOptions) {
     let resolve = () => {};
@@ -115,10 +118,7 @@ export class Agent {
         this.firstSync.resolve();
         backoff.reset();
         this.opts.log.info({ action: "watch", containers: this.entries.size }, "watching container events");
-        const err = await Promise.race([
-          ended,
-          new Promise<undefined>((r) => this.stopped.signal.addEventListener("abort", () => r(undefined))),
-        ]);
+        const err = await Promise.race([ended, this.stoppedPromise]);
         if (this.stopped.signal.aborted) break;
         this.opts.log.warn(
           { action: "reconnect", err: err ? errorText(err) : "stream ended" },
