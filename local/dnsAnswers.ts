@@ -1,9 +1,14 @@
-// Pre-encoded answers for one hosted zone at one version: everything the per-query path needs,
-// indexed by canonical name and type code, so a query costs a map lookup and a few copies.
+// Pre-encoded answers for one hosted zone: everything the per-query path needs, indexed by
+// canonical name and type code, so a query costs a map lookup and a few copies. Answers are
+// encoded lazily, one name at a time, and a change drops only the names its batch touched, so
+// a change costs time in proportion to the batch, not to the zone.
 import { canonicalName, encodeWireName, nameLabels } from "./dnsName";
 import { encodeRdata, encodeRecord, QUESTION_NAME_POINTER, TYPE_CODES } from "./dnsWire";
 import { type RecordSet, routingPolicy } from "./route53Records";
 import type { HostedZone } from "./zoneStore";
+
+/** The record sets of one owner name, all types (the store's per-name index). */
+export type SetsAt = (name: string) => readonly RecordSet[];
 
 /** A block of RRs that is always answered together, with the glue it brings along. */
 export interface AnswerChoice {
@@ -35,19 +40,6 @@ export interface TypeAnswer {
   kind: AnswerKind;
   choices: AnswerChoice[];
   totalWeight: number;
-}
-
-export interface ZoneAnswers {
-  /** Canonical zone name, and the same with a leading dot for suffix tests. */
-  name: string;
-  dotName: string;
-  version: number;
-  records: Map<string, Map<number, TypeAnswer>>;
-  /** Names that exist: owners of records and their ancestors down to the apex (RFC 8020). */
-  existing: Set<string>;
-  /** SOA for the authority section of negative answers, TTL per RFC 2308 §5. */
-  negativeSoa: Buffer;
-  glue: Map<string, { bytes: Buffer; count: number }>;
 }
 
 /** Route53 returns at most eight records of a multivalue answer set. */
@@ -96,42 +88,142 @@ function encodeSet(set: RecordSet): EncodedSet {
   return encoded;
 }
 
-export function buildZoneAnswers(zone: HostedZone): ZoneAnswers {
-  const byName = new Map<string, Map<string, RecordSet[]>>();
-  const existing = new Set<string>();
-  for (const set of zone.sets.values()) {
-    let types = byName.get(set.name);
+interface Glue {
+  bytes: Buffer;
+  count: number;
+}
+
+const NO_GLUE: Buffer = Buffer.alloc(0);
+const GLUE_TYPES = ["A", "AAAA"];
+
+/**
+ * The answers of one hosted zone. Each owner name is encoded on its first query and kept until
+ * a change touches it; the set of existing names is kept up to date per change. Callers must
+ * pass every applied change to `update` (or build a new instance when one was missed).
+ */
+export class ZoneAnswers {
+  /** Canonical zone name, and the same with a leading dot for suffix tests. */
+  readonly name: string;
+  readonly dotName: string;
+  /** The zone version these answers reflect. */
+  version: number;
+  /** SOA for the authority section of negative answers, TTL per RFC 2308 §5. */
+  negativeSoa: Buffer = NO_GLUE;
+  private readonly records = new Map<string, Map<number, TypeAnswer>>();
+  /** Glue per target name; null when the name has no A/AAAA records. */
+  private readonly glue = new Map<string, Glue | null>();
+  /** For each in-zone SRV target, the owners whose encoded answers carry (or lack) its glue. */
+  private readonly glueUsers = new Map<string, Set<string>>();
+  /** Names that own record sets. */
+  private readonly owners = new Set<string>();
+  /** Every existing name with the number of owners at or below it (RFC 8020: ancestors exist). */
+  private readonly ownersBelow = new Map<string, number>();
+  private readonly depth: number;
+
+  constructor(
+    private readonly zone: HostedZone,
+    private readonly setsAt: SetsAt,
+  ) {
+    this.name = zone.name;
+    this.dotName = `.${zone.name}`;
+    this.version = zone.version;
+    this.depth = nameLabels(zone.name).length;
+    for (const set of zone.sets.values()) if (!this.owners.has(set.name)) this.addOwner(set.name);
+    this.negativeSoa = this.encodeNegativeSoa();
+  }
+
+  /** Whether the name exists in the zone: it owns records or is an ancestor of an owner. */
+  exists(name: string): boolean {
+    return this.ownersBelow.has(name);
+  }
+
+  /** The answers owned by `name`, by type code; undefined when it owns no records. */
+  typesAt(name: string): Map<number, TypeAnswer> | undefined {
+    if (!this.owners.has(name)) return undefined;
+    let types = this.records.get(name);
     if (!types) {
-      types = new Map();
-      byName.set(set.name, types);
+      types = this.encodeName(name);
+      this.records.set(name, types);
     }
-    const list = types.get(set.type);
-    if (list) list.push(set);
-    else types.set(set.type, [set]);
+    return types;
   }
-  const depth = nameLabels(zone.name).length;
-  for (const name of byName.keys()) {
+
+  /** Brings the answers to the zone's current version after a change that touched `names`. */
+  update(names: Iterable<string>): void {
+    for (const name of names) {
+      this.records.delete(name);
+      this.glue.delete(name);
+      const users = this.glueUsers.get(name);
+      if (users) {
+        for (const user of users) this.records.delete(user);
+        this.glueUsers.delete(name);
+      }
+      const owns = this.setsAt(name).length > 0;
+      if (owns && !this.owners.has(name)) this.addOwner(name);
+      else if (!owns && this.owners.has(name)) this.removeOwner(name);
+      if (name === this.name) this.negativeSoa = this.encodeNegativeSoa();
+    }
+    this.version = this.zone.version;
+  }
+
+  private ancestors(name: string): string[] {
     const labels = nameLabels(name);
-    for (let i = 0; i <= labels.length - depth; i++) existing.add(labels.slice(i).join(".") + ".");
+    const out: string[] = [];
+    for (let i = 0; i <= labels.length - this.depth; i++) out.push(`${labels.slice(i).join(".")}.`);
+    return out;
   }
 
-  // Glue: every A/AAAA of a name, owner written out in full.
-  const glue = new Map<string, { bytes: Buffer; count: number }>();
-  for (const [name, types] of byName) {
+  private addOwner(name: string): void {
+    this.owners.add(name);
+    for (const a of this.ancestors(name)) this.ownersBelow.set(a, (this.ownersBelow.get(a) ?? 0) + 1);
+  }
+
+  private removeOwner(name: string): void {
+    this.owners.delete(name);
+    for (const a of this.ancestors(name)) {
+      const n = (this.ownersBelow.get(a) ?? 1) - 1;
+      if (n === 0) this.ownersBelow.delete(a);
+      else this.ownersBelow.set(a, n);
+    }
+  }
+
+  private isInZone(name: string): boolean {
+    return name === this.name || name.endsWith(this.dotName);
+  }
+
+  /** Every A/AAAA of a name, owner written out in full. */
+  private glueOf(name: string): Glue | null {
+    const cached = this.glue.get(name);
+    if (cached !== undefined) return cached;
     const rrs: Buffer[] = [];
-    for (const t of ["A", "AAAA"])
-      for (const set of types.get(t) ?? []) rrs.push(...(encodeSet(set).glue ?? []));
-    if (rrs.length > 0) glue.set(name, { bytes: Buffer.concat(rrs), count: rrs.length });
+    const sets = this.setsAt(name);
+    for (const t of GLUE_TYPES)
+      for (const set of sets) if (set.type === t) rrs.push(...(encodeSet(set).glue ?? []));
+    const glue = rrs.length > 0 ? { bytes: Buffer.concat(rrs), count: rrs.length } : null;
+    this.glue.set(name, glue);
+    return glue;
   }
 
-  const NO_GLUE: Buffer = Buffer.alloc(0);
-  const choiceOf = (rrs: Buffer[], targets: string[], weight: number, cnameTarget?: string): AnswerChoice => {
-    // Glue exists only for names of this zone, so a lookup in `glue` is the in-zone test too.
+  private choiceOf(
+    owner: string,
+    rrs: Buffer[],
+    targets: string[],
+    weight: number,
+    cnameTarget?: string,
+  ): AnswerChoice {
     const unique = targets.length <= 1 ? targets : [...new Set(targets)];
-    const glueParts: Array<{ bytes: Buffer; count: number }> = [];
+    const glueParts: Glue[] = [];
     const covered: string[] = [];
     for (const t of unique) {
-      const g = glue.get(t);
+      if (!this.isInZone(t)) continue;
+      // Registered even when the target has no address yet, so one added later brings its glue.
+      let users = this.glueUsers.get(t);
+      if (!users) {
+        users = new Set();
+        this.glueUsers.set(t, users);
+      }
+      users.add(owner);
+      const g = this.glueOf(t);
       if (g) {
         glueParts.push(g);
         covered.push(t);
@@ -158,12 +250,17 @@ export function buildZoneAnswers(zone: HostedZone): ZoneAnswers {
       targets: covered,
       weight,
     };
-  };
+  }
 
-  const records = new Map<string, Map<number, TypeAnswer>>();
-  for (const [name, types] of byName) {
+  private encodeName(name: string): Map<number, TypeAnswer> {
+    const byType = new Map<string, RecordSet[]>();
+    for (const set of this.setsAt(name)) {
+      const list = byType.get(set.type);
+      if (list) list.push(set);
+      else byType.set(set.type, [set]);
+    }
     const answers = new Map<number, TypeAnswer>();
-    for (const sets of types.values()) {
+    for (const sets of byType.values()) {
       const code = TYPE_CODES[sets[0]!.type];
       if (code === undefined) continue;
       const policy = routingPolicy(sets[0]!);
@@ -173,14 +270,14 @@ export function buildZoneAnswers(zone: HostedZone): ZoneAnswers {
         for (const set of sets) {
           const { answers: rrs, targets } = encodeSet(set);
           rrs.forEach((rr, i) => {
-            choices.push(choiceOf([rr], targets[i] === undefined ? [] : [targets[i]!], 1));
+            choices.push(this.choiceOf(name, [rr], targets[i] === undefined ? [] : [targets[i]!], 1));
           });
         }
         answer = { kind: AnswerKind.MultiValue, choices, totalWeight: choices.length };
       } else if (policy === "weighted") {
         const choices = sets.map((set) => {
           const encoded = encodeSet(set);
-          return choiceOf(encoded.answers, encoded.targets, set.weight ?? 0, encoded.cnameTarget);
+          return this.choiceOf(name, encoded.answers, encoded.targets, set.weight ?? 0, encoded.cnameTarget);
         });
         answer = {
           kind: AnswerKind.Weighted,
@@ -193,30 +290,21 @@ export function buildZoneAnswers(zone: HostedZone): ZoneAnswers {
         const targets = encoded.flatMap((e) => e.targets);
         answer = {
           kind: AnswerKind.All,
-          choices: [choiceOf(rrs, targets, 0, encoded[0]?.cnameTarget)],
+          choices: [this.choiceOf(name, rrs, targets, 0, encoded[0]?.cnameTarget)],
           totalWeight: 0,
         };
       }
       if (answer.choices.some((c) => c.ancount > 0)) answers.set(code, answer);
     }
-    records.set(name, answers);
+    return answers;
   }
 
-  // RFC 2308 §5: negative answers are cached for min(SOA TTL, SOA MINIMUM).
-  const soa = byName.get(zone.name)?.get("SOA")?.[0];
-  let negativeSoa: Buffer = Buffer.alloc(0);
-  if (soa?.values[0] !== undefined) {
+  /** RFC 2308 §5: negative answers are cached for min(SOA TTL, SOA MINIMUM). */
+  private encodeNegativeSoa(): Buffer {
+    const soa = this.setsAt(this.name).find((s) => s.type === "SOA");
+    if (soa?.values[0] === undefined) return NO_GLUE;
     const minimum = Number(soa.values[0].trim().split(/\s+/)[6]);
     const rdata = encodeRdata("SOA", soa.values[0]);
-    if (rdata) negativeSoa = encodeRecord(encodeWireName(zone.name), 6, Math.min(soa.ttl, minimum), rdata);
+    return rdata ? encodeRecord(encodeWireName(this.name), 6, Math.min(soa.ttl, minimum), rdata) : NO_GLUE;
   }
-  return {
-    name: zone.name,
-    dotName: "." + zone.name,
-    version: zone.version,
-    records,
-    existing,
-    negativeSoa,
-    glue,
-  };
 }

@@ -1,15 +1,8 @@
 // Turns one DNS query message into one response message for the hosted zones of a store.
 // This is the per-query hot path: the query is read in place (no full decode), and the answer
-// is assembled by copying RRs that were encoded once per zone version (dnsAnswers.ts).
+// is assembled by copying RRs encoded once per owner name, until a change touches it (dnsAnswers.ts).
 
-import {
-  type AnswerChoice,
-  AnswerKind,
-  buildZoneAnswers,
-  MULTIVALUE_LIMIT,
-  type TypeAnswer,
-  type ZoneAnswers,
-} from "./dnsAnswers";
+import { type AnswerChoice, AnswerKind, MULTIVALUE_LIMIT, type TypeAnswer, ZoneAnswers } from "./dnsAnswers";
 import { canonicalLabel } from "./dnsName";
 import { CLASS_IN, QTYPE_ANY } from "./dnsWire";
 import type { HostedZone, ZoneStore } from "./zoneStore";
@@ -125,7 +118,15 @@ export class DnsResponder {
     private readonly store: ZoneStore,
     private readonly random: () => number = Math.random,
   ) {
-    store.onChange(() => this.refreshZones());
+    store.onChange((zone, names) => {
+      // A batch names what it touched: only those names are re-encoded (on their next query).
+      const cached = zone && this.answers.get(zone.id);
+      if (zone && cached) {
+        if (names && cached.version === zone.version - 1) cached.update(names);
+        else this.answers.delete(zone.id);
+      }
+      this.refreshZones();
+    });
     this.refreshZones();
   }
 
@@ -151,7 +152,7 @@ export class DnsResponder {
       if (name === zone.name || name.endsWith(dotName)) {
         let cached = this.answers.get(zone.id);
         if (!cached || cached.version !== zone.version) {
-          cached = buildZoneAnswers(zone);
+          cached = new ZoneAnswers(zone, (owner) => this.store.setsAt(zone.id, owner));
           this.answers.set(zone.id, cached);
         }
         return cached;
@@ -213,9 +214,9 @@ export class DnsResponder {
     const zone = this.answersFor(q.name);
     if (!zone) return this.build(msg, q, RCODE.REFUSED, 0, EMPTY_CHOICES, 0, EMPTY, 0, EMPTY_LIST, 0, limit);
 
-    let types = zone.records.get(q.name);
+    let types = zone.typesAt(q.name);
     if (!types) {
-      if (zone.existing.has(q.name)) {
+      if (zone.exists(q.name)) {
         return this.build(
           msg,
           q,
@@ -232,9 +233,9 @@ export class DnsResponder {
       }
       // RFC 4592 §3.3.1: the closest existing ancestor's wildcard, if any, answers for the name.
       let encloser = q.name;
-      while (encloser !== zone.name && !zone.existing.has(encloser))
+      while (encloser !== zone.name && !zone.exists(encloser))
         encloser = encloser.slice(encloser.indexOf(".") + 1);
-      types = zone.records.get(WILDCARD_LABEL + encloser);
+      types = zone.typesAt(WILDCARD_LABEL + encloser);
       if (!types) {
         return this.build(
           msg,
@@ -314,7 +315,7 @@ export class DnsResponder {
       // RDATA of the CNAME RR: after its owner pointer (2) and TYPE, CLASS, TTL, RDLENGTH (10).
       const pointer = at + 12;
       if (pointer >= 0x4000 || !(target === zone.name || target.endsWith(zone.dotName))) return;
-      const types = zone.records.get(target);
+      const types = zone.typesAt(target);
       const t = types?.get(q.qtype) ?? types?.get(TYPE_CNAME);
       if (!t) return;
       const picked: AnswerChoice[] = [];

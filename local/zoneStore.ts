@@ -156,21 +156,38 @@ function unindexSet(index: ZoneIndex, key: string, set: RecordSet): void {
 
 const KEPT_CHANGES = 10000;
 
+/**
+ * Told of every applied change: the zone (undefined when one was deleted or all were replaced)
+ * and, for a change batch, the owner names it touched; without `names`, anything may have changed.
+ */
+export type ChangeListener = (zone: HostedZone | undefined, names?: ReadonlySet<string>) => void;
+
 export class ZoneStore {
   private readonly zones = new Map<string, HostedZone>();
   private readonly indexes = new Map<string, ZoneIndex>();
   private readonly changes = new Map<string, ChangeInfo>();
-  private readonly listeners: Array<(zone: HostedZone | undefined) => void> = [];
+  private readonly listeners: ChangeListener[] = [];
 
   constructor(private readonly soaMinimumTtl: number) {}
 
-  /** Called after every applied change (the zone, or undefined when one was deleted). */
-  onChange(listener: (zone: HostedZone | undefined) => void): void {
+  /** Called after every applied change; see ChangeListener. */
+  onChange(listener: ChangeListener): void {
     this.listeners.push(listener);
   }
 
-  private notify(zone: HostedZone | undefined): void {
-    for (const l of this.listeners) l(zone);
+  private notify(zone: HostedZone | undefined, names?: ReadonlySet<string>): void {
+    for (const l of this.listeners) l(zone, names);
+  }
+
+  /** Every record set owned by `name` (canonical) in a zone, all types; empty when none. */
+  setsAt(zoneId: string, name: string): RecordSet[] {
+    const index = this.indexes.get(zoneId);
+    const types = index?.typesByName.get(name);
+    if (!index || !types) return [];
+    const out: RecordSet[] = [];
+    for (const type of types)
+      for (const set of index.byNameType.get(nameTypeKey(name, type))?.values() ?? []) out.push(set);
+    return out;
   }
 
   /** Zones in creation order. */
@@ -526,7 +543,7 @@ export class ZoneStore {
     index.sorted = null;
     zone.version++;
     const change = this.recordChange(comment);
-    this.notify(zone);
+    this.notify(zone, new Set(touchedNames.keys()));
     return change;
   }
 
