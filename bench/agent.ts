@@ -8,14 +8,16 @@
 // inspect` returns them, start events as Docker sends them): this machine's engine starts about 3-4
 // containers a second, so 200 real containers cannot start "at once", and 500 would take minutes.
 // Everything else — the reconcile loop, the Route53 SDK client, the local zone — is the real thing.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import dgram from "node:dgram";
+import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { ListHostedZonesCommand } from "@aws-sdk/client-route-53";
 import dnsPacket from "dns-packet";
 import Docker from "dockerode";
 import pino from "pino";
+import { AGENT_BUNDLE_DIR, bundleAgent } from "../agent/agentImage";
 import type {
   ContainerDescription,
   ContainerEvent,
@@ -351,6 +353,40 @@ async function rss(count: number) {
   }
 }
 
+/** RSS of the bundled agent (what the image runs) watching this machine's engine, once it has converged. */
+async function bundledRss() {
+  await bundleAgent();
+  const zone = await startLocalZone();
+  const child = spawn(process.execPath, [path.join(AGENT_BUNDLE_DIR, "main.js")], {
+    env: {
+      ...process.env,
+      ECSSD_ZONE_NAME: zone.zoneName,
+      ECSSD_ROUTE53_ENDPOINT: zone.apiUrl,
+      ECSSD_HOST_ID: `bench-bundle-${RUN_ID}`,
+      ECSSD_HOST_IP: "127.0.0.1",
+    },
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  try {
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    for (let i = 0; i < 200 && !out.includes('"action":"watch"'); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 1000));
+    const status = fs.readFileSync(`/proc/${child.pid}/status`, "utf8");
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+    const containers = Number(/"containers":(\d+)/.exec(out)?.[1] ?? 0);
+    return { rss: kb * 1024, containers };
+  } finally {
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGTERM");
+    await exited;
+    await zone.close();
+  }
+}
+
 export async function main(): Promise<void> {
   const started = performance.now();
   const mb = (n: number) => Math.round((n / 1048576) * 10) / 10;
@@ -369,6 +405,10 @@ export async function main(): Promise<void> {
   const l = await latency();
   console.log(
     `start → SRV answer in DNS over ${LATENCY_SAMPLES} real containers: p50 ${l.p50.toFixed(0)} ms, p99 ${l.p99.toFixed(0)} ms after Docker's start returned (p50 ${l.p50Call.toFixed(0)} ms, p99 ${l.p99Call.toFixed(0)} ms from the start call)`,
+  );
+  const bundled = await bundledRss();
+  console.log(
+    `bundled agent (the image's main.js) RSS: ${mb(bundled.rss)} MB watching this machine's engine (${bundled.containers} containers)`,
   );
   const r0 = await rss(0);
   const r = await rss(RSS_CONTAINERS);
@@ -410,7 +450,12 @@ export async function main(): Promise<void> {
         samples: LATENCY_SAMPLES,
         engine: "real",
       },
-      rssMb: { containers500: mb(r.rss), none: mb(r0.rss), engine: "simulated" },
+      rssMb: {
+        containers500: mb(r.rss),
+        none: mb(r0.rss),
+        engine: "simulated",
+        bundledAgent: mb(bundled.rss),
+      },
       seconds: Math.round((performance.now() - started) / 1000),
     }),
   );
