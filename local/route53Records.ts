@@ -84,15 +84,47 @@ export function compareRecordPosition(
   );
 }
 
+/** Which whitespace-separated fields of a value are domain names, per type (RFC 1035, RFC 2782). */
+const DOMAIN_NAME_FIELDS: Partial<Record<RecordType, readonly number[]>> = {
+  CNAME: [0],
+  NS: [0],
+  PTR: [0],
+  MX: [1],
+  SRV: [3],
+  SOA: [0, 1],
+};
+
 /**
- * DELETE must name the current set exactly: TTL, values (in any order) and routing fields.
+ * A value as DELETE compares it: domain names inside it made canonical (trailing dot, lower
+ * case). Route53 takes every domain name as fully qualified with or without the trailing dot
+ * (API reference, ResourceRecordSet `Name`: "treats www.example.com (without a trailing dot) and
+ * www.example.com. (with a trailing dot) as identical"), and it applies this to names inside
+ * values too: a change that only adds the dot to a CNAME value is a no-op on Route53, and a
+ * DELETE written without the dot removes a value stored with it (octodns/octodns-route53#96).
+ * Values of other types, and fields that do not parse as names, are compared as written.
+ */
+export function comparableValue(type: RecordType, value: string): string {
+  const fields = DOMAIN_NAME_FIELDS[type];
+  if (!fields) return value;
+  const parts = value.trim().split(/\s+/);
+  for (const i of fields) {
+    const part = parts[i];
+    if (part === undefined || !isDomainName(part)) return value;
+    parts[i] = canonicalName(part);
+  }
+  return parts.join(" ");
+}
+
+/**
+ * DELETE must name the current set exactly: TTL, values (in any order, domain names in them
+ * compared as fully qualified, see comparableValue) and routing fields.
  */
 export function sameRecordSet(a: RecordSet, b: RecordSet): boolean {
   if (a.ttl !== b.ttl || a.weight !== b.weight || a.healthCheckId !== b.healthCheckId) return false;
   if (Boolean(a.multiValueAnswer) !== Boolean(b.multiValueAnswer)) return false;
   if (a.values.length !== b.values.length) return false;
-  const left = [...a.values].sort();
-  const right = [...b.values].sort();
+  const left = a.values.map((v) => comparableValue(a.type, v)).sort();
+  const right = b.values.map((v) => comparableValue(b.type, v)).sort();
   return left.every((v, i) => v === right[i]);
 }
 

@@ -444,6 +444,14 @@ export class ZoneStore {
           const problem = valueProblem(set.type, value);
           if (problem) messages.push(problem);
         }
+        // API reference, ResourceRecordSet `Weight`: "You can only specify one ResourceRecord per
+        // weighted resource record set." (The Developer Guide's console page lets a weighted record
+        // hold several values; the API reference is what this API follows.) moto accepts several.
+        if (routingPolicy(set) === "weighted" && set.values.length > 1) {
+          messages.push(
+            `Weighted resource record set ${describeSet(set)} contains ${set.values.length} values; only one ResourceRecord is allowed per weighted resource record set`,
+          );
+        }
         if (set.type === "CNAME" && set.values.length > 1) {
           messages.push(`RRSet of type CNAME with DNS name ${set.name} contains more than one value`);
         }
@@ -529,6 +537,23 @@ export class ZoneStore {
     }
 
     if (messages.length > 0) throw invalidChangeBatch(messages);
+
+    // Developer Guide, "Values specific for weighted records", TTL: "If you create two or more
+    // weighted records that have the same name and type, and you specify different values for TTL,
+    // Route 53 changes the TTL for all of the records to the value that you specified last."
+    const lastWeightedTtl = new Map<string, number>();
+    for (const { action, set } of changes) {
+      if (action !== "DELETE" && routingPolicy(set) === "weighted") {
+        lastWeightedTtl.set(nameTypeKey(set.name, set.type), set.ttl);
+      }
+    }
+    for (const [nt, ttl] of lastWeightedTtl) {
+      const { name, type } = touched.get(nt)!;
+      for (const set of finalGroup(name, type)) {
+        // A new object, never a mutation: DNS answers are cached per stored RecordSet object.
+        if (set.ttl !== ttl) staged.set(keyOf(set), { ...set, ttl });
+      }
+    }
 
     for (const [key, set] of staged) {
       const old = zone.sets.get(key);
