@@ -17,7 +17,6 @@ import { ListHostedZonesCommand } from "@aws-sdk/client-route-53";
 import dnsPacket from "dns-packet";
 import Docker from "dockerode";
 import pino from "pino";
-import { AGENT_BUNDLE_DIR, bundleAgent } from "../agent/agentImage";
 import type {
   ContainerDescription,
   ContainerEvent,
@@ -25,6 +24,7 @@ import type {
   EventSubscription,
 } from "../agent/containerSource";
 import { type HostAgent, startHostAgent } from "../agent/hostAgent";
+import { bundleService } from "../local/images";
 import { type LocalZone, startLocalZone } from "../local/zone";
 import {
   agentConfig,
@@ -355,9 +355,9 @@ async function rss(count: number) {
 
 /** RSS of the bundled agent (what the image runs) watching this machine's engine, once it has converged. */
 async function bundledRss() {
-  await bundleAgent();
+  const bundleDir = await bundleService("agent");
   const zone = await startLocalZone();
-  const child = spawn(process.execPath, [path.join(AGENT_BUNDLE_DIR, "main.js")], {
+  const child = spawn(process.execPath, [path.join(bundleDir, "main.js")], {
     env: {
       ...process.env,
       ECSSD_ZONE_NAME: zone.zoneName,

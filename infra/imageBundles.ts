@@ -1,4 +1,3 @@
-import { bundleAgent } from "../agent/agentImage";
 import { bundleService } from "../local/images";
 import type { ImageName } from "./images";
 
@@ -7,5 +6,5 @@ import type { ImageName } from "./images";
  * stack uses, so what `pulumi up` ships is what the local stack runs.
  */
 export function bundleImage(image: ImageName): Promise<unknown> {
-  return image === "agent" ? bundleAgent() : bundleService(image);
+  return bundleService(image);
 }

@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
 
 const run = promisify(execFile);
 
@@ -18,6 +18,8 @@ interface ImageRecipe {
   readonly dockerfile: string;
   /** Files copied next to the bundle: [from (repository-relative or absolute), to (bundle-relative)]. */
   readonly extras: (bundleDir: string) => void;
+  /** esbuild plugins for what cannot be bundled as it is. */
+  readonly plugins?: Plugin[];
 }
 
 /** The tz database without its duplicate posix/ and right/ trees (about 2 MB): Go-style zone abbreviations. */
@@ -33,7 +35,24 @@ function copyZoneinfo(bundleDir: string): void {
   });
 }
 
+/**
+ * dockerode loads ssh2 (native, optional) for `ssh://` hosts only; the agent talks to the local socket,
+ * so its bundle gets a stand-in that says so instead of a native module it cannot carry.
+ */
+const noSsh2: Plugin = {
+  name: "no-ssh2",
+  setup(b) {
+    b.onResolve({ filter: /^ssh2$/ }, () => ({ path: "ssh2", namespace: "no-ssh2" }));
+    b.onLoad({ filter: /.*/, namespace: "no-ssh2" }, () => ({
+      contents:
+        'module.exports = { Client: function () { throw new Error("the agent image does not support ssh:// Docker hosts; mount the Docker socket"); } };',
+      loader: "js",
+    }));
+  },
+};
+
 const RECIPES: Record<string, ImageRecipe> = {
+  agent: { entry: "agent/main.ts", dockerfile: "agent/Dockerfile", extras: () => {}, plugins: [noSsh2] },
   time: { entry: "examples/time/main.ts", dockerfile: "examples/time/Dockerfile", extras: copyZoneinfo },
   calc: { entry: "examples/calc/main.ts", dockerfile: "examples/calc/Dockerfile", extras: () => {} },
   portal: {
@@ -81,6 +100,7 @@ export async function bundleService(service: string): Promise<string> {
     sourcemap: false,
     legalComments: "none",
     logLevel: "error",
+    plugins: recipe.plugins,
     // The root tsconfig maps @ecssd/resolver to its source, so no separate build is needed.
     tsconfig: join(REPO_ROOT, "tsconfig.json"),
   });

@@ -5,7 +5,7 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { Route53Client } from "@aws-sdk/client-route-53";
-import { buildAgentImage } from "../../agent/agentImage";
+import { buildImage } from "../../local/images";
 import { type LocalZone, startLocalZone } from "../../local/zone";
 import {
   baseImage,
@@ -123,7 +123,7 @@ describe("agent processes and image", function () {
 
   it("runs from its own image with the Docker socket mounted", async function () {
     this.timeout(180_000);
-    const tag = await buildAgentImage(image, `ecssd/agent:test-${RUN_ID}`);
+    const tag = await buildImage("agent", { baseImage: image, tag: `ecssd/agent:test-${RUN_ID}` });
     const hostId = `img-${RUN_ID}`;
     const s = `_img${RUN_ID}._tcp`;
     const agentId = await docker.runContainer(
