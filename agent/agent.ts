@@ -239,7 +239,7 @@ export class Agent {
     }
     const records = containerRecordSets(desc, this.opts.host);
     const summary = JSON.stringify([records.services, records.problems.map((p) => p.message)]);
-    const base = { container: shortId(id), name: desc.Name?.replace(/^\//, "") };
+    const base = { container: shortId(id), containerName: desc.Name?.replace(/^\//, "") };
     if (summary !== entry.logged) {
       for (const p of records.problems) {
         this.opts.log.warn({ ...base, action: "skip", key: p.subject, problem: p.code }, p.message);
