@@ -124,6 +124,9 @@ export class DnsResponder {
       if (zone && cached) {
         if (names && cached.version === zone.version - 1) cached.update(names);
         else this.answers.delete(zone.id);
+      } else if (!zone) {
+        // A zone was deleted or every zone replaced (restore): nothing cached can be trusted.
+        this.answers.clear();
       }
       this.refreshZones();
     });
