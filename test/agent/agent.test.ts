@@ -2,7 +2,7 @@
 // the zone's API (ListResourceRecordSets) when containers start, stop, crash, pause, turn (un)healthy.
 import assert from "node:assert/strict";
 import type { Route53Client } from "@aws-sdk/client-route-53";
-import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
+import { ChangeResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { DockerSource } from "../../agent/dockerSource";
 import { type HostAgent, removeHostRecords } from "../../agent/hostAgent";
 import { type LocalZone, startLocalZone } from "../../local/zone";
@@ -10,6 +10,7 @@ import {
   agentConfig,
   baseImage,
   DockerCli,
+  deleteBehindAgentsBack,
   dig,
   eventually,
   healthImage,
@@ -430,20 +431,7 @@ describe("agent edge cases with Docker and the local zone", function () {
       "registered",
     );
     // Someone (the reconciler, say) removes the record behind the agent's back.
-    const listed = await client.send(
-      new ListResourceRecordSetsCommand({
-        HostedZoneId: zone.hostedZoneId,
-        StartRecordName: `${s}.${zone.zoneName}`,
-      }),
-    );
-    const rs = listed.ResourceRecordSets?.find((r) => r.Name?.startsWith(s));
-    assert.ok(rs);
-    await client.send(
-      new ChangeResourceRecordSetsCommand({
-        HostedZoneId: zone.hostedZoneId,
-        ChangeBatch: { Changes: [{ Action: "DELETE", ResourceRecordSet: rs }] },
-      }),
-    );
+    await deleteBehindAgentsBack(zone, client, s);
     await docker.exec(["rm", "-f", id]);
     await eventually(
       async () => a.loop.pendingChanges().length === 0 && log.lines.some((l) => l.action === "rebuild"),
@@ -474,19 +462,7 @@ describe("agent edge cases with Docker and the local zone", function () {
       10_000,
       "registered",
     );
-    const listed = await client.send(
-      new ListResourceRecordSetsCommand({
-        HostedZoneId: zone.hostedZoneId,
-        StartRecordName: `${s}.${zone.zoneName}`,
-      }),
-    );
-    const rs = listed.ResourceRecordSets?.find((r) => r.Name?.startsWith(s));
-    await client.send(
-      new ChangeResourceRecordSetsCommand({
-        HostedZoneId: zone.hostedZoneId,
-        ChangeBatch: { Changes: [{ Action: "DELETE", ResourceRecordSet: rs }] },
-      }),
-    );
+    await deleteBehindAgentsBack(zone, client, s);
     assert.deepEqual(await dig(zone, "SRV", `${s}.${zone.zoneName}`), []);
     a.loop.requestZoneRefresh(); // what the resync ticker does every tenth tick
     await eventually(

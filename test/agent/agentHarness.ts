@@ -3,7 +3,11 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
-import { ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
+import {
+  ChangeResourceRecordSetsCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+} from "@aws-sdk/client-route-53";
 import Docker from "dockerode";
 import pino from "pino";
 import { type AgentConfig, loadAgentConfig } from "../../agent/config";
@@ -107,6 +111,28 @@ export async function zoneRecords(zone: LocalZone, client: Route53Client): Promi
 }
 
 /** `dig +short` against the local zone's DNS server. */
+/** Deletes the record set of `relativeName` as someone else would (the reconciler, say): behind the agent's back. */
+export async function deleteBehindAgentsBack(
+  zone: LocalZone,
+  client: Route53Client,
+  relativeName: string,
+): Promise<void> {
+  const listed = await client.send(
+    new ListResourceRecordSetsCommand({
+      HostedZoneId: zone.hostedZoneId,
+      StartRecordName: `${relativeName}.${zone.zoneName}`,
+    }),
+  );
+  const rs = listed.ResourceRecordSets?.find((r) => r.Name?.startsWith(relativeName));
+  if (!rs) throw new Error(`no record set named ${relativeName} to delete`);
+  await client.send(
+    new ChangeResourceRecordSetsCommand({
+      HostedZoneId: zone.hostedZoneId,
+      ChangeBatch: { Changes: [{ Action: "DELETE", ResourceRecordSet: rs }] },
+    }),
+  );
+}
+
 export async function dig(zone: LocalZone, type: string, name: string): Promise<string[]> {
   const { stdout } = await run(
     "dig",
