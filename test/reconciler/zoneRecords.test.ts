@@ -166,7 +166,9 @@ describe("reconciler zone records (local zone)", function () {
     );
     // One request a second: every request after the first in a second is throttled at least once.
     zone.setFaults({ throttleRps: 1, priorRequestNotCompleteRate: 0.3, serverErrorRate: 0.2 });
-    const calls = new ApiCalls(fastRetries);
+    // Back-off that can reach past the one-second refill, as the production policy's does: with delays
+    // capped below it, most attempts land before a token is back and a request can run out of attempts.
+    const calls = new ApiCalls({ maxAttempts: 30, baseDelayMs: 50, maxDelayMs: 2_000 });
 
     const outcome = await deleteRecordSets(route53, zone.hostedZoneId, read, calls);
     const listed = await listRecordSets(route53, zone.hostedZoneId, calls);
