@@ -19,8 +19,6 @@ import { recordSetKey } from "../../records";
 import { srvRecord } from "./support/ecsWorld";
 import { createSets, deleteSets, foreignSets, hostA, readZone, route53Client } from "./support/zoneFixtures";
 
-const fastRetries = { maxAttempts: 20, baseDelayMs: 20, maxDelayMs: 500 };
-
 /** `n` SRV sets of one host, spread over service names (Route53 allows 100 multivalue sets per name). */
 function manySets(n: number, hostId = "i-0123456789abcdef0"): ResourceRecordSet[] {
   return Array.from({ length: n }, (_, i) =>
