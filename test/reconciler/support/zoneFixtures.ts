@@ -31,10 +31,11 @@ export async function createPrivateZone(route53: Route53Client, name = ZONE): Pr
   return id.replace(/^\/?hostedzone\//, "");
 }
 
-/** Writes record sets with CREATE, in batches small enough for Route53's 32,000-character limit. */
-export async function createSets(
+/** Sends one action for every set, in batches small enough for Route53's 32,000-character limit. */
+async function changeSets(
   route53: Route53Client,
   zoneId: string,
+  action: "CREATE" | "DELETE",
   sets: readonly ResourceRecordSet[],
 ): Promise<void> {
   for (let i = 0; i < sets.length; i += 400) {
@@ -42,29 +43,29 @@ export async function createSets(
       new ChangeResourceRecordSetsCommand({
         HostedZoneId: zoneId,
         ChangeBatch: {
-          Changes: sets.slice(i, i + 400).map((s) => ({ Action: "CREATE", ResourceRecordSet: s })),
+          Changes: sets.slice(i, i + 400).map((s) => ({ Action: action, ResourceRecordSet: s })),
         },
       }),
     );
   }
 }
 
-/** Deletes record sets exactly as given (as read from the zone). */
-export async function deleteSets(
+/** Writes record sets with CREATE. */
+export function createSets(
   route53: Route53Client,
   zoneId: string,
   sets: readonly ResourceRecordSet[],
 ): Promise<void> {
-  for (let i = 0; i < sets.length; i += 400) {
-    await route53.send(
-      new ChangeResourceRecordSetsCommand({
-        HostedZoneId: zoneId,
-        ChangeBatch: {
-          Changes: sets.slice(i, i + 400).map((s) => ({ Action: "DELETE", ResourceRecordSet: s })),
-        },
-      }),
-    );
-  }
+  return changeSets(route53, zoneId, "CREATE", sets);
+}
+
+/** Deletes record sets exactly as given (as read from the zone). */
+export function deleteSets(
+  route53: Route53Client,
+  zoneId: string,
+  sets: readonly ResourceRecordSet[],
+): Promise<void> {
+  return changeSets(route53, zoneId, "DELETE", sets);
 }
 
 /** Every record set of the zone, keyed by name|type|SetIdentifier. */
