@@ -162,27 +162,37 @@ async function burst(throttled: boolean) {
  * first, then started concurrently. The engine's own start rate spreads the events out, so the agent sees
  * a stream rather than a burst; the figure shows what that costs in requests.
  */
+/** Creates (not starts) a host-network container of this run that offers `service` on `port` and idles. */
+function createIdleContainer(
+  docker: DockerCli,
+  image: string,
+  port: number,
+  service: string,
+): Promise<string> {
+  return docker.exec([
+    "create",
+    "-l",
+    "ecssd.test=agent",
+    "-l",
+    `ecssd.test.run=${RUN_ID}`,
+    "--network",
+    "host",
+    "-e",
+    `SERVICE_${port}_NAME=${service}`,
+    image,
+    "node",
+    "-e",
+    "process.on('SIGTERM',()=>process.exit(0));setInterval(()=>{},1e6)",
+  ]);
+}
+
 async function realBurst(count: number) {
   const zone = await startLocalZone();
   const docker = new DockerCli();
   const image = await baseImage();
   const ids = await Promise.all(
     Array.from({ length: count }, (_, i) =>
-      docker.exec([
-        "create",
-        "-l",
-        "ecssd.test=agent",
-        "-l",
-        `ecssd.test.run=${RUN_ID}`,
-        "--network",
-        "host",
-        "-e",
-        `SERVICE_${21000 + i}_NAME=_burst${RUN_ID}._tcp`,
-        image,
-        "node",
-        "-e",
-        "process.on('SIGTERM',()=>process.exit(0));setInterval(()=>{},1e6)",
-      ]),
+      createIdleContainer(docker, image, 21000 + i, `_burst${RUN_ID}._tcp`),
     ),
   );
   const agent = await startHostAgent(agentConfig(zone, `bench-real-${RUN_ID}`, { ECSSD_FLUSH_MS: "75" }), {
@@ -266,21 +276,7 @@ async function latency() {
     for (let i = 0; i < LATENCY_SAMPLES; i++) {
       const name = `_lat${i}x${RUN_ID}._tcp.${zone.zoneName}`;
       const port = 20000 + i;
-      const id = await docker.exec([
-        "create",
-        "-l",
-        "ecssd.test=agent",
-        "-l",
-        `ecssd.test.run=${RUN_ID}`,
-        "--network",
-        "host",
-        "-e",
-        `SERVICE_${port}_NAME=_lat${i}x${RUN_ID}._tcp`,
-        image,
-        "node",
-        "-e",
-        "process.on('SIGTERM',()=>process.exit(0));setInterval(()=>{},1e6)",
-      ]);
+      const id = await createIdleContainer(docker, image, port, `_lat${i}x${RUN_ID}._tcp`);
       const t0 = performance.now();
       await api.getContainer(id).start();
       const t1 = performance.now();
