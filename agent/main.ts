@@ -1,6 +1,6 @@
 // Entry point of the agent's container image: `node agent.js [sync|remove] [--flags]`.
 import { Command } from "commander";
-import { addAgentCommands } from "../cli/commands/agent";
+import { addAgentCommands } from "./commands";
 
 const program = addAgentCommands(
   new Command("ecssd-agent").description("keep the zone equal to the containers running on this host"),

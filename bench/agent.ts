@@ -24,7 +24,7 @@ import type {
   EventSubscription,
 } from "../agent/containerSource";
 import { type HostAgent, startHostAgent } from "../agent/hostAgent";
-import { bundleService } from "../local/images";
+import { bundleService } from "../images/imageBuilder";
 import { type LocalZone, startLocalZone } from "../local/zone";
 import {
   agentConfig,

@@ -1,5 +1,5 @@
-import { bundleService } from "../local/images";
-import type { ImageName } from "./images";
+import { bundleService } from "../images/imageBuilder";
+import type { ImageName } from "../images/imageCatalog";
 
 /**
  * Makes the bundle an image's Dockerfile copies (dist/images/<image>/), with the same code the local

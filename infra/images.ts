@@ -2,16 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 
-/** The images this system runs, each with its Dockerfile; all build with the repository root as context. */
-export const IMAGE_DOCKERFILES = {
-  agent: "agent/Dockerfile",
-  time: "examples/time/Dockerfile",
-  calc: "examples/calc/Dockerfile",
-  portal: "examples/portal/Dockerfile",
-} as const;
+import { IMAGE_CATALOG, IMAGE_NAMES, type ImageName } from "../images/imageCatalog";
 
-/** One of the images in {@link IMAGE_DOCKERFILES}. */
-export type ImageName = keyof typeof IMAGE_DOCKERFILES;
+export type { ImageName } from "../images/imageCatalog";
 
 /** Arguments of {@link Images}. */
 export interface ImagesArgs {
@@ -43,7 +36,8 @@ export class Images extends pulumi.ComponentResource {
     const repositories = {} as Record<ImageName, aws.ecr.Repository>;
     const images = {} as Record<ImageName, awsx.ecr.Image>;
     const imageUris = {} as Record<ImageName, pulumi.Output<string>>;
-    for (const [image, dockerfile] of Object.entries(IMAGE_DOCKERFILES) as [ImageName, string][]) {
+    for (const image of IMAGE_NAMES) {
+      const { dockerfile } = IMAGE_CATALOG[image];
       repositories[image] = new aws.ecr.Repository(
         `${name}-${image}`,
         {

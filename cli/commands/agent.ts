@@ -1,63 +1,6 @@
-// `ecssd agent`: run the host agent; `agent sync` converges once; `agent remove` deletes this host's records.
+// `ecssd agent`: the agent's own command line (agent/commands.ts) under the `ecssd` program.
 import type { Command } from "commander";
-import { type AgentConfig, type ConfigKey, loadAgentConfig, SETTINGS } from "../../agent/config";
-import { removeHostRecords, startHostAgent, syncHostOnce } from "../../agent/hostAgent";
-import { logger } from "../../agent/logger";
-
-const DESCRIPTIONS: Record<ConfigKey, string> = {
-  zoneName: "zone name (default servicediscovery.internal)",
-  zoneId: "hosted zone id (default: looked up by name, private zones only)",
-  hostId: "host id (default: EC2 instance id from IMDSv2)",
-  hostIp: "host private IPv4 (default: from IMDSv2)",
-  route53Endpoint: "Route53 API endpoint (the local zone)",
-  srvTtl: "TTL of SRV records in seconds (default 10)",
-  routing: "multivalue (default) or weighted",
-  metricsPort: "serve Prometheus metrics on this port",
-  resyncSeconds: "full resync every N seconds (default 60)",
-  flushMs: "gather changes this long before writing (default 75)",
-};
-
-function withSettings(cmd: Command): Command {
-  for (const key of Object.keys(SETTINGS) as ConfigKey[]) {
-    cmd.option(`${SETTINGS[key].flag} <value>`, `${DESCRIPTIONS[key]} [${SETTINGS[key].env}]`);
-  }
-  return cmd;
-}
-
-function config(flags: Record<string, string | undefined>): AgentConfig {
-  return loadAgentConfig(process.env, flags as Partial<Record<ConfigKey, string>>);
-}
-
-/** The agent's commands on `parent` (the `ecssd` program, or the image's own entry point). */
-export function addAgentCommands(cmd: Command): Command {
-  withSettings(cmd).action(async (flags: Record<string, string | undefined>) => {
-    const handle = await startHostAgent(config(flags), { log: logger });
-    await new Promise<void>((resolve) => {
-      const onSignal = (signal: string) => {
-        logger.info({ action: "signal", signal }, "stopping: flushing pending changes");
-        void handle.stop().then(resolve);
-      };
-      process.once("SIGTERM", () => onSignal("SIGTERM"));
-      process.once("SIGINT", () => onSignal("SIGINT"));
-    });
-    process.exit(0);
-  });
-  withSettings(cmd.command("sync").description("converge this host's records once and exit")).action(
-    async (flags: Record<string, string | undefined>) => {
-      const result = await syncHostOnce(config(flags), { log: logger });
-      logger.info({ action: "sync", ...result }, "sync finished");
-      process.exit(result.converged ? 0 : 1);
-    },
-  );
-  withSettings(cmd.command("remove").description("delete every record of this host (host shutdown)")).action(
-    async (flags: Record<string, string | undefined>) => {
-      const result = await removeHostRecords(config(flags), { log: logger });
-      logger.info({ action: "remove", ...result }, "remove finished");
-      process.exit(result.converged ? 0 : 1);
-    },
-  );
-  return cmd;
-}
+import { addAgentCommands } from "../../agent/commands";
 
 export function registerAgentCommand(program: Command): void {
   addAgentCommands(

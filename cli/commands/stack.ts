@@ -1,8 +1,8 @@
 // `ecssd stack up|down|status`: the whole system on this machine (`npm start` runs `stack up`).
 import { join } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
-import { STACK_DEFAULTS, stackUp } from "../../local/stack";
-import { stackDown, stackStatus } from "../../local/stackControl";
+import { STACK_DEFAULTS, stackUp } from "../../local/stack/stack";
+import { stackDown, stackStatus } from "../../local/stack/stackControl";
 
 const STATE_DIR = join(__dirname, "..", "..", ".local-stack");
 

@@ -5,7 +5,7 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { Route53Client } from "@aws-sdk/client-route-53";
-import { buildImage } from "../../local/images";
+import { buildImage } from "../../images/imageBuilder";
 import { type LocalZone, startLocalZone } from "../../local/zone";
 import {
   baseImage,

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import net from "node:net";
 import * as dnsPacket from "dns-packet";
-import { DnsResponder } from "../../local/dnsResponder";
-import { startDnsServer } from "../../local/dnsServer";
-import { type LocalZone, startLocalZone } from "../../local/zone";
-import { ZoneStore } from "../../local/zoneStore";
+import { type LocalZone, startLocalZone } from "../../../local/zone";
+import { DnsResponder } from "../../../local/zone/dnsResponder";
+import { startDnsServer } from "../../../local/zone/dnsServer";
+import { ZoneStore } from "../../../local/zone/zoneStore";
 
 /** Sends one datagram and resolves with the reply, or null when none comes within `ms`. */
 function udpExchange(zone: LocalZone, msg: Buffer, ms = 300): Promise<Buffer | null> {

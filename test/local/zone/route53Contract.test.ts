@@ -1,7 +1,7 @@
 // Runs the one Route53 contract suite against moto's server and against our local zone.
 import { CreateHostedZoneCommand, Route53Client } from "@aws-sdk/client-route-53";
-import { startLocalZone } from "../../local/zone";
-import { motoCredentials, startMoto } from "../support/moto";
+import { startLocalZone } from "../../../local/zone";
+import { motoCredentials, startMoto } from "../../support/moto";
 import { route53ContractSuite } from "./route53ContractSuite";
 
 const ZONE = "servicediscovery.internal";

@@ -11,7 +11,7 @@ import {
   type ResourceRecordSet,
   type Route53Client,
 } from "@aws-sdk/client-route-53";
-import { type LocalZone, startLocalZone } from "../../local/zone";
+import { type LocalZone, startLocalZone } from "../../../local/zone";
 import { aSet, change, fqdn, rejection, route53For, srvSet } from "./localZoneHarness";
 
 async function listAll(client: Route53Client, zone: LocalZone): Promise<ResourceRecordSet[]> {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import * as dnsPacket from "dns-packet";
 import fc from "fast-check";
-import { DnsResponder } from "../../local/dnsResponder";
-import { type Change, ZoneStore } from "../../local/zoneStore";
+import { DnsResponder } from "../../../local/zone/dnsResponder";
+import { type Change, ZoneStore } from "../../../local/zone/zoneStore";
 
 /** A zone with multivalue SRV sets, glue, a big A set and a wildcard, built without the API. */
 function populatedResponder(): DnsResponder {

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
-import { startLocalZone } from "../../local/zone";
+import { startLocalZone } from "../../../local/zone";
 import { aSet, change, dig, fqdn, route53For, srvSet } from "./localZoneHarness";
 
 describe("local zone data file", () => {

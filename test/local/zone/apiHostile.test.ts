@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { GetHostedZoneCommand } from "@aws-sdk/client-route-53";
-import { type LocalZone, startLocalZone } from "../../local/zone";
+import { type LocalZone, startLocalZone } from "../../../local/zone";
 import { route53For } from "./localZoneHarness";
 
 async function call(zone: LocalZone, method: string, path: string, body?: string) {

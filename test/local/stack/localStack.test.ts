@@ -8,11 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { Browser } from "playwright-core";
-import { type RunningStack, stackUp } from "../../local/stack";
-import { launchChromium } from "../support/browser";
+import { type RunningStack, stackUp } from "../../../local/stack/stack";
+import { launchChromium } from "../../support/browser";
 
 const run = promisify(execFile);
-const ARTIFACTS = join(__dirname, "..", "..", "test-artifacts");
+const ARTIFACTS = join(__dirname, "..", "..", "..", "test-artifacts");
 
 async function freePort(): Promise<number> {
   const server = createServer();

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { Route53Error } from "../../local/route53Errors";
-import type { RecordSet } from "../../local/route53Records";
-import { type ChangeAction, ZoneStore } from "../../local/zoneStore";
+import { Route53Error } from "../../../local/zone/route53Errors";
+import type { RecordSet } from "../../../local/zone/route53Records";
+import { type ChangeAction, ZoneStore } from "../../../local/zone/zoneStore";
 
 const ZONE = "servicediscovery.internal.";
 

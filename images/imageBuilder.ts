@@ -6,16 +6,15 @@ import { cpSync, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { build, type Plugin } from "esbuild";
+import { IMAGE_CATALOG, IMAGE_NAMES, type ImageName, isImageName } from "./imageCatalog";
 
 const run = promisify(execFile);
 
 /** The repository root: the build context of every image. */
 export const REPO_ROOT = join(__dirname, "..");
 
+/** What an image needs beyond its catalog entry. */
 interface ImageRecipe {
-  /** Entry point, relative to the repository root. */
-  readonly entry: string;
-  readonly dockerfile: string;
   /** Files copied next to the bundle: [from (repository-relative or absolute), to (bundle-relative)]. */
   readonly extras: (bundleDir: string) => void;
   /** esbuild plugins for what cannot be bundled as it is. */
@@ -51,20 +50,24 @@ const noSsh2: Plugin = {
   },
 };
 
-const RECIPES: Record<string, ImageRecipe> = {
-  agent: { entry: "agent/main.ts", dockerfile: "agent/Dockerfile", extras: () => {}, plugins: [noSsh2] },
-  time: { entry: "examples/time/main.ts", dockerfile: "examples/time/Dockerfile", extras: copyZoneinfo },
-  calc: { entry: "examples/calc/main.ts", dockerfile: "examples/calc/Dockerfile", extras: () => {} },
+const RECIPES: Record<ImageName, ImageRecipe> = {
+  agent: { extras: () => {}, plugins: [noSsh2] },
+  time: { extras: copyZoneinfo },
+  calc: { extras: () => {} },
   portal: {
-    entry: "examples/portal/main.ts",
-    dockerfile: "examples/portal/Dockerfile",
     extras: (dir) =>
       cpSync(join(REPO_ROOT, "examples/portal/public"), join(dir, "public"), { recursive: true }),
   },
 };
 
 /** Services that have an image. */
-export const IMAGE_SERVICES = Object.keys(RECIPES);
+export const IMAGE_SERVICES: readonly string[] = IMAGE_NAMES;
+
+function imageOf(service: string): ImageName {
+  if (!isImageName(service))
+    throw new Error(`no image for "${service}": known are ${IMAGE_NAMES.join(", ")}`);
+  return service;
+}
 
 export interface BuildImageOptions {
   /** Image tag. Default `ecssd/<service>:local`. */
@@ -84,13 +87,13 @@ export async function baseImage(): Promise<string> {
 
 /** Bundles the service into dist/images/<service>/main.js (plus its static files); returns that folder. */
 export async function bundleService(service: string): Promise<string> {
-  const recipe = RECIPES[service];
-  if (!recipe) throw new Error(`no image for "${service}": known are ${IMAGE_SERVICES.join(", ")}`);
+  const image = imageOf(service);
+  const recipe = RECIPES[image];
   const dir = join(REPO_ROOT, "dist", "images", service);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   await build({
-    entryPoints: [join(REPO_ROOT, recipe.entry)],
+    entryPoints: [join(REPO_ROOT, IMAGE_CATALOG[image].entry)],
     outfile: join(dir, "main.js"),
     bundle: true,
     platform: "node",
@@ -114,10 +117,9 @@ export async function bundleService(service: string): Promise<string> {
  */
 export async function buildImage(service: string, opts: BuildImageOptions = {}): Promise<string> {
   const tag = opts.tag ?? `ecssd/${service}:local`;
-  const recipe = RECIPES[service];
-  if (!recipe) throw new Error(`no image for "${service}": known are ${IMAGE_SERVICES.join(", ")}`);
+  const image = imageOf(service);
   const base = opts.baseImage ?? (await baseImage());
-  return withBuildLock(() => bundleAndBuild(service, recipe, base, tag));
+  return withBuildLock(() => bundleAndBuild(image, base, tag));
 }
 
 const LOCK_DIR = join(REPO_ROOT, "dist", "images", ".build.lock");
@@ -150,12 +152,7 @@ async function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-async function bundleAndBuild(
-  service: string,
-  recipe: ImageRecipe,
-  base: string,
-  tag: string,
-): Promise<string> {
+async function bundleAndBuild(service: ImageName, base: string, tag: string): Promise<string> {
   await bundleService(service);
   try {
     await run(
@@ -166,7 +163,7 @@ async function bundleAndBuild(
         "--network",
         "none",
         "-f",
-        join(REPO_ROOT, recipe.dockerfile),
+        join(REPO_ROOT, IMAGE_CATALOG[service].dockerfile),
         "--build-arg",
         `BASE_IMAGE=${base}`,
         "-t",

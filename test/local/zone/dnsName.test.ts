@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { canonicalName, encodeWireName, reversedNameKey } from "../../local/dnsName";
-import { compareRecordPosition, valueProblem } from "../../local/route53Records";
+import { canonicalName, encodeWireName, reversedNameKey } from "../../../local/zone/dnsName";
+import { compareRecordPosition, valueProblem } from "../../../local/zone/route53Records";
 
 describe("local zone names (canonical form shared by the API and the DNS side)", () => {
   const valid: Array<[string, string]> = [

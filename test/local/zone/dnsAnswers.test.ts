@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Route53Client } from "@aws-sdk/client-route-53";
-import { type LocalZone, startLocalZone } from "../../local/zone";
+import { type LocalZone, startLocalZone } from "../../../local/zone";
 import { aSet, change, dig, fqdn, rejection, route53For, srvSet } from "./localZoneHarness";
 
 describe("local zone DNS answers (checked with dig)", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { GetHostedZoneCommand, type Route53Client } from "@aws-sdk/client-route-53";
-import { type LocalZone, startLocalZone } from "../../local/zone";
+import { type LocalZone, startLocalZone } from "../../../local/zone";
 import { aSet, change, fqdn, rejection, route53For } from "./localZoneHarness";
 
 async function admin(

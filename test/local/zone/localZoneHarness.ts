@@ -8,7 +8,7 @@ import {
   type ResourceRecordSet,
   Route53Client,
 } from "@aws-sdk/client-route-53";
-import type { LocalZone } from "../../local/zone";
+import type { LocalZone } from "../../../local/zone";
 
 const execFileAsync = promisify(execFile);
 

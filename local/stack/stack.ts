@@ -5,13 +5,13 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { createResolver } from "@ecssd/resolver";
-import { DEFAULT_ZONE } from "../records";
-import { buildImage } from "./images";
+import { buildImage } from "../../images/imageBuilder";
+import { DEFAULT_ZONE } from "../../records";
+import { type LocalZone, startLocalZone } from "../zone";
 import { type ExampleContainer, StackContainers } from "./stackContainers";
 import { clearStackState, readStackState, writeStackState } from "./stackState";
-import { type LocalZone, startLocalZone } from "./zone";
 
-const REPO_ROOT = join(__dirname, "..");
+const REPO_ROOT = join(__dirname, "..", "..");
 const ECSSD = join(REPO_ROOT, "bin", "ecssd.js");
 /** The host id of this machine in the zone; its A record points at loopback (DESIGN.md, local stack). */
 export const LOCAL_HOST_ID = "local";

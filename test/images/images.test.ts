@@ -1,11 +1,11 @@
-// The example images: built offline by local/images.ts from bundles, run as real containers.
+// The example images: built offline by images/imageBuilder.ts from bundles, run as real containers.
 // Containers publish their port on 127.0.0.1 as in production; only 127.0.0.1 is ever called.
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { basicAuthHeader } from "../../examples/shared/basicAuth";
-import { baseImage, buildImage } from "../../local/images";
+import { baseImage, buildImage } from "../../images/imageBuilder";
 
 const run = promisify(execFile);
 

@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 import { GetHostedZoneCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { parseDig } from "./localZoneHarness";
 
-const ecssd = path.join(__dirname, "..", "..", "bin", "ecssd.js");
+const ecssd = path.join(__dirname, "..", "..", "..", "bin", "ecssd.js");
 const execFileAsync = promisify(execFile);
 
 function readyLine(child: ChildProcess): Promise<Record<string, string>> {

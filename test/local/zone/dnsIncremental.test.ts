@@ -2,7 +2,7 @@
 // keeps from before a change never shows through after it (glue, empty non-terminals, big zones).
 import assert from "node:assert/strict";
 import type { Change, Route53Client } from "@aws-sdk/client-route-53";
-import { type LocalZone, startLocalZone } from "../../local/zone";
+import { type LocalZone, startLocalZone } from "../../../local/zone";
 import { aSet, change, dig, fqdn, route53For, srvSet } from "./localZoneHarness";
 
 const BIG_ZONE_SETS = 20_000;

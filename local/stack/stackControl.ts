@@ -5,7 +5,7 @@ import {
   type ResourceRecordSet,
   Route53Client,
 } from "@aws-sdk/client-route-53";
-import { parseSetIdentifier, parseSrvValue } from "../records";
+import { parseSetIdentifier, parseSrvValue } from "../../records";
 import { StackContainers } from "./stackContainers";
 import { clearStackState, isAlive, readStackState } from "./stackState";
 
