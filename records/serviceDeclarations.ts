@@ -1,5 +1,6 @@
 // Parses what a container says it offers: SERVICE_<containerPort>_NAME=_<service>._<proto>, with optional
-// SERVICE_<port>_PRIORITY / SERVICE_<port>_WEIGHT and SERVICE_IGNORE, from its environment and labels.
+// SERVICE_<port>_PRIORITY / SERVICE_<port>_WEIGHT and SERVICE_IGNORE, from its environment and labels;
+// and writes them (serviceDeclarationEnv), so that nobody else spells SERVICE_<port>_NAME.
 import { type Problem, problem } from "./problems";
 
 export type Protocol = "tcp" | "udp";
@@ -177,6 +178,52 @@ export function parseServiceDeclarations(
     });
   }
   return { ignored, services: ignored ? [] : services, problems };
+}
+
+/** What {@link serviceDeclarationEnv} needs: a port and the SRV name; priority and weight default on reading. */
+export interface ServiceDeclarationInput {
+  readonly containerPort: number;
+  /** `_calc._tcp`, lower-case, as {@link parseServiceDeclarations} returns it. */
+  readonly srvName: string;
+  readonly priority?: number;
+  readonly weight?: number;
+}
+
+/** A declaration that {@link parseServiceDeclarations} would not read back as it was given. */
+export class ServiceDeclarationError extends Error {
+  override readonly name = "ServiceDeclarationError";
+}
+
+/**
+ * The variables (or labels) that declare one service, the inverse of {@link parseServiceDeclarations}:
+ * `{ SERVICE_8081_NAME: "_calc._tcp" }`, plus `SERVICE_8081_PRIORITY` / `_WEIGHT` when given. Throws
+ * {@link ServiceDeclarationError} naming every field that would not read back.
+ */
+export function serviceDeclarationEnv(decl: ServiceDeclarationInput): Record<string, string> {
+  const problems: string[] = [];
+  const port = decl.containerPort;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    problems.push(`[containerPort] ${port} is not a container port: use an integer from 1 to 65535`);
+  }
+  if (!SRV_NAME.test(decl.srvName)) {
+    problems.push(
+      `[srvName] "${printable(decl.srvName)}" is not of the form _<service>._<tcp|udp> (service: a-z, 0-9 and "-", at most 63 characters)`,
+    );
+  }
+  for (const field of ["priority", "weight"] as const) {
+    const value = decl[field];
+    if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= 65535)) {
+      problems.push(`[${field}] ${value} must be an integer from 0 to 65535`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new ServiceDeclarationError(`Invalid service declaration:\n - ${problems.join("\n - ")}`);
+  }
+  return {
+    [`SERVICE_${port}_NAME`]: decl.srvName,
+    ...(decl.priority !== undefined ? { [`SERVICE_${port}_PRIORITY`]: String(decl.priority) } : {}),
+    ...(decl.weight !== undefined ? { [`SERVICE_${port}_WEIGHT`]: String(decl.weight) } : {}),
+  };
 }
 
 function parseU16(text: string | undefined, fallback: number): number | undefined {

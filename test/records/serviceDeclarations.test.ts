@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { parseServiceDeclarations } from "../../records";
+import fc from "fast-check";
+import {
+  parseServiceDeclarations,
+  ServiceDeclarationError,
+  type ServiceDeclarationInput,
+  serviceDeclarationEnv,
+} from "../../records";
 
 describe("records: service declarations", () => {
   it("reads a service from the environment with default priority and weight", () => {
@@ -112,5 +118,105 @@ describe("records: service declarations", () => {
     const r = parseServiceDeclarations(["SERVICE_80_NAME=_a._tcp"], { SERVICE_80_NAME: "_a._tcp" });
     assert.deepEqual(r.problems, []);
     assert.equal(r.services.length, 1);
+  });
+
+  describe("serviceDeclarationEnv", () => {
+    /** Formats, then reads back as the agent would, from the environment and from labels. */
+    const roundTrip = (decl: ServiceDeclarationInput) => {
+      const env = serviceDeclarationEnv(decl);
+      const fromEnv = parseServiceDeclarations(
+        Object.entries(env).map(([k, v]) => `${k}=${v}`),
+        {},
+      );
+      const fromLabels = parseServiceDeclarations([], env);
+      assert.deepEqual(fromLabels, fromEnv);
+      return { env, read: fromEnv };
+    };
+
+    const cases: [ServiceDeclarationInput, Record<string, string>][] = [
+      [{ containerPort: 8081, srvName: "_calc._tcp" }, { SERVICE_8081_NAME: "_calc._tcp" }],
+      [
+        { containerPort: 53, srvName: "_dns._udp", priority: 0, weight: 65535 },
+        { SERVICE_53_NAME: "_dns._udp", SERVICE_53_PRIORITY: "0", SERVICE_53_WEIGHT: "65535" },
+      ],
+      [
+        { containerPort: 65535, srvName: "_a-1._tcp", weight: 5 },
+        { SERVICE_65535_NAME: "_a-1._tcp", SERVICE_65535_WEIGHT: "5" },
+      ],
+    ];
+    for (const [decl, env] of cases) {
+      it(`writes ${JSON.stringify(env)}, which reads back as given`, () => {
+        const r = roundTrip(decl);
+        assert.deepEqual(r.env, env);
+        assert.deepEqual(r.read.problems, []);
+        assert.deepEqual(r.read.services, [
+          {
+            containerPort: decl.containerPort,
+            service: decl.srvName.slice(1, decl.srvName.indexOf(".")),
+            protocol: decl.srvName.endsWith("._udp") ? "udp" : "tcp",
+            srvName: decl.srvName,
+            priority: decl.priority ?? 1,
+            weight: decl.weight ?? 1,
+          },
+        ]);
+      });
+    }
+
+    it("round-trips every valid declaration (property)", () => {
+      const srvName = fc
+        .tuple(fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/), fc.constantFrom("tcp", "udp"))
+        .map(([service, proto]) => `_${service}._${proto}`);
+      const u16 = fc.integer({ min: 0, max: 65535 });
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 65535 }),
+          srvName,
+          fc.option(u16, { nil: undefined }),
+          fc.option(u16, { nil: undefined }),
+          (containerPort, name, priority, weight) => {
+            const decl = { containerPort, srvName: name, priority, weight };
+            const { read } = roundTrip(decl);
+            assert.deepEqual(read.problems, []);
+            assert.equal(read.services.length, 1);
+            const [service] = read.services;
+            assert.equal(service?.containerPort, containerPort);
+            assert.equal(service?.srvName, name);
+            assert.equal(service?.priority, priority ?? 1);
+            assert.equal(service?.weight, weight ?? 1);
+          },
+        ),
+      );
+    });
+
+    it("refuses what would not read back, naming every bad field at once", () => {
+      assert.throws(
+        () => serviceDeclarationEnv({ containerPort: 0, srvName: "_Calc._tcp", priority: 70000, weight: -1 }),
+        (err: Error) => {
+          assert.ok(err instanceof ServiceDeclarationError);
+          assert.equal(
+            err.message,
+            [
+              "Invalid service declaration:",
+              " - [containerPort] 0 is not a container port: use an integer from 1 to 65535",
+              ' - [srvName] "_Calc._tcp" is not of the form _<service>._<tcp|udp> (service: a-z, 0-9 and "-", at most 63 characters)',
+              " - [priority] 70000 must be an integer from 0 to 65535",
+              " - [weight] -1 must be an integer from 0 to 65535",
+            ].join("\n"),
+          );
+          return true;
+        },
+      );
+      for (const srvName of ["calc", "_calc._sctp", "_calc._tcp.zone", "_-calc._tcp", ""]) {
+        assert.throws(
+          () => serviceDeclarationEnv({ containerPort: 80, srvName }),
+          ServiceDeclarationError,
+          srvName,
+        );
+      }
+      assert.throws(
+        () => serviceDeclarationEnv({ containerPort: 80.5, srvName: "_a._tcp" }),
+        /containerPort/,
+      );
+    });
   });
 });
