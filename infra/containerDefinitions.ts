@@ -1,3 +1,9 @@
+// ECS container definitions, computed by pure functions (no resources, no Outputs): the Pulumi program
+// puts them in task definitions, and the local stack translates the very same ones into Docker's create
+// options (local/stack/containerDefinitionToDocker.ts), so what runs locally is what `pulumi up` deploys.
+import { calleeEnvironment, type ExampleName, exampleService } from "../examples/manifest";
+import { serviceDeclarationEnv } from "../records/serviceDeclarations";
+
 /** The subset of an ECS container definition this program writes. */
 export interface ContainerDefinition {
   readonly name: string;
@@ -8,6 +14,7 @@ export interface ContainerDefinition {
   readonly memoryReservation?: number;
   readonly user?: string;
   readonly environment: readonly { readonly name: string; readonly value: string }[];
+  readonly dockerLabels?: Readonly<Record<string, string>>;
   readonly secrets?: readonly { readonly name: string; readonly valueFrom: string }[];
   readonly portMappings?: readonly {
     readonly containerPort: number;
@@ -128,13 +135,15 @@ export function stopTimeoutFor(srvTtl: number): number {
  * secrets resolved by the execution role at start, so they never sit in the task definition.
  */
 export function exampleContainer(spec: ExampleContainerSpec): ContainerDefinition {
-  const environment = Object.entries(spec.environment ?? {}).map(([name, value]) => ({ name, value }));
-  if (spec.offers !== undefined) {
-    if (!/^_[a-z0-9-]+\._(tcp|udp)$/.test(spec.offers)) {
-      throw new Error(`exampleContainer: "${spec.offers}" is not of the form _<service>._<tcp|udp>`);
-    }
-    environment.unshift({ name: `SERVICE_${spec.containerPort}_NAME`, value: spec.offers });
-  }
+  // The record contract writes the declaration (and refuses one the agent would not read back).
+  const declaration =
+    spec.offers !== undefined
+      ? serviceDeclarationEnv({ containerPort: spec.containerPort, srvName: spec.offers })
+      : {};
+  const environment = Object.entries({ ...declaration, ...spec.environment }).map(([name, value]) => ({
+    name,
+    value,
+  }));
   for (const { name } of environment) {
     if (name === "AUTH_USERNAME" || name === "AUTH_PASSWORD") {
       throw new Error(`exampleContainer: ${name} must be a secret, not environment`);
@@ -170,4 +179,38 @@ export function exampleContainer(spec: ExampleContainerSpec): ContainerDefinitio
     stopTimeout: spec.stopTimeout,
     logConfiguration: awslogs(spec.log, spec.name),
   };
+}
+
+/** Where and how an example service is deployed: everything its container needs beyond the manifest. */
+export interface ExampleDeployment {
+  readonly image: string;
+  /** The zone its callees are found in. */
+  readonly zoneName: string;
+  /** The SRV TTL, which sets the stop timeout ({@link stopTimeoutFor}). */
+  readonly srvTtl: number;
+  readonly credentials: CredentialRefs;
+  readonly log: LogTarget;
+}
+
+/**
+ * The container of one example service as the manifest (examples/manifest.ts) describes it: its port,
+ * its SRV offer with a health check on its health path, and where to find the services it calls.
+ */
+export function exampleServiceContainer(
+  example: ExampleName,
+  deployment: ExampleDeployment,
+): ContainerDefinition {
+  const spec = exampleService(example);
+  return exampleContainer({
+    name: example,
+    image: deployment.image,
+    containerPort: spec.containerPort,
+    // Only an SRV offer gets a container health check: the agent waits for it before registering.
+    // A consumer is probed by whatever sends it traffic (the portal: the load balancer).
+    ...(spec.offers !== undefined ? { offers: spec.offers, healthPath: spec.healthPath } : {}),
+    environment: calleeEnvironment(example, deployment.zoneName),
+    credentials: deployment.credentials,
+    stopTimeout: stopTimeoutFor(deployment.srvTtl),
+    log: deployment.log,
+  });
 }

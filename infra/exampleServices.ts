@@ -1,18 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { EXAMPLE_NAMES, EXAMPLE_SERVICES, type ExampleName } from "../examples/manifest";
+import { DEFAULT_SRV_TTL } from "../records/zone";
 import { partitionForRegion } from "./awsPartition";
-import { type ContainerDefinition, exampleContainer, stopTimeoutFor } from "./containerDefinitions";
+import { exampleServiceContainer } from "./containerDefinitions";
 import { EPHEMERAL_PORTS } from "./ephemeralPorts";
 import { secretParameterPath, stackScopedName } from "./names";
 import { secretsReadPolicy } from "./policies";
 import { taskExecutionRole } from "./taskExecutionRole";
-
-/** The example services: what each offers and how many run. Ports are fixed with their authors. */
-export const EXAMPLES = {
-  time: { containerPort: 8080, offers: "_time._tcp", desiredCount: 2 },
-  calc: { containerPort: 8081, offers: "_calc._tcp", desiredCount: 2 },
-  portal: { containerPort: 8000, offers: undefined, desiredCount: 1 },
-} as const;
 
 /** The listener the portal is published on, the only port open to the internet. */
 export const PORTAL_LISTENER_PORT = 80;
@@ -28,11 +23,8 @@ export interface ExampleServicesArgs {
   readonly publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
   /** The container instances' group, opened to the load balancer on dynamic host ports. */
   readonly instanceSecurityGroupId: pulumi.Input<string>;
-  readonly images: {
-    readonly time: pulumi.Input<string>;
-    readonly calc: pulumi.Input<string>;
-    readonly portal: pulumi.Input<string>;
-  };
+  /** One image per example service of the manifest (examples/manifest.ts). */
+  readonly images: Readonly<Record<ExampleName, pulumi.Input<string>>>;
   /** The zone the portal looks `time` and `calc` up in (required). */
   readonly zoneName: pulumi.Input<string>;
   /** Basic-auth user of time and calc, also used by the portal. Default: `demo`. */
@@ -60,8 +52,8 @@ export class ExampleServices extends pulumi.ComponentResource {
   readonly loadBalancer: aws.lb.LoadBalancer;
   readonly targetGroup: aws.lb.TargetGroup;
   readonly listener: aws.lb.Listener;
-  readonly taskDefinitions: Readonly<Record<keyof typeof EXAMPLES, aws.ecs.TaskDefinition>>;
-  readonly services: Readonly<Record<keyof typeof EXAMPLES, aws.ecs.Service>>;
+  readonly taskDefinitions: Readonly<Record<ExampleName, aws.ecs.TaskDefinition>>;
+  readonly services: Readonly<Record<ExampleName, aws.ecs.Service>>;
   /** `http://<load balancer DNS name>` */
   readonly portalUrl: pulumi.Output<string>;
 
@@ -176,11 +168,11 @@ export class ExampleServices extends pulumi.ComponentResource {
         targetType: "instance",
         protocol: "HTTP",
         // With dynamic host ports ECS registers each task's own port; this one is nominal.
-        port: EXAMPLES.portal.containerPort,
+        port: EXAMPLE_SERVICES.portal.containerPort,
         deregistrationDelay: 15,
         // /health needs no credentials and answers 503 while a task drains after SIGTERM.
         healthCheck: {
-          path: "/health",
+          path: EXAMPLE_SERVICES.portal.healthPath,
           matcher: "200",
           interval: 15,
           healthyThreshold: 2,
@@ -203,42 +195,24 @@ export class ExampleServices extends pulumi.ComponentResource {
     const credentials = pulumi
       .all([this.usernameParameter.arn, this.passwordParameter.arn])
       .apply(([usernameArn, passwordArn]) => ({ usernameArn, passwordArn }));
-    const stopTimeout = stopTimeoutFor(args.srvTtl ?? 10);
-    const containerFor = (
-      example: keyof typeof EXAMPLES,
-      image: pulumi.Input<string>,
-      environment: pulumi.Input<Record<string, string>>,
-    ): pulumi.Output<string> =>
+    const definitionOf = (example: ExampleName): pulumi.Output<string> =>
       pulumi
-        .all([image, this.logGroup.name, credentials, environment])
-        .apply(([img, logGroupName, creds, env]) => {
-          const spec = EXAMPLES[example];
-          const definition: ContainerDefinition = exampleContainer({
-            name: example,
-            image: img,
-            containerPort: spec.containerPort,
-            ...(spec.offers ? { offers: spec.offers, healthPath: "/health" } : {}),
-            environment: env,
-            credentials: creds,
-            stopTimeout,
-            log: { logGroupName, region: args.region },
-          });
-          return JSON.stringify([definition]);
-        });
+        .all([args.images[example], this.logGroup.name, credentials, args.zoneName])
+        .apply(([image, logGroupName, creds, zoneName]) =>
+          JSON.stringify([
+            exampleServiceContainer(example, {
+              image,
+              zoneName,
+              srvTtl: args.srvTtl ?? DEFAULT_SRV_TTL,
+              credentials: creds,
+              log: { logGroupName, region: args.region },
+            }),
+          ]),
+        );
 
-    const portalEnvironment = pulumi.output(args.zoneName).apply((zone) => ({
-      TIME_SERVICE: `${EXAMPLES.time.offers}.${zone}`,
-      CALC_SERVICE: `${EXAMPLES.calc.offers}.${zone}`,
-    }));
-    const definitions = {
-      time: containerFor("time", args.images.time, {}),
-      calc: containerFor("calc", args.images.calc, {}),
-      portal: containerFor("portal", args.images.portal, portalEnvironment),
-    };
-
-    const taskDefinitions = {} as Record<keyof typeof EXAMPLES, aws.ecs.TaskDefinition>;
-    const services = {} as Record<keyof typeof EXAMPLES, aws.ecs.Service>;
-    for (const example of Object.keys(EXAMPLES) as (keyof typeof EXAMPLES)[]) {
+    const taskDefinitions = {} as Record<ExampleName, aws.ecs.TaskDefinition>;
+    const services = {} as Record<ExampleName, aws.ecs.Service>;
+    for (const example of EXAMPLE_NAMES) {
       taskDefinitions[example] = new aws.ecs.TaskDefinition(
         `${name}-${example}-task`,
         {
@@ -248,7 +222,7 @@ export class ExampleServices extends pulumi.ComponentResource {
           requiresCompatibilities: ["EC2"],
           executionRoleArn: this.executionRole.arn,
           // No task role: the examples call no AWS API.
-          containerDefinitions: definitions[example],
+          containerDefinitions: definitionOf(example),
         },
         { parent: this, dependsOn: [secretsPolicy] },
       );
@@ -258,7 +232,7 @@ export class ExampleServices extends pulumi.ComponentResource {
         {
           cluster: args.clusterArn,
           taskDefinition: taskDefinitions[example].arn,
-          desiredCount: EXAMPLES[example].desiredCount,
+          desiredCount: EXAMPLE_SERVICES[example].desiredCount,
           capacityProviderStrategies: [{ capacityProvider: args.capacityProviderName, weight: 1, base: 0 }],
           orderedPlacementStrategies: [{ type: "spread", field: "instanceId" }],
           deploymentMinimumHealthyPercent: 50,
@@ -270,7 +244,7 @@ export class ExampleServices extends pulumi.ComponentResource {
                   {
                     targetGroupArn: this.targetGroup.arn,
                     containerName: "portal",
-                    containerPort: EXAMPLES.portal.containerPort,
+                    containerPort: EXAMPLE_SERVICES.portal.containerPort,
                   },
                 ],
                 healthCheckGracePeriodSeconds: 30,
