@@ -1,16 +1,20 @@
 // The portal: a page with a time layout box and a formula box; its server reaches time and calc
-// only through DNS service discovery (@ecssd/resolver). Port 8000.
+// only through DNS service discovery (@ecssd/resolver). Port and callees: examples/manifest.ts.
 import { createResolver, parseNameserver } from "@ecssd/resolver";
+import { DEFAULT_ZONE } from "../../records/zone";
+import { calleeEnvironment, calleeVariable } from "../manifest";
 import { ConfigError } from "../shared/serviceConfig";
 import { serviceMain } from "../shared/serviceMain";
 import { portalRoutes } from "./portalRoutes";
 
 const env = process.env;
+/** Where time and calc are when TIME_SERVICE / CALC_SERVICE are unset: the default zone. */
+const callees = calleeEnvironment("portal", DEFAULT_ZONE);
+const whereIs = (callee: string): string =>
+  env[calleeVariable(callee)] || (callees[calleeVariable(callee)] as string);
 
 serviceMain({
   name: "portal",
-  defaultPort: 8000,
-  protectRoutes: false,
   routes: (config) => {
     const servers = (env.DNS_SERVERS ?? "")
       .split(",")
@@ -36,8 +40,8 @@ serviceMain({
     }
     return portalRoutes({
       resolver,
-      timeService: env.TIME_SERVICE || "_time._tcp.servicediscovery.internal",
-      calcService: env.CALC_SERVICE || "_calc._tcp.servicediscovery.internal",
+      timeService: whereIs("time"),
+      calcService: whereIs("calc"),
       auth: config.auth,
     });
   },

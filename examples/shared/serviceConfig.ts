@@ -32,6 +32,14 @@ function integer(
   return Number(raw);
 }
 
+/** Reads PORT alone (the health probe needs no credentials); throws ConfigError when it is malformed. */
+export function readPort(env: NodeJS.ProcessEnv, defaults: { port: number }): number {
+  const problems: string[] = [];
+  const port = integer(env, "PORT", defaults.port, 0, 65535, problems);
+  if (problems.length > 0) throw new ConfigError(`Invalid service config:\n - ${problems.join("\n - ")}`);
+  return port;
+}
+
 /** Reads PORT, DRAIN_MS, AUTH_USERNAME and AUTH_PASSWORD; throws ConfigError naming every problem. */
 export function readServiceConfig(env: NodeJS.ProcessEnv, defaults: { port: number }): ServiceConfig {
   const problems: string[] = [];

@@ -1,10 +1,8 @@
-// The time service: GET /time/{Go layout}?tz=Area/City. Port 8080, published as _time._tcp.
+// The time service: GET /time/{Go layout}?tz=Area/City. Port and SRV name: examples/manifest.ts.
 import { serviceMain } from "../shared/serviceMain";
 import { timeRoute } from "./timeRoute";
 
-serviceMain({ name: "time", defaultPort: 8080, routes: () => [timeRoute()], protectRoutes: true }).catch(
-  (err: unknown) => {
-    process.stderr.write(`time: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+serviceMain({ name: "time", routes: () => [timeRoute()] }).catch((err: unknown) => {
+  process.stderr.write(`time: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

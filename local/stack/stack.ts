@@ -1,20 +1,23 @@
 // The local stack: the whole system on one machine. The local zone runs in this process; the agent and
 // the reconciler run as `ecssd` child processes exactly as they would on a host; time, calc and portal
-// run as containers built from the project's Dockerfiles. Everything started here is stopped by stop().
+// run as containers built from the project's Dockerfiles, created from the container definitions the Pulumi
+// program computes (stackServices.ts). Everything started here is stopped by stop().
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { createResolver } from "@ecssd/resolver";
+import { EXAMPLE_NAMES, EXAMPLE_SERVICES, type ExampleName } from "../../examples/manifest";
 import { buildImage } from "../../images/imageBuilder";
 import { DEFAULT_ZONE } from "../../records";
 import { type LocalZone, startLocalZone } from "../zone";
-import { type ExampleContainer, StackContainers } from "./stackContainers";
+import { StackContainers } from "./stackContainers";
+import { LOCAL_HOST_ID, type LocalExampleInputs, localExampleContainer } from "./stackServices";
 import { clearStackState, readStackState, writeStackState } from "./stackState";
+
+export { LOCAL_HOST_ID } from "./stackServices";
 
 const REPO_ROOT = join(__dirname, "..", "..");
 const ECSSD = join(REPO_ROOT, "bin", "ecssd.js");
-/** The host id of this machine in the zone; its A record points at loopback (DESIGN.md, local stack). */
-export const LOCAL_HOST_ID = "local";
 
 export interface StackOptions {
   /** Marks this stack's containers and prefixes their names; lets tests run beside a developer's stack. */
@@ -37,10 +40,10 @@ export interface StackOptions {
 export const STACK_DEFAULTS = {
   apiPort: 5380,
   dnsPort: 5300,
-  portalPort: 8000,
+  portalPort: EXAMPLE_SERVICES.portal.containerPort,
   zoneName: DEFAULT_ZONE,
-  timeInstances: 2,
-  calcInstances: 2,
+  timeInstances: EXAMPLE_SERVICES.time.desiredCount,
+  calcInstances: EXAMPLE_SERVICES.calc.desiredCount,
   reconcileSeconds: 30,
 } as const;
 
@@ -93,10 +96,12 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
     cleanups.push(() => zone.close());
     opts.say(`local zone: Route53 API ${zone.apiUrl}, DNS ${zone.dns.host}:${zone.dns.port}`);
 
-    opts.say("building images: time, calc, portal");
-    const [timeImage, calcImage, portalImage] = await Promise.all(
-      (["time", "calc", "portal"] as const).map((s) => buildImage(s)),
-    );
+    opts.say(`building images: ${EXAMPLE_NAMES.join(", ")}`);
+    const built = await Promise.all(EXAMPLE_NAMES.map((example) => buildImage(example)));
+    const images = Object.fromEntries(EXAMPLE_NAMES.map((example, i) => [example, built[i]])) as Record<
+      ExampleName,
+      string
+    >;
 
     const childEnv: NodeJS.ProcessEnv = {
       ...process.env,
@@ -116,46 +121,31 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
     cleanups.push(async () => {
       await containers.removeAll();
     });
-    const credentials = [
-      `AUTH_USERNAME=${opts.username}`,
-      `AUTH_PASSWORD=${opts.password}`,
-      `HOST_ID=${LOCAL_HOST_ID}`,
-    ];
-    const images = { time: timeImage as string, calc: calcImage as string };
-    const ports = { time: 8080, calc: 8081 };
+    const local = (example: ExampleName): LocalExampleInputs => ({
+      stackName,
+      image: images[example],
+      zoneName: zone.zoneName,
+      dnsPort: zone.dns.port,
+      portalPort: opts.portalPort,
+      username: opts.username,
+      password: opts.password,
+    });
     const names: string[] = [];
+    const start = async (example: ExampleName, containerName: string) => {
+      await containers.start(localExampleContainer(example, containerName, local(example)).options);
+      names.push(containerName);
+      return containerName;
+    };
     const counters = { time: 0, calc: 0 };
-    const startInstance = async (service: "time" | "calc") => {
+    const startInstance = (service: "time" | "calc") => {
       counters[service] += 1;
-      const spec: ExampleContainer = {
-        name: `ecssd-${stackName}-${service}-${counters[service]}`,
-        image: images[service],
-        env: [...credentials, `SERVICE_${ports[service]}_NAME=_${service}._tcp`],
-        publish: ports[service],
-      };
-      await containers.start(spec);
-      names.push(spec.name);
-      return spec.name;
+      return start(service, `ecssd-${stackName}-${service}-${counters[service]}`);
     };
     const starts: Promise<string>[] = [];
     for (let i = 0; i < opts.timeInstances; i++) starts.push(startInstance("time"));
     for (let i = 0; i < opts.calcInstances; i++) starts.push(startInstance("calc"));
     await Promise.all(starts);
-    const timeName = `_time._tcp.${zone.zoneName}`;
-    const calcName = `_calc._tcp.${zone.zoneName}`;
-    await containers.start({
-      name: `ecssd-${stackName}-portal`,
-      image: portalImage as string,
-      hostNetwork: true,
-      env: [
-        ...credentials,
-        `PORT=${opts.portalPort}`,
-        `DNS_SERVERS=127.0.0.1:${zone.dns.port}`,
-        `TIME_SERVICE=${timeName}`,
-        `CALC_SERVICE=${calcName}`,
-      ],
-    });
-    names.push(`ecssd-${stackName}-portal`);
+    await start("portal", `ecssd-${stackName}-portal`);
     const portalUrl = `http://127.0.0.1:${opts.portalPort}/`;
 
     opts.say("waiting for the services to register and the portal to answer");
@@ -175,7 +165,7 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
       `The local stack is up (${((Date.now() - started) / 1000).toFixed(1)} s).`,
       `  portal:       ${portalUrl}`,
       `  credentials:  ${opts.username} / ${opts.password}   (the services' basic auth; set ECSSD_STACK_USERNAME/ECSSD_STACK_PASSWORD to change)`,
-      `  records:      dig @127.0.0.1 -p ${zone.dns.port} SRV ${calcName}`,
+      `  records:      dig @127.0.0.1 -p ${zone.dns.port} SRV ${EXAMPLE_SERVICES.calc.offers}.${zone.zoneName}`,
       `  Route53 API:  ${zone.apiUrl}   (hosted zone ${zone.hostedZoneId})`,
       `  status:       npx ecssd stack status`,
       `  logs:         ${opts.stateDir}/agent.log, ${opts.stateDir}/reconciler.log`,
@@ -203,8 +193,8 @@ async function waitUntilReady(zone: LocalZone, portalUrl: string, opts: StackOpt
     domain: zone.zoneName,
   });
   const want: Array<[string, number]> = [
-    [`_time._tcp.${zone.zoneName}`, opts.timeInstances],
-    [`_calc._tcp.${zone.zoneName}`, opts.calcInstances],
+    [`${EXAMPLE_SERVICES.time.offers}.${zone.zoneName}`, opts.timeInstances],
+    [`${EXAMPLE_SERVICES.calc.offers}.${zone.zoneName}`, opts.calcInstances],
   ];
   const deadline = Date.now() + 180_000;
   let last = "";

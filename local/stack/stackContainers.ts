@@ -1,18 +1,9 @@
 // The example containers of the local stack, through the Docker Engine API. Every container carries the
 // label below, so that `stack down` (or the next `stack up` after a crash) removes exactly what we started.
 import Docker from "dockerode";
+import { STACK_LABEL } from "./stackServices";
 
-export const STACK_LABEL = "ecssd.stack";
-
-export interface ExampleContainer {
-  name: string;
-  image: string;
-  env: string[];
-  /** Container port published on 127.0.0.1 at a host port Docker picks (bridge mode). */
-  publish?: number;
-  /** Host network mode: the container shares the host's loopback (the portal, to reach the zone's DNS). */
-  hostNetwork?: boolean;
-}
+export { STACK_LABEL } from "./stackServices";
 
 /** Says how to get a Docker engine when none answers; the stack cannot run without one. */
 export class DockerUnavailableError extends Error {
@@ -52,19 +43,13 @@ export class StackContainers {
     });
   }
 
-  async start(spec: ExampleContainer): Promise<Docker.Container> {
-    const port = spec.publish ? `${spec.publish}/tcp` : undefined;
-    const container = await this.docker.createContainer({
-      name: spec.name,
-      Image: spec.image,
-      Env: spec.env,
-      Labels: { [STACK_LABEL]: this.stackName },
-      ExposedPorts: port ? { [port]: {} } : undefined,
-      HostConfig: {
-        NetworkMode: spec.hostNetwork ? "host" : "bridge",
-        PortBindings: port ? { [port]: [{ HostIp: "127.0.0.1", HostPort: "" }] } : undefined,
-      },
-    });
+  /** Creates and starts a container from options made by localExampleContainer (stackServices.ts). */
+  async start(options: Docker.ContainerCreateOptions): Promise<Docker.Container> {
+    // Without the label, neither `stack down` nor the next `stack up` would ever remove it.
+    if (options.Labels?.[STACK_LABEL] !== this.stackName) {
+      throw new Error(`container ${options.name} lacks the label ${STACK_LABEL}=${this.stackName}`);
+    }
+    const container = await this.docker.createContainer(options);
     await container.start();
     return container;
   }

@@ -1,0 +1,81 @@
+// The local stack's example containers: the container definition the Pulumi program computes for ECS
+// (infra/containerDefinitions.ts, from examples/manifest.ts), with what this machine supplies in place of
+// AWS, translated into Docker's create options. Pure: the stack passes the result to the engine.
+import type { ContainerCreateOptions } from "dockerode";
+import { type ExampleName, exampleService } from "../../examples/manifest";
+import { type ContainerDefinition, exampleServiceContainer } from "../../infra/containerDefinitions";
+import { DEFAULT_SRV_TTL } from "../../records/zone";
+import { containerDefinitionToDocker } from "./containerDefinitionToDocker";
+
+/** Marks every container of a stack, so that `stack down` removes exactly what the stack started. */
+export const STACK_LABEL = "ecssd.stack";
+/** The host id of this machine in the zone; its A record points at loopback (DESIGN.md, local stack). */
+export const LOCAL_HOST_ID = "local";
+
+/** What the local stack knows when it starts an example container. */
+export interface LocalExampleInputs {
+  /** The value of {@link STACK_LABEL}. */
+  readonly stackName: string;
+  readonly image: string;
+  readonly zoneName: string;
+  /** The local zone's DNS port on 127.0.0.1, where the portal looks its callees up. */
+  readonly dnsPort: number;
+  /** Where the portal listens on this machine. */
+  readonly portalPort: number;
+  readonly username: string;
+  readonly password: string;
+}
+
+/** One example container as ECS would run it, and as the local engine is asked to. */
+export interface LocalExampleContainer {
+  /** What `pulumi up` puts in the task definition, with a local image and placeholder AWS references. */
+  readonly definition: ContainerDefinition;
+  readonly options: ContainerCreateOptions;
+}
+
+/**
+ * The create options of one example container. The definition is computed exactly as for ECS; this
+ * machine then adds only what ECS or AWS would supply: the credentials' values (ECS reads them from SSM),
+ * HOST_ID (on ECS the service reads the instance's name), the stack label, and for the portal what stands
+ * in for the load balancer (see below).
+ */
+export function localExampleContainer(
+  example: ExampleName,
+  containerName: string,
+  inputs: LocalExampleInputs,
+): LocalExampleContainer {
+  const definition = exampleServiceContainer(example, {
+    image: inputs.image,
+    zoneName: inputs.zoneName,
+    // The local agent runs with its default TTL, as the Pulumi program does without ecssd:srvTtl.
+    srvTtl: DEFAULT_SRV_TTL,
+    // Secrets are resolved by name below; these references are never read.
+    credentials: { usernameArn: "local:examples/username", passwordArn: "local:examples/password" },
+    // Docker keeps its own log driver (`docker logs`); the translation does not carry this over.
+    log: { logGroupName: `ecssd-${inputs.stackName}`, region: "local" },
+  });
+  const common = {
+    name: containerName,
+    secretValues: { AUTH_USERNAME: inputs.username, AUTH_PASSWORD: inputs.password },
+    labels: { [STACK_LABEL]: inputs.stackName },
+  };
+  // A consumer reached from outside (ECS: through the load balancer) shares this machine's network here:
+  // the zone's DNS server and the services' published ports are on the machine's loopback, out of a
+  // bridge network's reach. It listens on the port the stack publishes it on.
+  const consumer = exampleService(example).offers === undefined;
+  const options = containerDefinitionToDocker(
+    definition,
+    consumer
+      ? {
+          ...common,
+          networkMode: "host",
+          environment: {
+            HOST_ID: LOCAL_HOST_ID,
+            PORT: String(inputs.portalPort),
+            DNS_SERVERS: `127.0.0.1:${inputs.dnsPort}`,
+          },
+        }
+      : { ...common, networkMode: "bridge", environment: { HOST_ID: LOCAL_HOST_ID } },
+  );
+  return { definition, options };
+}
