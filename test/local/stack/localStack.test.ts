@@ -8,7 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { Browser } from "playwright-core";
+import type { ExampleName } from "../../../examples/manifest";
 import { type RunningStack, stackUp } from "../../../local/stack/stack";
+import { localExampleContainer } from "../../../local/stack/stackServices";
 import { launchChromium } from "../../support/browser";
 
 const run = promisify(execFile);
@@ -85,6 +87,49 @@ describe("local stack (npm start)", function () {
         `dig @127\\.0\\.0\\.1 -p ${stack.zone.dns.port} SRV _calc\\._tcp\\.servicediscovery\\.internal`,
       ),
     );
+  });
+
+  it("runs each example container as its container definition says (docker inspect)", async () => {
+    const portalPort = Number(new URL(stack.portalUrl).port);
+    const inspectOf = async (name: string) => JSON.parse((await run("docker", ["inspect", name])).stdout)[0];
+    for (const [example, name] of [
+      ["time", stack.instanceNames().find((n) => n.endsWith("-time-1"))],
+      ["calc", stack.instanceNames().find((n) => n.endsWith("-calc-2"))],
+      ["portal", stack.instanceNames().find((n) => n.endsWith("-portal"))],
+    ] as [ExampleName, string][]) {
+      const { options } = localExampleContainer(example, name, {
+        stackName: `test${process.pid}`,
+        image: `ecssd/${example}:local`,
+        zoneName: stack.zone.zoneName,
+        dnsPort: stack.zone.dns.port,
+        portalPort,
+        username: "admin",
+        password: "password",
+      });
+      const running = await inspectOf(name);
+      for (const entry of options.Env ?? [])
+        assert.ok(running.Config.Env.includes(entry), `${name}: ${entry}`);
+      for (const [k, v] of Object.entries(options.Labels ?? {}))
+        assert.equal(running.Config.Labels[k], v, name);
+      assert.equal(running.Config.StopTimeout, options.StopTimeout, name);
+      assert.equal(running.Config.User, "1000", `${name} runs as the image's user`);
+      assert.equal(running.HostConfig.NetworkMode, options.HostConfig?.NetworkMode, name);
+      assert.deepEqual(running.HostConfig.PortBindings ?? {}, options.HostConfig?.PortBindings ?? {}, name);
+      assert.equal(running.HostConfig.Memory, options.HostConfig?.Memory, name);
+      if (options.Healthcheck) assert.deepEqual(running.Config.Healthcheck, options.Healthcheck, name);
+      else
+        assert.deepEqual(running.Config.Healthcheck.Test, [
+          "CMD",
+          "node",
+          "/app/main.js",
+          "--probe",
+          "/health",
+        ]);
+      if (example !== "portal") {
+        const published = (await run("docker", ["port", name])).stdout.trim();
+        assert.match(published, /^\d+\/tcp -> 127\.0\.0\.1:\d+$/, name);
+      }
+    }
   });
 
   it("dig shows two calc instances; after docker stop of one, only one remains within TTL + 1 s", async () => {
