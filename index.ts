@@ -90,7 +90,8 @@ const examples = new ExampleServices("ecssd-examples", {
   vpcId: network.vpcId,
   publicSubnetIds: network.publicSubnetIds,
   instanceSecurityGroupId: cluster.instanceSecurityGroup.id,
-  images: { time: images.imageUris.time, calc: images.imageUris.calc, portal: images.imageUris.portal },
+  // Every image of the catalog; the examples take the ones the manifest names.
+  images: images.imageUris,
   zoneName: zone.zoneName,
   username: config.examplesUsername,
   password: config.examplesPassword,
