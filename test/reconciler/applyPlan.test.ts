@@ -1,68 +1,18 @@
 // applyPlan through in-memory ports: what it deletes, what it keeps after a change, which tasks it stops.
-// The zone and the stopper are fakes of the core's own ports, so no Route53 or ECS is involved.
+// The zone and the stopper are fakes of the core's own ports (support/memoryPorts.ts): no Route53, no ECS.
 import assert from "node:assert/strict";
 import pino from "pino";
 import { applyPlan } from "../../reconciler/applyPlan";
 import type { HealthResult } from "../../reconciler/healthChecker";
 import type { InventorySnapshot, LiveTask } from "../../reconciler/inventory";
 import { planReconcile, planStale } from "../../reconciler/reconcilePlan";
-import type { ReconcilerZone, ZoneDeleteOutcome } from "../../reconciler/reconcilerZone";
-import type { TaskStopper } from "../../reconciler/taskStopper";
 import { type RecordSet, recordSetKey } from "../../records";
 import { srvRecord } from "./support/ecsWorld";
+import { MemoryZone, RecordingStopper } from "./support/memoryPorts";
 import { hostA, ZONE } from "./support/zoneFixtures";
 
 const silent = pino({ level: "silent" });
 const H1 = "i-0aaaaaaaaaaaaaaa1";
-
-/** A zone held in a map; `changed` replaces sets as if an agent rewrote them after the reconciler read them. */
-class MemoryZone implements ReconcilerZone {
-  readonly sets = new Map<string, RecordSet>();
-  readonly deleteRequests: number[] = [];
-  constructor(
-    sets: RecordSet[],
-    readonly failing = new Set<string>(),
-  ) {
-    for (const s of sets) this.sets.set(recordSetKey(s), s);
-  }
-  async id(): Promise<string> {
-    return "Z1";
-  }
-  async listRecordSets(): Promise<RecordSet[]> {
-    return [...this.sets.values()];
-  }
-  async deleteRecordSets(
-    sets: readonly RecordSet[],
-    stillDelete: (current: RecordSet, original: RecordSet) => boolean,
-  ): Promise<ZoneDeleteOutcome> {
-    this.deleteRequests.push(sets.length);
-    const out = {
-      deleted: [] as RecordSet[],
-      vanished: [] as RecordSet[],
-      keptAfterChange: [] as RecordSet[],
-    };
-    const failed: { set: RecordSet; error: string }[] = [];
-    for (const original of sets) {
-      const key = recordSetKey(original);
-      const current = this.sets.get(key);
-      if (!current) out.vanished.push(original);
-      else if (this.failing.has(key)) failed.push({ set: original, error: "InternalError: boom" });
-      else if (current !== original && !stillDelete(current, original)) out.keptAfterChange.push(current);
-      else {
-        this.sets.delete(key);
-        out.deleted.push(current);
-      }
-    }
-    return { ...out, failed };
-  }
-}
-
-class RecordingStopper implements TaskStopper {
-  readonly stopped: { taskId: string; reason: string }[] = [];
-  async stopTask(task: LiveTask, reason: string): Promise<void> {
-    this.stopped.push({ taskId: task.taskId, reason });
-  }
-}
 
 describe("applyPlan through the core's ports", () => {
   const a1 = hostA(H1, "127.0.0.1");
