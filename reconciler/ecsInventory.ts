@@ -8,7 +8,6 @@ import {
   ListClustersCommand,
   ListContainerInstancesCommand,
   ListTasksCommand,
-  StopTaskCommand,
 } from "@aws-sdk/client-ecs";
 import { taskIdFromArn } from "../records";
 import type { ApiCalls } from "./apiCalls";
@@ -18,8 +17,6 @@ import type { Inventory, InventorySnapshot, LiveTask } from "./inventory";
 
 /** ListTasks, ListContainerInstances and ListClusters return at most 100 per page; describes take 100. */
 export const ECS_PAGE_SIZE = 100;
-/** StopTask keeps at most 255 characters of a reason. */
-const MAX_STOP_REASON = 255;
 /**
  * Container instances whose records may live. DRAINING counts as alive: its tasks keep serving until ECS
  * stops them one by one, and each task's records go when its task does. REGISTERING, DEREGISTERING and
@@ -66,18 +63,6 @@ export class EcsInventory implements Inventory {
       tasks,
       counts: { clusters: clusters.length, containerInstances, activeHosts: hosts.size, tasks: tasks.size },
     };
-  }
-
-  async stopTask(task: LiveTask, reason: string): Promise<void> {
-    await this.send("StopTask", () =>
-      this.ecs.send(
-        new StopTaskCommand({
-          cluster: task.cluster,
-          task: task.taskArn,
-          reason: reason.slice(0, MAX_STOP_REASON),
-        }),
-      ),
-    );
   }
 
   private async listClusters(): Promise<string[]> {

@@ -4,7 +4,7 @@ import type { Context, ScheduledEvent } from "aws-lambda";
 import pino from "pino";
 import { configFromEnv, type ReconcilerConfig } from "./config";
 import { buildDefaultClients, type ReconcilerClients } from "./defaultClients";
-import { reconcile } from "./reconcile";
+import { reconcile } from "./reconcileWithClients";
 import type { ReconcileSummary } from "./runSummary";
 
 /** The handler's logger: JSON lines to stdout, which Lambda sends to CloudWatch. Level from LOG_LEVEL (default info). */

@@ -3,34 +3,17 @@
 // every attempt failed, and never when the run ran out of time before it could finish checking.
 import http from "node:http";
 import { Semaphore } from "./boundedConcurrency";
+import { endpointKey, type HealthCheckOptions, type HealthResult, type HealthTarget } from "./healthChecker";
 
-export interface HealthCheckOptions {
-  readonly path: string;
-  readonly timeoutMs: number;
-  readonly attempts: number;
-  readonly concurrency: number;
-  /** Epoch ms after which no attempt starts; instances not fully checked by then are "skipped". */
-  readonly deadline?: number;
-  /** Pause before a retry after a quick failure (refused, 5xx), in ms; doubles per attempt (default 100). */
-  readonly retryDelayMs?: number;
-}
+export {
+  endpointKey,
+  type HealthCheckOptions,
+  type HealthResult,
+  type HealthTarget,
+  type HealthVerdict,
+} from "./healthChecker";
 
-export interface HealthTarget {
-  readonly address: string;
-  readonly port: number;
-}
-
-export type HealthVerdict = "healthy" | "unhealthy" | "skipped";
-
-export interface HealthResult {
-  readonly verdict: HealthVerdict;
-  readonly url: string;
-  readonly attempts: number;
-  /** What the last attempt saw: `HTTP 200`, `HTTP 500`, `timed out after 2000 ms`, `ECONNREFUSED`. */
-  readonly detail: string;
-}
-
-/** Checks each distinct address:port once, whatever number of targets name it. Results are keyed by {@link endpointKey}. */
+/** The health checker over HTTP (healthChecker.ts). Checks each distinct address:port once; results keyed by {@link endpointKey}. */
 export async function checkEndpoints(
   targets: readonly HealthTarget[],
   options: HealthCheckOptions,
@@ -45,10 +28,6 @@ export async function checkEndpoints(
     }),
   );
   return results;
-}
-
-export function endpointKey(t: HealthTarget): string {
-  return `${t.address}:${t.port}`;
 }
 
 export function healthUrl(t: HealthTarget, path: string): string {

@@ -11,9 +11,15 @@ export {
 export { buildDefaultClients, type ReconcilerClients } from "./defaultClients";
 export { DockerInventory, type DockerInventoryOptions } from "./dockerInventory";
 export { EcsInventory, type EcsInventoryOptions } from "./ecsInventory";
+export { EcsTaskStopper } from "./ecsTaskStopper";
 export { InventoryError, ReconcilerConfigError, ZoneNotFoundError, ZoneRecordsError } from "./errors";
 export { handler, type ReconcilerEvent } from "./handler";
+export type { HealthChecker, HealthResult, HealthTarget } from "./healthChecker";
 export type { Inventory, InventorySnapshot, LiveTask } from "./inventory";
-export { type ReconcileDeps, reconcile } from "./reconcile";
+export { type ReconcilePorts, runReconcile } from "./reconcile";
+export type { DeleteReason, PlannedDelete, PlannedStop, ReconcilePlan } from "./reconcilePlan";
+export type { ReconcilerZone, ZoneDeleteOutcome } from "./reconcilerZone";
+export { type ReconcileDeps, reconcile } from "./reconcileWithClients";
+export { Route53ReconcilerZone } from "./route53Zone";
 export type { HealthFailure, ReconcileSummary } from "./runSummary";
-export type { DeleteReason } from "./staleRecords";
+export type { TaskStopper } from "./taskStopper";

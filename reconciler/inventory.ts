@@ -1,5 +1,5 @@
-// What the reconciler believes is alive, behind an interface the core owns: ECS on AWS, the local Docker
-// engine in the local stack. The core never sees an SDK or dockerode type.
+// The inventory port the core owns: what the reconciler believes is alive. ecsInventory.ts implements it on
+// AWS, dockerInventory.ts in the local stack; the core never sees an SDK or dockerode type.
 
 /** A running ECS task, as far as the reconciler cares. */
 export interface LiveTask {
@@ -42,9 +42,4 @@ export interface Inventory {
   readonly kind: string;
   /** Reads everything alive. Throws rather than return a partial picture. */
   snapshot(): Promise<InventorySnapshot>;
-  /**
-   * Stops an unhealthy task with a reason people will read in the ECS console. Absent when the inventory
-   * cannot stop anything (the local stack never stops containers on its own).
-   */
-  stopTask?(task: LiveTask, reason: string): Promise<void>;
 }

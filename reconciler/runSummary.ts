@@ -1,5 +1,9 @@
-// The JSON summary of one reconcile run: what the handler returns and `ecssd reconcile` prints.
-import type { DeleteReason } from "./staleRecords";
+// The report: the JSON summary of one reconcile run, what the handler returns and `ecssd reconcile` prints.
+// Its shape is a public interface (users' scripts and dashboards read it).
+import type { ApplyOutcome } from "./applyPlan";
+import type { HealthResult } from "./healthChecker";
+import type { InventorySnapshot } from "./inventory";
+import { DELETE_REASONS, type DeleteReason, type ReconcilePlan } from "./reconcilePlan";
 
 export type ReasonCounts = Record<DeleteReason, number>;
 
@@ -65,5 +69,100 @@ export interface ReconcileSummary {
 }
 
 export function zeroReasons(): ReasonCounts {
-  return { "host-gone": 0, "task-gone": 0, "container-gone": 0, unhealthy: 0 };
+  return Object.fromEntries(DELETE_REASONS.map((r) => [r, 0])) as ReasonCounts;
+}
+
+/** The health checks of one run, counted for the summary. */
+export interface HealthCounts {
+  /** Distinct endpoints checked. */
+  readonly checked: number;
+  readonly healthy: number;
+  readonly failed: number;
+  /** Not checked: no address for the host (`noAddress`), or out of time. */
+  readonly skipped: number;
+}
+
+export function healthCounts(results: ReadonlyMap<string, HealthResult>, noAddress: number): HealthCounts {
+  const count = (v: HealthResult["verdict"]) => [...results.values()].filter((r) => r.verdict === v).length;
+  return {
+    checked: results.size,
+    healthy: count("healthy"),
+    failed: count("unhealthy"),
+    skipped: count("skipped") + noAddress,
+  };
+}
+
+/** The API requests of one run (ApiCalls counts them). */
+export interface ApiCallCounts {
+  readonly total: number;
+  readonly retries: number;
+  readonly byOperation: Readonly<Record<string, number>>;
+}
+
+/** Everything one run found, decided and did. */
+export interface RunFacts {
+  readonly zone: { readonly id: string; readonly name: string };
+  readonly inventoryKind: string;
+  readonly snapshot: InventorySnapshot;
+  readonly dryRun: boolean;
+  readonly plan: ReconcilePlan;
+  /** Undefined when health checks are off. */
+  readonly health: HealthCounts | undefined;
+  readonly applied: ApplyOutcome;
+  readonly maxDeleteShare: number;
+  readonly apiCalls: ApiCallCounts;
+  readonly durationMs: number;
+}
+
+export function runSummary(facts: RunFacts): ReconcileSummary {
+  const { plan, applied, health } = facts;
+  const { view, safetyValve } = plan;
+  const plannedByReason = zeroReasons();
+  for (const d of plan.deletes) plannedByReason[d.reason]++;
+  return {
+    zone: facts.zone,
+    inventory: { kind: facts.inventoryKind, ...facts.snapshot.counts },
+    dryRun: facts.dryRun,
+    records: {
+      seen: view.seen,
+      ours: safetyValve.ours,
+      instances: view.instances.length,
+      hosts: view.hosts.length,
+      foreign: view.seen - safetyValve.ours,
+    },
+    planned: { total: plan.deletes.length, byReason: plannedByReason },
+    deleted: {
+      total: applied.deleted.total,
+      vanished: applied.deleted.vanished,
+      keptAfterChange: applied.deleted.keptAfterChange,
+      failed: applied.deleted.failed,
+      byReason: applied.deleted.byReason,
+    },
+    health: {
+      enabled: health !== undefined,
+      checked: health?.checked ?? 0,
+      healthy: health?.healthy ?? 0,
+      failed: health?.failed ?? 0,
+      skipped: health?.skipped ?? 0,
+      failures: plan.failures,
+    },
+    tasksStopped: applied.tasksStopped,
+    tasksStopFailed: applied.tasksStopFailed,
+    safetyValve: {
+      tripped: safetyValve.tripped,
+      share: round(safetyValve.share),
+      maxShare: facts.maxDeleteShare,
+      ...(safetyValve.reason !== undefined && { reason: safetyValve.reason }),
+    },
+    apiCalls: {
+      total: facts.apiCalls.total,
+      retries: facts.apiCalls.retries,
+      byOperation: { ...facts.apiCalls.byOperation },
+    },
+    durationMs: facts.durationMs,
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 10_000) / 10_000;
 }

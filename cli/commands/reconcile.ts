@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import pino from "pino";
 import { configFromEnv } from "../../reconciler/config";
 import { buildDefaultClients } from "../../reconciler/defaultClients";
-import { reconcile } from "../../reconciler/reconcile";
+import { reconcile } from "../../reconciler/reconcileWithClients";
 
 export function registerReconcileCommand(program: Command): void {
   program

@@ -1,0 +1,87 @@
+// Carries out a plan through the ports: delete the planned record sets, then stop the planned tasks whose
+// failing records are gone. It decides nothing the plan has not decided; it reports what happened.
+import type { Logger } from "pino";
+import { type RecordSet, recordSetKey } from "../records";
+import type { PlannedDelete, ReconcilePlan } from "./reconcilePlan";
+import type { ReconcilerZone } from "./reconcilerZone";
+import { type ReasonCounts, zeroReasons } from "./runSummary";
+import type { TaskStopper } from "./taskStopper";
+
+/** What applying a plan did. */
+export interface ApplyOutcome {
+  readonly deleted: {
+    readonly total: number;
+    readonly byReason: ReasonCounts;
+    readonly vanished: number;
+    readonly keptAfterChange: number;
+    readonly failed: number;
+  };
+  readonly tasksStopped: number;
+  readonly tasksStopFailed: number;
+}
+
+/** The outcome of a plan that was not applied (a dry run, or the safety valve tripped). */
+export function nothingApplied(): ApplyOutcome {
+  return {
+    deleted: { total: 0, byReason: zeroReasons(), vanished: 0, keptAfterChange: 0, failed: 0 },
+    tasksStopped: 0,
+    tasksStopFailed: 0,
+  };
+}
+
+/** Deletes, then stops. `stopper` is absent where nothing may be stopped. */
+export async function applyPlan(
+  plan: ReconcilePlan,
+  ports: { readonly zone: ReconcilerZone; readonly stopper?: TaskStopper },
+  log: Logger,
+): Promise<ApplyOutcome> {
+  if (plan.deletes.length === 0) return nothingApplied();
+  const planned = new Map<string, PlannedDelete>(plan.deletes.map((d) => [d.key, d]));
+  const outcome = await ports.zone.deleteRecordSets(
+    plan.deletes.map((d) => d.set),
+    (current, original) => !planned.get(recordSetKey(original))?.onlyAsRead || sameValues(current, original),
+  );
+  const byReason = zeroReasons();
+  const deletedKeys = new Set<string>();
+  for (const set of outcome.deleted) {
+    const d = planned.get(recordSetKey(set));
+    if (!d) continue;
+    deletedKeys.add(d.key);
+    byReason[d.reason]++;
+    log.info({ record: d.key, reason: d.reason }, "deleted record set");
+  }
+  for (const f of outcome.failed)
+    log.warn({ record: recordSetKey(f.set), error: f.error }, "could not delete record set");
+
+  let tasksStopped = 0;
+  let tasksStopFailed = 0;
+  const { stopper } = ports;
+  for (const { task, reason, recordKeys } of stopper ? plan.stops : []) {
+    // Only stop a task once its failing records are out of DNS; any others go when its agent sees the stop.
+    if (!recordKeys.every((k) => deletedKeys.has(k))) continue;
+    try {
+      await stopper?.stopTask(task, reason);
+      tasksStopped++;
+      log.warn({ task: task.taskArn, reason }, "stopped unhealthy task");
+    } catch (err) {
+      tasksStopFailed++;
+      log.warn({ task: task.taskArn, err }, "could not stop unhealthy task");
+    }
+  }
+  return {
+    deleted: {
+      total: deletedKeys.size,
+      byReason,
+      vanished: outcome.vanished.length,
+      keptAfterChange: outcome.keptAfterChange.length,
+      failed: outcome.failed.length,
+    },
+    tasksStopped,
+    tasksStopFailed,
+  };
+}
+
+function sameValues(a: RecordSet, b: RecordSet): boolean {
+  const values = (set: RecordSet) => JSON.stringify((set.ResourceRecords ?? []).map((r) => r.Value));
+  return values(a) === values(b);
+}

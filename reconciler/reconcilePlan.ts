@@ -1,0 +1,319 @@
+// The reconciler's plan, as pure functions: which record sets are ours, which of them the inventory proves
+// stale, which fail their health checks, which host records nothing uses any more, which tasks to stop, and
+// whether the safety valve holds it all back. Each decision carries its reason. No I/O here: reconcile.ts
+// reads the zone, the inventory and the health checks, and applyPlan.ts carries the plan out.
+import {
+  canonicalName,
+  hostRecordName,
+  type OwnedIdentity,
+  parseSetIdentifier,
+  parseSrvValue,
+  type RecordSet,
+  recordSetKey,
+  type SrvValue,
+  sameContainer,
+} from "../records";
+import { endpointKey, type HealthResult, type HealthTarget } from "./healthChecker";
+import type { InventorySnapshot, LiveTask } from "./inventory";
+import type { HealthFailure } from "./runSummary";
+
+/** The summary lists this many health failures at most; the log has them all. */
+export const MAX_REPORTED_FAILURES = 20;
+
+/** Why a record set is deleted. */
+export type DeleteReason = "host-gone" | "task-gone" | "container-gone" | "unhealthy";
+export const DELETE_REASONS: readonly DeleteReason[] = [
+  "host-gone",
+  "task-gone",
+  "container-gone",
+  "unhealthy",
+];
+
+type InstanceIdentity = Extract<OwnedIdentity, { kind: "instance" }>;
+
+/** One of our SRV record sets. */
+export interface InstanceRecord {
+  readonly key: string;
+  readonly set: RecordSet;
+  readonly identity: InstanceIdentity;
+  /** The first SRV value (we write exactly one); undefined if it does not parse. */
+  readonly srv?: SrvValue;
+}
+
+/** One of our host A record sets. */
+export interface HostRecord {
+  readonly key: string;
+  readonly set: RecordSet;
+  readonly hostId: string;
+}
+
+/** The zone as the reconciler sees it. */
+export interface ZoneView {
+  readonly seen: number;
+  readonly instances: readonly InstanceRecord[];
+  readonly hosts: readonly HostRecord[];
+  /** Every SRV set in the zone, ours or not, by key → the host names its values point at. */
+  readonly srvTargets: ReadonlyMap<string, readonly string[]>;
+  /** Every A record in the zone by name → addresses; ours first, so checks use what our agent wrote. */
+  readonly addresses: ReadonlyMap<string, readonly string[]>;
+}
+
+/** A record set to delete and why. */
+export interface PlannedDelete {
+  readonly key: string;
+  /** The set as read; it is deleted exactly so. */
+  readonly set: RecordSet;
+  readonly reason: DeleteReason;
+  /**
+   * True when the set goes only as read: a health verdict holds for the endpoint that was checked, so a set
+   * that changed meanwhile stays. A set planned for an inventory reason still goes after a change (its
+   * identity, and so the inventory's verdict, is unchanged).
+   */
+  readonly onlyAsRead: boolean;
+}
+
+/**
+ * Sorts the zone's record sets into ours and everything else. Ours means: the SetIdentifier parses as ours
+ * and the set has the type we write for that identity (SRV for an instance, A named `<hostId>.<zone>` for a
+ * host). Anything else, however close, is somebody else's and is never touched.
+ */
+export function viewZone(sets: readonly RecordSet[], zoneName: string): ZoneView {
+  const instances: InstanceRecord[] = [];
+  const hosts: HostRecord[] = [];
+  const srvTargets = new Map<string, string[]>();
+  const ourAddresses = new Map<string, string[]>();
+  const otherAddresses = new Map<string, string[]>();
+  for (const set of sets) {
+    const key = recordSetKey(set);
+    // The zone also lists sets we never write (SOA, NS, no SetIdentifier...): read defensively.
+    const name = canonicalName(set.Name ?? "");
+    const values = (set.ResourceRecords ?? []).map((r) => r.Value ?? "");
+    const identity = parseSetIdentifier(set.SetIdentifier);
+    if (set.Type === "SRV") {
+      const targets = values.map((v) => parseSrvValue(v)?.target).filter((t): t is string => t !== undefined);
+      srvTargets.set(key, targets);
+      if (identity?.kind === "instance") {
+        const srv = parseSrvValue(values[0] ?? "");
+        instances.push({ key, set, identity, ...(srv && { srv }) });
+      }
+    } else if (set.Type === "A") {
+      const ours = identity?.kind === "host" && name === hostRecordName(identity.hostId, zoneName);
+      const into = ours ? ourAddresses : otherAddresses;
+      into.set(name, [...(into.get(name) ?? []), ...values]);
+      if (ours && identity?.kind === "host") hosts.push({ key, set, hostId: identity.hostId });
+    }
+  }
+  const addresses = new Map<string, string[]>();
+  for (const [name, list] of ourAddresses) addresses.set(name, list);
+  for (const [name, list] of otherAddresses) addresses.set(name, [...(addresses.get(name) ?? []), ...list]);
+  return { seen: sets.length, instances, hosts, srvTargets, addresses };
+}
+
+/** Why the inventory says this instance record is stale, or undefined when it may live. */
+export function staleReason(
+  identity: InstanceIdentity,
+  snapshot: InventorySnapshot,
+): DeleteReason | undefined {
+  if (!snapshot.hosts.has(identity.hostId)) return "host-gone";
+  if (identity.taskId !== undefined && snapshot.tasks) {
+    const task = snapshot.tasks.get(identity.taskId);
+    if (!task) return "task-gone";
+    // The task runs, but not this container on this host: a restarted container or a reused task id.
+    if (task.hostId !== undefined && task.hostId !== identity.hostId) return "container-gone";
+    if (task.containerIds && !task.containerIds.some((id) => sameContainer(identity, id)))
+      return "container-gone";
+    return undefined;
+  }
+  if (snapshot.containers) {
+    for (const id of snapshot.containers) if (sameContainer(identity, id)) return undefined;
+    return "container-gone";
+  }
+  // ECS without a task id: a container started on the host outside any task. ECS cannot see it, so only
+  // its host's fate decides; the agent on that host owns it meanwhile.
+  return undefined;
+}
+
+/** Our instance records the inventory proves stale, and the rest (the survivors, to health-check). */
+export function staleInstances(
+  view: ZoneView,
+  snapshot: InventorySnapshot,
+): { stale: PlannedDelete[]; survivors: InstanceRecord[] } {
+  const stale: PlannedDelete[] = [];
+  const survivors: InstanceRecord[] = [];
+  for (const record of view.instances) {
+    const reason = staleReason(record.identity, snapshot);
+    if (reason) stale.push({ key: record.key, set: record.set, reason, onlyAsRead: false });
+    else survivors.push(record);
+  }
+  return { stale, survivors };
+}
+
+/**
+ * Our host records whose host is gone and that no SRV set left in the zone (ours or anyone's) points at.
+ * `deleting` holds the keys of SRV sets this run deletes.
+ */
+export function unusedHostRecords(
+  view: ZoneView,
+  snapshot: InventorySnapshot,
+  zoneName: string,
+  deleting: ReadonlySet<string>,
+): PlannedDelete[] {
+  const targeted = new Set<string>();
+  for (const [key, targets] of view.srvTargets) {
+    if (deleting.has(key)) continue;
+    for (const t of targets) targeted.add(t);
+  }
+  return view.hosts
+    .filter((h) => !snapshot.hosts.has(h.hostId) && !targeted.has(hostRecordName(h.hostId, zoneName)))
+    .map((h) => ({ key: h.key, set: h.set, reason: "host-gone" as const, onlyAsRead: false }));
+}
+
+/** The first half of a plan, before any health check: the zone as seen, what is stale, what survives. */
+export interface StalePlan {
+  readonly view: ZoneView;
+  readonly stale: readonly PlannedDelete[];
+  /** Our instance records the inventory keeps: the ones to health-check. */
+  readonly survivors: readonly InstanceRecord[];
+}
+
+/** Judges the zone against the inventory. */
+export function planStale(
+  sets: readonly RecordSet[],
+  snapshot: InventorySnapshot,
+  zoneName: string,
+): StalePlan {
+  const view = viewZone(sets, zoneName);
+  return { view, ...staleInstances(view, snapshot) };
+}
+
+/**
+ * Where each survivor is checked, by record key: its SRV port at the first address its target's A record
+ * gives. `noAddress` counts the survivors without one: nothing to check there, and the agent may be
+ * writing the host record right now, so they are left alone.
+ */
+export function healthTargets(
+  survivors: readonly InstanceRecord[],
+  addresses: ReadonlyMap<string, readonly string[]>,
+): { targets: Map<string, HealthTarget>; noAddress: number } {
+  const targets = new Map<string, HealthTarget>();
+  let noAddress = 0;
+  for (const record of survivors) {
+    const address = record.srv ? addresses.get(canonicalName(record.srv.target))?.[0] : undefined;
+    if (!record.srv || !address) {
+      noAddress++;
+      continue;
+    }
+    targets.set(record.key, { address, port: record.srv.port });
+  }
+  return { targets, noAddress };
+}
+
+/** A task to stop because its instances failed their health checks. */
+export interface PlannedStop {
+  readonly task: LiveTask;
+  /** The StopTask reason, read by people in the ECS console. */
+  readonly reason: string;
+  /** Its failing records: the task is stopped only once all of them are out of DNS. */
+  readonly recordKeys: readonly string[];
+}
+
+export interface SafetyValve {
+  /** True when the plan deletes too large a share of our record sets: then nothing is deleted. */
+  readonly tripped: boolean;
+  /** Planned deletes over our record sets. */
+  readonly share: number;
+  /** Our record sets (instances and hosts). */
+  readonly ours: number;
+  readonly reason?: string;
+}
+
+/** What one run decides: every deletion and stop with its reason, and whether the safety valve holds it back. */
+export interface ReconcilePlan {
+  readonly view: ZoneView;
+  /** SRV sets before the host records they point at, so no consumer is sent to a name without an address. */
+  readonly deletes: readonly PlannedDelete[];
+  /** Empty unless unhealthy tasks are to be stopped. */
+  readonly stops: readonly PlannedStop[];
+  /** The first health failures, for the summary. */
+  readonly failures: readonly HealthFailure[];
+  readonly safetyValve: SafetyValve;
+}
+
+export interface PlanSettings {
+  readonly zoneName: string;
+  /** The safety valve: a plan deleting a larger share of our record sets deletes nothing. */
+  readonly maxDeleteShare: number;
+  readonly stopUnhealthyTasks: boolean;
+}
+
+/**
+ * Completes the plan: stale instances, then survivors whose health check failed (`health` holds the results
+ * by endpoint key, undefined when checks are off), then the host records nothing points at any more.
+ */
+export function planReconcile(
+  stale: StalePlan,
+  snapshot: InventorySnapshot,
+  health: ReadonlyMap<string, HealthResult> | undefined,
+  settings: PlanSettings,
+): ReconcilePlan {
+  const { view } = stale;
+  const unhealthy: PlannedDelete[] = [];
+  const failures: HealthFailure[] = [];
+  const stops = new Map<string, { task: LiveTask; reason: string; recordKeys: string[] }>();
+  const { targets } = health ? healthTargets(stale.survivors, view.addresses) : { targets: undefined };
+  for (const record of stale.survivors) {
+    const target = targets?.get(record.key);
+    const result = target && health?.get(endpointKey(target));
+    if (result?.verdict !== "unhealthy") continue;
+    unhealthy.push({ key: record.key, set: record.set, reason: "unhealthy", onlyAsRead: true });
+    if (failures.length < MAX_REPORTED_FAILURES)
+      failures.push({ record: record.key, url: result.url, detail: result.detail });
+    const taskId = record.identity.taskId;
+    const task = taskId !== undefined ? snapshot.tasks?.get(taskId) : undefined;
+    if (task && settings.stopUnhealthyTasks) {
+      const entry = stops.get(task.taskId) ?? {
+        task,
+        reason: `ecssd reconciler: health check ${result.url} failed ${result.attempts} times (${result.detail})`,
+        recordKeys: [],
+      };
+      entry.recordKeys.push(record.key);
+      stops.set(task.taskId, entry);
+    }
+  }
+
+  const srvDeletes = [...stale.stale, ...unhealthy];
+  const hostDeletes = unusedHostRecords(
+    view,
+    snapshot,
+    settings.zoneName,
+    new Set(srvDeletes.map((d) => d.key)),
+  );
+  const deletes = [...srvDeletes, ...hostDeletes];
+  return {
+    view,
+    deletes,
+    stops: [...stops.values()],
+    failures,
+    safetyValve: safetyValve(
+      deletes.length,
+      view.instances.length + view.hosts.length,
+      settings.maxDeleteShare,
+    ),
+  };
+}
+
+/** Holds back a run that would delete more than `maxShare` of our record sets. */
+export function safetyValve(planned: number, ours: number, maxShare: number): SafetyValve {
+  const share = ours === 0 ? 0 : planned / ours;
+  if (share <= maxShare) return { tripped: false, share, ours };
+  return {
+    tripped: true,
+    share,
+    ours,
+    reason: `this run would delete ${planned} of our ${ours} record sets (${pct(share)}), more than the allowed ${pct(maxShare)} (ECSSD_MAX_DELETE_SHARE); deleted nothing. A partial inventory or a network problem between the reconciler and the hosts looks like this; if the deletions are right, raise the share for one run.`,
+  };
+}
+
+function pct(x: number): string {
+  return `${Math.round(x * 1000) / 10}%`;
+}

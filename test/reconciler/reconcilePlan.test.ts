@@ -1,0 +1,329 @@
+// The reconciler's plan as tables: which records are ours, which the inventory proves stale, which fail
+// their health checks, which host records nothing uses any more, which tasks to stop, and when the safety
+// valve holds everything back. Pure: no zone, no ECS, no HTTP.
+import assert from "node:assert/strict";
+import type { HealthResult } from "../../reconciler/healthChecker";
+import type { InventorySnapshot, LiveTask } from "../../reconciler/inventory";
+import {
+  type PlanSettings,
+  planReconcile,
+  planStale,
+  staleInstances,
+  unusedHostRecords,
+  viewZone,
+} from "../../reconciler/reconcilePlan";
+import { type RecordSet, recordSetKey } from "../../records";
+import { containerIdFor, srvRecord } from "./support/ecsWorld";
+import { foreignSets, hostA, ZONE } from "./support/zoneFixtures";
+
+/** Foreign sets as the zone lists them: types and identifiers we never write, read through our record model. */
+const listed = (sets: readonly object[]) => sets as RecordSet[];
+
+const H1 = "i-0aaaaaaaaaaaaaaa1";
+const H2 = "i-0aaaaaaaaaaaaaaa2";
+
+function ecsSnapshot(hosts: string[], tasks: LiveTask[]): InventorySnapshot {
+  return { hosts: new Set(hosts), tasks: new Map(tasks.map((t) => [t.taskId, t])), counts: {} };
+}
+const task = (taskId: string, extra: Partial<LiveTask> = {}): LiveTask => ({
+  taskId,
+  taskArn: `arn:aws:ecs:us-east-1:123456789012:task/web/${taskId}`,
+  cluster: "web",
+  ...extra,
+});
+
+describe("reconciler judgement of record sets", () => {
+  it("counts as ours only our SetIdentifiers on the types we write, under the names we write", () => {
+    const misnamedHost: RecordSet = { ...hostA(H1), Name: `elsewhere.${ZONE}` };
+    const view = viewZone(
+      [
+        srvRecord({ hostId: H1, container: 1, hostPort: 1 }),
+        hostA(H1),
+        misnamedHost,
+        ...listed(foreignSets()),
+      ],
+      ZONE,
+    );
+    assert.equal(view.instances.length, 1);
+    assert.deepEqual(
+      view.hosts.map((h) => h.hostId),
+      [H1],
+    );
+    assert.equal(view.seen, 7);
+  });
+
+  const cases: {
+    name: string;
+    set: RecordSet;
+    snapshot: InventorySnapshot;
+    reason: string | undefined;
+  }[] = [
+    {
+      name: "a task that runs on the record's host is kept",
+      set: srvRecord({ hostId: H1, container: 1, hostPort: 1, taskId: "t1" }),
+      snapshot: ecsSnapshot([H1], [task("t1", { hostId: H1 })]),
+      reason: undefined,
+    },
+    {
+      name: "a task that no longer runs goes",
+      set: srvRecord({ hostId: H1, container: 1, hostPort: 1, taskId: "t1" }),
+      snapshot: ecsSnapshot([H1], []),
+      reason: "task-gone",
+    },
+    {
+      name: "a host that is no longer an active container instance takes its records, task running or not",
+      set: srvRecord({ hostId: H2, container: 1, hostPort: 1, taskId: "t1" }),
+      snapshot: ecsSnapshot([H1], [task("t1")]),
+      reason: "host-gone",
+    },
+    {
+      name: "a task that runs on another host than the record says goes",
+      set: srvRecord({ hostId: H1, container: 1, hostPort: 1, taskId: "t1" }),
+      snapshot: ecsSnapshot([H1, H2], [task("t1", { hostId: H2 })]),
+      reason: "container-gone",
+    },
+    {
+      name: "a container the task no longer runs (restarted) goes",
+      set: srvRecord({ hostId: H1, container: 1, hostPort: 1, taskId: "t1" }),
+      snapshot: ecsSnapshot([H1], [task("t1", { hostId: H1, containerIds: [containerIdFor(2)] })]),
+      reason: "container-gone",
+    },
+    {
+      name: "a container the task still runs is kept",
+      set: srvRecord({ hostId: H1, container: 1, hostPort: 1, taskId: "t1" }),
+      snapshot: ecsSnapshot(
+        [H1],
+        [task("t1", { hostId: H1, containerIds: [containerIdFor(2), containerIdFor(1)] })],
+      ),
+      reason: undefined,
+    },
+    {
+      name: "on ECS, a container outside any task lives as long as its host",
+      set: srvRecord({ hostId: H1, container: 1, hostPort: 1 }),
+      snapshot: ecsSnapshot([H1], []),
+      reason: undefined,
+    },
+    {
+      name: "on Docker, a record with a task id is judged by its container",
+      set: srvRecord({ hostId: H1, container: 1, hostPort: 1, taskId: "t1" }),
+      snapshot: { hosts: new Set([H1]), containers: new Set([containerIdFor(1)]), counts: {} },
+      reason: undefined,
+    },
+    {
+      name: "on Docker, a container that is not running goes",
+      set: srvRecord({ hostId: H1, container: 1, hostPort: 1 }),
+      snapshot: { hosts: new Set([H1]), containers: new Set([containerIdFor(3)]), counts: {} },
+      reason: "container-gone",
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const { stale, survivors } = staleInstances(viewZone([c.set], ZONE), c.snapshot);
+      assert.equal(stale[0]?.reason, c.reason);
+      assert.equal(survivors.length, c.reason === undefined ? 1 : 0);
+    });
+  }
+
+  it("deletes a dead host's A record only when no SRV set left in the zone points at it", () => {
+    const ours = srvRecord({ hostId: H2, container: 1, hostPort: 1, taskId: "t1" });
+    const [theirs] = listed([
+      { Name: `_x._tcp.${ZONE}`, Type: "SRV", TTL: 5, ResourceRecords: [{ Value: `0 0 1 ${H1}.${ZONE}.` }] },
+    ]);
+    const view = viewZone([hostA(H1), hostA(H2), ours, theirs as RecordSet], ZONE);
+    const snapshot = ecsSnapshot([], []);
+    // H2's own SRV set is being deleted in the same run; somebody else's SRV set still names H1.
+    const unused = unusedHostRecords(view, snapshot, ZONE, new Set([recordSetKey(ours)]));
+    assert.deepEqual(
+      unused.map((u) => u.key),
+      [recordSetKey(hostA(H2))],
+    );
+    // Were H2's SRV set to stay, its A record would stay with it.
+    assert.deepEqual(unusedHostRecords(view, snapshot, ZONE, new Set()), []);
+  });
+});
+
+describe("reconciler plan: zone + inventory + health checks in, deletions and stops with reasons out", () => {
+  // One live host H1 (127.0.0.1) running t1 (port 8001) and t2 (port 8002); a dead host H2 with one instance.
+  const a1 = hostA(H1, "127.0.0.1");
+  const a2 = hostA(H2, "127.0.0.2");
+  const t1 = srvRecord({ hostId: H1, container: 1, hostPort: 8001, taskId: "t1" });
+  const t2 = srvRecord({ hostId: H1, container: 2, hostPort: 8002, taskId: "t2" });
+  const onDead = srvRecord({ hostId: H2, container: 3, hostPort: 8003, taskId: "t3" });
+  const noTask = srvRecord({ hostId: H1, container: 4, hostPort: 8004 });
+  const live = ecsSnapshot([H1], [task("t1", { hostId: H1 }), task("t2", { hostId: H1 })]);
+  const result = (verdict: HealthResult["verdict"], port: number): HealthResult => ({
+    verdict,
+    url: `http://127.0.0.1:${port}/health`,
+    attempts: verdict === "skipped" ? 0 : 3,
+    detail: verdict === "healthy" ? "HTTP 200" : verdict === "skipped" ? "out of time" : "HTTP 500",
+  });
+  const settings: PlanSettings = { zoneName: ZONE, maxDeleteShare: 1, stopUnhealthyTasks: false };
+
+  const cases: {
+    name: string;
+    zone: RecordSet[];
+    snapshot: InventorySnapshot;
+    /** Health results by endpoint; undefined when checks are off. */
+    health?: Record<string, HealthResult>;
+    settings?: Partial<PlanSettings>;
+    deletes: [RecordSet, string][];
+    stops?: string[];
+    tripped?: boolean;
+  }[] = [
+    {
+      name: "an empty zone plans nothing",
+      zone: [],
+      snapshot: live,
+      deletes: [],
+    },
+    {
+      name: "a zone that matches the inventory plans nothing, foreign sets included",
+      zone: [a1, t1, t2, ...listed(foreignSets())],
+      snapshot: live,
+      deletes: [],
+    },
+    {
+      name: "a dead host loses its instances, then its A record, SRV first",
+      zone: [a2, onDead, a1, t1],
+      snapshot: live,
+      deletes: [
+        [onDead, "host-gone"],
+        [a2, "host-gone"],
+      ],
+    },
+    {
+      name: "a stopped task loses its record, its host keeps its A record",
+      zone: [a1, t1, t2],
+      snapshot: ecsSnapshot([H1], [task("t1", { hostId: H1 })]),
+      deletes: [[t2, "task-gone"]],
+    },
+    {
+      name: "an instance that fails its health check goes as unhealthy; the healthy one and the skipped one stay",
+      zone: [a1, t1, t2, noTask],
+      snapshot: live,
+      health: {
+        "127.0.0.1:8001": result("unhealthy", 8001),
+        "127.0.0.1:8002": result("healthy", 8002),
+        "127.0.0.1:8004": result("skipped", 8004),
+      },
+      deletes: [[t1, "unhealthy"]],
+    },
+    {
+      name: "an instance whose host has no A record is not checked, so never unhealthy",
+      zone: [t1],
+      snapshot: live,
+      health: {},
+      deletes: [],
+    },
+    {
+      name: "an unhealthy instance's task is stopped when configured",
+      zone: [a1, t1, t2],
+      snapshot: live,
+      health: { "127.0.0.1:8001": result("unhealthy", 8001), "127.0.0.1:8002": result("healthy", 8002) },
+      settings: { stopUnhealthyTasks: true },
+      deletes: [[t1, "unhealthy"]],
+      stops: ["t1"],
+    },
+    {
+      name: "a container outside any task is deleted when unhealthy, but there is no task to stop",
+      zone: [a1, noTask],
+      snapshot: live,
+      health: { "127.0.0.1:8004": result("unhealthy", 8004) },
+      settings: { stopUnhealthyTasks: true },
+      deletes: [[noTask, "unhealthy"]],
+      stops: [],
+    },
+    {
+      name: "stale instances (in the zone's order), then unhealthy ones, then host records",
+      zone: [a2, t1, onDead, a1, t2],
+      snapshot: ecsSnapshot([H1], [task("t1", { hostId: H1 })]),
+      health: { "127.0.0.1:8001": result("unhealthy", 8001) },
+      deletes: [
+        [onDead, "host-gone"],
+        [t2, "task-gone"],
+        [t1, "unhealthy"],
+        [a2, "host-gone"],
+      ],
+    },
+    {
+      name: "the safety valve trips above the allowed share, and still says what it would delete",
+      zone: [a2, onDead, a1, t1],
+      snapshot: live,
+      settings: { maxDeleteShare: 0.4 },
+      deletes: [
+        [onDead, "host-gone"],
+        [a2, "host-gone"],
+      ],
+      tripped: true,
+    },
+    {
+      name: "the safety valve holds at exactly the allowed share",
+      zone: [a2, onDead, a1, t1],
+      snapshot: live,
+      settings: { maxDeleteShare: 0.5 },
+      deletes: [
+        [onDead, "host-gone"],
+        [a2, "host-gone"],
+      ],
+      tripped: false,
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const stale = planStale(c.zone, c.snapshot, ZONE);
+      const health = c.health && new Map(Object.entries(c.health));
+      const plan = planReconcile(stale, c.snapshot, health, { ...settings, ...c.settings });
+      assert.deepEqual(
+        plan.deletes.map((d) => [d.key, d.reason]),
+        c.deletes.map(([set, reason]) => [recordSetKey(set), reason]),
+      );
+      assert.deepEqual(
+        plan.stops.map((s) => s.task.taskId),
+        c.stops ?? [],
+      );
+      assert.equal(plan.safetyValve.tripped, c.tripped ?? false);
+    });
+  }
+
+  it("reports the failing URL and detail, and gives a stopped task a reason people can read", () => {
+    const stale = planStale([a1, t1], live, ZONE);
+    const plan = planReconcile(stale, live, new Map([["127.0.0.1:8001", result("unhealthy", 8001)]]), {
+      ...settings,
+      stopUnhealthyTasks: true,
+    });
+    assert.deepEqual(plan.failures, [
+      { record: recordSetKey(t1), url: "http://127.0.0.1:8001/health", detail: "HTTP 500" },
+    ]);
+    assert.equal(
+      plan.stops[0]?.reason,
+      "ecssd reconciler: health check http://127.0.0.1:8001/health failed 3 times (HTTP 500)",
+    );
+  });
+
+  it("an unhealthy set goes only as it was checked; a stale one goes whatever changed", () => {
+    const stale = planStale([a1, t1, t2], ecsSnapshot([H1], [task("t1", { hostId: H1 })]), ZONE);
+    const plan = planReconcile(
+      stale,
+      live,
+      new Map([["127.0.0.1:8001", result("unhealthy", 8001)]]),
+      settings,
+    );
+    assert.deepEqual(
+      plan.deletes.map((d) => [d.reason, d.onlyAsRead]),
+      [
+        ["task-gone", false],
+        ["unhealthy", true],
+      ],
+    );
+  });
+
+  it("explains a tripped safety valve with the numbers and the setting to change", () => {
+    const stale = planStale([a2, onDead, a1, t1], live, ZONE);
+    const plan = planReconcile(stale, live, undefined, { ...settings, maxDeleteShare: 0.4 });
+    assert.equal(plan.safetyValve.share, 0.5);
+    assert.match(
+      plan.safetyValve.reason ?? "",
+      /^this run would delete 2 of our 4 record sets \(50%\), more than the allowed 40% \(ECSSD_MAX_DELETE_SHARE\); deleted nothing/,
+    );
+  });
+});
