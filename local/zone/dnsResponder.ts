@@ -2,8 +2,8 @@
 // This is the per-query hot path: the query is read in place (no full decode), and the answer
 // is assembled by copying RRs encoded once per owner name, until a change touches it (dnsAnswers.ts).
 
+import { canonicalLabel } from "../../records/zone";
 import { type AnswerChoice, AnswerKind, MULTIVALUE_LIMIT, type TypeAnswer, ZoneAnswers } from "./dnsAnswers";
-import { canonicalLabel } from "./dnsName";
 import { CLASS_IN, QTYPE_ANY } from "./dnsWire";
 import type { HostedZone, ZoneStore } from "./zoneStore";
 
