@@ -100,9 +100,16 @@ function recordOf(type: RecordType, ttl: number, owner: string, value: string): 
 export function encodeRecord(type: RecordType, ttl: number, value: string, owner?: string): Buffer | null {
   const ownerName = owner === undefined ? "." : packetName(owner);
   if (ownerName === undefined) return null;
-  const record = recordOf(type, ttl, ownerName, value);
-  if (record === null) return null;
-  const bytes = codecs.answer.encode(record);
+  let bytes: Buffer;
+  try {
+    const record = recordOf(type, ttl, ownerName, value);
+    if (record === null) return null;
+    bytes = codecs.answer.encode(record);
+  } catch {
+    // The API validates values, but a restored data file is only as good as whoever wrote it:
+    // a value dns-packet cannot encode is not served, rather than failing every query at the name.
+    return null;
+  }
   if (owner !== undefined) return bytes;
   // The root owner is one zero byte; the pointer takes its place (RFC 1035 §4.1.4).
   return Buffer.concat([QUESTION_NAME_POINTER, bytes.subarray(1)]);

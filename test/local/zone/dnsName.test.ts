@@ -61,6 +61,10 @@ describe("local zone names (canonical form shared by the API and the DNS side)",
     assert.equal(encodeRecord("CNAME", 60, "a\\056b.internal.", "x.internal."), null);
   });
 
+  it("serves nothing, rather than throwing, for a record dns-packet cannot encode (a TTL past 32 bits)", () => {
+    assert.equal(encodeRecord("A", 2 ** 33, "10.0.0.1"), null);
+  });
+
   it("orders record sets as ListResourceRecordSets documents: reversed labels with the trailing dot, type, identifier", () => {
     assert.equal(reversedNameKey("www.example.com."), "com.example.www.");
     const sets = [
