@@ -23,7 +23,8 @@ export type ProblemCode =
   | "invalid-zone"
   | "invalid-container-id"
   | "invalid-task-id"
-  | "invalid-address";
+  | "invalid-address"
+  | "invalid-dns-name";
 
 export function problem(code: ProblemCode, subject: string, message: string): Problem {
   return { code, subject, message };

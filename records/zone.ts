@@ -48,3 +48,97 @@ export function hostRecordName(hostId: string, zone: string): string {
 export function canonicalName(name: string): string {
   return name.toLowerCase().replace(/\.$/, "");
 }
+
+// DNS names in presentation form, as Route53 takes and returns them: `\ddd` (octal) and `\c`
+// escapes allowed, any other byte printable ASCII. The canonical form is lower case, has no
+// trailing dot, and writes every byte other than a-z, 0-9, `-` and `_` as a backslash and three
+// octal digits, as Route53 does ("*" comes back as "\052"); the root is "". For names of letters,
+// digits, `-` and `_` (every name the record contract builds) it equals canonicalName.
+
+const MAX_NAME_WIRE_LENGTH = 255;
+const MAX_LABEL_LENGTH = 63;
+
+function isPlainByte(b: number): boolean {
+  return (b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) || b === 0x2d || b === 0x5f;
+}
+
+/** Canonical text of one label given as raw bytes (from the wire or from parsed input). */
+export function canonicalLabel(bytes: ArrayLike<number>, start = 0, end = bytes.length): string {
+  let out = "";
+  for (let i = start; i < end; i++) {
+    let b = bytes[i]!;
+    if (b >= 0x41 && b <= 0x5a) b += 0x20;
+    out += isPlainByte(b) ? String.fromCharCode(b) : `\\${b.toString(8).padStart(3, "0")}`;
+  }
+  return out;
+}
+
+/** Label bytes of a name in presentation form, or why it is not a DNS name (a phrase: "has ..."). */
+function parseLabels(text: string): number[][] | string {
+  if (typeof text !== "string" || text.length === 0) return "is empty";
+  const body = text.endsWith(".") && !text.endsWith("\\.") ? text.slice(0, -1) : text;
+  const labels: number[][] = [];
+  if (body.length === 0) return labels;
+  let current: number[] = [];
+  let i = 0;
+  while (i < body.length) {
+    const code = body.charCodeAt(i);
+    if (code === 0x5c) {
+      const octal = body.slice(i + 1, i + 4);
+      if (/^[0-3][0-7]{2}$/.test(octal)) {
+        current.push(Number.parseInt(octal, 8));
+        i += 4;
+        continue;
+      }
+      const next = body.charCodeAt(i + 1);
+      if (Number.isNaN(next)) return "ends with a lone backslash";
+      current.push(next);
+      i += 2;
+      continue;
+    }
+    if (code === 0x2e) {
+      if (current.length === 0) return "has an empty label";
+      labels.push(current);
+      current = [];
+      i++;
+      continue;
+    }
+    if (code < 0x21 || code > 0x7e) {
+      return `contains the character ${JSON.stringify(body[i])}, which is not printable ASCII (use an octal escape such as \\052)`;
+    }
+    current.push(code);
+    i++;
+  }
+  if (current.length === 0) return "has an empty label";
+  labels.push(current);
+  let wire = 1;
+  for (const label of labels) {
+    if (label.length > MAX_LABEL_LENGTH) return `has a label longer than ${MAX_LABEL_LENGTH} bytes`;
+    wire += label.length + 1;
+  }
+  if (wire > MAX_NAME_WIRE_LENGTH) return `is longer than ${MAX_NAME_WIRE_LENGTH} bytes on the wire`;
+  return labels;
+}
+
+/**
+ * The canonical form of a DNS name given in presentation form, e.g. `_Calc._tcp.Example.internal.`
+ * → `_calc._tcp.example.internal`, `*.example.internal` → `\052.example.internal`, `.` → ``.
+ * Returns a problem when it is not a valid DNS name; its `reason` says why as a phrase ("has an
+ * empty label") for callers that word their own message.
+ */
+export function parseDnsName(text: string): { name: string } | { problem: Problem; reason: string } {
+  const labels = parseLabels(text);
+  if (typeof labels === "string") {
+    return {
+      problem: problem("invalid-dns-name", String(text), `DNS name ${JSON.stringify(text)} ${labels}`),
+      reason: labels,
+    };
+  }
+  return { name: labels.map((l) => canonicalLabel(l)).join(".") };
+}
+
+/** Why `text` is not a valid DNS name in presentation form, or undefined when it is one. */
+export function dnsNameProblem(text: string): Problem | undefined {
+  const parsed = parseDnsName(text);
+  return "problem" in parsed ? parsed.problem : undefined;
+}

@@ -2,9 +2,9 @@
 // canonical name and type code, so a query costs a map lookup and a few copies. Answers are
 // encoded lazily, one name at a time, and a change drops only the names its batch touched, so
 // a change costs time in proportion to the batch, not to the zone.
-import { canonicalName, encodeWireName, nameLabels } from "./dnsName";
-import { encodeRdata, encodeRecord, QUESTION_NAME_POINTER, TYPE_CODES } from "./dnsWire";
-import { type RecordSet, routingPolicy } from "./route53Records";
+import { nameLabels, storedName } from "./dnsName";
+import { encodeRecord, TYPE_CODES } from "./dnsWire";
+import { type RecordSet, storedRouting } from "./route53Records";
 import type { HostedZone } from "./zoneStore";
 
 /** The record sets of one owner name, all types (the store's per-name index). */
@@ -59,13 +59,13 @@ interface EncodedSet {
 // one stays valid until it is dropped; a rebuild after a change only encodes the sets it brought.
 const encodedSets = new WeakMap<RecordSet, EncodedSet>();
 
-function encodeRecords(set: RecordSet, owner: Buffer): Buffer[] {
-  const code = TYPE_CODES[set.type];
-  if (code === undefined) return [];
+/** One RR per value; the owner is the question name unless one is given (see encodeRecord). */
+function encodeRecords(set: RecordSet, owner?: string): Buffer[] {
+  if (TYPE_CODES[set.type] === undefined) return [];
   const out: Buffer[] = [];
   for (const value of set.values) {
-    const rdata = encodeRdata(set.type, value);
-    if (rdata) out.push(encodeRecord(owner, code, set.ttl, rdata));
+    const rr = encodeRecord(set.type, set.ttl, value, owner);
+    if (rr) out.push(rr);
   }
   return out;
 }
@@ -73,16 +73,16 @@ function encodeRecords(set: RecordSet, owner: Buffer): Buffer[] {
 function encodeSet(set: RecordSet): EncodedSet {
   const cached = encodedSets.get(set);
   if (cached) return cached;
-  const encoded: EncodedSet = { answers: encodeRecords(set, QUESTION_NAME_POINTER), targets: [] };
+  const encoded: EncodedSet = { answers: encodeRecords(set), targets: [] };
   if (set.type === "SRV") {
     for (const value of set.values) {
       const target = value.trim().split(/\s+/)[3];
-      if (target !== undefined) encoded.targets.push(canonicalName(target));
+      if (target !== undefined) encoded.targets.push(storedName(target));
     }
   } else if (set.type === "CNAME" && set.values[0] !== undefined) {
-    encoded.cnameTarget = canonicalName(set.values[0].trim());
+    encoded.cnameTarget = storedName(set.values[0].trim());
   } else if (set.type === "A" || set.type === "AAAA") {
-    encoded.glue = encodeRecords(set, encodeWireName(set.name));
+    encoded.glue = encodeRecords(set, set.name);
   }
   encodedSets.set(set, encoded);
   return encoded;
@@ -263,7 +263,7 @@ export class ZoneAnswers {
     for (const sets of byType.values()) {
       const code = TYPE_CODES[sets[0]!.type];
       if (code === undefined) continue;
-      const policy = routingPolicy(sets[0]!);
+      const policy = storedRouting(sets[0]!);
       let answer: TypeAnswer;
       if (policy === "multivalue") {
         const choices: AnswerChoice[] = [];
@@ -304,7 +304,6 @@ export class ZoneAnswers {
     const soa = this.setsAt(this.name).find((s) => s.type === "SOA");
     if (soa?.values[0] === undefined) return NO_GLUE;
     const minimum = Number(soa.values[0].trim().split(/\s+/)[6]);
-    const rdata = encodeRdata("SOA", soa.values[0]);
-    return rdata ? encodeRecord(encodeWireName(this.name), 6, Math.min(soa.ttl, minimum), rdata) : NO_GLUE;
+    return encodeRecord("SOA", Math.min(soa.ttl, minimum), soa.values[0], this.name) ?? NO_GLUE;
   }
 }

@@ -1,7 +1,8 @@
-// DNS wire encoding of resource records from Route53 value strings (RFC 1035 §3.2, §4.1.3).
-// Records are encoded once per zone version and copied into answers, so this is not on the
-// per-query path.
-import { canonicalName, encodeWireName } from "./dnsName";
+// Resource records from Route53 value strings, encoded by dns-packet (RFC 1035 §3.2, §4.1.3).
+// Records are encoded once per owner name and zone version and copied into answers, so this is
+// not on the per-query path; what is ours is turning a Route53 value into dns-packet's data.
+import * as dnsPacket from "dns-packet";
+import { packetName, storedName } from "./dnsName";
 import { parseCharacterStrings, type RecordType } from "./route53Records";
 
 /** RR type codes of the types the DNS side serves. */
@@ -22,91 +23,94 @@ export const TYPE_CODES: Partial<Record<RecordType, number>> = {
 export const QTYPE_ANY = 255;
 export const CLASS_IN = 1;
 
+// dns-packet exports a codec per section and per record type (`answer`, `txt`, ...); its type
+// declarations only name the whole-packet ones.
+const codecs = dnsPacket as unknown as {
+  answer: { encode(record: dnsPacket.Answer): Buffer };
+  txt: { encode(strings: Buffer[]): Buffer };
+};
+
 /** Pointer to the question name, which always starts at offset 12 (RFC 1035 §4.1.4). */
-export const QUESTION_NAME_POINTER = Buffer.from([0xc0, 0x0c]);
+const QUESTION_NAME_POINTER = Buffer.from([0xc0, 0x0c]);
 
-function u16(n: number): Buffer {
-  const b = Buffer.alloc(2);
-  b.writeUInt16BE(n);
-  return b;
+/** A domain name inside a value, as dns-packet takes it; undefined when it cannot be written. */
+function nameIn(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : packetName(storedName(text));
 }
 
-function u32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n >>> 0);
-  return b;
-}
-
-function ipv4(text: string): Buffer {
-  return Buffer.from(text.split(".").map(Number));
-}
-
-function ipv6(text: string): Buffer {
-  let head = text;
-  let v4: Buffer | undefined;
-  const lastColon = text.lastIndexOf(":");
-  if (text.includes(".")) {
-    v4 = ipv4(text.slice(lastColon + 1));
-    head = text.slice(0, lastColon + 1) + "0:0";
-  }
-  const [left, right] = head.includes("::") ? head.split("::") : [head, undefined];
-  const l = left ? left.split(":") : [];
-  const r = right ? right.split(":") : [];
-  const groups = right === undefined ? l : [...l, ...Array(8 - l.length - r.length).fill("0"), ...r];
-  const out = Buffer.alloc(16);
-  groups.forEach((g, i) => {
-    out.writeUInt16BE(Number.parseInt(g || "0", 16), i * 2);
-  });
-  if (v4) v4.copy(out, 12);
-  return out;
-}
-
-function name(text: string): Buffer {
-  return encodeWireName(canonicalName(text));
-}
-
-/** RDATA of one value, or null for a type the DNS side does not serve. */
-export function encodeRdata(type: RecordType, value: string): Buffer | null {
+/** What dns-packet encodes for one value, or null for a value the DNS side does not serve. */
+function recordOf(type: RecordType, ttl: number, owner: string, value: string): dnsPacket.Answer | null {
   const f = value.trim().split(/\s+/);
   switch (type) {
     case "A":
-      return ipv4(value);
     case "AAAA":
-      return ipv6(value);
-    case "SRV":
-      return Buffer.concat([u16(Number(f[0])), u16(Number(f[1])), u16(Number(f[2])), name(f[3]!)]);
+      return { type, name: owner, ttl, data: value };
+    case "SRV": {
+      const target = nameIn(f[3]);
+      if (target === undefined) return null;
+      const [priority, weight, port] = f.map(Number);
+      return { type, name: owner, ttl, data: { priority, weight, port: port!, target } };
+    }
     case "CNAME":
     case "NS":
-    case "PTR":
-      return name(f[0]!);
-    case "MX":
-      return Buffer.concat([u16(Number(f[0])), name(f[1]!)]);
-    case "SOA":
-      return Buffer.concat([name(f[0]!), name(f[1]!), ...f.slice(2, 7).map((n) => u32(Number(n)))]);
-    case "TXT":
+    case "PTR": {
+      const target = nameIn(f[0]);
+      return target === undefined ? null : { type, name: owner, ttl, data: target };
+    }
+    case "MX": {
+      const exchange = nameIn(f[1]);
+      return exchange === undefined
+        ? null
+        : { type, name: owner, ttl, data: { preference: Number(f[0]), exchange } };
+    }
+    case "SOA": {
+      const [mname, rname] = [nameIn(f[0]), nameIn(f[1])];
+      if (mname === undefined || rname === undefined) return null;
+      const [serial, refresh, retry, expire, minimum] = f.slice(2, 7).map(Number);
+      return { type, name: owner, ttl, data: { mname, rname, serial, refresh, retry, expire, minimum } };
+    }
+    case "TXT": {
+      const strings = parseCharacterStrings(value);
+      return typeof strings === "string" ? null : { type, name: owner, ttl, data: strings };
+    }
     case "SPF": {
+      // dns-packet has no SPF codec; SPF RDATA is TXT RDATA (RFC 7208 §3.1), less its length.
       const strings = parseCharacterStrings(value);
       if (typeof strings === "string") return null;
-      return Buffer.concat(strings.flatMap((s) => [Buffer.from([s.length]), s]));
+      return { type: "SPF" as "NULL", name: owner, ttl, data: codecs.txt.encode(strings).subarray(2) };
     }
     case "CAA": {
       const m = /^(\d{1,3})\s+([A-Za-z0-9]+)\s+(.*)$/.exec(value.trim());
       if (!m) return null;
-      const tag = Buffer.from(m[2]!, "ascii");
       const raw = m[3]!.startsWith('"') && m[3]!.endsWith('"') ? m[3]!.slice(1, -1) : m[3]!;
-      return Buffer.concat([Buffer.from([Number(m[1]), tag.length]), tag, Buffer.from(raw, "utf8")]);
+      // Any tag is written as given; the declared union only lists the tags RFC 8659 defines.
+      const tag = m[2]! as dnsPacket.CaaData["tag"];
+      return { type, name: owner, ttl, data: { flags: Number(m[1]), tag, value: raw } };
     }
     default:
       return null;
   }
 }
 
-/** One whole RR: owner (wire name, or the question pointer), type, class IN, TTL, RDATA. */
-export function encodeRecord(owner: Buffer, typeCode: number, ttl: number, rdata: Buffer): Buffer {
-  const fixed = Buffer.alloc(10);
-  fixed.writeUInt16BE(typeCode, 0);
-  fixed.writeUInt16BE(CLASS_IN, 2);
-  fixed.writeUInt32BE(ttl >>> 0, 4);
-  fixed.writeUInt16BE(rdata.length, 8);
-  return Buffer.concat([owner, fixed, rdata]);
+/**
+ * One whole RR for a value of a set (class IN), or null for a value the DNS side does not serve.
+ * `owner` is a stored name, written out in full; without one, the owner is a compression pointer
+ * to the question name, so the RR can be copied into the answer to any question it answers.
+ */
+export function encodeRecord(type: RecordType, ttl: number, value: string, owner?: string): Buffer | null {
+  const ownerName = owner === undefined ? "." : packetName(owner);
+  if (ownerName === undefined) return null;
+  let bytes: Buffer;
+  try {
+    const record = recordOf(type, ttl, ownerName, value);
+    if (record === null) return null;
+    bytes = codecs.answer.encode(record);
+  } catch {
+    // The API validates values, but a restored data file is only as good as whoever wrote it:
+    // a value dns-packet cannot encode is not served, rather than failing every query at the name.
+    return null;
+  }
+  if (owner !== undefined) return bytes;
+  // The root owner is one zero byte; the pointer takes its place (RFC 1035 §4.1.4).
+  return Buffer.concat([QUESTION_NAME_POINTER, bytes.subarray(1)]);
 }

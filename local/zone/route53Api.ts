@@ -2,7 +2,7 @@
 // endpoints under /_admin/ (fault injection and call counts).
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { canonicalName, DomainNameError } from "./dnsName";
+import { DomainNameError, storedName } from "./dnsName";
 import { type FaultInjector, parseFaultSettings } from "./faults";
 import { invalidInput, Route53Error } from "./route53Errors";
 import { isRecordType } from "./route53Records";
@@ -90,7 +90,7 @@ function maxItemsParam(raw: string | null, fallback: number, where: string): num
 
 function nameParam(raw: string, field: string): string {
   try {
-    return canonicalName(raw);
+    return storedName(raw);
   } catch (err) {
     if (err instanceof DomainNameError)
       throw invalidInput(`${field} '${raw}' is not a valid DNS name: it ${err.message}`);

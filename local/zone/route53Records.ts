@@ -1,7 +1,7 @@
 // Route53 resource record sets as the local zone stores them: the model, the ordering that
 // ListResourceRecordSets documents, the equality DELETE requires, and value validation.
 import { isIPv4, isIPv6 } from "node:net";
-import { canonicalName, DomainNameError, reversedNameKey } from "./dnsName";
+import { DomainNameError, reversedNameKey, storedName } from "./dnsName";
 
 /** Record types Route53 accepts in ChangeResourceRecordSets (RRType in the API reference). */
 export const RECORD_TYPES = [
@@ -29,7 +29,7 @@ export function isRecordType(value: string): value is RecordType {
   return (RECORD_TYPES as readonly string[]).includes(value);
 }
 
-/** One resource record set. `name` is canonical (see dnsName.ts). */
+/** One resource record set. `name` is in the stored form (see dnsName.ts). */
 export interface RecordSet {
   name: string;
   type: RecordType;
@@ -44,19 +44,19 @@ export interface RecordSet {
 }
 
 /** The routing policy a record set uses; a name and type never mixes two of them. */
-export type RoutingPolicy = "simple" | "weighted" | "multivalue";
+export type StoredRouting = "simple" | "weighted" | "multivalue";
 
-export function routingPolicy(set: RecordSet): RoutingPolicy {
+export function storedRouting(set: RecordSet): StoredRouting {
   if (set.setIdentifier === undefined) return "simple";
   return set.weight !== undefined ? "weighted" : "multivalue";
 }
 
-export function recordSetKey(name: string, type: string, setIdentifier?: string): string {
+export function storedSetKey(name: string, type: string, setIdentifier?: string): string {
   return `${name}\u0000${type}\u0000${setIdentifier ?? ""}`;
 }
 
 export function keyOf(set: RecordSet): string {
-  return recordSetKey(set.name, set.type, set.setIdentifier);
+  return storedSetKey(set.name, set.type, set.setIdentifier);
 }
 
 /** How Route53 names a record set in InvalidChangeBatch messages. */
@@ -110,7 +110,7 @@ export function comparableValue(type: RecordType, value: string): string {
   for (const i of fields) {
     const part = parts[i];
     if (part === undefined || !isDomainName(part)) return value;
-    parts[i] = canonicalName(part);
+    parts[i] = storedName(part);
   }
   return parts.join(" ");
 }
@@ -142,7 +142,7 @@ function isUint(text: string | undefined, max: number): boolean {
 function isDomainName(text: string | undefined): boolean {
   if (text === undefined) return false;
   try {
-    canonicalName(text);
+    storedName(text);
     return true;
   } catch (err) {
     if (err instanceof DomainNameError) return false;

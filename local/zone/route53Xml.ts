@@ -1,7 +1,7 @@
 // Route53's REST-XML wire format (API version 2013-04-01): reading request bodies into the
 // store's types and writing responses and errors the way the AWS SDK parses them.
 import { XMLBuilder, XMLParser } from "fast-xml-parser";
-import { canonicalName, DomainNameError } from "./dnsName";
+import { DomainNameError, storedName } from "./dnsName";
 import { invalidChangeBatch, invalidInput, type Route53Error } from "./route53Errors";
 import { isRecordType, type RecordSet } from "./route53Records";
 import type { Change, ChangeAction, ChangeInfo, CreateZoneInput, HostedZone, RecordPage } from "./zoneStore";
@@ -117,7 +117,7 @@ function readChange(raw: unknown, position: number): Change {
   }
   let name: string;
   try {
-    name = canonicalName(nameText);
+    name = storedName(nameText);
   } catch (err) {
     if (err instanceof DomainNameError)
       throw invalidChangeBatch([`DNS name ${nameText} is not valid: it ${err.message}`]);

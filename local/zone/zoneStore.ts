@@ -1,7 +1,7 @@
 // The hosted zones and their record sets, with Route53's change semantics: a batch is checked
 // as a whole against the zone as it would be after each change, and applied all or nothing.
 import { randomBytes } from "node:crypto";
-import { canonicalName, DomainNameError, isInZone, reversedNameKey } from "./dnsName";
+import { DomainNameError, isInZone, reversedNameKey, storedName } from "./dnsName";
 import {
   invalidChangeBatch,
   invalidInput,
@@ -14,9 +14,9 @@ import {
   keyOf,
   type RecordSet,
   type RecordType,
-  recordSetKey,
-  routingPolicy,
   sameRecordSet,
+  storedRouting,
+  storedSetKey,
   valueProblem,
 } from "./route53Records";
 
@@ -202,7 +202,7 @@ export class ZoneStore {
   }
 
   findByName(name: string): HostedZone | undefined {
-    const canonical = canonicalName(name);
+    const canonical = storedName(name);
     return this.list().find((z) => z.name === canonical);
   }
 
@@ -225,7 +225,7 @@ export class ZoneStore {
   createHostedZone(input: CreateZoneInput): { zone: HostedZone; change: ChangeInfo } {
     let name: string;
     try {
-      name = canonicalName(input.name);
+      name = storedName(input.name);
     } catch (err) {
       if (err instanceof DomainNameError) {
         throw new Route53Error(
@@ -313,7 +313,7 @@ export class ZoneStore {
     );
     let start = 0;
     if (dnsName !== undefined) {
-      const key = reversedNameKey(canonicalName(dnsName));
+      const key = reversedNameKey(storedName(dnsName));
       start = sorted.findIndex(
         (z) =>
           reversedNameKey(z.name) > key ||
@@ -447,7 +447,7 @@ export class ZoneStore {
         // API reference, ResourceRecordSet `Weight`: "You can only specify one ResourceRecord per
         // weighted resource record set." (The Developer Guide's console page lets a weighted record
         // hold several values; the API reference is what this API follows.) moto accepts several.
-        if (routingPolicy(set) === "weighted" && set.values.length > 1) {
+        if (storedRouting(set) === "weighted" && set.values.length > 1) {
           messages.push(
             `Weighted resource record set ${describeSet(set)} contains ${set.values.length} values; only one ResourceRecord is allowed per weighted resource record set`,
           );
@@ -455,7 +455,7 @@ export class ZoneStore {
         if (set.type === "CNAME" && set.values.length > 1) {
           messages.push(`RRSet of type CNAME with DNS name ${set.name} contains more than one value`);
         }
-        if (routingPolicy(set) === "multivalue" && (set.type === "CNAME" || set.type === "NS")) {
+        if (storedRouting(set) === "multivalue" && (set.type === "CNAME" || set.type === "NS")) {
           messages.push(
             `Multivalue answer routing is not permitted for ${set.type} record ${describeSet(set)}`,
           );
@@ -509,7 +509,7 @@ export class ZoneStore {
       stagedTypes.add(type);
       touchedNames.set(name, stagedTypes);
       const group = finalGroup(name, type);
-      const policies = new Set(group.map(routingPolicy));
+      const policies = new Set(group.map(storedRouting));
       if (policies.has("simple") && policies.size > 1) {
         messages.push(
           `RRSet with DNS name ${name}, type ${type} cannot mix a record set without SetIdentifier and record sets with SetIdentifier`,
@@ -543,7 +543,7 @@ export class ZoneStore {
     // Route 53 changes the TTL for all of the records to the value that you specified last."
     const lastWeightedTtl = new Map<string, number>();
     for (const { action, set } of changes) {
-      if (action !== "DELETE" && routingPolicy(set) === "weighted") {
+      if (action !== "DELETE" && storedRouting(set) === "weighted") {
         lastWeightedTtl.set(nameTypeKey(set.name, set.type), set.ttl);
       }
     }
@@ -591,7 +591,7 @@ export class ZoneStore {
     this.indexes.clear();
     for (const z of snapshot.zones) {
       const sets = new Map<string, RecordSet>();
-      for (const s of z.sets) sets.set(recordSetKey(s.name, s.type, s.setIdentifier), s);
+      for (const s of z.sets) sets.set(storedSetKey(s.name, s.type, s.setIdentifier), s);
       this.add({ ...z, sets, version: 1 });
     }
     this.notify(undefined);

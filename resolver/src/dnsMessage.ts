@@ -1,15 +1,10 @@
-// DNS messages for one question: the query bytes we send and the checks an answer must pass.
+// DNS messages for one question: the query id we draw and the checks an answer must pass.
 import { randomFillSync } from "node:crypto";
-import { decodeMessage, type SrvData, TYPE, type WireMessage, type WireRecord } from "./dnsWire";
+import { decodeMessage, type SrvData, type WireMessage, type WireRecord } from "./dnsWire";
 
 /** Record types the resolver asks for. */
 export type QueryType = "SRV" | "A";
 
-const QTYPE_CODE: Record<QueryType, number> = { SRV: TYPE.SRV, A: TYPE.A };
-const CLASS_IN = 1;
-/** RFC 6891 payload size recommended by DNS Flag Day 2020: no IP fragmentation on common paths. */
-export const EDNS_UDP_PAYLOAD = 1232;
-const FLAG_RD = 0x0100;
 const FLAG_QR = 0x8000;
 const OPCODE_MASK = 0x7800;
 
@@ -34,45 +29,6 @@ export function randomQueryId(): number {
 }
 
 /**
- * The wire form of a recursive query for `name` (lower case, no trailing dot), with an EDNS0 OPT
- * record advertising {@link EDNS_UDP_PAYLOAD} bytes unless `edns` is false.
- */
-export function encodeQuery(id: number, name: string, type: QueryType, edns: boolean): Buffer {
-  const nameLength = name.length === 0 ? 1 : name.length + 2;
-  const buf = Buffer.allocUnsafe(12 + nameLength + 4 + (edns ? 11 : 0));
-  buf.writeUInt16BE(id, 0);
-  buf.writeUInt16BE(FLAG_RD, 2);
-  buf.writeUInt16BE(1, 4);
-  buf.writeUInt16BE(0, 6);
-  buf.writeUInt16BE(0, 8);
-  buf.writeUInt16BE(edns ? 1 : 0, 10);
-  let o = 12;
-  if (name.length > 0) {
-    let start = 0;
-    for (;;) {
-      const dot = name.indexOf(".", start);
-      const end = dot < 0 ? name.length : dot;
-      buf[o++] = end - start;
-      o += buf.write(name.slice(start, end), o, "latin1");
-      if (dot < 0) break;
-      start = dot + 1;
-    }
-  }
-  buf[o++] = 0;
-  buf.writeUInt16BE(QTYPE_CODE[type], o);
-  buf.writeUInt16BE(CLASS_IN, o + 2);
-  o += 4;
-  if (edns) {
-    buf[o++] = 0; // root owner name
-    buf.writeUInt16BE(TYPE.OPT, o);
-    buf.writeUInt16BE(EDNS_UDP_PAYLOAD, o + 2);
-    buf.writeUInt32BE(0, o + 4); // extended rcode, version 0, no DO bit
-    buf.writeUInt16BE(0, o + 8);
-  }
-  return buf;
-}
-
-/**
  * Decodes `msg` if it answers our question (RFC 5452 §9.1: id, question name, type and class must
  * match; the caller checks the source address and port). Returns undefined for anything else,
  * including bytes that do not decode, so a hostile packet is ignored rather than trusted.
@@ -93,7 +49,7 @@ export function matchResponse(
     return undefined;
   }
   if (message.questionCount !== 1) return undefined;
-  if (message.questionType !== QTYPE_CODE[type] || message.questionClass !== CLASS_IN) return undefined;
+  if (message.questionType !== type || message.questionClass !== "IN") return undefined;
   if (message.questionName !== name) return undefined;
   return message;
 }
@@ -112,7 +68,7 @@ const MAX_CNAME_CHAIN = 8;
 
 /** RFC 2308 §5: a negative answer is cached for min(SOA TTL, SOA MINIMUM) of the authority SOA. */
 function negativeTtl(message: WireMessage): number | undefined {
-  for (const rr of message.authorities) if (rr.type === TYPE.SOA) return rr.data as number;
+  for (const rr of message.authorities) if (rr.type === "SOA") return rr.data as number;
   return undefined;
 }
 
@@ -126,14 +82,13 @@ export function interpret(message: WireMessage, name: string, type: QueryType): 
     return { kind: "negative", reason: "NXDOMAIN", negativeTtl: negativeTtl(message) };
   if (rcode !== 0) return { kind: "failure", outcome: RCODE_NAMES[rcode] ?? `RCODE${rcode}` };
   const answers = message.answers;
-  const code = QTYPE_CODE[type];
   let owner = name;
   for (let hops = 0; hops < MAX_CNAME_CHAIN; hops++) {
-    const cname = answers.find((rr) => rr.type === TYPE.CNAME && rr.name === owner);
+    const cname = answers.find((rr) => rr.type === "CNAME" && rr.name === owner);
     if (!cname) break;
     owner = cname.data as string;
   }
-  const records = answers.filter((rr) => rr.type === code && rr.name === owner);
+  const records = answers.filter((rr) => rr.type === type && rr.name === owner);
   if (records.length === 0) return { kind: "negative", reason: "NODATA", negativeTtl: negativeTtl(message) };
   return { kind: "records", records, owner };
 }

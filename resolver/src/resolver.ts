@@ -3,7 +3,6 @@
 import { isIP } from "node:net";
 import { isConnectionError } from "./connectionErrors";
 import {
-  encodeQuery,
   type Interpretation,
   interpret,
   type QueryType,
@@ -13,7 +12,7 @@ import {
   type WireRecord,
 } from "./dnsMessage";
 import { type ExchangeResult, exchangeTcp, exchangeUdp, UdpSocketSource } from "./dnsTransport";
-import { TYPE } from "./dnsWire";
+import { encodeQuery } from "./dnsWire";
 import { EndpointHealth } from "./endpointHealth";
 import {
   type FailedQuery,
@@ -522,10 +521,10 @@ export class Resolver {
     for (const srv of usable) addresses.set(srv.target, undefined);
     // Targets' addresses from the additional section save a round trip; others are looked up.
     for (const rr of answer.message.additionals) {
-      if (rr.type !== TYPE.A && rr.type !== TYPE.AAAA) continue;
+      if (rr.type !== "A" && rr.type !== "AAAA") continue;
       if (!addresses.has(rr.name)) continue;
       const current = addresses.get(rr.name);
-      if (current === undefined || (rr.type === TYPE.A && isIP(current.address) === 6)) {
+      if (current === undefined || (rr.type === "A" && isIP(current.address) === 6)) {
         addresses.set(rr.name, { address: rr.data as string, ttl: rr.ttl });
       }
     }

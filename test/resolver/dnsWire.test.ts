@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import * as dnsPacket from "dns-packet";
 import fc from "fast-check";
-import { encodeQuery, matchResponse } from "../../resolver/src/dnsMessage";
-import { decodeMessage, MalformedMessageError, TYPE } from "../../resolver/src/dnsWire";
+import { matchResponse } from "../../resolver/src/dnsMessage";
+import { decodeMessage, encodeQuery, MalformedMessageError } from "../../resolver/src/dnsWire";
 
 const label = fc.stringMatching(/^[a-z0-9_][a-z0-9_-]{0,20}$/);
 const name = fc.array(label, { minLength: 1, maxLength: 5 }).map((l) => l.join("."));
@@ -16,7 +16,7 @@ const srv = fc.record({
 });
 const a = fc.record({ name, type: fc.constant("A" as const), ttl, data: ipv4 });
 
-describe("resolver wire decoding (dns-packet as the independent encoder)", () => {
+describe("resolver wire decoding (dns-packet under our checks)", () => {
   it("decodes every SRV and A record dns-packet encodes, names in lower case", () => {
     fc.assert(
       fc.property(
@@ -35,7 +35,7 @@ describe("resolver wire decoding (dns-packet as the independent encoder)", () =>
           const m = decodeMessage(buf);
           assert.equal(m.id, 4242);
           assert.equal(m.questionName, q.toLowerCase());
-          assert.equal(m.questionType, TYPE.SRV);
+          assert.equal(m.questionType, "SRV");
           assert.equal(m.answers.length, answers.length);
           m.answers.forEach((rr, i) => {
             const expected = answers[i]!;
@@ -105,7 +105,24 @@ describe("resolver wire decoding (dns-packet as the independent encoder)", () =>
     // A compression pointer to itself must not loop.
     const loop = Buffer.from(good);
     loop.writeUInt16BE(0xc00c, 12);
-    assert.throws(() => decodeMessage(loop), /pointer does not point backwards/);
+    assert.throws(() => decodeMessage(loop), /malformed DNS message: Cannot decode name \(bad pointer\)/);
+  });
+
+  it("prints the longest run of zero groups compressed, and rejects an A record cut short", () => {
+    const buf = dnsPacket.encode({
+      type: "response",
+      id: 2,
+      questions: [{ type: "A", name: "x.example" }],
+      answers: [
+        { type: "AAAA", name: "x.example", ttl: 5, data: "1:0:0:2:0:0:0:3" },
+        { type: "A", name: "x.example", ttl: 5, data: "10.0.0.1" },
+      ],
+    });
+    assert.equal(decodeMessage(buf).answers[0]!.data, "1:0:0:2::3");
+    assert.throws(
+      () => decodeMessage(buf.subarray(0, buf.length - 2)),
+      /malformed DNS message: record data runs past the end/,
+    );
   });
 
   it("accepts only an answer to the exact question and id it asked", () => {

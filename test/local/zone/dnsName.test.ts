@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
-import { canonicalName, encodeWireName, reversedNameKey } from "../../../local/zone/dnsName";
+import { packetName, reversedNameKey, storedName } from "../../../local/zone/dnsName";
+import { encodeRecord } from "../../../local/zone/dnsWire";
 import { compareRecordPosition, valueProblem } from "../../../local/zone/route53Records";
+import { canonicalName, dnsNameProblem, parseDnsName } from "../../../records";
 
 describe("local zone names (canonical form shared by the API and the DNS side)", () => {
   const valid: Array<[string, string]> = [
@@ -13,7 +15,10 @@ describe("local zone names (canonical form shared by the API and the DNS side)",
   ];
   for (const [input, expected] of valid) {
     it(`writes ${JSON.stringify(input)} as ${JSON.stringify(expected)}`, () => {
-      assert.equal(canonicalName(input), expected);
+      assert.equal(storedName(input), expected);
+    });
+    it(`shares the canonical form of records/: ${JSON.stringify(input)} is ${JSON.stringify(expected.replace(/\.$/, ""))} there`, () => {
+      assert.deepEqual(parseDnsName(input), { name: expected.replace(/\.$/, "") });
     });
   }
 
@@ -27,12 +32,37 @@ describe("local zone names (canonical form shared by the API and the DNS side)",
   ];
   for (const [input, problem] of invalid) {
     it(`rejects ${JSON.stringify(input.slice(0, 30))} saying it ${problem.source}`, () => {
-      assert.throws(() => canonicalName(input), problem);
+      assert.throws(() => storedName(input), problem);
+    });
+    it(`reports ${JSON.stringify(input.slice(0, 30))} as a problem in records/, without throwing`, () => {
+      const found = dnsNameProblem(input);
+      assert.equal(found?.code, "invalid-dns-name");
+      assert.match(found?.message ?? "", problem);
     });
   }
 
   it("encodes escapes back to the bytes they stand for on the wire", () => {
-    assert.deepEqual([...encodeWireName("\\052.a.")], [1, 0x2a, 1, 0x61, 0]);
+    assert.deepEqual(
+      [...encodeRecord("A", 60, "10.0.0.1", "\\052.a.")!.subarray(0, 5)],
+      [1, 0x2a, 1, 0x61, 0],
+    );
+  });
+
+  it("agrees with records/ canonicalName on names of letters, digits, - and _", () => {
+    for (const name of ["_Calc._TCP.ServiceDiscovery.Internal.", "host-1.zone", "a_b.c"]) {
+      assert.deepEqual(parseDnsName(name), { name: canonicalName(name) });
+    }
+  });
+
+  it("does not hand dns-packet a name it would write wrongly (a dot or a backslash inside a label)", () => {
+    assert.equal(packetName("\\052.a."), "*.a");
+    assert.equal(packetName("a\\056b.internal."), undefined);
+    assert.equal(packetName("a\\134b.internal."), undefined);
+    assert.equal(encodeRecord("CNAME", 60, "a\\056b.internal.", "x.internal."), null);
+  });
+
+  it("serves nothing, rather than throwing, for a record dns-packet cannot encode (a TTL past 32 bits)", () => {
+    assert.equal(encodeRecord("A", 2 ** 33, "10.0.0.1"), null);
   });
 
   it("orders record sets as ListResourceRecordSets documents: reversed labels with the trailing dot, type, identifier", () => {
