@@ -2,8 +2,9 @@
 // batches after a short window, one request in flight, back-off with full jitter when the zone is busy.
 // Knows nothing of Docker or AWS: it talks to a ZoneWriter.
 import { canonicalName, parseSetIdentifier, type RecordSet, recordSetKey } from "../records";
+import { CHANGE_BATCH_LIMITS, firstBatch } from "../route53/changeBatches";
 import { Backoff, sleep } from "./backoff";
-import { changeFingerprint, diffRecordSets, firstBatch, MAX_CHANGES } from "./recordSetDiff";
+import { changeFingerprint, diffRecordSets } from "./recordSetDiff";
 import { InvalidChangeBatchError, type RecordChange, ZoneBusyError, type ZoneWriter } from "./zoneWriter";
 
 /** Minimal structured logger (pino's shape). */
@@ -46,7 +47,7 @@ export class ReconcileLoop {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private waiters: (() => void)[] = [];
-  private batchLimit = MAX_CHANGES;
+  private batchLimit: number = CHANGE_BATCH_LIMITS.changes;
   private refreshRequested = false;
   /** When the oldest change not yet sent came in. */
   private pendingSince: number | undefined;
@@ -221,7 +222,7 @@ export class ReconcileLoop {
         continue;
       }
       this.backoff.reset();
-      this.batchLimit = MAX_CHANGES;
+      this.batchLimit = CHANGE_BATCH_LIMITS.changes;
       const counts = new Map<string, number>();
       for (const c of batch) {
         const key = recordSetKey(c.recordSet);
