@@ -4,7 +4,7 @@ import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { ResourceRecordSet, Route53Client } from "@aws-sdk/client-route-53";
 import type Docker from "dockerode";
 import pino, { type Logger } from "pino";
-import { canonicalName, recordSetKey } from "../records";
+import { canonicalName, recordSetKey, type ZoneRecordSet } from "../records";
 import { ApiCalls, type RetryPolicy } from "./apiCalls";
 import type { ReconcilerConfig } from "./config";
 import { DockerInventory } from "./dockerInventory";
@@ -112,7 +112,8 @@ export async function reconcile(deps: ReconcileDeps, config: ReconcilerConfig): 
     const outcome = await deleteRecordSets(
       deps.route53,
       zoneId,
-      planned.map((d) => d.set),
+      // The sets came from listRecordSets (records' model); staleRecords.ts still types them as the SDK's.
+      planned.map((d) => d.set as ZoneRecordSet),
       calls,
       {
         // A set re-read after it changed still goes for an inventory reason (its identity is unchanged), but a
