@@ -3,6 +3,7 @@
 
 import type { Route53Client } from "@aws-sdk/client-route-53";
 import type Docker from "dockerode";
+import { route53Client } from "../route53/client";
 import { Agent } from "./agent";
 import type { AgentConfig } from "./config";
 import type { ContainerSource } from "./containerSource";
@@ -11,7 +12,7 @@ import { DockerSource } from "./dockerSource";
 import { resolveHostIdentity } from "./hostIdentity";
 import { AgentMetrics } from "./metrics";
 import { type Log, ReconcileLoop } from "./reconcileLoop";
-import { findPrivateZoneId, Route53Zone, route53Client } from "./route53Zone";
+import { findPrivateZoneId, Route53Zone } from "./route53Zone";
 import type { ZoneWriter } from "./zoneWriter";
 
 export interface HostAgentDeps {

@@ -2,8 +2,9 @@
 // batches after a short window, one request in flight, back-off with full jitter when the zone is busy.
 // Knows nothing of Docker or AWS: it talks to a ZoneWriter.
 import { canonicalName, parseSetIdentifier, type RecordSet, recordSetKey } from "../records";
+import { CHANGE_BATCH_LIMITS, firstBatch } from "../route53/changeBatches";
 import { Backoff, sleep } from "./backoff";
-import { changeFingerprint, diffRecordSets, firstBatch, MAX_CHANGES } from "./recordSetDiff";
+import { changeFingerprint, diffRecordSets } from "./recordSetDiff";
 import { InvalidChangeBatchError, type RecordChange, ZoneBusyError, type ZoneWriter } from "./zoneWriter";
 
 /** Minimal structured logger (pino's shape). */
@@ -33,20 +34,32 @@ export interface ReconcileLoopOptions {
   random?: () => number;
   log: Log;
   observer?: LoopObserver;
+  /** Most rejected changes remembered at once (default 1,000); tests lower it. */
+  maxRejected?: number;
 }
+
+/**
+ * A host has far fewer record sets than this; the cap only guards a process that runs for months against
+ * a zone that keeps refusing ever new changes. Beyond it the oldest rejection is forgotten, and that
+ * change is tried again (after a back-off pause, so a full list cannot turn into a busy loop).
+ */
+const MAX_REJECTED = 1_000;
 
 export class ReconcileLoop {
   private readonly groups = new Map<string, RecordSet[]>();
   private desired = new Map<string, RecordSet>();
   private readonly applied = new Map<string, RecordSet>();
-  /** Changes the zone rejected on their own even after a re-read; skipped until the desired state moves. */
+  /**
+   * Changes the zone rejected on their own even after a re-read; skipped until the desired state moves.
+   * Bounded: only changes still pending are kept (see pruneRejected), and at most `maxRejected` of them.
+   */
   private readonly rejected = new Set<string>();
   private readonly backoff: Backoff;
   private readonly stopping = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private waiters: (() => void)[] = [];
-  private batchLimit = MAX_CHANGES;
+  private batchLimit: number = CHANGE_BATCH_LIMITS.changes;
   private refreshRequested = false;
   /** When the oldest change not yet sent came in. */
   private pendingSince: number | undefined;
@@ -146,6 +159,11 @@ export class ReconcileLoop {
     return this.applied.size;
   }
 
+  /** How many rejected changes are remembered (for tests and status). */
+  get rejectedCount(): number {
+    return this.rejected.size;
+  }
+
   /** The changes still to make (for tests and status). */
   pendingChanges(): RecordChange[] {
     return diffRecordSets(this.desired, this.applied).filter((c) => !this.rejected.has(changeFingerprint(c)));
@@ -155,6 +173,7 @@ export class ReconcileLoop {
     const desired = new Map<string, RecordSet>();
     for (const sets of this.groups.values()) for (const rs of sets) desired.set(recordSetKey(rs), rs);
     this.desired = desired;
+    this.pruneRejected();
     this.pendingSince ??= Date.now();
     this.report();
     this.schedule(this.opts.flushMs);
@@ -221,7 +240,7 @@ export class ReconcileLoop {
         continue;
       }
       this.backoff.reset();
-      this.batchLimit = MAX_CHANGES;
+      this.batchLimit = CHANGE_BATCH_LIMITS.changes;
       const counts = new Map<string, number>();
       for (const c of batch) {
         const key = recordSetKey(c.recordSet);
@@ -258,11 +277,11 @@ export class ReconcileLoop {
       if (again.length > 0 && again.every((c) => before.has(changeFingerprint(c)))) {
         if (batch.length === 1) {
           const only = batch[0] as RecordChange;
-          this.rejected.add(changeFingerprint(only));
           this.opts.log.error(
             { action: only.action, record: recordSetKey(only.recordSet), err: err.message },
             "zone rejects this change; skipping it until the container changes",
           );
+          if (this.rememberRejected(changeFingerprint(only))) await this.pause(err, batch);
         } else {
           this.batchLimit = Math.max(1, Math.floor(batch.length / 2));
         }
@@ -276,6 +295,29 @@ export class ReconcileLoop {
       this.opts.observer?.failed("other");
     }
     await this.pause(err, batch);
+  }
+
+  /**
+   * Remembers a rejected change; true when that pushed the oldest one out (the list is full), which is then
+   * pending again.
+   */
+  private rememberRejected(fingerprint: string): boolean {
+    this.rejected.add(fingerprint);
+    const cap = this.opts.maxRejected ?? MAX_REJECTED;
+    let evicted = false;
+    for (const oldest of this.rejected) {
+      if (this.rejected.size <= cap) break;
+      this.rejected.delete(oldest);
+      evicted = true;
+    }
+    return evicted;
+  }
+
+  /** Forgets rejections of changes no longer pending: the container moved on, or the zone changed. */
+  private pruneRejected(): void {
+    if (this.rejected.size === 0) return;
+    const pending = new Set(diffRecordSets(this.desired, this.applied).map(changeFingerprint));
+    for (const f of this.rejected) if (!pending.has(f)) this.rejected.delete(f);
   }
 
   /** Backs off before the next attempt; anything unexpected is retried too, only slower and logged. */
@@ -300,6 +342,7 @@ export class ReconcileLoop {
         this.applied.set(recordSetKey(rs), rs);
       }
     }
+    this.pruneRejected();
     this.report();
   }
 

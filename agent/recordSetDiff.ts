@@ -1,12 +1,7 @@
-// Desired vs applied record sets → the changes that make the zone equal to the desired state, cut into
-// batches Route53 accepts. Pure.
+// Desired vs applied record sets → the changes that make the zone equal to the desired state. Pure. The
+// changes are cut into requests by the edge's splitter (route53/changeBatches.ts).
 import { canonicalName, type RecordSet, recordSetKey } from "../records";
 import type { RecordChange } from "./zoneWriter";
-
-/** Route53 limits per ChangeResourceRecordSets (UPSERT counts twice toward both). */
-export const MAX_CHANGES = 1000;
-export const MAX_RECORD_ELEMENTS = 1000;
-export const MAX_VALUE_CHARACTERS = 32000;
 
 function normalizedValue(rs: RecordSet, value: string): string {
   return rs.Type === "SRV" ? canonicalName(value.trim()) : value.trim();
@@ -47,27 +42,4 @@ export function diffRecordSets(
     else if (!sameRecordSet(current, rs)) writes.push({ action: "UPSERT", recordSet: rs });
   }
   return [...deletes, ...writes];
-}
-
-/** The longest prefix of `changes` that fits one request (and never more than `limit` changes). */
-export function firstBatch(changes: readonly RecordChange[], limit = MAX_CHANGES): RecordChange[] {
-  const batch: RecordChange[] = [];
-  let elements = 0;
-  let characters = 0;
-  for (const c of changes) {
-    const factor = c.action === "UPSERT" ? 2 : 1;
-    const e = c.recordSet.ResourceRecords.length * factor;
-    const chars = c.recordSet.ResourceRecords.reduce((n, r) => n + r.Value.length, 0) * factor;
-    if (batch.length >= Math.min(limit, MAX_CHANGES)) break;
-    if (
-      batch.length > 0 &&
-      (elements + e > MAX_RECORD_ELEMENTS || characters + chars > MAX_VALUE_CHARACTERS)
-    ) {
-      break;
-    }
-    batch.push(c);
-    elements += e;
-    characters += chars;
-  }
-  return batch;
 }

@@ -1,8 +1,12 @@
 // The zone edge the core owns: read this host's record sets, apply a batch of changes. route53Zone.ts
-// implements it over the Route53 API; the errors below are the only ones the core tells apart.
+// implements it over the Route53 edge (route53/); the errors below are the only ones the core tells apart.
+// They are the edge's own classes (route53/errors.ts imports no SDK), so the adapter needs no mapping.
 import type { RecordSet } from "../records";
+import type { ChangeAction } from "../route53/changeBatches";
 
-export type ChangeAction = "CREATE" | "UPSERT" | "DELETE";
+/** ZoneBusyError: worth retrying after a pause. InvalidChangeBatchError: the batch as it stands is refused. */
+export { InvalidChangeBatchError, ZoneBusyError } from "../route53/errors";
+export type { ChangeAction };
 
 export interface RecordChange {
   action: ChangeAction;
@@ -16,25 +20,4 @@ export interface ZoneWriter {
   readNames(names: string[]): Promise<RecordSet[]>;
   /** Applies the changes atomically (all or none). */
   change(changes: RecordChange[]): Promise<void>;
-}
-
-/** Worth retrying after a pause: Throttling, PriorRequestNotComplete, 5xx, network errors. */
-export class ZoneBusyError extends Error {
-  override name = "ZoneBusyError";
-  constructor(
-    message: string,
-    /** True for Throttling and PriorRequestNotComplete (counted apart from failures). */
-    readonly throttled: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
-/** The zone rejected the batch as it stands (e.g. deleting a record set that is already gone). */
-export class InvalidChangeBatchError extends Error {
-  override name = "InvalidChangeBatchError";
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }

@@ -1,7 +1,7 @@
 // Carries out a plan through the ports: delete the planned record sets, then stop the planned tasks whose
 // failing records are gone. It decides nothing the plan has not decided; it reports what happened.
 import type { Logger } from "pino";
-import { type RecordSet, recordSetKey } from "../records";
+import { recordSetKey, type ZoneRecordSet } from "../records";
 import type { PlannedDelete, ReconcilePlan } from "./reconcilePlan";
 import type { ReconcilerZone } from "./reconcilerZone";
 import { type ReasonCounts, zeroReasons } from "./runSummary";
@@ -81,7 +81,7 @@ export async function applyPlan(
   };
 }
 
-function sameValues(a: RecordSet, b: RecordSet): boolean {
-  const values = (set: RecordSet) => JSON.stringify((set.ResourceRecords ?? []).map((r) => r.Value));
+function sameValues(a: ZoneRecordSet, b: ZoneRecordSet): boolean {
+  const values = (set: ZoneRecordSet) => JSON.stringify((set.ResourceRecords ?? []).map((r) => r.Value));
   return values(a) === values(b);
 }

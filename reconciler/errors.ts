@@ -1,4 +1,6 @@
-// The errors the reconciler raises on purpose. Anything else from the SDKs is rethrown unchanged.
+// The errors the reconciler raises on purpose. Anything else from the SDKs is rethrown unchanged. The zone's
+// errors are the Route53 edge's own (route53/errors.ts), the same classes the agent sees.
+export { ZoneNotFoundError, ZoneRecordsError } from "../route53/errors";
 
 /** The environment does not describe a runnable configuration; `problems` names each setting at fault. */
 export class ReconcilerConfigError extends Error {
@@ -8,28 +10,12 @@ export class ReconcilerConfigError extends Error {
   }
 }
 
-/** The hosted zone could not be found (or was ambiguous) by name. */
-export class ZoneNotFoundError extends Error {
-  override name = "ZoneNotFoundError";
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
-
 /**
  * The inventory (ECS or Docker) could not be read completely. A run that cannot see the whole truth
  * deletes nothing: a partial inventory would make live records look stale.
  */
 export class InventoryError extends Error {
   override name = "InventoryError";
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
-
-/** The zone's record sets could not be read or changed. */
-export class ZoneRecordsError extends Error {
-  override name = "ZoneRecordsError";
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }

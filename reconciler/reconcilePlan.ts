@@ -5,6 +5,7 @@
 import {
   canonicalName,
   hostRecordName,
+  isOwnType,
   type OwnedIdentity,
   parseSetIdentifier,
   parseSrvValue,
@@ -12,6 +13,7 @@ import {
   recordSetKey,
   type SrvValue,
   sameContainer,
+  type ZoneRecordSet,
 } from "../records";
 import { endpointKey, type HealthResult, type HealthTarget } from "./healthChecker";
 import type { InventorySnapshot, LiveTask } from "./inventory";
@@ -77,15 +79,17 @@ export interface PlannedDelete {
  * and the set has the type we write for that identity (SRV for an instance, A named `<hostId>.<zone>` for a
  * host). Anything else, however close, is somebody else's and is never touched.
  */
-export function viewZone(sets: readonly RecordSet[], zoneName: string): ZoneView {
+export function viewZone(sets: readonly ZoneRecordSet[], zoneName: string): ZoneView {
   const instances: InstanceRecord[] = [];
   const hosts: HostRecord[] = [];
   const srvTargets = new Map<string, string[]>();
   const ourAddresses = new Map<string, string[]>();
   const otherAddresses = new Map<string, string[]>();
   for (const set of sets) {
+    // The zone also lists sets we never write (SOA, NS, aliases, no SetIdentifier...): only SRV and A sets
+    // with values say anything about instances and addresses.
+    if (!isOwnType(set)) continue;
     const key = recordSetKey(set);
-    // The zone also lists sets we never write (SOA, NS, no SetIdentifier...): read defensively.
     const name = canonicalName(set.Name ?? "");
     const values = (set.ResourceRecords ?? []).map((r) => r.Value ?? "");
     const identity = parseSetIdentifier(set.SetIdentifier);
@@ -178,7 +182,7 @@ export interface StalePlan {
 
 /** Judges the zone against the inventory. */
 export function planStale(
-  sets: readonly RecordSet[],
+  sets: readonly ZoneRecordSet[],
   snapshot: InventorySnapshot,
   zoneName: string,
 ): StalePlan {

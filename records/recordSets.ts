@@ -7,15 +7,54 @@ import { DEFAULT_SRV_TTL, HOST_TTL, hostRecordName } from "./zone";
 
 export type RoutingPolicy = "multivalue" | "weighted";
 
-/** A record set as Route53 stores it; names are lower-case and without the trailing dot. */
-export interface RecordSet {
+/** The record types we write. */
+export type OwnRecordType = "SRV" | "A";
+/** Every record type Route53 stores (its RRType): a zone read back holds SOA, NS and others' sets too. */
+export type ZoneRecordType =
+  | "A"
+  | "AAAA"
+  | "CAA"
+  | "CNAME"
+  | "DS"
+  | "HTTPS"
+  | "MX"
+  | "NAPTR"
+  | "NS"
+  | "PTR"
+  | "SOA"
+  | "SPF"
+  | "SRV"
+  | "SSHFP"
+  | "SVCB"
+  | "TLSA"
+  | "TXT";
+
+/**
+ * A record set as Route53 stores it; names are lower-case and without the trailing dot. It carries every
+ * field a DELETE must repeat exactly (TTL, routing, values, and for sets written by others an alias
+ * target or health check), so a set read from the zone can be deleted as it was read.
+ */
+export interface RecordSet<T extends ZoneRecordType = OwnRecordType> {
   Name: string;
-  Type: "SRV" | "A";
+  Type: T;
+  /** 0 for an alias record set, which has no TTL of its own. */
   TTL: number;
+  /** "" when the set has none (simple routing: never ours). */
   SetIdentifier: string;
   MultiValueAnswer?: boolean;
   Weight?: number;
+  /** Empty for an alias record set. */
   ResourceRecords: { Value: string }[];
+  AliasTarget?: { HostedZoneId: string; DNSName: string; EvaluateTargetHealth: boolean };
+  HealthCheckId?: string;
+}
+
+/** Any record set of a zone, ours or somebody else's. */
+export type ZoneRecordSet = RecordSet<ZoneRecordType>;
+
+/** True for a set of a type we write that holds values (not an alias): the only kind we ever own. */
+export function isOwnType(rs: ZoneRecordSet): rs is RecordSet {
+  return (rs.Type === "SRV" || rs.Type === "A") && rs.AliasTarget === undefined;
 }
 
 export interface SrvValue {

@@ -1,11 +1,6 @@
 // `stack status` and `stack down`, run from another terminal against a stack that `stack up` started.
-import {
-  ListResourceRecordSetsCommand,
-  type ListResourceRecordSetsCommandOutput,
-  type ResourceRecordSet,
-  Route53Client,
-} from "@aws-sdk/client-route-53";
-import { parseSetIdentifier, parseSrvValue } from "../../records";
+import { parseSetIdentifier, parseSrvValue, type ZoneRecordSet } from "../../records";
+import { listZoneRecordSets, route53Client } from "../../route53";
 import { StackContainers } from "./stackContainers";
 import { clearStackState, isAlive, readStackState } from "./stackState";
 
@@ -26,45 +21,27 @@ export interface StackStatus {
 export async function stackStatus(stateDir: string): Promise<StackStatus> {
   const state = readStackState(stateDir);
   if (!state) return { running: false, services: [], hosts: [] };
-  const client = new Route53Client({
-    endpoint: state.apiUrl,
-    region: "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
-  const sets: ResourceRecordSet[] = [];
+  const client = route53Client({ endpoint: state.apiUrl });
+  let sets: ZoneRecordSet[];
   try {
-    let page: { name?: string; type?: string; id?: string } | undefined = {};
-    while (page) {
-      const out: ListResourceRecordSetsCommandOutput = await client.send(
-        new ListResourceRecordSetsCommand({
-          HostedZoneId: state.hostedZoneId,
-          StartRecordName: page.name,
-          StartRecordType: page.type as never,
-          StartRecordIdentifier: page.id,
-        }),
-      );
-      sets.push(...(out.ResourceRecordSets ?? []));
-      page = out.IsTruncated
-        ? { name: out.NextRecordName, type: out.NextRecordType, id: out.NextRecordIdentifier }
-        : undefined;
-    }
+    sets = await listZoneRecordSets(client, state.hostedZoneId);
   } finally {
     client.destroy();
   }
   const services = new Map<string, ServiceStatus>();
   const hosts: StackStatus["hosts"] = [];
   for (const rs of sets) {
-    const name = (rs.Name ?? "").replace(/\.$/, "");
+    const name = rs.Name;
     const owner = parseSetIdentifier(rs.SetIdentifier);
     if (rs.Type === "A") {
-      for (const r of rs.ResourceRecords ?? []) hosts.push({ name, address: r.Value ?? "" });
+      for (const r of rs.ResourceRecords) hosts.push({ name, address: r.Value });
       continue;
     }
     if (rs.Type !== "SRV") continue;
     const service = services.get(name) ?? { name, instances: [] };
     services.set(name, service);
-    for (const r of rs.ResourceRecords ?? []) {
-      const srv = parseSrvValue(r.Value ?? "");
+    for (const r of rs.ResourceRecords) {
+      const srv = parseSrvValue(r.Value);
       if (!srv) continue;
       service.instances.push({
         target: srv.target,

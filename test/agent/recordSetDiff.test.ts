@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { diffRecordSets, firstBatch, sameRecordSet } from "../../agent/recordSetDiff";
-import type { RecordChange } from "../../agent/zoneWriter";
+import { diffRecordSets, sameRecordSet } from "../../agent/recordSetDiff";
 import type { RecordSet } from "../../records";
 import { recordSetKey } from "../../records";
 
@@ -38,28 +37,5 @@ describe("agent record set diff", () => {
     };
     assert.ok(sameRecordSet(a, b));
     assert.ok(!sameRecordSet(a, { ...a, TTL: 60 }));
-  });
-
-  it("cuts batches at 1,000 changes, and UPSERTs count twice toward the record limit", () => {
-    const short = (i: number): RecordSet => ({ ...srv(i), ResourceRecords: [{ Value: "1 1 80 h.x" }] });
-    const creates: RecordChange[] = Array.from({ length: 2500 }, (_, i) => ({
-      action: "CREATE",
-      recordSet: short(i),
-    }));
-    assert.equal(firstBatch(creates).length, 1000);
-    const upserts: RecordChange[] = creates.map((c) => ({ ...c, action: "UPSERT" }));
-    assert.equal(firstBatch(upserts).length, 500);
-  });
-
-  it("cuts batches at 32,000 characters of values", () => {
-    const creates: RecordChange[] = Array.from({ length: 2000 }, (_, i) => ({
-      action: "CREATE",
-      recordSet: srv(i),
-    }));
-    const batch = firstBatch(creates);
-    const chars = batch.reduce((n, c) => n + (c.recordSet.ResourceRecords[0]?.Value.length ?? 0), 0);
-    assert.ok(chars <= 32000 && chars + 36 > 32000, `${chars} characters in ${batch.length} changes`);
-    assert.equal(firstBatch(creates, 7).length, 7);
-    assert.equal(firstBatch([]).length, 0);
   });
 });

@@ -21,6 +21,7 @@ import { ApiCalls } from "../../reconciler/apiCalls";
 import { EcsInventory } from "../../reconciler/ecsInventory";
 import { InventoryError, ZoneNotFoundError, ZoneRecordsError } from "../../reconciler/errors";
 import { deleteRecordSets, findPrivateZoneId, listRecordSets } from "../../reconciler/zoneRecords";
+import type { RecordSet } from "../../records";
 
 const ACCOUNT = "123456789012";
 const clusterArn = (n: number) => `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/c${n}`;
@@ -300,8 +301,8 @@ describe("zone deletes when Route53 does not say which set it rejects (SDK doubl
   after(() => r53Mock.restore());
 
   it("halves the batch until the set that changed is alone, re-reads it and deletes it as it is now", async () => {
-    const sets: ResourceRecordSet[] = Array.from({ length: 64 }, (_, i) => ({
-      Name: "_svc._tcp.z.internal.",
+    const sets: RecordSet[] = Array.from({ length: 64 }, (_, i) => ({
+      Name: "_svc._tcp.z.internal",
       Type: "SRV",
       SetIdentifier: `ecssd1:i-0123456789abcdef0:${i.toString(16).padStart(24, "0")}:80`,
       TTL: 10,
@@ -309,7 +310,7 @@ describe("zone deletes when Route53 does not say which set it rejects (SDK doubl
       ResourceRecords: [{ Value: `1 1 ${1000 + i} h.z.internal.` }],
     }));
     const changed = { ...sets[37]!, ResourceRecords: [{ Value: "1 1 4242 h.z.internal." }] };
-    const zone = new Map(sets.map((s) => [s.SetIdentifier, s]));
+    const zone = new Map<string | undefined, RecordSet>(sets.map((s) => [s.SetIdentifier, s]));
     zone.set(changed.SetIdentifier, changed);
     r53Mock.on(ChangeResourceRecordSetsCommand).callsFake((input) => {
       const batch = input.ChangeBatch.Changes.map(

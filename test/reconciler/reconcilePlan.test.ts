@@ -12,12 +12,12 @@ import {
   unusedHostRecords,
   viewZone,
 } from "../../reconciler/reconcilePlan";
-import { type RecordSet, recordSetKey } from "../../records";
+import { type RecordSet, recordSetKey, type ZoneRecordSet } from "../../records";
 import { containerIdFor, srvRecord } from "./support/ecsWorld";
 import { foreignSets, hostA, ZONE } from "./support/zoneFixtures";
 
 /** Foreign sets as the zone lists them: types and identifiers we never write, read through our record model. */
-const listed = (sets: readonly object[]) => sets as RecordSet[];
+const listed = (sets: readonly object[]) => sets as ZoneRecordSet[];
 
 const H1 = "i-0aaaaaaaaaaaaaaa1";
 const H2 = "i-0aaaaaaaaaaaaaaa2";
@@ -129,7 +129,7 @@ describe("reconciler judgement of record sets", () => {
     const [theirs] = listed([
       { Name: `_x._tcp.${ZONE}`, Type: "SRV", TTL: 5, ResourceRecords: [{ Value: `0 0 1 ${H1}.${ZONE}.` }] },
     ]);
-    const view = viewZone([hostA(H1), hostA(H2), ours, theirs as RecordSet], ZONE);
+    const view = viewZone([hostA(H1), hostA(H2), ours, theirs as ZoneRecordSet], ZONE);
     const snapshot = ecsSnapshot([], []);
     // H2's own SRV set is being deleted in the same run; somebody else's SRV set still names H1.
     const unused = unusedHostRecords(view, snapshot, ZONE, new Set([recordSetKey(ours)]));
@@ -161,7 +161,7 @@ describe("reconciler plan: zone + inventory + health checks in, deletions and st
 
   const cases: {
     name: string;
-    zone: RecordSet[];
+    zone: ZoneRecordSet[];
     snapshot: InventorySnapshot;
     /** Health results by endpoint; undefined when checks are off. */
     health?: Record<string, HealthResult>;

@@ -1,11 +1,7 @@
 // The reconciler's zone access against the local zone, which pages and rejects batches as Route53 documents:
 // every page read, deletes within Route53's request limits, sets that changed meanwhile, throttling.
 import assert from "node:assert/strict";
-import {
-  ChangeResourceRecordSetsCommand,
-  type ResourceRecordSet,
-  type Route53Client,
-} from "@aws-sdk/client-route-53";
+import { ChangeResourceRecordSetsCommand, type Route53Client } from "@aws-sdk/client-route-53";
 import { type LocalZone, startLocalZone } from "../../local/zone";
 import { ApiCalls } from "../../reconciler/apiCalls";
 import {
@@ -15,12 +11,12 @@ import {
   listRecordSets,
   readRecordSet,
 } from "../../reconciler/zoneRecords";
-import { recordSetKey } from "../../records";
+import { type RecordSet, recordSetKey, type ZoneRecordSet } from "../../records";
 import { srvRecord } from "./support/ecsWorld";
 import { createSets, deleteSets, foreignSets, hostA, readZone, route53Client } from "./support/zoneFixtures";
 
 /** `n` SRV sets of one host, spread over service names (Route53 allows 100 multivalue sets per name). */
-function manySets(n: number, hostId = "i-0123456789abcdef0"): ResourceRecordSet[] {
+function manySets(n: number, hostId = "i-0123456789abcdef0"): RecordSet[] {
   return Array.from({ length: n }, (_, i) =>
     srvRecord({
       hostId,
@@ -103,8 +99,8 @@ describe("reconciler zone records (local zone)", function () {
     const read = await listRecordSets(route53, zone.hostedZoneId, calls);
     const ours = read.filter((s) => s.Type === "SRV");
     // Meanwhile, the agent moves one instance to another port and removes another.
-    const moved = ours[7] as ResourceRecordSet;
-    const removed = ours[20] as ResourceRecordSet;
+    const moved = ours[7] as ZoneRecordSet;
+    const removed = ours[20] as ZoneRecordSet;
     const movedNow = {
       ...moved,
       ResourceRecords: [{ Value: "1 1 45678 i-0123456789abcdef0.servicediscovery.internal" }],

@@ -1,0 +1,35 @@
+// The one edge to Route53 for every writer and reader of the zone: the agent, the reconciler and the local
+// stack. Files without an SDK import (errors, errorClass, backoff, retry, changeBatches) may be imported
+// on their own by code that must not load the SDK (the agent's core).
+export { Backoff, type BackoffOptions, fullJitterDelayMs } from "./backoff";
+export { type Route53Call, sendOnce } from "./call";
+export {
+  CHANGE_BATCH_LIMITS,
+  type ChangeAction,
+  changeSize,
+  firstBatch,
+  type SizedChange,
+  splitIntoBatches,
+} from "./changeBatches";
+export { changeRecordSets, type ZoneChange } from "./changeRecordSets";
+export { type Route53ClientOptions, route53Client } from "./client";
+export {
+  classifyError,
+  type ErrorClass,
+  type ErrorKind,
+  isRejectedBatch,
+  isRetryableAwsError,
+  rejectedRecordSets,
+  translateError,
+} from "./errorClass";
+export { InvalidChangeBatchError, ZoneBusyError, ZoneNotFoundError, ZoneRecordsError } from "./errors";
+export {
+  listZoneRecordSets,
+  type RecordSetPagesOptions,
+  ROUTE53_PAGE_SIZE,
+  recordSetPages,
+  type ZonePosition,
+} from "./recordSetPages";
+export { decodeRoute53Name, fromRoute53, toRoute53 } from "./recordSetShape";
+export { DEFAULT_RETRY_POLICY, type RetryHooks, type RetryPolicy, withRetries } from "./retry";
+export { findPrivateZoneId, stripZoneId } from "./zoneLookup";
