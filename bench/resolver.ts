@@ -9,6 +9,7 @@ import { promises as dnsPromises } from "node:dns";
 import * as path from "node:path";
 import { createResolver } from "@ecssd/resolver";
 import { startLocalZone } from "../local/zone";
+import { route53Client } from "../route53";
 import { AuthoritativeServer } from "../test/resolver/support/authoritativeServer";
 
 const ZONE = "servicediscovery.internal";
@@ -231,12 +232,8 @@ async function startDnsChild(): Promise<{
 
 /** Creates the benchmark's records in the local zone through its Route53 API, as the agent would. */
 async function populateLocalZone(apiUrl: string, hostedZoneId: string): Promise<number> {
-  const { ChangeResourceRecordSetsCommand, Route53Client } = await import("@aws-sdk/client-route-53");
-  const route53 = new Route53Client({
-    endpoint: apiUrl,
-    region: "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
+  const { ChangeResourceRecordSetsCommand } = await import("@aws-sdk/client-route-53");
+  const route53 = route53Client({ endpoint: apiUrl, maxAttempts: 3 });
   type Set = { Name: string; Type: "SRV" | "A"; TTL: number; ResourceRecords: { Value: string }[] };
   const sets: Set[] = [0, 1].map((h) => ({
     Name: `host-${h}.${ZONE}`,

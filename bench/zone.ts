@@ -8,8 +8,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { type Change, ChangeResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { type Change, ChangeResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { startLocalZone } from "../local/zone";
+import { route53Client } from "../route53";
 import { profileWhile } from "./support/cpuProfile";
 import { type DnsperfResult, runDnsperf } from "./support/dnsperf";
 import { type LocalRecord, startUnbound } from "./support/unbound";
@@ -66,11 +67,7 @@ async function loadThroughApi(
   hostedZoneId: string,
   sets: readonly BenchRecordSet[],
 ): Promise<void> {
-  const client = new Route53Client({
-    endpoint: apiUrl,
-    region: "us-east-1",
-    credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
-  });
+  const client = route53Client({ endpoint: apiUrl, maxAttempts: 3 });
   try {
     for (let i = 0; i < sets.length; i += BATCH) {
       const changes: Change[] = sets.slice(i, i + BATCH).map((s) => ({

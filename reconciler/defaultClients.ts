@@ -1,8 +1,9 @@
 // The clients a run uses when none are injected: built once per process from the configuration, pointed
 // at local servers when ECSSD_ROUTE53_ENDPOINT / ECSSD_ECS_ENDPOINT say so.
 import { ECSClient } from "@aws-sdk/client-ecs";
-import { Route53Client } from "@aws-sdk/client-route-53";
+import type { Route53Client } from "@aws-sdk/client-route-53";
 import Docker from "dockerode";
+import { route53Client } from "../route53";
 import type { ReconcilerConfig } from "./config";
 import { ReconcilerConfigError } from "./errors";
 
@@ -29,11 +30,11 @@ export function buildDefaultClients(
       : endpoint !== undefined
         ? { endpoint }
         : {};
-  // Route53 is a global service signed for us-east-1 whatever the region.
-  const route53 = new Route53Client({
-    region: region ?? "us-east-1",
-    maxAttempts: 1,
-    ...local(config.route53Endpoint),
+  // The edge's factory: us-east-1 signing unless a region is set, placeholders for a local endpoint.
+  const route53 = route53Client({
+    ...(region !== undefined && { region }),
+    ...(config.route53Endpoint !== undefined && { endpoint: config.route53Endpoint }),
+    env,
   });
   if (config.inventory === "docker") return { route53, docker: new Docker() };
   const ecsRegion = region ?? (config.ecsEndpoint !== undefined ? "us-east-1" : undefined);

@@ -56,8 +56,7 @@ const LOCAL_VPC = { id: "vpc-local", region: "us-east-1" };
  *
  * @example
  * const zone = await startLocalZone();
- * const route53 = new Route53Client({ endpoint: zone.apiUrl, region: "us-east-1",
- *   credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+ * const route53 = route53Client({ endpoint: zone.apiUrl }); // from route53/
  * // ... dig @127.0.0.1 -p ${zone.dns.port} SRV _calc._tcp.servicediscovery.internal
  * await zone.close();
  */
