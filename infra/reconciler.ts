@@ -1,23 +1,27 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { managedPolicyArn, partitionForRegion } from "./awsPartition";
+import type { StackConfig } from "./config";
 import { EPHEMERAL_PORTS } from "./ephemeralPorts";
 import { RECONCILER_RUNTIME } from "./lambdaRuntime";
 import { assumeRolePolicy, reconcilerPolicy } from "./policies";
 
-/** The reconciler's behaviour, mirrored from stack config into its environment. */
-export interface ReconcilerSettings {
+/** The reconciler's behaviour, mirrored from stack config (the same keys, declared once there) into its environment. */
+export interface ReconcilerSettings
+  extends Pick<
+    StackConfig,
+    | "checkHealth"
+    | "healthPath"
+    | "healthTimeoutMs"
+    | "healthConcurrency"
+    | "stopUnhealthyTasks"
+    | "dryRun"
+    | "maxDeleteShare"
+  > {
   readonly zoneName: string;
   readonly zoneId: string;
   /** Clusters whose tasks are the truth; the reconciler lists all clusters when empty. */
   readonly clusters: readonly string[];
-  readonly checkHealth: boolean;
-  readonly healthPath: string;
-  readonly healthTimeoutMs: number;
-  readonly healthConcurrency: number;
-  readonly stopUnhealthyTasks: boolean;
-  readonly dryRun: boolean;
-  readonly maxDeleteShare: number;
 }
 
 /** The Lambda environment the reconciler reads (names fixed with the reconciler's author). */

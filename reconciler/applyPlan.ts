@@ -9,10 +9,13 @@ import type { TaskStopper } from "./taskStopper";
 
 /** What applying a plan did. */
 export interface ApplyOutcome {
+  /** What it did delete; the summary reports this as it is. */
   readonly deleted: {
     readonly total: number;
     readonly byReason: ReasonCounts;
+    /** Already gone when we came to delete them. */
     readonly vanished: number;
+    /** Changed meanwhile so that they no longer warranted deleting. */
     readonly keptAfterChange: number;
     readonly failed: number;
   };

@@ -30,16 +30,8 @@ export interface ReconcileSummary {
   };
   /** What the run decided to delete (also in a dry run, or when the safety valve tripped). */
   readonly planned: { readonly total: number; readonly byReason: ReasonCounts };
-  /** What it did delete. */
-  readonly deleted: {
-    readonly total: number;
-    readonly byReason: ReasonCounts;
-    /** Already gone when we came to delete them. */
-    readonly vanished: number;
-    /** Changed meanwhile so that they no longer warranted deleting. */
-    readonly keptAfterChange: number;
-    readonly failed: number;
-  };
+  /** What it did delete (the apply step's own account: see {@link ApplyOutcome}). */
+  readonly deleted: ApplyOutcome["deleted"];
   readonly health: {
     readonly enabled: boolean;
     /** Distinct endpoints checked. */
