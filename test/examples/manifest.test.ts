@@ -1,11 +1,10 @@
 // The examples manifest: the one description of time, calc and portal that the services, the Pulumi
 // program and the local stack read.
 import { strict as assert } from "node:assert";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { calleeEnvironment, EXAMPLE_NAMES, EXAMPLE_SERVICES, exampleService } from "../../examples/manifest";
 import { probeHealth, probePath } from "../../examples/shared/healthProbe";
 import { parseServiceDeclarations, serviceDeclarationEnv } from "../../records";
+import { closedPort, type HealthEndpoint, startHealthEndpoint } from "../support/healthEndpoint";
 import { startServiceProcess } from "./serviceProcess";
 
 describe("examples manifest", () => {
@@ -58,18 +57,11 @@ describe("examples manifest", () => {
 });
 
 describe("examples health probe (the images' HEALTHCHECK)", () => {
-  let server: Server;
-  let port = 0;
-  let status = 200;
+  let endpoint: HealthEndpoint;
   before(async () => {
-    server = createServer((req, res) => {
-      res.statusCode = req.url === "/health" ? status : 404;
-      res.end();
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    port = (server.address() as AddressInfo).port;
+    endpoint = await startHealthEndpoint();
   });
-  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  after(() => endpoint.close());
 
   it("reads the path after --probe, and only a path", () => {
     assert.equal(probePath(["node", "/app/main.js"]), undefined);
@@ -79,15 +71,11 @@ describe("examples health probe (the images' HEALTHCHECK)", () => {
   });
 
   it("passes on 200, fails on 503 (draining), on another path and when nothing listens", async () => {
-    status = 200;
-    assert.equal(await probeHealth(port, "/health"), 0);
-    assert.equal(await probeHealth(port, "/other"), 1);
-    status = 503;
-    assert.equal(await probeHealth(port, "/health"), 1);
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
-    const free = (closed.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
-    assert.equal(await probeHealth(free, "/health"), 1);
+    endpoint.status = 200;
+    assert.equal(await probeHealth(endpoint.port, "/health"), 0);
+    assert.equal(await probeHealth(endpoint.port, "/other"), 1);
+    endpoint.status = 503;
+    assert.equal(await probeHealth(endpoint.port, "/health"), 1);
+    assert.equal(await probeHealth(await closedPort(), "/health"), 1);
   });
 });

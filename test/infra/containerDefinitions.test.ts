@@ -1,7 +1,5 @@
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
 import { loadAgentConfig } from "../../agent/config";
 import {
@@ -10,6 +8,7 @@ import {
   exampleContainer,
   stopTimeoutFor,
 } from "../../infra/containerDefinitions";
+import { closedPort, type HealthEndpoint, startHealthEndpoint } from "../support/healthEndpoint";
 
 const run = promisify(execFile);
 const LOG = { logGroupName: "ecssd-logs", region: "eu-west-1" };
@@ -103,20 +102,11 @@ describe("container definitions", () => {
     });
 
     describe("health check command (run with this machine's node, as the image would)", () => {
-      let server: Server;
-      let status = 200;
-      let port = 0;
+      let endpoint: HealthEndpoint;
       before(async () => {
-        server = createServer((req, res) => {
-          res.statusCode = req.url === "/health" ? status : 404;
-          res.end();
-        });
-        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-        port = (server.address() as AddressInfo).port;
+        endpoint = await startHealthEndpoint();
       });
-      after(async () => {
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-      });
+      after(() => endpoint.close());
 
       const probe = async (containerPort: number): Promise<number> => {
         const command = exampleContainer({ ...spec, containerPort }).healthCheck?.command ?? [];
@@ -130,19 +120,15 @@ describe("container definitions", () => {
       };
 
       it("passes on 200", async () => {
-        status = 200;
-        assert.equal(await probe(port), 0);
+        endpoint.status = 200;
+        assert.equal(await probe(endpoint.port), 0);
       });
       it("fails on 503 (a draining service)", async () => {
-        status = 503;
-        assert.equal(await probe(port), 1);
+        endpoint.status = 503;
+        assert.equal(await probe(endpoint.port), 1);
       });
       it("fails when nothing listens", async () => {
-        const closed = createServer();
-        await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
-        const freePort = (closed.address() as AddressInfo).port;
-        await new Promise<void>((resolve) => closed.close(() => resolve()));
-        assert.equal(await probe(freePort), 1);
+        assert.equal(await probe(await closedPort()), 1);
       });
     });
   });
