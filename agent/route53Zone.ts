@@ -21,14 +21,9 @@ const ZONE_LOOKUP_RETRIES = { maxAttempts: 8, baseDelayMs: 200, maxDelayMs: 5_00
 
 /** The id of the private hosted zone called `zoneName`, retried a few times when the zone is busy. */
 export function findPrivateZoneId(client: Route53Client, zoneName: string): Promise<string> {
-  const call: Route53Call = async (_operation, send) => {
-    try {
-      return await withRetries(send, ZONE_LOOKUP_RETRIES);
-    } catch (err) {
-      throw translateError(err);
-    }
-  };
-  return findZone(client, zoneName, call);
+  return findZone(client, zoneName, (_operation, send) =>
+    translated(() => withRetries(send, ZONE_LOOKUP_RETRIES)),
+  );
 }
 
 export class Route53Zone implements ZoneWriter {
@@ -39,7 +34,10 @@ export class Route53Zone implements ZoneWriter {
     readonly zoneId: string,
     onApiCall: ApiCallObserver = () => {},
   ) {
-    this.call = (operation, send) => translating(onApiCall, operation, send)();
+    this.call = (operation, send) => {
+      onApiCall(operation);
+      return translated(send);
+    };
   }
 
   async listHostRecordSets(hostId: string): Promise<RecordSet[]> {
@@ -70,18 +68,11 @@ export class Route53Zone implements ZoneWriter {
   }
 }
 
-/** One request: observed, and its error translated into the edge's classes. */
-function translating<T>(
-  onApiCall: ApiCallObserver,
-  operation: string,
-  send: () => Promise<T>,
-): () => Promise<T> {
-  return async () => {
-    onApiCall(operation);
-    try {
-      return await send();
-    } catch (err) {
-      throw translateError(err);
-    }
-  };
+/** Runs `send`, its error translated into the edge's classes (the core's). */
+async function translated<T>(send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (err) {
+    throw translateError(err);
+  }
 }
