@@ -66,8 +66,10 @@ export function registerZoneCommand(program: Command): void {
     )
     .addHelpText(
       "after",
-      "\nPrints one JSON line when ready: {apiUrl, dns, hostedZoneId, zone}. Faults can also be changed at\n" +
-        "runtime: POST {apiUrl}/_admin/faults with JSON; GET {apiUrl}/_admin/stats counts API calls.",
+      "\nPrints one JSON line when ready: {apiUrl, dns, hostedZoneId, zone, adminToken}. Faults can also be\n" +
+        "changed at runtime: POST {apiUrl}/_admin/faults with JSON; GET {apiUrl}/_admin/stats counts API calls.\n" +
+        "Both need the header 'Authorization: Bearer <adminToken>' (POST also 'content-type: application/json').\n" +
+        "ECSSD_ZONE_ADMIN_TOKEN sets the token; otherwise a random one is made at each start.",
     )
     .action(async (flags: ZoneFlags) => {
       const faults = Object.fromEntries(
@@ -86,6 +88,7 @@ export function registerZoneCommand(program: Command): void {
         dataFile: flags.data,
         faults,
         soaMinimumTtl: flags.soaMinimumTtl,
+        adminToken: process.env.ECSSD_ZONE_ADMIN_TOKEN || undefined,
       });
       const dnsHost = zone.dns.host.includes(":") ? `[${zone.dns.host}]` : zone.dns.host;
       process.stdout.write(
@@ -94,6 +97,7 @@ export function registerZoneCommand(program: Command): void {
           dns: `${dnsHost}:${zone.dns.port}`,
           hostedZoneId: zone.hostedZoneId,
           zone: zone.zoneName,
+          adminToken: zone.adminToken,
         })}\n`,
       );
       await new Promise<void>((resolve) => {

@@ -1,6 +1,7 @@
 // The local zone: a Route53-compatible API and an authoritative DNS server for its hosted
 // zones, on loopback, in one process. The embedded default of the project: tests, the local
 // stack and benchmarks run against it instead of AWS.
+import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { isIP, isIPv6 } from "node:net";
@@ -29,6 +30,8 @@ export interface LocalZoneOptions {
   faults?: FaultSettings;
   /** SOA MINIMUM of zones created by this process, i.e. the negative-caching TTL. Default 5 seconds. */
   soaMinimumTtl?: number;
+  /** Bearer token of the `/_admin/` endpoints (at least 16 characters). Default: a random one per start. */
+  adminToken?: string;
 }
 
 export interface LocalZone {
@@ -40,6 +43,8 @@ export interface LocalZone {
   hostedZoneId: string;
   /** The zone name, without the trailing dot. */
   zoneName: string;
+  /** The token `/_admin/` requests must carry as `Authorization: Bearer <token>`. */
+  adminToken: string;
   /** Replaces the injected faults; `{}` clears them. Throws on an invalid setting. */
   setFaults(f: FaultSettings): void;
   /** Route53 API calls received so far, by action (e.g. ChangeResourceRecordSets). */
@@ -67,6 +72,10 @@ export async function startLocalZone(opts: LocalZoneOptions = {}): Promise<Local
   const soaMinimumTtl = opts.soaMinimumTtl ?? 5;
   if (!Number.isInteger(soaMinimumTtl) || soaMinimumTtl < 0) {
     throw new Error(`soaMinimumTtl must be a non-negative integer, got ${soaMinimumTtl}`);
+  }
+  const adminToken = opts.adminToken ?? randomBytes(16).toString("hex");
+  if (!/^[\x21-\x7e]{16,}$/.test(adminToken)) {
+    throw new Error("adminToken must be at least 16 printable characters without spaces");
   }
   const faults = new FaultInjector(parseFaultSettings(opts.faults ?? {}));
   const store = new ZoneStore(soaMinimumTtl);
@@ -111,6 +120,7 @@ export async function startLocalZone(opts: LocalZoneOptions = {}): Promise<Local
       }
     },
     baseUrl: () => apiUrl,
+    adminToken,
   });
   const server = http.createServer(api.handle);
   // Long keep-alive, so an idle SDK connection is not closed under a request the client is just
@@ -137,6 +147,7 @@ export async function startLocalZone(opts: LocalZoneOptions = {}): Promise<Local
     dns: { host, port: dns.port },
     hostedZoneId: zone.id,
     zoneName: withoutTrailingDot(zone.name),
+    adminToken,
     setFaults: (f) => faults.set(parseFaultSettings(f)),
     stats: () => api.stats(),
     close: () => {

@@ -1,6 +1,6 @@
 // The HTTP side of the local zone: Route53's REST API subset under /2013-04-01/ and the admin
 // endpoints under /_admin/ (fault injection and call counts).
-import { randomUUID } from "node:crypto";
+import { randomUUID, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { DomainNameError, storedName } from "./dnsName";
 import { type FaultInjector, parseFaultSettings } from "./faults";
@@ -30,6 +30,8 @@ export interface Route53ApiOptions {
   persist: () => Promise<void>;
   /** Where the API is reachable, for Location headers. */
   baseUrl: () => string;
+  /** The bearer token every `/_admin/` request must carry (see adminRefusal). */
+  adminToken: string;
 }
 
 interface Routed {
@@ -67,6 +69,38 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
   });
+}
+
+/**
+ * Why an `/_admin/` request is refused, or undefined when it may proceed. The admin endpoints change
+ * how the zone answers (faults), so a web page open in a browser on the same machine must not reach
+ * them: a cross-site request can neither carry an Authorization header nor a JSON content type
+ * without a CORS preflight, which this server never grants.
+ */
+function adminRefusal(req: IncomingMessage, token: string): HttpProblem | undefined {
+  const given = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1];
+  const expected = Buffer.from(token);
+  if (given === undefined || !timingSafeEqualText(given, expected)) {
+    return new HttpProblem(
+      401,
+      "the admin endpoints need the header 'Authorization: Bearer <token>' with the token the zone printed at start",
+    );
+  }
+  if (req.method === "POST" || req.method === "PUT") {
+    const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
+    if (type !== "application/json") {
+      return new HttpProblem(
+        415,
+        `the admin endpoints take 'content-type: application/json', got '${type ?? ""}'`,
+      );
+    }
+  }
+  return undefined;
+}
+
+function timingSafeEqualText(given: string, expected: Buffer): boolean {
+  const bytes = Buffer.from(given);
+  return bytes.length === expected.length && timingSafeEqual(bytes, expected);
 }
 
 /** Route53 accepts ids with or without their `/hostedzone/` or `/change/` prefix. */
@@ -351,6 +385,8 @@ export class Route53Api {
       res.end(JSON.stringify(value));
     };
     try {
+      const refusal = adminRefusal(req, this.options.adminToken);
+      if (refusal) throw refusal;
       if (path === "/_admin/faults" && req.method === "GET") return send(200, this.options.faults.get());
       if (path === "/_admin/faults" && req.method === "POST") {
         const body = await readBody(req);

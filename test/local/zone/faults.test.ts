@@ -11,6 +11,7 @@ async function admin(
 ): Promise<{ status: number; json: unknown }> {
   const res = await fetch(`${zone.apiUrl}${path}`, {
     method,
+    headers: { authorization: `Bearer ${zone.adminToken}`, "content-type": "application/json" },
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
   return { status: res.status, json: await res.json() };
@@ -109,5 +110,33 @@ describe("local zone fault injection", () => {
     assert.deepEqual((await admin(zone, "GET", "/_admin/stats")).json, { GetHostedZone: 1 });
     assert.deepEqual((await admin(zone, "DELETE", "/_admin/stats")).json, {});
     assert.deepEqual(zone.stats(), {});
+  });
+
+  it("refuses admin requests without the zone's token, and writes that are not JSON", async () => {
+    zone = await startLocalZone({ faults: { latencyMs: 1 } });
+    const url = `${zone.apiUrl}/_admin/faults`;
+    // What a cross-site form post from a web page could send: no token, a form content type.
+    const formPost = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "{}",
+    });
+    assert.equal(formPost.status, 401);
+    assert.match(((await formPost.json()) as { error: string }).error, /Authorization: Bearer/);
+    const wrongToken = await fetch(url, { headers: { authorization: `Bearer ${"x".repeat(32)}` } });
+    assert.equal(wrongToken.status, 401);
+    const tokenButForm = await fetch(url, {
+      method: "POST",
+      headers: { authorization: `Bearer ${zone.adminToken}`, "content-type": "text/plain" },
+      body: "{}",
+    });
+    assert.equal(tokenButForm.status, 415);
+    assert.deepEqual((await admin(zone, "GET", "/_admin/faults")).json, { latencyMs: 1 }, "nothing changed");
+    const other = await startLocalZone();
+    try {
+      assert.notEqual(other.adminToken, zone.adminToken, "each start makes its own token");
+    } finally {
+      await other.close();
+    }
   });
 });

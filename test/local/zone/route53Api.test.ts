@@ -373,7 +373,9 @@ describe("local zone Route53 API (through @aws-sdk/client-route-53)", () => {
     await client.send(new GetHostedZoneCommand({ Id: zone.hostedZoneId }));
     await change(client, zone, [{ Action: "CREATE", ResourceRecordSet: aSet(fqdn(zone, "s"), "10.0.0.1") }]);
     assert.deepEqual(zone.stats(), { GetHostedZone: 2, ChangeResourceRecordSets: 1 });
-    const viaHttp = (await (await fetch(`${zone.apiUrl}/_admin/stats`)).json()) as Record<string, number>;
+    const viaHttp = (await (
+      await fetch(`${zone.apiUrl}/_admin/stats`, { headers: { authorization: `Bearer ${zone.adminToken}` } })
+    ).json()) as Record<string, number>;
     assert.deepEqual(viaHttp, { GetHostedZone: 2, ChangeResourceRecordSets: 1 });
   });
 });

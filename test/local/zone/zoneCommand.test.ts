@@ -47,7 +47,7 @@ describe("ecssd zone", () => {
       },
     );
     const ready = await readyLine(child);
-    assert.deepEqual(Object.keys(ready).sort(), ["apiUrl", "dns", "hostedZoneId", "zone"]);
+    assert.deepEqual(Object.keys(ready).sort(), ["adminToken", "apiUrl", "dns", "hostedZoneId", "zone"]);
     assert.equal(ready.zone, "example.internal");
     assert.match(ready.apiUrl!, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.match(ready.dns!, /^127\.0\.0\.1:\d+$/);
@@ -72,6 +72,11 @@ describe("ecssd zone", () => {
       "example.internal",
     ]);
     assert.equal(parseDig(stdout).answer[0]?.type, "SOA");
+    // The admin endpoint takes the token the zone printed, and only that.
+    const stats = `${ready.apiUrl}/_admin/stats`;
+    assert.equal((await fetch(stats)).status, 401);
+    const withToken = await fetch(stats, { headers: { authorization: `Bearer ${ready.adminToken}` } });
+    assert.deepEqual(await withToken.json(), { GetHostedZone: 1 });
 
     const exited = new Promise<number | null>((resolve) => child!.once("exit", (code) => resolve(code)));
     child.kill("SIGTERM");
