@@ -1,5 +1,6 @@
 // The one place that builds a Route53 client: endpoint override for the local zone, placeholder credentials
-// when that endpoint is used without AWS credentials, the signing region, and how often the SDK retries.
+// when that endpoint is used without AWS credentials, the signing region, how often the SDK retries, and how
+// long a connection or a request may take.
 import { Route53Client, type Route53ClientConfig } from "@aws-sdk/client-route-53";
 
 export interface Route53ClientOptions {
@@ -14,13 +15,31 @@ export interface Route53ClientOptions {
   maxAttempts?: number;
   /** Where to look for AWS credentials; default process.env. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Longest wait for a TCP (and TLS) connection, in ms. Default 3,000. */
+  connectionTimeoutMs?: number;
+  /** Longest wait for a whole request and its answer, in ms. Default 15,000. */
+  requestTimeoutMs?: number;
 }
+
+/**
+ * Without these the SDK waits up to 300 s on a connection that was accepted and never answered; the agent's
+ * writer has one request in flight, so one hung connection would hold every write for five minutes. A
+ * timeout is a TimeoutError, which the edge classifies as retryable. Route53's slowest call, a 1,000-value
+ * change batch, answers in well under a second, so 15 s is generous.
+ */
+export const ROUTE53_TIMEOUTS = { connectionTimeoutMs: 3_000, requestTimeoutMs: 15_000 } as const;
 
 export function route53Client(options: Route53ClientOptions = {}): Route53Client {
   const env = options.env ?? process.env;
   const config: Route53ClientConfig = {
     region: options.region ?? "us-east-1",
     maxAttempts: options.maxAttempts ?? 1,
+    requestHandler: {
+      connectionTimeout: options.connectionTimeoutMs ?? ROUTE53_TIMEOUTS.connectionTimeoutMs,
+      requestTimeout: options.requestTimeoutMs ?? ROUTE53_TIMEOUTS.requestTimeoutMs,
+      // Without it the SDK only logs a warning when requestTimeout passes and keeps waiting.
+      throwOnRequestTimeout: true,
+    },
   };
   if (options.endpoint !== undefined) {
     config.endpoint = options.endpoint;
