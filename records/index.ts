@@ -2,5 +2,6 @@
 export * from "./problems";
 export * from "./recordSets";
 export * from "./serviceDeclarations";
+export * from "./serviceOwners";
 export * from "./setIdentifier";
 export * from "./zone";

@@ -24,7 +24,8 @@ export type ProblemCode =
   | "invalid-container-id"
   | "invalid-task-id"
   | "invalid-address"
-  | "invalid-dns-name";
+  | "invalid-dns-name"
+  | "invalid-service-owners";
 
 export function problem(code: ProblemCode, subject: string, message: string): Problem {
   return { code, subject, message };

@@ -1,0 +1,107 @@
+// Who may offer a service: a map from SRV name to the ECS task-definition families allowed to register it
+// (`ECSSD_SERVICE_OWNERS`, Pulumi `ecssd:serviceOwners`), e.g. {"_calc._tcp":["calc","calc-canary"]}.
+// Without it any container in the cluster could join any pool and receive its callers' traffic (and
+// credentials). Names not in the map may be offered by anyone, as before. Pure: every writer and the
+// reconciler read the same rules from here.
+import { type Problem, problem } from "./problems";
+
+/** SRV name (lower case) -> allowed task-definition families. */
+export type ServiceOwners = ReadonlyMap<string, ReadonlySet<string>>;
+
+const SRV_NAME = /^_[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\._(tcp|udp)$/;
+/** ECS: up to 255 letters, numbers, hyphens and underscores. */
+const FAMILY = /^[A-Za-z0-9_-]{1,255}$/;
+const SHOWN = 60;
+
+function shown(text: string): string {
+  return text.length > SHOWN ? `${JSON.stringify(text.slice(0, SHOWN))}…` : JSON.stringify(text);
+}
+
+export const NO_SERVICE_OWNERS: ServiceOwners = new Map();
+
+/** Reads the JSON form; every problem is named, and nothing is returned unless all of it is valid. */
+export function parseServiceOwners(json: string): { owners: ServiceOwners } | { problems: Problem[] } {
+  let parsed: unknown;
+  try {
+    parsed = json.trim() === "" ? {} : JSON.parse(json);
+  } catch (err) {
+    return {
+      problems: [
+        problem("invalid-service-owners", "ECSSD_SERVICE_OWNERS", `is not JSON: ${(err as Error).message}`),
+      ],
+    };
+  }
+  return serviceOwnersFrom(parsed);
+}
+
+/** The same rules for an already-parsed value (Pulumi config objects). */
+export function serviceOwnersFrom(value: unknown): { owners: ServiceOwners } | { problems: Problem[] } {
+  const problems: Problem[] = [];
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return {
+      problems: [
+        problem(
+          "invalid-service-owners",
+          "ECSSD_SERVICE_OWNERS",
+          'must be an object such as {"_calc._tcp":["calc"]}',
+        ),
+      ],
+    };
+  }
+  const owners = new Map<string, ReadonlySet<string>>();
+  for (const [name, families] of Object.entries(value)) {
+    const srvName = name.toLowerCase();
+    if (!SRV_NAME.test(srvName)) {
+      problems.push(
+        problem(
+          "invalid-service-owners",
+          shown(name),
+          `${shown(name)} is not a service name such as _calc._tcp`,
+        ),
+      );
+      continue;
+    }
+    if (!Array.isArray(families) || families.length === 0) {
+      problems.push(
+        problem(
+          "invalid-service-owners",
+          srvName,
+          `the owners of ${srvName} must be a non-empty list of task-definition families`,
+        ),
+      );
+      continue;
+    }
+    const bad = families.filter((f) => typeof f !== "string" || !FAMILY.test(f));
+    if (bad.length > 0) {
+      problems.push(
+        problem(
+          "invalid-service-owners",
+          srvName,
+          `${bad.map((f) => shown(String(f))).join(", ")} in the owners of ${srvName} ${bad.length === 1 ? "is not a" : "are not"} task-definition famil${bad.length === 1 ? "y" : "ies"} (letters, digits, "-" and "_", at most 255)`,
+        ),
+      );
+      continue;
+    }
+    if (owners.has(srvName)) {
+      problems.push(problem("invalid-service-owners", srvName, `${srvName} is listed twice`));
+      continue;
+    }
+    owners.set(srvName, new Set(families as string[]));
+  }
+  return problems.length > 0 ? { problems } : { owners };
+}
+
+/**
+ * Whether a task of `family` may offer `srvName`. A container outside ECS (no family) may offer only names
+ * that are not in the map.
+ */
+export function mayOffer(owners: ServiceOwners, srvName: string, family: string | undefined): boolean {
+  const allowed = owners.get(srvName.toLowerCase());
+  if (allowed === undefined) return true;
+  return family !== undefined && allowed.has(family);
+}
+
+/** The JSON form, for task definitions and the local stack (the inverse of parseServiceOwners). */
+export function formatServiceOwners(owners: Readonly<Record<string, readonly string[]>>): string {
+  return JSON.stringify(owners);
+}
