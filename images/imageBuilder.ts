@@ -6,7 +6,7 @@ import { cpSync, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { build, type Plugin } from "esbuild";
-import { IMAGE_CATALOG, IMAGE_NAMES, type ImageName, isImageName } from "./imageCatalog";
+import { IMAGE_CATALOG, IMAGE_NAMES, type ImageName, isImageName, SHIPPED_NODE_MAJOR } from "./imageCatalog";
 
 const run = promisify(execFile);
 
@@ -97,7 +97,7 @@ export async function bundleService(service: string): Promise<string> {
     outfile: join(dir, "main.js"),
     bundle: true,
     platform: "node",
-    target: "node20",
+    target: `node${SHIPPED_NODE_MAJOR}`,
     format: "cjs",
     minify: true,
     sourcemap: false,

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_BASE_IMAGE } from "../images/imageCatalog";
 import { parseScheduleExpression } from "./scheduleExpression";
 
 /** The namespace of every setting this program owns (the project name in Pulumi.yaml). */
@@ -67,7 +68,7 @@ export const CONFIG_DEFAULTS = {
   dryRun: "false",
   maxDeleteShare: "0.5",
   logRetentionDays: "14",
-  baseImage: "node:20-bookworm-slim",
+  baseImage: DEFAULT_BASE_IMAGE,
   examplesUsername: "demo",
 } as const satisfies Record<string, string>;
 
@@ -185,7 +186,7 @@ export function parseStackConfig(input: Readonly<Record<string, string | undefin
 
   const baseImage = value("baseImage");
   if (!/^[\x21-\x7e]+$/.test(baseImage)) {
-    problems.push(`[baseImage] must be an image reference such as node:20-bookworm-slim, got "${baseImage}"`);
+    problems.push(`[baseImage] must be an image reference such as ${DEFAULT_BASE_IMAGE}, got "${baseImage}"`);
   }
 
   const examplesUsername = value("examplesUsername");

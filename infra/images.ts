@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 
-import { IMAGE_CATALOG, IMAGE_NAMES, type ImageName } from "../images/imageCatalog";
+import { DEFAULT_BASE_IMAGE, IMAGE_CATALOG, IMAGE_NAMES, type ImageName } from "../images/imageCatalog";
 
 export type { ImageName } from "../images/imageCatalog";
 
@@ -10,7 +10,7 @@ export type { ImageName } from "../images/imageCatalog";
 export interface ImagesArgs {
   /** Docker platform to build for, matching the instances. Default: `linux/amd64`. */
   readonly platform?: pulumi.Input<string>;
-  /** Passed as the `BASE_IMAGE` build argument. Default: `node:20-bookworm-slim`. */
+  /** Passed as the `BASE_IMAGE` build argument. Default: {@link DEFAULT_BASE_IMAGE} (Node.js 24). */
   readonly baseImage?: pulumi.Input<string>;
   /** Build context, relative to the program's directory. Default: `.` (the repository root). */
   readonly context?: string;
@@ -57,7 +57,7 @@ export class Images extends pulumi.ComponentResource {
             .apply(() => args.context ?? "."),
           dockerfile,
           platform: args.platform ?? "linux/amd64",
-          args: { BASE_IMAGE: args.baseImage ?? "node:20-bookworm-slim" },
+          args: { BASE_IMAGE: args.baseImage ?? DEFAULT_BASE_IMAGE },
         },
         { parent: this },
       );

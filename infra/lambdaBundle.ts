@@ -13,7 +13,7 @@ export interface LambdaBundle {
 
 /** Options for {@link bundleLambda}. */
 export interface BundleOptions {
-  /** esbuild target, e.g. `node22`; match it to the function's runtime. */
+  /** esbuild target, e.g. `node24`; match it to the function's runtime. */
   readonly target: string;
 }
 
@@ -22,7 +22,7 @@ export interface BundleOptions {
  * `@aws-sdk/*` stays external: the Lambda Node.js runtime provides SDK v3, and bundling it would
  * add megabytes. Native addons (`*.node`) stay out too. Nothing is written to disk.
  *
- * @example bundleLambda("reconciler/handler.ts", { target: "node22" }).code
+ * @example bundleLambda("reconciler/handler.ts", { target: "node24" }).code
  */
 export function bundleLambda(entry: string, options: BundleOptions): LambdaBundle {
   if (!existsSync(entry)) throw new Error(`bundleLambda: entry point not found: ${entry}`);

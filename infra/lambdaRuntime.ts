@@ -12,7 +12,7 @@ export const LAMBDA_NODE_RUNTIMES = {
 export type LambdaNodeRuntime = keyof typeof LAMBDA_NODE_RUNTIMES;
 
 /** The reconciler's runtime: the SDK v3 it provides is what the bundle leaves external. */
-export const RECONCILER_RUNTIME: LambdaNodeRuntime = "nodejs22.x";
+export const RECONCILER_RUNTIME: LambdaNodeRuntime = "nodejs24.x";
 
 /** Whether `runtime` can still be deployed at `now`. */
 export function isRuntimeSupported(runtime: string, now: Date): boolean {

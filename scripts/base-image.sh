@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Prints the name of a Node.js base image usable for the project's images, making it when needed.
 # Uses the normal base image when it is present or can be pulled; otherwise builds a minimal one
-# from this machine's own Node.js (binary plus the shared libraries it links), so images build offline.
+# from a Node.js 24 binary (scripts/node-runtime.sh) plus the shared libraries it links, so images build offline.
 set -euo pipefail
-normal="${ECSSD_NORMAL_BASE_IMAGE:-node:20-bookworm-slim}"
-local_name="ecssd/node-base:$(node -p 'process.versions.node')"
+normal="${ECSSD_NORMAL_BASE_IMAGE:-node:24-bookworm-slim}"
+# The offline base carries the Node.js 24 binary from the npm registry's `node` package, whatever node runs here.
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+node_bin="$(bash "$here/scripts/node-runtime.sh" 24)"
+local_name="ecssd/node-base:$("$node_bin" -p 'process.versions.node')"
 
 if docker image inspect "$normal" >/dev/null 2>&1; then echo "$normal"; exit 0; fi
 if docker image inspect "$local_name" >/dev/null 2>&1; then echo "$local_name"; exit 0; fi
@@ -12,7 +15,7 @@ if timeout 20 docker pull -q "$normal" >/dev/null 2>&1; then echo "$normal"; exi
 
 root="$(mktemp -d)"
 trap 'rm -rf "$root"' EXIT
-node_bin="$(readlink -f "$(command -v node)")"
+node_bin="$(readlink -f "$node_bin")"
 mkdir -p "$root/usr/local/bin" "$root/tmp" "$root/etc" "$root/app" "$root/home/node"
 chmod 1777 "$root/tmp"
 cp "$node_bin" "$root/usr/local/bin/node"

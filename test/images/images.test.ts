@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { basicAuthHeader } from "../../examples/shared/basicAuth";
 import { baseImage, buildImage } from "../../images/imageBuilder";
+import { SHIPPED_NODE_MAJOR } from "../../images/imageCatalog";
 
 const run = promisify(execFile);
 
@@ -109,6 +110,13 @@ describe("examples images", function () {
         `${service} adds ${Number(size) - baseSize} bytes`,
       );
       assert.match(health ?? "", /\/health/, service);
+    }
+  });
+
+  it("runs Node.js 24 inside every image", async () => {
+    for (const [service, tag] of Object.entries(tags)) {
+      const version = await docker("run", "--rm", "--entrypoint", "node", tag, "-p", "process.versions.node");
+      assert.match(version, new RegExp(`^${SHIPPED_NODE_MAJOR}\\.`), service);
     }
   });
 

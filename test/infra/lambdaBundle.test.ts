@@ -22,7 +22,7 @@ function loadBundle(code: string): { handler: (event: unknown) => Promise<unknow
 describe("bundleLambda", () => {
   it("bundles an entry and its local imports into one CommonJS file whose handler runs", async () => {
     // Prepare / Act
-    const bundle = bundleLambda(path.join(FIXTURES, "lambdaEntry.ts"), { target: "node22" });
+    const bundle = bundleLambda(path.join(FIXTURES, "lambdaEntry.ts"), { target: "node24" });
     // Assess
     assert.equal(bundle.fileName, "index.js");
     assert.match(bundle.code, /hello, /, "the local module is inlined");
@@ -31,15 +31,15 @@ describe("bundleLambda", () => {
   });
 
   it("leaves the AWS SDK v3 to the Lambda runtime", () => {
-    const { code } = bundleLambda(path.join(FIXTURES, "lambdaEntry.ts"), { target: "node22" });
+    const { code } = bundleLambda(path.join(FIXTURES, "lambdaEntry.ts"), { target: "node24" });
     assert.match(code, /require\("@aws-sdk\/client-ecs"\)/);
     assert.doesNotMatch(code, /class ECSClient/);
     assert.ok(code.length < 20_000, `bundle is ${code.length} bytes`);
   });
 
   it("gives the same code and hash for the same input, so an unchanged handler is not redeployed", () => {
-    const a = bundleLambda(path.join(FIXTURES, "lambdaEntry.ts"), { target: "node22" });
-    const b = bundleLambda(path.join(FIXTURES, "lambdaEntry.ts"), { target: "node22" });
+    const a = bundleLambda(path.join(FIXTURES, "lambdaEntry.ts"), { target: "node24" });
+    const b = bundleLambda(path.join(FIXTURES, "lambdaEntry.ts"), { target: "node24" });
     assert.equal(a.code, b.code);
     assert.match(a.sha256, /^[0-9a-f]{64}$/);
     assert.equal(a.sha256, b.sha256);
@@ -47,7 +47,7 @@ describe("bundleLambda", () => {
 
   it("names a missing entry point", () => {
     assert.throws(
-      () => bundleLambda(path.join(FIXTURES, "noSuchEntry.ts"), { target: "node22" }),
+      () => bundleLambda(path.join(FIXTURES, "noSuchEntry.ts"), { target: "node24" }),
       /bundleLambda: entry point not found: .*noSuchEntry\.ts/,
     );
   });
@@ -58,7 +58,7 @@ describe("bundleLambda", () => {
     try {
       const entry = path.join(dir, "brokenEntry.ts");
       writeFileSync(entry, "export const handler = async ( => 1;\n");
-      assert.throws(() => bundleLambda(entry, { target: "node22" }), /brokenEntry\.ts/);
+      assert.throws(() => bundleLambda(entry, { target: "node24" }), /brokenEntry\.ts/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -395,10 +395,10 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
           .map(([n, i]) => [n, i.dockerfile, i.context, i.platform, i.args.BASE_IMAGE])
           .sort(),
         [
-          ["ecssd-images-agent", "agent/Dockerfile", ".", "linux/amd64", "node:20-bookworm-slim"],
-          ["ecssd-images-calc", "examples/calc/Dockerfile", ".", "linux/amd64", "node:20-bookworm-slim"],
-          ["ecssd-images-portal", "examples/portal/Dockerfile", ".", "linux/amd64", "node:20-bookworm-slim"],
-          ["ecssd-images-time", "examples/time/Dockerfile", ".", "linux/amd64", "node:20-bookworm-slim"],
+          ["ecssd-images-agent", "agent/Dockerfile", ".", "linux/amd64", "node:24-bookworm-slim"],
+          ["ecssd-images-calc", "examples/calc/Dockerfile", ".", "linux/amd64", "node:24-bookworm-slim"],
+          ["ecssd-images-portal", "examples/portal/Dockerfile", ".", "linux/amd64", "node:24-bookworm-slim"],
+          ["ecssd-images-time", "examples/time/Dockerfile", ".", "linux/amd64", "node:24-bookworm-slim"],
         ],
       );
       assert.equal(
