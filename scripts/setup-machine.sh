@@ -29,19 +29,7 @@ apt_install dnsutils dnsperf unbound chromium ca-certificates iproute2 procps
 if command -v systemctl >/dev/null 2>&1; then systemctl disable --now unbound >/dev/null 2>&1 || true; fi
 
 # Docker engine.
-if ! command -v dockerd >/dev/null 2>&1; then
-  apt_install docker.io
-fi
-if ! docker info >/dev/null 2>&1; then
-  log "starting dockerd"
-  mkdir -p /var/log
-  nohup dockerd >/var/log/ecssd-dockerd.log 2>&1 &
-  for _ in $(seq 1 60); do
-    docker info >/dev/null 2>&1 && break
-    sleep 1
-  done
-  docker info >/dev/null 2>&1 || { log "dockerd did not start; see /var/log/ecssd-dockerd.log"; tail -20 /var/log/ecssd-dockerd.log >&2; exit 1; }
-fi
+bash "$here/scripts/docker-engine.sh"
 
 # moto's server, in a virtualenv of the project's own.
 venv="$here/.venv-moto"
