@@ -3,8 +3,8 @@
 // the tests.
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
-import { promisify } from "node:util";
 import path from "node:path";
+import { promisify } from "node:util";
 import { type LocalZone, startLocalZone } from "../../local/zone";
 
 const ecssd = path.join(__dirname, "..", "..", "bin", "ecssd.js");
@@ -17,7 +17,10 @@ function machineNode(): string | undefined {
     .join(path.delimiter);
   try {
     return (
-      execFileSync("bash", ["--norc", "--noprofile", "-c", "command -v node"], { env: { PATH }, encoding: "utf8" }).trim() || undefined
+      execFileSync("bash", ["--norc", "--noprofile", "-c", "command -v node"], {
+        env: { PATH },
+        encoding: "utf8",
+      }).trim() || undefined
     );
   } catch {
     return undefined;
