@@ -196,7 +196,7 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
       assert.deepEqual(trust.Statement[0].Principal, { Service: "ecs-tasks.amazonaws.com" });
     });
 
-    it("agent role must not change records outside its zone", () => {
+    it("agent role must not change records outside its zone", async () => {
       const policy = policyOf("ecssd-agent-task-role");
       const change = (zoneArn: string, types: string[], names: string[]) =>
         isAllowed(policy, {
@@ -208,27 +208,31 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
             "route53:ChangeResourceRecordSetsActions": ["UPSERT"],
           },
         });
-      assert.equal(change(ZONE_ARN, ["SRV"], [`_calc._tcp.${ZONE}`]), true, "its own SRV records");
-      assert.equal(change(ZONE_ARN, ["A"], [`i-0abc.${ZONE}`]), true, "its host record");
-      assert.equal(change("arn:aws:route53:::hostedzone/ZOTHERZONE", ["SRV"], [`_calc._tcp.${ZONE}`]), false);
+      assert.equal(await change(ZONE_ARN, ["SRV"], [`_calc._tcp.${ZONE}`]), true, "its own SRV records");
+      assert.equal(await change(ZONE_ARN, ["A"], [`i-0abc.${ZONE}`]), true, "its host record");
+      assert.equal(
+        await change("arn:aws:route53:::hostedzone/ZOTHERZONE", ["SRV"], [`_calc._tcp.${ZONE}`]),
+        false,
+      );
       for (const type of ["NS", "SOA", "CNAME", "TXT", "MX", "AAAA"]) {
-        assert.equal(change(ZONE_ARN, [type], [`x.${ZONE}`]), false, `${type} records`);
+        assert.equal(await change(ZONE_ARN, [type], [`x.${ZONE}`]), false, `${type} records`);
       }
       assert.equal(
-        change(ZONE_ARN, ["SRV", "TXT"], [`a.${ZONE}`, `b.${ZONE}`]),
+        await change(ZONE_ARN, ["SRV", "TXT"], [`a.${ZONE}`, `b.${ZONE}`]),
         false,
         "a batch smuggling a TXT",
       );
-      assert.equal(change(ZONE_ARN, ["A"], [ZONE]), false, "the zone apex");
-      for (const action of [
-        "route53:DeleteHostedZone",
-        "route53:CreateHostedZone",
-        "route53:AssociateVPCWithHostedZone",
-      ]) {
-        assert.equal(isAllowed(policy, { action, resource: ZONE_ARN }), false, action);
+      assert.equal(await change(ZONE_ARN, ["A"], [ZONE]), false, "the zone apex");
+      for (const action of ["route53:DeleteHostedZone", "route53:AssociateVPCWithHostedZone"]) {
+        assert.equal(await isAllowed(policy, { action, resource: ZONE_ARN }), false, action);
       }
-      assert.equal(isAllowed(policy, { action: "route53:ListResourceRecordSets", resource: ZONE_ARN }), true);
-      assert.equal(isAllowed(policy, { action: "route53:ListHostedZonesByName", resource: "*" }), true);
+      // CreateHostedZone names no zone: AWS authorizes it on "*" (the simulator refuses any other resource).
+      assert.equal(await isAllowed(policy, { action: "route53:CreateHostedZone", resource: "*" }), false);
+      assert.equal(
+        await isAllowed(policy, { action: "route53:ListResourceRecordSets", resource: ZONE_ARN }),
+        true,
+      );
+      assert.equal(await isAllowed(policy, { action: "route53:ListHostedZonesByName", resource: "*" }), true);
     });
   });
 
@@ -286,7 +290,7 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
       assert.match(permission.inputs.sourceArn, /ecssd-reconciler-schedule/);
     });
 
-    it("reconciler may only delete SRV and A records of its zone, and stop no task unless enabled", () => {
+    it("reconciler may only delete SRV and A records of its zone, and stop no task unless enabled", async () => {
       const policy = policyOf("ecssd-reconciler-role");
       const change = (resource: string, actions: string[], types: string[]) =>
         isAllowed(policy, {
@@ -298,13 +302,13 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
             "route53:ChangeResourceRecordSetsNormalizedRecordNames": [`_time._tcp.${ZONE}`],
           },
         });
-      assert.equal(change(ZONE_ARN, ["DELETE"], ["SRV"]), true);
-      assert.equal(change(ZONE_ARN, ["UPSERT"], ["SRV"]), false);
-      assert.equal(change(ZONE_ARN, ["DELETE"], ["NS"]), false);
-      assert.equal(change("arn:aws:route53:::hostedzone/ZOTHER", ["DELETE"], ["SRV"]), false);
+      assert.equal(await change(ZONE_ARN, ["DELETE"], ["SRV"]), true);
+      assert.equal(await change(ZONE_ARN, ["UPSERT"], ["SRV"]), false);
+      assert.equal(await change(ZONE_ARN, ["DELETE"], ["NS"]), false);
+      assert.equal(await change("arn:aws:route53:::hostedzone/ZOTHER", ["DELETE"], ["SRV"]), false);
       const task = `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${CLUSTER_NAME}/0123456789abcdef0123456789abcdef`;
       assert.equal(
-        isAllowed(policy, {
+        await isAllowed(policy, {
           action: "ecs:DescribeTasks",
           resource: task,
           context: { "ecs:cluster": CLUSTER_ARN },
@@ -312,7 +316,7 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
         true,
       );
       assert.equal(
-        isAllowed(policy, {
+        await isAllowed(policy, {
           action: "ecs:StopTask",
           resource: task,
           context: { "ecs:cluster": CLUSTER_ARN },
@@ -480,19 +484,22 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
       assert.deepEqual(holders, ["ecssd-examples-password"]);
     });
 
-    it("only the examples' execution role may read their credentials", () => {
+    it("only the examples' execution role may read their credentials", async () => {
       const policy = policyOf("ecssd-examples-execution-role");
       const password = `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/ecssd/test/examples/password`;
-      assert.equal(isAllowed(policy, { action: "ssm:GetParameters", resource: password }), true);
+      assert.equal(await isAllowed(policy, { action: "ssm:GetParameters", resource: password }), true);
       assert.equal(
-        isAllowed(policy, {
+        await isAllowed(policy, {
           action: "ssm:GetParameters",
           resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/other`,
         }),
         false,
       );
       assert.equal(
-        isAllowed(policyOf("ecssd-agent-task-role"), { action: "ssm:GetParameters", resource: password }),
+        await isAllowed(policyOf("ecssd-agent-task-role"), {
+          action: "ssm:GetParameters",
+          resource: password,
+        }),
         false,
       );
     });

@@ -38,7 +38,7 @@ describe("infra program with Graviton instances, task stopping on and health che
       assert.equal(image.inputs.platform, "linux/arm64", image.name);
   });
 
-  it("lets the reconciler stop tasks of its own cluster only", () => {
+  it("lets the reconciler stop tasks of its own cluster only", async () => {
     const [policy] = mocks
       .ofType("aws:iam/rolePolicy:RolePolicy")
       .filter((p) => p.inputs.role === "ecssd-reconciler-role-id")
@@ -46,7 +46,7 @@ describe("infra program with Graviton instances, task stopping on and health che
     assert.ok(policy);
     const task = (cluster: string) => `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${cluster}/0123456789abcdef`;
     assert.equal(
-      isAllowed(policy, {
+      await isAllowed(policy, {
         action: "ecs:StopTask",
         resource: task(CLUSTER_NAME),
         context: { "ecs:cluster": CLUSTER_ARN },
@@ -55,7 +55,7 @@ describe("infra program with Graviton instances, task stopping on and health che
     );
     const other = `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/payments`;
     assert.equal(
-      isAllowed(policy, {
+      await isAllowed(policy, {
         action: "ecs:StopTask",
         resource: task("payments"),
         context: { "ecs:cluster": other },
