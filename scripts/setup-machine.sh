@@ -38,4 +38,11 @@ if [ ! -x "$venv/bin/moto_server" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q 'moto[server]>=5.1,<6'
 fi
+# parliament, the IAM policy linter the infra tests run, in a virtualenv of its own.
+lint_venv="$here/.venv-parliament"
+if [ ! -x "$lint_venv/bin/parliament" ]; then
+  log "installing parliament into .venv-parliament"
+  python3 -m venv "$lint_venv"
+  "$lint_venv/bin/pip" install -q 'parliament>=1.6.4,<2'
+fi
 log "machine ready"
