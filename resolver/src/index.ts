@@ -11,5 +11,12 @@ export {
 } from "./errors";
 export { type Nameserver, parseNameserver, parseResolvConf } from "./nameservers";
 export { createResolver, Resolver, type ResolverOptions, type WithEndpointOptions } from "./resolver";
+export {
+  createDispatcher,
+  type InstanceAttempt,
+  type ServiceDispatcherOptions,
+  ServiceRequestError,
+  serviceTarget,
+} from "./serviceDispatcher";
 export { DEFAULT_DOMAIN, expandServiceName } from "./serviceName";
 export type { Endpoint, RandomSource } from "./srvSelect";

@@ -296,6 +296,39 @@ export class Resolver {
   }
 
   /**
+   * Reports that an endpoint worked: its failure back-off, if any, ends.
+   *
+   * @example
+   * ```ts
+   * resolver.markSucceeded(endpoint);
+   * ```
+   */
+  markSucceeded(endpoint: Pick<Endpoint, "address" | "port">): void {
+    this.health.markSucceeded(endpointKey(endpoint));
+  }
+
+  /**
+   * Picks like {@link pick}, but never an endpoint whose `address:port` is in `tried`; undefined when
+   * only those are left. What a caller trying one instance after another (the fetch dispatcher) needs.
+   *
+   * @example
+   * ```ts
+   * const next = await resolver.pickExcept("calc", new Set(["10.0.0.5:32768"]));
+   * ```
+   */
+  async pickExcept(name: string, tried: ReadonlySet<string>): Promise<Endpoint | undefined> {
+    if (tried.size === 0) return this.pick(name);
+    const entry = await this.lookup(this.keyOf(name), "SRV");
+    const set = entry.set;
+    if (set === undefined) throw copyError(entry.error!);
+    const now = this.now();
+    return (
+      set.pickAvoiding(this.random, (k) => tried.has(k) || this.health.isAvoided(k, now)) ??
+      set.pickAvoiding(this.random, (k) => tried.has(k))
+    );
+  }
+
+  /**
    * Runs `fn` against a picked endpoint; when it fails with a connection error, marks that
    * endpoint failed and tries a different one, up to `attempts` endpoints. Other errors, and the
    * last connection error, are rethrown unchanged.
