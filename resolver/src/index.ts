@@ -11,6 +11,7 @@ export {
 } from "./errors";
 export { type Nameserver, parseNameserver, parseResolvConf } from "./nameservers";
 export { createResolver, Resolver, type ResolverOptions, type WithEndpointOptions } from "./resolver";
+export { createAgent, type ServiceAgentOptions } from "./serviceAgent";
 export {
   createDispatcher,
   type InstanceAttempt,

@@ -10,7 +10,13 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Change, ChangeResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
-import { createDispatcher, createResolver, type Resolver, ServiceRequestError } from "@ecssd/resolver";
+import {
+  createAgent,
+  createDispatcher,
+  createResolver,
+  type Resolver,
+  ServiceRequestError,
+} from "@ecssd/resolver";
 import { fetch as undiciFetch, request as undiciRequest } from "undici";
 import { type LocalZone, startLocalZone } from "../../local/zone";
 import { CHI2_P001, chiSquare, seededRandom } from "./support/seededRandom";
@@ -314,5 +320,43 @@ describe("createDispatcher: fetch that finds services", function () {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("createAgent: a plain http.get reaches an instance, with the caller's Host, past a dead one", async () => {
+    const [up, gone] = await instances(["up", "gone"]);
+    await gone!.close();
+    await register("_agent._tcp", [
+      { port: gone!.port, priority: 0 },
+      { port: up!.port, priority: 1 },
+    ]);
+    const agent = createAgent(resolverFor());
+    const get = (url: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        http
+          .get(url, { agent }, (res) => {
+            let body = "";
+            res.on("data", (c) => {
+              body += c;
+            });
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+          })
+          .on("error", reject);
+      });
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual(await get(`http://_agent._tcp.${zone.zoneName}/x`), { status: 200, body: "up" });
+    }
+    assert.equal(up!.hits[0]?.host, `_agent._tcp.${zone.zoneName}`);
+    await up!.close();
+    // The kept-alive socket to `up` leaves the pool once its close is seen; a request on it would be a reset
+    // after sending, which no agent may replay.
+    for (let i = 0; i < 100 && Object.keys(agent.freeSockets).length > 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    const err = await get(`http://_agent._tcp.${zone.zoneName}/x`).then(
+      () => assert.fail("nothing is up"),
+      (e: Error) => e,
+    );
+    assert.ok(err instanceof ServiceRequestError, String(err));
+    assert.equal(err.attempts.length, 2);
+    agent.destroy();
   });
 });

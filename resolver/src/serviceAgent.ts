@@ -1,0 +1,154 @@
+// The same for Node's http.request / https.request and the libraries built on them (axios, got): an http.Agent
+// whose requests for a service name go to an RFC 2782-picked instance, each instance with its own keep-alive
+// pool (the Agent pools by the address it is given), and whose connections fail over to another instance when
+// one cannot be reached. A failover here happens before any byte of the request is sent, so it is safe for
+// every method; a connection that breaks later is the caller's error, as with any http.Agent.
+import http from "node:http";
+import https from "node:https";
+import net from "node:net";
+import type { Duplex } from "node:stream";
+import tls from "node:tls";
+import type { Resolver } from "./resolver";
+import { ServiceRequestError, serviceTarget } from "./serviceDispatcher";
+import { type Endpoint, endpointKey } from "./srvSelect";
+
+export interface ServiceAgentOptions extends https.AgentOptions {
+  /** Use TLS (an https.Agent); the TLS server name is the host the caller wrote. Default false. */
+  readonly tls?: boolean;
+  /** Instances tried for one connection before the request fails. Default 3. */
+  readonly attempts?: number;
+  /** How long to wait for a TCP connection to an instance, in ms. Default 2,000. */
+  readonly connectTimeoutMs?: number;
+  /** Accept `calc.<domain>` as `_calc._tcp.<domain>` (see createDispatcher). Default true. */
+  readonly shortNames?: boolean;
+}
+
+const SERVICE = Symbol("ecssd.service");
+
+type ConnectOptions = http.ClientRequestArgs &
+  tls.ConnectionOptions & {
+    [SERVICE]?: { srvName: string; host: string; first: Endpoint };
+  };
+
+type ConnectCallback = (err: Error | null, socket?: Duplex) => void;
+
+/**
+ * An http.Agent (or https.Agent with `tls: true`) for service names under the resolver's domain; other hosts
+ * are served as by a plain Agent.
+ *
+ * @example
+ * ```ts
+ * const agent = createAgent(resolver);
+ * http.get("http://_calc._tcp.servicediscovery.internal/add?a=1&b=2", { agent }, (res) => res.pipe(process.stdout));
+ * ```
+ */
+export function createAgent(resolver: Resolver, options: ServiceAgentOptions = {}): http.Agent {
+  const {
+    tls: useTls = false,
+    attempts = 3,
+    connectTimeoutMs = 2_000,
+    shortNames = true,
+    ...agentOptions
+  } = options;
+  if (!Number.isInteger(attempts) || attempts < 1) {
+    throw new TypeError(`Invalid agent options:\n - [attempts] must be an integer >= 1, got ${attempts}`);
+  }
+  const Base = useTls ? https.Agent : http.Agent;
+
+  /** Connects to one instance after another until one accepts, marking the ones that do not. */
+  function connect(options: ConnectOptions, callback: ConnectCallback): void {
+    const service = options[SERVICE];
+    if (service === undefined) return void callback(new Error("not a service request"));
+    const tried = new Set<string>();
+    const history: { instance: string; error: string }[] = [];
+    const attempt = (endpoint: Endpoint | undefined, lastError?: Error): void => {
+      if (endpoint === undefined || tried.size >= attempts) {
+        callback(new ServiceRequestError(service.srvName, history, { cause: lastError }));
+        return;
+      }
+      tried.add(endpointKey(endpoint));
+      const socket: net.Socket = useTls
+        ? tls.connect({ ...options, host: endpoint.address, port: endpoint.port, servername: service.host })
+        : net.connect({ host: endpoint.address, port: endpoint.port });
+      const ready = useTls ? "secureConnect" : "connect";
+      const timer = setTimeout(() => {
+        socket.destroy(
+          Object.assign(new Error(`connect timeout after ${connectTimeoutMs} ms`), { code: "ETIMEDOUT" }),
+        );
+      }, connectTimeoutMs);
+      const onError = (err: Error & { code?: string }) => {
+        clearTimeout(timer);
+        resolver.markFailed(endpoint);
+        history.push({
+          instance: `${endpoint.host}:${endpoint.port} (${endpoint.address})`,
+          error: err.code ?? err.message,
+        });
+        resolver.pickExcept(service.srvName, tried).then(
+          (next) => attempt(next, err),
+          (lookupError: Error) => callback(lookupError),
+        );
+      };
+      socket.once("error", onError);
+      socket.once(ready, () => {
+        clearTimeout(timer);
+        socket.off("error", onError);
+        resolver.markSucceeded(endpoint);
+        callback(null, socket);
+      });
+    };
+    attempt(service.first);
+  }
+
+  // addRequest is where Node's Agent takes a request and its connection options (undocumented in the types but
+  // stable, and what agent libraries such as agent-base override): the one place to pick before the pool key
+  // is computed from host and port.
+  const baseAddRequest = (
+    Base.prototype as unknown as {
+      addRequest(this: http.Agent, req: http.ClientRequest, options: ConnectOptions): void;
+    }
+  ).addRequest;
+
+  class ServiceAgent extends Base {
+    addRequest(req: http.ClientRequest, options: ConnectOptions): void {
+      const host = String(options.host ?? options.hostname ?? "");
+      const target = serviceTarget(host, resolver.domain, shortNames);
+      if (target.kind === "other") {
+        baseAddRequest.call(this, req, options);
+        return;
+      }
+      const add = (first: Endpoint) =>
+        baseAddRequest.call(this, req, {
+          ...options,
+          // The pool key: one keep-alive pool per instance.
+          host: first.address,
+          port: first.port,
+          servername: host,
+          [SERVICE]: { srvName: target.srvName, host, first },
+        } as ConnectOptions);
+      const cached = (() => {
+        try {
+          return resolver.pickCached(target.srvName);
+        } catch {
+          return undefined; // a cached negative answer: let pick() report it
+        }
+      })();
+      if (cached !== undefined) {
+        add(cached);
+        return;
+      }
+      resolver.pick(target.srvName).then(add, (err: Error) => req.destroy(err));
+    }
+
+    override createConnection(options: ConnectOptions, callback: ConnectCallback): Duplex | undefined {
+      if (options[SERVICE] === undefined) {
+        const base = Base.prototype as unknown as {
+          createConnection(o: ConnectOptions, cb: ConnectCallback): Duplex | undefined;
+        };
+        return base.createConnection.call(this, options, callback);
+      }
+      connect(options, callback);
+      return undefined;
+    }
+  }
+  return new ServiceAgent({ keepAlive: true, ...agentOptions });
+}
