@@ -1,6 +1,6 @@
 // The portal: a page with a time layout box and a formula box; its server reaches time and calc
 // only through DNS service discovery (@ecssd/resolver). Port and callees: examples/manifest.ts.
-import { createResolver, parseNameserver } from "@ecssd/resolver";
+import { createDispatcher, createResolver, parseNameserver } from "@ecssd/resolver";
 import { DEFAULT_ZONE } from "../../records/zone";
 import { calleeEnvironment, calleeVariable } from "../manifest";
 import { ConfigError } from "../shared/serviceConfig";
@@ -39,7 +39,8 @@ serviceMain({
       );
     }
     return portalRoutes({
-      resolver,
+      // Where an answer came from is shown on the page: the dispatcher reports it in response headers.
+      dispatcher: createDispatcher(resolver, { instanceHeaders: true }),
       timeService: whereIs("time"),
       calcService: whereIs("calc"),
       auth: config.auth,

@@ -2,13 +2,15 @@
 // the time and calc services through service discovery.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Dispatcher } from "undici";
 import { basicAuthHeader } from "../shared/basicAuth";
 import { HttpError } from "../shared/httpError";
 import type { Route, RouteResult } from "../shared/httpService";
-import { callUpstream, type EndpointPicker } from "./upstreamCall";
+import { callUpstream } from "./upstreamCall";
 
 export interface PortalRoutesOptions {
-  readonly resolver: EndpointPicker;
+  /** The resolver's dispatcher (createDispatcher with instanceHeaders), through which every call goes. */
+  readonly dispatcher: Dispatcher;
   readonly timeService: string;
   readonly calcService: string;
   readonly auth: { readonly username: string; readonly password: string };
@@ -39,12 +41,8 @@ export function portalRoutes(opts: PortalRoutesOptions): Route[] {
       if (rest === "") throw new HttpError(400, `empty ${label === "time" ? "layout" : "formula"}`);
       const tz = label === "time" ? query.get("tz") : null;
       const path = `/${label}/${encodeURIComponent(rest)}${tz ? `?tz=${encodeURIComponent(tz)}` : ""}`;
-      const answer = await callUpstream(opts.resolver, { label, service, path, authorization });
-      const upstream = {
-        address: answer.endpoint.address,
-        port: answer.endpoint.port,
-        target: answer.endpoint.host,
-      };
+      const answer = await callUpstream(opts.dispatcher, { label, service, path, authorization });
+      const upstream = answer.upstream;
       if (answer.status === 401) {
         throw new HttpError(502, `service "${label}" refused the portal's credentials`, {
           service: label,

@@ -1,130 +1,88 @@
-// Calls time or calc through service discovery: the resolver picks an instance, a connection
-// failure moves on to another instance, and every outcome becomes an answer the page can show;
-// nothing an upstream does can throw out of here except as an HttpError.
-import { request } from "node:http";
-import {
-  type Endpoint,
-  isConnectionError,
-  NotFoundError,
-  ResolverError,
-  ServiceUnavailableError,
-} from "@ecssd/resolver";
+// Calls time or calc through service discovery with plain `fetch`: the resolver's dispatcher picks an instance
+// and moves to another when one cannot be reached, so there is no retry or URL building here. Every outcome
+// becomes an answer the page can show; nothing an upstream does can throw out of here except as an HttpError.
+import { NotFoundError, ResolverError, ServiceRequestError, ServiceUnavailableError } from "@ecssd/resolver";
+import type { Dispatcher } from "undici";
 import { HttpError } from "../shared/httpError";
-
-/** The part of the resolver the portal uses; the real one is `Resolver` from @ecssd/resolver. */
-export interface EndpointPicker {
-  withEndpoint<T>(
-    name: string,
-    fn: (endpoint: Endpoint) => Promise<T>,
-    options?: { attempts?: number },
-  ): Promise<T>;
-}
 
 export interface UpstreamAnswer {
   readonly status: number;
   readonly body: Record<string, unknown>;
-  readonly endpoint: Endpoint;
+  /** The instance that answered, as the dispatcher reports it (x-ecssd-instance). */
+  readonly upstream: { address: string; port: number; target: string } | undefined;
   /** How many instances were tried, this one included. */
   readonly attempts: number;
 }
 
 const MAX_BODY = 1024 * 1024;
 
-/** An upstream that answered, but not with JSON we can use: not worth another instance. */
+/** An upstream that answered, but not with JSON we can use. */
 class BadUpstreamAnswer extends Error {
   override readonly name = "BadUpstreamAnswer";
-}
-
-/** One GET to one instance; rejects with the socket error (connection failures) or a timeout. */
-function getJson(
-  endpoint: Endpoint,
-  path: string,
-  authorization: string,
-  timeoutMs: number,
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: endpoint.address,
-        port: endpoint.port,
-        path,
-        method: "GET",
-        headers: { authorization, accept: "application/json" },
-        timeout: timeoutMs,
-        // A fresh connection per call: a pooled socket that the instance closed while draining
-        // would fail a request that never reached it.
-        agent: false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on("data", (c: Buffer) => {
-          size += c.length;
-          if (size > MAX_BODY) {
-            req.destroy(new BadUpstreamAnswer(`answer larger than ${MAX_BODY} bytes`));
-            return;
-          }
-          chunks.push(c);
-        });
-        res.on("end", () => {
-          try {
-            const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown;
-            if (body === null || typeof body !== "object" || Array.isArray(body))
-              throw new Error("not an object");
-            resolve({ status: res.statusCode ?? 0, body: body as Record<string, unknown> });
-          } catch {
-            reject(new BadUpstreamAnswer(`answered ${res.statusCode} without a JSON object`));
-          }
-        });
-        res.on("error", reject);
-      },
-    );
-    req.on("timeout", () =>
-      req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: "UPSTREAM_TIMEOUT" })),
-    );
-    req.on("error", reject);
-    req.end();
-  });
 }
 
 export interface UpstreamCallOptions {
   /** Short name shown to the user ("time"). */
   readonly label: string;
-  /** SRV name looked up ("_time._tcp.servicediscovery.internal"). */
+  /** SRV name of the service ("_time._tcp.servicediscovery.internal"): the host of the URL fetched. */
   readonly service: string;
   readonly path: string;
   readonly authorization: string;
   readonly timeoutMs?: number;
-  /** Different instances to try when connections fail. */
-  readonly attempts?: number;
 }
 
-/**
- * Calls `path` on an instance of the service; answers what the instance said, or throws an HttpError
- * saying whether the service is missing (503), failing (502) or too slow (504).
- */
-export async function callUpstream(
-  resolver: EndpointPicker,
-  opts: UpstreamCallOptions,
-): Promise<UpstreamAnswer> {
-  let attempts = 0;
+/** `h1.zone:32768 (10.0.0.5)` -> its parts. */
+function instanceOf(header: string | null): UpstreamAnswer["upstream"] {
+  const m = /^(.+):(\d+) \((.+)\)$/.exec(header ?? "");
+  return m ? { address: m[3] as string, port: Number(m[2]), target: m[1] as string } : undefined;
+}
+
+async function jsonBody(res: Response): Promise<Record<string, unknown>> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body ?? []) {
+    size += chunk.length;
+    if (size > MAX_BODY) throw new BadUpstreamAnswer(`answer larger than ${MAX_BODY} bytes`);
+    chunks.push(chunk);
+  }
   try {
-    return await resolver.withEndpoint(
-      opts.service,
-      async (endpoint) => {
-        attempts++;
-        const r = await getJson(endpoint, opts.path, opts.authorization, opts.timeoutMs ?? 5000);
-        return { ...r, endpoint, attempts };
-      },
-      { attempts: opts.attempts ?? 3 },
-    );
-  } catch (err) {
-    throw describeFailure(err, opts, attempts);
+    const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown;
+    if (body === null || typeof body !== "object" || Array.isArray(body)) throw new Error("not an object");
+    return body as Record<string, unknown>;
+  } catch {
+    throw new BadUpstreamAnswer(`answered ${res.status} without a JSON object`);
   }
 }
 
-function describeFailure(err: unknown, opts: UpstreamCallOptions, attempts: number): HttpError {
-  const details = { service: opts.label, srv: opts.service, attempts };
+/**
+ * GETs `path` from an instance of the service; answers what the instance said, or throws an HttpError saying
+ * whether the service is missing (503), failing (502) or too slow (504).
+ */
+export async function callUpstream(
+  dispatcher: Dispatcher,
+  opts: UpstreamCallOptions,
+): Promise<UpstreamAnswer> {
+  try {
+    const res = await fetch(`http://${opts.service}${opts.path}`, {
+      dispatcher,
+      headers: { authorization: opts.authorization, accept: "application/json" },
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
+    } as unknown as RequestInit);
+    return {
+      status: res.status,
+      body: await jsonBody(res),
+      upstream: instanceOf(res.headers.get("x-ecssd-instance")),
+      attempts: Number(res.headers.get("x-ecssd-attempts") ?? 1),
+    };
+  } catch (err) {
+    // fetch wraps what the dispatcher failed with in a TypeError("fetch failed", { cause }).
+    const cause = err instanceof TypeError && err.cause !== undefined ? err.cause : err;
+    throw describeFailure(cause, opts);
+  }
+}
+
+function describeFailure(err: unknown, opts: UpstreamCallOptions): HttpError {
+  const details = { service: opts.label, srv: opts.service };
   if (err instanceof NotFoundError || err instanceof ServiceUnavailableError) {
     return new HttpError(
       503,
@@ -141,20 +99,19 @@ function describeFailure(err: unknown, opts: UpstreamCallOptions, attempts: numb
       { cause: err },
     );
   }
-  const code = (err as { code?: unknown } | null)?.code;
-  if (code === "UPSTREAM_TIMEOUT") {
+  if (err instanceof ServiceRequestError) {
+    return new HttpError(
+      502,
+      `service "${opts.label}" is failing: could not connect to ${err.attempts.length} instance(s) (${err.message})`,
+      { ...details, kind: "unreachable", attempts: err.attempts.length },
+      { cause: err },
+    );
+  }
+  if ((err as { name?: unknown } | null)?.name === "TimeoutError") {
     return new HttpError(
       504,
       `service "${opts.label}" did not answer in time`,
       { ...details, kind: "timeout" },
-      { cause: err },
-    );
-  }
-  if (isConnectionError(err)) {
-    return new HttpError(
-      502,
-      `service "${opts.label}" is failing: could not connect to ${attempts} instance(s) (${(err as Error).message})`,
-      { ...details, kind: "unreachable" },
       { cause: err },
     );
   }

@@ -25,6 +25,11 @@ export interface ServiceDispatcherOptions {
    * an ordinary host name (the zone's host records stay reachable). Default true.
    */
   readonly shortNames?: boolean;
+  /**
+   * Add `x-ecssd-instance` (`host:port (address)` of the instance that answered) and `x-ecssd-attempts` (instances
+   * tried) to each response of a service, for callers that show or log where an answer came from. Default false.
+   */
+  readonly instanceHeaders?: boolean;
   /** Options for the undici Agent underneath (TLS `connect` settings, keep-alive, ...). */
   readonly agent?: Agent.Options;
 }
@@ -154,6 +159,7 @@ interface RequestSettings {
   readonly resolver: Resolver;
   readonly attempts: number;
   readonly retryOnUnavailable: boolean;
+  readonly instanceHeaders: boolean;
 }
 
 /** One request to a service: picks an instance, sends, and on a connection failure moves to the next. */
@@ -257,7 +263,10 @@ class ServiceRequest implements Dispatcher.DispatchHandler {
     }
     this.responded = true;
     this.settings.resolver.markSucceeded(endpoint);
-    this.handler.onResponseStart?.(this.controller, statusCode, headers, statusMessage);
+    const annotated = this.settings.instanceHeaders
+      ? { ...headers, "x-ecssd-instance": this.describe(endpoint), "x-ecssd-attempts": String(this.tried.size) }
+      : headers;
+    this.handler.onResponseStart?.(this.controller, statusCode, annotated, statusMessage);
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -331,6 +340,7 @@ export function createDispatcher(resolver: Resolver, options: ServiceDispatcherO
     resolver,
     attempts,
     retryOnUnavailable: options.retryOnUnavailable ?? false,
+    instanceHeaders: options.instanceHeaders ?? false,
   };
   const agent = new Agent({
     connections,
