@@ -193,7 +193,10 @@ class ServiceRequest implements Dispatcher.DispatchHandler {
     }
     let endpoint: Endpoint | undefined;
     try {
-      endpoint = await this.settings.resolver.pickExcept(this.srvName, this.tried);
+      // The first pick is served from the cache without waiting, as almost every request's is.
+      endpoint =
+        (this.tried.size === 0 ? this.settings.resolver.pickCached(this.srvName) : undefined) ??
+        (await this.settings.resolver.pickExcept(this.srvName, this.tried));
     } catch (err) {
       this.fail(
         this.history.length === 0 ? err : new ServiceRequestError(this.srvName, this.history, { cause: err }),
@@ -264,7 +267,11 @@ class ServiceRequest implements Dispatcher.DispatchHandler {
     this.responded = true;
     this.settings.resolver.markSucceeded(endpoint);
     const annotated = this.settings.instanceHeaders
-      ? { ...headers, "x-ecssd-instance": this.describe(endpoint), "x-ecssd-attempts": String(this.tried.size) }
+      ? {
+          ...headers,
+          "x-ecssd-instance": this.describe(endpoint),
+          "x-ecssd-attempts": String(this.tried.size),
+        }
       : headers;
     this.handler.onResponseStart?.(this.controller, statusCode, annotated, statusMessage);
   }
@@ -347,9 +354,20 @@ export function createDispatcher(resolver: Resolver, options: ServiceDispatcherO
     ...options.agent,
     connect: { timeout: connectTimeoutMs, ...(options.agent?.connect as object | undefined) },
   });
+  // Origins seen, with what they mean: parsing a URL and matching names once per origin, not per request.
+  const origins = new Map<string, { url: URL; target: Target }>();
+  const classify = (origin: string) => {
+    let known = origins.get(origin);
+    if (known === undefined) {
+      const url = new URL(origin);
+      known = { url, target: serviceTarget(url.hostname, resolver.domain, shortNames) };
+      if (origins.size >= 1_000) origins.clear();
+      origins.set(origin, known);
+    }
+    return known;
+  };
   return agent.compose((dispatch) => (opts, handler) => {
-    const url = new URL(String(opts.origin));
-    const target = serviceTarget(url.hostname, resolver.domain, shortNames);
+    const { url, target } = classify(String(opts.origin));
     if (target.kind === "other") return dispatch(opts, handler);
     const request = new ServiceRequest(dispatch, opts, handler, url, target.srvName, settings);
     if (target.short) {

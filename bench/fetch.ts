@@ -1,0 +1,215 @@
+// Benchmark of fetch through @ecssd/resolver's dispatcher, against HTTP servers in child processes registered in
+// the local zone. 1. Throughput and latency, in one run and interleaved: undici's fetch through the dispatcher
+// (URL names the service) against undici's fetch through a plain Agent with an instance's address in the URL.
+// 2. A rolling restart of three instances under a bounded load loop whose caller has no retry code: failed
+// requests are counted. Last line: one JSON object with every figure.
+import { type ChildProcess, spawn } from "node:child_process";
+import { ChangeResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
+import { createDispatcher, createResolver } from "@ecssd/resolver";
+import { Agent, fetch } from "undici";
+import { startLocalZone } from "../local/zone";
+import { route53Client } from "../route53";
+
+const CONCURRENCY = 16;
+const REQUESTS_PER_ROUND = 8_000;
+const ROUNDS = 3;
+const RESTART_LOAD_LOOPS = 4;
+
+/** One instance: a plain HTTP server in its own process that drains on SIGTERM. */
+const INSTANCE = `
+const http = require("node:http");
+const server = http.createServer((req, res) => { res.setHeader("content-type", "text/plain"); res.end("ok " + process.pid); });
+server.keepAliveTimeout = 5000;
+server.listen(0, "127.0.0.1", () => process.stdout.write(server.address().port + "\\n"));
+process.on("SIGTERM", () => { server.close(() => process.exit(0)); server.closeIdleConnections(); });
+`;
+
+interface Instance {
+  child: ChildProcess;
+  port: number;
+}
+
+function startInstance(): Promise<Instance> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["-e", INSTANCE], { stdio: ["ignore", "pipe", "inherit"] });
+    child.once("error", reject);
+    child.stdout?.once("data", (d: Buffer) => resolve({ child, port: Number(d.toString().trim()) }));
+  });
+}
+
+function stopInstance(i: Instance): Promise<void> {
+  return new Promise((resolve) => {
+    if (i.child.exitCode !== null) return resolve();
+    i.child.once("exit", () => resolve());
+    i.child.kill("SIGTERM");
+  });
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/** `count` GETs by `CONCURRENCY` loops; each loop's URL comes from `url(i)`. */
+async function load(
+  count: number,
+  url: (i: number) => string,
+  dispatcher: Agent | ReturnType<typeof createDispatcher>,
+) {
+  const latencies: number[] = [];
+  let next = 0;
+  let failed = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < count) {
+        const i = next++;
+        const t0 = process.hrtime.bigint();
+        try {
+          const res = await fetch(url(i), { dispatcher });
+          await res.text();
+          if (res.status !== 200) failed++;
+        } catch {
+          failed++;
+        }
+        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  latencies.sort((a, b) => a - b);
+  return { rps: count / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), failed };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+export async function main(): Promise<void> {
+  const zone = await startLocalZone({ soaMinimumTtl: 1 });
+  const route53 = route53Client({ endpoint: zone.apiUrl });
+  const service = `_bench._tcp.${zone.zoneName}`;
+  const change = async (action: "UPSERT" | "DELETE", i: Instance) => {
+    await route53.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: zone.hostedZoneId,
+        ChangeBatch: {
+          Changes: [
+            {
+              Action: action,
+              ResourceRecordSet: {
+                Name: service,
+                Type: "SRV",
+                TTL: 1,
+                SetIdentifier: `i-${i.port}`,
+                MultiValueAnswer: true,
+                ResourceRecords: [{ Value: `1 1 ${i.port} h.${zone.zoneName}` }],
+              },
+            },
+          ],
+        },
+      }),
+    );
+  };
+  await route53.send(
+    new ChangeResourceRecordSetsCommand({
+      HostedZoneId: zone.hostedZoneId,
+      ChangeBatch: {
+        Changes: [
+          {
+            Action: "UPSERT",
+            ResourceRecordSet: {
+              Name: `h.${zone.zoneName}`,
+              Type: "A",
+              TTL: 60,
+              ResourceRecords: [{ Value: "127.0.0.1" }],
+            },
+          },
+        ],
+      },
+    }),
+  );
+  let instances: Instance[] = await Promise.all([startInstance(), startInstance(), startInstance()]);
+  for (const i of instances) await change("UPSERT", i);
+
+  const resolver = createResolver({ servers: [`${zone.dns.host}:${zone.dns.port}`], domain: zone.zoneName });
+  const dispatcher = createDispatcher(resolver);
+  const plain = new Agent({ connections: 32 });
+  const ports = instances.map((i) => i.port);
+
+  // Warm both paths (connections, JIT, the resolver's cache), then interleave rounds.
+  await load(2_000, () => `http://${service}/`, dispatcher);
+  await load(2_000, (n) => `http://127.0.0.1:${ports[n % 3]}/`, plain);
+  const viaDispatcher: Awaited<ReturnType<typeof load>>[] = [];
+  const viaAddress: Awaited<ReturnType<typeof load>>[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    viaDispatcher.push(await load(REQUESTS_PER_ROUND, () => `http://${service}/`, dispatcher));
+    viaAddress.push(await load(REQUESTS_PER_ROUND, (n) => `http://127.0.0.1:${ports[n % 3]}/`, plain));
+  }
+  const summarize = (rounds: typeof viaDispatcher) => ({
+    rps: Math.round(median(rounds.map((x) => x.rps))),
+    p50Ms: round2(median(rounds.map((x) => x.p50))),
+    p99Ms: round2(median(rounds.map((x) => x.p99))),
+    failed: rounds.reduce((s, x) => s + x.failed, 0),
+  });
+  const d = summarize(viaDispatcher);
+  const a = summarize(viaAddress);
+  console.log(
+    `fetch via dispatcher : ${d.rps} req/s, p50 ${d.p50Ms} ms, p99 ${d.p99Ms} ms (${CONCURRENCY} concurrent)`,
+  );
+  console.log(`fetch to an address  : ${a.rps} req/s, p50 ${a.p50Ms} ms, p99 ${a.p99Ms} ms`);
+  const throughputRatio = round2(d.rps / a.rps);
+  const p99Ratio = round2(d.p99Ms / a.p99Ms);
+  console.log(
+    `ratio                : throughput ${throughputRatio}x (target >= 0.95), p99 ${p99Ratio}x (target <= 1.1)`,
+  );
+
+  // Rolling restart: each instance leaves DNS (as the agent does at the first sign of a stop), drains after the
+  // TTL, stops; its replacement starts and registers. The caller just calls fetch.
+  let stop = false;
+  let requests = 0;
+  let failures = 0;
+  const loops = Array.from({ length: RESTART_LOAD_LOOPS }, async () => {
+    while (!stop) {
+      requests++;
+      try {
+        const res = await fetch(`http://${service}/`, { dispatcher });
+        await res.text();
+        if (res.status !== 200) failures++;
+      } catch {
+        failures++;
+      }
+    }
+  });
+  const restarted: Instance[] = [];
+  for (const old of instances) {
+    await change("DELETE", old);
+    await new Promise((r) => setTimeout(r, 1_200)); // past the 1 s TTL
+    await stopInstance(old);
+    const fresh = await startInstance();
+    await change("UPSERT", fresh);
+    restarted.push(fresh);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  stop = true;
+  await Promise.all(loops);
+  instances = restarted;
+  console.log(`rolling restart      : ${requests} requests during 3 instance restarts, ${failures} failed`);
+
+  await Promise.all([dispatcher.close(), plain.close()]);
+  resolver.close();
+  await Promise.all(instances.map(stopInstance));
+  route53.destroy();
+  await zone.close();
+  console.log(
+    JSON.stringify({
+      bench: "fetch",
+      concurrency: CONCURRENCY,
+      requestsPerRound: REQUESTS_PER_ROUND,
+      rounds: ROUNDS,
+      viaDispatcher: d,
+      viaAddress: a,
+      throughputRatio,
+      p99Ratio,
+      rollingRestart: { requests, failed: failures },
+    }),
+  );
+}
