@@ -15,10 +15,12 @@ import {
   createDispatcher,
   createResolver,
   type Resolver,
+  ResolverError,
   ServiceRequestError,
 } from "@ecssd/resolver";
 import { fetch as undiciFetch, request as undiciRequest } from "undici";
 import { type LocalZone, startLocalZone } from "../../local/zone";
+import { AuthoritativeServer } from "./support/authoritativeServer";
 import { CHI2_P001, chiSquare, seededRandom } from "./support/seededRandom";
 
 interface Instance {
@@ -358,5 +360,39 @@ describe("createDispatcher: fetch that finds services", function () {
     assert.ok(err instanceof ServiceRequestError, String(err));
     assert.equal(err.attempts.length, 2);
     agent.destroy();
+  });
+
+  it("turns a hostile DNS server's garbage into a ResolverError, and keeps serving other hosts", async () => {
+    const hostile = await AuthoritativeServer.start({ zone: zone.zoneName });
+    hostile.hook = (ctx) => {
+      ctx.send(Buffer.from("\xff\xfe not a DNS message at all \x00\x01", "latin1"));
+      return true;
+    };
+    const [plain] = await instances(["still-here"]);
+    const resolver = createResolver({
+      servers: [hostile.endpoint],
+      domain: zone.zoneName,
+      timeoutMs: 300,
+      attempts: 1,
+    });
+    const dispatcher = createDispatcher(resolver);
+    try {
+      const err = await fetch(`http://_calc._tcp.${zone.zoneName}/`, {
+        dispatcher,
+      } as unknown as RequestInit).then(
+        () => assert.fail("nothing trustworthy was answered"),
+        (e: Error) => e,
+      );
+      assert.ok(
+        (err as { cause?: unknown }).cause instanceof ResolverError,
+        String((err as { cause?: unknown }).cause),
+      );
+      const res = await fetch(`http://127.0.0.1:${plain!.port}/`, { dispatcher } as unknown as RequestInit);
+      assert.equal(await res.text(), "still-here");
+    } finally {
+      await dispatcher.close();
+      resolver.close();
+      await hostile.close();
+    }
   });
 });
