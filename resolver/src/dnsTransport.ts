@@ -1,4 +1,5 @@
-// One question to one server: UDP from a fresh socket, then TCP when the answer is truncated.
+// One question to one server: UDP from a small pool of sockets on random ports, then TCP when the answer is
+// truncated.
 import * as dgram from "node:dgram";
 import * as net from "node:net";
 import { matchResponse, type QueryType, type WireMessage } from "./dnsMessage";
@@ -53,48 +54,119 @@ function openSocket(server: Nameserver): dgram.Socket {
   return socket;
 }
 
+/** A query waiting on a pooled socket, by its id. */
+interface Waiter {
+  message(msg: Buffer, rinfo: dgram.RemoteInfo): void;
+  error(err: Error): void;
+}
+
 /**
- * Hands out UDP sockets, each used for exactly one query so the kernel picks a fresh random
- * source port per query (RFC 5452 §9.2). One socket per server is opened ahead of time, off the
- * query's critical path; taking it opens the next.
+ * Queries a pooled socket carries at most. A new socket gets a new random source port from the kernel, so an
+ * off-path attacker who learns one port can aim at no more than this many queries (RFC 5452 §9.2 asks for an
+ * unpredictable port; a fresh socket per query costs a bind and a connection-tracking entry every time, which
+ * showed in the tail latency).
  */
-export class UdpSocketSource {
-  private readonly spares = new Map<string, dgram.Socket>();
-  private closed = false;
+export const MAX_QUERIES_PER_SOCKET = 64;
+/** Sockets open at once per server: queries in flight spread over them, each id unique on its socket. */
+export const SOCKETS_PER_SERVER = 4;
 
-  /** A connected socket for one query to `server`, never used before. */
-  take(server: Nameserver): dgram.Socket {
-    const spare = this.spares.get(server.label);
-    if (!this.closed) setImmediate(() => this.prepare(server));
-    if (spare !== undefined) {
-      this.spares.delete(server.label);
-      return spare;
-    }
-    return openSocket(server);
+/** One connected UDP socket, shared by up to MAX_QUERIES_PER_SOCKET queries over its life. */
+class PooledSocket {
+  readonly waiters = new Map<number, Waiter>();
+  uses = 0;
+  retired = false;
+
+  constructor(
+    readonly socket: dgram.Socket,
+    private readonly onRetire: (s: PooledSocket) => void,
+  ) {
+    socket.on("message", (msg, rinfo) => {
+      if (msg.length < 2) return;
+      this.waiters.get(msg.readUInt16BE(0))?.message(msg, rinfo);
+    });
+    socket.off("error", ignore);
+    // An ICMP error on a connected socket (port unreachable) concerns every query on it: each is told, and the
+    // socket is not used again.
+    socket.on("error", (err) => {
+      const errorWaiters = [...this.waiters.values()];
+      this.retire();
+      for (const w of errorWaiters) w.error(err);
+    });
   }
 
-  /** Closes the spare sockets; later queries open their sockets on demand. */
-  close(): void {
-    this.closed = true;
-    for (const socket of this.spares.values()) closeSocket(socket);
-    this.spares.clear();
-  }
-
-  private prepare(server: Nameserver): void {
-    if (this.closed || this.spares.has(server.label)) return;
-    try {
-      this.spares.set(server.label, openSocket(server));
-    } catch {
-      // The query that takes the socket will open one itself and report the error.
+  retire(): void {
+    if (!this.retired) {
+      this.retired = true;
+      this.onRetire(this);
     }
+    if (this.waiters.size === 0) closeSocket(this.socket);
   }
 }
 
 /**
- * Sends `query` over UDP from a socket of its own and waits for a datagram that comes from the
- * server's address and port and answers our id and question. Anything else is ignored and the
- * wait goes on until the timeout. The socket is connected, so an ICMP port-unreachable fails
- * the exchange at once.
+ * Hands out UDP sockets for queries: per server a few sockets bound to random ports, each carrying a bounded
+ * number of queries and then replaced. Answers are told apart by id on each socket, and every answer is still
+ * checked against the id, the question and the server's address and port (RFC 5452).
+ */
+export class UdpSocketSource {
+  private readonly pools = new Map<string, PooledSocket[]>();
+
+  /** A socket with room for one more query whose id is `id`: a random one of the server's pool. */
+  take(server: Nameserver, id: number): PooledSocket {
+    let pool = this.pools.get(server.label);
+    if (pool === undefined) {
+      pool = [];
+      this.pools.set(server.label, pool);
+    }
+    // Fill the pool on first use; later, retired sockets are replaced off the query's path (see use()).
+    while (pool.length < SOCKETS_PER_SERVER) pool.push(this.open(server, pool));
+    const start = Math.floor(Math.random() * pool.length);
+    for (let i = 0; i < pool.length; i++) {
+      const candidate = pool[(start + i) % pool.length] as PooledSocket;
+      if (!candidate.waiters.has(id)) return this.use(candidate, server, pool);
+    }
+    // Every pooled socket already waits on this id: a one-off socket.
+    const once = this.open(server, pool);
+    once.retired = true;
+    return once;
+  }
+
+  private open(server: Nameserver, pool: PooledSocket[]): PooledSocket {
+    return new PooledSocket(openSocket(server), (s) => {
+      const at = pool.indexOf(s);
+      if (at >= 0) pool.splice(at, 1);
+    });
+  }
+
+  private use(s: PooledSocket, server: Nameserver, pool: PooledSocket[]): PooledSocket {
+    s.uses++;
+    if (s.uses >= MAX_QUERIES_PER_SOCKET && !s.retired) {
+      s.retired = true;
+      pool.splice(pool.indexOf(s), 1);
+      // Its replacement, bound to a new random port, is opened after this query is sent.
+      setImmediate(() => {
+        if (this.pools.get(server.label) !== pool || pool.length >= SOCKETS_PER_SERVER) return;
+        try {
+          pool.push(this.open(server, pool));
+        } catch {
+          // The next query opens what it needs and reports the error.
+        }
+      });
+    }
+    return s;
+  }
+
+  /** Closes the sockets no query waits on; later queries open new ones. */
+  close(): void {
+    for (const pool of this.pools.values()) for (const s of [...pool]) s.retire();
+    this.pools.clear();
+  }
+}
+
+/**
+ * Sends `query` over UDP and waits for a datagram that comes from the server's address and port and answers
+ * our id and question. Anything else is ignored and the wait goes on until the timeout. The socket is
+ * connected, so an ICMP port-unreachable fails the exchange at once.
  */
 export function exchangeUdp(
   sockets: UdpSocketSource,
@@ -105,9 +177,9 @@ export function exchangeUdp(
   type: QueryType,
   timeoutMs: number,
 ): Promise<ExchangeResult> {
-  let socket: dgram.Socket;
+  let pooled: PooledSocket;
   try {
-    socket = sockets.take(server);
+    pooled = sockets.take(server, id);
   } catch (err) {
     return Promise.resolve(errorOutcome("udp", err));
   }
@@ -117,20 +189,22 @@ export function exchangeUdp(
       if (done) return;
       done = true;
       clearTimeout(timer);
+      pooled.waiters.delete(id);
       resolve(result);
-      // Closing costs a little; do it after the caller has its answer.
-      setImmediate(closeSocket, socket);
+      // A retired socket closes once its last query is answered; closing costs a little, so after the caller.
+      if (pooled.retired && pooled.waiters.size === 0) setImmediate(closeSocket, pooled.socket);
     };
     const timer = setTimeout(finish, timeoutMs, TIMEOUT);
-    socket.on("message", (msg, rinfo) => {
-      if (done || rinfo.port !== server.port || rinfo.address !== server.address) return;
-      const message = matchResponse(msg, id, name, type);
-      if (message) finish({ ok: true, message });
+    pooled.waiters.set(id, {
+      message(msg, rinfo) {
+        if (done || rinfo.port !== server.port || rinfo.address !== server.address) return;
+        const message = matchResponse(msg, id, name, type);
+        if (message) finish({ ok: true, message });
+      },
+      error: (err) => finish(errorOutcome("udp", err)),
     });
-    socket.off("error", ignore);
-    socket.on("error", (err) => finish(errorOutcome("udp", err)));
     try {
-      socket.send(query);
+      pooled.socket.send(query);
     } catch (err) {
       finish(errorOutcome("udp", err));
     }

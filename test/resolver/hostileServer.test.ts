@@ -8,6 +8,7 @@ import {
   TimeoutError,
 } from "@ecssd/resolver";
 import * as dnsPacket from "dns-packet";
+import { MAX_QUERIES_PER_SOCKET, SOCKETS_PER_SERVER } from "../../resolver/src/dnsTransport";
 import { AuthoritativeServer, type QueryContext } from "./support/authoritativeServer";
 
 const ZONE = "servicediscovery.internal";
@@ -64,18 +65,25 @@ describe("resolver against a hostile DNS server", () => {
     await bad.close();
   });
 
-  it("sends each query from a fresh source port with its own random id (RFC 5452)", async () => {
-    const ports = new Set<number>();
+  it("spreads queries over random source ports, none used for more than a bounded number, with random ids (RFC 5452)", async () => {
+    const perPort = new Map<number, number>();
     const ids = new Set<number>();
     good.hook = (ctx) => {
-      ports.add(ctx.rinfo.port);
+      perPort.set(ctx.rinfo.port, (perPort.get(ctx.rinfo.port) ?? 0) + 1);
       ids.add((ctx.query as dnsPacket.Packet).id ?? 0);
       return false;
     };
     const resolver = resolverFor([good], { maxCacheEntries: 0 });
-    for (let i = 0; i < 20; i++) await resolver.pick("calc");
-    assert.equal(ports.size, 20, "twenty queries, twenty source ports");
-    assert.ok(ids.size >= 19, `ids repeat too often: ${ids.size} distinct of 20`);
+    const queries = 6 * MAX_QUERIES_PER_SOCKET;
+    for (let i = 0; i < queries; i++) await resolver.pick("calc");
+    const counts = [...perPort.values()];
+    assert.ok(Math.max(...counts) <= MAX_QUERIES_PER_SOCKET, `a port carried ${Math.max(...counts)} queries`);
+    assert.ok(
+      perPort.size >= queries / MAX_QUERIES_PER_SOCKET,
+      `${perPort.size} source ports for ${queries} queries`,
+    );
+    assert.ok(perPort.size > SOCKETS_PER_SERVER, "retired sockets were replaced by new ports");
+    assert.ok(ids.size >= queries - 2, `ids repeat too often: ${ids.size} distinct of ${queries}`);
   });
 
   it("ignores an answer with a spoofed id and takes the real one that follows", async () => {
