@@ -70,8 +70,8 @@ export function parseServiceDeclarations(
         problems.push(
           problem(
             "conflicting-declaration",
-            key,
-            `${key} is set twice with different values ("${seen}" and "${v}"); set it once`,
+            printable(key),
+            `${printable(key)} is set twice with different values ("${printable(seen)}" and "${printable(v)}"); set it once`,
           ),
         );
         continue;
@@ -87,7 +87,11 @@ export function parseServiceDeclarations(
     if (["true", "1", "yes"].includes(lowered)) ignored = true;
     else if (!["false", "0", "no", ""].includes(lowered)) {
       problems.push(
-        problem("invalid-ignore", "SERVICE_IGNORE", `SERVICE_IGNORE must be true or false, not "${ignore}"`),
+        problem(
+          "invalid-ignore",
+          "SERVICE_IGNORE",
+          `SERVICE_IGNORE must be true or false, not "${printable(ignore)}"`,
+        ),
       );
     }
   }
@@ -113,13 +117,14 @@ export function parseServiceDeclarations(
   const services: ServiceDeclaration[] = [];
   for (const [portText, entry] of [...byPort].sort(([a], [b]) => Number(a) - Number(b))) {
     if (entry.badPort) continue;
-    const subject = `SERVICE_${portText}_NAME`;
+    // Shown bounded and printable: a key is input from a container, and log lines stay short.
+    const subject = `SERVICE_${printable(portText)}_NAME`;
     if (!PORT.test(portText) || Number(portText) > 65535) {
       problems.push(
         problem(
           "invalid-port",
           subject,
-          `"${portText}" in ${subject} is not a container port: use a decimal number from 1 to 65535 without leading zeros`,
+          `"${printable(portText)}" in ${subject} is not a container port: use a decimal number from 1 to 65535 without leading zeros`,
         ),
       );
       continue;

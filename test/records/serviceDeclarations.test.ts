@@ -220,3 +220,25 @@ describe("records: service declarations", () => {
     });
   });
 });
+
+describe("problems from hostile declarations stay short", () => {
+  it("bounds every problem's subject and message whatever the size of a label's key or value", () => {
+    const big = "x".repeat(100_000);
+    const { problems } = parseServiceDeclarations(
+      [
+        `SERVICE_8080_NAME=${big}`,
+        `SERVICE_IGNORE=${big}`,
+        `SERVICE_8081_NAME=_a._tcp`,
+        `SERVICE_${big}_NAME=_b._tcp`,
+      ],
+      { SERVICE_8081_NAME: `_b${big}._tcp`, [`SERVICE_${big}_WEIGHT`]: "1" },
+    );
+    assert.ok(problems.length >= 4, JSON.stringify(problems.map((p) => p.code)));
+    for (const p of problems) {
+      assert.ok(
+        p.message.length + p.subject.length < 2_000,
+        `${p.code}: ${p.message.length + p.subject.length} characters`,
+      );
+    }
+  });
+});
