@@ -136,7 +136,20 @@ export class EcsInventory implements Inventory {
               hostByArn.set(ci.containerInstanceArn, ci.ec2InstanceId);
               if (ci.status && ALIVE_INSTANCE_STATUSES.has(ci.status)) alive.push(ci.ec2InstanceId);
             }
-            // A failure (MISSING) is an instance deregistered since it was listed: not alive.
+            // A MISSING failure is an instance deregistered since it was listed: not alive. Any other
+            // failure says nothing about the host, and a host not seen would have its records deleted, so the
+            // inventory is incomplete and the run must not act on it.
+            const unknown = (d.failures ?? []).filter((f) => f.reason !== "MISSING");
+            if (unknown.length > 0) {
+              throw new InventoryError(
+                `DescribeContainerInstances in "${cluster}" failed for ${unknown.length} instance(s) (${unknown
+                  .slice(0, 3)
+                  .map(
+                    (f) => `${f.arn ?? "?"}: ${f.reason ?? "no reason"}${f.detail ? ` (${f.detail})` : ""}`,
+                  )
+                  .join("; ")}); the inventory is incomplete, so nothing is deleted`,
+              );
+            }
           }),
         );
       }

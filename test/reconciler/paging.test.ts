@@ -124,6 +124,43 @@ describe("EcsInventory paging (SDK doubles)", () => {
     assert.deepEqual(tokens, [undefined, ...Array.from({ length: 10 }, (_, i) => `tok-${(i + 1) * 100}`)]);
   });
 
+  it("treats a MISSING container instance as gone, and any other describe failure as an incomplete inventory", async () => {
+    world();
+    const failWith = (reason: string) =>
+      ecsMock.on(DescribeContainerInstancesCommand).callsFake((input) => ({
+        containerInstances: input.containerInstances
+          .filter((arn: string) => !arn.endsWith("/ci5"))
+          .map((arn: string) => {
+            const n = Number(arn.split("/ci")[1]);
+            return { containerInstanceArn: arn, ec2InstanceId: ec2Id(n), status: "ACTIVE" };
+          }),
+        failures: input.containerInstances
+          .filter((arn: string) => arn.endsWith("/ci5"))
+          .map((arn: string) => ({ arn, reason, detail: "as ECS reported it" })),
+      }));
+    const inventory = () =>
+      new EcsInventory({
+        ecs: new ECSClient({ region: "us-east-1" }),
+        clusters: [clusterArn(0)],
+        calls: new ApiCalls(),
+      });
+
+    failWith("MISSING");
+    const snapshot = await inventory().snapshot();
+    assert.ok(!snapshot.hosts.has(ec2Id(5)), "a deregistered instance is not alive");
+    assert.equal(snapshot.hosts.size, 229);
+
+    failWith("ACCESS_DENIED");
+    await assert.rejects(
+      inventory().snapshot(),
+      (err: unknown) =>
+        err instanceof InventoryError &&
+        /DescribeContainerInstances in ".*c0" failed for 1 instance\(s\) \(.*ci5: ACCESS_DENIED \(as ECS reported it\)\); the inventory is incomplete/.test(
+          err.message,
+        ),
+    );
+  });
+
   it("reads only the configured clusters, without ListClusters", async () => {
     world();
     const calls = new ApiCalls();
