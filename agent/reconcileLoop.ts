@@ -5,7 +5,16 @@ import { canonicalName, parseSetIdentifier, type RecordSet, recordSetKey } from 
 import { CHANGE_BATCH_LIMITS, firstBatch } from "../route53/changeBatches";
 import { Backoff, sleep } from "./backoff";
 import { changeFingerprint, diffRecordSets } from "./recordSetDiff";
+import { WarningLimiter } from "./warningLimiter";
 import { InvalidChangeBatchError, type RecordChange, ZoneBusyError, type ZoneWriter } from "./zoneWriter";
+
+/**
+ * Retry back-off of zone requests: full jitter up to 30 s. Tens of seconds keep a fleet of agents from
+ * hammering Route53 (and each other, on recovery) during an outage; the first retries stay quick.
+ */
+export const ZONE_BACKOFF = { baseMs: 100, capMs: 30_000 } as const;
+/** At most one "zone write failed" line per this interval while failures repeat. */
+export const RETRY_WARNING_INTERVAL_MS = 60_000;
 
 /** Minimal structured logger (pino's shape). */
 export interface Log {
@@ -36,6 +45,11 @@ export interface ReconcileLoopOptions {
   observer?: LoopObserver;
   /** Most rejected changes remembered at once (default 1,000); tests lower it. */
   maxRejected?: number;
+  /**
+   * A monotonic clock in ms (default performance.now): the flush window is measured with it, so a wall clock
+   * stepped back (NTP, a VM resumed) cannot hold a change back.
+   */
+  now?: () => number;
 }
 
 /**
@@ -66,10 +80,14 @@ export class ReconcileLoop {
   /** Set by `flush`: no more gathering, send now. */
   private hurry = false;
   private started = false;
+  private readonly now: () => number;
+  private readonly retryWarnings: WarningLimiter;
 
   constructor(private readonly opts: ReconcileLoopOptions) {
+    this.now = opts.now ?? (() => performance.now());
+    this.retryWarnings = new WarningLimiter(RETRY_WARNING_INTERVAL_MS, this.now);
     this.backoff = new Backoff({
-      ...(opts.backoff ?? { baseMs: 100, capMs: 5000 }),
+      ...(opts.backoff ?? ZONE_BACKOFF),
       ...(opts.random ? { random: opts.random } : {}),
     });
   }
@@ -174,7 +192,7 @@ export class ReconcileLoop {
     for (const sets of this.groups.values()) for (const rs of sets) desired.set(recordSetKey(rs), rs);
     this.desired = desired;
     this.pruneRejected();
-    this.pendingSince ??= Date.now();
+    this.pendingSince ??= this.now();
     this.report();
     this.schedule(this.opts.flushMs);
   }
@@ -225,7 +243,8 @@ export class ReconcileLoop {
     }
     while (!this.stopping.signal.aborted) {
       // Changes that came in while a request was in flight get the same window as any other burst.
-      const wait = (this.pendingSince ?? 0) + this.opts.flushMs - Date.now();
+      // Never longer than the window itself, whatever the clock did.
+      const wait = Math.min(this.opts.flushMs, (this.pendingSince ?? 0) + this.opts.flushMs - this.now());
       if (wait > 0 && !this.hurry) await sleep(wait, this.stopping.signal);
       const batch = firstBatch(this.pendingChanges(), this.batchLimit);
       if (batch.length === 0) {
@@ -240,6 +259,13 @@ export class ReconcileLoop {
         continue;
       }
       this.backoff.reset();
+      const unlogged = this.retryWarnings.reset();
+      if (unlogged > 0) {
+        this.opts.log.info(
+          { action: "recovered", unlogged },
+          `zone write recovered (${unlogged} failures not logged one by one)`,
+        );
+      }
       this.batchLimit = CHANGE_BATCH_LIMITS.changes;
       const counts = new Map<string, number>();
       for (const c of batch) {
@@ -323,10 +349,21 @@ export class ReconcileLoop {
   /** Backs off before the next attempt; anything unexpected is retried too, only slower and logged. */
   private async pause(err: unknown, batch: RecordChange[]): Promise<void> {
     const delay = this.backoff.next();
-    this.opts.log.warn(
-      { action: "retry", changes: batch.length, delayMs: delay, err: errorText(err) },
-      "zone write failed; retrying",
-    );
+    const line = this.retryWarnings.take();
+    if (line.log) {
+      this.opts.log.warn(
+        {
+          action: "retry",
+          changes: batch.length,
+          delayMs: delay,
+          err: errorText(err),
+          suppressed: line.suppressed,
+        },
+        line.suppressed > 0
+          ? `zone write failed; retrying (${line.suppressed} more failures since the last line)`
+          : "zone write failed; retrying",
+      );
+    }
     await sleep(delay, this.stopping.signal);
   }
 
@@ -349,7 +386,7 @@ export class ReconcileLoop {
   /** Runs a read with back-off until it succeeds or the loop stops. */
   private async retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
     const backoff = new Backoff({
-      ...(this.opts.backoff ?? { baseMs: 100, capMs: 5000 }),
+      ...(this.opts.backoff ?? ZONE_BACKOFF),
       ...(this.opts.random ? { random: this.opts.random } : {}),
     });
     for (;;) {
