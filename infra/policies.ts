@@ -54,31 +54,17 @@ function recordChangeConditions(zoneName: string, actions?: readonly string[]) {
   };
 }
 
-/** Reading the zone and watching a change complete: needed by everything that writes records. */
-function zoneReadStatements(zoneArn: string, partition: string): PolicyStatement[] {
-  return [
-    {
-      Sid: "ReadOwnZone",
-      Effect: "Allow",
-      Action: ["route53:ListResourceRecordSets", "route53:GetHostedZone"],
-      Resource: zoneArn,
-    },
-    // Change ids are not known in advance; GetChange has no narrower resource.
-    {
-      Sid: "WatchChanges",
-      Effect: "Allow",
-      Action: "route53:GetChange",
-      Resource: `arn:${partition}:route53:::change/*`,
-    },
-  ];
+/**
+ * Reading the zone: the writers list their own record sets. Nothing else is granted: the program gives every
+ * writer its zone id (so no lookup by name), and no writer waits on a change id (GetChange).
+ */
+function zoneReadStatements(zoneArn: string): PolicyStatement[] {
+  return [{ Sid: "ReadOwnZone", Effect: "Allow", Action: "route53:ListResourceRecordSets", Resource: zoneArn }];
 }
 
-/**
- * The agent's task role: change SRV and A records below its zone, read that zone, and look a zone
- * up by name (ListHostedZonesByName supports no resource-level permission, hence `*`).
- */
+/** The agent's task role: change SRV and A records below its zone, and read that zone. */
 export function agentPolicy(zone: ZoneRef): PolicyDocument {
-  const partition = partitionOf(zone.zoneArn);
+  partitionOf(zone.zoneArn); // refuses what is not an ARN
   return {
     Version: "2012-10-17",
     Statement: [
@@ -89,8 +75,7 @@ export function agentPolicy(zone: ZoneRef): PolicyDocument {
         Resource: zone.zoneArn,
         Condition: recordChangeConditions(zone.zoneName),
       },
-      ...zoneReadStatements(zone.zoneArn, partition),
-      { Sid: "FindZoneByName", Effect: "Allow", Action: "route53:ListHostedZonesByName", Resource: "*" },
+      ...zoneReadStatements(zone.zoneArn),
     ],
   };
 }
@@ -115,7 +100,7 @@ export function reconcilerPolicy(input: ReconcilerPolicyInput): PolicyDocument {
     {
       Sid: "ReadClusterInventory",
       Effect: "Allow",
-      Action: ["ecs:DescribeClusters", "ecs:ListContainerInstances"],
+      Action: "ecs:ListContainerInstances",
       Resource: input.clusterArn,
     },
     {
@@ -136,8 +121,6 @@ export function reconcilerPolicy(input: ReconcilerPolicyInput): PolicyDocument {
       Resource: "*",
       Condition: inCluster,
     },
-    // ListClusters has no resource-level permission; it reveals cluster names only.
-    { Sid: "ListClusters", Effect: "Allow", Action: "ecs:ListClusters", Resource: "*" },
     {
       Sid: "DeleteStaleRecords",
       Effect: "Allow",
@@ -145,7 +128,7 @@ export function reconcilerPolicy(input: ReconcilerPolicyInput): PolicyDocument {
       Resource: input.zoneArn,
       Condition: recordChangeConditions(input.zoneName, ["DELETE"]),
     },
-    ...zoneReadStatements(input.zoneArn, cluster.partition),
+    ...zoneReadStatements(input.zoneArn),
   ];
   if (input.stopUnhealthyTasks) {
     statements.push({

@@ -49,8 +49,10 @@ describe("IAM policies", () => {
       ["a name that only ends like the zone", change(ZONE_ARN, ["UPSERT"], ["A"], [`x.not${ZONE}`]), false],
       ["read its zone", { action: "route53:ListResourceRecordSets", resource: ZONE_ARN }, true],
       ["read another zone", { action: "route53:ListResourceRecordSets", resource: OTHER_ZONE_ARN }, false],
-      ["watch a change", { action: "route53:GetChange", resource: "arn:aws:route53:::change/C123" }, true],
-      ["find a zone by name", { action: "route53:ListHostedZonesByName", resource: "*" }, true],
+      // Granted only what it uses: the program gives it the zone id, and it waits on no change id.
+      ["watch a change", { action: "route53:GetChange", resource: "arn:aws:route53:::change/C123" }, false],
+      ["find a zone by name", { action: "route53:ListHostedZonesByName", resource: "*" }, false],
+      ["read the zone's settings", { action: "route53:GetHostedZone", resource: ZONE_ARN }, false],
       ["delete its zone", { action: "route53:DeleteHostedZone", resource: ZONE_ARN }, false],
       ["stop a task", { action: "ecs:StopTask", resource: taskIn("ecssd-cluster-1") }, false],
     ];
@@ -173,9 +175,30 @@ describe("IAM policies", () => {
         stopUnhealthyTasks: false,
       });
       assert.equal(
-        await isAllowed(policy, { action: "route53:GetChange", resource: "arn:aws-cn:route53:::change/C1" }),
+        await isAllowed(policy, {
+          action: "route53:ListResourceRecordSets",
+          resource: "arn:aws-cn:route53:::hostedzone/Z0AAAA",
+        }),
         true,
       );
+      assert.equal(
+        await isAllowed(policy, {
+          action: "ecs:ListContainerInstances",
+          resource: "arn:aws-cn:ecs:cn-north-1:123456789012:cluster/c1",
+        }),
+        true,
+      );
+    });
+
+    it("grants no cluster listing or describing it does not use", async () => {
+      const policy = reconcilerPolicy({
+        zoneArn: ZONE_ARN,
+        zoneName: ZONE,
+        clusterArn: CLUSTER_ARN,
+        stopUnhealthyTasks: false,
+      });
+      assert.equal(await isAllowed(policy, { action: "ecs:ListClusters", resource: "*" }), false);
+      assert.equal(await isAllowed(policy, { action: "ecs:DescribeClusters", resource: CLUSTER_ARN }), false);
     });
 
     it("rejects a cluster reference that is not a cluster ARN", () => {

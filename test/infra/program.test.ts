@@ -232,7 +232,10 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
         await isAllowed(policy, { action: "route53:ListResourceRecordSets", resource: ZONE_ARN }),
         true,
       );
-      assert.equal(await isAllowed(policy, { action: "route53:ListHostedZonesByName", resource: "*" }), true);
+      assert.equal(
+        await isAllowed(policy, { action: "route53:ListHostedZonesByName", resource: "*" }),
+        false,
+      );
     });
   });
 
