@@ -59,7 +59,9 @@ function recordChangeConditions(zoneName: string, actions?: readonly string[]) {
  * writer its zone id (so no lookup by name), and no writer waits on a change id (GetChange).
  */
 function zoneReadStatements(zoneArn: string): PolicyStatement[] {
-  return [{ Sid: "ReadOwnZone", Effect: "Allow", Action: "route53:ListResourceRecordSets", Resource: zoneArn }];
+  return [
+    { Sid: "ReadOwnZone", Effect: "Allow", Action: "route53:ListResourceRecordSets", Resource: zoneArn },
+  ];
 }
 
 /** The agent's task role: change SRV and A records below its zone, and read that zone. */
