@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { managedPolicyArn, partitionForRegion } from "./awsPartition";
-import { EPHEMERAL_PORTS } from "./ephemeralPorts";
+import { EPHEMERAL_PORT_RANGES } from "./ephemeralPorts";
 import { type Architecture, ecsAmiParameterName, ecsUserData, instanceArchitecture } from "./instanceLaunch";
 import { capacityProviderName } from "./names";
 import { assumeRolePolicy } from "./policies";
@@ -64,18 +64,20 @@ export class Cluster extends pulumi.ComponentResource {
       { parent: this },
     );
     // Consumers on one instance reach services on another through SRV targets and host ports.
-    new aws.vpc.SecurityGroupIngressRule(
-      `${name}-instances-from-peers`,
-      {
-        securityGroupId: this.instanceSecurityGroup.id,
-        referencedSecurityGroupId: this.instanceSecurityGroup.id,
-        ipProtocol: "tcp",
-        fromPort: EPHEMERAL_PORTS.from,
-        toPort: EPHEMERAL_PORTS.to,
-        description: "service to service on dynamic host ports",
-      },
-      { parent: this },
-    );
+    for (const range of EPHEMERAL_PORT_RANGES) {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-instances-from-peers${range.suffix}`,
+        {
+          securityGroupId: this.instanceSecurityGroup.id,
+          referencedSecurityGroupId: this.instanceSecurityGroup.id,
+          ipProtocol: "tcp",
+          fromPort: range.from,
+          toPort: range.to,
+          description: "service to service on dynamic host ports",
+        },
+        { parent: this },
+      );
+    }
     // Image pulls, the ECS and Route53 APIs go out through the NAT gateway.
     new aws.vpc.SecurityGroupEgressRule(
       `${name}-instances-egress`,

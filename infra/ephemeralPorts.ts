@@ -4,3 +4,14 @@
  * admit 32768-65535, a superset that stays right if the kernel range is widened.
  */
 export const EPHEMERAL_PORTS = { from: 32768, to: 65535 } as const;
+
+/**
+ * The same ports as security group ranges, leaving out the ECS agent's own ports (51678 introspection, 51679
+ * credentials proxy, reserved by ECS so Docker never hands them to a container): no peer, load balancer or
+ * reconciler needs to reach them. `suffix` keeps each rule's resource name distinct (the first keeps the
+ * name it always had).
+ */
+export const EPHEMERAL_PORT_RANGES = [
+  { from: EPHEMERAL_PORTS.from, to: 51677, suffix: "" },
+  { from: 51680, to: EPHEMERAL_PORTS.to, suffix: "-upper" },
+] as const;

@@ -4,7 +4,7 @@ import { EXAMPLE_NAMES, EXAMPLE_SERVICES, type ExampleName } from "../examples/m
 import { DEFAULT_SRV_TTL } from "../records/zone";
 import { partitionForRegion } from "./awsPartition";
 import { exampleServiceContainer } from "./containerDefinitions";
-import { EPHEMERAL_PORTS } from "./ephemeralPorts";
+import { EPHEMERAL_PORT_RANGES } from "./ephemeralPorts";
 import { secretParameterPath, stackScopedName } from "./names";
 import { secretsReadPolicy } from "./policies";
 import { taskExecutionRole } from "./taskExecutionRole";
@@ -125,30 +125,34 @@ export class ExampleServices extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new aws.vpc.SecurityGroupEgressRule(
-      `${name}-lb-to-instances`,
-      {
-        securityGroupId: this.loadBalancerSecurityGroup.id,
-        referencedSecurityGroupId: args.instanceSecurityGroupId,
-        ipProtocol: "tcp",
-        fromPort: EPHEMERAL_PORTS.from,
-        toPort: EPHEMERAL_PORTS.to,
-        description: "portal tasks on dynamic host ports",
-      },
-      { parent: this },
-    );
-    new aws.vpc.SecurityGroupIngressRule(
-      `${name}-instances-from-lb`,
-      {
-        securityGroupId: args.instanceSecurityGroupId,
-        referencedSecurityGroupId: this.loadBalancerSecurityGroup.id,
-        ipProtocol: "tcp",
-        fromPort: EPHEMERAL_PORTS.from,
-        toPort: EPHEMERAL_PORTS.to,
-        description: "load balancer to portal tasks",
-      },
-      { parent: this },
-    );
+    for (const range of EPHEMERAL_PORT_RANGES) {
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-lb-to-instances${range.suffix}`,
+        {
+          securityGroupId: this.loadBalancerSecurityGroup.id,
+          referencedSecurityGroupId: args.instanceSecurityGroupId,
+          ipProtocol: "tcp",
+          fromPort: range.from,
+          toPort: range.to,
+          description: "portal tasks on dynamic host ports",
+        },
+        { parent: this },
+      );
+    }
+    for (const range of EPHEMERAL_PORT_RANGES) {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-instances-from-lb${range.suffix}`,
+        {
+          securityGroupId: args.instanceSecurityGroupId,
+          referencedSecurityGroupId: this.loadBalancerSecurityGroup.id,
+          ipProtocol: "tcp",
+          fromPort: range.from,
+          toPort: range.to,
+          description: "load balancer to portal tasks",
+        },
+        { parent: this },
+      );
+    }
 
     this.loadBalancer = new aws.lb.LoadBalancer(
       `${name}-lb`,

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { managedPolicyArn, partitionForRegion } from "./awsPartition";
 import type { StackConfig } from "./config";
-import { EPHEMERAL_PORTS } from "./ephemeralPorts";
+import { EPHEMERAL_PORT_RANGES } from "./ephemeralPorts";
 import { RECONCILER_RUNTIME } from "./lambdaRuntime";
 import { assumeRolePolicy, reconcilerPolicy } from "./policies";
 
@@ -127,30 +127,34 @@ export class Reconciler extends pulumi.ComponentResource {
       { parent: this },
     );
     if (checkHealth) {
-      new aws.vpc.SecurityGroupEgressRule(
-        `${name}-egress-health`,
-        {
-          securityGroupId: this.securityGroup.id,
-          ipProtocol: "tcp",
-          fromPort: EPHEMERAL_PORTS.from,
-          toPort: EPHEMERAL_PORTS.to,
-          cidrIpv4: args.vpcCidr,
-          description: "health checks on dynamic host ports",
-        },
-        { parent: this },
-      );
-      new aws.vpc.SecurityGroupIngressRule(
-        `${name}-instances-from-reconciler`,
-        {
-          securityGroupId: args.instanceSecurityGroupId,
-          referencedSecurityGroupId: this.securityGroup.id,
-          ipProtocol: "tcp",
-          fromPort: EPHEMERAL_PORTS.from,
-          toPort: EPHEMERAL_PORTS.to,
-          description: "reconciler health checks",
-        },
-        { parent: this },
-      );
+      for (const range of EPHEMERAL_PORT_RANGES) {
+        new aws.vpc.SecurityGroupEgressRule(
+          `${name}-egress-health${range.suffix}`,
+          {
+            securityGroupId: this.securityGroup.id,
+            ipProtocol: "tcp",
+            fromPort: range.from,
+            toPort: range.to,
+            cidrIpv4: args.vpcCidr,
+            description: "health checks on dynamic host ports",
+          },
+          { parent: this },
+        );
+      }
+      for (const range of EPHEMERAL_PORT_RANGES) {
+        new aws.vpc.SecurityGroupIngressRule(
+          `${name}-instances-from-reconciler${range.suffix}`,
+          {
+            securityGroupId: args.instanceSecurityGroupId,
+            referencedSecurityGroupId: this.securityGroup.id,
+            ipProtocol: "tcp",
+            fromPort: range.from,
+            toPort: range.to,
+            description: "reconciler health checks",
+          },
+          { parent: this },
+        );
+      }
     }
 
     this.role = new aws.iam.Role(

@@ -363,11 +363,23 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
           .map((r) => [r.inputs.referencedSecurityGroupId, r.inputs.fromPort, r.inputs.toPort])
           .sort(),
         [
-          ["sg-ecssd-cluster-instances-sg", 32768, 65535],
-          ["sg-ecssd-examples-lb-sg", 32768, 65535],
-          ["sg-ecssd-reconciler-sg", 32768, 65535],
+          ["sg-ecssd-cluster-instances-sg", 32768, 51677],
+          ["sg-ecssd-cluster-instances-sg", 51680, 65535],
+          ["sg-ecssd-examples-lb-sg", 32768, 51677],
+          ["sg-ecssd-examples-lb-sg", 51680, 65535],
+          ["sg-ecssd-reconciler-sg", 32768, 51677],
+          ["sg-ecssd-reconciler-sg", 51680, 65535],
         ],
       );
+      // The ECS agent's introspection (51678) and credentials (51679) ports are open to no one.
+      for (const rule of ingress) {
+        for (const port of [51678, 51679]) {
+          assert.ok(
+            !(rule.inputs.fromPort <= port && port <= rule.inputs.toPort),
+            `${rule.name} admits ${port}`,
+          );
+        }
+      }
     });
 
     it("the reconciler reaches only HTTPS anywhere and the instances' ephemeral ports inside the VPC", () => {
@@ -379,8 +391,9 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
           .map((r) => [r.inputs.ipProtocol, r.inputs.fromPort, r.inputs.toPort, r.inputs.cidrIpv4])
           .sort(),
         [
-          ["tcp", 32768, 65535, "10.0.0.0/16"],
+          ["tcp", 32768, 51677, "10.0.0.0/16"],
           ["tcp", 443, 443, "0.0.0.0/0"],
+          ["tcp", 51680, 65535, "10.0.0.0/16"],
         ],
       );
     });
