@@ -35,6 +35,8 @@ export interface HttpServiceOptions {
   readonly identity: Identity;
   /** When absent, no route asks for credentials. */
   readonly auth?: BasicAuth;
+  /** Listen on this address only; absent, on every interface. */
+  readonly listenAddress?: string;
 }
 
 export interface HttpService {
@@ -161,7 +163,7 @@ export async function startHttpService(port: number, opts: HttpServiceOptions): 
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, () => {
+    server.listen(port, opts.listenAddress, () => {
       server.off("error", reject);
       resolve();
     });

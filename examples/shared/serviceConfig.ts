@@ -1,4 +1,5 @@
 // The environment an example service starts from, validated once at start-up.
+import { isIP } from "node:net";
 
 /** Start-up configuration that cannot work; the message lists every problem. */
 export class ConfigError extends Error {
@@ -7,6 +8,8 @@ export class ConfigError extends Error {
 
 export interface ServiceConfig {
   readonly port: number;
+  /** LISTEN_ADDRESS: the one address to listen on (e.g. 127.0.0.1); absent, every interface, as in a container. */
+  readonly listenAddress?: string;
   /** How long to keep serving after SIGTERM, so DNS caches forget this instance first. */
   readonly drainMs: number;
   readonly auth: { readonly username: string; readonly password: string };
@@ -50,6 +53,12 @@ export function readServiceConfig(env: NodeJS.ProcessEnv, defaults: { port: numb
   if (username === "") problems.push("[AUTH_USERNAME] is required (the basic auth username)");
   if (username.includes(":")) problems.push("[AUTH_USERNAME] must not contain ':' (RFC 7617)");
   if (password === "") problems.push("[AUTH_PASSWORD] is required (the basic auth password)");
+  const listenAddress = env.LISTEN_ADDRESS ?? "";
+  if (listenAddress !== "" && isIP(listenAddress) === 0) {
+    problems.push(
+      `[LISTEN_ADDRESS] must be an IP address such as 127.0.0.1, got ${JSON.stringify(listenAddress.slice(0, 80))}`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(`Invalid service config:\n - ${problems.join("\n - ")}`);
-  return { port, drainMs, auth: { username, password } };
+  return { port, drainMs, auth: { username, password }, ...(listenAddress !== "" && { listenAddress }) };
 }

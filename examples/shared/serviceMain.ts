@@ -50,11 +50,15 @@ export async function serviceMain(opts: ServiceMainOptions): Promise<HttpService
     routes,
     logger,
     identity: identity(),
+    ...(config.listenAddress !== undefined && { listenAddress: config.listenAddress }),
     ...(manifest.basicAuth === "asks"
       ? { auth: new BasicAuth(config.auth.username, config.auth.password) }
       : {}),
   });
-  logger.info({ port: service.port, drainMs: config.drainMs }, "listening");
+  logger.info(
+    { address: config.listenAddress ?? "*", port: service.port, drainMs: config.drainMs },
+    "listening",
+  );
   runUntilSignalled(service, config.drainMs, logger);
   return service;
 }

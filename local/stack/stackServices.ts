@@ -61,7 +61,8 @@ export function localExampleContainer(
   };
   // A consumer reached from outside (ECS: through the load balancer) shares this machine's network here:
   // the zone's DNS server and the services' published ports are on the machine's loopback, out of a
-  // bridge network's reach. It listens on the port the stack publishes it on.
+  // bridge network's reach. It listens on the port the stack publishes it on, on loopback only: sharing the
+  // machine's network must not put the portal on every interface of a developer's machine.
   const consumer = exampleService(example).offers === undefined;
   const options = containerDefinitionToDocker(
     definition,
@@ -72,6 +73,7 @@ export function localExampleContainer(
           environment: {
             HOST_ID: LOCAL_HOST_ID,
             PORT: String(inputs.portalPort),
+            LISTEN_ADDRESS: "127.0.0.1",
             DNS_SERVERS: `127.0.0.1:${inputs.dnsPort}`,
           },
         }

@@ -208,6 +208,27 @@ describe("examples service start-up", function () {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /\[PORT\] must be an integer/);
   });
+
+  it("listens on LISTEN_ADDRESS only when it is set, and refuses one that is not an address", async () => {
+    const reachable = (host: string, port: number) =>
+      fetch(`http://${host}:${port}/health`).then(
+        (r) => r.status,
+        () => "refused",
+      );
+    const loopbackOnly = await startServiceProcess("time", { ...CREDS, LISTEN_ADDRESS: "127.0.0.1" });
+    const everywhere = await startServiceProcess("time", { ...CREDS });
+    try {
+      assert.equal(await reachable("127.0.0.1", loopbackOnly.port), 200);
+      assert.equal(await reachable("127.0.0.2", loopbackOnly.port), "refused");
+      assert.equal(await reachable("127.0.0.2", everywhere.port), 200);
+    } finally {
+      await loopbackOnly.kill();
+      await everywhere.kill();
+    }
+    const bad = await runToExit("time", { ...CREDS, LISTEN_ADDRESS: "localhost; rm -rf /" });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /\[LISTEN_ADDRESS\] must be an IP address/);
+  });
 });
 
 /** One request on a keep-alive agent-less socket, to see the Connection header the server sends. */
