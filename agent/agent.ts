@@ -25,6 +25,8 @@ export interface AgentOptions {
   /** Parallel inspects during a full list. */
   inspectConcurrency?: number;
   reconnectBackoff?: { baseMs: number; capMs: number };
+  /** Told of each declaration skipped (once per container and change), by problem code: for metrics. */
+  onSkip?: (problem: string) => void;
 }
 
 interface ContainerEntry {
@@ -243,6 +245,7 @@ export class Agent {
     if (summary !== entry.logged) {
       for (const p of records.problems) {
         this.opts.log.warn({ ...base, action: "skip", key: p.subject, problem: p.code }, p.message);
+        this.opts.onSkip?.(p.code);
       }
       if (records.recordSets.length > 0) {
         this.opts.log.info({ ...base, action: "register", service: records.services.join(",") }, "register");

@@ -15,6 +15,8 @@ const DESCRIPTIONS: Record<ConfigKey, string> = {
   metricsPort: "serve Prometheus metrics on this port",
   resyncSeconds: "full resync every N seconds (default 60)",
   flushMs: "gather changes this long before writing (default 75)",
+  serviceOwners:
+    'JSON map of service name to the task-definition families allowed to offer it, e.g. {"_calc._tcp":["calc"]} (default: anyone may offer any name)',
 };
 
 function withSettings(cmd: Command): Command {

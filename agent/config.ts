@@ -1,6 +1,14 @@
 // The agent's settings: environment variables, overridden by command-line flags, validated at start with
 // every bad key named at once.
-import { checkHostId, DEFAULT_SRV_TTL, DEFAULT_ZONE, normalizeZone, type RoutingPolicy } from "../records";
+import {
+  checkHostId,
+  DEFAULT_SRV_TTL,
+  DEFAULT_ZONE,
+  normalizeZone,
+  parseServiceOwners,
+  type RoutingPolicy,
+  type ServiceOwners,
+} from "../records";
 
 export interface AgentConfig {
   zoneName: string;
@@ -17,6 +25,8 @@ export interface AgentConfig {
   metricsPort?: number;
   resyncSeconds: number;
   flushMs: number;
+  /** Which task-definition families may offer which service names (ECSSD_SERVICE_OWNERS); empty: anyone. */
+  serviceOwners?: ServiceOwners;
 }
 
 /** Each setting: its environment variable and its flag (commander's camel-case option name). */
@@ -31,6 +41,7 @@ export const SETTINGS = {
   metricsPort: { env: "ECSSD_METRICS_PORT", flag: "--metrics-port" },
   resyncSeconds: { env: "ECSSD_RESYNC_SECONDS", flag: "--resync-seconds" },
   flushMs: { env: "ECSSD_FLUSH_MS", flag: "--flush-ms" },
+  serviceOwners: { env: "ECSSD_SERVICE_OWNERS", flag: "--service-owners" },
 } as const satisfies Record<keyof AgentConfig, { env: string; flag: string }>;
 
 export type ConfigKey = keyof typeof SETTINGS;
@@ -117,6 +128,13 @@ export function loadAgentConfig(
     if (routing.value !== "multivalue" && routing.value !== "weighted") {
       problems.push(`[${routing.source}] "${routing.value}" must be multivalue or weighted`);
     } else config.routing = routing.value;
+  }
+  const owners = raw("serviceOwners");
+  if (owners) {
+    const parsed = parseServiceOwners(owners.value);
+    if ("problems" in parsed)
+      for (const p of parsed.problems) problems.push(`[${owners.source}] ${p.subject}: ${p.message}`);
+    else config.serviceOwners = parsed.owners;
   }
   if (problems.length > 0) throw new AgentConfigError(problems);
   return config;

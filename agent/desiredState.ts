@@ -2,17 +2,21 @@
 import {
   hostRecordSet,
   instanceRecordSet,
+  mayOffer,
   type Problem,
   parseServiceDeclarations,
   problem,
   type RecordSet,
   type RoutingPolicy,
+  type ServiceOwners,
   taskIdFromArn,
 } from "../records";
 import type { ContainerDescription } from "./containerSource";
 
 /** Docker label ECS puts on every container of a task. */
 export const ECS_TASK_ARN_LABEL = "com.amazonaws.ecs.task-arn";
+/** Docker label ECS puts on every container of a task: the family of its task definition. */
+export const ECS_FAMILY_LABEL = "com.amazonaws.ecs.task-definition-family";
 
 /** What the agent knows about the host it runs on and how it writes records. */
 export interface HostContext {
@@ -23,6 +27,8 @@ export interface HostContext {
   zone: string;
   srvTtl: number;
   routing: RoutingPolicy;
+  /** Who may offer which name; names not in it may be offered by any container. */
+  serviceOwners?: ServiceOwners;
 }
 
 /** Why a container is (not) in DNS right now. */
@@ -87,7 +93,19 @@ export function containerRecordSets(c: ContainerDescription, host: HostContext):
     );
   }
   const hostMode = c.HostConfig?.NetworkMode === "host";
+  const family = labels[ECS_FAMILY_LABEL];
   for (const service of declared.services) {
+    if (host.serviceOwners && !mayOffer(host.serviceOwners, service.srvName, family)) {
+      const allowed = [...(host.serviceOwners.get(service.srvName) ?? [])].join(", ");
+      out.problems.push(
+        problem(
+          "service-not-owned",
+          `SERVICE_${service.containerPort}_NAME`,
+          `${service.srvName} may be offered only by the task families ${allowed} (ECSSD_SERVICE_OWNERS); this container's family is ${family === undefined ? "none (not an ECS task)" : JSON.stringify(family.slice(0, 255))}`,
+        ),
+      );
+      continue;
+    }
     const hostPort = hostMode
       ? service.containerPort
       : publishedPort(c, service.containerPort, service.protocol);

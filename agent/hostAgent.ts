@@ -55,6 +55,7 @@ async function prepare(config: AgentConfig, deps: HostAgentDeps) {
     zone: config.zoneName,
     srvTtl: config.srvTtl,
     routing: config.routing,
+    ...(config.serviceOwners && { serviceOwners: config.serviceOwners }),
   };
   const loop = new ReconcileLoop({
     zone,
@@ -77,7 +78,14 @@ export async function startHostAgent(config: AgentConfig, deps: HostAgentDeps): 
     "agent starting",
   );
   const source = deps.source ?? new DockerSource(deps.docker ? { docker: deps.docker } : {});
-  const agent = new Agent({ source, loop, host, log: deps.log, resyncMs: config.resyncSeconds * 1000 });
+  const agent = new Agent({
+    source,
+    loop,
+    host,
+    log: deps.log,
+    resyncMs: config.resyncSeconds * 1000,
+    onSkip: metrics.declarationSkipped,
+  });
   await agent.start();
   let stopping: Promise<void> | undefined;
   return {

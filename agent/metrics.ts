@@ -44,6 +44,15 @@ export class AgentMetrics implements LoopObserver {
     help: "Record sets this host has in the zone, as far as the agent knows",
     registers: [this.registry],
   });
+  private readonly skipped = new Counter({
+    name: "ecssd_agent_declarations_skipped_total",
+    help: "Service declarations not registered, by problem (e.g. service-not-owned), once per container change",
+    labelNames: ["problem"],
+    registers: [this.registry],
+  });
+  declarationSkipped = (problem: string): void => {
+    this.skipped.inc({ problem });
+  };
   /** Plain counts for the benchmark and tests, by API action. */
   readonly callCounts = new Map<string, number>();
 

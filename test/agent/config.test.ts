@@ -47,6 +47,7 @@ describe("agent config", () => {
           ECSSD_FLUSH_MS: "abc",
           ECSSD_ROUTE53_ENDPOINT: "ftp://x",
           ECSSD_ZONE_ID: "Z/../1",
+          ECSSD_SERVICE_OWNERS: '{"_calc._tcp":"calc"}',
         }),
       (err: unknown) => {
         assert.ok(err instanceof AgentConfigError);
@@ -58,6 +59,7 @@ describe("agent config", () => {
           "ECSSD_ROUTING",
           "ECSSD_METRICS_PORT",
           "ECSSD_RESYNC_SECONDS",
+          "ECSSD_SERVICE_OWNERS",
           "ECSSD_FLUSH_MS",
           "ECSSD_ROUTE53_ENDPOINT",
           "ECSSD_ZONE_ID",
@@ -66,6 +68,16 @@ describe("agent config", () => {
         }
         return true;
       },
+    );
+  });
+
+  it("reads ECSSD_SERVICE_OWNERS, and leaves every name open without it", () => {
+    const c = loadAgentConfig({ ECSSD_SERVICE_OWNERS: '{"_calc._tcp":["calc"]}' });
+    assert.deepEqual([...(c.serviceOwners?.get("_calc._tcp") ?? [])], ["calc"]);
+    assert.equal(loadAgentConfig({}).serviceOwners, undefined);
+    assert.throws(
+      () => loadAgentConfig({ ECSSD_SERVICE_OWNERS: "{" }),
+      /\[ECSSD_SERVICE_OWNERS\] .*not JSON/,
     );
   });
 });

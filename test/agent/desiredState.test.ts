@@ -7,7 +7,7 @@ import {
   publishedPort,
   servingVerdict,
 } from "../../agent/desiredState";
-import { parseSetIdentifier } from "../../records";
+import { parseServiceOwners, parseSetIdentifier } from "../../records";
 
 const host: HostContext = {
   hostId: "i-0abc123",
@@ -154,5 +154,56 @@ describe("agent desired state", () => {
     assert.equal(publishedPort(c, 53, "udp"), 5353);
     assert.equal(publishedPort(c, 80, "tcp"), undefined);
     assert.equal(publishedPort(container({ NetworkSettings: null }), 80, "tcp"), undefined);
+  });
+});
+
+describe("agent desired state: service owners", () => {
+  const owners = parseServiceOwners('{"_calc._tcp":["calc","calc-canary"]}');
+  if ("problems" in owners) throw new Error("bad fixture");
+  const guarded: HostContext = { ...host, serviceOwners: owners.owners };
+  const ports = {
+    "8081/tcp": [{ HostIp: "0.0.0.0", HostPort: "32768" }],
+    "9090/tcp": [{ HostIp: "0.0.0.0", HostPort: "32769" }],
+  };
+  const of = (family: string | undefined) =>
+    containerRecordSets(
+      container(
+        {
+          Config: {
+            Env: ["SERVICE_8081_NAME=_calc._tcp", "SERVICE_9090_NAME=_metrics._tcp"],
+            Labels: family === undefined ? {} : { "com.amazonaws.ecs.task-definition-family": family },
+          },
+          NetworkSettings: { Ports: ports },
+        },
+        [],
+      ),
+      guarded,
+    );
+
+  it("registers a listed name for an allowed family", () => {
+    const out = of("calc-canary");
+    assert.deepEqual(out.services, ["_calc._tcp", "_metrics._tcp"]);
+    assert.deepEqual(out.problems, []);
+  });
+
+  it("skips a listed name for any other family, or a container outside ECS, and keeps its other ports", () => {
+    for (const family of ["portal", undefined]) {
+      const out = of(family);
+      assert.deepEqual(out.services, ["_metrics._tcp"], String(family));
+      assert.equal(out.problems.length, 1);
+      assert.equal(out.problems[0]?.code, "service-not-owned");
+      assert.match(
+        out.problems[0]?.message ?? "",
+        /_calc\._tcp may be offered only by the task families calc, calc-canary/,
+      );
+    }
+  });
+
+  it("changes nothing when no owners are configured", () => {
+    const out = containerRecordSets(
+      container({ Config: { Env: ["SERVICE_8081_NAME=_calc._tcp"], Labels: {} } }, []),
+      host,
+    );
+    assert.deepEqual(out.services, ["_calc._tcp"]);
   });
 });
