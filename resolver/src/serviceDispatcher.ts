@@ -180,6 +180,8 @@ class ServiceRequest implements Dispatcher.DispatchHandler {
     private readonly url: URL,
     private readonly srvName: string,
     private readonly settings: RequestSettings,
+    /** For a short name: what to do when the zone has no SRV records for it (send it as an ordinary host). */
+    private readonly notAService?: () => void,
   ) {}
 
   private get canReplay(): boolean {
@@ -198,6 +200,10 @@ class ServiceRequest implements Dispatcher.DispatchHandler {
         (this.tried.size === 0 ? this.settings.resolver.pickCached(this.srvName) : undefined) ??
         (await this.settings.resolver.pickExcept(this.srvName, this.tried));
     } catch (err) {
+      if (this.notAService && this.history.length === 0 && err instanceof NotFoundError) {
+        this.notAService();
+        return;
+      }
       this.fail(
         this.history.length === 0 ? err : new ServiceRequestError(this.srvName, this.history, { cause: err }),
       );
@@ -369,19 +375,10 @@ export function createDispatcher(resolver: Resolver, options: ServiceDispatcherO
   return agent.compose((dispatch) => (opts, handler) => {
     const { url, target } = classify(String(opts.origin));
     if (target.kind === "other") return dispatch(opts, handler);
-    const request = new ServiceRequest(dispatch, opts, handler, url, target.srvName, settings);
-    if (target.short) {
-      // A short name is a service only if the zone says so; otherwise it is an ordinary host.
-      resolver.resolve(target.srvName).then(
-        () => void request.next(),
-        (err: unknown) => {
-          if (err instanceof NotFoundError) dispatch(opts, handler);
-          else void request.next();
-        },
-      );
-    } else {
-      void request.next();
-    }
+    // A short name is a service only if the zone says so; otherwise it is an ordinary host. The first pick
+    // tells, so a short name costs no lookup of its own.
+    const notAService = target.short ? () => void dispatch(opts, handler) : undefined;
+    void new ServiceRequest(dispatch, opts, handler, url, target.srvName, settings, notAService).next();
     return true;
   });
 }
