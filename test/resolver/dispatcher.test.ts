@@ -9,7 +9,7 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type Change, ChangeResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { type Change, ChangeResourceRecordSetsCommand, type Route53Client } from "@aws-sdk/client-route-53";
 import {
   createAgent,
   createDispatcher,
@@ -20,6 +20,7 @@ import {
 } from "@ecssd/resolver";
 import { fetch as undiciFetch, request as undiciRequest } from "undici";
 import { type LocalZone, startLocalZone } from "../../local/zone";
+import { route53Client } from "../../route53";
 import { AuthoritativeServer } from "./support/authoritativeServer";
 import { CHI2_P001, chiSquare, seededRandom } from "./support/seededRandom";
 
@@ -67,11 +68,7 @@ describe("createDispatcher: fetch that finds services", function () {
 
   before(async () => {
     zone = await startLocalZone({ soaMinimumTtl: 1 });
-    route53 = new Route53Client({
-      endpoint: zone.apiUrl,
-      region: "us-east-1",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    });
+    route53 = route53Client({ endpoint: zone.apiUrl });
     await change([
       {
         Action: "UPSERT",

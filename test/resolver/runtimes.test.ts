@@ -6,8 +6,9 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
-import { ChangeResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { ChangeResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { type LocalZone, startLocalZone } from "../../local/zone";
+import { route53Client } from "../../route53";
 
 const REPO = path.join(__dirname, "..", "..");
 const run = promisify(execFile);
@@ -22,11 +23,7 @@ describe("global fetch with the dispatcher on Node.js 20, 22 and 24", function (
     server = http.createServer((req, res) => res.end(`hello ${req.headers.host}`));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
-    const route53 = new Route53Client({
-      endpoint: zone.apiUrl,
-      region: "us-east-1",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    });
+    const route53 = route53Client({ endpoint: zone.apiUrl });
     await route53.send(
       new ChangeResourceRecordSetsCommand({
         HostedZoneId: zone.hostedZoneId,
