@@ -2,6 +2,8 @@
 // (the event's `detail` is a Task as DescribeTasks returns it); ECS adds fields over time, so unknown ones are
 // ignored, and a field we rely on that is missing or of the wrong type is one specific TaskEventError.
 // Pure: no I/O, so every entry point (Lambda, `ecssd task-event`, the local stack) reads events the same way.
+import { isIPv4 } from "node:net";
+import { taskIdFromArn } from "../records";
 
 export type TaskStatus =
   | "PROVISIONING"
@@ -73,11 +75,9 @@ export class TaskEventError extends Error {
 
 export const TASK_STATE_CHANGE = { source: "aws.ecs", detailType: "ECS Task State Change" } as const;
 
-const TASK_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task\/(?:[^/]+\/)?([A-Za-z0-9-]{1,36})$/;
 const CLUSTER_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9_-]{1,255}$/;
 const TASK_DEFINITION_ARN =
   /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/([A-Za-z0-9_-]{1,255}):\d+$/;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 /** Longest text kept in an error message: events are input from outside, and log lines stay bounded. */
 const SHOWN = 80;
 
@@ -133,7 +133,7 @@ function eniAddress(detail: Json): string | undefined {
     if (!isObject(a) || a.type !== "eni" || !Array.isArray(a.details)) continue;
     for (const d of a.details) {
       if (isObject(d) && d.name === "privateIPv4Address") {
-        if (typeof d.value !== "string" || !IPV4.test(d.value)) {
+        if (typeof d.value !== "string" || !isIPv4(d.value)) {
           throw new TaskEventError(
             `detail.attachments[${i}].details.privateIPv4Address`,
             `must be an IPv4 address, got ${shown(d.value)}`,
@@ -201,7 +201,10 @@ export function parseTaskStateChange(event: unknown): TaskStateChange {
   const clusterArn = field(detail, "clusterArn", "detail", isString, "the cluster's ARN");
   matching(clusterArn, "detail.clusterArn", CLUSTER_ARN, "an ECS cluster ARN");
   const taskArn = field(detail, "taskArn", "detail", isString, "the task's ARN");
-  const taskId = matching(taskArn, "detail.taskArn", TASK_ARN, "an ECS task ARN")[1] as string;
+  // The one reading of task ARNs, shared with the agent and the reconciler.
+  const taskId = taskIdFromArn(taskArn);
+  if (taskId === undefined)
+    throw new TaskEventError("detail.taskArn", `must be an ECS task ARN, got ${shown(taskArn)}`);
   const taskDefinitionArn = field(
     detail,
     "taskDefinitionArn",
