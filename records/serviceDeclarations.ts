@@ -34,7 +34,8 @@ const KEY = /^SERVICE_([^_]*)_(NAME|PRIORITY|WEIGHT)$/;
 const PORT = /^[1-9][0-9]{0,4}$/;
 const U16 = /^(0|[1-9][0-9]{0,4})$/;
 // RFC 6335 allows 15 characters for a service name; a DNS label allows 63 and is what Route53 checks.
-const SRV_NAME = /^_([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)\._(tcp|udp)$/;
+/** `_service._tcp|udp`, lower case: the SRV owner name relative to the zone. */
+export const SRV_NAME = /^_([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)\._(tcp|udp)$/;
 
 /** Docker's `Config.Env` is a list of `KEY=VALUE`; ECS dockerLabels and Docker labels are a map. */
 export function envListToMap(env: readonly string[] | null | undefined): Map<string, string> {

@@ -4,11 +4,11 @@
 // credentials). Names not in the map may be offered by anyone, as before. Pure: every writer and the
 // reconciler read the same rules from here.
 import { type Problem, problem } from "./problems";
+import { SRV_NAME } from "./serviceDeclarations";
 
 /** SRV name (lower case) -> allowed task-definition families. */
 export type ServiceOwners = ReadonlyMap<string, ReadonlySet<string>>;
 
-const SRV_NAME = /^_[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\._(tcp|udp)$/;
 /** ECS: up to 255 letters, numbers, hyphens and underscores. */
 const FAMILY = /^[A-Za-z0-9_-]{1,255}$/;
 const SHOWN = 60;
