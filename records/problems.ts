@@ -25,7 +25,8 @@ export type ProblemCode =
   | "invalid-task-id"
   | "invalid-address"
   | "invalid-dns-name"
-  | "invalid-service-owners";
+  | "invalid-service-owners"
+  | "invalid-check";
 
 export function problem(code: ProblemCode, subject: string, message: string): Problem {
   return { code, subject, message };
