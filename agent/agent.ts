@@ -284,11 +284,8 @@ export class Agent {
     const { targets } = checkedRecordSets(records, id, this.opts.host, () => false);
     this.health.setGroup(id, targets);
     const checked = checkedRecordSets(records, id, this.opts.host, (key) => this.health.passing(key));
-    const summary = JSON.stringify([
-      records.services,
-      records.problems.map((p) => p.message),
-      checked.waiting,
-    ]);
+    // Health transitions are logged by the monitor; this line is about what the container declares.
+    const summary = JSON.stringify([records.services, records.problems.map((p) => p.message)]);
     const base = { container: shortId(id), containerName: desc.Name?.replace(/^\//, "") };
     if (summary !== entry.logged) {
       for (const p of records.problems) {
@@ -296,11 +293,14 @@ export class Agent {
       }
       const published = records.services.filter((s) => !checked.waiting.includes(s));
       if (published.length > 0) {
-        this.opts.log.info({ ...base, action: "register", service: published.join(",") }, "register");
+        this.opts.log.info(
+          { ...base, action: "register", service: [...new Set(published)].join(",") },
+          "register",
+        );
       }
       if (checked.waiting.length > 0) {
         this.opts.log.info(
-          { ...base, action: "wait", service: checked.waiting.join(",") },
+          { ...base, action: "wait", service: [...new Set(checked.waiting)].join(",") },
           "health check not passing; not in DNS",
         );
       }

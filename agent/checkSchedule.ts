@@ -100,16 +100,25 @@ export class CheckSchedule {
     return this.entries.size;
   }
 
-  /** Up to `limit` targets due now, earliest first, marked as running. */
-  takeDue(limit: number): CheckTarget[] {
+  /**
+   * Up to `limit` targets due now (or within `slackMs`, so that one timer serves checks due a few
+   * milliseconds apart), earliest first, marked as running.
+   */
+  takeDue(limit: number, slackMs = 0): CheckTarget[] {
     if (limit <= 0) return [];
     const now = this.now();
     const due = [...this.entries.values()]
-      .filter((e) => e.startedAt === undefined && e.nextDue <= now)
+      .filter((e) => e.startedAt === undefined && e.nextDue <= now + slackMs)
       .sort((a, b) => a.nextDue - b.nextDue)
       .slice(0, limit);
     for (const e of due) e.startedAt = now;
     return due.map((e) => e.target);
+  }
+
+  /** When this target is next due (epoch ms); undefined while it runs or when it is unknown. */
+  dueAt(key: string): number | undefined {
+    const e = this.entries.get(key);
+    return e && e.startedAt === undefined ? e.nextDue : undefined;
   }
 
   /** When the next target not running now is due (epoch ms), or undefined when there is none. */

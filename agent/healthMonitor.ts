@@ -15,6 +15,9 @@ export interface CheckObserver {
   checkDone(kind: string, passed: boolean, seconds: number): void;
 }
 
+/** Checks due within this long of a timer run with it: a few ms early is harmless, a timer per check is not. */
+const SLACK_MS = 25;
+
 export interface HealthMonitorOptions {
   schedule: CheckSchedule;
   prober: Prober;
@@ -34,9 +37,11 @@ export class HealthMonitor {
   private stopped = false;
   private readonly running = new Set<Promise<void>>();
   private readonly now: () => number;
+  private readonly concurrency: number;
 
   constructor(private readonly opts: HealthMonitorOptions) {
     this.now = opts.now ?? Date.now;
+    this.concurrency = opts.concurrency ?? 64;
   }
 
   /** Sets the checked ports of one container (see CheckSchedule.setGroup). */
@@ -72,20 +77,24 @@ export class HealthMonitor {
   /** Starts what is due and sets one timer for the next. */
   private wake(): void {
     if (this.stopped) return;
-    const limit = (this.opts.concurrency ?? 64) - this.inFlight;
-    for (const target of this.opts.schedule.takeDue(limit)) this.run(target);
-    const next = this.opts.schedule.nextDue();
-    if (next === undefined || this.inFlight >= (this.opts.concurrency ?? 64)) return;
-    if (this.timer && this.timerAt !== undefined && this.timerAt <= next) return;
+    const limit = this.concurrency - this.inFlight;
+    for (const target of this.opts.schedule.takeDue(limit, SLACK_MS)) this.run(target);
+    if (this.inFlight < this.concurrency) this.arm(this.opts.schedule.nextDue());
+  }
+
+  /** Makes sure a timer fires by `at` (epoch ms); one timer serves every check. */
+  private arm(at: number | undefined): void {
+    if (at === undefined || this.stopped) return;
+    if (this.timer && this.timerAt !== undefined && this.timerAt <= at) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timerAt = next;
+    this.timerAt = at;
     this.timer = setTimeout(
       () => {
         this.timer = undefined;
         this.timerAt = undefined;
         this.wake();
       },
-      Math.max(0, next - this.now()),
+      Math.max(0, at - this.now()),
     );
     this.timer.unref();
   }
@@ -106,9 +115,12 @@ export class HealthMonitor {
         this.opts.log.error({ action: "check", err: String(err) }, "health check handling failed");
       })
       .finally(() => {
+        const wasFull = this.inFlight >= this.concurrency;
         this.inFlight--;
         this.running.delete(p);
-        this.wake();
+        // A freed slot may start waiting checks now; otherwise only this target's next check needs a timer.
+        if (wasFull) this.wake();
+        else this.arm(this.opts.schedule.dueAt(target.key));
       });
     this.running.add(p);
   }
