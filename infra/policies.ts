@@ -33,7 +33,8 @@ export const RECONCILER_DELETE_TYPES = [
 /**
  * What goes in the reconciler's one verdict batch: the instance's SRV set (DELETE) and its TXT verdict
  * marker (UPSERT). IAM's condition keys are sets over the whole batch, so this statement cannot tie UPSERT
- * to TXT alone; it keeps host A records and every other type out of reach.
+ * to TXT alone; it asks for a TXT and a DELETE in the batch, and keeps host A records and every other type
+ * out of reach.
  */
 export const RECONCILER_VERDICT_TYPES = [
   "SRV",
@@ -182,7 +183,14 @@ export function reconcilerPolicy(input: ReconcilerPolicyInput): PolicyDocument {
       Effect: "Allow",
       Action: "route53:ChangeResourceRecordSets",
       Resource: input.zoneArn,
-      Condition: recordChangeConditions(input.zoneName, RECONCILER_VERDICT_TYPES, ["DELETE", "UPSERT"], "_*"),
+      Condition: {
+        ...recordChangeConditions(input.zoneName, RECONCILER_VERDICT_TYPES, ["DELETE", "UPSERT"], "_*"),
+        // A verdict batch deletes an instance and writes a TXT marker: one without both is not one.
+        "ForAnyValue:StringEquals": {
+          "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"],
+          "route53:ChangeResourceRecordSetsActions": ["DELETE"],
+        },
+      },
     },
     ...zoneReadStatements(input.zoneArn, cluster.partition),
   ];
