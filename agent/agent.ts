@@ -125,10 +125,6 @@ export class Agent {
     }
   }
 
-  /** The state of a checked instance's check, by its instance key (tests, status). */
-  checkState(key: string): string | undefined {
-    return this.schedule.state(key);
-  }
 
   /** Ids of the containers registered now (tests, status). */
   registeredContainers(): string[] {

@@ -185,11 +185,6 @@ export class ReconcileLoop {
     return diffRecordSets(this.desired, this.applied).filter((c) => !this.rejected.has(changeFingerprint(c)));
   }
 
-  /** Instances out of DNS by the reconciler's verdict: instance key → marker (tests, status). */
-  heldInstances(): ReadonlyMap<string, { marker: RecordSet; verdict: HealthMarker }> {
-    return this.held;
-  }
-
   private desiredChanged(): void {
     const desired = new Map<string, RecordSet>();
     for (const sets of this.groups.values()) {
