@@ -2,6 +2,8 @@
 // Subscribes before listing, resyncs after every reconnect and on a ticker; one bad container is logged
 // and skipped. Knows Docker and Route53 only through ContainerSource and the loop's ZoneWriter.
 import { Backoff, sleep } from "./backoff";
+import type { Prober } from "./checkProber";
+import { CheckSchedule } from "./checkSchedule";
 import { classifyEvent } from "./containerEvents";
 import {
   type ContainerDescription,
@@ -10,7 +12,14 @@ import {
   type EventSubscription,
   shortId,
 } from "./containerSource";
-import { containerRecordSets, type HostContext, hostRecordSets, servingVerdict } from "./desiredState";
+import {
+  checkedRecordSets,
+  containerRecordSets,
+  type HostContext,
+  hostRecordSets,
+  servingVerdict,
+} from "./desiredState";
+import { type CheckObserver, HealthMonitor } from "./healthMonitor";
 import { errorText, type Log, type ReconcileLoop } from "./reconcileLoop";
 
 export interface AgentOptions {
@@ -27,6 +36,11 @@ export interface AgentOptions {
   reconnectBackoff?: { baseMs: number; capMs: number };
   /** Told of each declaration skipped (once per container and change), by problem code: for metrics. */
   onSkip?: (problem: string) => void;
+  /** Runs the declared health checks (checkProber.ts over the network). */
+  prober: Prober;
+  checkObserver?: CheckObserver;
+  /** Health checks in flight at most (default 64). */
+  checkConcurrency?: number;
 }
 
 interface ContainerEntry {
@@ -39,6 +53,8 @@ interface ContainerEntry {
   registered: boolean;
   /** Services last registered, for the deregister log line. */
   services?: string;
+  /** The last description applied: a health transition rewrites the records from it. */
+  desc?: ContainerDescription;
 }
 
 const HOST_GROUP = "host";
@@ -52,6 +68,8 @@ export class Agent {
   private resyncing: Promise<void> | undefined;
   private firstSync: { promise: Promise<void>; resolve: () => void };
   private readonly inflight = new Set<Promise<void>>();
+  private readonly schedule = new CheckSchedule(Date.now);
+  private readonly health: HealthMonitor;
   private readonly stoppedPromise = new Promise<undefined>((r) =>
     this.stopped.signal.addEventListener("abort", () => r(undefined), { once: true }),
   );
@@ -62,6 +80,14 @@ export class Agent {
       resolve = r;
     });
     this.firstSync = { promise, resolve };
+    this.health = new HealthMonitor({
+      schedule: this.schedule,
+      prober: opts.prober,
+      log: opts.log,
+      ...(opts.checkObserver ? { observer: opts.checkObserver } : {}),
+      ...(opts.checkConcurrency ? { concurrency: opts.checkConcurrency } : {}),
+      onTransition: (group) => this.onHealthChange(group),
+    });
   }
 
   /**
@@ -76,6 +102,7 @@ export class Agent {
     let ticks = 0;
     this.resyncTimer = setInterval(() => {
       if (this.subscription) void this.resync().catch((err) => this.logResyncFailure(err));
+      this.opts.loop.requestHeldRefresh();
       // The zone side is read far less often: Route53 allows 5 requests a second per account, all hosts together.
       if (++ticks % (this.opts.zoneRefreshEvery ?? 10) === 0) this.opts.loop.requestZoneRefresh();
     }, this.opts.resyncMs);
@@ -89,6 +116,15 @@ export class Agent {
     this.subscription?.close();
     await this.watching;
     await Promise.allSettled([...this.inflight]);
+    await this.health.stop();
+  }
+
+  /** Resolves once every declared check has had its first result, or after `timeoutMs` (converge once). */
+  async checksProbed(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.schedule.unprobed() > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   /** Ids of the containers registered now (tests, status). */
@@ -239,7 +275,13 @@ export class Agent {
       if (!desc.State?.Running) this.entries.delete(id);
       return;
     }
+    entry.desc = desc;
     const records = containerRecordSets(desc, this.opts.host);
+    // Targets first, so that a port whose check changed starts pending before anything is published for it.
+    const { targets } = checkedRecordSets(records, id, this.opts.host, () => false);
+    this.health.setGroup(id, targets);
+    const checked = checkedRecordSets(records, id, this.opts.host, (key) => this.health.passing(key));
+    // Health transitions are logged by the monitor; this line is about what the container declares.
     const summary = JSON.stringify([records.services, records.problems.map((p) => p.message)]);
     const base = { container: shortId(id), containerName: desc.Name?.replace(/^\//, "") };
     if (summary !== entry.logged) {
@@ -247,14 +289,31 @@ export class Agent {
         this.opts.log.warn({ ...base, action: "skip", key: p.subject, problem: p.code }, p.message);
         this.opts.onSkip?.(p.code);
       }
-      if (records.recordSets.length > 0) {
-        this.opts.log.info({ ...base, action: "register", service: records.services.join(",") }, "register");
+      const published = records.services.filter((s) => !checked.waiting.includes(s));
+      if (published.length > 0) {
+        this.opts.log.info(
+          { ...base, action: "register", service: [...new Set(published)].join(",") },
+          "register",
+        );
+      }
+      if (checked.waiting.length > 0) {
+        this.opts.log.info(
+          { ...base, action: "wait", service: [...new Set(checked.waiting)].join(",") },
+          "health check not passing; not in DNS",
+        );
       }
       entry.logged = summary;
     }
-    this.opts.loop.setGroup(id, records.recordSets);
-    entry.registered = records.recordSets.length > 0;
+    this.opts.loop.setGroup(id, checked.recordSets);
+    entry.registered = checked.recordSets.some((rs) => rs.Type === "SRV");
     entry.services = records.services.join(",");
+  }
+
+  /** A port's check changed state: rewrite that container's records from what was last read. */
+  private onHealthChange(id: string): void {
+    const entry = this.entries.get(id);
+    if (!entry?.desc || entry.stopping || this.stopped.signal.aborted) return;
+    this.apply(id, entry, entry.desc);
   }
 
   private withdraw(id: string, entry: ContainerEntry, reason: string): void {
@@ -266,6 +325,8 @@ export class Agent {
     }
     entry.registered = false;
     entry.logged = undefined;
+    entry.desc = undefined;
+    this.health.removeGroup(id);
     this.opts.loop.removeGroup(id);
   }
 

@@ -1,6 +1,8 @@
 // Containers → the record sets that should exist for them. Pure: no Docker, no AWS, no clock.
 import {
+  agentCheckMarker,
   hostRecordSet,
+  instanceKey,
   instanceRecordSet,
   mayOffer,
   type Problem,
@@ -8,9 +10,11 @@ import {
   problem,
   type RecordSet,
   type RoutingPolicy,
+  type ServiceDeclaration,
   type ServiceOwners,
   taskIdFromArn,
 } from "../records";
+import type { CheckTarget } from "./checkSchedule";
 import type { ContainerDescription } from "./containerSource";
 
 /** Docker label ECS puts on every container of a task. */
@@ -55,6 +59,8 @@ export function servingVerdict(c: ContainerDescription): ServingVerdict {
 /** The records of one container and what was skipped on the way, for one log line each. */
 export interface ContainerRecords {
   recordSets: RecordSet[];
+  /** One per record set, in the same order: the declaration and the port it is published on. */
+  instances: { service: ServiceDeclaration; hostPort: number }[];
   /** Services, one per record set, in the same order (for logs). */
   services: string[];
   ignored: boolean;
@@ -81,6 +87,7 @@ export function containerRecordSets(c: ContainerDescription, host: HostContext):
   const declared = parseServiceDeclarations(c.Config?.Env, labels);
   const out: ContainerRecords = {
     recordSets: [],
+    instances: [],
     services: [],
     ignored: declared.ignored,
     problems: [...declared.problems],
@@ -134,6 +141,7 @@ export function containerRecordSets(c: ContainerDescription, host: HostContext):
       continue;
     }
     out.recordSets.push(built.recordSet);
+    out.instances.push({ service, hostPort });
     out.services.push(service.srvName);
   }
   return out;
@@ -149,4 +157,44 @@ export function hostRecordSets(host: HostContext): RecordSet[] {
   });
   if ("problems" in built) throw new Error(built.problems.map((p) => p.message).join("; "));
   return [built.recordSet];
+}
+
+/**
+ * The health checks of a container's records, and the record sets it should have now given their state:
+ * an instance whose port declares a check is published only while `passing(key)` says so, always with the
+ * agent's marker beside it (written first, so the reconciler knows the verdict is the agent's before the
+ * instance ever enters DNS). The probe goes where consumers go: the address and port the SRV record
+ * publishes (the host's address and the published host port in bridge mode, the container port in host
+ * mode), which the agent, running in the host's network namespace, reaches as any other host would.
+ */
+export function checkedRecordSets(
+  records: ContainerRecords,
+  containerId: string,
+  host: HostContext,
+  passing: (key: string) => boolean,
+): { recordSets: RecordSet[]; targets: CheckTarget[]; waiting: string[] } {
+  const recordSets: RecordSet[] = [];
+  const targets: CheckTarget[] = [];
+  const waiting: string[] = [];
+  records.recordSets.forEach((rs, i) => {
+    const instance = records.instances[i];
+    const check = instance?.service.check;
+    if (!instance || !check) {
+      recordSets.push(rs);
+      return;
+    }
+    const key = instanceKey(rs);
+    targets.push({
+      key,
+      group: containerId,
+      check,
+      address: host.address,
+      port: instance.hostPort,
+      service: instance.service.srvName,
+    });
+    recordSets.push(agentCheckMarker(rs, check.kind));
+    if (passing(key)) recordSets.push(rs);
+    else waiting.push(instance.service.srvName);
+  });
+  return { recordSets, targets, waiting };
 }

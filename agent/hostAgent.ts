@@ -5,6 +5,7 @@ import type { Route53Client } from "@aws-sdk/client-route-53";
 import type Docker from "dockerode";
 import { route53Client } from "../route53/client";
 import { Agent } from "./agent";
+import { type Prober, probe } from "./checkProber";
 import type { AgentConfig } from "./config";
 import type { ContainerSource } from "./containerSource";
 import type { HostContext } from "./desiredState";
@@ -23,6 +24,8 @@ export interface HostAgentDeps {
   source?: ContainerSource;
   /** Default: a client for the configured endpoint. */
   route53?: Route53Client;
+  /** Runs one health check; default: HTTP and TCP over the network (checkProber.ts). */
+  prober?: Prober;
   /** Back-off of zone writes (ms); tests shorten it. */
   backoff?: { baseMs: number; capMs: number };
 }
@@ -85,6 +88,8 @@ export async function startHostAgent(config: AgentConfig, deps: HostAgentDeps): 
     log: deps.log,
     resyncMs: config.resyncSeconds * 1000,
     onSkip: metrics.declarationSkipped,
+    prober: deps.prober ?? probe,
+    checkObserver: metrics,
   });
   await agent.start();
   let stopping: Promise<void> | undefined;
@@ -119,7 +124,14 @@ export async function syncHostOnce(
 ): Promise<{ converged: boolean; calls: number }> {
   const { host, loop, metrics } = await prepare(config, deps);
   const source = deps.source ?? new DockerSource(deps.docker ? { docker: deps.docker } : {});
-  const agent = new Agent({ source, loop, host, log: deps.log, resyncMs: 3_600_000 });
+  const agent = new Agent({
+    source,
+    loop,
+    host,
+    log: deps.log,
+    resyncMs: 3_600_000,
+    prober: deps.prober ?? probe,
+  });
   let expired = false;
   const deadline = setTimeout(() => {
     expired = true;
@@ -129,6 +141,8 @@ export async function syncHostOnce(
   try {
     await loop.loadApplied();
     await agent.start();
+    // A declared check must pass before its port is written; give every check its first try.
+    await agent.checksProbed(Math.max(0, timeoutMs / 2));
     await agent.stop();
     const converged = !expired && (await loop.flush(timeoutMs));
     await loop.stop();

@@ -1,10 +1,12 @@
 // Prometheus metrics of one agent, on their own registry (several agents can share a process in tests).
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { Counter, Gauge, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { CheckState } from "./checkSchedule";
+import type { CheckObserver } from "./healthMonitor";
 import type { LoopObserver } from "./reconcileLoop";
 
-export class AgentMetrics implements LoopObserver {
+export class AgentMetrics implements LoopObserver, CheckObserver {
   readonly registry = new Registry();
   private readonly changes = new Counter({
     name: "ecssd_agent_changes_applied_total",
@@ -44,6 +46,25 @@ export class AgentMetrics implements LoopObserver {
     help: "Record sets this host has in the zone, as far as the agent knows",
     registers: [this.registry],
   });
+  private readonly checkStateGauge = new Gauge({
+    name: "ecssd_agent_checks",
+    help: "Ports the agent health-checks, by state (pending: no pass yet; failing: out of DNS)",
+    labelNames: ["state"],
+    registers: [this.registry],
+  });
+  private readonly checkTransitions = new Counter({
+    name: "ecssd_agent_check_transitions_total",
+    help: "Health check state changes, by the state entered",
+    labelNames: ["to"],
+    registers: [this.registry],
+  });
+  private readonly checkDuration = new Histogram({
+    name: "ecssd_agent_check_duration_seconds",
+    help: "Time one health check took, by kind and result",
+    labelNames: ["kind", "result"],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
   private readonly skipped = new Counter({
     name: "ecssd_agent_declarations_skipped_total",
     help: "Service declarations not registered, by problem (e.g. service-not-owned), once per container change",
@@ -74,6 +95,15 @@ export class AgentMetrics implements LoopObserver {
   recordCounts(desired: number, applied: number): void {
     this.desired.set(desired);
     this.applied.set(applied);
+  }
+  checkStates(counts: Record<CheckState, number>): void {
+    for (const [state, n] of Object.entries(counts)) this.checkStateGauge.set({ state }, n);
+  }
+  checkTransition(to: CheckState): void {
+    this.checkTransitions.inc({ to });
+  }
+  checkDone(kind: string, passed: boolean, seconds: number): void {
+    this.checkDuration.observe({ kind, result: passed ? "pass" : "fail" }, seconds);
   }
   apiCall = (action: string): void => {
     this.apiCalls.inc({ action });

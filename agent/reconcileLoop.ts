@@ -1,7 +1,15 @@
 // Keeps the zone equal to the desired record sets of this host: desired vs applied state, flushed in
 // batches after a short window, one request in flight, back-off with full jitter when the zone is busy.
 // Knows nothing of Docker or AWS: it talks to a ZoneWriter.
-import { canonicalName, parseSetIdentifier, type RecordSet, recordSetKey } from "../records";
+import {
+  canonicalName,
+  type HealthMarker,
+  instanceKey,
+  parseHealthMarker,
+  parseSetIdentifier,
+  type RecordSet,
+  recordSetKey,
+} from "../records";
 import { CHANGE_BATCH_LIMITS, firstBatch } from "../route53/changeBatches";
 import { Backoff, sleep } from "./backoff";
 import { changeFingerprint, diffRecordSets } from "./recordSetDiff";
@@ -64,6 +72,12 @@ export class ReconcileLoop {
   private desired = new Map<string, RecordSet>();
   private readonly applied = new Map<string, RecordSet>();
   /**
+   * The reconciler's verdicts on this host's instances, by instance key: read from the zone, never
+   * written here. An instance held so is left out of the desired state until the reconciler lifts it.
+   */
+  private readonly held = new Map<string, { marker: RecordSet; verdict: HealthMarker }>();
+  private refreshHeldRequested = false;
+  /**
    * Changes the zone rejected on their own even after a re-read; skipped until the desired state moves.
    * Bounded: only changes still pending are kept (see pruneRejected), and at most `maxRejected` of them.
    */
@@ -117,9 +131,11 @@ export class ReconcileLoop {
   /** Applied state from the zone: every record set of this host. Call before `start`. */
   async loadApplied(): Promise<void> {
     const sets = await this.retrying("list", () => this.opts.zone.listHostRecordSets(this.opts.hostId));
+    const heldBefore = new Map(this.held);
     this.applied.clear();
-    for (const rs of sets) this.applied.set(recordSetKey(rs), rs);
-    this.report();
+    this.held.clear();
+    for (const rs of sets) this.take(rs, heldBefore);
+    this.desiredChanged();
   }
 
   /** Begins flushing; changes made before are flushed right away. */
@@ -189,7 +205,9 @@ export class ReconcileLoop {
 
   private desiredChanged(): void {
     const desired = new Map<string, RecordSet>();
-    for (const sets of this.groups.values()) for (const rs of sets) desired.set(recordSetKey(rs), rs);
+    for (const sets of this.groups.values()) {
+      for (const rs of sets) if (!this.held.has(instanceKey(rs))) desired.set(recordSetKey(rs), rs);
+    }
     this.desired = desired;
     this.pruneRejected();
     this.pendingSince ??= this.now();
@@ -214,7 +232,7 @@ export class ReconcileLoop {
       })
       .finally(() => {
         this.running = undefined;
-        const more = this.refreshRequested || this.pendingChanges().length > 0;
+        const more = this.refreshRequested || this.refreshHeldRequested || this.pendingChanges().length > 0;
         if (more && this.started) this.schedule(failed ? 1000 : 0);
         else for (const w of this.waiters.splice(0)) w();
       });
@@ -230,11 +248,25 @@ export class ReconcileLoop {
     this.schedule(0);
   }
 
+  /**
+   * Re-reads only the names of instances held out by a verdict (cheap: nothing when there are none), so an
+   * instance comes back within one resync period of the reconciler lifting its verdict.
+   */
+  requestHeldRefresh(): void {
+    if (this.held.size === 0) return;
+    this.refreshHeldRequested = true;
+    this.schedule(0);
+  }
+
   /** Sends batches until nothing is pending; one request at a time. */
   private async drain(): Promise<void> {
-    if (this.refreshRequested) {
+    if (this.refreshRequested || this.refreshHeldRequested) {
+      const all = this.refreshRequested;
       this.refreshRequested = false;
-      const names = [...this.desired.values(), ...this.applied.values()].map((rs) => rs.Name);
+      this.refreshHeldRequested = false;
+      const names = all
+        ? [...this.desired.values(), ...this.applied.values(), ...this.heldMarkers()].map((rs) => rs.Name)
+        : this.heldMarkers().map((rs) => rs.Name);
       try {
         await this.reread(names);
       } catch (err) {
@@ -373,14 +405,43 @@ export class ReconcileLoop {
     const found = await this.retrying("reread", () => this.opts.zone.readNames(names));
     const nameSet = new Set(names);
     for (const [key, rs] of this.applied) if (nameSet.has(canonicalName(rs.Name))) this.applied.delete(key);
+    const heldBefore = new Map(this.held);
+    for (const [key, h] of this.held) if (nameSet.has(canonicalName(h.marker.Name))) this.held.delete(key);
     for (const rs of found) {
       const owner = parseSetIdentifier(rs.SetIdentifier);
-      if (owner?.hostId === this.opts.hostId && nameSet.has(canonicalName(rs.Name))) {
-        this.applied.set(recordSetKey(rs), rs);
-      }
+      if (owner?.hostId === this.opts.hostId && nameSet.has(canonicalName(rs.Name)))
+        this.take(rs, heldBefore);
     }
-    this.pruneRejected();
-    this.report();
+    for (const key of heldBefore.keys()) {
+      if (!this.held.has(key))
+        this.opts.log.info(
+          { action: "verdict-lifted", instance: key },
+          "reconciler lifted its verdict; writing the instance again",
+        );
+    }
+    // The held set decides what is desired.
+    this.desiredChanged();
+  }
+
+  /** Takes one record set of this host read from the zone: a verdict marker holds its instance out. */
+  private take(rs: RecordSet, heldBefore: ReadonlyMap<string, unknown>): void {
+    const marker = rs.Type === "TXT" ? parseHealthMarker(rs) : undefined;
+    if (marker?.kind !== "verdict") {
+      this.applied.set(recordSetKey(rs), rs);
+      return;
+    }
+    const key = instanceKey(rs);
+    if (!heldBefore.has(key)) {
+      this.opts.log.warn(
+        { action: "verdict", instance: key, since: marker.since, detail: marker.detail },
+        "the reconciler took this instance out for failing its health check; not writing it back until it lifts that",
+      );
+    }
+    this.held.set(key, { marker: rs, verdict: marker });
+  }
+
+  private heldMarkers(): RecordSet[] {
+    return [...this.held.values()].map((h) => h.marker);
   }
 
   /** Runs a read with back-off until it succeeds or the loop stops. */

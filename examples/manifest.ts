@@ -12,6 +12,11 @@ export interface ExampleServiceSpec {
   readonly offers?: string;
   /** Answers 200 without credentials, 503 once draining: the health check of an SRV offer, the load balancer's probe of the portal. */
   readonly healthPath: string;
+  /**
+   * How the agent checks its offer (`SERVICE_<port>_CHECK_HTTP=<healthPath>`): an instance enters DNS after
+   * its first pass and leaves after a few failures, within seconds. None for a consumer.
+   */
+  readonly agentCheck?: "http";
   /** Services it finds through DNS; each reaches it as `<NAME>_SERVICE=<their SRV name>.<zone>`. */
   readonly calls: readonly string[];
   /**
@@ -28,6 +33,7 @@ export const EXAMPLE_SERVICES = {
     containerPort: 8080,
     offers: "_time._tcp",
     healthPath: "/health",
+    agentCheck: "http",
     calls: [],
     basicAuth: "asks",
     desiredCount: 2,
@@ -36,6 +42,7 @@ export const EXAMPLE_SERVICES = {
     containerPort: 8081,
     offers: "_calc._tcp",
     healthPath: "/health",
+    agentCheck: "http",
     calls: [],
     basicAuth: "asks",
     desiredCount: 2,

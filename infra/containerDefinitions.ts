@@ -113,6 +113,8 @@ export interface ExampleContainerSpec {
   readonly offers?: string;
   /** A path answering 2xx without credentials; becomes a Docker HEALTHCHECK the agent waits for. */
   readonly healthPath?: string;
+  /** `http`: the agent also checks the offer on `healthPath` (SERVICE_<port>_CHECK_HTTP), every few seconds. */
+  readonly agentCheck?: "http";
   readonly environment?: Readonly<Record<string, string>>;
   readonly credentials: CredentialRefs;
   /** Seconds ECS waits after SIGTERM before SIGKILL; see {@link stopTimeoutFor}. */
@@ -138,7 +140,13 @@ export function exampleContainer(spec: ExampleContainerSpec): ContainerDefinitio
   // The record contract writes the declaration (and refuses one the agent would not read back).
   const declaration =
     spec.offers !== undefined
-      ? serviceDeclarationEnv({ containerPort: spec.containerPort, srvName: spec.offers })
+      ? serviceDeclarationEnv({
+          containerPort: spec.containerPort,
+          srvName: spec.offers,
+          ...(spec.agentCheck === "http" && spec.healthPath !== undefined
+            ? { check: { http: spec.healthPath } }
+            : {}),
+        })
       : {};
   const environment = Object.entries({ ...declaration, ...spec.environment }).map(([name, value]) => ({
     name,
@@ -208,6 +216,7 @@ export function exampleServiceContainer(
     // Only an SRV offer gets a container health check: the agent waits for it before registering.
     // A consumer is probed by whatever sends it traffic (the portal: the load balancer).
     ...(spec.offers !== undefined ? { offers: spec.offers, healthPath: spec.healthPath } : {}),
+    ...("agentCheck" in spec ? { agentCheck: spec.agentCheck } : {}),
     environment: calleeEnvironment(example, deployment.zoneName),
     credentials: deployment.credentials,
     stopTimeout: stopTimeoutFor(deployment.srvTtl),

@@ -13,8 +13,33 @@ export interface PolicyDocument {
   readonly Statement: readonly PolicyStatement[];
 }
 
-/** The only record types this system writes: SRV for instances, A for hosts (see DESIGN.md). */
-export const RECORD_TYPES = ["SRV", "A"] as const;
+/**
+ * The record types this system writes: SRV for instances, A for hosts, TXT for health markers beside
+ * instances (records/healthMarkers.ts; see DESIGN.md).
+ */
+export const RECORD_TYPES = ["SRV", "A", "TXT"] as const;
+/** What the agent writes: its instances, its host, and the marker saying it checks an instance itself. */
+export const AGENT_RECORD_TYPES = [
+  "SRV",
+  "A",
+  "TXT",
+] as const satisfies readonly (typeof RECORD_TYPES)[number][];
+/** What the reconciler deletes: stale instances and hosts, and the verdict markers it lifts. */
+export const RECONCILER_DELETE_TYPES = [
+  "SRV",
+  "A",
+  "TXT",
+] as const satisfies readonly (typeof RECORD_TYPES)[number][];
+/**
+ * What goes in the reconciler's one verdict batch: the instance's SRV set (DELETE) and its TXT verdict
+ * marker (UPSERT). IAM's condition keys are sets over the whole batch, so this statement cannot tie UPSERT
+ * to TXT alone; it asks for a TXT and a DELETE in the batch, and keeps host A records and every other type
+ * out of reach.
+ */
+export const RECONCILER_VERDICT_TYPES = [
+  "SRV",
+  "TXT",
+] as const satisfies readonly (typeof RECORD_TYPES)[number][];
 
 /** A role's trust policy: who may assume it. */
 export interface TrustPolicy {
@@ -43,14 +68,21 @@ export interface ZoneRef {
 }
 
 /** The Route53 change-batch conditions every writer of this system is held to. */
-function recordChangeConditions(zoneName: string, actions?: readonly string[]) {
+function recordChangeConditions(
+  zoneName: string,
+  types: readonly string[],
+  actions?: readonly string[],
+  namePattern = "*",
+) {
   return {
     "ForAllValues:StringEquals": {
-      "route53:ChangeResourceRecordSetsRecordTypes": RECORD_TYPES,
+      "route53:ChangeResourceRecordSetsRecordTypes": types,
       ...(actions ? { "route53:ChangeResourceRecordSetsActions": actions } : {}),
     },
     // Names below the zone only: the apex (SOA, NS) stays out of reach even if its type matched.
-    "ForAllValues:StringLike": { "route53:ChangeResourceRecordSetsNormalizedRecordNames": [`*.${zoneName}`] },
+    "ForAllValues:StringLike": {
+      "route53:ChangeResourceRecordSetsNormalizedRecordNames": [`${namePattern}.${zoneName}`],
+    },
   };
 }
 
@@ -64,7 +96,7 @@ function zoneReadStatements(zoneArn: string): PolicyStatement[] {
   ];
 }
 
-/** The agent's task role: change SRV and A records below its zone, and read that zone. */
+/** The agent's task role: change SRV, A and TXT (health marker) records below its zone, and read that zone. */
 export function agentPolicy(zone: ZoneRef): PolicyDocument {
   partitionOf(zone.zoneArn); // refuses what is not an ARN
   return {
@@ -75,7 +107,7 @@ export function agentPolicy(zone: ZoneRef): PolicyDocument {
         Effect: "Allow",
         Action: "route53:ChangeResourceRecordSets",
         Resource: zone.zoneArn,
-        Condition: recordChangeConditions(zone.zoneName),
+        Condition: recordChangeConditions(zone.zoneName, AGENT_RECORD_TYPES),
       },
       ...zoneReadStatements(zone.zoneArn),
     ],
@@ -92,7 +124,7 @@ export interface ReconcilerPolicyInput extends ZoneRef {
 
 /**
  * The reconciler's role: read ECS inventory of our cluster, read the zone, delete (never create)
- * SRV and A records below it, and stop tasks of our cluster only when that is switched on.
+ * SRV, A and TXT records below it, write a TXT verdict marker in the batch that deletes a failing instance, and stop tasks of our cluster only when that is switched on.
  * VPC networking and logging come from the AWSLambdaVPCAccessExecutionRole managed policy.
  */
 export function reconcilerPolicy(input: ReconcilerPolicyInput): PolicyDocument {
@@ -128,7 +160,22 @@ export function reconcilerPolicy(input: ReconcilerPolicyInput): PolicyDocument {
       Effect: "Allow",
       Action: "route53:ChangeResourceRecordSets",
       Resource: input.zoneArn,
-      Condition: recordChangeConditions(input.zoneName, ["DELETE"]),
+      Condition: recordChangeConditions(input.zoneName, RECONCILER_DELETE_TYPES, ["DELETE"]),
+    },
+    // Instance names start with "_" (`_calc._tcp.<zone>`); host names never do.
+    {
+      Sid: "RecordHealthVerdicts",
+      Effect: "Allow",
+      Action: "route53:ChangeResourceRecordSets",
+      Resource: input.zoneArn,
+      Condition: {
+        ...recordChangeConditions(input.zoneName, RECONCILER_VERDICT_TYPES, ["DELETE", "UPSERT"], "_*"),
+        // A verdict batch deletes an instance and writes a TXT marker: one without both is not one.
+        "ForAnyValue:StringEquals": {
+          "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"],
+          "route53:ChangeResourceRecordSetsActions": ["DELETE"],
+        },
+      },
     },
     ...zoneReadStatements(input.zoneArn),
   ];

@@ -7,7 +7,14 @@ import { type ApplyOutcome, applyPlan, nothingApplied } from "./applyPlan";
 import type { ReconcilerConfig } from "./config";
 import type { HealthChecker, HealthResult } from "./healthChecker";
 import type { Inventory } from "./inventory";
-import { healthTargets, planReconcile, planStale, type ReconcilePlan, type StalePlan } from "./reconcilePlan";
+import {
+  healthTargets,
+  planReconcile,
+  planStale,
+  type ReconcilePlan,
+  type StalePlan,
+  verdictTargets,
+} from "./reconcilePlan";
 import type { ReconcilerZone } from "./reconcilerZone";
 import {
   type ApiCallCounts,
@@ -69,14 +76,18 @@ export async function runReconcile(
   return summary;
 }
 
-/** Health-checks every surviving instance at the address its SRV target's A record gives. */
+/**
+ * Health-checks every surviving instance without an agent check at the address its SRV target's A record
+ * gives, and every instance held out by a verdict at its host's address and the port the verdict names.
+ */
 async function checkSurvivors(
   stale: StalePlan,
   ports: ReconcilePorts,
   config: ReconcilerConfig,
 ): Promise<{ results: Map<string, HealthResult>; counts: HealthCounts }> {
-  const { targets, noAddress } = healthTargets(stale.survivors, stale.view.addresses);
-  const results = await ports.healthChecker([...targets.values()], {
+  const { targets, noAddress } = healthTargets(stale.toCheck, stale.view.addresses);
+  const held = verdictTargets(stale.liveVerdicts, stale.view.addresses, config.zoneName);
+  const results = await ports.healthChecker([...targets.values(), ...held.values()], {
     path: config.healthPath,
     timeoutMs: config.healthTimeoutMs,
     attempts: config.healthAttempts,
@@ -100,6 +111,8 @@ async function carryOut(
   }
   if (config.dryRun) {
     for (const d of plan.deletes) log.info({ record: d.key, reason: d.reason }, "would delete (dry run)");
+    for (const d of plan.markerDeletes)
+      log.info({ record: d.key, reason: d.reason }, "would lift verdict (dry run)");
     return nothingApplied();
   }
   return applyPlan(plan, ports, log);

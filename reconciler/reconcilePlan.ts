@@ -5,14 +5,17 @@
 import {
   canonicalName,
   hostRecordName,
+  instanceKey,
   isOwnType,
   type OwnedIdentity,
+  parseHealthMarker,
   parseSetIdentifier,
   parseSrvValue,
   type RecordSet,
   recordSetKey,
   type SrvValue,
   sameContainer,
+  verdictMarker,
   type ZoneRecordSet,
 } from "../records";
 import { endpointKey, type HealthResult, type HealthTarget } from "./healthChecker";
@@ -49,15 +52,39 @@ export interface HostRecord {
   readonly hostId: string;
 }
 
+/** A verdict marker of ours: an instance this reconciler took out for failing its checks. */
+export interface VerdictRecord {
+  readonly key: string;
+  readonly set: RecordSet;
+  readonly identity: InstanceIdentity;
+  /** Where the failing check went: this port at the address of the identity's host record. */
+  readonly port: number;
+}
+
 /** The zone as the reconciler sees it. */
 export interface ZoneView {
   readonly seen: number;
   readonly instances: readonly InstanceRecord[];
   readonly hosts: readonly HostRecord[];
+  /** Instance keys (records' instanceKey) whose port declares an agent check: their health is the agent's. */
+  readonly agentChecked: ReadonlySet<string>;
+  /** Agent-check markers seen (ours, for the record counts). */
+  readonly agentMarkers: number;
+  readonly verdicts: readonly VerdictRecord[];
   /** Every SRV set in the zone, ours or not, by key → the host names its values point at. */
   readonly srvTargets: ReadonlyMap<string, readonly string[]>;
   /** Every A record in the zone by name → addresses; ours first, so checks use what our agent wrote. */
   readonly addresses: ReadonlyMap<string, readonly string[]>;
+}
+
+/** Why a verdict marker is deleted: its instance passed again, or is gone (a stale reason). */
+export type MarkerDeleteReason = "recovered" | DeleteReason;
+
+/** A verdict marker to delete and why. */
+export interface PlannedMarkerDelete {
+  readonly key: string;
+  readonly set: RecordSet;
+  readonly reason: MarkerDeleteReason;
 }
 
 /** A record set to delete and why. */
@@ -72,6 +99,8 @@ export interface PlannedDelete {
    * identity, and so the inventory's verdict, is unchanged).
    */
   readonly onlyAsRead: boolean;
+  /** For an unhealthy instance: the verdict marker written in the same change batch as the delete. */
+  readonly marker?: RecordSet;
 }
 
 /**
@@ -82,6 +111,9 @@ export interface PlannedDelete {
 export function viewZone(sets: readonly ZoneRecordSet[], zoneName: string): ZoneView {
   const instances: InstanceRecord[] = [];
   const hosts: HostRecord[] = [];
+  const agentChecked = new Set<string>();
+  let agentMarkers = 0;
+  const verdicts: VerdictRecord[] = [];
   const srvTargets = new Map<string, string[]>();
   const ourAddresses = new Map<string, string[]>();
   const otherAddresses = new Map<string, string[]>();
@@ -100,6 +132,13 @@ export function viewZone(sets: readonly ZoneRecordSet[], zoneName: string): Zone
         const srv = parseSrvValue(values[0] ?? "");
         instances.push({ key, set, identity, ...(srv && { srv }) });
       }
+    } else if (set.Type === "TXT") {
+      const marker = parseHealthMarker(set);
+      if (identity?.kind !== "instance" || !marker) continue;
+      if (marker.kind === "agent-check") {
+        agentChecked.add(instanceKey(set));
+        agentMarkers++;
+      } else verdicts.push({ key, set, identity, port: marker.port });
     } else if (set.Type === "A") {
       const ours = identity?.kind === "host" && name === hostRecordName(identity.hostId, zoneName);
       const into = ours ? ourAddresses : otherAddresses;
@@ -110,7 +149,16 @@ export function viewZone(sets: readonly ZoneRecordSet[], zoneName: string): Zone
   const addresses = new Map<string, string[]>();
   for (const [name, list] of ourAddresses) addresses.set(name, list);
   for (const [name, list] of otherAddresses) addresses.set(name, [...(addresses.get(name) ?? []), ...list]);
-  return { seen: sets.length, instances, hosts, srvTargets, addresses };
+  return {
+    seen: sets.length,
+    instances,
+    hosts,
+    agentChecked,
+    agentMarkers,
+    verdicts,
+    srvTargets,
+    addresses,
+  };
 }
 
 /** Why the inventory says this instance record is stale, or undefined when it may live. */
@@ -176,8 +224,14 @@ export function unusedHostRecords(
 export interface StalePlan {
   readonly view: ZoneView;
   readonly stale: readonly PlannedDelete[];
-  /** Our instance records the inventory keeps: the ones to health-check. */
+  /** Our instance records the inventory keeps. */
   readonly survivors: readonly InstanceRecord[];
+  /** The survivors this reconciler health-checks: those without an agent check (the agent owns those). */
+  readonly toCheck: readonly InstanceRecord[];
+  /** Verdicts whose instance still lives: checked again, lifted once it passes. */
+  readonly liveVerdicts: readonly VerdictRecord[];
+  /** Verdicts whose instance is gone: deleted with the inventory's reason. */
+  readonly goneVerdicts: readonly PlannedMarkerDelete[];
 }
 
 /** Judges the zone against the inventory. */
@@ -187,7 +241,36 @@ export function planStale(
   zoneName: string,
 ): StalePlan {
   const view = viewZone(sets, zoneName);
-  return { view, ...staleInstances(view, snapshot) };
+  const { stale, survivors } = staleInstances(view, snapshot);
+  const liveVerdicts: VerdictRecord[] = [];
+  const goneVerdicts: PlannedMarkerDelete[] = [];
+  for (const v of view.verdicts) {
+    const reason = staleReason(v.identity, snapshot);
+    if (reason) goneVerdicts.push({ key: v.key, set: v.set, reason });
+    else liveVerdicts.push(v);
+  }
+  return {
+    view,
+    stale,
+    survivors,
+    toCheck: survivors.filter((r) => !view.agentChecked.has(instanceKey(r.set))),
+    liveVerdicts,
+    goneVerdicts,
+  };
+}
+
+/** Where each live verdict is checked again, by marker key: its port at its host's address. */
+export function verdictTargets(
+  verdicts: readonly VerdictRecord[],
+  addresses: ReadonlyMap<string, readonly string[]>,
+  zoneName: string,
+): Map<string, HealthTarget> {
+  const targets = new Map<string, HealthTarget>();
+  for (const v of verdicts) {
+    const address = addresses.get(hostRecordName(v.identity.hostId, zoneName))?.[0];
+    if (address) targets.set(v.key, { address, port: v.port });
+  }
+  return targets;
 }
 
 /**
@@ -240,6 +323,10 @@ export interface ReconcilePlan {
   readonly stops: readonly PlannedStop[];
   /** The first health failures, for the summary. */
   readonly failures: readonly HealthFailure[];
+  /** Verdict markers to delete: their instance passed again (the agent then writes it back) or is gone. */
+  readonly markerDeletes: readonly PlannedMarkerDelete[];
+  /** Verdicts kept: their instance still fails, or could not be checked. */
+  readonly verdictsHeld: number;
   readonly safetyValve: SafetyValve;
 }
 
@@ -259,17 +346,24 @@ export function planReconcile(
   snapshot: InventorySnapshot,
   health: ReadonlyMap<string, HealthResult> | undefined,
   settings: PlanSettings,
+  now: Date = new Date(),
 ): ReconcilePlan {
   const { view } = stale;
   const unhealthy: PlannedDelete[] = [];
   const failures: HealthFailure[] = [];
   const stops = new Map<string, { task: LiveTask; reason: string; recordKeys: string[] }>();
-  const { targets } = health ? healthTargets(stale.survivors, view.addresses) : { targets: undefined };
-  for (const record of stale.survivors) {
+  const { targets } = health ? healthTargets(stale.toCheck, view.addresses) : { targets: undefined };
+  for (const record of stale.toCheck) {
     const target = targets?.get(record.key);
     const result = target && health?.get(endpointKey(target));
-    if (result?.verdict !== "unhealthy") continue;
-    unhealthy.push({ key: record.key, set: record.set, reason: "unhealthy", onlyAsRead: true });
+    if (!target || result?.verdict !== "unhealthy") continue;
+    unhealthy.push({
+      key: record.key,
+      set: record.set,
+      reason: "unhealthy",
+      onlyAsRead: true,
+      marker: verdictMarker(record.set, { port: target.port, since: now, detail: result.detail }),
+    });
     if (failures.length < MAX_REPORTED_FAILURES)
       failures.push({ record: record.key, url: result.url, detail: result.detail });
     const taskId = record.identity.taskId;
@@ -293,11 +387,22 @@ export function planReconcile(
     new Set(srvDeletes.map((d) => d.key)),
   );
   const deletes = [...srvDeletes, ...hostDeletes];
+  // A verdict is lifted only on a pass; with checks off, or out of time, it holds.
+  const lifted: PlannedMarkerDelete[] = [];
+  const vTargets = health ? verdictTargets(stale.liveVerdicts, view.addresses, settings.zoneName) : undefined;
+  for (const v of stale.liveVerdicts) {
+    const target = vTargets?.get(v.key);
+    if (target && health?.get(endpointKey(target))?.verdict === "healthy") {
+      lifted.push({ key: v.key, set: v.set, reason: "recovered" });
+    }
+  }
   return {
     view,
     deletes,
     stops: [...stops.values()],
     failures,
+    markerDeletes: [...stale.goneVerdicts, ...lifted],
+    verdictsHeld: stale.liveVerdicts.length - lifted.length,
     safetyValve: safetyValve(
       deletes.length,
       view.instances.length + view.hosts.length,

@@ -27,4 +27,12 @@ export interface ReconcilerZone {
     sets: readonly RecordSet[],
     stillDelete: (current: ZoneRecordSet, original: ZoneRecordSet) => boolean,
   ): Promise<ZoneDeleteOutcome>;
+  /**
+   * Deletes each instance (its SRV set as read) and UPSERTs its verdict marker in one change batch; the
+   * outcome speaks of the SRV sets, with `stillDelete` as for {@link deleteRecordSets}.
+   */
+  replaceWithVerdicts(
+    changes: readonly { readonly set: RecordSet; readonly marker: RecordSet }[],
+    stillDelete: (current: ZoneRecordSet, original: ZoneRecordSet) => boolean,
+  ): Promise<ZoneDeleteOutcome>;
 }

@@ -1,7 +1,7 @@
 // The zone port over Route53's API: the functions of zoneRecords.ts, with the zone id looked up once by name
 // when it is not configured, and every request counted in the run's ApiCalls.
 import type { Route53Client } from "@aws-sdk/client-route-53";
-import type { ZoneRecordSet } from "../records";
+import type { RecordSet, ZoneRecordSet } from "../records";
 import type { ApiCalls } from "./apiCalls";
 import type { ReconcilerZone, ZoneDeleteOutcome } from "./reconcilerZone";
 import * as zoneRecords from "./zoneRecords";
@@ -32,5 +32,14 @@ export class Route53ReconcilerZone implements ReconcilerZone {
     stillDelete: (current: ZoneRecordSet, original: ZoneRecordSet) => boolean,
   ): Promise<ZoneDeleteOutcome> {
     return zoneRecords.deleteRecordSets(this.route53, await this.id(), sets, this.calls, { stillDelete });
+  }
+
+  async replaceWithVerdicts(
+    changes: readonly { readonly set: RecordSet; readonly marker: RecordSet }[],
+    stillDelete: (current: ZoneRecordSet, original: ZoneRecordSet) => boolean,
+  ): Promise<ZoneDeleteOutcome> {
+    return zoneRecords.replaceWithVerdicts(this.route53, await this.id(), changes, this.calls, {
+      stillDelete,
+    });
   }
 }

@@ -42,6 +42,18 @@ export interface ReconcileSummary {
     readonly skipped: number;
     /** The first few failures, for the log reader. */
     readonly failures: readonly HealthFailure[];
+    /**
+     * Verdicts in the zone (markers beside instances taken out for failing): written this run with a
+     * deletion, lifted after a pass, cleared because the instance is gone, and still held.
+     */
+    readonly verdicts: {
+      readonly written: number;
+      readonly lifted: number;
+      readonly cleared: number;
+      readonly held: number;
+    };
+    /** Instances whose port declares an agent check: their health is the agent's, never checked here. */
+    readonly agentChecked: number;
   };
   readonly tasksStopped: number;
   readonly tasksStopFailed: number;
@@ -109,6 +121,7 @@ export interface RunFacts {
 export function runSummary(facts: RunFacts): ReconcileSummary {
   const { plan, applied, health } = facts;
   const { view, safetyValve } = plan;
+  const markers = view.agentMarkers + view.verdicts.length;
   const plannedByReason = zeroReasons();
   for (const d of plan.deletes) plannedByReason[d.reason]++;
   return {
@@ -117,10 +130,11 @@ export function runSummary(facts: RunFacts): ReconcileSummary {
     dryRun: facts.dryRun,
     records: {
       seen: view.seen,
-      ours: safetyValve.ours,
+      // Health markers are ours too (the safety valve counts only instances and hosts).
+      ours: safetyValve.ours + markers,
       instances: view.instances.length,
       hosts: view.hosts.length,
-      foreign: view.seen - safetyValve.ours,
+      foreign: view.seen - safetyValve.ours - markers,
     },
     planned: { total: plan.deletes.length, byReason: plannedByReason },
     deleted: {
@@ -137,6 +151,8 @@ export function runSummary(facts: RunFacts): ReconcileSummary {
       failed: health?.failed ?? 0,
       skipped: health?.skipped ?? 0,
       failures: plan.failures,
+      verdicts: { ...applied.verdicts, held: plan.verdictsHeld },
+      agentChecked: view.agentChecked.size,
     },
     tasksStopped: applied.tasksStopped,
     tasksStopFailed: applied.tasksStopFailed,

@@ -193,3 +193,88 @@ function errorText(err: unknown): string {
   const e = err as { name?: string; message?: string };
   return `${e?.name ?? "Error"}: ${e?.message ?? String(err)}`;
 }
+
+/** An instance to take out for failing its checks, and the verdict marker that goes in with its deletion. */
+export interface VerdictChange {
+  /** The SRV set as read. */
+  readonly set: ZoneRecordSet;
+  readonly marker: ZoneRecordSet;
+}
+
+/** Pairs per request: 50 × (one DELETE + one UPSERT, which counts twice) stays far inside every limit. */
+const VERDICT_PAIRS_PER_BATCH = 50;
+const VERDICT_COMMENT = "ecssd reconciler: remove instances that fail health checks, and record the verdict";
+
+/**
+ * Deletes each instance and UPSERTs its verdict marker in the same change batch, so an instance is never
+ * out of DNS without the marker that keeps its agent from writing it back, nor marked while still in DNS.
+ * A rejected batch is retried pair by pair; a pair rejected alone is re-read like a plain delete
+ * (see {@link deleteRecordSets}). The outcome speaks of the instances' SRV sets.
+ */
+export async function replaceWithVerdicts(
+  route53: Route53Client,
+  zoneId: string,
+  changes: readonly VerdictChange[],
+  calls: ApiCalls,
+  options: DeleteOptions = {},
+): Promise<DeleteOutcome> {
+  const outcome: DeleteOutcome = { deleted: [], vanished: [], keptAfterChange: [], failed: [] };
+  const stillDelete = options.stillDelete ?? (() => true);
+  const send = (pairs: readonly VerdictChange[]) =>
+    changeRecordSets(
+      route53,
+      zoneId,
+      pairs.flatMap((p) => [
+        { action: "DELETE" as const, recordSet: p.set },
+        { action: "UPSERT" as const, recordSet: p.marker },
+      ]),
+      VERDICT_COMMENT,
+      through(calls),
+    );
+  const alone = async (pair: VerdictChange): Promise<void> => {
+    try {
+      await send([pair]);
+      outcome.deleted.push(pair.set);
+      return;
+    } catch (err) {
+      if (!isRejectedBatch(err)) throw err;
+    }
+    const current = await readRecordSet(route53, zoneId, pair.set, calls);
+    if (!current) {
+      // Gone already (its container stopped): nothing to hold out, so no verdict either.
+      outcome.vanished.push(pair.set);
+      return;
+    }
+    if (!stillDelete(current, pair.set)) {
+      outcome.keptAfterChange.push(current);
+      return;
+    }
+    try {
+      await send([{ set: current, marker: pair.marker }]);
+      outcome.deleted.push(current);
+    } catch (err) {
+      if (!isRejectedBatch(err)) throw err;
+      outcome.failed.push({ set: pair.set, error: errorText(err) });
+    }
+  };
+  for (let i = 0; i < changes.length; i += VERDICT_PAIRS_PER_BATCH) {
+    const chunk = changes.slice(i, i + VERDICT_PAIRS_PER_BATCH);
+    try {
+      try {
+        await send(chunk);
+        outcome.deleted.push(...chunk.map((p) => p.set));
+      } catch (err) {
+        if (!isRejectedBatch(err)) throw err;
+        for (const pair of chunk) await alone(pair);
+      }
+    } catch (err) {
+      const settled = new Set(
+        [...outcome.deleted, ...outcome.vanished, ...outcome.keptAfterChange].map(recordSetKey),
+      );
+      for (const { set } of chunk) {
+        if (!settled.has(recordSetKey(set))) outcome.failed.push({ set, error: errorText(err) });
+      }
+    }
+  }
+  return outcome;
+}

@@ -26,7 +26,8 @@ export type ProblemCode =
   | "invalid-address"
   | "invalid-dns-name"
   | "invalid-service-owners"
-  | "service-not-owned";
+  | "service-not-owned"
+  | "invalid-check";
 
 export function problem(code: ProblemCode, subject: string, message: string): Problem {
   return { code, subject, message };

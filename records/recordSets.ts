@@ -7,8 +7,8 @@ import { DEFAULT_SRV_TTL, HOST_TTL, hostRecordName } from "./zone";
 
 export type RoutingPolicy = "multivalue" | "weighted";
 
-/** The record types we write. */
-export type OwnRecordType = "SRV" | "A";
+/** The record types we write: SRV for instances, A for hosts, TXT for health markers (healthMarkers.ts). */
+export type OwnRecordType = "SRV" | "A" | "TXT";
 /** Every record type Route53 stores (its RRType): a zone read back holds SOA, NS and others' sets too. */
 export type ZoneRecordType =
   | "A"
@@ -54,7 +54,7 @@ export type ZoneRecordSet = RecordSet<ZoneRecordType>;
 
 /** True for a set of a type we write that holds values (not an alias): the only kind we ever own. */
 export function isOwnType(rs: ZoneRecordSet): rs is RecordSet {
-  return (rs.Type === "SRV" || rs.Type === "A") && rs.AliasTarget === undefined;
+  return (rs.Type === "SRV" || rs.Type === "A" || rs.Type === "TXT") && rs.AliasTarget === undefined;
 }
 
 export interface SrvValue {

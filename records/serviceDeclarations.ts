@@ -1,6 +1,12 @@
 // Parses what a container says it offers: SERVICE_<containerPort>_NAME=_<service>._<proto>, with optional
 // SERVICE_<port>_PRIORITY / SERVICE_<port>_WEIGHT and SERVICE_IGNORE, from its environment and labels;
 // and writes them (serviceDeclarationEnv), so that nobody else spells SERVICE_<port>_NAME.
+import {
+  type CheckDeclaration,
+  type CheckDeclarationInput,
+  checkDeclarationEnv,
+  parseCheckDeclarations,
+} from "./checkDeclarations";
 import { type Problem, problem } from "./problems";
 
 export type Protocol = "tcp" | "udp";
@@ -17,6 +23,8 @@ export interface ServiceDeclaration {
   priority: number;
   /** RFC 2782 weight, 0–65535. */
   weight: number;
+  /** The check the agent runs before and while this port is in DNS; absent when none is declared. */
+  check?: CheckDeclaration;
 }
 
 export interface ContainerDeclarations {
@@ -183,6 +191,18 @@ export function parseServiceDeclarations(
       weight,
     });
   }
+  if (!ignored) {
+    const usable = new Map([...values].filter(([key]) => !conflicted.has(key)));
+    const read = parseCheckDeclarations(
+      usable,
+      services.map((s) => s.containerPort),
+    );
+    problems.push(...read.problems);
+    for (const s of services) {
+      const check = read.checks.get(s.containerPort);
+      if (check) s.check = check;
+    }
+  }
   return { ignored, services: ignored ? [] : services, problems };
 }
 
@@ -193,6 +213,8 @@ export interface ServiceDeclarationInput {
   readonly srvName: string;
   readonly priority?: number;
   readonly weight?: number;
+  /** A check for the agent to run on this port (`SERVICE_<port>_CHECK_*`). */
+  readonly check?: CheckDeclarationInput;
 }
 
 /** A declaration that {@link parseServiceDeclarations} would not read back as it was given. */
@@ -222,6 +244,12 @@ export function serviceDeclarationEnv(decl: ServiceDeclarationInput): Record<str
       problems.push(`[${field}] ${value} must be an integer from 0 to 65535`);
     }
   }
+  let checkEnv: Record<string, string> = {};
+  if (decl.check !== undefined && problems.length === 0) {
+    const written = checkDeclarationEnv(port, decl.check);
+    if ("problems" in written) problems.push(...written.problems);
+    else checkEnv = written.env;
+  }
   if (problems.length > 0) {
     throw new ServiceDeclarationError(`Invalid service declaration:\n - ${problems.join("\n - ")}`);
   }
@@ -229,6 +257,7 @@ export function serviceDeclarationEnv(decl: ServiceDeclarationInput): Record<str
     [`SERVICE_${port}_NAME`]: decl.srvName,
     ...(decl.priority !== undefined ? { [`SERVICE_${port}_PRIORITY`]: String(decl.priority) } : {}),
     ...(decl.weight !== undefined ? { [`SERVICE_${port}_WEIGHT`]: String(decl.weight) } : {}),
+    ...checkEnv,
   };
 }
 

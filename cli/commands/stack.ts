@@ -92,6 +92,7 @@ export function registerStackCommand(program: Command): void {
         say(`${s.name}  (${s.instances.length} instance${s.instances.length === 1 ? "" : "s"})`);
         for (const i of s.instances)
           say(`  ${i.target}:${i.port}  container ${i.container ?? "?"}  ttl ${i.ttl}`);
+        for (const h of s.outOfDns) say(`  out of DNS: container ${h.container ?? "?"}  ${h.why}`);
       }
       for (const h of status.hosts) say(`host ${h.name} → ${h.address}`);
     });

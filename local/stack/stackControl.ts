@@ -1,12 +1,29 @@
 // `stack status` and `stack down`, run from another terminal against a stack that `stack up` started.
-import { parseSetIdentifier, parseSrvValue, type ZoneRecordSet } from "../../records";
+import {
+  instanceKey,
+  parseHealthMarker,
+  parseSetIdentifier,
+  parseSrvValue,
+  type ZoneRecordSet,
+} from "../../records";
 import { listZoneRecordSets, route53Client } from "../../route53";
 import { StackContainers } from "./stackContainers";
 import { clearStackState, isAlive, readStackState } from "./stackState";
 
+/** An instance kept out of DNS for its health, and whose verdict that is. */
+export interface HeldInstance {
+  container?: string;
+  /** `agent-check`: its declared check has not passed yet or fails now; `reconciler-verdict`: the reconciler took it out. */
+  reason: "agent-check" | "reconciler-verdict";
+  /** Human words: `agent check (http) not passing` or `reconciler: HTTP 500 since <time>`. */
+  why: string;
+}
+
 export interface ServiceStatus {
   name: string;
   instances: Array<{ target: string; port: number; container?: string; ttl?: number }>;
+  /** Instances out of DNS because of their health (read from the health markers in the zone). */
+  outOfDns: HeldInstance[];
 }
 
 export interface StackStatus {
@@ -29,7 +46,27 @@ export async function stackStatus(stateDir: string): Promise<StackStatus> {
     client.destroy();
   }
   const services = new Map<string, ServiceStatus>();
+  const service = (name: string) => {
+    const found = services.get(name) ?? { name, instances: [], outOfDns: [] };
+    services.set(name, found);
+    return found;
+  };
   const hosts: StackStatus["hosts"] = [];
+  const inDns = new Set(sets.filter((rs) => rs.Type === "SRV").map((rs) => instanceKey(rs)));
+  for (const rs of sets) {
+    const marker = parseHealthMarker(rs);
+    if (!marker || inDns.has(instanceKey(rs))) continue;
+    const owner = parseSetIdentifier(rs.SetIdentifier);
+    const container = owner?.kind === "instance" ? owner.containerId.slice(0, 12) : undefined;
+    service(rs.Name).outOfDns.push({
+      ...(container ? { container } : {}),
+      reason: marker.kind === "agent-check" ? "agent-check" : "reconciler-verdict",
+      why:
+        marker.kind === "agent-check"
+          ? `agent check (${marker.check}) not passing yet, or failing`
+          : `reconciler verdict: ${marker.detail || "unhealthy"} since ${marker.since} (port ${marker.port})`,
+    });
+  }
   for (const rs of sets) {
     const name = rs.Name;
     const owner = parseSetIdentifier(rs.SetIdentifier);
@@ -38,12 +75,11 @@ export async function stackStatus(stateDir: string): Promise<StackStatus> {
       continue;
     }
     if (rs.Type !== "SRV") continue;
-    const service = services.get(name) ?? { name, instances: [] };
-    services.set(name, service);
+    const instances = service(name).instances;
     for (const r of rs.ResourceRecords) {
       const srv = parseSrvValue(r.Value);
       if (!srv) continue;
-      service.instances.push({
+      instances.push({
         target: srv.target,
         port: srv.port,
         container: owner?.kind === "instance" ? owner.containerId.slice(0, 12) : undefined,

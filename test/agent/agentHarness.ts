@@ -256,3 +256,25 @@ export const SERVE_FOREVER = [
   "-e",
   "process.on('SIGTERM',()=>process.exit(0));setInterval(()=>{},1000)",
 ];
+
+/**
+ * A container process whose `/health` answers by a mode set over HTTP (`GET /mode/ok|fail|hang` on any of
+ * its ports): 200, 500, or never. Listens on every port in PORTS (default 8080); exits on SIGTERM.
+ */
+export const HEALTH_SERVER = [
+  "node",
+  "-e",
+  [
+    "const http=require('http');let mode=process.env.MODE||'ok';",
+    "const h=(q,s)=>{if(q.url.startsWith('/mode/')){mode=q.url.slice(6);s.end(mode);return}",
+    "if(q.url==='/health'){if(mode==='hang')return;s.statusCode=mode==='ok'?200:500;s.end(mode);return}s.end('hi')};",
+    "for(const p of (process.env.PORTS||'8080').split(','))http.createServer(h).listen(Number(p));",
+    "process.on('SIGTERM',()=>process.exit(0));",
+  ].join(""),
+];
+
+/** Sets the health mode of a HEALTH_SERVER container through one of its published ports. */
+export async function setHealth(port: number, mode: "ok" | "fail" | "hang"): Promise<void> {
+  const res = await fetch(`http://127.0.0.1:${port}/mode/${mode}`, { signal: AbortSignal.timeout(5000) });
+  if ((await res.text()) !== mode) throw new Error(`could not set health mode ${mode} on port ${port}`);
+}

@@ -1,6 +1,7 @@
 // Chaos: a seeded random sequence of container starts, stops, kill -9s, removals, pauses, agent crashes and
-// restarts, a Docker engine restart and injected Throttling/5xx — and at the end the zone equals the
-// truth exactly: every serving container's records, nothing else of this host. Replay with CHAOS_SEED=<n>.
+// restarts, a Docker engine restart, injected Throttling/5xx and flapping health checks — and at the end
+// the zone equals the truth exactly: every running and healthy container's records (with the agent's
+// marker beside each checked port), nothing else of this host. Replay with CHAOS_SEED=<n>.
 import assert from "node:assert/strict";
 import type { Route53Client } from "@aws-sdk/client-route-53";
 import type { HostAgent } from "../../agent/hostAgent";
@@ -9,9 +10,11 @@ import { formatSrvValue, hostRecordName, instanceSetIdentifier } from "../../rec
 import {
   baseImage,
   eventually,
+  HEALTH_SERVER,
   memoryLog,
   RUN_ID,
   route53For,
+  setHealth,
   startAgent,
   zoneRecords,
 } from "./agentHarness";
@@ -32,6 +35,19 @@ function prng(seed: number): () => number {
 interface Started {
   id: string;
   services: { name: string; port: number }[];
+  /** Serves /health on its ports, checked by the agent (the portless SERVICE_CHECK_* form). */
+  checked: boolean;
+}
+
+/** True when the container's /health answers 200 now (what the agent's check should conclude). */
+async function healthy(port: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) });
+    await res.body?.cancel();
+    return res.status === 200;
+  } catch {
+    return false;
+  }
 }
 
 describe("agent chaos", function () {
@@ -74,7 +90,8 @@ describe("agent chaos", function () {
     agent = await newAgent();
     const started: Started[] = [];
     const counts: Record<string, number> = {};
-    let nextPort = 20000;
+    // Checked containers listen on these ports (host network): a range away from common services.
+    let nextPort = 40000 + Math.floor(rand() * 10_000);
     const restartAt = 20 + Math.floor(rand() * 40);
     const deadline = Date.now() + 150_000;
 
@@ -98,12 +115,32 @@ describe("agent chaos", function () {
         const env = services.flatMap((s) => ["-e", `SERVICE_${s.port}_NAME=${s.name}`]);
         if (rand() < 0.1) env.push("-e", "SERVICE_1_NAME=broken");
         const policy = rand() < 0.3 ? ["--restart", "always"] : [];
+        const checked = rand() < 0.4;
+        if (checked) {
+          const settings = [
+            "SERVICE_CHECK_HTTP=/health",
+            "SERVICE_CHECK_INTERVAL=200ms",
+            "SERVICE_CHECK_TIMEOUT=500ms",
+            "SERVICE_CHECK_UNHEALTHY_THRESHOLD=1",
+            "SERVICE_CHECK_HEALTHY_THRESHOLD=1",
+            `PORTS=${services.map((s) => s.port).join(",")}`,
+          ];
+          env.push(...settings.flatMap((e) => ["-e", e]));
+        }
         const id = await d.cli.runContainer(
           image,
           ["--network", "host", ...policy, ...env],
-          ["node", "-e", "process.on('SIGTERM',()=>process.exit(0));setInterval(()=>{},1000)"],
+          checked
+            ? HEALTH_SERVER
+            : ["node", "-e", "process.on('SIGTERM',()=>process.exit(0));setInterval(()=>{},1000)"],
         );
-        started.push({ id, services });
+        started.push({ id, services, checked });
+      } else if (r < 0.42) {
+        action = "health-flip";
+        const live = new Set(running);
+        const c = pick(started.filter((x) => x.checked && live.has(x.id)));
+        const port = c?.services[0]?.port;
+        if (port !== undefined) await setHealth(port, rand() < 0.5 ? "fail" : "ok").catch(() => {});
       } else if (r < 0.46) {
         action = "stop";
         await d.cli.exec(["stop", "-t", "1", pick(running) as string]).catch(() => {});
@@ -157,9 +194,14 @@ describe("agent chaos", function () {
       const want = [`${hostRecordName(hostId, z.zoneName)}|A|ecssd1:${hostId}|127.0.0.1`];
       for (const c of started) {
         if (!serving.has(c.id)) continue;
+        // One process serves every port of a checked container: one answer says for all of them.
+        const up = !c.checked || (await healthy(c.services[0]?.port ?? 0));
         for (const s of c.services) {
           const sid = instanceSetIdentifier({ hostId, containerId: c.id, containerPort: s.port });
           assert.ok("setIdentifier" in sid);
+          if (c.checked)
+            want.push(`${s.name}.${z.zoneName}|TXT|${sid.setIdentifier}|"ecssd1 check=agent kind=http"`);
+          if (!up) continue;
           const value = formatSrvValue({
             priority: 1,
             weight: 1,

@@ -214,13 +214,19 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
         await change("arn:aws:route53:::hostedzone/ZOTHERZONE", ["SRV"], [`_calc._tcp.${ZONE}`]),
         false,
       );
-      for (const type of ["NS", "SOA", "CNAME", "TXT", "MX", "AAAA"]) {
+      for (const type of ["NS", "SOA", "CNAME", "MX", "AAAA"]) {
         assert.equal(await change(ZONE_ARN, [type], [`x.${ZONE}`]), false, `${type} records`);
       }
+      // Issue 11: the agent writes a TXT health marker beside each instance whose port it checks.
       assert.equal(
-        await change(ZONE_ARN, ["SRV", "TXT"], [`a.${ZONE}`, `b.${ZONE}`]),
+        await change(ZONE_ARN, ["SRV", "TXT"], [`_calc._tcp.${ZONE}`]),
+        true,
+        "its health markers",
+      );
+      assert.equal(
+        await change(ZONE_ARN, ["SRV", "MX"], [`a.${ZONE}`, `b.${ZONE}`]),
         false,
-        "a batch smuggling a TXT",
+        "a batch smuggling an MX",
       );
       assert.equal(await change(ZONE_ARN, ["A"], [ZONE]), false, "the zone apex");
       for (const action of ["route53:DeleteHostedZone", "route53:AssociateVPCWithHostedZone"]) {
@@ -439,6 +445,8 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
         assert.deepEqual(container.portMappings, [{ containerPort: port, hostPort: 0, protocol: "tcp" }]);
         assert.deepEqual(container.environment, [
           { name: `SERVICE_${port}_NAME`, value: `_${example}._tcp` },
+          // Issue 11: the agent checks their health path and lets them in only after a pass.
+          { name: `SERVICE_${port}_CHECK_HTTP`, value: "/health" },
         ]);
         assert.equal(mocks.named(`ecssd-examples-${example}`).inputs.desiredCount, 2);
       }

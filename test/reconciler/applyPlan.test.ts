@@ -44,12 +44,19 @@ describe("applyPlan through the core's ports", () => {
       { zoneName: ZONE, maxDeleteShare: 1, stopUnhealthyTasks: true },
     );
 
-  it("deletes every planned set in one request, counts them by reason, and stops the unhealthy task", async () => {
+  it("deletes every planned set, the unhealthy one with its verdict, counts them by reason, and stops the unhealthy task", async () => {
     const zone = new MemoryZone([a1, t1, t2, gone]);
     const stopper = new RecordingStopper();
     const outcome = await applyPlan(plan([a1, t1, t2, gone], [8001]), { zone, stopper }, silent);
-    assert.deepEqual(zone.deleteRequests, [2]);
-    assert.deepEqual([...zone.sets.keys()].sort(), [recordSetKey(a1), recordSetKey(t2)].sort());
+    // The stale set in one request; the unhealthy one in another, with its verdict marker beside it.
+    assert.deepEqual(zone.deleteRequests, [1, 1]);
+    const marker = [...zone.sets.values()].find((s) => s.Type === "TXT");
+    assert.equal(marker?.SetIdentifier, t1.SetIdentifier);
+    assert.deepEqual(
+      [...zone.sets.keys()].sort(),
+      [recordSetKey(a1), recordSetKey(t2), recordSetKey(marker as RecordSet)].sort(),
+    );
+    assert.equal(outcome.verdicts.written, 1);
     assert.equal(outcome.deleted.total, 2);
     assert.equal(outcome.deleted.byReason["task-gone"], 1);
     assert.equal(outcome.deleted.byReason.unhealthy, 1);

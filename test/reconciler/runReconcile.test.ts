@@ -105,6 +105,8 @@ describe("runReconcile over in-memory ports", () => {
       "failed",
       "skipped",
       "failures",
+      "verdicts",
+      "agentChecked",
     ]);
     assert.deepEqual(Object.keys(summary.safetyValve), ["tripped", "share", "maxShare"]);
     assert.deepEqual(summary.apiCalls, { total: 3, retries: 0, byOperation: { ListResourceRecordSets: 3 } });

@@ -140,8 +140,9 @@ describe("local stack runs the container definitions the Pulumi program deploys"
   it("time and calc offer their SRV names with a health check; the portal is told where they are", () => {
     const env = (example: ExampleName) =>
       Object.fromEntries(deployed(example).environment.map((e) => [e.name, e.value]));
-    assert.deepEqual(env("time"), { SERVICE_8080_NAME: "_time._tcp" });
-    assert.deepEqual(env("calc"), { SERVICE_8081_NAME: "_calc._tcp" });
+    // Issue 11: both declare the agent's HTTP check on their health path.
+    assert.deepEqual(env("time"), { SERVICE_8080_NAME: "_time._tcp", SERVICE_8080_CHECK_HTTP: "/health" });
+    assert.deepEqual(env("calc"), { SERVICE_8081_NAME: "_calc._tcp", SERVICE_8081_CHECK_HTTP: "/health" });
     assert.deepEqual(env("portal"), {
       TIME_SERVICE: `_time._tcp.${DEFAULT_ZONE}`,
       CALC_SERVICE: `_calc._tcp.${DEFAULT_ZONE}`,

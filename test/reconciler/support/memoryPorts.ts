@@ -44,6 +44,19 @@ export class MemoryZone implements ReconcilerZone {
     }
     return { ...out, failed };
   }
+  async replaceWithVerdicts(
+    changes: readonly { readonly set: RecordSet; readonly marker: RecordSet }[],
+    stillDelete: (current: RecordSet, original: RecordSet) => boolean,
+  ): Promise<ZoneDeleteOutcome> {
+    const outcome = await this.deleteRecordSets(
+      changes.map((c) => c.set),
+      stillDelete,
+    );
+    const deleted = new Set(outcome.deleted.map(recordSetKey));
+    for (const c of changes)
+      if (deleted.has(recordSetKey(c.set))) this.sets.set(recordSetKey(c.marker), c.marker);
+    return outcome;
+  }
 }
 
 export class RecordingStopper implements TaskStopper {
