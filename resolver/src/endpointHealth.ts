@@ -42,6 +42,11 @@ export class EndpointHealth {
     return until;
   }
 
+  /** True when no endpoint has a failure on record: a success then has nothing to forget. */
+  get empty(): boolean {
+    return this.failures.size === 0;
+  }
+
   /** Forgets an endpoint's failures: it worked. */
   markSucceeded(key: string): void {
     this.failures.delete(key);

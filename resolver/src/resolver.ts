@@ -304,7 +304,8 @@ export class Resolver {
    * ```
    */
   markSucceeded(endpoint: Pick<Endpoint, "address" | "port">): void {
-    this.health.markSucceeded(endpointKey(endpoint));
+    // Called once per response by the dispatcher: no key is built while nothing has failed.
+    if (!this.health.empty) this.health.markSucceeded(endpointKey(endpoint));
   }
 
   /**

@@ -219,6 +219,46 @@ describe("createDispatcher: fetch that finds services", function () {
     await dispatcher.close();
   });
 
+  it("serves callers with undici's newer handler shape too: an interceptor composed on top", async () => {
+    // fetch and request() speak undici's older callbacks; an interceptor composed on the dispatcher hands it the
+    // newer ones. Both must get failover, the 503 retry and the instance headers.
+    const [ok] = await instances(["ok"]);
+    const busy = await startInstance(
+      "busy",
+      http.createServer((_req, res) => {
+        res.statusCode = 503;
+        res.end();
+      }),
+    );
+    open.push(busy);
+    const dead = (await instances(["dead"]))[0]!;
+    await dead.close();
+    await register("_shape._tcp", [
+      { port: dead.port, priority: 0 },
+      { port: busy.port, priority: 1 },
+      { port: ok!.port, priority: 2 },
+    ]);
+    const dispatcher = createDispatcher(resolverFor(), {
+      retryOnUnavailable: true,
+      instanceHeaders: true,
+      attempts: 3,
+    });
+    const composed = dispatcher.compose(
+      (dispatch) => (opts, handler) =>
+        dispatch({ ...opts, headers: { ...(opts.headers as object), "x-via": "interceptor" } }, handler),
+    );
+    const res = await undiciFetch(`http://_shape._tcp.${zone.zoneName}/`, { dispatcher: composed });
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), "ok");
+    assert.equal(res.headers.get("x-ecssd-attempts"), "3", "dead, then busy, then ok");
+    assert.match(
+      res.headers.get("x-ecssd-instance") ?? "",
+      new RegExp(`:${ok!.port} \\(127\\.0\\.0\\.1\\)$`),
+    );
+    assert.equal(ok!.hits.at(-1)?.host, `_shape._tcp.${zone.zoneName}`);
+    await dispatcher.close();
+  });
+
   it("never replays a POST, and retries a GET on 503 only when asked", async () => {
     const [ok] = await instances(["ok"]);
     const busy = await startInstance(
