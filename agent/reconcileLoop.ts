@@ -4,6 +4,7 @@
 import {
   canonicalName,
   type HealthMarker,
+  hostOf,
   instanceKey,
   parseHealthMarker,
   parseSetIdentifier,
@@ -409,7 +410,7 @@ export class ReconcileLoop {
     for (const [key, h] of this.held) if (nameSet.has(canonicalName(h.marker.Name))) this.held.delete(key);
     for (const rs of found) {
       const owner = parseSetIdentifier(rs.SetIdentifier);
-      if (owner?.hostId === this.opts.hostId && nameSet.has(canonicalName(rs.Name)))
+      if (hostOf(owner) === this.opts.hostId && nameSet.has(canonicalName(rs.Name)))
         this.take(rs, heldBefore);
     }
     for (const key of heldBefore.keys()) {

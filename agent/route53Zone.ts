@@ -1,7 +1,7 @@
 // ZoneWriter over the Route53 edge (route53/): counts every API call, and turns Route53's errors into the
 // edge's classes, which are the core's (ZoneBusyError, InvalidChangeBatchError); the rest stay as they are.
 import type { Route53Client } from "@aws-sdk/client-route-53";
-import { canonicalName, isOwnType, parseSetIdentifier, type RecordSet } from "../records";
+import { canonicalName, hostOf, isOwnType, parseSetIdentifier, type RecordSet } from "../records";
 import {
   changeRecordSets,
   findPrivateZoneId as findZone,
@@ -43,7 +43,7 @@ export class Route53Zone implements ZoneWriter {
   async listHostRecordSets(hostId: string): Promise<RecordSet[]> {
     const out: RecordSet[] = [];
     for await (const rs of this.pages()) {
-      if (isOwnType(rs) && parseSetIdentifier(rs.SetIdentifier)?.hostId === hostId) out.push(rs);
+      if (isOwnType(rs) && hostOf(parseSetIdentifier(rs.SetIdentifier)) === hostId) out.push(rs);
     }
     return out;
   }

@@ -4,6 +4,7 @@ import { registerAgentCommand } from "./commands/agent";
 import { registerReconcileCommand } from "./commands/reconcile";
 import { registerResolveCommand } from "./commands/resolve";
 import { registerStackCommand } from "./commands/stack";
+import { registerTaskEventCommand } from "./commands/taskEvent";
 import { registerZoneCommand } from "./commands/zone";
 
 export function buildProgram(): Command {
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerZoneCommand(program);
   registerAgentCommand(program);
   registerReconcileCommand(program);
+  registerTaskEventCommand(program);
   registerResolveCommand(program);
   registerStackCommand(program);
   return program;

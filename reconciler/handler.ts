@@ -4,17 +4,12 @@ import type { Context, ScheduledEvent } from "aws-lambda";
 import pino from "pino";
 import { configFromEnv, type ReconcilerConfig } from "./config";
 import { buildDefaultClients, type ReconcilerClients } from "./defaultClients";
+import { logLevel } from "./logLevel";
 import { reconcile } from "./reconcileWithClients";
 import type { ReconcileSummary } from "./runSummary";
 
 /** The handler's logger: JSON lines to stdout, which Lambda sends to CloudWatch. Level from LOG_LEVEL (default info). */
 export const logger = pino({ name: "ecssd-reconciler", level: logLevel(process.env.LOG_LEVEL) });
-
-// An unknown level would make pino throw while the module loads; fall back to info instead.
-function logLevel(wanted: string | undefined): string {
-  const level = wanted?.trim().toLowerCase();
-  return level && (level === "silent" || level in pino.levels.values) ? level : "info";
-}
 
 let prepared: { config: ReconcilerConfig; clients: ReconcilerClients } | undefined;
 

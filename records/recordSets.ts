@@ -2,8 +2,13 @@
 // and the SRV value format. Nothing else in the repository builds these by hand.
 import { type Problem, problem } from "./problems";
 import type { ServiceDeclaration } from "./serviceDeclarations";
-import { hostSetIdentifier, type InstanceIdentity, instanceSetIdentifier } from "./setIdentifier";
-import { DEFAULT_SRV_TTL, HOST_TTL, hostRecordName } from "./zone";
+import {
+  hostSetIdentifier,
+  type InstanceIdentity,
+  instanceSetIdentifier,
+  taskSetIdentifier,
+} from "./setIdentifier";
+import { DEFAULT_SRV_TTL, HOST_TTL, hostRecordName, taskRecordName } from "./zone";
 
 export type RoutingPolicy = "multivalue" | "weighted";
 
@@ -149,6 +154,68 @@ export function hostRecordSet(input: {
       SetIdentifier: hostSetIdentifier(input.hostId),
       ...routing(input.routing ?? "multivalue", 1),
       ResourceRecords: [{ Value: input.address }],
+    },
+  };
+}
+
+export interface TaskRecordInput {
+  zone: string;
+  taskId: string;
+  ttl?: number;
+  routing?: RoutingPolicy;
+}
+
+/**
+ * The A record set of an awsvpc task, `<taskId>.<zone>` → the private IPv4 address of its ENI: the target of
+ * the task's SRV records, as a host's A record is of its containers'. Its TTL is the SRV TTL: it lives and
+ * dies with the task, not with a host.
+ */
+export function taskAddressRecordSet(
+  input: TaskRecordInput & { address: string },
+): { recordSet: RecordSet } | { problems: Problem[] } {
+  const id = taskSetIdentifier(input.taskId);
+  if ("problems" in id) return id;
+  if (!IPV4.test(input.address)) {
+    return {
+      problems: [problem("invalid-address", input.address, "task address must be a dotted IPv4 address")],
+    };
+  }
+  return {
+    recordSet: {
+      Name: taskRecordName(input.taskId, input.zone),
+      Type: "A",
+      TTL: input.ttl ?? DEFAULT_SRV_TTL,
+      SetIdentifier: id.setIdentifier,
+      ...routing(input.routing ?? "multivalue", 1),
+      ResourceRecords: [{ Value: input.address }],
+    },
+  };
+}
+
+/** The SRV record set of one declared port of an awsvpc task: the container port, at the task's address. */
+export function taskInstanceRecordSet(
+  input: TaskRecordInput & { service: ServiceDeclaration },
+): { recordSet: RecordSet } | { problems: Problem[] } {
+  const { service } = input;
+  const id = taskSetIdentifier(input.taskId, service.containerPort);
+  if ("problems" in id) return id;
+  return {
+    recordSet: {
+      Name: `${service.srvName}.${input.zone}`,
+      Type: "SRV",
+      TTL: input.ttl ?? DEFAULT_SRV_TTL,
+      SetIdentifier: id.setIdentifier,
+      ...routing(input.routing ?? "multivalue", service.weight),
+      ResourceRecords: [
+        {
+          Value: formatSrvValue({
+            priority: service.priority,
+            weight: service.weight,
+            port: service.containerPort,
+            target: taskRecordName(input.taskId, input.zone),
+          }),
+        },
+      ],
     },
   };
 }

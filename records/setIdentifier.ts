@@ -6,6 +6,8 @@ import { type Problem, problem } from "./problems";
 import { checkHostId } from "./zone";
 
 const PREFIX = "ecssd1";
+/** Record sets of awsvpc tasks, written by the registrar: owned by the task, not by any host. */
+const TASK_PREFIX = "ecssd1task";
 /** Characters of the Docker container id kept: 96 bits, unique on any host, short enough for 128. */
 export const CONTAINER_ID_LENGTH = 24;
 const CONTAINER_ID = /^[0-9a-f]{12,64}$/;
@@ -14,7 +16,21 @@ const MAX_SET_IDENTIFIER = 128;
 
 export type OwnedIdentity =
   | { kind: "host"; hostId: string }
-  | { kind: "instance"; hostId: string; containerId: string; containerPort: number; taskId?: string };
+  | { kind: "instance"; hostId: string; containerId: string; containerPort: number; taskId?: string }
+  /** The A record of an awsvpc task, `<taskId>.<zone>` → its ENI address. Written by the registrar. */
+  | { kind: "task"; taskId: string }
+  /** The SRV record of one declared port of an awsvpc task. Written by the registrar. */
+  | { kind: "task-instance"; taskId: string; containerPort: number };
+
+/** The host whose agent owns record sets of this identity; undefined for a task's (the registrar's). */
+export function hostOf(identity: OwnedIdentity | undefined): string | undefined {
+  return identity?.kind === "host" || identity?.kind === "instance" ? identity.hostId : undefined;
+}
+
+/** Who writes (and alone changes) record sets of this identity; the agent, the registrar and status say so. */
+export function ownerOf(identity: OwnedIdentity): "agent" | "registrar" {
+  return identity.kind === "task" || identity.kind === "task-instance" ? "registrar" : "agent";
+}
 
 export interface InstanceIdentity {
   hostId: string;
@@ -68,10 +84,39 @@ export function instanceSetIdentifier(
   return { setIdentifier };
 }
 
+/**
+ * `ecssd1task:<taskId>` (the task's A record) or `ecssd1task:<taskId>:<containerPort>` (one declared port), or
+ * the problems with the parts. A task id is at most 36 characters, so these stay far within 128.
+ */
+export function taskSetIdentifier(
+  taskId: string,
+  containerPort?: number,
+): { setIdentifier: string } | { problems: Problem[] } {
+  const problems: Problem[] = [];
+  if (!TASK_ID.test(taskId)) {
+    problems.push(
+      problem("invalid-task-id", taskId, 'ECS task id must be 1 to 36 characters of A-Z, a-z, 0-9 and "-"'),
+    );
+  }
+  if (
+    containerPort !== undefined &&
+    (!Number.isInteger(containerPort) || containerPort < 1 || containerPort > 65535)
+  ) {
+    problems.push(
+      problem("invalid-port", String(containerPort), "container port must be an integer from 1 to 65535"),
+    );
+  }
+  if (problems.length > 0) return { problems };
+  const parts = [TASK_PREFIX, taskId];
+  if (containerPort !== undefined) parts.push(String(containerPort));
+  return { setIdentifier: parts.join(":") };
+}
+
 /** Reads a SetIdentifier back; `undefined` means "not written by us", and such records are never touched. */
 export function parseSetIdentifier(setIdentifier: string | undefined): OwnedIdentity | undefined {
   if (!setIdentifier || setIdentifier.length > MAX_SET_IDENTIFIER) return undefined;
   const parts = setIdentifier.split(":");
+  if (parts[0] === TASK_PREFIX) return parseTaskIdentity(parts);
   if (parts[0] !== PREFIX) return undefined;
   const hostId = parts[1] ?? "";
   if (checkHostId(hostId)) return undefined;
@@ -84,6 +129,14 @@ export function parseSetIdentifier(setIdentifier: string | undefined): OwnedIden
   const identity: OwnedIdentity = { kind: "instance", hostId, containerId, containerPort: Number(portText) };
   if (taskId !== undefined) identity.taskId = taskId;
   return identity;
+}
+
+function parseTaskIdentity(parts: string[]): OwnedIdentity | undefined {
+  const [, taskId = "", portText] = parts;
+  if (parts.length > 3 || !TASK_ID.test(taskId)) return undefined;
+  if (portText === undefined) return { kind: "task", taskId };
+  if (!/^[1-9][0-9]{0,4}$/.test(portText) || Number(portText) > 65535) return undefined;
+  return { kind: "task-instance", taskId, containerPort: Number(portText) };
 }
 
 /**

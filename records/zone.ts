@@ -39,6 +39,11 @@ export function checkHostId(hostId: string): Problem | undefined {
   return undefined;
 }
 
+/** `<taskId>.<zone>` (lower-case), the name of an awsvpc task's A record and the target of its SRV records. */
+export function taskRecordName(taskId: string, zone: string): string {
+  return `${taskId.toLowerCase()}.${zone}`;
+}
+
 /** `<hostId>.<zone>`, the name of a host's A record and the target of its SRV records. */
 export function hostRecordName(hostId: string, zone: string): string {
   return `${hostId}.${zone}`;

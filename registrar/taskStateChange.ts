@@ -198,6 +198,15 @@ export function parseTaskStateChange(event: unknown): TaskStateChange {
   }
   const eventId = field(event, "id", "event", isString, "the event id");
   const detail = field(event, "detail", "event", isObject, "an object");
+  return { eventId, ...readTask(detail) };
+}
+
+/**
+ * Reads a Task: the `detail` of a Task State Change event, or one task of DescribeTasks (the same shape; ECS
+ * documents the event's detail as the task). Error paths say `detail.` either way.
+ */
+export function readTask(detail: unknown): Omit<TaskStateChange, "eventId"> {
+  if (!isObject(detail)) throw new TaskEventError("detail", `must be an object, got ${shown(detail)}`);
   const clusterArn = field(detail, "clusterArn", "detail", isString, "the cluster's ARN");
   matching(clusterArn, "detail.clusterArn", CLUSTER_ARN, "an ECS cluster ARN");
   const taskArn = field(detail, "taskArn", "detail", isString, "the task's ARN");
@@ -225,8 +234,7 @@ export function parseTaskStateChange(event: unknown): TaskStateChange {
     (v): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0,
     "a non-negative integer",
   );
-  const change: TaskStateChange = {
-    eventId,
+  const change: Omit<TaskStateChange, "eventId"> = {
     clusterArn,
     taskArn,
     taskId,

@@ -1,0 +1,55 @@
+// The Lambda entry point, invoked by the EventBridge rule on the cluster's ECS Task State Change events: thin
+// over Registrar.apply(). A malformed event is logged and dropped (retrying cannot mend it, and the
+// reconciler's periodic run is the backstop); any other failure fails the invocation, so Lambda retries it
+// and, when the retries are spent, the event goes to the dead-letter queue with nothing half-written (each
+// change is one all-or-nothing batch).
+import pino from "pino";
+import { buildDefaultClients } from "../reconciler/defaultClients";
+import { logLevel } from "../reconciler/logLevel";
+import { registrarConfigFromEnv } from "./config";
+import type { EventResult } from "./registrar";
+import { Registrar } from "./registrarWithClients";
+import { TaskEventError } from "./taskStateChange";
+
+export const logger = pino({
+  name: "ecssd-registrar",
+  level: process.env.LOG_LEVEL?.trim().toLowerCase() || "info",
+});
+
+let registrar: Registrar | undefined;
+
+/** Applies one event; returns what it did (also logged as one line). */
+export const handler = async (
+  event: unknown,
+): Promise<EventResult | { outcome: "rejected"; reason: string }> => {
+  if (!registrar) {
+    const config = registrarConfigFromEnv(process.env);
+    const clients = buildDefaultClients(config);
+    if (!clients.ecs) throw new Error("the registrar needs an ECS client");
+    registrar = new Registrar({ route53: clients.route53, ecs: clients.ecs }, config);
+  }
+  return applyLogged(registrar, event, logger);
+};
+
+/** Applies one event and logs one line for it: the outcome, or the rejection of a malformed event. */
+export async function applyLogged(
+  r: Registrar,
+  event: unknown,
+  log: pino.Logger,
+): Promise<EventResult | { outcome: "rejected"; reason: string }> {
+  try {
+    const result = await r.apply(event);
+    for (const p of result.problems) {
+      log.warn({ taskId: result.taskId, container: p.container, key: p.subject, problem: p.code }, p.message);
+    }
+    log.info({ ...result, problems: result.problems.length, calls: r.calls.byOperation }, result.outcome);
+    return result;
+  } catch (err) {
+    if (err instanceof TaskEventError) {
+      log.error({ field: err.field }, `event rejected: ${err.message}`);
+      return { outcome: "rejected", reason: err.message };
+    }
+    log.error({ err }, "event failed; it will be retried");
+    throw err;
+  }
+}

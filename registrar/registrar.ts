@@ -1,0 +1,159 @@
+// The registrar's core: one ECS Task State Change event in, the task's records registered, removed or left
+// alone. It knows nothing of AWS: the task and its definition come through a TaskSource, the zone through a
+// TaskZone (the Lambda and `ecssd task-event` give it ECS and Route53; the local stack its containers).
+//
+// The event is only a prompt. The task is described again (the current truth) and taskAction() acts on the
+// newer of the two by `version`, so a late or repeated RUNNING never brings back a task told to stop. After a
+// registration the task is described once more: a stop that raced the write (another invocation deleted the
+// records before this one's UPSERT landed) is caught here and undone, not left to the reconciler.
+import type { RecordSet, RoutingPolicy } from "../records";
+import { type DescribedTask, taskAction } from "./taskAction";
+import { isAwsvpc, type TaskDefinitionShape, taskOffers } from "./taskDeclarations";
+import { type TaskRecords, taskRecordSets } from "./taskRecords";
+import { parseTaskStateChange, type TaskStateChange } from "./taskStateChange";
+
+/** Where the registrar reads tasks. */
+export interface TaskSource {
+  /** The task as DescribeTasks returns it now, or "missing" when ECS no longer has it. */
+  describeTask(clusterArn: string, taskArn: string): Promise<DescribedTask>;
+  /** DescribeTaskDefinition's `taskDefinition` (a revision never changes: callers may cache it). */
+  taskDefinition(taskDefinitionArn: string): Promise<TaskDefinitionShape>;
+}
+
+/** Where the registrar writes. Each call is one all-or-nothing change, or one read. */
+export interface TaskZone {
+  upsert(sets: readonly RecordSet[]): Promise<void>;
+  /** DELETEs exactly these sets; false when Route53 rejected the batch (a set was not there as given). */
+  deleteExactly(sets: readonly RecordSet[]): Promise<boolean>;
+  /** The record sets at these names whose SetIdentifier belongs to this task. */
+  taskSets(names: readonly string[], taskId: string): Promise<RecordSet[]>;
+}
+
+export interface RegistrarSettings {
+  zone: string;
+  srvTtl: number;
+  routing: RoutingPolicy;
+  /** Cluster ARNs or names whose tasks are ours (none: every cluster, as the reconciler reads them all). */
+  clusters: readonly string[];
+}
+
+export interface RegistrarDeps {
+  tasks: TaskSource;
+  zone: TaskZone;
+}
+
+export type EventOutcome = "registered" | "deregistered" | "waiting" | "ignored";
+
+/** What one event did, for the log line and the caller's summary. */
+export interface EventResult {
+  outcome: EventOutcome;
+  reason: string;
+  taskId?: string;
+  version?: number;
+  /** Record sets written or deleted. */
+  records: number;
+  services: string[];
+  problems: TaskRecords["problems"];
+}
+
+function ourCluster(clusterArn: string, clusters: readonly string[]): boolean {
+  if (clusters.length === 0) return true;
+  const name = clusterArn.slice(clusterArn.indexOf("/") + 1);
+  return clusters.some((c) => c === clusterArn || c === name);
+}
+
+/** Applies one EventBridge event. Throws TaskEventError for a malformed event, and any AWS error as is (retry). */
+export async function applyTaskEvent(
+  event: unknown,
+  deps: RegistrarDeps,
+  settings: RegistrarSettings,
+): Promise<EventResult> {
+  const change = parseTaskStateChange(event);
+  const base = { taskId: change.taskId, version: change.version, records: 0, services: [], problems: [] };
+  if (!ourCluster(change.clusterArn, settings.clusters)) {
+    return { ...base, outcome: "ignored", reason: `cluster ${change.clusterArn} is not one of ours` };
+  }
+  const definition = await deps.tasks.taskDefinition(change.taskDefinitionArn);
+  if (!isAwsvpc(definition)) {
+    return {
+      ...base,
+      outcome: "ignored",
+      reason: `network mode ${definition.networkMode ?? "bridge"}: the agent on its host registers it`,
+    };
+  }
+  const offers = taskOffers(definition, change.containerOverrides);
+  const healthChecked = offers.some((o) => o.hasHealthCheck);
+  const described = await deps.tasks.describeTask(change.clusterArn, change.taskArn);
+  const action = taskAction(change, described, healthChecked);
+  const recordSettings = { zone: settings.zone, ttl: settings.srvTtl, routing: settings.routing };
+  if (action.action === "none") {
+    return { ...base, outcome: "waiting", reason: action.reason };
+  }
+  if (action.action === "deregister") {
+    const address = addressOf(change, described);
+    const planned = taskRecordSets(change.taskId, address, offers, recordSettings);
+    const records = await deregister(deps.zone, change.taskId, planned);
+    return {
+      ...base,
+      version: action.version,
+      outcome: "deregistered",
+      reason: action.reason,
+      records,
+      services: planned.services,
+    };
+  }
+  const planned = taskRecordSets(change.taskId, action.address, offers, recordSettings);
+  if (planned.recordSets.length === 0) {
+    return {
+      ...base,
+      outcome: "ignored",
+      reason: "the task declares no service (SERVICE_<port>_NAME) that can be registered",
+      problems: planned.problems,
+    };
+  }
+  await deps.zone.upsert(planned.recordSets);
+  const after = await deps.tasks.describeTask(change.clusterArn, change.taskArn);
+  const recheck = taskAction({ ...change, version: action.version }, after, healthChecked);
+  if (recheck.action === "deregister") {
+    await deregister(deps.zone, change.taskId, planned);
+    return {
+      ...base,
+      version: recheck.version,
+      outcome: "deregistered",
+      reason: `stopped while registering: ${recheck.reason}`,
+      records: planned.recordSets.length,
+      services: planned.services,
+      problems: planned.problems,
+    };
+  }
+  return {
+    ...base,
+    version: action.version,
+    outcome: "registered",
+    reason: `RUNNING at ${action.address}`,
+    records: planned.recordSets.length,
+    services: planned.services,
+    problems: planned.problems,
+  };
+}
+
+function addressOf(change: TaskStateChange, described: DescribedTask): string | undefined {
+  return change.eniAddress ?? (described === "missing" ? undefined : described.eniAddress);
+}
+
+/**
+ * Removes the task's record sets. The sets it should have are deleted exactly, in one request; when Route53
+ * rejects that (already gone: a repeated stop; or written with other settings), the task's sets are read at
+ * their names and those found are deleted as read. Returns the number deleted.
+ */
+async function deregister(zone: TaskZone, taskId: string, planned: TaskRecords): Promise<number> {
+  const expected = planned.recordSets;
+  if (expected.length > 0 && (await zone.deleteExactly(expected))) return expected.length;
+  if (planned.names.length === 0) return 0; // it declares nothing: it never had records
+  const found = await zone.taskSets(planned.names, taskId);
+  if (found.length === 0) return 0;
+  if (!(await zone.deleteExactly(found))) {
+    throw new Error(`the record sets of task ${taskId} changed while they were being deleted; retry`);
+  }
+  return found.length;
+}

@@ -1,0 +1,50 @@
+// The registrar's TaskZone over Route53, through the one edge (route53/): one all-or-nothing change per call,
+// and reads that start at a name and stop when the name changes (a task's sets are found without listing the
+// zone). Every request goes through the caller's counting, retrying `call`.
+import type { Route53Client } from "@aws-sdk/client-route-53";
+import { canonicalName, isOwnType, parseSetIdentifier, type RecordSet } from "../records";
+import type { Route53Call } from "../route53/call";
+import { changeRecordSets } from "../route53/changeRecordSets";
+import { isRejectedBatch } from "../route53/errorClass";
+import { recordSetPages } from "../route53/recordSetPages";
+import type { TaskZone } from "./registrar";
+
+export class Route53TaskZone implements TaskZone {
+  constructor(
+    private readonly route53: Route53Client,
+    private readonly zoneId: () => Promise<string>,
+    private readonly call: Route53Call,
+  ) {}
+
+  async upsert(sets: readonly RecordSet[]): Promise<void> {
+    const zoneId = await this.zoneId();
+    const changes = sets.map((recordSet) => ({ action: "UPSERT" as const, recordSet }));
+    await changeRecordSets(this.route53, zoneId, changes, "ecssd registrar: task running", this.call);
+  }
+
+  async deleteExactly(sets: readonly RecordSet[]): Promise<boolean> {
+    const zoneId = await this.zoneId();
+    const changes = sets.map((recordSet) => ({ action: "DELETE" as const, recordSet }));
+    try {
+      await changeRecordSets(this.route53, zoneId, changes, "ecssd registrar: task stopping", this.call);
+      return true;
+    } catch (err) {
+      if (isRejectedBatch(err)) return false;
+      throw err;
+    }
+  }
+
+  async taskSets(names: readonly string[], taskId: string): Promise<RecordSet[]> {
+    const zoneId = await this.zoneId();
+    const out: RecordSet[] = [];
+    for (const name of names) {
+      for await (const rs of recordSetPages(this.route53, zoneId, { start: { name }, call: this.call })) {
+        if (canonicalName(rs.Name) !== canonicalName(name)) break;
+        const owner = parseSetIdentifier(rs.SetIdentifier);
+        const ours = (owner?.kind === "task" || owner?.kind === "task-instance") && owner.taskId === taskId;
+        if (ours && isOwnType(rs)) out.push(rs);
+      }
+    }
+    return out;
+  }
+}

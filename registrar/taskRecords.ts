@@ -1,0 +1,67 @@
+// The record sets of one awsvpc task: its A record (`<taskId>.<zone>` → ENI address) and one SRV per declared
+// port (`_svc._proto.<zone>` → `<prio> <weight> <containerPort> <taskId>.<zone>`), built by records/ so the
+// contract is the agent's. Pure.
+import {
+  type Problem,
+  type RecordSet,
+  type RoutingPolicy,
+  taskAddressRecordSet,
+  taskInstanceRecordSet,
+  taskRecordName,
+} from "../records";
+import type { ContainerOffer } from "./taskDeclarations";
+
+export interface TaskRecordSettings {
+  zone: string;
+  ttl: number;
+  routing: RoutingPolicy;
+}
+
+export interface TaskRecords {
+  /**
+   * The A record first, then the SRV records; empty when the task declares no service, or when its address
+   * is not known (SRV records without the A record they point at are never written, nor deleted alone).
+   */
+  recordSets: RecordSet[];
+  /** Where the task's record sets live (its A record's name, each SRV name), known even without an address. */
+  names: string[];
+  /** Declarations that could not be read or built; the other ports are still registered. */
+  problems: (Problem & { container: string })[];
+  /** `_svc._proto` of each SRV record, in order (for logs). */
+  services: string[];
+}
+
+/** What the task should have in the zone once it serves at `address` (undefined: no address known yet). */
+export function taskRecordSets(
+  taskId: string,
+  address: string | undefined,
+  offers: readonly ContainerOffer[],
+  settings: TaskRecordSettings,
+): TaskRecords {
+  const out: TaskRecords = { recordSets: [], names: [], problems: [], services: [] };
+  const base = { zone: settings.zone, taskId, ttl: settings.ttl, routing: settings.routing };
+  for (const offer of offers) {
+    for (const p of offer.declarations.problems) out.problems.push({ ...p, container: offer.container });
+    if (offer.declarations.ignored) continue;
+    for (const service of offer.declarations.services) {
+      const built = taskInstanceRecordSet({ ...base, service });
+      if ("problems" in built) {
+        for (const p of built.problems) out.problems.push({ ...p, container: offer.container });
+        continue;
+      }
+      out.recordSets.push(built.recordSet);
+      out.services.push(service.srvName);
+    }
+  }
+  if (out.recordSets.length === 0) return out;
+  out.names = [...new Set([taskRecordName(taskId, settings.zone), ...out.recordSets.map((s) => s.Name)])];
+  // The A record goes with the SRV records: they point at it, and nothing else does.
+  const a = address === undefined ? undefined : taskAddressRecordSet({ ...base, address });
+  if (a === undefined || "problems" in a) {
+    if (a) out.problems.push(...a.problems.map((p) => ({ ...p, container: "(task)" })));
+    out.recordSets = [];
+    return out;
+  }
+  out.recordSets.unshift(a.recordSet);
+  return out;
+}
