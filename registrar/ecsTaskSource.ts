@@ -30,9 +30,9 @@ export class EcsTaskSource implements TaskSource {
       throw new Error(`DescribeTasks of ${taskArn} failed: ${failure.reason ?? "no reason"}`);
     }
     // DescribeTasks returns the same Task shape the event carries as its detail: read it the same way.
-    const t = readTask(JSON.parse(JSON.stringify(task)));
+    const t = readTask(JSON.parse(JSON.stringify(task)), { versionRequired: false });
     return {
-      version: t.version,
+      ...(t.version !== undefined && { version: t.version }),
       lastStatus: t.lastStatus,
       desiredStatus: t.desiredStatus,
       ...(t.healthStatus !== undefined && { healthStatus: t.healthStatus }),

@@ -8,7 +8,8 @@ import { isStopping, type TaskStateChange, type TaskStatus } from "./taskStateCh
 /** The task as DescribeTasks returns it now (only what is read here), or "missing" when ECS no longer has it. */
 export type DescribedTask =
   | {
-      version: number;
+      /** Absent when DescribeTasks gave none: then it is taken as newer than any event. */
+      version?: number;
       lastStatus: TaskStatus;
       desiredStatus: TaskStatus;
       healthStatus?: string;
@@ -36,7 +37,10 @@ export function taskAction(event: TaskState, described: DescribedTask, healthChe
     return { action: "deregister", version: event.version, reason: "ECS no longer knows the task" };
   }
   // The newer of the two views; on a tie the described task, which ECS wrote after the event.
-  const now: TaskState = described.version >= event.version ? described : event;
+  const describedIsNewer = described.version === undefined || described.version >= event.version;
+  const now: TaskState = describedIsNewer
+    ? { ...described, version: described.version ?? event.version }
+    : event;
   // An ENI address seen in either view serves; it does not change during a task's life.
   const address = now.eniAddress ?? described.eniAddress ?? event.eniAddress;
   if (isStopping(now)) {

@@ -124,13 +124,16 @@ function status(obj: Json, key: string): TaskStatus {
   return v as TaskStatus;
 }
 
+const ENI_TYPES: ReadonlySet<string> = new Set(["eni", "ElasticNetworkInterface"]);
+
 /** The ENI attachment's privateIPv4Address; absent before ECS attaches the interface. */
 function eniAddress(detail: Json): string | undefined {
   const attachments = detail.attachments;
   if (attachments === undefined || attachments === null) return undefined;
   if (!Array.isArray(attachments)) throw new TaskEventError("detail.attachments", "must be a list");
   for (const [i, a] of attachments.entries()) {
-    if (!isObject(a) || a.type !== "eni" || !Array.isArray(a.details)) continue;
+    // Events say "eni"; DescribeTasks says "ElasticNetworkInterface" for the same attachment.
+    if (!isObject(a) || !ENI_TYPES.has(String(a.type)) || !Array.isArray(a.details)) continue;
     for (const d of a.details) {
       if (isObject(d) && d.name === "privateIPv4Address") {
         if (typeof d.value !== "string" || !isIPv4(d.value)) {
@@ -198,14 +201,21 @@ export function parseTaskStateChange(event: unknown): TaskStateChange {
   }
   const eventId = field(event, "id", "event", isString, "the event id");
   const detail = field(event, "detail", "event", isObject, "an object");
-  return { eventId, ...readTask(detail) };
+  const task = readTask(detail);
+  return { eventId, ...task, version: task.version as number };
 }
+
+/** A task as read from an event's detail or DescribeTasks; `version` is absent only where allowed. */
+export type ReadTask = Omit<TaskStateChange, "eventId" | "version"> & { version?: number };
 
 /**
  * Reads a Task: the `detail` of a Task State Change event, or one task of DescribeTasks (the same shape; ECS
  * documents the event's detail as the task). Error paths say `detail.` either way.
  */
-export function readTask(detail: unknown): Omit<TaskStateChange, "eventId"> {
+export function readTask(
+  detail: unknown,
+  options: { versionRequired: boolean } = { versionRequired: true },
+): ReadTask {
   if (!isObject(detail)) throw new TaskEventError("detail", `must be an object, got ${shown(detail)}`);
   const clusterArn = field(detail, "clusterArn", "detail", isString, "the cluster's ARN");
   matching(clusterArn, "detail.clusterArn", CLUSTER_ARN, "an ECS cluster ARN");
@@ -227,20 +237,25 @@ export function readTask(detail: unknown): Omit<TaskStateChange, "eventId"> {
     TASK_DEFINITION_ARN,
     "a task definition ARN ending in <family>:<revision>",
   )[1] as string;
-  const version = field(
-    detail,
-    "version",
-    "detail",
-    (v): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0,
-    "a non-negative integer",
-  );
-  const change: Omit<TaskStateChange, "eventId"> = {
+  // DescribeTasks is read after the event, so a described task without a version (some ECS emulators leave
+  // it out) is taken as the current state; an event must carry one, or it cannot be ordered.
+  const version =
+    detail.version === undefined && !options.versionRequired
+      ? undefined
+      : field(
+          detail,
+          "version",
+          "detail",
+          (v): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0,
+          "a non-negative integer",
+        );
+  const change: ReadTask = {
     clusterArn,
     taskArn,
     taskId,
     taskDefinitionArn,
     family,
-    version,
+    ...(version !== undefined && { version }),
     lastStatus: status(detail, "lastStatus"),
     desiredStatus: status(detail, "desiredStatus"),
     containers: containers(detail),
