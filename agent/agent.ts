@@ -285,6 +285,9 @@ export class Agent {
     const summary = JSON.stringify([records.services, records.problems.map((p) => p.message)]);
     const base = { container: shortId(id), containerName: desc.Name?.replace(/^\//, "") };
     if (summary !== entry.logged) {
+      if (records.awsvpcTask) {
+        this.opts.log.info({ ...base, action: "skip" }, "awsvpc task container: the registrar registers it");
+      }
       for (const p of records.problems) {
         this.opts.log.warn({ ...base, action: "skip", key: p.subject, problem: p.code }, p.message);
         this.opts.onSkip?.(p.code);

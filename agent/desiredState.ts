@@ -64,7 +64,20 @@ export interface ContainerRecords {
   /** Services, one per record set, in the same order (for logs). */
   services: string[];
   ignored: boolean;
+  /** True for a container of an awsvpc task: the registrar registers it from ECS's task events, not the agent. */
+  awsvpcTask: boolean;
   problems: Problem[];
+}
+
+/**
+ * A container of an ECS task in awsvpc mode: ECS runs it in the network namespace of the task's pause
+ * container ("container:<id>"), or it is that pause container, which has no Docker network of its own
+ * ("none"). Its address is the task's ENI, which the agent cannot see; the registrar owns its records.
+ */
+export function isAwsvpcTaskContainer(c: ContainerDescription): boolean {
+  if (c.Config?.Labels?.[ECS_TASK_ARN_LABEL] === undefined) return false;
+  const mode = c.HostConfig?.NetworkMode ?? "";
+  return mode === "none" || mode.startsWith("container:");
 }
 
 /** The published host port of `<port>/<proto>`, or undefined when it is not published. */
@@ -90,8 +103,11 @@ export function containerRecordSets(c: ContainerDescription, host: HostContext):
     instances: [],
     services: [],
     ignored: declared.ignored,
+    awsvpcTask: isAwsvpcTaskContainer(c),
     problems: [...declared.problems],
   };
+  // The registrar reads and reports this task's declarations; here they are neither published nor warned of.
+  if (out.awsvpcTask) return { ...out, problems: [] };
   const taskArn = labels[ECS_TASK_ARN_LABEL];
   const taskId = taskIdFromArn(taskArn);
   if (taskArn !== undefined && taskId === undefined) {

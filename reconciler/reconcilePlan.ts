@@ -45,6 +45,13 @@ export interface InstanceRecord {
   readonly srv?: SrvValue;
 }
 
+/** A record set of an awsvpc task, the registrar's: its A record or the SRV record of one of its ports. */
+export interface TaskRecord {
+  readonly key: string;
+  readonly set: RecordSet;
+  readonly taskId: string;
+}
+
 /** One of our host A record sets. */
 export interface HostRecord {
   readonly key: string;
@@ -66,6 +73,8 @@ export interface ZoneView {
   readonly seen: number;
   readonly instances: readonly InstanceRecord[];
   readonly hosts: readonly HostRecord[];
+  /** The registrar's record sets (awsvpc tasks): judged by their task alone, never health-checked here. */
+  readonly taskRecords: readonly TaskRecord[];
   /** Instance keys (records' instanceKey) whose port declares an agent check: their health is the agent's. */
   readonly agentChecked: ReadonlySet<string>;
   /** Agent-check markers seen (ours, for the record counts). */
@@ -111,6 +120,7 @@ export interface PlannedDelete {
 export function viewZone(sets: readonly ZoneRecordSet[], zoneName: string): ZoneView {
   const instances: InstanceRecord[] = [];
   const hosts: HostRecord[] = [];
+  const taskRecords: TaskRecord[] = [];
   const agentChecked = new Set<string>();
   let agentMarkers = 0;
   const verdicts: VerdictRecord[] = [];
@@ -125,6 +135,12 @@ export function viewZone(sets: readonly ZoneRecordSet[], zoneName: string): Zone
     const name = canonicalName(set.Name ?? "");
     const values = (set.ResourceRecords ?? []).map((r) => r.Value ?? "");
     const identity = parseSetIdentifier(set.SetIdentifier);
+    if (
+      (identity?.kind === "task-instance" && set.Type === "SRV") ||
+      (identity?.kind === "task" && set.Type === "A")
+    ) {
+      taskRecords.push({ key, set, taskId: identity.taskId });
+    }
     if (set.Type === "SRV") {
       const targets = values.map((v) => parseSrvValue(v)?.target).filter((t): t is string => t !== undefined);
       srvTargets.set(key, targets);
@@ -153,6 +169,7 @@ export function viewZone(sets: readonly ZoneRecordSet[], zoneName: string): Zone
     seen: sets.length,
     instances,
     hosts,
+    taskRecords,
     agentChecked,
     agentMarkers,
     verdicts,
@@ -183,6 +200,18 @@ export function staleReason(
   // ECS without a task id: a container started on the host outside any task. ECS cannot see it, so only
   // its host's fate decides; the agent on that host owns it meanwhile.
   return undefined;
+}
+
+/**
+ * The registrar's record sets whose task ECS no longer runs: the backstop for a stop event that was missed.
+ * An inventory without tasks (Docker) cannot judge them, and keeps them.
+ */
+export function staleTaskRecords(view: ZoneView, snapshot: InventorySnapshot): PlannedDelete[] {
+  const tasks = snapshot.tasks;
+  if (tasks === undefined) return [];
+  return view.taskRecords
+    .filter((r) => !tasks.has(r.taskId))
+    .map((r) => ({ key: r.key, set: r.set, reason: "task-gone" as const, onlyAsRead: false }));
 }
 
 /** Our instance records the inventory proves stale, and the rest (the survivors, to health-check). */
@@ -241,7 +270,9 @@ export function planStale(
   zoneName: string,
 ): StalePlan {
   const view = viewZone(sets, zoneName);
-  const { stale, survivors } = staleInstances(view, snapshot);
+  const instances = staleInstances(view, snapshot);
+  const stale = [...instances.stale, ...staleTaskRecords(view, snapshot)];
+  const { survivors } = instances;
   const liveVerdicts: VerdictRecord[] = [];
   const goneVerdicts: PlannedMarkerDelete[] = [];
   for (const v of view.verdicts) {
@@ -405,7 +436,7 @@ export function planReconcile(
     verdictsHeld: stale.liveVerdicts.length - lifted.length,
     safetyValve: safetyValve(
       deletes.length,
-      view.instances.length + view.hosts.length,
+      view.instances.length + view.hosts.length + view.taskRecords.length,
       settings.maxDeleteShare,
     ),
   };

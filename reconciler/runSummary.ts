@@ -25,6 +25,8 @@ export interface ReconcileSummary {
     readonly ours: number;
     readonly instances: number;
     readonly hosts: number;
+    /** The registrar's record sets of awsvpc tasks (A and SRV). */
+    readonly tasks: number;
     /** Everything else, never touched. */
     readonly foreign: number;
   };
@@ -130,10 +132,11 @@ export function runSummary(facts: RunFacts): ReconcileSummary {
     dryRun: facts.dryRun,
     records: {
       seen: view.seen,
-      // Health markers are ours too (the safety valve counts only instances and hosts).
+      // Health markers are ours too (the safety valve counts only instances, hosts and task records).
       ours: safetyValve.ours + markers,
       instances: view.instances.length,
       hosts: view.hosts.length,
+      tasks: view.taskRecords.length,
       foreign: view.seen - safetyValve.ours - markers,
     },
     planned: { total: plan.deletes.length, byReason: plannedByReason },

@@ -83,6 +83,35 @@ describe("agent desired state", () => {
     assert.equal(id?.kind === "instance" ? id.taskId : undefined, "abcdef0123456789");
   });
 
+  it("leaves awsvpc task containers to the registrar, and keeps bridge and host task containers", () => {
+    const ecs = {
+      "com.amazonaws.ecs.task-arn":
+        "arn:aws:ecs:us-east-1:123456789012:task/apps/0123456789abcdef0123456789abcdef",
+    };
+    const declares = ["SERVICE_8081_NAME=_calc._tcp", "SERVICE_8081_WEIGHT=x"];
+    for (const mode of ["container:4f1c2d3e4f5a", "none"]) {
+      const out = containerRecordSets(
+        container({ Config: { Env: declares, Labels: ecs }, HostConfig: { NetworkMode: mode } }),
+        host,
+      );
+      assert.equal(out.awsvpcTask, true, mode);
+      assert.deepEqual([out.recordSets, out.problems], [[], []], mode);
+    }
+    const plain = containerRecordSets(
+      container({
+        Config: { Env: ["SERVICE_8081_NAME=_calc._tcp"], Labels: {} },
+        HostConfig: { NetworkMode: "none" },
+      }),
+      host,
+    );
+    assert.equal(plain.awsvpcTask, false, "not an ECS task: the agent's as before");
+    const bridge = containerRecordSets(
+      container({ Config: { Env: ["SERVICE_8081_NAME=_calc._tcp"], Labels: ecs } }),
+      host,
+    );
+    assert.equal(bridge.recordSets.length, 1);
+  });
+
   it("reports malformed declarations and keeps the good ones", () => {
     const out = containerRecordSets(
       container(

@@ -12,7 +12,14 @@ import {
   unusedHostRecords,
   viewZone,
 } from "../../reconciler/reconcilePlan";
-import { type RecordSet, recordSetKey, type ZoneRecordSet } from "../../records";
+import {
+  parseServiceDeclarations,
+  type RecordSet,
+  recordSetKey,
+  taskAddressRecordSet,
+  taskInstanceRecordSet,
+  type ZoneRecordSet,
+} from "../../records";
 import { containerIdFor, srvRecord } from "./support/ecsWorld";
 import { foreignSets, hostA, ZONE } from "./support/zoneFixtures";
 
@@ -139,6 +146,37 @@ describe("reconciler judgement of record sets", () => {
     );
     // Were H2's SRV set to stay, its A record would stay with it.
     assert.deepEqual(unusedHostRecords(view, snapshot, ZONE, new Set()), []);
+  });
+});
+
+describe("reconciler backstop for the registrar's awsvpc task records", () => {
+  const service = parseServiceDeclarations(["SERVICE_8080_NAME=_time._tcp"], {}).services[0]!;
+  const built = (taskId: string) => {
+    const a = taskAddressRecordSet({ zone: ZONE, taskId, address: "10.0.1.23" });
+    const srv = taskInstanceRecordSet({ zone: ZONE, taskId, service });
+    if ("problems" in a || "problems" in srv) throw new Error("bad fixture");
+    return [a.recordSet, srv.recordSet];
+  };
+  const live = "0123456789abcdef0123456789abcdef";
+  const gone = "fedcba9876543210fedcba9876543210";
+
+  it("deletes the A and SRV record of a task ECS no longer runs (a missed stop event), and keeps a live one's", () => {
+    const sets = [...built(live), ...built(gone), hostA(H1)];
+    const plan = planStale(sets, ecsSnapshot([H1], [task(live)]), ZONE);
+    assert.equal(plan.view.taskRecords.length, 4);
+    assert.deepEqual(
+      plan.stale.map((d) => [d.set.Type, d.set.SetIdentifier, d.reason]),
+      [
+        ["A", `ecssd1task:${gone}`, "task-gone"],
+        ["SRV", `ecssd1task:${gone}:8080`, "task-gone"],
+      ],
+    );
+    assert.equal(plan.toCheck.length, 0, "the registrar's instances are not health-checked here");
+  });
+
+  it("keeps task records when the inventory has no notion of tasks (Docker)", () => {
+    const plan = planStale(built(gone), { hosts: new Set([H1]), containers: new Set(), counts: {} }, ZONE);
+    assert.deepEqual(plan.stale, []);
   });
 });
 

@@ -90,7 +90,14 @@ describe("runReconcile over in-memory ports", () => {
       "apiCalls",
       "durationMs",
     ]);
-    assert.deepEqual(Object.keys(summary.records), ["seen", "ours", "instances", "hosts", "foreign"]);
+    assert.deepEqual(Object.keys(summary.records), [
+      "seen",
+      "ours",
+      "instances",
+      "hosts",
+      "tasks",
+      "foreign",
+    ]);
     assert.deepEqual(Object.keys(summary.deleted), [
       "total",
       "vanished",
