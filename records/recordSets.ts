@@ -2,7 +2,12 @@
 // and the SRV value format. Nothing else in the repository builds these by hand.
 import { type Problem, problem } from "./problems";
 import type { ServiceDeclaration } from "./serviceDeclarations";
-import { hostSetIdentifier, type InstanceIdentity, instanceSetIdentifier } from "./setIdentifier";
+import {
+  hostSetIdentifier,
+  type InstanceIdentity,
+  instanceSetIdentifier,
+  parseSetIdentifier,
+} from "./setIdentifier";
 import { DEFAULT_SRV_TTL, HOST_TTL, hostRecordName } from "./zone";
 
 export type RoutingPolicy = "multivalue" | "weighted";
@@ -55,6 +60,18 @@ export type ZoneRecordSet = RecordSet<ZoneRecordType>;
 /** True for a set of a type we write that holds values (not an alias): the only kind we ever own. */
 export function isOwnType(rs: ZoneRecordSet): rs is RecordSet {
   return (rs.Type === "SRV" || rs.Type === "A" || rs.Type === "TXT") && rs.AliasTarget === undefined;
+}
+
+/**
+ * True for a set one of our writers made: a type we write, with values, whose SetIdentifier parses as ours
+ * and names what that type is written for (an instance's SRV set and its TXT health marker, a host's A
+ * set). Whatever else a zone holds, however close, belongs to somebody else and is left alone.
+ */
+export function isWrittenByUs(rs: ZoneRecordSet): rs is RecordSet {
+  if (!isOwnType(rs)) return false;
+  const identity = parseSetIdentifier(rs.SetIdentifier);
+  if (identity === undefined) return false;
+  return rs.Type === "A" ? identity.kind === "host" : identity.kind === "instance";
 }
 
 export interface SrvValue {
