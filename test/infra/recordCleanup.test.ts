@@ -172,7 +172,8 @@ describe("record cleanup: pulumi destroy against the local zone", function () {
     const ourKeys = new Set(ours.map(recordSetKey));
     assert.deepEqual(keys(after), keys(before.filter((s) => !ourKeys.has(recordSetKey(s)))));
     for (const set of FOREIGN) assert.ok(keys(after).includes(recordSetKey(set)), recordSetKey(set));
-    assert.ok(zone.stats().ChangeResourceRecordSets >= 2 + 1 + 2, "deleted in more than one batch");
+    // Three batches wrote ours, one the foreign sets; the cleanup needs at least two for 1,103 sets.
+    assert.ok((zone.stats().ChangeResourceRecordSets ?? 0) >= 3 + 1 + 2, "deleted in more than one batch");
     client.destroy();
   });
 
