@@ -1,111 +1,109 @@
-import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
-import { AgentService } from "./infra/agentService";
+import * as aws from "@pulumi/aws";
+import type * as pulumi from "@pulumi/pulumi";
+import { EXAMPLE_NAMES, type ExampleName } from "./examples/manifest";
 import { Cluster } from "./infra/cluster";
 import { readStackConfig } from "./infra/config";
 import { ExampleServices } from "./infra/exampleServices";
 import { bundleImage } from "./infra/imageBundles";
 import { Images } from "./infra/images";
-import { imagePlatform } from "./infra/instanceLaunch";
-import { bundleLambda } from "./infra/lambdaBundle";
-import { LAMBDA_NODE_RUNTIMES, RECONCILER_RUNTIME } from "./infra/lambdaRuntime";
+import { imagePlatform, instanceArchitecture } from "./infra/instanceLaunch";
 import { Network } from "./infra/network";
-import { Reconciler } from "./infra/reconciler";
-import { ServiceZone } from "./infra/serviceZone";
+import { ServiceDiscovery } from "./infra/serviceDiscovery";
 
-// The Pulumi program: read and validate the stack's config, compose the components, export outputs.
+// The Pulumi program: read and validate the stack's config, compose the components, export outputs. What the
+// stack config names as existing (VPC, cluster, zone) is looked up and used, never created nor deleted.
 const config = readStackConfig();
 
-const network = new Network("ecssd-network", {
-  cidrBlock: config.vpcCidr,
-  availabilityZones: config.availabilityZones,
-  natGateways: config.natGateways,
-});
+const network = config.existingVpc
+  ? undefined
+  : new Network("ecssd-network", {
+      cidrBlock: config.vpcCidr,
+      availabilityZones: config.availabilityZones,
+      natGateways: config.natGateways,
+    });
+const vpcId = config.existingVpc?.vpcId ?? (network as Network).vpcId;
+const privateSubnetIds =
+  config.existingVpc?.privateSubnetIds.slice() ?? (network as Network).privateSubnetIds;
 
-const zone = new ServiceZone("ecssd-zone", {
-  zoneName: config.zoneName,
-  vpcId: network.vpcId,
-  region: config.region,
-});
-
-const cluster = new Cluster("ecssd-cluster", {
-  vpcId: network.vpcId,
-  subnetIds: network.privateSubnetIds,
-  region: config.region,
-  instanceType: config.instanceType,
-  desiredCapacity: config.desiredCapacity,
-  minSize: config.minSize,
-  maxSize: config.maxSize,
-});
+const cluster = config.clusterName
+  ? undefined
+  : new Cluster("ecssd-cluster", {
+      vpcId,
+      subnetIds: privateSubnetIds,
+      region: config.region,
+      instanceType: config.instanceType,
+      desiredCapacity: config.desiredCapacity,
+      minSize: config.minSize,
+      maxSize: config.maxSize,
+    });
+const brought = config.clusterName
+  ? aws.ecs.getClusterOutput({ clusterName: config.clusterName })
+  : undefined;
 
 const images = new Images("ecssd-images", {
-  platform: imagePlatform(cluster.architecture),
+  // A brought cluster's instances are the user's: ecssd:instanceType names their architecture.
+  platform: imagePlatform(cluster?.architecture ?? instanceArchitecture(config.instanceType)),
   baseImage: config.baseImage,
   context: ".",
   // The Dockerfiles copy a bundle made beforehand, exactly as for the local stack.
   prepare: bundleImage,
+  names: config.examples ? ["agent", ...EXAMPLE_NAMES] : ["agent"],
 });
 
-new AgentService("ecssd-agent", {
-  clusterArn: cluster.clusterArn,
-  image: images.imageUris.agent,
-  zoneId: zone.zoneId,
-  zoneArn: zone.zoneArn,
-  zoneName: zone.zoneName,
+const discovery = new ServiceDiscovery("ecssd", {
+  vpcId,
+  privateSubnetIds,
+  ...(network && { vpcCidr: network.cidrBlock }),
+  clusterArn: cluster?.clusterArn ?? (brought as pulumi.Output<aws.ecs.GetClusterResult>).arn,
+  ...(cluster && { instanceSecurityGroupId: cluster.instanceSecurityGroup.id }),
+  ...(config.zoneId ? { zoneId: config.zoneId } : { zoneName: config.zoneName }),
   region: config.region,
+  agentImage: images.imageUris.agent as pulumi.Output<string>,
   srvTtl: config.srvTtl,
+  reconciler: {
+    schedule: config.reconcileSchedule,
+    checkHealth: config.checkHealth,
+    healthPath: config.healthPath,
+    healthTimeoutMs: config.healthTimeoutMs,
+    healthConcurrency: config.healthConcurrency,
+    stopUnhealthyTasks: config.stopUnhealthyTasks,
+    dryRun: config.dryRun,
+    maxDeleteShare: config.maxDeleteShare,
+  },
   logRetentionDays: config.logRetentionDays,
 });
 
-const bundle = bundleLambda(path.join(__dirname, "reconciler", "handler.ts"), {
-  target: LAMBDA_NODE_RUNTIMES[RECONCILER_RUNTIME].esbuildTarget,
-});
-const reconciler = new Reconciler("ecssd-reconciler", {
-  code: new pulumi.asset.AssetArchive({ [bundle.fileName]: new pulumi.asset.StringAsset(bundle.code) }),
-  vpcId: network.vpcId,
-  vpcCidr: network.cidrBlock,
-  subnetIds: network.privateSubnetIds,
-  instanceSecurityGroupId: cluster.instanceSecurityGroup.id,
-  clusterArn: cluster.clusterArn,
-  clusterName: cluster.clusterName,
-  zoneId: zone.zoneId,
-  zoneArn: zone.zoneArn,
-  zoneName: zone.zoneName,
-  region: config.region,
-  schedule: config.reconcileSchedule,
-  checkHealth: config.checkHealth,
-  healthPath: config.healthPath,
-  healthTimeoutMs: config.healthTimeoutMs,
-  healthConcurrency: config.healthConcurrency,
-  stopUnhealthyTasks: config.stopUnhealthyTasks,
-  dryRun: config.dryRun,
-  maxDeleteShare: config.maxDeleteShare,
-  logRetentionDays: config.logRetentionDays,
-});
+// The config allows the examples only with a cluster this program creates (config.ts says why).
+const examples =
+  config.examples && cluster
+    ? new ExampleServices("ecssd-examples", {
+        clusterArn: cluster.clusterArn,
+        capacityProviderName: cluster.capacityProvider.name,
+        capacityProviders: cluster.capacityProviders,
+        vpcId,
+        publicSubnetIds: config.existingVpc?.publicSubnetIds?.slice() ?? (network as Network).publicSubnetIds,
+        instanceSecurityGroupId: cluster.instanceSecurityGroup.id,
+        images: Object.fromEntries(EXAMPLE_NAMES.map((n) => [n, images.imageUris[n]])) as Record<
+          ExampleName,
+          pulumi.Output<string>
+        >,
+        zoneName: discovery.zoneName,
+        username: config.examplesUsername,
+        password: config.examplesPassword as pulumi.Output<string>,
+        region: config.region,
+        srvTtl: config.srvTtl,
+        logRetentionDays: config.logRetentionDays,
+      })
+    : undefined;
 
-const examples = new ExampleServices("ecssd-examples", {
-  clusterArn: cluster.clusterArn,
-  capacityProviderName: cluster.capacityProvider.name,
-  capacityProviders: cluster.capacityProviders,
-  vpcId: network.vpcId,
-  publicSubnetIds: network.publicSubnetIds,
-  instanceSecurityGroupId: cluster.instanceSecurityGroup.id,
-  // Every image of the catalog; the examples take the ones the manifest names.
-  images: images.imageUris,
-  zoneName: zone.zoneName,
-  username: config.examplesUsername,
-  password: config.examplesPassword,
-  region: config.region,
-  srvTtl: config.srvTtl,
-  logRetentionDays: config.logRetentionDays,
-});
-
-/** Open in a browser: the portal calls time and calc through service discovery. */
-export const portalUrl = examples.portalUrl;
+/** Open in a browser: the portal calls time and calc through service discovery. Undefined without the examples. */
+export const portalUrl = examples?.portalUrl;
 /** The private hosted zone holding the SRV and A records. */
-export const zoneId = zone.zoneId;
-export const zoneName = zone.zoneName;
-/** The ECS cluster running the agent and the examples. */
-export const clusterName = cluster.clusterName;
+export const zoneId = discovery.zoneId;
+export const zoneName = discovery.zoneName;
+/** The ECS cluster running the agent (and the examples). */
+export const clusterName = cluster?.clusterName ?? config.clusterName;
 /** Invoke it by hand: `aws lambda invoke --function-name <this> out.json`. */
-export const reconcilerFunctionName = reconciler.functionName;
+export const reconcilerFunctionName = discovery.reconcilerFunctionName;
+/** What consumers give the resolver library: the zone and the DNS servers that answer for it. */
+export const resolverSettings = discovery.resolverSettings;

@@ -36,8 +36,24 @@ export interface StackConfig {
   readonly logRetentionDays: number;
   readonly baseImage: string;
   readonly examplesUsername: string;
-  /** Always a secret Output: it never appears in plain text in state or logs. */
-  readonly examplesPassword: pulumi.Output<string>;
+  /** Always a secret Output: it never appears in plain text in state or logs. Absent when the examples are off. */
+  readonly examplesPassword?: pulumi.Output<string>;
+  /** The example services, their images and the load balancer are created only when true. */
+  readonly examples: boolean;
+  /** An existing network to use instead of creating one. */
+  readonly existingVpc?: ExistingVpc;
+  /** An existing ECS cluster (its name) whose EC2 capacity the user manages. */
+  readonly clusterName?: string;
+  /** An existing private hosted zone (its id); its name is read from AWS. */
+  readonly zoneId?: string;
+}
+
+/** A VPC the stack uses and does not own. */
+export interface ExistingVpc {
+  readonly vpcId: string;
+  readonly privateSubnetIds: readonly string[];
+  /** Only when the examples are on: their load balancer's subnets. */
+  readonly publicSubnetIds?: readonly string[];
 }
 
 /** Every problem found in a stack's settings, thrown once. */
@@ -70,13 +86,21 @@ export const CONFIG_DEFAULTS = {
   logRetentionDays: "14",
   baseImage: DEFAULT_BASE_IMAGE,
   examplesUsername: "demo",
+  // Pulumi.dev.yaml turns them on; any other stack adds discovery to its environment and nothing more.
+  examples: "false",
 } as const satisfies Record<string, string>;
 
-type ConfigKey = keyof typeof CONFIG_DEFAULTS | "examplesPassword";
-const KNOWN_KEYS: ReadonlySet<string> = new Set<string>([
-  ...Object.keys(CONFIG_DEFAULTS),
+/** Settings with no default: absent means "create it" (or, for the password, "no examples"). */
+const OPTIONAL_KEYS = [
   "examplesPassword",
-]);
+  "vpcId",
+  "privateSubnetIds",
+  "publicSubnetIds",
+  "clusterName",
+  "zoneId",
+] as const;
+type ConfigKey = keyof typeof CONFIG_DEFAULTS | (typeof OPTIONAL_KEYS)[number];
+const KNOWN_KEYS: ReadonlySet<string> = new Set<string>([...Object.keys(CONFIG_DEFAULTS), ...OPTIONAL_KEYS]);
 
 /**
  * Validates the raw stack configuration (full keys such as `ecssd:instanceType` and `aws:region`,
@@ -189,6 +213,39 @@ export function parseStackConfig(input: Readonly<Record<string, string | undefin
     problems.push(`[baseImage] must be an image reference such as ${DEFAULT_BASE_IMAGE}, got "${baseImage}"`);
   }
 
+  const examples = boolean("examples");
+  const optional = (key: (typeof OPTIONAL_KEYS)[number]): string | undefined => {
+    const text = raw[`${CONFIG_NAMESPACE}:${key}`];
+    return text === undefined || text.trim() === "" ? undefined : text.trim();
+  };
+  const existingVpc = existingVpcOf(
+    optional("vpcId"),
+    optional("privateSubnetIds"),
+    optional("publicSubnetIds"),
+    examples,
+    problems,
+  );
+  const clusterName = optional("clusterName");
+  if (clusterName !== undefined && !/^[A-Za-z0-9_-]{1,255}$/.test(clusterName)) {
+    problems.push(
+      `[clusterName] must be an ECS cluster name (letters, digits, - and _), got "${clusterName}"`,
+    );
+  }
+  if (clusterName !== undefined && examples) {
+    // The examples' load balancer must reach the instances through their security group, which only a
+    // cluster this program creates gives it.
+    problems.push(
+      "[examples] must be false with clusterName: the examples run only on a cluster this program creates",
+    );
+  }
+  const zoneId = optional("zoneId");
+  if (zoneId !== undefined && !/^Z[A-Z0-9]{1,31}$/.test(zoneId)) {
+    problems.push(`[zoneId] must be a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ, got "${zoneId}"`);
+  }
+  if (zoneId !== undefined && raw[`${CONFIG_NAMESPACE}:zoneName`] !== undefined) {
+    problems.push("[zoneName] must not be set with zoneId: the zone's name is read from AWS");
+  }
+
   const examplesUsername = value("examplesUsername");
   // HTTP basic auth separates user and password with the first colon.
   if (!/^[\x21-\x39\x3b-\x7e]{1,64}$/.test(examplesUsername)) {
@@ -198,7 +255,9 @@ export function parseStackConfig(input: Readonly<Record<string, string | undefin
   }
 
   const password = raw[`${CONFIG_NAMESPACE}:examplesPassword`];
-  if (password === undefined || password === "") {
+  if (!examples) {
+    // Nothing uses it; a value left from when the examples were on is harmless.
+  } else if (password === undefined || password === "") {
     problems.push(
       "[examplesPassword] is required: pulumi config set --secret ecssd:examplesPassword <at least 12 characters>",
     );
@@ -231,13 +290,64 @@ export function parseStackConfig(input: Readonly<Record<string, string | undefin
     logRetentionDays,
     baseImage,
     examplesUsername,
-    examplesPassword: pulumi.secret(password as string),
+    ...(examples && { examplesPassword: pulumi.secret(password as string) }),
+    examples,
+    ...(existingVpc && { existingVpc }),
+    ...(clusterName !== undefined && { clusterName }),
+    ...(zoneId !== undefined && { zoneId }),
   };
 }
 
 /** Reads the running stack's configuration from the Pulumi engine and validates it. */
 export function readStackConfig(): StackConfig {
   return parseStackConfig(pulumi.runtime.allConfig());
+}
+
+/**
+ * The brought network, or undefined when the program creates one. The subnets go with the VPC: private
+ * ones always (the instances and the reconciler), public ones when the examples' load balancer needs them.
+ */
+function existingVpcOf(
+  vpcId: string | undefined,
+  privateText: string | undefined,
+  publicText: string | undefined,
+  examples: boolean,
+  problems: string[],
+): ExistingVpc | undefined {
+  if (vpcId === undefined) {
+    if (privateText !== undefined)
+      problems.push("[privateSubnetIds] is set but vpcId is not: set both, or neither");
+    if (publicText !== undefined)
+      problems.push("[publicSubnetIds] is set but vpcId is not: set both, or neither");
+    return undefined;
+  }
+  if (!/^vpc-[0-9a-f]{8,17}$/.test(vpcId))
+    problems.push(`[vpcId] must be a VPC id such as vpc-0123456789abcdef0, got "${vpcId}"`);
+  const privateSubnetIds = subnetList("privateSubnetIds", privateText, 1, problems);
+  const publicSubnetIds = examples ? subnetList("publicSubnetIds", publicText, 2, problems) : undefined;
+  return { vpcId, privateSubnetIds, ...(publicSubnetIds && { publicSubnetIds }) };
+}
+
+/** A subnet list as `pulumi config set --path` stores it (a JSON array) or written by hand, comma-separated. */
+function subnetList(key: string, text: string | undefined, min: number, problems: string[]): string[] {
+  if (text === undefined) {
+    problems.push(`[${key}] is required with vpcId: pulumi config set --path 'ecssd:${key}[0]' subnet-...`);
+    return [];
+  }
+  let ids: unknown;
+  try {
+    ids = text.startsWith("[") ? JSON.parse(text) : text.split(",").map((id) => id.trim());
+  } catch {
+    ids = undefined;
+  }
+  const valid = (id: unknown) => typeof id === "string" && /^subnet-[0-9a-f]{8,17}$/.test(id);
+  if (!Array.isArray(ids) || ids.length < min || !ids.every(valid)) {
+    problems.push(
+      `[${key}] must be ${min} or more subnet ids such as subnet-0123456789abcdef0, got ${JSON.stringify(text)}`,
+    );
+    return [];
+  }
+  return ids as string[];
 }
 
 /** Older engines pass keys as `ns:config:key`; the program reads `ns:key`. */

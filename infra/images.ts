@@ -19,6 +19,8 @@ export interface ImagesArgs {
    * copy a prepared bundle). The build waits for it. Default: none (the context is used as it is).
    */
   readonly prepare?: (image: ImageName) => Promise<unknown>;
+  /** The images to build. Default: every image of the catalog. */
+  readonly names?: readonly ImageName[];
 }
 
 /**
@@ -26,19 +28,19 @@ export interface ImagesArgs {
  * image built from the repository's Dockerfile and pushed there by awsx.
  */
 export class Images extends pulumi.ComponentResource {
-  readonly repositories: Readonly<Record<ImageName, aws.ecr.Repository>>;
-  readonly images: Readonly<Record<ImageName, awsx.ecr.Image>>;
-  /** Digest-pinned URIs: a rebuilt image changes the URI and so rolls the tasks that use it. */
-  readonly imageUris: Readonly<Record<ImageName, pulumi.Output<string>>>;
+  readonly repositories: Readonly<Partial<Record<ImageName, aws.ecr.Repository>>>;
+  readonly images: Readonly<Partial<Record<ImageName, awsx.ecr.Image>>>;
+  /** Digest-pinned URIs of the images built: a rebuilt image changes the URI and so rolls the tasks that use it. */
+  readonly imageUris: Readonly<Partial<Record<ImageName, pulumi.Output<string>>>>;
 
   constructor(name: string, args: ImagesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ecssd:infra:Images", name, {}, opts);
-    const repositories = {} as Record<ImageName, aws.ecr.Repository>;
-    const images = {} as Record<ImageName, awsx.ecr.Image>;
-    const imageUris = {} as Record<ImageName, pulumi.Output<string>>;
-    for (const image of IMAGE_NAMES) {
+    const repositories: Partial<Record<ImageName, aws.ecr.Repository>> = {};
+    const images: Partial<Record<ImageName, awsx.ecr.Image>> = {};
+    const imageUris: Partial<Record<ImageName, pulumi.Output<string>>> = {};
+    for (const image of args.names ?? IMAGE_NAMES) {
       const { dockerfile } = IMAGE_CATALOG[image];
-      repositories[image] = new aws.ecr.Repository(
+      const repository = new aws.ecr.Repository(
         `${name}-${image}`,
         {
           forceDelete: true,
@@ -47,10 +49,10 @@ export class Images extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      images[image] = new awsx.ecr.Image(
+      const built = new awsx.ecr.Image(
         `${name}-${image}`,
         {
-          repositoryUrl: repositories[image].repositoryUrl,
+          repositoryUrl: repository.repositoryUrl,
           // The context only resolves once `prepare` is done, so the build sees the fresh bundle.
           context: pulumi
             .output(args.prepare ? args.prepare(image).then(() => true) : true)
@@ -61,7 +63,9 @@ export class Images extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      imageUris[image] = images[image].imageUri;
+      repositories[image] = repository;
+      images[image] = built;
+      imageUris[image] = built.imageUri;
     }
     this.repositories = repositories;
     this.images = images;

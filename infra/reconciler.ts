@@ -53,11 +53,14 @@ export interface ReconcilerArgs {
   readonly code: pulumi.Input<pulumi.asset.Archive>;
   readonly vpcId: pulumi.Input<string>;
   /** The VPC's range: health checks may go anywhere inside it, nowhere else. */
-  readonly vpcCidr: string;
+  readonly vpcCidr: pulumi.Input<string>;
   /** Private subnets with a NAT route, for the AWS APIs (required). */
   readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
-  /** The container instances' group, opened to the reconciler's health checks. */
-  readonly instanceSecurityGroupId: pulumi.Input<string>;
+  /**
+   * The container instances' group, opened to the reconciler's health checks. Default: none, for a cluster
+   * whose instances someone else manages (they open it to {@link Reconciler.securityGroup}).
+   */
+  readonly instanceSecurityGroupId?: pulumi.Input<string>;
   readonly clusterArn: pulumi.Input<string>;
   readonly clusterName: pulumi.Input<string>;
   readonly zoneId: pulumi.Input<string>;
@@ -141,11 +144,11 @@ export class Reconciler extends pulumi.ComponentResource {
           { parent: this },
         );
       }
-      for (const range of EPHEMERAL_PORT_RANGES) {
+      for (const range of args.instanceSecurityGroupId !== undefined ? EPHEMERAL_PORT_RANGES : []) {
         new aws.vpc.SecurityGroupIngressRule(
           `${name}-instances-from-reconciler${range.suffix}`,
           {
-            securityGroupId: args.instanceSecurityGroupId,
+            securityGroupId: args.instanceSecurityGroupId as pulumi.Input<string>,
             referencedSecurityGroupId: this.securityGroup.id,
             ipProtocol: "tcp",
             fromPort: range.from,

@@ -6,6 +6,7 @@ import {
   hostSetIdentifier,
   type InstanceIdentity,
   instanceSetIdentifier,
+  parseSetIdentifier,
   taskSetIdentifier,
 } from "./setIdentifier";
 import { DEFAULT_SRV_TTL, HOST_TTL, hostRecordName, taskRecordName } from "./zone";
@@ -60,6 +61,20 @@ export type ZoneRecordSet = RecordSet<ZoneRecordType>;
 /** True for a set of a type we write that holds values (not an alias): the only kind we ever own. */
 export function isOwnType(rs: ZoneRecordSet): rs is RecordSet {
   return (rs.Type === "SRV" || rs.Type === "A" || rs.Type === "TXT") && rs.AliasTarget === undefined;
+}
+
+/**
+ * True for a set one of our writers made: a type we write, with values, whose SetIdentifier parses as ours
+ * and names what that type is written for (an instance's SRV set and its TXT health marker, a host's A
+ * set). Whatever else a zone holds, however close, belongs to somebody else and is left alone.
+ */
+export function isWrittenByUs(rs: ZoneRecordSet): rs is RecordSet {
+  if (!isOwnType(rs)) return false;
+  const identity = parseSetIdentifier(rs.SetIdentifier);
+  if (identity === undefined) return false;
+  if (rs.Type === "A") return identity.kind === "host" || identity.kind === "task";
+  if (rs.Type === "SRV") return identity.kind === "instance" || identity.kind === "task-instance";
+  return identity.kind === "instance"; // TXT: the health markers beside an agent's instance
 }
 
 export interface SrvValue {

@@ -5,7 +5,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_DEFAULTS, parseStackConfig, StackConfigError } from "../../infra/config";
 import { promiseOf } from "./support/outputs";
 
-const VALID = { "aws:region": "eu-west-1", "ecssd:examplesPassword": "correct-horse-battery" } as const;
+const VALID = {
+  "aws:region": "eu-west-1",
+  "ecssd:examples": "true",
+  "ecssd:examplesPassword": "correct-horse-battery",
+} as const;
 
 function problemsOf(raw: Record<string, string | undefined>): readonly string[] {
   try {
@@ -36,6 +40,7 @@ describe("stack config", () => {
 
   it("keeps the password a secret Output", async () => {
     const { examplesPassword } = parseStackConfig(VALID);
+    assert.ok(examplesPassword);
     assert.equal(await pulumi.isSecret(examplesPassword), true);
   });
 
@@ -55,7 +60,7 @@ describe("stack config", () => {
     assert.equal(project.config["ecssd:examplesPassword"]?.secret, true);
     for (const [key, spec] of Object.entries(project.config)) {
       assert.ok(spec.description.length > 10, `${key} has a description`);
-      assert.ok(["string", "integer", "boolean"].includes(spec.type), `${key} has a type`);
+      assert.ok(["string", "integer", "boolean", "array"].includes(spec.type), `${key} has a type`);
     }
   });
 
@@ -92,6 +97,11 @@ describe("stack config", () => {
       "ecssd:baseImage": "node 20",
       "ecssd:examplesUsername": "ad:min",
       "ecssd:instancetype": "t3.small",
+      "ecssd:examples": "on",
+      "ecssd:vpcId": "my-vpc",
+      "ecssd:privateSubnetIds": "subnet-1",
+      "ecssd:clusterName": "platform cluster",
+      "ecssd:zoneId": "zone-1",
     });
     const keys = problems.map((p) => /^\[([^\]]+)\]/.exec(p)?.[1]);
     assert.deepEqual(
@@ -103,7 +113,6 @@ describe("stack config", () => {
         "checkHealth",
         "desiredCapacity",
         "dryRun",
-        "examplesPassword",
         "healthConcurrency",
         "healthPath",
         "healthTimeoutMs",
@@ -118,16 +127,69 @@ describe("stack config", () => {
         "vpcCidr",
         "zoneName",
         "examplesUsername",
+        "examples",
+        "vpcId",
+        "privateSubnetIds",
+        "clusterName",
+        "zoneId",
+        // zoneName twice: invalid, and set together with zoneId.
+        "zoneName",
       ].sort(),
     );
   });
 
   it("says how to set a missing password, and never echoes a bad one", () => {
-    assert.deepEqual(problemsOf({ "aws:region": "eu-west-1" }), [
+    assert.deepEqual(problemsOf({ "aws:region": "eu-west-1", "ecssd:examples": "true" }), [
       "[examplesPassword] is required: pulumi config set --secret ecssd:examplesPassword <at least 12 characters>",
     ]);
-    const problems = problemsOf({ "aws:region": "eu-west-1", "ecssd:examplesPassword": "short pw" });
+    const problems = problemsOf({ ...VALID, "ecssd:examplesPassword": "short pw" });
     assert.deepEqual(problems, ["[examplesPassword] must be 12-256 visible ASCII characters (no spaces)"]);
+  });
+
+  it("needs no password, and turns the examples off, unless asked for them", async () => {
+    const config = parseStackConfig({ "aws:region": "eu-west-1" });
+    assert.equal(config.examples, false);
+    assert.equal(config.examplesPassword, undefined);
+    assert.deepEqual(
+      [config.existingVpc, config.clusterName, config.zoneId],
+      [undefined, undefined, undefined],
+    );
+  });
+
+  it("reads a brought VPC, cluster and zone, subnets as pulumi config set --path stores them", () => {
+    const config = parseStackConfig({
+      "aws:region": "eu-west-1",
+      "ecssd:vpcId": "vpc-0123456789abcdef0",
+      "ecssd:privateSubnetIds": '["subnet-0aaaaaaaaaaaaaaa1","subnet-0aaaaaaaaaaaaaaa2"]',
+      "ecssd:clusterName": "platform",
+      "ecssd:zoneId": "Z0BROUGHT0ZONE",
+    });
+    assert.deepEqual(config.existingVpc, {
+      vpcId: "vpc-0123456789abcdef0",
+      privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+    });
+    assert.equal(config.clusterName, "platform");
+    assert.equal(config.zoneId, "Z0BROUGHT0ZONE");
+  });
+
+  it("names every key a brought environment is missing or contradicts", () => {
+    const problems = problemsOf({
+      ...VALID,
+      "ecssd:vpcId": "vpc-0123456789abcdef0",
+      "ecssd:clusterName": "platform",
+      "ecssd:zoneId": "Z0BROUGHT0ZONE",
+      "ecssd:zoneName": "other.internal",
+    });
+    assert.deepEqual(problems, [
+      "[privateSubnetIds] is required with vpcId: pulumi config set --path 'ecssd:privateSubnetIds[0]' subnet-...",
+      "[publicSubnetIds] is required with vpcId: pulumi config set --path 'ecssd:publicSubnetIds[0]' subnet-...",
+      "[examples] must be false with clusterName: the examples run only on a cluster this program creates",
+      "[zoneName] must not be set with zoneId: the zone's name is read from AWS",
+    ]);
+    assert.deepEqual(
+      problemsOf({ "aws:region": "eu-west-1", "ecssd:publicSubnetIds": "subnet-0aaaaaaaaaaaaaaa1" }),
+      ["[publicSubnetIds] is set but vpcId is not: set both, or neither"],
+    );
   });
 
   it("requires the region", () => {
@@ -186,10 +248,20 @@ describe("stack config", () => {
     ["logRetentionDays", "0", false],
     ["examplesUsername", "x".repeat(65), false],
     ["examplesUsername", "", false],
+    ["examples", "false", true],
+    ["examples", "maybe", false],
+    ["clusterName", "platform_prod-2", true],
+    ["clusterName", "a/b", false],
+    ["zoneId", "Z0123456789ABCDEFGHIJ", true],
+    ["zoneId", "/hostedzone/Z01", false],
+    ["vpcId", "vpc-0123456789abcdef0", false, "privateSubnetIds"],
+    ["privateSubnetIds", "subnet-0aaaaaaaaaaaaaaa1", false],
   ];
+  // A brought environment's keys are tried without the examples, which ask for more (public subnets, a cluster of ours).
+  const BROUGHT = new Set(["clusterName", "vpcId", "privateSubnetIds", "zoneId"]);
   for (const [key, value, accepted, reportedAs] of cases) {
     it(`${accepted ? "accepts" : "rejects"} ${key}=${JSON.stringify(value.length > 30 ? `${value.slice(0, 12)}…` : value)}`, () => {
-      const raw = { ...VALID, [`ecssd:${key}`]: value };
+      const raw = { ...(BROUGHT.has(key) ? { "aws:region": "eu-west-1" } : VALID), [`ecssd:${key}`]: value };
       if (accepted) {
         parseStackConfig(raw);
       } else {

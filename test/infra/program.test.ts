@@ -39,12 +39,16 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
     JSON.parse(mocks.named(taskResourceName).inputs.containerDefinitions);
 
   before(async () => {
-    ({ mocks, program } = await runProgram({ "aws:region": REGION, "ecssd:examplesPassword": PASSWORD }));
+    ({ mocks, program } = await runProgram({
+      "aws:region": REGION,
+      "ecssd:examples": "true",
+      "ecssd:examplesPassword": PASSWORD,
+    }));
   });
 
   it("exports the portal URL, the zone, the cluster name and the reconciler's function name", async () => {
     assert.match(
-      await promiseOf(program.portalUrl),
+      (await promiseOf(program.portalUrl)) ?? "",
       /^http:\/\/ecssd-examples-lb-\d+\.eu-west-1\.elb\.amazonaws\.com$/,
     );
     assert.equal(await promiseOf(program.zoneId), "Z0123456789ABCDEFGHIJ");
@@ -89,6 +93,7 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
       "ecssd:infra:Images",
       "ecssd:infra:Network",
       "ecssd:infra:Reconciler",
+      "ecssd:infra:ServiceDiscovery",
       "ecssd:infra:ServiceZone",
     ]);
   });

@@ -15,6 +15,7 @@ describe("infra program with Graviton instances, task stopping on and health che
   before(async () => {
     ({ mocks } = await runProgram({
       "aws:region": REGION,
+      "ecssd:examples": "true",
       "ecssd:examplesPassword": "another-Passw0rd-for-tests",
       "ecssd:instanceType": "t4g.medium",
       "ecssd:stopUnhealthyTasks": "true",
@@ -113,7 +114,10 @@ describe("infra program with an invalid stack config", () => {
   it("stops before creating anything and names every bad key", async () => {
     const mocks = new ProgramMocks();
     await assert.rejects(
-      runProgram({ "aws:region": REGION, "ecssd:instanceType": "huge", "ecssd:srvTtl": "0" }, mocks),
+      runProgram(
+        { "aws:region": REGION, "ecssd:examples": "true", "ecssd:instanceType": "huge", "ecssd:srvTtl": "0" },
+        mocks,
+      ),
       (err: Error) => {
         assert.equal(
           err.message,

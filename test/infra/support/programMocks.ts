@@ -7,6 +7,22 @@ export const ACCOUNT = "123456789012";
 export const REGION = "eu-west-1";
 export const AMI_ID = "ami-0abc1234def567890";
 
+/** What an existing environment holds: the VPC, cluster and zone a stack may bring instead of creating. */
+export const BROUGHT = {
+  vpcId: "vpc-0b0b0b0b0b0b0b0b0",
+  vpcCidr: "172.31.0.0/16",
+  privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+  publicSubnetIds: ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"],
+  clusterName: "platform",
+  clusterArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/platform`,
+  zoneId: "Z0BROUGHT0ZONE",
+  zoneName: "platform.internal",
+  zoneArn: "arn:aws:route53:::hostedzone/Z0BROUGHT0ZONE",
+} as const;
+
+/** The VPC the program creates (awsx's vpcId under these mocks). */
+export const CREATED_VPC_ID = "vpc-0123456789abcdef0";
+
 /** One registered resource, as the engine would have seen it. */
 export interface RecordedResource {
   readonly type: string;
@@ -32,7 +48,7 @@ function computedOutputs(
   switch (type) {
     case "awsx:ec2:Vpc":
       return {
-        vpcId: "vpc-0123456789abcdef0",
+        vpcId: CREATED_VPC_ID,
         publicSubnetIds: ["subnet-public-a", "subnet-public-b"],
         privateSubnetIds: ["subnet-private-a", "subnet-private-b"],
       };
@@ -74,6 +90,9 @@ export class ProgramMocks implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
   readonly calls: RecordedCall[] = [];
 
+  /** @param zoneVpcs the VPCs the brought zone is associated with. */
+  constructor(private readonly zoneVpcs: readonly string[] = [BROUGHT.vpcId, CREATED_VPC_ID]) {}
+
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
     const id = args.type.startsWith("aws:ec2/securityGroup:") ? `sg-${args.name}` : `${args.name}-id`;
     this.resources.push({
@@ -103,9 +122,40 @@ export class ProgramMocks implements pulumi.runtime.Mocks {
           value: AMI_ID,
           insecureValue: AMI_ID,
         };
+      case "aws:route53/getZone:getZone":
+        return this.getZone(args.inputs);
+      case "aws:ecs/getCluster:getCluster":
+        if (args.inputs.clusterName !== BROUGHT.clusterName) throw new Error("mock: no such cluster");
+        return {
+          id: BROUGHT.clusterArn,
+          arn: BROUGHT.clusterArn,
+          clusterName: BROUGHT.clusterName,
+          status: "ACTIVE",
+        };
+      case "aws:ec2/getVpc:getVpc":
+        if (args.inputs.id !== BROUGHT.vpcId) throw new Error("mock: no such VPC");
+        return { id: BROUGHT.vpcId, cidrBlock: BROUGHT.vpcCidr, enableDnsSupport: true };
       default:
         throw new Error(`mock: the program made an invoke the tests do not know: ${args.token}`);
     }
+  }
+
+  /** Route53 as the AWS provider's data source answers: by id, or by name among the private zones a VPC sees. */
+  private getZone(inputs: Record<string, unknown>): Record<string, unknown> {
+    const zone = {
+      id: BROUGHT.zoneId,
+      zoneId: BROUGHT.zoneId,
+      arn: BROUGHT.zoneArn,
+      name: `${BROUGHT.zoneName}.`,
+      privateZone: true,
+    };
+    if (inputs.zoneId !== undefined) {
+      if (inputs.zoneId !== BROUGHT.zoneId) throw new Error("mock: no such hosted zone");
+      return zone;
+    }
+    const byName = String(inputs.name).replace(/\.$/, "") === BROUGHT.zoneName && inputs.privateZone === true;
+    if (byName && this.zoneVpcs.includes(String(inputs.vpcId))) return zone;
+    throw new Error("no matching Route 53 Hosted Zone found");
   }
 
   /** Every recorded resource of one type token. */

@@ -10,25 +10,34 @@ export type Program = typeof import("../../../index");
 
 const PROGRAM = path.join(__dirname, "..", "..", "..", "index.ts");
 
-export async function runProgram(
-  config: Record<string, string>,
-  mocks: ProgramMocks = new ProgramMocks(),
-): Promise<{ mocks: ProgramMocks; program: Program }> {
+/** Evaluates index.ts under `mocks` and returns its exports at once, before anything has resolved. */
+export async function startProgram(config: Record<string, string>, mocks: ProgramMocks): Promise<Program> {
   const secretKeys = ["ecssd:examplesPassword"];
   pulumi.runtime.setAllConfig(config, secretKeys);
   await pulumi.runtime.setMocks(mocks, "ecssd", "test", false);
   // A dynamic load after the mocks are in place (require: mocha runs these files as CommonJS through
   // tsx, whose ESM import() would not resolve an extensionless TypeScript path).
   delete require.cache[require.resolve(PROGRAM)];
-  const program = require(PROGRAM) as Program;
+  return require(PROGRAM) as Program;
+}
+
+/** The SDK's own "all outstanding RPCs are done" wait (what `pulumi up` does before exiting). */
+export function waitForRegistrations(): Promise<void> {
+  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+  return settings.waitForRPCs();
+}
+
+export async function runProgram(
+  config: Record<string, string>,
+  mocks: ProgramMocks = new ProgramMocks(),
+): Promise<{ mocks: ProgramMocks; program: Program }> {
+  const program = await startProgram(config, mocks);
   await Promise.all([
     promiseOf(program.portalUrl),
     promiseOf(program.zoneId),
     promiseOf(program.clusterName),
     promiseOf(program.reconcilerFunctionName),
   ]);
-  // The SDK's own "all outstanding RPCs are done" wait (what `pulumi up` does before exiting).
-  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
-  await settings.waitForRPCs();
+  await waitForRegistrations();
   return { mocks, program };
 }

@@ -49,6 +49,7 @@ describe("local stack runs the container definitions the Pulumi program deploys"
   before(async () => {
     ({ mocks } = await runProgram({
       "aws:region": "eu-west-1",
+      "ecssd:examples": "true",
       "ecssd:examplesPassword": "Ex4mple-Pa55word-x",
     }));
   });

@@ -1,0 +1,8 @@
+// The one entry point for Pulumi programs that add service discovery to their own environment.
+export { RecordCleanup, type RecordCleanupArgs } from "./recordCleanup";
+export {
+  type ResolverSettings,
+  ServiceDiscovery,
+  type ServiceDiscoveryArgs,
+  VPC_RESOLVER,
+} from "./serviceDiscovery";

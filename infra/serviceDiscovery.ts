@@ -1,0 +1,198 @@
+import * as path from "node:path";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_ZONE } from "../records/zone";
+import { AgentService } from "./agentService";
+import { clusterNameFromArn, existingPrivateZone, type ZoneRef } from "./existingZone";
+import { bundleImage } from "./imageBundles";
+import { Images } from "./images";
+import { bundleLambda } from "./lambdaBundle";
+import { LAMBDA_NODE_RUNTIMES, RECONCILER_RUNTIME } from "./lambdaRuntime";
+import { Reconciler, type ReconcilerArgs } from "./reconciler";
+import { RecordCleanup } from "./recordCleanup";
+import { ServiceZone } from "./serviceZone";
+
+/** The repository root: the build context of the images and the home of the reconciler's handler. */
+const PACKAGE_ROOT = path.join(__dirname, "..");
+
+/**
+ * Route53 Resolver at its link-local address: every instance of a VPC with DNS support reaches it, and so
+ * do bridge-mode containers through their host.
+ */
+export const VPC_RESOLVER = "169.254.169.253:53";
+
+/** What a consumer gives the resolver library (`@ecssd/resolver`) and its services. */
+export interface ResolverSettings {
+  /** The zone the SRV records live in: a service is `_<service>._tcp.<zoneName>`. */
+  readonly zoneName: string;
+  /** DNS servers that answer for the zone, `host:port`. */
+  readonly servers: readonly string[];
+}
+
+/** Arguments of {@link ServiceDiscovery}. */
+export interface ServiceDiscoveryArgs {
+  /** The VPC the cluster's instances run in (required). */
+  readonly vpcId: pulumi.Input<string>;
+  /** Private subnets with a route to the AWS APIs, for the reconciler (required). */
+  readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** The VPC's range, which the reconciler's health checks may reach. Default: read from AWS. */
+  readonly vpcCidr?: pulumi.Input<string>;
+  /** The ECS cluster (EC2 capacity) that gets the agent on every instance (required). */
+  readonly clusterArn: pulumi.Input<string>;
+  /**
+   * The cluster instances' security group, opened here to the reconciler's health checks. Default: none;
+   * open the instances' ephemeral ports to {@link ServiceDiscovery.reconcilerSecurityGroupId} yourself.
+   */
+  readonly instanceSecurityGroupId?: pulumi.Input<string>;
+  /**
+   * An existing private hosted zone associated with the VPC: used, never deleted, and on destroy cleared
+   * of the record sets our writers made. Default: none, a zone named {@link zoneName} is created.
+   */
+  readonly zoneId?: pulumi.Input<string>;
+  /** The domain of the zone created when no `zoneId` is given. Default: `servicediscovery.internal`. */
+  readonly zoneName?: pulumi.Input<string>;
+  /** The region of everything. Default: the `aws:region` of the stack. */
+  readonly region?: string;
+  /** The agent's image. Default: built from this repository's agent/Dockerfile and pushed to a new ECR repository. */
+  readonly agentImage?: pulumi.Input<string>;
+  /** Platform of the agent image built when none is given. Default: `linux/amd64`. */
+  readonly imagePlatform?: pulumi.Input<string>;
+  /** TTL of the SRV records, seconds. Default: 10. */
+  readonly srvTtl?: number;
+  /** The reconciler's behaviour (schedule, health checks, safety valve). Defaults: those of {@link Reconciler}. */
+  readonly reconciler?: Pick<
+    ReconcilerArgs,
+    | "schedule"
+    | "checkHealth"
+    | "healthPath"
+    | "healthTimeoutMs"
+    | "healthConcurrency"
+    | "stopUnhealthyTasks"
+    | "dryRun"
+    | "maxDeleteShare"
+  >;
+  /** Days the logs are kept. Default: 14. */
+  readonly logRetentionDays?: number;
+  /** A Route53-compatible API for the destroy-time cleanup instead of AWS (tests). Default: AWS. */
+  readonly cleanupEndpoint?: pulumi.Input<string>;
+}
+
+/**
+ * DNS-based service discovery added to an ECS cluster: the agent as a DAEMON service, the scheduled
+ * reconciler, their least-privilege roles scoped to the cluster and the zone, and the zone itself unless one
+ * is given.
+ *
+ * @example
+ * const sd = new ServiceDiscovery("sd", { vpcId, privateSubnetIds, clusterArn, zoneName: "sd.internal" });
+ * export const zoneName = sd.zoneName;
+ */
+export class ServiceDiscovery extends pulumi.ComponentResource {
+  readonly zoneId: pulumi.Output<string>;
+  readonly zoneArn: pulumi.Output<string>;
+  readonly zoneName: pulumi.Output<string>;
+  /** Give these to consumers' resolvers. */
+  readonly resolverSettings: pulumi.Output<ResolverSettings>;
+  /** The zone this component created; undefined when it was given one. */
+  readonly zone?: ServiceZone;
+  /** The destroy-time cleanup of a given zone; undefined when the zone is this component's. */
+  readonly recordCleanup?: RecordCleanup;
+  readonly agent: AgentService;
+  readonly reconciler: Reconciler;
+  readonly reconcilerFunctionName: pulumi.Output<string>;
+  readonly reconcilerSecurityGroupId: pulumi.Output<string>;
+
+  constructor(name: string, args: ServiceDiscoveryArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ecssd:infra:ServiceDiscovery", name, {}, opts);
+    const region = args.region ?? aws.config.requireRegion();
+    // Stacks deployed before this component existed hold these components at the root of the stack.
+    const child = { parent: this, aliases: [{ parent: pulumi.rootStackResource }] };
+
+    let zone: ZoneRef;
+    if (args.zoneId !== undefined) {
+      zone = existingPrivateZone(args.zoneId, args.vpcId, this);
+      this.recordCleanup = new RecordCleanup(
+        `${name}-record-cleanup`,
+        {
+          zoneId: zone.zoneId,
+          ...(args.cleanupEndpoint !== undefined && { endpoint: args.cleanupEndpoint }),
+        },
+        { parent: this },
+      );
+    } else {
+      this.zone = new ServiceZone(
+        `${name}-zone`,
+        { zoneName: args.zoneName ?? DEFAULT_ZONE, vpcId: args.vpcId, region },
+        child,
+      );
+      zone = this.zone;
+    }
+    // Our writers depend on the cleanup, so destroy removes them before it clears the zone behind them.
+    const writerOpts = { ...child, ...(this.recordCleanup && { dependsOn: [this.recordCleanup] }) };
+
+    const agentImage =
+      args.agentImage ??
+      (new Images(
+        `${name}-images`,
+        {
+          names: ["agent"],
+          context: PACKAGE_ROOT,
+          prepare: bundleImage,
+          ...(args.imagePlatform !== undefined && { platform: args.imagePlatform }),
+        },
+        child,
+      ).imageUris.agent as pulumi.Output<string>);
+
+    this.agent = new AgentService(
+      `${name}-agent`,
+      {
+        clusterArn: args.clusterArn,
+        image: agentImage,
+        zoneId: zone.zoneId,
+        zoneArn: zone.zoneArn,
+        zoneName: zone.zoneName,
+        region,
+        ...(args.srvTtl !== undefined && { srvTtl: args.srvTtl }),
+        ...(args.logRetentionDays !== undefined && { logRetentionDays: args.logRetentionDays }),
+      },
+      writerOpts,
+    );
+
+    const bundle = bundleLambda(path.join(PACKAGE_ROOT, "reconciler", "handler.ts"), {
+      target: LAMBDA_NODE_RUNTIMES[RECONCILER_RUNTIME].esbuildTarget,
+    });
+    this.reconciler = new Reconciler(
+      `${name}-reconciler`,
+      {
+        ...args.reconciler,
+        code: new pulumi.asset.AssetArchive({ [bundle.fileName]: new pulumi.asset.StringAsset(bundle.code) }),
+        vpcId: args.vpcId,
+        vpcCidr: args.vpcCidr ?? aws.ec2.getVpcOutput({ id: args.vpcId }, { parent: this }).cidrBlock,
+        subnetIds: args.privateSubnetIds,
+        ...(args.instanceSecurityGroupId !== undefined && {
+          instanceSecurityGroupId: args.instanceSecurityGroupId,
+        }),
+        clusterArn: args.clusterArn,
+        clusterName: pulumi.output(args.clusterArn).apply(clusterNameFromArn),
+        zoneId: zone.zoneId,
+        zoneArn: zone.zoneArn,
+        zoneName: zone.zoneName,
+        region,
+        ...(args.logRetentionDays !== undefined && { logRetentionDays: args.logRetentionDays }),
+      },
+      writerOpts,
+    );
+
+    this.zoneId = zone.zoneId;
+    this.zoneArn = zone.zoneArn;
+    this.zoneName = zone.zoneName;
+    this.resolverSettings = zone.zoneName.apply((zoneName) => ({ zoneName, servers: [VPC_RESOLVER] }));
+    this.reconcilerFunctionName = this.reconciler.functionName;
+    this.reconcilerSecurityGroupId = this.reconciler.securityGroup.id;
+    this.registerOutputs({
+      zoneId: this.zoneId,
+      zoneName: this.zoneName,
+      resolverSettings: this.resolverSettings,
+      reconcilerFunctionName: this.reconcilerFunctionName,
+    });
+  }
+}
