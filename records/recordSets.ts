@@ -65,8 +65,8 @@ export function isOwnType(rs: ZoneRecordSet): rs is RecordSet {
 
 /**
  * True for a set one of our writers made: a type we write, with values, whose SetIdentifier parses as ours
- * and names what that type is written for (an instance's SRV set and its TXT health marker, a host's A
- * set). Whatever else a zone holds, however close, belongs to somebody else and is left alone.
+ * and names what that type is written for (an instance's or a task's SRV set, a TXT health marker, a host's
+ * or a task's A set). Whatever else a zone holds, however close, belongs to somebody else and is left alone.
  */
 export function isWrittenByUs(rs: ZoneRecordSet): rs is RecordSet {
   if (!isOwnType(rs)) return false;

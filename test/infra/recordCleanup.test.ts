@@ -12,6 +12,8 @@ import {
   instanceRecordSet,
   type RecordSet,
   recordSetKey,
+  taskAddressRecordSet,
+  taskInstanceRecordSet,
   type ZoneRecordSet,
 } from "../../records";
 import { changeRecordSets, listZoneRecordSets, route53Client } from "../../route53";
@@ -50,6 +52,25 @@ function instance(
   );
 }
 const host = (hostId: string) => unwrap(hostRecordSet({ zone: ZONE, hostId, address: "10.0.1.7" }));
+const AWSVPC_TASK = "5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b";
+/** The registrar's sets of an awsvpc task: its A record and the SRV record of one port. */
+const taskSets = (): RecordSet[] => [
+  unwrap(taskAddressRecordSet({ zone: ZONE, taskId: AWSVPC_TASK, address: "10.0.1.23" })),
+  unwrap(
+    taskInstanceRecordSet({
+      zone: ZONE,
+      taskId: AWSVPC_TASK,
+      service: {
+        containerPort: 8080,
+        service: "time",
+        protocol: "tcp",
+        srvName: "_time._tcp",
+        priority: 1,
+        weight: 1,
+      },
+    }),
+  ),
+];
 
 /** Record sets somebody else wrote, some of them close to ours. */
 const FOREIGN: ZoneRecordSet[] = [
@@ -84,6 +105,8 @@ describe("record cleanup: which record sets are ours", () => {
     ["an instance's SRV set", instance("i-0abc", 8080), true],
     ["an ECS task's SRV set", instance("i-0abc", 8081, CONTAINER, "0f1e2d3c4b5a69788796a5b4c3d2e1f0"), true],
     ["a host's A set", host("i-0abc"), true],
+    ["an awsvpc task's A set (the registrar's)", taskSets()[0] as RecordSet, true],
+    ["an awsvpc task's SRV set (the registrar's)", taskSets()[1] as RecordSet, true],
     ["an agent's TXT health marker", agentCheckMarker(instance("i-0abc", 8080), "http"), true],
     ...FOREIGN.map((set): [string, ZoneRecordSet, boolean] => [
       `foreign ${set.Type} ${set.Name}`,
@@ -144,7 +167,7 @@ describe("record cleanup: pulumi destroy against the local zone", function () {
       const container = (BigInt(`0x${CONTAINER}`) + BigInt(i)).toString(16).padStart(24, "0");
       ours.push(instance(i % 2 ? "i-0abc" : "i-0def", 8080, container, undefined, `svc${i % 12}`));
     }
-    ours.push(agentCheckMarker(ours[2] as RecordSet, "http"));
+    ours.push(agentCheckMarker(ours[2] as RecordSet, "http"), ...taskSets());
     for (let i = 0; i < ours.length; i += 500) {
       const batch = ours.slice(i, i + 500).map((recordSet) => ({ action: "CREATE" as const, recordSet }));
       await changeRecordSets(client, zone.hostedZoneId, batch, "test: our writers");
@@ -172,7 +195,7 @@ describe("record cleanup: pulumi destroy against the local zone", function () {
     const ourKeys = new Set(ours.map(recordSetKey));
     assert.deepEqual(keys(after), keys(before.filter((s) => !ourKeys.has(recordSetKey(s)))));
     for (const set of FOREIGN) assert.ok(keys(after).includes(recordSetKey(set)), recordSetKey(set));
-    // Three batches wrote ours, one the foreign sets; the cleanup needs at least two for 1,103 sets.
+    // Three batches wrote ours, one the foreign sets; the cleanup needs at least two for 1,105 sets.
     assert.ok((zone.stats().ChangeResourceRecordSets ?? 0) >= 3 + 1 + 2, "deleted in more than one batch");
     client.destroy();
   });
