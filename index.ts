@@ -105,5 +105,6 @@ export const zoneName = discovery.zoneName;
 export const clusterName = cluster?.clusterName ?? config.clusterName;
 /** Invoke it by hand: `aws lambda invoke --function-name <this> out.json`. */
 export const reconcilerFunctionName = discovery.reconcilerFunctionName;
+export const registrarFunctionName = discovery.registrarFunctionName;
 /** What consumers give the resolver library: the zone and the DNS servers that answer for it. */
 export const resolverSettings = discovery.resolverSettings;

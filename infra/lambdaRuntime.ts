@@ -13,6 +13,8 @@ export type LambdaNodeRuntime = keyof typeof LAMBDA_NODE_RUNTIMES;
 
 /** The reconciler's runtime: the SDK v3 it provides is what the bundle leaves external. */
 export const RECONCILER_RUNTIME: LambdaNodeRuntime = "nodejs24.x";
+/** The registrar's: the reconciler's, so that one bundle target and one SDK serve both Lambdas. */
+export const REGISTRAR_RUNTIME: LambdaNodeRuntime = RECONCILER_RUNTIME;
 
 /** Whether `runtime` can still be deployed at `now`. */
 export function isRuntimeSupported(runtime: string, now: Date): boolean {

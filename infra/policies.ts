@@ -41,6 +41,12 @@ export const RECONCILER_VERDICT_TYPES = [
   "TXT",
 ] as const satisfies readonly (typeof RECORD_TYPES)[number][];
 
+/** What the registrar writes for an awsvpc task: its A record and one SRV record per declared port. */
+export const REGISTRAR_RECORD_TYPES = [
+  "SRV",
+  "A",
+] as const satisfies readonly (typeof RECORD_TYPES)[number][];
+
 /** A role's trust policy: who may assume it. */
 export interface TrustPolicy {
   readonly Version: "2012-10-17";
@@ -189,6 +195,53 @@ export function reconcilerPolicy(input: ReconcilerPolicyInput): PolicyDocument {
     });
   }
   return { Version: "2012-10-17", Statement: statements };
+}
+
+/**
+ * The registrar's role: describe the tasks of our cluster (the event is only a prompt; the task described now
+ * is the truth), read task definitions (DescribeTaskDefinition supports no resource-level permission, hence
+ * `*`; a definition holds no secret values, only references), change SRV and A records below its zone, and
+ * read that zone. Logging comes from the AWSLambdaBasicExecutionRole managed policy.
+ */
+export function registrarPolicy(
+  input: ZoneRef & {
+    readonly clusterArn: string;
+    /** Where Lambda sends an event that failed every retry: it does so as this role. */
+    readonly deadLetterQueueArn?: string;
+  },
+): PolicyDocument {
+  const cluster = parseClusterArn(input.clusterArn);
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "DescribeClusterTasks",
+        Effect: "Allow",
+        Action: "ecs:DescribeTasks",
+        Resource: `${cluster.prefix}:task/${cluster.name}/*`,
+        Condition: { ArnEquals: { "ecs:cluster": input.clusterArn } },
+      },
+      { Sid: "ReadTaskDefinitions", Effect: "Allow", Action: "ecs:DescribeTaskDefinition", Resource: "*" },
+      {
+        Sid: "ChangeTaskRecords",
+        Effect: "Allow",
+        Action: "route53:ChangeResourceRecordSets",
+        Resource: input.zoneArn,
+        Condition: recordChangeConditions(input.zoneName, REGISTRAR_RECORD_TYPES),
+      },
+      ...zoneReadStatements(input.zoneArn),
+      ...(input.deadLetterQueueArn === undefined
+        ? []
+        : [
+            {
+              Sid: "DeadLetters",
+              Effect: "Allow" as const,
+              Action: "sqs:SendMessage",
+              Resource: input.deadLetterQueueArn,
+            },
+          ]),
+    ],
+  };
 }
 
 /** The task execution role's access to the secrets a task definition names. */

@@ -7,9 +7,10 @@ import { clusterNameFromArn, existingPrivateZone, type ZoneRef } from "./existin
 import { bundleImage } from "./imageBundles";
 import { Images } from "./images";
 import { bundleLambda } from "./lambdaBundle";
-import { LAMBDA_NODE_RUNTIMES, RECONCILER_RUNTIME } from "./lambdaRuntime";
+import { LAMBDA_NODE_RUNTIMES, RECONCILER_RUNTIME, REGISTRAR_RUNTIME } from "./lambdaRuntime";
 import { Reconciler, type ReconcilerArgs } from "./reconciler";
 import { RecordCleanup } from "./recordCleanup";
+import { Registrar } from "./registrar";
 import { ServiceZone } from "./serviceZone";
 
 /** The repository root: the build context of the images and the home of the reconciler's handler. */
@@ -79,7 +80,7 @@ export interface ServiceDiscoveryArgs {
 
 /**
  * DNS-based service discovery added to an ECS cluster: the agent as a DAEMON service, the scheduled
- * reconciler, their least-privilege roles scoped to the cluster and the zone, and the zone itself unless one
+ * reconciler, the registrar of awsvpc and Fargate tasks, their least-privilege roles scoped to the cluster and the zone, and the zone itself unless one
  * is given.
  *
  * @example
@@ -98,7 +99,10 @@ export class ServiceDiscovery extends pulumi.ComponentResource {
   readonly recordCleanup?: RecordCleanup;
   readonly agent: AgentService;
   readonly reconciler: Reconciler;
+  /** Keeps the records of the cluster's awsvpc and Fargate tasks, from ECS task events. */
+  readonly registrar: Registrar;
   readonly reconcilerFunctionName: pulumi.Output<string>;
+  readonly registrarFunctionName: pulumi.Output<string>;
   readonly reconcilerSecurityGroupId: pulumi.Output<string>;
 
   constructor(name: string, args: ServiceDiscoveryArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -182,17 +186,40 @@ export class ServiceDiscovery extends pulumi.ComponentResource {
       writerOpts,
     );
 
+    const registrarBundle = bundleLambda(path.join(PACKAGE_ROOT, "registrar", "handler.ts"), {
+      target: LAMBDA_NODE_RUNTIMES[REGISTRAR_RUNTIME].esbuildTarget,
+    });
+    this.registrar = new Registrar(
+      `${name}-registrar`,
+      {
+        code: new pulumi.asset.AssetArchive({
+          [registrarBundle.fileName]: new pulumi.asset.StringAsset(registrarBundle.code),
+        }),
+        clusterArn: args.clusterArn,
+        clusterName: pulumi.output(args.clusterArn).apply(clusterNameFromArn),
+        zoneId: zone.zoneId,
+        zoneArn: zone.zoneArn,
+        zoneName: zone.zoneName,
+        region,
+        ...(args.srvTtl !== undefined && { srvTtl: args.srvTtl }),
+        ...(args.logRetentionDays !== undefined && { logRetentionDays: args.logRetentionDays }),
+      },
+      writerOpts,
+    );
+
     this.zoneId = zone.zoneId;
     this.zoneArn = zone.zoneArn;
     this.zoneName = zone.zoneName;
     this.resolverSettings = zone.zoneName.apply((zoneName) => ({ zoneName, servers: [VPC_RESOLVER] }));
     this.reconcilerFunctionName = this.reconciler.functionName;
+    this.registrarFunctionName = this.registrar.functionName;
     this.reconcilerSecurityGroupId = this.reconciler.securityGroup.id;
     this.registerOutputs({
       zoneId: this.zoneId,
       zoneName: this.zoneName,
       resolverSettings: this.resolverSettings,
       reconcilerFunctionName: this.reconcilerFunctionName,
+      registrarFunctionName: this.registrarFunctionName,
     });
   }
 }

@@ -9,12 +9,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { bundleLambda } from "../../infra/lambdaBundle";
-import { LAMBDA_NODE_RUNTIMES, RECONCILER_RUNTIME } from "../../infra/lambdaRuntime";
+import { LAMBDA_NODE_RUNTIMES, RECONCILER_RUNTIME, REGISTRAR_RUNTIME } from "../../infra/lambdaRuntime";
 import { type LocalZone, startLocalZone } from "../../local/zone";
 import { recordSetKey } from "../../records";
 import { REGION as ECS_REGION, EcsWorld, ecsClient, srvRecord } from "../reconciler/support/ecsWorld";
 import { sharedMoto } from "../reconciler/support/sharedMoto";
 import { createSets, hostA, readZone, route53Client } from "../reconciler/support/zoneFixtures";
+import { AwsvpcWorld, holdTaskStates, taskEvent } from "../registrar/support/awsvpcWorld";
 import type { MotoServer } from "../support/moto";
 import { REGION } from "./support/programMocks";
 import { runProgram } from "./support/runProgram";
@@ -35,7 +36,7 @@ if (!(result instanceof Promise)) throw new Error("the handler did not return a 
 result.then((r) => process.stdout.write(JSON.stringify(r)), (e) => { console.error(e); process.exit(1); });
 `;
 
-describe("the reconciler bundle in a Node.js 24 Lambda runtime", function () {
+describe("the Lambda bundles in a Node.js 24 Lambda runtime", function () {
   this.timeout(120_000);
   let moto: MotoServer;
   let zone: LocalZone;
@@ -50,7 +51,47 @@ describe("the reconciler bundle in a Node.js 24 Lambda runtime", function () {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it("loads from index.js with only the runtime's SDK, and its async handler reconciles", async () => {
+  /**
+   * Runs the bundle as the runtime would: /var/task holds the bundle alone, /var/runtime/node_modules the SDK
+   * v3 the runtime ships. Returns what the handler resolved to, as JSON.
+   */
+  async function invoke(
+    bundle: { fileName: string; code: string },
+    handler: string,
+    env: Record<string, string>,
+  ): Promise<string> {
+    const lambdaRoot = mkdtempSync(path.join(root, "fn-"));
+    const task = path.join(lambdaRoot, "var", "task");
+    const runtimeModules = path.join(lambdaRoot, "var", "runtime", "node_modules");
+    mkdirSync(task, { recursive: true });
+    mkdirSync(runtimeModules, { recursive: true });
+    writeFileSync(path.join(task, bundle.fileName), bundle.code);
+    symlinkSync(path.join(REPO, "node_modules", "@aws-sdk"), path.join(runtimeModules, "@aws-sdk"));
+    const node24 = execFileSync("bash", [path.join(REPO, "scripts", "node-runtime.sh"), "24"], {
+      encoding: "utf8",
+    }).trim();
+    const { stdout } = await promisify(execFile)(node24, ["-e", BOOTSTRAP], {
+      cwd: task,
+      timeout: 60_000,
+      env: {
+        PATH: path.dirname(node24),
+        LAMBDA_TASK_ROOT: task,
+        _HANDLER: handler,
+        NODE_PATH: `${runtimeModules}:${task}`,
+        AWS_REGION: ECS_REGION,
+        AWS_ACCESS_KEY_ID: "testing",
+        AWS_SECRET_ACCESS_KEY: "testing",
+        ECSSD_ROUTE53_ENDPOINT: zone.apiUrl,
+        ECSSD_ZONE_ID: zone.hostedZoneId,
+        ECSSD_ECS_ENDPOINT: moto.endpoint,
+        LOG_LEVEL: "silent",
+        ...env,
+      },
+    });
+    return stdout;
+  }
+
+  it("reconciler: loads from index.js with only the runtime's SDK, and its async handler reconciles", async () => {
     const { mocks } = await runProgram({
       "aws:region": REGION,
       "ecssd:examplesPassword": "Passw0rd-lambda-load",
@@ -65,14 +106,6 @@ describe("the reconciler bundle in a Node.js 24 Lambda runtime", function () {
     });
     assert.equal(`${bundle.fileName.replace(/\.js$/, "")}.handler`, fn.inputs.handler);
 
-    // /var/task holds the bundle alone; /var/runtime/node_modules the SDK v3 the runtime ships.
-    const task = path.join(root, "var", "task");
-    const runtimeModules = path.join(root, "var", "runtime", "node_modules");
-    mkdirSync(task, { recursive: true });
-    mkdirSync(runtimeModules, { recursive: true });
-    writeFileSync(path.join(task, bundle.fileName), bundle.code);
-    symlinkSync(path.join(REPO, "node_modules", "@aws-sdk"), path.join(runtimeModules, "@aws-sdk"));
-
     // A live task and one whose task is gone, as in the deployed system.
     const ecs = ecsClient(moto.endpoint);
     const route53 = route53Client(zone.apiUrl);
@@ -84,28 +117,10 @@ describe("the reconciler bundle in a Node.js 24 Lambda runtime", function () {
     const staleSet = srvRecord({ hostId: host.hostId, container: 1, hostPort: 32_101, taskId: "gone-task" });
     await createSets(route53, zone.hostedZoneId, [hostA(host.hostId), liveSet, staleSet]);
 
-    const node24 = execFileSync("bash", [path.join(REPO, "scripts", "node-runtime.sh"), "24"], {
-      encoding: "utf8",
-    }).trim();
-    const { stdout } = await promisify(execFile)(node24, ["-e", BOOTSTRAP], {
-      cwd: task,
-      timeout: 60_000,
-      env: {
-        PATH: path.dirname(node24),
-        LAMBDA_TASK_ROOT: task,
-        _HANDLER: String(fn.inputs.handler),
-        NODE_PATH: `${runtimeModules}:${task}`,
-        AWS_REGION: ECS_REGION,
-        AWS_ACCESS_KEY_ID: "testing",
-        AWS_SECRET_ACCESS_KEY: "testing",
-        ECSSD_ROUTE53_ENDPOINT: zone.apiUrl,
-        ECSSD_ZONE_ID: zone.hostedZoneId,
-        ECSSD_ECS_ENDPOINT: moto.endpoint,
-        ECSSD_CLUSTERS: "lambda-load",
-        ECSSD_CHECK_HEALTH: "false",
-        LOG_LEVEL: "silent",
-        EVENT: JSON.stringify({ "detail-type": "Scheduled Event", source: "aws.events" }),
-      },
+    const stdout = await invoke(bundle, String(fn.inputs.handler), {
+      ECSSD_CLUSTERS: "lambda-load",
+      ECSSD_CHECK_HEALTH: "false",
+      EVENT: JSON.stringify({ "detail-type": "Scheduled Event", source: "aws.events" }),
     });
     const summary = JSON.parse(stdout) as { deleted: { byReason: Record<string, number> } };
     assert.equal(summary.deleted.byReason["task-gone"], 1);
@@ -114,5 +129,33 @@ describe("the reconciler bundle in a Node.js 24 Lambda runtime", function () {
     assert.ok(!left.has(recordSetKey(staleSet)), "the gone task's record is removed");
     ecs.destroy();
     route53.destroy();
+  });
+
+  it("registrar: loads from index.js with only the runtime's SDK, and its async handler registers a task", async () => {
+    const { mocks } = await runProgram({ "aws:region": REGION });
+    const fn = mocks.ofType("aws:lambda/function:Function").find((f) => f.name.startsWith("ecssd-registrar"));
+    assert.ok(fn, "the program defines the registrar function");
+    assert.equal(fn.inputs.runtime, "nodejs24.x");
+    const bundle = bundleLambda(path.join(REPO, "registrar", "handler.ts"), {
+      target: LAMBDA_NODE_RUNTIMES[REGISTRAR_RUNTIME].esbuildTarget,
+    });
+    await holdTaskStates(moto.endpoint, true);
+    try {
+      const world = new AwsvpcWorld(ecsClient(moto.endpoint), moto.endpoint);
+      const cluster = await world.cluster("lambda-registrar");
+      const definition = await world.definition("time-fargate", [
+        { name: "time", environment: { SERVICE_8080_NAME: "_lambda._tcp" } },
+      ]);
+      const taskArn = await world.run(cluster, definition);
+      const event = taskEvent(await world.describe(cluster, taskArn), { version: 3 });
+      const stdout = await invoke(bundle, String(fn.inputs.handler), {
+        ECSSD_CLUSTERS: "lambda-registrar",
+        EVENT: JSON.stringify(event),
+      });
+      assert.equal(JSON.parse(stdout).outcome, "registered", stdout);
+      world.ecs.destroy();
+    } finally {
+      await holdTaskStates(moto.endpoint, false);
+    }
   });
 });

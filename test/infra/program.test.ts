@@ -81,7 +81,7 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
       const [, , qualifiedType, name] = urn.split("::") as [string, string, string, string];
       const parents = qualifiedType.split("$").slice(0, -1);
       assert.ok(parents[0]?.startsWith("ecssd:infra:"), `${urn} has no ecssd:infra component parent`);
-      assert.match(name, /^ecssd-(network|zone|cluster|images|agent|reconciler|examples)-/, urn);
+      assert.match(name, /^ecssd-(network|zone|cluster|images|agent|reconciler|registrar|examples)-/, urn);
     }
     const components = new Set(
       registered.map(({ urn }) => urn.split("::")[2]?.split("$")[0]).filter((t) => t?.startsWith("ecssd:")),
@@ -93,6 +93,7 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
       "ecssd:infra:Images",
       "ecssd:infra:Network",
       "ecssd:infra:Reconciler",
+      "ecssd:infra:Registrar",
       "ecssd:infra:ServiceDiscovery",
       "ecssd:infra:ServiceZone",
     ]);
@@ -247,6 +248,93 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
         await isAllowed(policy, { action: "route53:ListHostedZonesByName", resource: "*" }),
         false,
       );
+    });
+  });
+
+  describe("registrar (awsvpc and Fargate tasks)", () => {
+    const fn = () => mocks.named("ecssd-registrar-function");
+
+    it("runs the bundled registrar handler on a supported runtime, outside the VPC, with log retention", async () => {
+      assert.equal(isRuntimeSupported(fn().inputs.runtime, new Date()), true, fn().inputs.runtime);
+      assert.equal(fn().inputs.handler, "index.handler");
+      const assets = await (fn().inputs.code as pulumi.asset.AssetArchive).assets;
+      const code = await (assets["index.js"] as pulumi.asset.StringAsset).text;
+      assert.match(code, /ECS Task State Change/);
+      assert.doesNotMatch(code, /class ECSClient/, "the SDK is the runtime's");
+      assert.equal(fn().inputs.vpcConfig, undefined, "it needs only AWS APIs");
+      assert.equal(mocks.named("ecssd-registrar-logs").inputs.retentionInDays, 14);
+      assert.deepEqual(fn().inputs.environment.variables, {
+        ECSSD_ZONE_NAME: ZONE,
+        ECSSD_ZONE_ID: "Z0123456789ABCDEFGHIJ",
+        ECSSD_CLUSTERS: CLUSTER_NAME,
+        ECSSD_SRV_TTL: "10",
+      });
+    });
+
+    it("is invoked by a rule on our cluster's task state changes, with retries and a dead-letter queue", () => {
+      const rule = mocks.named("ecssd-registrar-task-events");
+      assert.deepEqual(JSON.parse(rule.inputs.eventPattern), {
+        source: ["aws.ecs"],
+        "detail-type": ["ECS Task State Change"],
+        detail: { clusterArn: [CLUSTER_ARN] },
+      });
+      const queueArn = `arn:aws:sqs:${REGION}:${ACCOUNT}:ecssd-registrar-dlq`;
+      const target = mocks.named("ecssd-registrar-target");
+      assert.match(target.inputs.arn, /function:ecssd-registrar-function/);
+      assert.equal(target.inputs.deadLetterConfig.arn, queueArn);
+      assert.ok(target.inputs.retryPolicy.maximumRetryAttempts > 0);
+      const invoke = mocks.named("ecssd-registrar-invoke-config");
+      assert.equal(invoke.inputs.maximumRetryAttempts, 2);
+      assert.equal(invoke.inputs.destinationConfig.onFailure.destination, queueArn);
+      const permission = mocks.named("ecssd-registrar-invoke-permission");
+      assert.equal(permission.inputs.principal, "events.amazonaws.com");
+      assert.match(permission.inputs.sourceArn, /ecssd-registrar-task-events/);
+      const queuePolicy = JSON.parse(mocks.named("ecssd-registrar-dlq-policy").inputs.policy);
+      assert.deepEqual(queuePolicy.Statement[0].Condition, {
+        ArnEquals: {
+          "aws:SourceArn": `arn:aws:mock:${REGION}:${ACCOUNT}:aws:cloudwatch/eventRule:EventRule/ecssd-registrar-task-events`,
+        },
+      });
+    });
+
+    it("may describe only our cluster's tasks and change only SRV and A records below its zone", async () => {
+      const policy = policyOf("ecssd-registrar-role");
+      const task = (cluster: string) =>
+        `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${cluster}/0123456789abcdef0123456789abcdef`;
+      const describe = (cluster: string, clusterArn: string) =>
+        isAllowed(policy, {
+          action: "ecs:DescribeTasks",
+          resource: task(cluster),
+          context: { "ecs:cluster": clusterArn },
+        });
+      assert.equal(await describe(CLUSTER_NAME, CLUSTER_ARN), true);
+      assert.equal(
+        await describe("payments", `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/payments`),
+        false,
+        "another cluster's task",
+      );
+      assert.equal(await isAllowed(policy, { action: "ecs:DescribeTaskDefinition", resource: "*" }), true);
+      const change = (types: string[], names: string[]) =>
+        isAllowed(policy, {
+          action: "route53:ChangeResourceRecordSets",
+          resource: ZONE_ARN,
+          context: {
+            "route53:ChangeResourceRecordSetsRecordTypes": types,
+            "route53:ChangeResourceRecordSetsNormalizedRecordNames": names,
+            "route53:ChangeResourceRecordSetsActions": ["UPSERT"],
+          },
+        });
+      assert.equal(await change(["SRV", "A"], [`_time._tcp.${ZONE}`, `0123abcd.${ZONE}`]), true);
+      assert.equal(await change(["TXT"], [`_time._tcp.${ZONE}`]), false, "health markers are not its own");
+      assert.equal(await change(["A"], [ZONE]), false, "the apex");
+      const denied: [string, string][] = [
+        ["ecs:StopTask", task(CLUSTER_NAME)],
+        ["ecs:RunTask", `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/time:1`],
+        ["route53:DeleteHostedZone", ZONE_ARN],
+      ];
+      for (const [action, resource] of denied) {
+        assert.equal(await isAllowed(policy, { action, resource }), false, action);
+      }
     });
   });
 

@@ -263,7 +263,7 @@ describe("infra program modes", function () {
     let mocks: ProgramMocks;
     before(async () => ({ mocks } = await runProgram({ "aws:region": REGION, ...VPC, ...CLUSTER, ...ZONE })));
 
-    it("creates only discovery: the agent, the reconciler, their roles, logs and the cleanup", () => {
+    it("creates only discovery: the agent, the reconciler, the registrar, their roles, logs and the cleanup", () => {
       assert.deepEqual(created(mocks), {
         vpc: 0,
         cluster: 0,
@@ -287,6 +287,8 @@ describe("infra program modes", function () {
         "aws:lambda/function:Function",
         "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
         "aws:lambda/permission:Permission",
+        "aws:sqs/queue:Queue",
+        "aws:sqs/queuePolicy:QueuePolicy",
         "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
         "pulumi-nodejs:dynamic:Resource",
       ]);

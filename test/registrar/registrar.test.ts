@@ -14,7 +14,7 @@ import { route53Client } from "../../route53";
 import { ecsClient } from "../reconciler/support/ecsWorld";
 import { sharedMoto } from "../reconciler/support/sharedMoto";
 import type { MotoServer } from "../support/moto";
-import { AwsvpcWorld, taskEvent } from "./support/awsvpcWorld";
+import { AwsvpcWorld, holdTaskStates, taskEvent } from "./support/awsvpcWorld";
 
 const run = promisify(execFile);
 const ZONE = "servicediscovery.internal";
@@ -34,18 +34,6 @@ async function dig(zone: LocalZone, type: string, name: string): Promise<string[
     .map((l) => l.trim().replace(/\.$/, ""))
     .filter(Boolean)
     .sort();
-}
-
-/** moto moves a task one step towards STOPPED at every describe by default; here it stays until stopped. */
-async function holdTaskStates(endpoint: string, hold: boolean): Promise<void> {
-  const res = await fetch(`${endpoint}/moto-api/state-manager/${hold ? "set" : "unset"}-transition`, {
-    method: "POST",
-    body: JSON.stringify({
-      model_name: "ecs::task",
-      ...(hold && { transition: { progression: "time", seconds: 86_400 } }),
-    }),
-  });
-  if (!res.ok) throw new Error(`moto state manager: HTTP ${res.status}`);
 }
 
 describe("registrar: awsvpc tasks from ECS Task State Change events (moto ECS, local zone)", function () {

@@ -78,6 +78,11 @@ function computedOutputs(
       };
     case "aws:lambda/function:Function":
       return { name: inputs.name ?? `${name}-a1b2c3d`, arn: arn("lambda", `function:${name}-a1b2c3d`) };
+    case "aws:sqs/queue:Queue":
+      return {
+        arn: arn("sqs", name),
+        url: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${name}`,
+      };
     case "aws:cloudwatch/logGroup:LogGroup":
       return { name: `${name}-5e6f7a8`, arn: arn("logs", `log-group:${name}-5e6f7a8`) };
     default:

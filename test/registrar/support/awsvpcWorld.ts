@@ -149,3 +149,15 @@ export function taskEvent(task: Record<string, unknown>, detail: Record<string, 
     detail: { ...task, ...detail },
   };
 }
+
+/** moto moves a task one step towards STOPPED at every describe by default; here it stays until stopped. */
+export async function holdTaskStates(endpoint: string, hold: boolean): Promise<void> {
+  const res = await fetch(`${endpoint}/moto-api/state-manager/${hold ? "set" : "unset"}-transition`, {
+    method: "POST",
+    body: JSON.stringify({
+      model_name: "ecs::task",
+      ...(hold && { transition: { progression: "time", seconds: 86_400 } }),
+    }),
+  });
+  if (!res.ok) throw new Error(`moto state manager: HTTP ${res.status}`);
+}

@@ -1,0 +1,198 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_SRV_TTL } from "../records/zone";
+import { managedPolicyArn, partitionForRegion } from "./awsPartition";
+import { REGISTRAR_RUNTIME } from "./lambdaRuntime";
+import { assumeRolePolicy, registrarPolicy } from "./policies";
+
+/** The EventBridge pattern of our cluster's task state changes: the only events the registrar is sent. */
+export function taskStateChangePattern(clusterArn: string): Record<string, unknown> {
+  return {
+    source: ["aws.ecs"],
+    "detail-type": ["ECS Task State Change"],
+    detail: { clusterArn: [clusterArn] },
+  };
+}
+
+/** The Lambda environment the registrar reads (registrar/config.ts: the reconciler's names and the agent's). */
+export function registrarEnvironment(s: {
+  zoneName: string;
+  zoneId: string;
+  clusterName: string;
+  srvTtl: number;
+}): Record<string, string> {
+  return {
+    ECSSD_ZONE_NAME: s.zoneName,
+    ECSSD_ZONE_ID: s.zoneId,
+    ECSSD_CLUSTERS: s.clusterName,
+    ECSSD_SRV_TTL: String(s.srvTtl),
+  };
+}
+
+/** Lambda's retries of a failed event (its maximum); then the event goes to the dead-letter queue. */
+export const REGISTRAR_RETRIES = 2;
+/** An event older than this is not worth applying: the reconciler's periodic run has judged the task since. */
+export const REGISTRAR_MAX_EVENT_AGE_SECONDS = 3600;
+
+/** Arguments of {@link Registrar}. */
+export interface RegistrarArgs {
+  /** The bundled handler (`index.js` exporting `handler`) (required). */
+  readonly code: pulumi.Input<pulumi.asset.Archive>;
+  readonly clusterArn: pulumi.Input<string>;
+  readonly clusterName: pulumi.Input<string>;
+  readonly zoneId: pulumi.Input<string>;
+  readonly zoneArn: pulumi.Input<string>;
+  readonly zoneName: pulumi.Input<string>;
+  readonly region: string;
+  /** TTL of the records it writes, as the agent's. Default: 10. */
+  readonly srvTtl?: number;
+  /** Default: 14. */
+  readonly logRetentionDays?: number;
+}
+
+/**
+ * The registrar: a Lambda invoked by an EventBridge rule on our cluster's ECS Task State Change events, which
+ * keeps the records of awsvpc (and Fargate) tasks. It needs only AWS APIs, so it runs outside the VPC. A
+ * failed event is retried by Lambda, then kept in a dead-letter queue; events EventBridge cannot deliver go
+ * there too.
+ */
+export class Registrar extends pulumi.ComponentResource {
+  readonly role: aws.iam.Role;
+  readonly logGroup: aws.cloudwatch.LogGroup;
+  readonly deadLetterQueue: aws.sqs.Queue;
+  readonly function: aws.lambda.Function;
+  readonly functionName: pulumi.Output<string>;
+  readonly rule: aws.cloudwatch.EventRule;
+
+  constructor(name: string, args: RegistrarArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ecssd:infra:Registrar", name, {}, opts);
+    const partition = partitionForRegion(args.region);
+
+    this.deadLetterQueue = new aws.sqs.Queue(
+      `${name}-dlq`,
+      { messageRetentionSeconds: 14 * 24 * 3600, sqsManagedSseEnabled: true },
+      { parent: this },
+    );
+    this.role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        assumeRolePolicy: JSON.stringify(assumeRolePolicy("lambda.amazonaws.com")),
+        description: "ecssd registrar: describe our cluster's tasks, keep awsvpc tasks' records",
+      },
+      { parent: this },
+    );
+    const logging = new aws.iam.RolePolicyAttachment(
+      `${name}-logging`,
+      {
+        role: this.role.name,
+        policyArn: managedPolicyArn(partition, "service-role/AWSLambdaBasicExecutionRole"),
+      },
+      { parent: this },
+    );
+    const policy = new aws.iam.RolePolicy(
+      `${name}-policy`,
+      {
+        role: this.role.id,
+        policy: pulumi
+          .all([args.zoneArn, args.zoneName, args.clusterArn, this.deadLetterQueue.arn])
+          .apply(([zoneArn, zoneName, clusterArn, deadLetterQueueArn]) =>
+            JSON.stringify(registrarPolicy({ zoneArn, zoneName, clusterArn, deadLetterQueueArn })),
+          ),
+      },
+      { parent: this },
+    );
+    this.logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      { retentionInDays: args.logRetentionDays ?? 14 },
+      { parent: this },
+    );
+    this.function = new aws.lambda.Function(
+      `${name}-function`,
+      {
+        description: "ecssd registrar: records of awsvpc and Fargate tasks from ECS task events",
+        runtime: REGISTRAR_RUNTIME,
+        handler: "index.handler",
+        code: args.code,
+        role: this.role.arn,
+        timeout: 30,
+        memorySize: 256,
+        loggingConfig: { logFormat: "Text", logGroup: this.logGroup.name },
+        environment: {
+          variables: pulumi
+            .all([args.zoneName, args.zoneId, args.clusterName])
+            .apply(([zoneName, zoneId, clusterName]) =>
+              registrarEnvironment({ zoneName, zoneId, clusterName, srvTtl: args.srvTtl ?? DEFAULT_SRV_TTL }),
+            ),
+        },
+      },
+      { parent: this, dependsOn: [logging, policy] },
+    );
+    this.functionName = this.function.name;
+    new aws.lambda.FunctionEventInvokeConfig(
+      `${name}-invoke-config`,
+      {
+        functionName: this.function.name,
+        maximumRetryAttempts: REGISTRAR_RETRIES,
+        maximumEventAgeInSeconds: REGISTRAR_MAX_EVENT_AGE_SECONDS,
+        destinationConfig: { onFailure: { destination: this.deadLetterQueue.arn } },
+      },
+      { parent: this, dependsOn: [policy] },
+    );
+
+    this.rule = new aws.cloudwatch.EventRule(
+      `${name}-task-events`,
+      {
+        description: "ECS task state changes of the ecssd cluster, to the registrar",
+        eventPattern: pulumi
+          .output(args.clusterArn)
+          .apply((arn) => JSON.stringify(taskStateChangePattern(arn))),
+      },
+      { parent: this },
+    );
+    const permission = new aws.lambda.Permission(
+      `${name}-invoke-permission`,
+      {
+        action: "lambda:InvokeFunction",
+        function: this.function.name,
+        principal: "events.amazonaws.com",
+        sourceArn: this.rule.arn,
+      },
+      { parent: this },
+    );
+    // EventBridge may put events it could not deliver into the queue: only this rule's.
+    new aws.sqs.QueuePolicy(
+      `${name}-dlq-policy`,
+      {
+        queueUrl: this.deadLetterQueue.url,
+        policy: pulumi.all([this.deadLetterQueue.arn, this.rule.arn]).apply(([queueArn, ruleArn]) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Sid: "UndeliveredTaskEvents",
+                Effect: "Allow",
+                Principal: { Service: "events.amazonaws.com" },
+                Action: "sqs:SendMessage",
+                Resource: queueArn,
+                Condition: { ArnEquals: { "aws:SourceArn": ruleArn } },
+              },
+            ],
+          }),
+        ),
+      },
+      { parent: this },
+    );
+    new aws.cloudwatch.EventTarget(
+      `${name}-target`,
+      {
+        rule: this.rule.name,
+        arn: this.function.arn,
+        retryPolicy: { maximumRetryAttempts: 8, maximumEventAgeInSeconds: REGISTRAR_MAX_EVENT_AGE_SECONDS },
+        deadLetterConfig: { arn: this.deadLetterQueue.arn },
+      },
+      { parent: this, dependsOn: [permission] },
+    );
+
+    this.registerOutputs({ functionName: this.functionName, deadLetterQueueUrl: this.deadLetterQueue.url });
+  }
+}
