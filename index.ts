@@ -83,6 +83,8 @@ const examples =
         vpcId,
         publicSubnetIds: config.existingVpc?.publicSubnetIds?.slice() ?? (network as Network).publicSubnetIds,
         instanceSecurityGroupId: cluster.instanceSecurityGroup.id,
+        privateSubnetIds,
+        architecture: cluster.architecture,
         images: Object.fromEntries(EXAMPLE_NAMES.map((n) => [n, images.imageUris[n]])) as Record<
           ExampleName,
           pulumi.Output<string>

@@ -26,6 +26,12 @@ export interface ExampleServiceSpec {
   readonly basicAuth: "asks" | "sends";
   /** Tasks ECS keeps running, and containers the local stack starts by default. */
   readonly desiredCount: number;
+  /**
+   * Tasks of its Fargate variant: awsvpc mode, each with its own address, registered by the registrar from
+   * ECS task events under the same SRV name as the bridge-mode tasks (one mixed fleet). The local stack runs
+   * as many "awsvpc tasks" on loopback addresses of their own. None when absent.
+   */
+  readonly fargateCount?: number;
 }
 
 export const EXAMPLE_SERVICES = {
@@ -37,6 +43,7 @@ export const EXAMPLE_SERVICES = {
     calls: [],
     basicAuth: "asks",
     desiredCount: 2,
+    fargateCount: 1,
   },
   calc: {
     containerPort: 8081,

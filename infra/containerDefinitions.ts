@@ -120,6 +120,11 @@ export interface ExampleContainerSpec {
   /** Seconds ECS waits after SIGTERM before SIGKILL; see {@link stopTimeoutFor}. */
   readonly stopTimeout: number;
   readonly log: LogTarget;
+  /**
+   * `bridge` (default): a dynamic host port, registered by the agent. `awsvpc`: the task's own address, the
+   * host port is the container port (as awsvpc requires), registered by the registrar.
+   */
+  readonly networkMode?: "bridge" | "awsvpc";
 }
 
 /**
@@ -171,7 +176,13 @@ export function exampleContainer(spec: ExampleContainerSpec): ContainerDefinitio
       { name: "AUTH_USERNAME", valueFrom: spec.credentials.usernameArn },
       { name: "AUTH_PASSWORD", valueFrom: spec.credentials.passwordArn },
     ],
-    portMappings: [{ containerPort: spec.containerPort, hostPort: 0, protocol: "tcp" }],
+    portMappings: [
+      {
+        containerPort: spec.containerPort,
+        hostPort: spec.networkMode === "awsvpc" ? spec.containerPort : 0,
+        protocol: "tcp",
+      },
+    ],
     // The images hold node and nothing else (no shell, no curl): probe with node itself.
     ...(probe
       ? {
@@ -198,6 +209,8 @@ export interface ExampleDeployment {
   readonly srvTtl: number;
   readonly credentials: CredentialRefs;
   readonly log: LogTarget;
+  /** Default `bridge`; `awsvpc` for the Fargate variant ({@link ExampleServiceSpec.fargateCount}). */
+  readonly networkMode?: "bridge" | "awsvpc";
 }
 
 /**
@@ -221,5 +234,6 @@ export function exampleServiceContainer(
     credentials: deployment.credentials,
     stopTimeout: stopTimeoutFor(deployment.srvTtl),
     log: deployment.log,
+    ...(deployment.networkMode !== undefined && { networkMode: deployment.networkMode }),
   });
 }

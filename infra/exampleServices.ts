@@ -1,10 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { EXAMPLE_NAMES, EXAMPLE_SERVICES, type ExampleName } from "../examples/manifest";
+import { EXAMPLE_NAMES, EXAMPLE_SERVICES, type ExampleName, exampleService } from "../examples/manifest";
 import { DEFAULT_SRV_TTL } from "../records/zone";
 import { partitionForRegion } from "./awsPartition";
 import { exampleServiceContainer } from "./containerDefinitions";
 import { EPHEMERAL_PORT_RANGES } from "./ephemeralPorts";
+import type { Architecture } from "./instanceLaunch";
 import { secretParameterPath, stackScopedName } from "./names";
 import { secretsReadPolicy } from "./policies";
 import { taskExecutionRole } from "./taskExecutionRole";
@@ -23,6 +24,10 @@ export interface ExampleServicesArgs {
   readonly publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
   /** The container instances' group, opened to the load balancer on dynamic host ports. */
   readonly instanceSecurityGroupId: pulumi.Input<string>;
+  /** Private subnets for the Fargate variants' tasks (required when a service has one). */
+  readonly privateSubnetIds?: pulumi.Input<pulumi.Input<string>[]>;
+  /** The images' architecture, which Fargate tasks must run on. Default: `x86_64`. */
+  readonly architecture?: Architecture;
   /** One image per example service of the manifest (examples/manifest.ts). */
   readonly images: Readonly<Record<ExampleName, pulumi.Input<string>>>;
   /** The zone the portal looks `time` and `calc` up in (required). */
@@ -54,6 +59,8 @@ export class ExampleServices extends pulumi.ComponentResource {
   readonly listener: aws.lb.Listener;
   readonly taskDefinitions: Readonly<Record<ExampleName, aws.ecs.TaskDefinition>>;
   readonly services: Readonly<Record<ExampleName, aws.ecs.Service>>;
+  /** The Fargate variants (awsvpc tasks, registered by the registrar), by example; only those the manifest asks for. */
+  readonly fargateServices: Readonly<Partial<Record<ExampleName, aws.ecs.Service>>>;
   /** `http://<load balancer DNS name>` */
   readonly portalUrl: pulumi.Output<string>;
 
@@ -199,7 +206,10 @@ export class ExampleServices extends pulumi.ComponentResource {
     const credentials = pulumi
       .all([this.usernameParameter.arn, this.passwordParameter.arn])
       .apply(([usernameArn, passwordArn]) => ({ usernameArn, passwordArn }));
-    const definitionOf = (example: ExampleName): pulumi.Output<string> =>
+    const definitionOf = (
+      example: ExampleName,
+      networkMode: "bridge" | "awsvpc" = "bridge",
+    ): pulumi.Output<string> =>
       pulumi
         .all([args.images[example], this.logGroup.name, credentials, args.zoneName])
         .apply(([image, logGroupName, creds, zoneName]) =>
@@ -210,6 +220,7 @@ export class ExampleServices extends pulumi.ComponentResource {
               srvTtl: args.srvTtl ?? DEFAULT_SRV_TTL,
               credentials: creds,
               log: { logGroupName, region: args.region },
+              networkMode,
             }),
           ]),
         );
@@ -264,8 +275,99 @@ export class ExampleServices extends pulumi.ComponentResource {
     }
     this.taskDefinitions = taskDefinitions;
     this.services = services;
+    this.fargateServices = this.fargateVariants(name, args, definitionOf, secretsPolicy, project, stack);
     this.portalUrl = pulumi.interpolate`http://${this.loadBalancer.dnsName}`;
 
     this.registerOutputs({ portalUrl: this.portalUrl });
+  }
+
+  /**
+   * The Fargate variant of each example that asks for one (examples/manifest.ts `fargateCount`): awsvpc tasks in
+   * the private subnets, each with its own address, reachable from the container instances (the portal) on the
+   * service's port. They declare the same SRV name as the bridge-mode tasks, so callers see one fleet; the
+   * registrar registers them from ECS task events.
+   */
+  private fargateVariants(
+    name: string,
+    args: ExampleServicesArgs,
+    definitionOf: (example: ExampleName, networkMode: "awsvpc") => pulumi.Output<string>,
+    secretsPolicy: aws.iam.RolePolicy,
+    project: string,
+    stack: string,
+  ): Partial<Record<ExampleName, aws.ecs.Service>> {
+    const out: Partial<Record<ExampleName, aws.ecs.Service>> = {};
+    for (const example of EXAMPLE_NAMES) {
+      const spec = exampleService(example);
+      if (!spec.fargateCount) continue;
+      if (args.privateSubnetIds === undefined) {
+        throw new Error(`ExampleServices: ${example} has a Fargate variant, which needs privateSubnetIds`);
+      }
+      const group = new aws.ec2.SecurityGroup(
+        `${name}-${example}-fargate-sg`,
+        { vpcId: args.vpcId, description: `ecssd ${example} Fargate tasks`, revokeRulesOnDelete: true },
+        { parent: this },
+      );
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-${example}-fargate-from-instances`,
+        {
+          securityGroupId: group.id,
+          referencedSecurityGroupId: args.instanceSecurityGroupId,
+          ipProtocol: "tcp",
+          fromPort: spec.containerPort,
+          toPort: spec.containerPort,
+          description: `callers on the container instances to ${example}`,
+        },
+        { parent: this },
+      );
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-${example}-fargate-egress`,
+        {
+          securityGroupId: group.id,
+          ipProtocol: "tcp",
+          fromPort: 443,
+          toPort: 443,
+          cidrIpv4: "0.0.0.0/0",
+          description: "image registry, logs and SSM through the NAT gateway",
+        },
+        { parent: this },
+      );
+      const taskDefinition = new aws.ecs.TaskDefinition(
+        `${name}-${example}-fargate-task`,
+        {
+          family: stackScopedName(project, stack, `${example}-fargate`),
+          networkMode: "awsvpc",
+          requiresCompatibilities: ["FARGATE"],
+          // Fargate sizes a task as a whole: the smallest size holds the one container.
+          cpu: "256",
+          memory: "512",
+          runtimePlatform: {
+            operatingSystemFamily: "LINUX",
+            cpuArchitecture: args.architecture === "arm64" ? "ARM64" : "X86_64",
+          },
+          executionRoleArn: this.executionRole.arn,
+          containerDefinitions: definitionOf(example, "awsvpc"),
+        },
+        { parent: this, dependsOn: [secretsPolicy] },
+      );
+      out[example] = new aws.ecs.Service(
+        `${name}-${example}-fargate`,
+        {
+          cluster: args.clusterArn,
+          taskDefinition: taskDefinition.arn,
+          desiredCount: spec.fargateCount,
+          launchType: "FARGATE",
+          networkConfiguration: {
+            subnets: args.privateSubnetIds,
+            securityGroups: [group.id],
+            assignPublicIp: false,
+          },
+          deploymentMinimumHealthyPercent: 100,
+          deploymentMaximumPercent: 200,
+          forceDelete: true,
+        },
+        { parent: this },
+      );
+    }
+    return out;
   }
 }

@@ -545,6 +545,34 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
       }
     });
 
+    it("a Fargate time service joins the bridge-mode one under the same SRV name: one mixed fleet", () => {
+      const task = mocks.named("ecssd-examples-time-fargate-task");
+      assert.equal(task.inputs.networkMode, "awsvpc");
+      assert.deepEqual(task.inputs.requiresCompatibilities, ["FARGATE"]);
+      assert.equal(task.inputs.runtimePlatform.cpuArchitecture, "X86_64");
+      const [container] = containers("ecssd-examples-time-fargate-task");
+      const [bridge] = containers("ecssd-examples-time-task");
+      assert.deepEqual(container.portMappings, [{ containerPort: 8080, hostPort: 8080, protocol: "tcp" }]);
+      assert.deepEqual(
+        container.environment,
+        bridge.environment,
+        "the same declarations as the bridge tasks",
+      );
+      assert.ok(container.healthCheck, "ECS reports it HEALTHY before the registrar lets it in");
+      const service = mocks.named("ecssd-examples-time-fargate");
+      assert.equal(service.inputs.launchType, "FARGATE");
+      assert.equal(service.inputs.desiredCount, 1);
+      assert.deepEqual(service.inputs.networkConfiguration.subnets, ["subnet-private-a", "subnet-private-b"]);
+      assert.equal(service.inputs.networkConfiguration.assignPublicIp, false);
+      const ingress = mocks.named("ecssd-examples-time-fargate-from-instances");
+      assert.deepEqual([ingress.inputs.fromPort, ingress.inputs.toPort], [8080, 8080]);
+      assert.equal(ingress.inputs.referencedSecurityGroupId, "sg-ecssd-cluster-instances-sg");
+      assert.equal(
+        mocks.ofType("aws:ecs/service:Service").filter((x) => x.name.endsWith("-fargate")).length,
+        1,
+      );
+    });
+
     it("the portal finds time and calc in the private zone and sits behind the public load balancer", () => {
       const [portal] = containers("ecssd-examples-portal-task");
       assert.deepEqual(portal.environment, [
