@@ -31,9 +31,15 @@ export const handler = async (
   return applyLogged(registrar, event, logger);
 };
 
+/** What applies events: the Registrar over AWS clients, or the local stack's registrar over Docker. */
+export interface EventApplier {
+  apply(event: unknown): Promise<EventResult>;
+  readonly calls: { readonly byOperation: Record<string, number> };
+}
+
 /** Applies one event and logs one line for it: the outcome, or the rejection of a malformed event. */
 export async function applyLogged(
-  r: Registrar,
+  r: EventApplier,
   event: unknown,
   log: pino.Logger,
 ): Promise<EventResult | { outcome: "rejected"; reason: string }> {

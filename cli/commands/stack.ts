@@ -33,6 +33,12 @@ export function registerStackCommand(program: Command): void {
     .option("--zone <name>", "zone name", STACK_DEFAULTS.zoneName)
     .option("--time <n>", "time instances", count, STACK_DEFAULTS.timeInstances)
     .option("--calc <n>", "calc instances", count, STACK_DEFAULTS.calcInstances)
+    .option(
+      "--awsvpc-time <n>",
+      "time instances run as awsvpc tasks (its Fargate variant) on 127.0.0.2 upwards, registered by the registrar",
+      count,
+      STACK_DEFAULTS.awsvpcTimeInstances,
+    )
     .action(
       async (o: {
         apiPort: number;
@@ -41,6 +47,7 @@ export function registerStackCommand(program: Command): void {
         zone: string;
         time: number;
         calc: number;
+        awsvpcTime: number;
       }) => {
         const running = await stackUp({
           apiPort: o.apiPort,
@@ -49,6 +56,7 @@ export function registerStackCommand(program: Command): void {
           zoneName: o.zone,
           timeInstances: o.time,
           calcInstances: o.calc,
+          awsvpcTimeInstances: o.awsvpcTime,
           reconcileSeconds: STACK_DEFAULTS.reconcileSeconds,
           username: process.env.ECSSD_STACK_USERNAME || "admin",
           password: process.env.ECSSD_STACK_PASSWORD || "password",
@@ -91,7 +99,9 @@ export function registerStackCommand(program: Command): void {
       for (const s of status.services) {
         say(`${s.name}  (${s.instances.length} instance${s.instances.length === 1 ? "" : "s"})`);
         for (const i of s.instances)
-          say(`  ${i.target}:${i.port}  container ${i.container ?? "?"}  ttl ${i.ttl}`);
+          say(
+            `  ${i.target}:${i.port}  ${i.container ? `container ${i.container}` : `task ${i.task ?? "?"}`}  ttl ${i.ttl}  by ${i.owner ?? "?"}`,
+          );
         for (const h of s.outOfDns) say(`  out of DNS: container ${h.container ?? "?"}  ${h.why}`);
       }
       for (const h of status.hosts) say(`host ${h.name} → ${h.address}`);

@@ -14,10 +14,11 @@ export interface LocalPlatform {
   /** Labels the platform adds (as ECS adds its own); may not override the definition's `dockerLabels`. */
   readonly labels?: Readonly<Record<string, string>>;
   /**
-   * `bridge` as ECS's bridge mode; `host` shares the machine's network, where ports are not published.
-   * Default `bridge`.
+   * `bridge` as ECS's bridge mode; `host` shares the machine's network, where ports are not published;
+   * `container:<id>` joins another container's network, as ECS runs an awsvpc task's containers in the
+   * namespace of its pause container (which publishes the ports). Default `bridge`.
    */
-  readonly networkMode?: "bridge" | "host";
+  readonly networkMode?: "bridge" | "host" | `container:${string}`;
   /** The address published ports bind to. Default `127.0.0.1`: nothing is reachable from outside. */
   readonly hostIp?: string;
 }
@@ -69,6 +70,8 @@ export function containerDefinitionToDocker(
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
   for (const mapping of definition.portMappings ?? []) {
     const key = `${mapping.containerPort}/${mapping.protocol}`;
+    // Docker refuses exposed ports on a container that joins another's network: the owner publishes them.
+    if (networkMode.startsWith("container:")) continue;
     exposed[key] = {};
     if (networkMode === "host") {
       // As in ECS's host mode, the container's port is the host's: nothing to publish.

@@ -6,12 +6,24 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { createResolver } from "@ecssd/resolver";
+import pino from "pino";
 import { EXAMPLE_NAMES, EXAMPLE_SERVICES, type ExampleName } from "../../examples/manifest";
 import { buildImage } from "../../images/imageBuilder";
-import { DEFAULT_ZONE } from "../../records";
+import { stopTimeoutFor } from "../../infra/containerDefinitions";
+import { ApiCalls } from "../../reconciler/apiCalls";
+import { DEFAULT_SRV_TTL, DEFAULT_ZONE } from "../../records";
+import { applyLogged } from "../../registrar/handler";
+import { Route53TaskZone } from "../../registrar/route53TaskZone";
+import { route53Client } from "../../route53";
 import { type LocalZone, startLocalZone } from "../zone";
+import { LocalAwsvpcTasks } from "./awsvpcTasks";
 import { StackContainers } from "./stackContainers";
-import { LOCAL_HOST_ID, type LocalExampleInputs, localExampleContainer } from "./stackServices";
+import {
+  LOCAL_HOST_ID,
+  type LocalExampleInputs,
+  localDefinition,
+  localExampleContainer,
+} from "./stackServices";
 import { clearStackState, readStackState, writeStackState } from "./stackState";
 
 export { LOCAL_HOST_ID } from "./stackServices";
@@ -32,6 +44,13 @@ export interface StackOptions {
   stateDir: string;
   timeInstances: number;
   calcInstances: number;
+  /**
+   * time's Fargate variant, run as awsvpc tasks on loopback addresses of their own (127.0.0.2, ...) and
+   * registered by the registrar's code from their Docker lifecycle.
+   */
+  awsvpcTimeInstances: number;
+  /** The awsvpc tasks' addresses are this prefix and 2, 3, ... Default `127.0.0.` (127.0.0.2 upwards). */
+  awsvpcAddressPrefix?: string;
   reconcileSeconds: number;
   /** Progress lines for the person at the terminal. */
   say: (line: string) => void;
@@ -44,6 +63,7 @@ export const STACK_DEFAULTS = {
   zoneName: DEFAULT_ZONE,
   timeInstances: EXAMPLE_SERVICES.time.desiredCount,
   calcInstances: EXAMPLE_SERVICES.calc.desiredCount,
+  awsvpcTimeInstances: EXAMPLE_SERVICES.time.fargateCount,
   reconcileSeconds: 30,
 } as const;
 
@@ -55,6 +75,8 @@ export interface RunningStack {
   containers: StackContainers;
   /** Starts one more instance of a service; resolves with its container name. */
   startInstance(service: "time" | "calc"): Promise<string>;
+  /** The awsvpc tasks (time's Fargate variant): started, stopped as ECS would, and listed. */
+  awsvpcTasks: LocalAwsvpcTasks;
   /** Every example container the stack runs, by name. */
   instanceNames(): string[];
   stop(): Promise<void>;
@@ -145,6 +167,36 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
     for (let i = 0; i < opts.timeInstances; i++) starts.push(startInstance("time"));
     for (let i = 0; i < opts.calcInstances; i++) starts.push(startInstance("calc"));
     await Promise.all(starts);
+
+    // time's Fargate variant: awsvpc tasks whose records the registrar's code keeps from their lifecycle.
+    const registrarLog = pino(
+      { name: "ecssd-registrar" },
+      pino.destination(join(opts.stateDir, "registrar.log")),
+    );
+    const taskRoute53 = route53Client({ endpoint: zone.apiUrl });
+    const calls = new ApiCalls();
+    const awsvpcTasks = new LocalAwsvpcTasks({
+      docker: containers.docker,
+      containers,
+      zone: new Route53TaskZone(taskRoute53, async () => zone.hostedZoneId, calls.call.bind(calls)),
+      settings: { zone: zone.zoneName, srvTtl: DEFAULT_SRV_TTL, routing: "multivalue" },
+      log: (event, apply) => applyLogged({ apply, calls }, event, registrarLog).then(() => undefined),
+    });
+    await awsvpcTasks.watch();
+    cleanups.push(async () => {
+      await awsvpcTasks.close();
+      taskRoute53.destroy();
+    });
+    for (let i = 0; i < opts.awsvpcTimeInstances; i++) {
+      // 127.0.0.2 upwards by default: the tasks' "ENI" addresses, each its own, all on this machine's loopback.
+      await awsvpcTasks.start(
+        localDefinition("time", local("time"), "awsvpc"),
+        `ecssd-${stackName}-time-fargate`,
+        `${opts.awsvpcAddressPrefix ?? "127.0.0."}${i + 2}`,
+        `ecssd-${stackName}-time-awsvpc-${i + 1}`,
+        { AUTH_USERNAME: opts.username, AUTH_PASSWORD: opts.password },
+      );
+    }
     await start("portal", `ecssd-${stackName}-portal`);
     const portalUrl = `http://127.0.0.1:${opts.portalPort}/`;
 
@@ -177,6 +229,7 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
       banner,
       containers,
       startInstance,
+      awsvpcTasks,
       instanceNames: () => [...names],
       stop,
     };
@@ -193,7 +246,7 @@ async function waitUntilReady(zone: LocalZone, portalUrl: string, opts: StackOpt
     domain: zone.zoneName,
   });
   const want: Array<[string, number]> = [
-    [`${EXAMPLE_SERVICES.time.offers}.${zone.zoneName}`, opts.timeInstances],
+    [`${EXAMPLE_SERVICES.time.offers}.${zone.zoneName}`, opts.timeInstances + opts.awsvpcTimeInstances],
     [`${EXAMPLE_SERVICES.calc.offers}.${zone.zoneName}`, opts.calcInstances],
   ];
   const deadline = Date.now() + 180_000;

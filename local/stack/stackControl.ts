@@ -1,6 +1,8 @@
 // `stack status` and `stack down`, run from another terminal against a stack that `stack up` started.
 import {
   instanceKey,
+  type OwnedIdentity,
+  ownerOf,
   parseHealthMarker,
   parseSetIdentifier,
   parseSrvValue,
@@ -21,7 +23,16 @@ export interface HeldInstance {
 
 export interface ServiceStatus {
   name: string;
-  instances: Array<{ target: string; port: number; container?: string; ttl?: number }>;
+  instances: Array<{
+    target: string;
+    port: number;
+    container?: string;
+    /** The ECS task, for an awsvpc task's instance (and a bridge task's, when it has one). */
+    task?: string;
+    /** Whose record it is: the agent on the instance's host, or the registrar (awsvpc tasks). */
+    owner?: "agent" | "registrar";
+    ttl?: number;
+  }>;
   /** Instances out of DNS because of their health (read from the health markers in the zone). */
   outOfDns: HeldInstance[];
 }
@@ -32,6 +43,12 @@ export interface StackStatus {
   dns?: string;
   services: ServiceStatus[];
   hosts: Array<{ name: string; address: string }>;
+}
+
+/** The ECS task a record names: an awsvpc task's, or a bridge task container's when it carries one. */
+function taskOf(owner: OwnedIdentity | undefined): string | undefined {
+  if (owner?.kind === "task-instance" || owner?.kind === "instance") return owner.taskId;
+  return undefined;
 }
 
 /** Services and instances as the zone has them (not as Docker has them: the zone is what consumers see). */
@@ -83,6 +100,8 @@ export async function stackStatus(stateDir: string): Promise<StackStatus> {
         target: srv.target,
         port: srv.port,
         container: owner?.kind === "instance" ? owner.containerId.slice(0, 12) : undefined,
+        ...(taskOf(owner) && { task: taskOf(owner) }),
+        ...(owner && { owner: ownerOf(owner) }),
         ttl: rs.TTL,
       });
     }

@@ -44,16 +44,7 @@ export function localExampleContainer(
   containerName: string,
   inputs: LocalExampleInputs,
 ): LocalExampleContainer {
-  const definition = exampleServiceContainer(example, {
-    image: inputs.image,
-    zoneName: inputs.zoneName,
-    // The local agent runs with its default TTL, as the Pulumi program does without ecssd:srvTtl.
-    srvTtl: DEFAULT_SRV_TTL,
-    // Secrets are resolved by name below; these references are never read.
-    credentials: { usernameArn: "local:examples/username", passwordArn: "local:examples/password" },
-    // Docker keeps its own log driver (`docker logs`); the translation does not carry this over.
-    log: { logGroupName: `ecssd-${inputs.stackName}`, region: "local" },
-  });
+  const definition = localDefinition(example, inputs, "bridge");
   const common = {
     name: containerName,
     secretValues: { AUTH_USERNAME: inputs.username, AUTH_PASSWORD: inputs.password },
@@ -80,4 +71,23 @@ export function localExampleContainer(
       : { ...common, networkMode: "bridge", environment: { HOST_ID: LOCAL_HOST_ID } },
   );
   return { definition, options };
+}
+
+/** The container definition the program computes for `example` (bridge, or its Fargate variant), locally. */
+export function localDefinition(
+  example: ExampleName,
+  inputs: Pick<LocalExampleInputs, "image" | "zoneName" | "stackName">,
+  networkMode: "bridge" | "awsvpc",
+): ContainerDefinition {
+  return exampleServiceContainer(example, {
+    image: inputs.image,
+    zoneName: inputs.zoneName,
+    // The local agent runs with its default TTL, as the Pulumi program does without ecssd:srvTtl.
+    srvTtl: DEFAULT_SRV_TTL,
+    // Secrets are resolved by name below; these references are never read.
+    credentials: { usernameArn: "local:examples/username", passwordArn: "local:examples/password" },
+    // Docker keeps its own log driver (`docker logs`); the translation does not carry this over.
+    log: { logGroupName: `ecssd-${inputs.stackName}`, region: "local" },
+    networkMode,
+  });
 }

@@ -10,6 +10,7 @@ import { promisify } from "node:util";
 import type { Browser } from "playwright-core";
 import type { ExampleName } from "../../../examples/manifest";
 import { type RunningStack, stackUp } from "../../../local/stack/stack";
+import { stackStatus } from "../../../local/stack/stackControl";
 import { localExampleContainer } from "../../../local/stack/stackServices";
 import { launchChromium } from "../../support/browser";
 
@@ -49,6 +50,8 @@ async function until<T>(what: string, ms: number, probe: () => Promise<T | undef
   }
 }
 
+const AWSVPC_PREFIX = "127.0.9.";
+
 describe("local stack (npm start)", function () {
   this.timeout(240_000);
   let stack: RunningStack;
@@ -68,6 +71,9 @@ describe("local stack (npm start)", function () {
       stateDir,
       timeInstances: 2,
       calcInstances: 2,
+      awsvpcTimeInstances: 1,
+      // Not 127.0.0.x: a developer's own stack may hold 127.0.0.2 on this machine.
+      awsvpcAddressPrefix: AWSVPC_PREFIX,
       reconcileSeconds: 5,
       say: (line) => said.push(line),
     });
@@ -199,6 +205,53 @@ describe("local stack (npm start)", function () {
     assert.deepEqual(failures.slice(0, 5), []);
   });
 
+  it("runs time's Fargate variant as an awsvpc task the registrar registers, in one fleet with the bridge tasks", async () => {
+    const [task] = stack.awsvpcTasks.list();
+    assert.ok(task, "one awsvpc task runs");
+    assert.equal(task.address, `${AWSVPC_PREFIX}2`);
+    const target = `${task.taskId}.servicediscovery.internal.`;
+    const srv = await digSrv(stack, "_time._tcp");
+    assert.equal(srv.length, 3, srv.join("\n"));
+    assert.ok(srv.includes(`1 1 8080 ${target}`), srv.join("\n"));
+    const { stdout: a } = await run("dig", [
+      "@127.0.0.1",
+      "-p",
+      String(stack.zone.dns.port),
+      "+short",
+      "A",
+      target,
+    ]);
+    assert.equal(a.trim(), task.address);
+    // The agent leaves it alone: no record of it names the host.
+    const inspected = JSON.parse((await run("docker", ["inspect", task.name])).stdout)[0];
+    assert.match(inspected.HostConfig.NetworkMode, /^container:/);
+
+    // The portal reaches it like any other time instance.
+    const seen = new Set<string>();
+    for (let i = 0; i < 60 && !seen.has(task.address); i++) {
+      const res = await fetch(new URL("time/15:04", stack.portalUrl), { signal: AbortSignal.timeout(5000) });
+      const body = (await res.json()) as { upstream?: { address: string } };
+      assert.equal(res.status, 200, JSON.stringify(body));
+      if (body.upstream) seen.add(body.upstream.address);
+    }
+    assert.ok(seen.has(task.address), `the portal reached ${[...seen].join(", ")}`);
+
+    // stack status names it, and who owns its record.
+    const status = await stackStatus(stateDir);
+    const time = status.services.find((s) => s.name === "_time._tcp.servicediscovery.internal");
+    const mine = time?.instances.find((i) => i.task === task.taskId);
+    assert.deepEqual([mine?.owner, mine?.port], ["registrar", 8080]);
+    assert.ok(time?.instances.filter((i) => i.owner === "agent").length === 2);
+
+    // Stopped as ECS stops a task: out of DNS first, then SIGTERM and its drain.
+    const stopping = stack.awsvpcTasks.stop(task.name, 20);
+    await until("the awsvpc task out of DNS", 11_000, async () =>
+      (await digSrv(stack, "_time._tcp")).some((l) => l.endsWith(target)) ? undefined : true,
+    );
+    await stopping;
+    assert.equal((await digSrv(stack, "_time._tcp")).length, 2);
+  });
+
   it("the portal works in a real browser", async () => {
     let browser: Browser | undefined;
     try {
@@ -232,5 +285,14 @@ describe("local stack (npm start)", function () {
     const { stdout } = await run("docker", ["ps", "-a", "--format", "{{.Names}}"]);
     const left = stdout.split("\n").filter((n) => names.includes(n));
     assert.deepEqual(left, []);
+    const { stdout: labelled } = await run("docker", [
+      "ps",
+      "-a",
+      "--filter",
+      `label=ecssd.stack=test${process.pid}`,
+      "--format",
+      "{{.Names}}",
+    ]);
+    assert.equal(labelled.trim(), "", "no container of the stack is left, awsvpc tasks' included");
   });
 });

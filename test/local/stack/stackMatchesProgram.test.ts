@@ -3,9 +3,9 @@
 // Docker create options the local stack starts that service with, field by field.
 import { strict as assert } from "node:assert";
 import type { ContainerCreateOptions } from "dockerode";
-import { EXAMPLE_NAMES, type ExampleName } from "../../../examples/manifest";
+import { EXAMPLE_NAMES, type ExampleName, exampleService } from "../../../examples/manifest";
 import type { ContainerDefinition } from "../../../infra/containerDefinitions";
-import { localExampleContainer } from "../../../local/stack/stackServices";
+import { localDefinition, localExampleContainer } from "../../../local/stack/stackServices";
 import { DEFAULT_ZONE } from "../../../records/zone";
 import type { ProgramMocks } from "../../infra/support/programMocks";
 import { runProgram } from "../../infra/support/runProgram";
@@ -59,7 +59,28 @@ describe("local stack runs the container definitions the Pulumi program deploys"
       .ofType("aws:ecs/taskDefinition:TaskDefinition")
       .map((t) => t.name)
       .filter((n) => n.startsWith("ecssd-examples-"));
-    assert.deepEqual(families.sort(), EXAMPLE_NAMES.map((e) => `ecssd-examples-${e}-task`).sort());
+    const fargate = EXAMPLE_NAMES.filter((e) => exampleService(e).fargateCount).map(
+      (e) => `ecssd-examples-${e}-fargate-task`,
+    );
+    assert.deepEqual(
+      families.sort(),
+      [...EXAMPLE_NAMES.map((e) => `ecssd-examples-${e}-task`), ...fargate].sort(),
+    );
+  });
+
+  it("time's Fargate variant: the local awsvpc task runs the very container definition the program deploys", () => {
+    const [program] = JSON.parse(
+      mocks.named("ecssd-examples-time-fargate-task").inputs.containerDefinitions,
+    ) as ContainerDefinition[];
+    const here = localDefinition("time", { ...LOCAL, image: "ecssd/time:local" }, "awsvpc");
+    // Only what AWS supplies differs: the image's registry, the log group and the SSM parameters' ARNs.
+    const strip = (d: ContainerDefinition) => ({
+      ...d,
+      image: undefined,
+      logConfiguration: undefined,
+      secrets: d.secrets?.map((x) => x.name),
+    });
+    assert.deepEqual(strip(here), strip(program as ContainerDefinition));
   });
 
   for (const example of EXAMPLE_NAMES) {
