@@ -4,7 +4,7 @@ import {
   hostRecordSet,
   instanceKey,
   instanceRecordSet,
-  mayOffer,
+  ownershipProblem,
   type Problem,
   parseServiceDeclarations,
   problem,
@@ -118,15 +118,9 @@ export function containerRecordSets(c: ContainerDescription, host: HostContext):
   const hostMode = c.HostConfig?.NetworkMode === "host";
   const family = labels[ECS_FAMILY_LABEL];
   for (const service of declared.services) {
-    if (host.serviceOwners && !mayOffer(host.serviceOwners, service.srvName, family)) {
-      const allowed = [...(host.serviceOwners.get(service.srvName) ?? [])].join(", ");
-      out.problems.push(
-        problem(
-          "service-not-owned",
-          `SERVICE_${service.containerPort}_NAME`,
-          `${service.srvName} may be offered only by the task families ${allowed} (ECSSD_SERVICE_OWNERS); this container's family is ${family === undefined ? "none (not an ECS task)" : JSON.stringify(family.slice(0, 255))}`,
-        ),
-      );
+    const notOwned = ownershipProblem(host.serviceOwners, service, family);
+    if (notOwned) {
+      out.problems.push(notOwned);
       continue;
     }
     const hostPort = hostMode

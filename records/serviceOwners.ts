@@ -101,6 +101,24 @@ export function mayOffer(owners: ServiceOwners, srvName: string, family: string 
   return family !== undefined && allowed.has(family);
 }
 
+/**
+ * The problem of a declaration whose task family may not offer its name, or undefined when it may: one
+ * message for every writer (the agent, the registrar).
+ */
+export function ownershipProblem(
+  owners: ServiceOwners | undefined,
+  service: { srvName: string; containerPort: number },
+  family: string | undefined,
+): Problem | undefined {
+  if (owners === undefined || mayOffer(owners, service.srvName, family)) return undefined;
+  const allowed = [...(owners.get(service.srvName.toLowerCase()) ?? [])].join(", ");
+  return problem(
+    "service-not-owned",
+    `SERVICE_${service.containerPort}_NAME`,
+    `${service.srvName} may be offered only by the task families ${allowed} (ECSSD_SERVICE_OWNERS); this ${family === undefined ? "container's family is none (not an ECS task)" : `task's family is ${JSON.stringify(family.slice(0, 255))}`}`,
+  );
+}
+
 /** The JSON form, for task definitions and the local stack (the inverse of parseServiceOwners). */
 export function formatServiceOwners(owners: Readonly<Record<string, readonly string[]>>): string {
   return JSON.stringify(owners);

@@ -4,11 +4,13 @@
 
 import { configFromEnv, type ReconcilerConfig } from "../reconciler/config";
 import { ReconcilerConfigError } from "../reconciler/errors";
-import { DEFAULT_SRV_TTL, type RoutingPolicy } from "../records";
+import { DEFAULT_SRV_TTL, parseServiceOwners, type RoutingPolicy, type ServiceOwners } from "../records";
 
 export interface RegistrarConfig extends ReconcilerConfig {
   srvTtl: number;
   routing: RoutingPolicy;
+  /** ECSSD_SERVICE_OWNERS, the agent's setting: awsvpc tasks are held to the same owners. */
+  serviceOwners?: ServiceOwners;
 }
 
 export class RegistrarConfigError extends Error {
@@ -36,8 +38,15 @@ export function registrarConfigFromEnv(env: Readonly<Record<string, string | und
   if (routing !== "multivalue" && routing !== "weighted") {
     problems.push(`[ECSSD_ROUTING] "${routing}" must be multivalue or weighted`);
   }
+  let serviceOwners: ServiceOwners | undefined;
+  if (env.ECSSD_SERVICE_OWNERS !== undefined) {
+    const parsed = parseServiceOwners(env.ECSSD_SERVICE_OWNERS);
+    if ("problems" in parsed)
+      problems.push(...parsed.problems.map((p) => `[ECSSD_SERVICE_OWNERS] ${p.message}`));
+    else serviceOwners = parsed.owners;
+  }
   if (base && base.inventory !== "ecs")
     problems.push("[ECSSD_INVENTORY] the registrar reads tasks from ECS: ecs");
   if (problems.length > 0 || base === undefined) throw new RegistrarConfigError(problems);
-  return { ...base, srvTtl, routing: routing as RoutingPolicy };
+  return { ...base, srvTtl, routing: routing as RoutingPolicy, ...(serviceOwners && { serviceOwners }) };
 }

@@ -6,7 +6,7 @@
 // newer of the two by `version`, so a late or repeated RUNNING never brings back a task told to stop. After a
 // registration the task is described once more: a stop that raced the write (another invocation deleted the
 // records before this one's UPSERT landed) is caught here and undone, not left to the reconciler.
-import type { RecordSet, RoutingPolicy } from "../records";
+import type { RecordSet, RoutingPolicy, ServiceOwners } from "../records";
 import { type DescribedTask, taskAction } from "./taskAction";
 import { isAwsvpc, type TaskDefinitionShape, taskOffers } from "./taskDeclarations";
 import { type TaskRecords, taskRecordSets } from "./taskRecords";
@@ -33,6 +33,8 @@ export interface RegistrarSettings {
   zone: string;
   srvTtl: number;
   routing: RoutingPolicy;
+  /** Who may offer which name (ECSSD_SERVICE_OWNERS); none: anyone may. */
+  serviceOwners?: ServiceOwners;
   /** Cluster ARNs or names whose tasks are ours (none: every cluster, as the reconciler reads them all). */
   clusters: readonly string[];
 }
@@ -85,13 +87,18 @@ export async function applyTaskEvent(
   const healthChecked = offers.some((o) => o.hasHealthCheck);
   const described = await deps.tasks.describeTask(change.clusterArn, change.taskArn);
   const action = taskAction(change, described, healthChecked);
-  const recordSettings = { zone: settings.zone, ttl: settings.srvTtl, routing: settings.routing };
+  const recordSettings = {
+    zone: settings.zone,
+    ttl: settings.srvTtl,
+    routing: settings.routing,
+    ...(settings.serviceOwners && { serviceOwners: settings.serviceOwners }),
+  };
   if (action.action === "none") {
     return { ...base, outcome: "waiting", reason: action.reason };
   }
   if (action.action === "deregister") {
     const address = addressOf(change, described);
-    const planned = taskRecordSets(change.taskId, address, offers, recordSettings);
+    const planned = taskRecordSets(change, address, offers, recordSettings);
     const records = await deregister(deps.zone, change.taskId, planned);
     return {
       ...base,
@@ -102,7 +109,7 @@ export async function applyTaskEvent(
       services: planned.services,
     };
   }
-  const planned = taskRecordSets(change.taskId, action.address, offers, recordSettings);
+  const planned = taskRecordSets(change, action.address, offers, recordSettings);
   if (planned.recordSets.length === 0) {
     return {
       ...base,

@@ -55,6 +55,7 @@ export class Registrar {
         srvTtl: this.config.srvTtl,
         routing: this.config.routing,
         clusters: this.config.clusters,
+        ...(this.config.serviceOwners && { serviceOwners: this.config.serviceOwners }),
       },
     );
   }

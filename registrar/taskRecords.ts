@@ -2,9 +2,11 @@
 // port (`_svc._proto.<zone>` → `<prio> <weight> <containerPort> <taskId>.<zone>`), built by records/ so the
 // contract is the agent's. Pure.
 import {
+  ownershipProblem,
   type Problem,
   type RecordSet,
   type RoutingPolicy,
+  type ServiceOwners,
   taskAddressRecordSet,
   taskInstanceRecordSet,
   taskRecordName,
@@ -15,6 +17,8 @@ export interface TaskRecordSettings {
   zone: string;
   ttl: number;
   routing: RoutingPolicy;
+  /** Who may offer which name (ECSSD_SERVICE_OWNERS), as for the agent; none: anyone may. */
+  serviceOwners?: ServiceOwners;
 }
 
 export interface TaskRecords {
@@ -33,17 +37,23 @@ export interface TaskRecords {
 
 /** What the task should have in the zone once it serves at `address` (undefined: no address known yet). */
 export function taskRecordSets(
-  taskId: string,
+  task: { taskId: string; family: string },
   address: string | undefined,
   offers: readonly ContainerOffer[],
   settings: TaskRecordSettings,
 ): TaskRecords {
+  const { taskId } = task;
   const out: TaskRecords = { recordSets: [], names: [], problems: [], services: [] };
   const base = { zone: settings.zone, taskId, ttl: settings.ttl, routing: settings.routing };
   for (const offer of offers) {
     for (const p of offer.declarations.problems) out.problems.push({ ...p, container: offer.container });
     if (offer.declarations.ignored) continue;
     for (const service of offer.declarations.services) {
+      const notOwned = ownershipProblem(settings.serviceOwners, service, task.family);
+      if (notOwned) {
+        out.problems.push({ ...notOwned, container: offer.container });
+        continue;
+      }
       const built = taskInstanceRecordSet({ ...base, service });
       if ("problems" in built) {
         for (const p of built.problems) out.problems.push({ ...p, container: offer.container });

@@ -141,6 +141,37 @@ describe("registrar: awsvpc tasks from ECS Task State Change events (moto ECS, l
     assert.deepEqual(await dig(zone, "SRV", `_grpc._tcp.${ZONE}`), []);
   });
 
+  it("holds awsvpc tasks to the agent's service owners (ECSSD_SERVICE_OWNERS)", async () => {
+    const guarded = new Registrar(
+      { route53, ecs: world.ecs },
+      registrarConfigFromEnv({
+        ECSSD_ZONE_NAME: ZONE,
+        ECSSD_ZONE_ID: zone.hostedZoneId,
+        ECSSD_CLUSTERS: "apps",
+        ECSSD_SERVICE_OWNERS: JSON.stringify({ "_payments._tcp": ["payments"] }),
+      }),
+    );
+    const intruder = await world.definition("intruder", [
+      { name: "x", environment: { SERVICE_80_NAME: "_payments._tcp", SERVICE_81_NAME: "_intruder._tcp" } },
+    ]);
+    const t = await start(intruder);
+    const r = await guarded.apply(t.running());
+    assert.equal(r.outcome, "registered");
+    assert.deepEqual(r.services, ["_intruder._tcp"]);
+    assert.deepEqual(
+      r.problems.map((p) => p.code),
+      ["service-not-owned"],
+    );
+    assert.match(r.problems[0]?.message ?? "", /only by the task families payments.*"intruder"/);
+    assert.deepEqual(await dig(zone, "SRV", `_payments._tcp.${ZONE}`), []);
+    assert.equal((await dig(zone, "SRV", `_intruder._tcp.${ZONE}`)).length, 1);
+    assert.throws(
+      () =>
+        registrarConfigFromEnv({ ECSSD_ZONE_NAME: ZONE, ECSSD_SERVICE_OWNERS: "{", ECSSD_SRV_TTL: "ten" }),
+      (err: Error) => /ECSSD_SERVICE_OWNERS/.test(err.message) && /ECSSD_SRV_TTL/.test(err.message),
+    );
+  });
+
   it("ignores other clusters' tasks and bridge-mode tasks (the agent's)", async () => {
     const other = await world.cluster("payments");
     const def = await world.definition("pay", [
