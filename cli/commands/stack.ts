@@ -104,6 +104,8 @@ export function registerStackCommand(program: Command): void {
           );
         for (const h of s.outOfDns) say(`  out of DNS: container ${h.container ?? "?"}  ${h.why}`);
       }
-      for (const h of status.hosts) say(`host ${h.name} → ${h.address}`);
+      for (const h of status.hosts) {
+        say(`${h.owner === "registrar" ? "awsvpc task" : "host"} ${h.name} → ${h.address}`);
+      }
     });
 }

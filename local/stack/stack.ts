@@ -220,7 +220,7 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
       `  records:      dig @127.0.0.1 -p ${zone.dns.port} SRV ${EXAMPLE_SERVICES.calc.offers}.${zone.zoneName}`,
       `  Route53 API:  ${zone.apiUrl}   (hosted zone ${zone.hostedZoneId})`,
       `  status:       npx ecssd stack status`,
-      `  logs:         ${opts.stateDir}/agent.log, ${opts.stateDir}/reconciler.log`,
+      `  logs:         ${opts.stateDir}/agent.log, ${opts.stateDir}/reconciler.log, ${opts.stateDir}/registrar.log`,
       "Press Ctrl-C (or run `npx ecssd stack down`) to remove everything it started.",
     ].join("\n");
     return {

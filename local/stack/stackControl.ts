@@ -42,7 +42,8 @@ export interface StackStatus {
   portalUrl?: string;
   dns?: string;
   services: ServiceStatus[];
-  hosts: Array<{ name: string; address: string }>;
+  /** A records: hosts' (the agent's) and awsvpc tasks' (the registrar's). */
+  hosts: Array<{ name: string; address: string; owner?: "agent" | "registrar" }>;
 }
 
 /** The ECS task a record names: an awsvpc task's, or a bridge task container's when it carries one. */
@@ -88,7 +89,9 @@ export async function stackStatus(stateDir: string): Promise<StackStatus> {
     const name = rs.Name;
     const owner = parseSetIdentifier(rs.SetIdentifier);
     if (rs.Type === "A") {
-      for (const r of rs.ResourceRecords) hosts.push({ name, address: r.Value });
+      for (const r of rs.ResourceRecords) {
+        hosts.push({ name, address: r.Value, ...(owner && { owner: ownerOf(owner) }) });
+      }
       continue;
     }
     if (rs.Type !== "SRV") continue;
