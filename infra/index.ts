@@ -1,5 +1,6 @@
 // The one entry point for Pulumi programs that add service discovery to their own environment.
 export { RecordCleanup, type RecordCleanupArgs } from "./recordCleanup";
+export { Registrar, type RegistrarArgs } from "./registrar";
 export {
   type ResolverSettings,
   ServiceDiscovery,
