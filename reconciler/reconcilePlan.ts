@@ -82,7 +82,11 @@ export interface ZoneView {
   readonly verdicts: readonly VerdictRecord[];
   /** Every SRV set in the zone, ours or not, by key → the host names its values point at. */
   readonly srvTargets: ReadonlyMap<string, readonly string[]>;
-  /** Every A record in the zone by name → addresses; ours first, so checks use what our agent wrote. */
+  /**
+   * Our hosts' A records by name → addresses: the only addresses the reconciler sends checks to. Others' A
+   * records are never believed: a record set forged beside ours must not aim a check at an address of its
+   * choosing.
+   */
   readonly addresses: ReadonlyMap<string, readonly string[]>;
 }
 
@@ -126,7 +130,6 @@ export function viewZone(sets: readonly ZoneRecordSet[], zoneName: string): Zone
   const verdicts: VerdictRecord[] = [];
   const srvTargets = new Map<string, string[]>();
   const ourAddresses = new Map<string, string[]>();
-  const otherAddresses = new Map<string, string[]>();
   for (const set of sets) {
     // The zone also lists sets we never write (SOA, NS, aliases, no SetIdentifier...): only SRV and A sets
     // with values say anything about instances and addresses.
@@ -157,14 +160,13 @@ export function viewZone(sets: readonly ZoneRecordSet[], zoneName: string): Zone
       } else verdicts.push({ key, set, identity, port: marker.port });
     } else if (set.Type === "A") {
       const ours = identity?.kind === "host" && name === hostRecordName(identity.hostId, zoneName);
-      const into = ours ? ourAddresses : otherAddresses;
-      into.set(name, [...(into.get(name) ?? []), ...values]);
-      if (ours && identity?.kind === "host") hosts.push({ key, set, hostId: identity.hostId });
+      if (ours && identity?.kind === "host") {
+        ourAddresses.set(name, [...(ourAddresses.get(name) ?? []), ...values]);
+        hosts.push({ key, set, hostId: identity.hostId });
+      }
     }
   }
-  const addresses = new Map<string, string[]>();
-  for (const [name, list] of ourAddresses) addresses.set(name, list);
-  for (const [name, list] of otherAddresses) addresses.set(name, [...(addresses.get(name) ?? []), ...list]);
+  const addresses = ourAddresses;
   return {
     seen: sets.length,
     instances,
@@ -255,12 +257,29 @@ export interface StalePlan {
   readonly stale: readonly PlannedDelete[];
   /** Our instance records the inventory keeps. */
   readonly survivors: readonly InstanceRecord[];
-  /** The survivors this reconciler health-checks: those without an agent check (the agent owns those). */
+  /**
+   * The survivors this reconciler health-checks: those without an agent check (the agent owns those) whose
+   * SRV target is the host their SetIdentifier names.
+   */
   readonly toCheck: readonly InstanceRecord[];
+  /**
+   * Survivors whose SRV target is not the host their SetIdentifier names: not written by our agent as the
+   * contract says (forged, or damaged). Neither checked nor the cause of a stop; counted in the summary.
+   */
+  readonly unverified: readonly InstanceRecord[];
   /** Verdicts whose instance still lives: checked again, lifted once it passes. */
   readonly liveVerdicts: readonly VerdictRecord[];
   /** Verdicts whose instance is gone: deleted with the inventory's reason. */
   readonly goneVerdicts: readonly PlannedMarkerDelete[];
+}
+
+/** True when the record's SRV target is the A record of the host its SetIdentifier names, as the agent writes it. */
+export function targetsItsHost(record: InstanceRecord, zoneName: string): boolean {
+  return (
+    record.srv !== undefined &&
+    canonicalName(record.srv.target) === hostRecordName(record.identity.hostId, zoneName) &&
+    record.set.ResourceRecords.length === 1
+  );
 }
 
 /** Judges the zone against the inventory. */
@@ -284,7 +303,10 @@ export function planStale(
     view,
     stale,
     survivors,
-    toCheck: survivors.filter((r) => !view.agentChecked.has(instanceKey(r.set))),
+    toCheck: survivors.filter(
+      (r) => !view.agentChecked.has(instanceKey(r.set)) && targetsItsHost(r, zoneName),
+    ),
+    unverified: survivors.filter((r) => !targetsItsHost(r, zoneName)),
     liveVerdicts,
     goneVerdicts,
   };
@@ -358,6 +380,8 @@ export interface ReconcilePlan {
   readonly markerDeletes: readonly PlannedMarkerDelete[];
   /** Verdicts kept: their instance still fails, or could not be checked. */
   readonly verdictsHeld: number;
+  /** Our instance records whose SRV target is not their own host: left alone (see StalePlan.unverified). */
+  readonly unverified: number;
   readonly safetyValve: SafetyValve;
 }
 
@@ -399,7 +423,9 @@ export function planReconcile(
       failures.push({ record: record.key, url: result.url, detail: result.detail });
     const taskId = record.identity.taskId;
     const task = taskId !== undefined ? snapshot.tasks?.get(taskId) : undefined;
-    if (task && settings.stopUnhealthyTasks) {
+    // The endpoint checked is the identity's host (its own A record); the task is stopped only when ECS
+    // places it on that very host, so a record cannot aim a stop at a task elsewhere.
+    if (task && settings.stopUnhealthyTasks && task.hostId === record.identity.hostId) {
       const entry = stops.get(task.taskId) ?? {
         task,
         reason: `ecssd reconciler: health check ${result.url} failed ${result.attempts} times (${result.detail})`,
@@ -434,6 +460,7 @@ export function planReconcile(
     failures,
     markerDeletes: [...stale.goneVerdicts, ...lifted],
     verdictsHeld: stale.liveVerdicts.length - lifted.length,
+    unverified: stale.unverified.length,
     safetyValve: safetyValve(
       deletes.length,
       view.instances.length + view.hosts.length + view.taskRecords.length,

@@ -27,6 +27,8 @@ export interface ReconcileSummary {
     readonly hosts: number;
     /** The registrar's record sets of awsvpc tasks (A and SRV). */
     readonly tasks: number;
+    /** Our instance records whose SRV target is not the host their SetIdentifier names: never checked, never a stop. */
+    readonly unverified: number;
     /** Everything else, never touched. */
     readonly foreign: number;
   };
@@ -137,6 +139,7 @@ export function runSummary(facts: RunFacts): ReconcileSummary {
       instances: view.instances.length,
       hosts: view.hosts.length,
       tasks: view.taskRecords.length,
+      unverified: plan.unverified,
       foreign: view.seen - safetyValve.ours - markers,
     },
     planned: { total: plan.deletes.length, byReason: plannedByReason },

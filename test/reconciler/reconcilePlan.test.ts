@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import type { HealthResult } from "../../reconciler/healthChecker";
 import type { InventorySnapshot, LiveTask } from "../../reconciler/inventory";
 import {
+  healthTargets,
   type PlanSettings,
   planReconcile,
   planStale,
@@ -322,6 +323,52 @@ describe("reconciler plan: zone + inventory + health checks in, deletions and st
       assert.equal(plan.safetyValve.tripped, c.tripped ?? false);
     });
   }
+
+  describe("a record set forged with a victim's SetIdentifier", () => {
+    const evil = `evil.${ZONE}`;
+    const evilA = {
+      Name: evil,
+      Type: "A",
+      TTL: 60,
+      SetIdentifier: "",
+      ResourceRecords: [{ Value: "203.0.113.9" }],
+    } as RecordSet;
+    // t1's identity (host H1, task t1), but its SRV value points at the forger's name.
+    const forged: RecordSet = {
+      ...t1,
+      ResourceRecords: [{ Value: `1 1 8001 ${evil}` }],
+    };
+
+    it("is never checked at the forger's address, nor the cause of a StopTask", () => {
+      const stale = planStale([a1, evilA, forged], live, ZONE);
+      assert.deepEqual(stale.toCheck, []);
+      assert.equal(stale.unverified.length, 1);
+      const { targets } = healthTargets(stale.toCheck, stale.view.addresses);
+      assert.equal(targets.size, 0);
+      const plan = planReconcile(stale, live, new Map([["203.0.113.9:8001", result("unhealthy", 8001)]]), {
+        ...settings,
+        stopUnhealthyTasks: true,
+      });
+      assert.deepEqual([plan.deletes, plan.stops, plan.unverified], [[], [], 1]);
+    });
+
+    it("an A record beside our host's, written by someone else, is never an address we check", () => {
+      const shadow = { ...evilA, Name: `${H1.toLowerCase()}.${ZONE}` } as RecordSet;
+      const stale = planStale([shadow, t1], live, ZONE);
+      assert.equal(stale.view.addresses.size, 0, "only our hosts' own A records are believed");
+      assert.equal(healthTargets(stale.toCheck, stale.view.addresses).targets.size, 0);
+    });
+
+    it("stops a task only when ECS runs it on the host whose endpoint was checked", () => {
+      const elsewhere = ecsSnapshot([H1, H2], [task("t1", { hostId: H2 }), task("t2", { hostId: H1 })]);
+      const stale = planStale([a1, t1], ecsSnapshot([H1, H2], [task("t1"), task("t2")]), ZONE);
+      const plan = planReconcile(stale, elsewhere, new Map([["127.0.0.1:8001", result("unhealthy", 8001)]]), {
+        ...settings,
+        stopUnhealthyTasks: true,
+      });
+      assert.deepEqual(plan.stops, []);
+    });
+  });
 
   it("reports the failing URL and detail, and gives a stopped task a reason people can read", () => {
     const stale = planStale([a1, t1], live, ZONE);

@@ -96,6 +96,7 @@ describe("runReconcile over in-memory ports", () => {
       "instances",
       "hosts",
       "tasks",
+      "unverified",
       "foreign",
     ]);
     assert.deepEqual(Object.keys(summary.deleted), [
