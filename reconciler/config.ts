@@ -1,6 +1,6 @@
 // The reconciler's settings, read from the environment (the Pulumi program and the local stack set these
 // names). Every problem is collected and reported at once, so one deploy fixes them all.
-import { checkHostId, DEFAULT_ZONE, normalizeZone } from "../records";
+import { checkHostId, DEFAULT_ZONE, normalizeZone, parseServiceOwners, type ServiceOwners } from "../records";
 import { ReconcilerConfigError } from "./errors";
 
 export type InventoryKind = "ecs" | "docker";
@@ -27,6 +27,11 @@ export interface ReconcilerConfig {
   readonly inventory: InventoryKind;
   /** The single host of the docker inventory (the local stack's configured host id). */
   readonly hostId?: string;
+  /**
+   * Who may offer which name (ECSSD_SERVICE_OWNERS, the agent's and the registrar's setting): a record of a
+   * listed name whose task's family may not offer it is deleted. Undefined: every name is open.
+   */
+  readonly serviceOwners?: ServiceOwners;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -59,6 +64,7 @@ export const CONFIG_ENV_NAMES = [
   "ECSSD_ECS_ENDPOINT",
   "ECSSD_INVENTORY",
   "ECSSD_HOST_ID",
+  "ECSSD_SERVICE_OWNERS",
 ] as const;
 
 const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
@@ -181,6 +187,14 @@ export function configFromEnv(env: Readonly<Record<string, string | undefined>>)
     bad("ECSSD_HOST_ID", "must be set when ECSSD_INVENTORY=docker: it names the one local host");
   }
 
+  let serviceOwners: ServiceOwners | undefined;
+  const ownersText = get("ECSSD_SERVICE_OWNERS");
+  if (ownersText !== undefined) {
+    const parsed = parseServiceOwners(ownersText);
+    if ("problems" in parsed) for (const p of parsed.problems) bad("ECSSD_SERVICE_OWNERS", p.message);
+    else serviceOwners = parsed.owners;
+  }
+
   if (problems.length > 0) throw new ReconcilerConfigError(problems);
   const config: ReconcilerConfig = {
     zoneName,
@@ -198,6 +212,7 @@ export function configFromEnv(env: Readonly<Record<string, string | undefined>>)
     ...(route53Endpoint !== undefined && { route53Endpoint }),
     ...(ecsEndpoint !== undefined && { ecsEndpoint }),
     ...(hostId !== undefined && { hostId }),
+    ...(serviceOwners !== undefined && { serviceOwners }),
   };
   return config;
 }

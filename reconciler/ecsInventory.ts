@@ -16,6 +16,21 @@ import { InventoryError } from "./errors";
 import type { Inventory, InventorySnapshot, LiveTask } from "./inventory";
 
 /** ListTasks, ListContainerInstances and ListClusters return at most 100 per page; describes take 100. */
+
+/** What the inventory keeps of one described task. */
+type Described = {
+  taskId: string;
+  taskArn: string;
+  containerInstanceArn?: string;
+  containerIds?: string[];
+  family?: string;
+};
+
+/** The family of a task definition ARN (`...:task-definition/<family>:<revision>`). */
+function familyOf(arn: string | undefined): string | undefined {
+  return arn ? /:task-definition\/([A-Za-z0-9_-]{1,255}):\d+$/.exec(arn)?.[1] : undefined;
+}
+
 export const ECS_PAGE_SIZE = 100;
 /**
  * Container instances whose records may live. DRAINING counts as alive: its tasks keep serving until ECS
@@ -96,6 +111,7 @@ export class EcsInventory implements Inventory {
           cluster,
           ...(hostId !== undefined && { hostId }),
           ...(t.containerIds !== undefined && { containerIds: t.containerIds }),
+          ...(t.family !== undefined && { family: t.family }),
         };
       });
       return { hosts: instances.alive, tasks, containerInstances: instances.count };
@@ -159,15 +175,7 @@ export class EcsInventory implements Inventory {
     return { alive, hostByArn, count };
   }
 
-  private async readTasks(
-    cluster: string,
-  ): Promise<{ taskId: string; taskArn: string; containerInstanceArn?: string; containerIds?: string[] }[]> {
-    type Described = {
-      taskId: string;
-      taskArn: string;
-      containerInstanceArn?: string;
-      containerIds?: string[];
-    };
+  private async readTasks(cluster: string): Promise<Described[]> {
     const out: Described[] = [];
     const describes: Promise<void>[] = [];
     let nextToken: string | undefined;
@@ -194,11 +202,7 @@ export class EcsInventory implements Inventory {
     return out;
   }
 
-  private async describeTasks(
-    cluster: string,
-    arns: string[],
-    out: { taskId: string; taskArn: string; containerInstanceArn?: string; containerIds?: string[] }[],
-  ): Promise<void> {
+  private async describeTasks(cluster: string, arns: string[], out: Described[]): Promise<void> {
     const d = await this.send("DescribeTasks", () =>
       this.ecs.send(new DescribeTasksCommand({ cluster, tasks: arns })),
     );
@@ -216,6 +220,7 @@ export class EcsInventory implements Inventory {
         taskId,
         taskArn,
         ...(t?.containerInstanceArn && { containerInstanceArn: t.containerInstanceArn }),
+        ...(familyOf(t?.taskDefinitionArn) && { family: familyOf(t?.taskDefinitionArn) }),
         ...(complete && { containerIds: runtimeIds as string[] }),
       });
       // A task missing from the describe (a failure entry) stays alive, without host or containers: it was

@@ -10,6 +10,8 @@ export interface LiveTask {
   readonly cluster: string;
   /** The host (EC2 instance id) the task runs on, when known. */
   readonly hostId?: string;
+  /** Its task definition's family, which service ownership (ECSSD_SERVICE_OWNERS) is judged by. */
+  readonly family?: string;
   /**
    * The Docker ids of the task's containers, when ECS reported one for every container. Undefined when
    * any is unknown (a container not started yet), so that a record is never judged on partial facts.

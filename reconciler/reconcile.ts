@@ -56,7 +56,7 @@ export async function runReconcile(
   // task started between the two reads.
   const sets = await ports.zone.listRecordSets();
   const snapshot = await ports.inventory.snapshot();
-  const stale = planStale(sets, snapshot, config.zoneName);
+  const stale = planStale(sets, snapshot, config.zoneName, config.serviceOwners);
   const health = config.checkHealth ? await checkSurvivors(stale, ports, config) : undefined;
   const plan = planReconcile(stale, snapshot, health?.results, config);
   const applied = await carryOut(plan, ports, config, log);

@@ -7,12 +7,14 @@ import {
   hostRecordName,
   instanceKey,
   isOwnType,
+  mayOffer,
   type OwnedIdentity,
   parseHealthMarker,
   parseSetIdentifier,
   parseSrvValue,
   type RecordSet,
   recordSetKey,
+  type ServiceOwners,
   type SrvValue,
   sameContainer,
   verdictMarker,
@@ -26,12 +28,13 @@ import type { HealthFailure } from "./runSummary";
 export const MAX_REPORTED_FAILURES = 20;
 
 /** Why a record set is deleted. */
-export type DeleteReason = "host-gone" | "task-gone" | "container-gone" | "unhealthy";
+export type DeleteReason = "host-gone" | "task-gone" | "container-gone" | "unhealthy" | "not-owned";
 export const DELETE_REASONS: readonly DeleteReason[] = [
   "host-gone",
   "task-gone",
   "container-gone",
   "unhealthy",
+  "not-owned",
 ];
 
 type InstanceIdentity = Extract<OwnedIdentity, { kind: "instance" }>;
@@ -216,6 +219,32 @@ export function staleTaskRecords(view: ZoneView, snapshot: InventorySnapshot): P
     .map((r) => ({ key: r.key, set: r.set, reason: "task-gone" as const, onlyAsRead: false }));
 }
 
+/**
+ * Our SRV sets (the agent's and the registrar's) of a name in `owners` whose task's family may not offer it:
+ * what a writer without the map, or before it, registered. Judged only where ECS says whose a task is.
+ */
+export function notOwned(
+  view: ZoneView,
+  snapshot: InventorySnapshot,
+  owners: ServiceOwners | undefined,
+  zoneName: string,
+): PlannedDelete[] {
+  const tasks = snapshot.tasks;
+  if (owners === undefined || owners.size === 0 || tasks === undefined) return [];
+  const out: PlannedDelete[] = [];
+  const judge = (key: string, set: RecordSet, taskId: string | undefined) => {
+    const family = taskId === undefined ? undefined : tasks.get(taskId)?.family;
+    // A task ECS does not list is judged by staleness, not here: its family is unknown, not wrong.
+    if (taskId !== undefined && !tasks.has(taskId)) return;
+    // `_calc._tcp.<zone>` → `_calc._tcp`, the name the map lists.
+    const name = canonicalName(set.Name).slice(0, -(zoneName.length + 1));
+    if (!mayOffer(owners, name, family)) out.push({ key, set, reason: "not-owned", onlyAsRead: false });
+  };
+  for (const r of view.instances) judge(r.key, r.set, r.identity.taskId);
+  for (const r of view.taskRecords) if (r.set.Type === "SRV") judge(r.key, r.set, r.taskId);
+  return out;
+}
+
 /** Our instance records the inventory proves stale, and the rest (the survivors, to health-check). */
 export function staleInstances(
   view: ZoneView,
@@ -287,11 +316,16 @@ export function planStale(
   sets: readonly ZoneRecordSet[],
   snapshot: InventorySnapshot,
   zoneName: string,
+  owners?: ServiceOwners,
 ): StalePlan {
   const view = viewZone(sets, zoneName);
   const instances = staleInstances(view, snapshot);
   const stale = [...instances.stale, ...staleTaskRecords(view, snapshot)];
-  const { survivors } = instances;
+  const staleKeys = new Set(stale.map((d) => d.key));
+  const violations = notOwned(view, snapshot, owners, zoneName).filter((d) => !staleKeys.has(d.key));
+  stale.push(...violations);
+  const violating = new Set(violations.map((d) => d.key));
+  const survivors = instances.survivors.filter((r) => !violating.has(r.key));
   const liveVerdicts: VerdictRecord[] = [];
   const goneVerdicts: PlannedMarkerDelete[] = [];
   for (const v of view.verdicts) {

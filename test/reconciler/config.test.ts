@@ -58,6 +58,17 @@ describe("reconciler configuration from the environment", () => {
     });
   });
 
+  it("reads ECSSD_SERVICE_OWNERS as the agent does, and names what is wrong with it", () => {
+    const c = configFromEnv({ ECSSD_SERVICE_OWNERS: '{"_calc._tcp":["calc","calc-canary"]}' });
+    assert.deepEqual([...(c.serviceOwners?.get("_calc._tcp") ?? [])], ["calc", "calc-canary"]);
+    assert.throws(
+      () => configFromEnv({ ECSSD_SERVICE_OWNERS: '{"calc":["calc"]}', ECSSD_MAX_DELETE_SHARE: "2" }),
+      (err: Error) =>
+        /\[ECSSD_SERVICE_OWNERS\].*not a service name/.test(err.message) &&
+        /ECSSD_MAX_DELETE_SHARE/.test(err.message),
+    );
+  });
+
   it("names every problem at once, each with its variable", () => {
     let error: unknown;
     try {

@@ -96,6 +96,7 @@ describe("reconcile with the local Docker engine as the truth", function () {
       "task-gone": 0,
       "container-gone": 3,
       unhealthy: 0,
+      "not-owned": 0,
     });
   });
 

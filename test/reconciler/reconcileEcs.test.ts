@@ -114,6 +114,7 @@ describe("reconcile with ECS as the truth (moto)", function () {
         "task-gone": 2,
         "container-gone": 0,
         unhealthy: 0,
+        "not-owned": 0,
       });
       assert.equal(summary.deleted.total, 0);
       assert.equal(summary.apiCalls.byOperation.ChangeResourceRecordSets, undefined);
@@ -135,6 +136,7 @@ describe("reconcile with ECS as the truth (moto)", function () {
         "task-gone": 2,
         "container-gone": 0,
         unhealthy: 0,
+        "not-owned": 0,
       });
       assert.equal(summary.records.ours, keep.length + expected.size);
       assert.equal(summary.records.foreign, foreign.length + 2); // + the zone's SOA and NS
@@ -197,6 +199,7 @@ describe("reconcile with ECS as the truth (moto)", function () {
       "task-gone": 3,
       "container-gone": 0,
       unhealthy: 0,
+      "not-owned": 0,
     });
     const after = await readZone(route53, zoneId);
     assert.equal([...after.values()].filter((s) => s.Type === "SRV").length, 147);
@@ -242,6 +245,50 @@ describe("reconcile with ECS as the truth (moto)", function () {
     );
     assert.equal(again.safetyValve.tripped, false);
     assert.equal(again.deleted.total, 4);
+  });
+
+  it("removes records of a listed name whose task's family may not offer it (ECSSD_SERVICE_OWNERS)", async () => {
+    await moto.reset();
+    const world = new EcsWorld(ecs, moto.endpoint);
+    await world.cluster("web");
+    const host: Host = await world.host("web");
+    const [calc, other] = await world.tasks(host, 2);
+    // moto's tasks are of family "calc" (EcsWorld's definition): owners that name another family for
+    // _calc._tcp make both of its records violators; an unlisted name stays.
+    const owned = srvRecord({ hostId: host.hostId, container: 1, hostPort: 31_001, taskId: calc!.taskId });
+    const open = srvRecord({
+      hostId: host.hostId,
+      container: 2,
+      hostPort: 31_002,
+      taskId: other!.taskId,
+      service: "_open._tcp",
+    });
+    const zoneId = await createPrivateZone(route53);
+    await createSets(route53, zoneId, [hostA(host.hostId), owned, open]);
+
+    const allowed = await reconcile(
+      { route53, ecs, logger: silent },
+      reconcilerConfig({
+        zoneId,
+        checkHealth: false,
+        serviceOwners: new Map([["_calc._tcp", new Set(["calc"])]]),
+      }),
+    );
+    assert.equal(allowed.planned.total, 0, "the owning family keeps its record");
+
+    const summary = await reconcile(
+      { route53, ecs, logger: silent },
+      reconcilerConfig({
+        zoneId,
+        checkHealth: false,
+        maxDeleteShare: 1,
+        serviceOwners: new Map([["_calc._tcp", new Set(["payments"])]]),
+      }),
+    );
+    assert.equal(summary.deleted.byReason["not-owned"], 1);
+    const after = await readZone(route53, zoneId);
+    assert.ok(!after.has(recordSetKey(owned)));
+    assert.ok(after.has(recordSetKey(open)), "names not in the map are open to every family");
   });
 
   it("finds the private zone by name, and says so plainly when there is none", async () => {

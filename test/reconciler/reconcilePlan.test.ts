@@ -181,6 +181,49 @@ describe("reconciler backstop for the registrar's awsvpc task records", () => {
   });
 });
 
+describe("reconciler backstop for service ownership (ECSSD_SERVICE_OWNERS)", () => {
+  const owners = new Map([["_calc._tcp", new Set(["calc"])]]);
+  const mine = srvRecord({ hostId: H1, container: 1, hostPort: 8001, taskId: "t-calc" });
+  const theirs = srvRecord({ hostId: H1, container: 2, hostPort: 8002, taskId: "t-evil" });
+  const noTask = srvRecord({ hostId: H1, container: 3, hostPort: 8003 });
+  const elsewhere = srvRecord({
+    hostId: H1,
+    container: 4,
+    hostPort: 8004,
+    taskId: "t-evil",
+    service: "_other._tcp",
+  });
+  const snapshot = ecsSnapshot(
+    [H1],
+    [task("t-calc", { hostId: H1, family: "calc" }), task("t-evil", { hostId: H1, family: "evil" })],
+  );
+
+  it("deletes a listed name's records whose task family may not offer it, and nothing else", () => {
+    const plan = planStale([hostA(H1), mine, theirs, noTask, elsewhere], snapshot, ZONE, owners);
+    assert.deepEqual(
+      plan.stale.map((d) => [d.key, d.reason]),
+      [
+        [recordSetKey(theirs), "not-owned"],
+        [recordSetKey(noTask), "not-owned"],
+      ],
+    );
+    assert.ok(
+      !plan.survivors.some((r) => r.key === recordSetKey(theirs)),
+      "a violator is not health-checked",
+    );
+  });
+
+  it("judges nothing without owners, or without a task inventory (Docker)", () => {
+    assert.deepEqual(planStale([hostA(H1), theirs], snapshot, ZONE).stale, []);
+    const docker: InventorySnapshot = {
+      hosts: new Set([H1]),
+      containers: new Set([containerIdFor(2)]),
+      counts: {},
+    };
+    assert.deepEqual(planStale([hostA(H1), theirs], docker, ZONE, owners).stale, []);
+  });
+});
+
 describe("reconciler plan: zone + inventory + health checks in, deletions and stops with reasons out", () => {
   // One live host H1 (127.0.0.1) running t1 (port 8001) and t2 (port 8002); a dead host H2 with one instance.
   const a1 = hostA(H1, "127.0.0.1");
