@@ -1,9 +1,9 @@
 import * as aws from "@pulumi/aws";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { EXAMPLE_NAMES, type ExampleName } from "./examples/manifest";
 import { Cluster } from "./infra/cluster";
 import { readStackConfig } from "./infra/config";
-import { ExampleServices } from "./infra/exampleServices";
+import { ExampleServices, exampleServiceOwners } from "./infra/exampleServices";
 import { bundleImage } from "./infra/imageBundles";
 import { Images } from "./infra/images";
 import { imagePlatform, instanceArchitecture } from "./infra/instanceLaunch";
@@ -50,6 +50,12 @@ const images = new Images("ecssd-images", {
   names: config.examples ? ["agent", ...EXAMPLE_NAMES] : ["agent"],
 });
 
+// The examples' names are claimed by their own task families unless the stack's owners say otherwise.
+const serviceOwners = {
+  ...(config.examples ? exampleServiceOwners(pulumi.getProject(), pulumi.getStack()) : {}),
+  ...config.serviceOwners,
+};
+
 const discovery = new ServiceDiscovery("ecssd", {
   vpcId,
   privateSubnetIds,
@@ -71,6 +77,7 @@ const discovery = new ServiceDiscovery("ecssd", {
     maxDeleteShare: config.maxDeleteShare,
   },
   logRetentionDays: config.logRetentionDays,
+  ...(Object.keys(serviceOwners).length > 0 && { serviceOwners }),
 });
 
 // The config allows the examples only with a cluster this program creates (config.ts says why).

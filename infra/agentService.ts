@@ -22,6 +22,8 @@ export interface AgentServiceArgs {
   readonly srvTtl?: number;
   /** Days the agent's logs are kept. Default: 14. */
   readonly logRetentionDays?: number;
+  /** ECSSD_SERVICE_OWNERS as JSON (records/serviceOwners.ts). Default: none, every name open. */
+  readonly serviceOwners?: string;
 }
 
 /**
@@ -90,6 +92,7 @@ export class AgentService extends pulumi.ComponentResource {
                 zoneId,
                 srvTtl: args.srvTtl ?? 10,
                 log: { logGroupName, region: args.region },
+                ...(args.serviceOwners !== undefined && { serviceOwners: args.serviceOwners }),
               }),
             ]),
           ),

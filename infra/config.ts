@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_BASE_IMAGE } from "../images/imageCatalog";
+import { serviceOwnersFrom } from "../records/serviceOwners";
 import { parseScheduleExpression } from "./scheduleExpression";
 
 /** The namespace of every setting this program owns (the project name in Pulumi.yaml). */
@@ -46,6 +47,11 @@ export interface StackConfig {
   readonly clusterName?: string;
   /** An existing private hosted zone (its id); its name is read from AWS. */
   readonly zoneId?: string;
+  /**
+   * Who may offer which service name (`ecssd:serviceOwners`, an object of name → task-definition families),
+   * for the agent, the registrar and the reconciler. The examples' names are added when they are on.
+   */
+  readonly serviceOwners?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** A VPC the stack uses and does not own. */
@@ -98,6 +104,7 @@ const OPTIONAL_KEYS = [
   "publicSubnetIds",
   "clusterName",
   "zoneId",
+  "serviceOwners",
 ] as const;
 type ConfigKey = keyof typeof CONFIG_DEFAULTS | (typeof OPTIONAL_KEYS)[number];
 const KNOWN_KEYS: ReadonlySet<string> = new Set<string>([...Object.keys(CONFIG_DEFAULTS), ...OPTIONAL_KEYS]);
@@ -266,6 +273,8 @@ export function parseStackConfig(input: Readonly<Record<string, string | undefin
     problems.push("[examplesPassword] must be 12-256 visible ASCII characters (no spaces)");
   }
 
+  const serviceOwners = serviceOwnersOf(raw[`${CONFIG_NAMESPACE}:serviceOwners`], problems);
+
   if (problems.length > 0) throw new StackConfigError(problems);
 
   return {
@@ -295,7 +304,28 @@ export function parseStackConfig(input: Readonly<Record<string, string | undefin
     ...(existingVpc && { existingVpc }),
     ...(clusterName !== undefined && { clusterName }),
     ...(zoneId !== undefined && { zoneId }),
+    ...(serviceOwners && { serviceOwners }),
   };
+}
+
+/** `ecssd:serviceOwners`, an object in the stack's YAML (the engine passes it as JSON text), by the writers' rules. */
+function serviceOwnersOf(text: string | undefined, problems: string[]): Record<string, string[]> | undefined {
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    problems.push(
+      `[serviceOwners] must be an object such as {"_calc._tcp": ["calc"]}, got ${JSON.stringify(text)}`,
+    );
+    return undefined;
+  }
+  const checked = serviceOwnersFrom(value);
+  if ("problems" in checked) {
+    for (const p of checked.problems) problems.push(`[serviceOwners] ${p.message}`);
+    return undefined;
+  }
+  return Object.fromEntries([...checked.owners].map(([name, families]) => [name, [...families]]));
 }
 
 /** Reads the running stack's configuration from the Pulumi engine and validates it. */

@@ -69,6 +69,8 @@ export interface AgentContainerSpec {
   readonly zoneId: string;
   readonly srvTtl: number;
   readonly log: LogTarget;
+  /** ECSSD_SERVICE_OWNERS (records/serviceOwners.ts, JSON): who may offer which name; none: every name is open. */
+  readonly serviceOwners?: string;
 }
 
 /**
@@ -90,6 +92,9 @@ export function agentContainer(spec: AgentContainerSpec): ContainerDefinition {
       { name: "ECSSD_ZONE_NAME", value: spec.zoneName },
       { name: "ECSSD_ZONE_ID", value: spec.zoneId },
       { name: "ECSSD_SRV_TTL", value: String(spec.srvTtl) },
+      ...(spec.serviceOwners !== undefined
+        ? [{ name: "ECSSD_SERVICE_OWNERS", value: spec.serviceOwners }]
+        : []),
     ],
     mountPoints: [{ sourceVolume: DOCKER_SOCKET_VOLUME, containerPath: DOCKER_SOCKET_PATH, readOnly: false }],
     // SIGTERM makes the agent flush pending changes before it exits.

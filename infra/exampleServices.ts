@@ -10,6 +10,28 @@ import { secretParameterPath, stackScopedName } from "./names";
 import { secretsReadPolicy } from "./policies";
 import { taskExecutionRole } from "./taskExecutionRole";
 
+/** The task-definition family of an example (or of its Fargate variant) in this stack. */
+export function exampleFamily(project: string, stack: string, example: ExampleName, fargate = false): string {
+  return stackScopedName(project, stack, fargate ? `${example}-fargate` : example);
+}
+
+/**
+ * The examples' claims, declared in ECSSD_SERVICE_OWNERS by default: each SRV name an example offers, to the
+ * families of its task definitions (the Fargate variant's too). No other task can join their pools.
+ */
+export function exampleServiceOwners(project: string, stack: string): Record<string, string[]> {
+  const owners: Record<string, string[]> = {};
+  for (const example of EXAMPLE_NAMES) {
+    const spec = exampleService(example);
+    if (spec.offers === undefined) continue;
+    owners[spec.offers] = [
+      exampleFamily(project, stack, example),
+      ...(spec.fargateCount ? [exampleFamily(project, stack, example, true)] : []),
+    ];
+  }
+  return owners;
+}
+
 /** The listener the portal is published on, the only port open to the internet. */
 export const PORTAL_LISTENER_PORT = 80;
 
@@ -231,7 +253,7 @@ export class ExampleServices extends pulumi.ComponentResource {
       taskDefinitions[example] = new aws.ecs.TaskDefinition(
         `${name}-${example}-task`,
         {
-          family: stackScopedName(project, stack, example),
+          family: exampleFamily(project, stack, example),
           // Bridge mode: each container gets its own port space and a dynamic host port.
           networkMode: "bridge",
           requiresCompatibilities: ["EC2"],
@@ -334,7 +356,7 @@ export class ExampleServices extends pulumi.ComponentResource {
       const taskDefinition = new aws.ecs.TaskDefinition(
         `${name}-${example}-fargate-task`,
         {
-          family: stackScopedName(project, stack, `${example}-fargate`),
+          family: exampleFamily(project, stack, example, true),
           networkMode: "awsvpc",
           requiresCompatibilities: ["FARGATE"],
           // Fargate sizes a task as a whole: the smallest size holds the one container.

@@ -22,6 +22,8 @@ export interface ReconcilerSettings
   readonly zoneId: string;
   /** Clusters whose tasks are the truth; the reconciler lists all clusters when empty. */
   readonly clusters: readonly string[];
+  /** ECSSD_SERVICE_OWNERS as JSON: records that violate it are removed. */
+  readonly serviceOwners?: string;
 }
 
 /** The Lambda environment the reconciler reads (names fixed with the reconciler's author). */
@@ -41,6 +43,7 @@ export function reconcilerEnvironment(s: ReconcilerSettings): Record<string, str
     ECSSD_STOP_UNHEALTHY_TASKS: String(s.stopUnhealthyTasks),
     ECSSD_DRY_RUN: String(s.dryRun),
     ECSSD_MAX_DELETE_SHARE: String(s.maxDeleteShare),
+    ...(s.serviceOwners !== undefined && { ECSSD_SERVICE_OWNERS: s.serviceOwners }),
   };
 }
 
@@ -85,6 +88,8 @@ export interface ReconcilerArgs {
   readonly maxDeleteShare?: number;
   /** Default: 14. */
   readonly logRetentionDays?: number;
+  /** ECSSD_SERVICE_OWNERS as JSON: the reconciler removes records that violate it. Default: none. */
+  readonly serviceOwners?: string;
 }
 
 /**
@@ -225,6 +230,7 @@ export class Reconciler extends pulumi.ComponentResource {
                 stopUnhealthyTasks,
                 dryRun: args.dryRun ?? false,
                 maxDeleteShare: args.maxDeleteShare ?? 0.5,
+                ...(args.serviceOwners !== undefined && { serviceOwners: args.serviceOwners }),
               }),
             ),
         },

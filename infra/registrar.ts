@@ -20,12 +20,14 @@ export function registrarEnvironment(s: {
   zoneId: string;
   clusterName: string;
   srvTtl: number;
+  serviceOwners?: string;
 }): Record<string, string> {
   return {
     ECSSD_ZONE_NAME: s.zoneName,
     ECSSD_ZONE_ID: s.zoneId,
     ECSSD_CLUSTERS: s.clusterName,
     ECSSD_SRV_TTL: String(s.srvTtl),
+    ...(s.serviceOwners !== undefined && { ECSSD_SERVICE_OWNERS: s.serviceOwners }),
   };
 }
 
@@ -48,6 +50,8 @@ export interface RegistrarArgs {
   readonly srvTtl?: number;
   /** Default: 14. */
   readonly logRetentionDays?: number;
+  /** ECSSD_SERVICE_OWNERS as JSON, the agent's. Default: none, every name open. */
+  readonly serviceOwners?: string;
 }
 
 /**
@@ -121,7 +125,13 @@ export class Registrar extends pulumi.ComponentResource {
           variables: pulumi
             .all([args.zoneName, args.zoneId, args.clusterName])
             .apply(([zoneName, zoneId, clusterName]) =>
-              registrarEnvironment({ zoneName, zoneId, clusterName, srvTtl: args.srvTtl ?? DEFAULT_SRV_TTL }),
+              registrarEnvironment({
+                zoneName,
+                zoneId,
+                clusterName,
+                srvTtl: args.srvTtl ?? DEFAULT_SRV_TTL,
+                ...(args.serviceOwners !== undefined && { serviceOwners: args.serviceOwners }),
+              }),
             ),
         },
       },

@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { formatServiceOwners, serviceOwnersFrom } from "../records/serviceOwners";
 import { DEFAULT_ZONE } from "../records/zone";
 import { AgentService } from "./agentService";
 import { clusterNameFromArn, existingPrivateZone, type ZoneRef } from "./existingZone";
@@ -74,6 +75,12 @@ export interface ServiceDiscoveryArgs {
   >;
   /** Days the logs are kept. Default: 14. */
   readonly logRetentionDays?: number;
+  /**
+   * Who may offer which service name: name → the ECS task-definition families allowed to register it, e.g.
+   * `{ "_calc._tcp": ["calc", "calc-canary"] }`. The agent and the registrar refuse other families' claims
+   * and the reconciler removes them. Names not listed are open to every task. Default: none.
+   */
+  readonly serviceOwners?: Readonly<Record<string, readonly string[]>>;
   /** A Route53-compatible API for the destroy-time cleanup instead of AWS (tests). Default: AWS. */
   readonly cleanupEndpoint?: pulumi.Input<string>;
 }
@@ -133,6 +140,10 @@ export class ServiceDiscovery extends pulumi.ComponentResource {
     // Our writers depend on the cleanup, so destroy removes them before it clears the zone behind them.
     const writerOpts = { ...child, ...(this.recordCleanup && { dependsOn: [this.recordCleanup] }) };
 
+    // One JSON text for every writer and the reconciler, validated here by the rules they read it with.
+    const serviceOwners = args.serviceOwners === undefined ? undefined : ownersJson(args.serviceOwners);
+    const owners = serviceOwners === undefined ? {} : { serviceOwners };
+
     const agentImage =
       args.agentImage ??
       (new Images(
@@ -157,6 +168,7 @@ export class ServiceDiscovery extends pulumi.ComponentResource {
         region,
         ...(args.srvTtl !== undefined && { srvTtl: args.srvTtl }),
         ...(args.logRetentionDays !== undefined && { logRetentionDays: args.logRetentionDays }),
+        ...owners,
       },
       writerOpts,
     );
@@ -182,6 +194,7 @@ export class ServiceDiscovery extends pulumi.ComponentResource {
         zoneName: zone.zoneName,
         region,
         ...(args.logRetentionDays !== undefined && { logRetentionDays: args.logRetentionDays }),
+        ...owners,
       },
       writerOpts,
     );
@@ -203,6 +216,7 @@ export class ServiceDiscovery extends pulumi.ComponentResource {
         region,
         ...(args.srvTtl !== undefined && { srvTtl: args.srvTtl }),
         ...(args.logRetentionDays !== undefined && { logRetentionDays: args.logRetentionDays }),
+        ...owners,
       },
       writerOpts,
     );
@@ -222,4 +236,15 @@ export class ServiceDiscovery extends pulumi.ComponentResource {
       registrarFunctionName: this.registrarFunctionName,
     });
   }
+}
+
+/** The owners map as the writers' JSON setting; throws naming every problem (records/serviceOwners.ts). */
+function ownersJson(owners: Readonly<Record<string, readonly string[]>>): string {
+  const checked = serviceOwnersFrom(owners);
+  if ("problems" in checked) {
+    throw new Error(
+      `ServiceDiscovery: invalid serviceOwners:\n${checked.problems.map((p) => ` - ${p.message}`).join("\n")}`,
+    );
+  }
+  return formatServiceOwners(owners);
 }

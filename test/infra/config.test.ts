@@ -75,6 +75,19 @@ describe("stack config", () => {
     parseStackConfig({ ...raw, "ecssd:examplesPassword": "correct-horse-battery" });
   });
 
+  it("reads ecssd:serviceOwners as the writers do, and names each problem with it", () => {
+    const base = { "aws:region": "eu-west-1" };
+    const c = parseStackConfig({ ...base, "ecssd:serviceOwners": '{"_Calc._tcp":["calc","calc-canary"]}' });
+    assert.deepEqual(c.serviceOwners, { "_calc._tcp": ["calc", "calc-canary"] });
+    assert.deepEqual(
+      problemsOf({ ...base, "ecssd:serviceOwners": "calc" }).map((p) => p.split("]")[0]),
+      ["[serviceOwners"],
+    );
+    const problems = problemsOf({ ...base, "ecssd:serviceOwners": '{"calc":["calc"],"_time._tcp":["a b"]}' });
+    assert.equal(problems.length, 2, problems.join("\n"));
+    for (const p of problems) assert.match(p, /^\[serviceOwners\] /);
+  });
+
   it("names every bad key at once", () => {
     const problems = problemsOf({
       "aws:region": "Europe",

@@ -20,6 +20,12 @@ const ZONE_ARN = "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ";
 const CLUSTER_NAME = "ecssd-cluster-cluster-7f3a9c1";
 const CLUSTER_ARN = `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/${CLUSTER_NAME}`;
 
+/** With the examples on, their names are claimed by their own task families (stack "test" of project "ecssd"). */
+const EXAMPLE_OWNERS = JSON.stringify({
+  "_time._tcp": ["ecssd-test-time", "ecssd-test-time-fargate"],
+  "_calc._tcp": ["ecssd-test-calc"],
+});
+
 // biome-ignore lint/suspicious/noExplicitAny: container definitions are parsed JSON
 type Json = any;
 
@@ -190,6 +196,7 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
         { name: "ECSSD_ZONE_NAME", value: ZONE },
         { name: "ECSSD_ZONE_ID", value: "Z0123456789ABCDEFGHIJ" },
         { name: "ECSSD_SRV_TTL", value: "10" },
+        { name: "ECSSD_SERVICE_OWNERS", value: EXAMPLE_OWNERS },
       ]);
       assert.match(agent.image, /ecssd-images-agent@sha256:/);
     });
@@ -268,6 +275,7 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
         ECSSD_ZONE_ID: "Z0123456789ABCDEFGHIJ",
         ECSSD_CLUSTERS: CLUSTER_NAME,
         ECSSD_SRV_TTL: "10",
+        ECSSD_SERVICE_OWNERS: EXAMPLE_OWNERS,
       });
     });
 
@@ -378,6 +386,7 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
         ECSSD_STOP_UNHEALTHY_TASKS: "false",
         ECSSD_DRY_RUN: "false",
         ECSSD_MAX_DELETE_SHARE: "0.5",
+        ECSSD_SERVICE_OWNERS: EXAMPLE_OWNERS,
       });
     });
 
@@ -571,6 +580,12 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
         mocks.ofType("aws:ecs/service:Service").filter((x) => x.name.endsWith("-fargate")).length,
         1,
       );
+    });
+
+    it("claims their names for their own task families, the same for every writer and the reconciler", () => {
+      const owners = JSON.parse(EXAMPLE_OWNERS) as Record<string, string[]>;
+      const families = mocks.ofType("aws:ecs/taskDefinition:TaskDefinition").map((t) => t.inputs.family);
+      for (const family of Object.values(owners).flat()) assert.ok(families.includes(family), family);
     });
 
     it("the portal finds time and calc in the private zone and sits behind the public load balancer", () => {

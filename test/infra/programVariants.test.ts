@@ -134,3 +134,41 @@ describe("infra program with an invalid stack config", () => {
     assert.deepEqual(mocks.resources, []);
   });
 });
+
+describe("infra program with ecssd:serviceOwners", function () {
+  this.timeout(60_000);
+  const ownersOf = (mocks: ProgramMocks) => {
+    const fn = mocks.named("ecssd-registrar-function");
+    const agent = JSON.parse(mocks.named("ecssd-agent-task").inputs.containerDefinitions)[0] as {
+      environment: { name: string; value: string }[];
+    };
+    const reconciler = mocks.named("ecssd-reconciler-function");
+    const fromAgent = agent.environment.find((e) => e.name === "ECSSD_SERVICE_OWNERS")?.value;
+    assert.equal(fn.inputs.environment.variables.ECSSD_SERVICE_OWNERS, fromAgent, "registrar = agent");
+    assert.equal(
+      reconciler.inputs.environment.variables.ECSSD_SERVICE_OWNERS,
+      fromAgent,
+      "reconciler = agent",
+    );
+    return fromAgent === undefined ? undefined : (JSON.parse(fromAgent) as Record<string, string[]>);
+  };
+
+  it("gives the stack's owners to the agent, the registrar and the reconciler, over the examples' own claims", async () => {
+    const { mocks } = await runProgram({
+      "aws:region": REGION,
+      "ecssd:examples": "true",
+      "ecssd:examplesPassword": "another-Passw0rd-for-tests",
+      "ecssd:serviceOwners": JSON.stringify({ "_payments._tcp": ["payments"], "_calc._tcp": ["calc-v2"] }),
+    });
+    assert.deepEqual(ownersOf(mocks), {
+      "_time._tcp": ["ecssd-test-time", "ecssd-test-time-fargate"],
+      "_calc._tcp": ["calc-v2"],
+      "_payments._tcp": ["payments"],
+    });
+  });
+
+  it("leaves every name open when neither the stack nor the examples claim any", async () => {
+    const { mocks } = await runProgram({ "aws:region": REGION });
+    assert.equal(ownersOf(mocks), undefined);
+  });
+});
