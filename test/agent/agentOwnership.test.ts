@@ -1,0 +1,140 @@
+// Who may claim a service, end to end: the agent with ECSSD_SERVICE_OWNERS on the machine's Docker engine and
+// the local zone. A listed name is registered only for containers of an allowed task family (the label ECS
+// puts on them); an unlisted name stays open; an awsvpc task's container is the registrar's, not the agent's.
+import assert from "node:assert/strict";
+import type { HostAgent } from "../../agent/hostAgent";
+import { type LocalZone, startLocalZone } from "../../local/zone";
+import {
+  baseImage,
+  DockerCli,
+  dig,
+  eventually,
+  type MemoryLog,
+  memoryLog,
+  RUN_ID,
+  SERVE_FOREVER,
+  startAgent,
+} from "./agentHarness";
+
+const FAMILY_LABEL = "com.amazonaws.ecs.task-definition-family";
+const TASK_ARN_LABEL = "com.amazonaws.ecs.task-arn";
+const taskArn = (n: number) =>
+  `arn:aws:ecs:us-east-1:123456789012:task/apps/${n.toString(16).padStart(8, "0")}${RUN_ID}00000000000000000000`.slice(
+    0,
+    79,
+  );
+
+describe("agent with service owners (ECSSD_SERVICE_OWNERS), Docker and the local zone", function () {
+  this.timeout(60_000);
+  const docker = new DockerCli();
+  const hostId = `own-${RUN_ID}`;
+  const owned = `_owned${RUN_ID}._tcp`;
+  const open = `_open${RUN_ID}._tcp`;
+  let image: string;
+  let zone: LocalZone;
+  let agent: HostAgent;
+  let log: MemoryLog;
+
+  const same = (a: number[], b: number[]) => JSON.stringify(a) === JSON.stringify(b);
+  const ports = async (s: string) =>
+    (await dig(zone, "SRV", `${s}.${zone.zoneName}`))
+      .map((v) => Number(v.split(" ")[2]))
+      .sort((a, b) => a - b);
+
+  before(async function () {
+    this.timeout(300_000);
+    image = await baseImage();
+    zone = await startLocalZone();
+    log = memoryLog();
+    agent = await startAgent(
+      zone,
+      hostId,
+      { log: log.logger },
+      { ECSSD_METRICS_PORT: "0", ECSSD_SERVICE_OWNERS: JSON.stringify({ [owned]: ["payments"] }) },
+    );
+  });
+
+  after(async function () {
+    this.timeout(120_000);
+    await agent?.stop();
+    await docker.removeOurs();
+    await zone?.close();
+  });
+
+  it("registers a listed name only for its owning family, and an unlisted one for anyone", async () => {
+    const owner = await docker.runContainer(
+      image,
+      [
+        "-l",
+        `${FAMILY_LABEL}=payments`,
+        "-l",
+        `${TASK_ARN_LABEL}=${taskArn(1)}`,
+        "-e",
+        `SERVICE_8081_NAME=${owned}`,
+        "-p",
+        "127.0.0.1::8081",
+      ],
+      SERVE_FOREVER,
+    );
+    const intruder = await docker.runContainer(
+      image,
+      [
+        "-l",
+        `${FAMILY_LABEL}=intruder`,
+        "-l",
+        `${TASK_ARN_LABEL}=${taskArn(2)}`,
+        "-e",
+        `SERVICE_8081_NAME=${owned}`,
+        "-e",
+        `SERVICE_9090_NAME=${open}`,
+        "-p",
+        "127.0.0.1::8081",
+        "-p",
+        "127.0.0.1::9090",
+      ],
+      SERVE_FOREVER,
+    );
+    const outside = await docker.runContainer(
+      image,
+      ["-e", `SERVICE_8081_NAME=${owned}`, "-p", "127.0.0.1::8081"],
+      SERVE_FOREVER,
+    );
+    const ownerPort = await docker.hostPort(owner, "8081/tcp");
+    const openPort = await docker.hostPort(intruder, "9090/tcp");
+    await eventually(async () => same(await ports(open), [openPort]), 10_000, `${open} registered`);
+    await eventually(async () => same(await ports(owned), [ownerPort]), 10_000, `${owned}: owner only`);
+
+    const skips = log.lines.filter((l) => l.problem === "service-not-owned");
+    assert.deepEqual(
+      skips.map((l) => l.container).sort(),
+      [intruder.slice(0, 12), outside.slice(0, 12)].sort(),
+      "one line for each container refused",
+    );
+    assert.match(String(skips[0]?.msg), /only by the task families payments/);
+    const metrics = await (await fetch(`http://127.0.0.1:${agent.metricsPort}/metrics`)).text();
+    assert.match(metrics, /ecssd_agent_declarations_skipped_total\{problem="service-not-owned"\} 2/);
+  });
+
+  it("leaves an awsvpc task's container (in its pause container's network) to the registrar", async () => {
+    const pause = await docker.runContainer(image, ["-l", `${TASK_ARN_LABEL}=${taskArn(3)}`], SERVE_FOREVER);
+    const awsvpc = `_awsvpc${RUN_ID}._tcp`;
+    const app = await docker.runContainer(
+      image,
+      [
+        "--network",
+        `container:${pause}`,
+        "-l",
+        `${TASK_ARN_LABEL}=${taskArn(3)}`,
+        "-e",
+        `SERVICE_8081_NAME=${awsvpc}`,
+      ],
+      SERVE_FOREVER,
+    );
+    await eventually(
+      async () => log.lines.some((l) => l.container === app.slice(0, 12) && /registrar/.test(String(l.msg))),
+      10_000,
+      "the agent says it leaves it to the registrar",
+    );
+    assert.deepEqual(await ports(awsvpc), []);
+  });
+});
