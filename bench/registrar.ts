@@ -16,6 +16,7 @@ import { Route53TaskZone } from "../registrar/route53TaskZone";
 import type { DescribedTask } from "../registrar/taskAction";
 import type { TaskDefinitionShape } from "../registrar/taskDeclarations";
 import { listZoneRecordSets, route53Client } from "../route53";
+import { seededRandom } from "../test/resolver/support/seededRandom";
 
 const TASKS = 600;
 const STOPPED = 400;
@@ -31,18 +32,6 @@ const SERVICES = 10;
 const RETRIES = 2;
 const definitionArn = (i: number) =>
   `arn:aws:ecs:us-east-1:123456789012:task-definition/svc${i % SERVICES}:1`;
-
-/** Deterministic randomness, so every run delivers the same sequence. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Happening {
   /** Position in the real timeline. */
@@ -76,7 +65,8 @@ function event(h: Happening, id: number): unknown {
 }
 
 export async function main(): Promise<void> {
-  const random = seeded(2026);
+  // The same sequence every run: deterministic randomness from the tests' support.
+  const random = seededRandom(2026);
   // The real timeline: every start, and 400 stops each some time after its start.
   const happenings: Happening[] = [];
   for (let i = 0; i < TASKS; i++) happenings.push({ at: i * 2, taskIndex: i, stop: false });

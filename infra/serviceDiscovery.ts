@@ -8,7 +8,12 @@ import { clusterNameFromArn, existingPrivateZone, type ZoneRef } from "./existin
 import { bundleImage } from "./imageBundles";
 import { Images } from "./images";
 import { bundleLambda } from "./lambdaBundle";
-import { LAMBDA_NODE_RUNTIMES, RECONCILER_RUNTIME, REGISTRAR_RUNTIME } from "./lambdaRuntime";
+import {
+  LAMBDA_NODE_RUNTIMES,
+  type LambdaNodeRuntime,
+  RECONCILER_RUNTIME,
+  REGISTRAR_RUNTIME,
+} from "./lambdaRuntime";
 import { Reconciler, type ReconcilerArgs } from "./reconciler";
 import { RecordCleanup } from "./recordCleanup";
 import { Registrar } from "./registrar";
@@ -157,67 +162,41 @@ export class ServiceDiscovery extends pulumi.ComponentResource {
         child,
       ).imageUris.agent as pulumi.Output<string>);
 
-    this.agent = new AgentService(
-      `${name}-agent`,
-      {
-        clusterArn: args.clusterArn,
-        image: agentImage,
-        zoneId: zone.zoneId,
-        zoneArn: zone.zoneArn,
-        zoneName: zone.zoneName,
-        region,
-        ...(args.srvTtl !== undefined && { srvTtl: args.srvTtl }),
-        ...(args.logRetentionDays !== undefined && { logRetentionDays: args.logRetentionDays }),
-        ...owners,
-      },
-      writerOpts,
-    );
+    // What every writer (and the reconciler) is told: the cluster, the zone, the region, the logs, the owners.
+    const shared = {
+      clusterArn: args.clusterArn,
+      zoneId: zone.zoneId,
+      zoneArn: zone.zoneArn,
+      zoneName: zone.zoneName,
+      region,
+      ...(args.logRetentionDays !== undefined && { logRetentionDays: args.logRetentionDays }),
+      ...owners,
+    };
+    const clusterName = pulumi.output(args.clusterArn).apply(clusterNameFromArn);
+    const srvTtl = args.srvTtl !== undefined ? { srvTtl: args.srvTtl } : {};
 
-    const bundle = bundleLambda(path.join(PACKAGE_ROOT, "reconciler", "handler.ts"), {
-      target: LAMBDA_NODE_RUNTIMES[RECONCILER_RUNTIME].esbuildTarget,
-    });
+    this.agent = new AgentService(`${name}-agent`, { ...shared, ...srvTtl, image: agentImage }, writerOpts);
+
     this.reconciler = new Reconciler(
       `${name}-reconciler`,
       {
         ...args.reconciler,
-        code: new pulumi.asset.AssetArchive({ [bundle.fileName]: new pulumi.asset.StringAsset(bundle.code) }),
+        code: lambdaCode("reconciler", RECONCILER_RUNTIME),
         vpcId: args.vpcId,
         vpcCidr: args.vpcCidr ?? aws.ec2.getVpcOutput({ id: args.vpcId }, { parent: this }).cidrBlock,
         subnetIds: args.privateSubnetIds,
         ...(args.instanceSecurityGroupId !== undefined && {
           instanceSecurityGroupId: args.instanceSecurityGroupId,
         }),
-        clusterArn: args.clusterArn,
-        clusterName: pulumi.output(args.clusterArn).apply(clusterNameFromArn),
-        zoneId: zone.zoneId,
-        zoneArn: zone.zoneArn,
-        zoneName: zone.zoneName,
-        region,
-        ...(args.logRetentionDays !== undefined && { logRetentionDays: args.logRetentionDays }),
-        ...owners,
+        ...shared,
+        clusterName,
       },
       writerOpts,
     );
 
-    const registrarBundle = bundleLambda(path.join(PACKAGE_ROOT, "registrar", "handler.ts"), {
-      target: LAMBDA_NODE_RUNTIMES[REGISTRAR_RUNTIME].esbuildTarget,
-    });
     this.registrar = new Registrar(
       `${name}-registrar`,
-      {
-        code: new pulumi.asset.AssetArchive({
-          [registrarBundle.fileName]: new pulumi.asset.StringAsset(registrarBundle.code),
-        }),
-        clusterArn: args.clusterArn,
-        clusterName: pulumi.output(args.clusterArn).apply(clusterNameFromArn),
-        zoneId: zone.zoneId,
-        zoneArn: zone.zoneArn,
-        zoneName: zone.zoneName,
-        region,
-        ...(args.srvTtl !== undefined && { srvTtl: args.srvTtl }),
-        ...(args.logRetentionDays !== undefined && { logRetentionDays: args.logRetentionDays }),
-        ...owners,
-      },
+      { ...shared, ...srvTtl, clusterName, code: lambdaCode("registrar", REGISTRAR_RUNTIME) },
       writerOpts,
     );
 
@@ -247,4 +226,15 @@ function ownersJson(owners: Readonly<Record<string, readonly string[]>>): string
     );
   }
   return formatServiceOwners(owners);
+}
+
+/** A Lambda's code: `<folder>/handler.ts` of this repository, bundled for the runtime it is deployed on. */
+function lambdaCode(
+  folder: "reconciler" | "registrar",
+  runtime: LambdaNodeRuntime,
+): pulumi.asset.AssetArchive {
+  const bundle = bundleLambda(path.join(PACKAGE_ROOT, folder, "handler.ts"), {
+    target: LAMBDA_NODE_RUNTIMES[runtime].esbuildTarget,
+  });
+  return new pulumi.asset.AssetArchive({ [bundle.fileName]: new pulumi.asset.StringAsset(bundle.code) });
 }

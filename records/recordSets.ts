@@ -125,25 +125,33 @@ export function instanceRecordSet(
       ],
     };
   }
+  return {
+    recordSet: srvRecordSet(
+      input,
+      id.setIdentifier,
+      input.hostPort,
+      hostRecordName(input.hostId, input.zone),
+    ),
+  };
+}
+
+/** One declared port's SRV record set: the agent's (host port, host target) and the registrar's (container port, task target). */
+function srvRecordSet(
+  input: { zone: string; service: ServiceDeclaration; ttl?: number; routing?: RoutingPolicy },
+  setIdentifier: string,
+  port: number,
+  target: string,
+): RecordSet {
   const { service } = input;
   return {
-    recordSet: {
-      Name: `${service.srvName}.${input.zone}`,
-      Type: "SRV",
-      TTL: input.ttl ?? DEFAULT_SRV_TTL,
-      SetIdentifier: id.setIdentifier,
-      ...routing(input.routing ?? "multivalue", service.weight),
-      ResourceRecords: [
-        {
-          Value: formatSrvValue({
-            priority: service.priority,
-            weight: service.weight,
-            port: input.hostPort,
-            target: hostRecordName(input.hostId, input.zone),
-          }),
-        },
-      ],
-    },
+    Name: `${service.srvName}.${input.zone}`,
+    Type: "SRV",
+    TTL: input.ttl ?? DEFAULT_SRV_TTL,
+    SetIdentifier: setIdentifier,
+    ...routing(input.routing ?? "multivalue", service.weight),
+    ResourceRecords: [
+      { Value: formatSrvValue({ priority: service.priority, weight: service.weight, port, target }) },
+    ],
   };
 }
 
@@ -211,27 +219,15 @@ export function taskAddressRecordSet(
 export function taskInstanceRecordSet(
   input: TaskRecordInput & { service: ServiceDeclaration },
 ): { recordSet: RecordSet } | { problems: Problem[] } {
-  const { service } = input;
-  const id = taskSetIdentifier(input.taskId, service.containerPort);
+  const id = taskSetIdentifier(input.taskId, input.service.containerPort);
   if ("problems" in id) return id;
   return {
-    recordSet: {
-      Name: `${service.srvName}.${input.zone}`,
-      Type: "SRV",
-      TTL: input.ttl ?? DEFAULT_SRV_TTL,
-      SetIdentifier: id.setIdentifier,
-      ...routing(input.routing ?? "multivalue", service.weight),
-      ResourceRecords: [
-        {
-          Value: formatSrvValue({
-            priority: service.priority,
-            weight: service.weight,
-            port: service.containerPort,
-            target: taskRecordName(input.taskId, input.zone),
-          }),
-        },
-      ],
-    },
+    recordSet: srvRecordSet(
+      input,
+      id.setIdentifier,
+      input.service.containerPort,
+      taskRecordName(input.taskId, input.zone),
+    ),
   };
 }
 

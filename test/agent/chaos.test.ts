@@ -7,6 +7,7 @@ import type { Route53Client } from "@aws-sdk/client-route-53";
 import type { HostAgent } from "../../agent/hostAgent";
 import { type LocalZone, startLocalZone } from "../../local/zone";
 import { formatSrvValue, hostRecordName, instanceSetIdentifier } from "../../records";
+import { seededRandom } from "../resolver/support/seededRandom";
 import {
   baseImage,
   eventually,
@@ -19,18 +20,6 @@ import {
   zoneRecords,
 } from "./agentHarness";
 import { type PrivateDockerd, startPrivateDockerd } from "./privateDockerd";
-
-/** mulberry32: small, seedable, good enough to pick actions. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Started {
   id: string;
@@ -82,7 +71,7 @@ describe("agent chaos", function () {
     );
     const z = zone as LocalZone;
     const d = dockerd as PrivateDockerd;
-    const rand = prng(seed);
+    const rand = seededRandom(seed);
     const pick = <T>(xs: T[]): T | undefined => xs[Math.floor(rand() * xs.length)];
     const log = memoryLog();
     const newAgent = () =>
