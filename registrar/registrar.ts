@@ -157,10 +157,12 @@ async function deregister(zone: TaskZone, taskId: string, planned: TaskRecords):
   const expected = planned.recordSets;
   if (expected.length > 0 && (await zone.deleteExactly(expected))) return expected.length;
   if (planned.names.length === 0) return 0; // it declares nothing: it never had records
-  const found = await zone.taskSets(planned.names, taskId);
-  if (found.length === 0) return 0;
-  if (!(await zone.deleteExactly(found))) {
-    throw new Error(`the record sets of task ${taskId} changed while they were being deleted; retry`);
+  // Read and delete what is there; a concurrent invocation for the same task (a stop racing a registration)
+  // may delete or rewrite them meanwhile, so this is tried twice before the event is failed for a retry.
+  for (let round = 0; round < 2; round++) {
+    const found = await zone.taskSets(planned.names, taskId);
+    if (found.length === 0) return 0;
+    if (await zone.deleteExactly(found)) return found.length;
   }
-  return found.length;
+  throw new Error(`the record sets of task ${taskId} kept changing while they were being deleted; retry`);
 }
