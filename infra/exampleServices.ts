@@ -8,6 +8,7 @@ import { EPHEMERAL_PORT_RANGES } from "./ephemeralPorts";
 import type { Architecture } from "./instanceLaunch";
 import { secretParameterPath, stackScopedName } from "./names";
 import { secretsReadPolicy } from "./policies";
+import { secretsKeyPolicy } from "./secretsKeyPolicy";
 import { taskExecutionRole } from "./taskExecutionRole";
 
 /** The listener the portal is published on, the only port open to the internet. */
@@ -45,10 +46,12 @@ export interface ExampleServicesArgs {
 
 /**
  * time and calc (bridge mode, dynamic host ports, discovered through SRV records) and the portal
- * behind a public Application Load Balancer. Credentials live in SSM SecureString parameters and
- * reach containers as ECS secrets.
+ * behind a public Application Load Balancer. Credentials live in SSM SecureString parameters under a
+ * customer-managed key only the examples' execution role may decrypt with, and reach containers as ECS secrets.
  */
 export class ExampleServices extends pulumi.ComponentResource {
+  /** The customer-managed key of the credentials: the container instances' role cannot decrypt with it. */
+  readonly secretsKey: aws.kms.Key;
   readonly usernameParameter: aws.ssm.Parameter;
   readonly passwordParameter: aws.ssm.Parameter;
   readonly executionRole: aws.iam.Role;
@@ -70,12 +73,38 @@ export class ExampleServices extends pulumi.ComponentResource {
     const project = pulumi.getProject();
     const stack = pulumi.getStack();
 
+    // The execution role comes first: the secrets' key names it as the one role that may decrypt them.
+    this.executionRole = taskExecutionRole(
+      name,
+      args.region,
+      "ECS pulls the example images, ships logs, reads their credentials",
+      this,
+    );
+    const caller = aws.getCallerIdentityOutput({}, { parent: this });
+    this.secretsKey = new aws.kms.Key(
+      `${name}-secrets-key`,
+      {
+        description: "ecssd examples' credentials: decrypted only by their task execution role, through SSM",
+        enableKeyRotation: true,
+        deletionWindowInDays: 7,
+        policy: pulumi
+          .all([caller.accountId, caller.userId, this.executionRole.arn])
+          .apply(([account, deployerUserId, readerRoleArn]) =>
+            JSON.stringify(
+              secretsKeyPolicy({ account, partition, region: args.region, readerRoleArn, deployerUserId }),
+            ),
+          ),
+      },
+      { parent: this },
+    );
+
     this.usernameParameter = new aws.ssm.Parameter(
       `${name}-username`,
       {
         name: secretParameterPath(project, stack, "examples/username"),
         type: "SecureString",
         value: args.username ?? "demo",
+        keyId: this.secretsKey.arn,
         description: "basic-auth user of the example services",
       },
       { parent: this },
@@ -86,6 +115,7 @@ export class ExampleServices extends pulumi.ComponentResource {
         name: secretParameterPath(project, stack, "examples/password"),
         type: "SecureString",
         value: pulumi.secret(args.password),
+        keyId: this.secretsKey.arn,
         description: "basic-auth password of the example services",
       },
       { parent: this },
@@ -97,19 +127,13 @@ export class ExampleServices extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    this.executionRole = taskExecutionRole(
-      name,
-      partition,
-      "ECS pulls the example images, ships logs, reads their credentials",
-      this,
-    );
     const secretsPolicy = new aws.iam.RolePolicy(
       `${name}-execution-secrets`,
       {
         role: this.executionRole.id,
         policy: pulumi
-          .all([this.usernameParameter.arn, this.passwordParameter.arn])
-          .apply((arns) => JSON.stringify(secretsReadPolicy(arns))),
+          .all([this.usernameParameter.arn, this.passwordParameter.arn, this.secretsKey.arn])
+          .apply(([username, password, key]) => JSON.stringify(secretsReadPolicy([username, password], key))),
       },
       { parent: this },
     );
