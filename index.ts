@@ -95,6 +95,7 @@ const examples =
         region: config.region,
         srvTtl: config.srvTtl,
         logRetentionDays: config.logRetentionDays,
+        certificateArn: config.certificateArn,
       })
     : undefined;
 

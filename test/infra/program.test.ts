@@ -566,6 +566,13 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
       );
       const listener = mocks.named("ecssd-examples-http");
       assert.equal(listener.inputs.port, 80);
+      // Without ecssd:certificateArn the portal is served over HTTP, as before.
+      assert.equal(listener.inputs.protocol, "HTTP");
+      assert.deepEqual(
+        listener.inputs.defaultActions.map((a: Json) => a.type),
+        ["forward"],
+      );
+      assert.equal(mocks.resources.filter((r) => r.name === "ecssd-examples-https").length, 0);
       // Everything else comes from a named security group, never from an address range.
       for (const rule of ingress.filter((r) => !open.includes(r))) {
         assert.match(rule.inputs.referencedSecurityGroupId, /^sg-/, rule.name);
