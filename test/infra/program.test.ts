@@ -6,7 +6,10 @@
 // children), so under mocks each is one recorded resource with its inputs: the subnets, NAT gateways
 // and the docker-build image are made by the plugin during a real `pulumi up` and do not appear here.
 import { strict as assert } from "node:assert";
+import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { BUNDLES_DIR } from "../../infra/images";
+import { contentTag } from "../../infra/imageTags";
 import { isRuntimeSupported } from "../../infra/lambdaRuntime";
 import type { PolicyDocument } from "../../infra/policies";
 import { isAllowed, isAllowedFor } from "./support/iamEvaluation";
@@ -647,6 +650,45 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
         images["ecssd-images-time"].repositoryUrl,
         `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/ecssd-images-time`,
       );
+    });
+
+    it("a pushed tag names one image for good, and old images expire", () => {
+      for (const repository of mocks.ofType("aws:ecr/repository:Repository")) {
+        assert.equal(repository.inputs.imageTagMutability, "IMMUTABLE", repository.name);
+        const lifecycle = mocks.named(`${repository.name}-lifecycle`);
+        assert.equal(lifecycle.inputs.repository, repository.name);
+        const { rules } = JSON.parse(lifecycle.inputs.policy);
+        assert.deepEqual(
+          rules.map((r: Json) => [
+            r.selection.tagStatus,
+            r.selection.countType,
+            r.selection.countNumber,
+            r.action.type,
+          ]),
+          [
+            ["untagged", "sinceImagePushed", 7, "expire"],
+            ["tagged", "imageCountMoreThan", 20, "expire"],
+          ],
+        );
+      }
+    });
+
+    it("each image is pushed under a tag that is the hash of what it is built from", () => {
+      const images = mocks.ofType("awsx:ecr:Image");
+      for (const image of images) {
+        assert.equal(
+          image.inputs.imageTag,
+          contentTag({
+            contextDir: path.join(".", BUNDLES_DIR),
+            dockerfile: image.inputs.dockerfile,
+            buildArgs: image.inputs.args,
+            platform: image.inputs.platform,
+          }),
+          image.name,
+        );
+      }
+      // Each Dockerfile differs, so no two images share a tag.
+      assert.equal(new Set(images.map((i) => i.inputs.imageTag)).size, images.length);
     });
   });
 

@@ -64,6 +64,7 @@ function computedOutputs(
       return { imageUri: `${inputs.repositoryUrl}@sha256:${"ab".repeat(32)}` };
     case "aws:ecr/repository:Repository":
       return {
+        name,
         repositoryUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${name}`,
         arn: arn("ecr", `repository/${name}`),
       };
