@@ -102,6 +102,7 @@ const examples =
         region: config.region,
         srvTtl: config.srvTtl,
         logRetentionDays: config.logRetentionDays,
+        certificateArn: config.certificateArn,
       })
     : undefined;
 

@@ -1,10 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { partitionForRegion } from "./awsPartition";
 import { agentContainer, DOCKER_SOCKET_PATH, DOCKER_SOCKET_VOLUME } from "./containerDefinitions";
 import { stackScopedName } from "./names";
-import { agentPolicy, assumeRolePolicy } from "./policies";
+import { agentPolicy } from "./policies";
 import { taskExecutionRole } from "./taskExecutionRole";
+import { serviceTrustPolicy } from "./trustPolicy";
 
 /** Arguments of {@link AgentService}. */
 export interface AgentServiceArgs {
@@ -39,7 +39,6 @@ export class AgentService extends pulumi.ComponentResource {
 
   constructor(name: string, args: AgentServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ecssd:infra:AgentService", name, {}, opts);
-    const partition = partitionForRegion(args.region);
 
     this.logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
@@ -50,7 +49,7 @@ export class AgentService extends pulumi.ComponentResource {
     this.taskRole = new aws.iam.Role(
       `${name}-task-role`,
       {
-        assumeRolePolicy: JSON.stringify(assumeRolePolicy("ecs-tasks.amazonaws.com")),
+        assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", args.region, this),
         description: "ecssd agent: SRV and A records of its zone only",
       },
       { parent: this },
@@ -68,7 +67,7 @@ export class AgentService extends pulumi.ComponentResource {
 
     this.executionRole = taskExecutionRole(
       name,
-      partition,
+      args.region,
       "ECS pulls the agent image and ships its logs",
       this,
     );

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { managedPolicyArn, partitionForRegion } from "./awsPartition";
 import { EPHEMERAL_PORT_RANGES } from "./ephemeralPorts";
 import { type Architecture, ecsAmiParameterName, ecsUserData, instanceArchitecture } from "./instanceLaunch";
+import { instanceRolePolicy } from "./instancePolicy";
 import { capacityProviderName } from "./names";
 import { assumeRolePolicy } from "./policies";
 
@@ -93,27 +94,37 @@ export class Cluster extends pulumi.ComponentResource {
     this.instanceRole = new aws.iam.Role(
       `${name}-instance-role`,
       {
+        // No aws:SourceAccount/aws:SourceArn: EC2 sends neither (policies.ts says what guards this role instead).
         assumeRolePolicy: JSON.stringify(assumeRolePolicy("ec2.amazonaws.com")),
         description: "ECS container agent on the cluster's instances",
       },
       { parent: this },
     );
-    const instancePolicies = {
-      ecs: "service-role/AmazonEC2ContainerServiceforEC2Role",
-      // Shell access through Session Manager, so no SSH port is ever opened.
-      ssm: "AmazonSSMManagedInstanceCore",
-    };
-    for (const [short, path] of Object.entries(instancePolicies)) {
-      new aws.iam.RolePolicyAttachment(
-        `${name}-instance-${short}`,
-        { role: this.instanceRole.name, policyArn: managedPolicyArn(partition, path) },
-        { parent: this },
-      );
-    }
+    // The ECS container agent's needs on this cluster only, in place of AmazonEC2ContainerServiceforEC2Role
+    // (instancePolicy.ts says what is left out and why).
+    const ecsPolicy = new aws.iam.RolePolicy(
+      `${name}-instance-ecs`,
+      {
+        role: this.instanceRole.id,
+        policy: this.clusterArn.apply((arn) => JSON.stringify(instanceRolePolicy(arn))),
+      },
+      { parent: this },
+    );
+    // Shell access through Session Manager, so no SSH port is ever opened. It lets the role read every SSM
+    // parameter, so secrets meant for tasks are encrypted with keys this role may not use (exampleServices.ts).
+    const ssmPolicy = new aws.iam.RolePolicyAttachment(
+      `${name}-instance-ssm`,
+      {
+        role: this.instanceRole.name,
+        policyArn: managedPolicyArn(partition, "AmazonSSMManagedInstanceCore"),
+      },
+      { parent: this },
+    );
     const profile = new aws.iam.InstanceProfile(
       `${name}-instance-profile`,
       { role: this.instanceRole.name },
-      { parent: this },
+      // An instance that boots before its role may register cannot join the cluster.
+      { parent: this, dependsOn: [ecsPolicy, ssmPolicy] },
     );
 
     const ami = aws.ssm.getParameterOutput(

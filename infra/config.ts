@@ -52,6 +52,8 @@ export interface StackConfig {
    * for the agent, the registrar and the reconciler. The examples' names are added when they are on.
    */
   readonly serviceOwners?: Readonly<Record<string, readonly string[]>>;
+  /** An ACM certificate in the stack's region: the portal's load balancer then serves HTTPS, and HTTP redirects. */
+  readonly certificateArn?: string;
 }
 
 /** A VPC the stack uses and does not own. */
@@ -105,6 +107,7 @@ const OPTIONAL_KEYS = [
   "clusterName",
   "zoneId",
   "serviceOwners",
+  "certificateArn",
 ] as const;
 type ConfigKey = keyof typeof CONFIG_DEFAULTS | (typeof OPTIONAL_KEYS)[number];
 const KNOWN_KEYS: ReadonlySet<string> = new Set<string>([...Object.keys(CONFIG_DEFAULTS), ...OPTIONAL_KEYS]);
@@ -253,6 +256,21 @@ export function parseStackConfig(input: Readonly<Record<string, string | undefin
     problems.push("[zoneName] must not be set with zoneId: the zone's name is read from AWS");
   }
 
+  const certificateArn = optional("certificateArn");
+  const certificateRegion = /^arn:aws(-cn|-us-gov)?:acm:([a-z0-9-]+):\d{12}:certificate\/[0-9a-f-]{36}$/.exec(
+    certificateArn ?? "",
+  )?.[2];
+  if (certificateArn !== undefined && certificateRegion === undefined) {
+    problems.push(
+      `[certificateArn] must be an ACM certificate ARN such as arn:aws:acm:eu-west-1:123456789012:certificate/<id>, got "${certificateArn}"`,
+    );
+  } else if (certificateArn !== undefined && region !== undefined && certificateRegion !== region) {
+    // A load balancer takes certificates of its own region only.
+    problems.push(
+      `[certificateArn] must be a certificate of the stack's region ${region}, got one of ${certificateRegion}`,
+    );
+  }
+
   const examplesUsername = value("examplesUsername");
   // HTTP basic auth separates user and password with the first colon.
   if (!/^[\x21-\x39\x3b-\x7e]{1,64}$/.test(examplesUsername)) {
@@ -305,6 +323,7 @@ export function parseStackConfig(input: Readonly<Record<string, string | undefin
     ...(clusterName !== undefined && { clusterName }),
     ...(zoneId !== undefined && { zoneId }),
     ...(serviceOwners && { serviceOwners }),
+    ...(certificateArn !== undefined && { certificateArn }),
   };
 }
 

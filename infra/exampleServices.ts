@@ -8,6 +8,7 @@ import { EPHEMERAL_PORT_RANGES } from "./ephemeralPorts";
 import type { Architecture } from "./instanceLaunch";
 import { secretParameterPath, stackScopedName } from "./names";
 import { secretsReadPolicy } from "./policies";
+import { secretsKeyPolicy } from "./secretsKeyPolicy";
 import { taskExecutionRole } from "./taskExecutionRole";
 
 /** The task-definition family of an example (or of its Fargate variant) in this stack. */
@@ -32,8 +33,12 @@ export function exampleServiceOwners(project: string, stack: string): Record<str
   return owners;
 }
 
-/** The listener the portal is published on, the only port open to the internet. */
+/** The listener the portal is published on over HTTP (or, with a certificate, redirected from). */
 export const PORTAL_LISTENER_PORT = 80;
+/** The listener the portal is published on over HTTPS, when the stack has a certificate. */
+export const PORTAL_HTTPS_PORT = 443;
+/** TLS 1.3 and 1.2 with forward-secret ciphers only: ELB's recommended policy for clients of the last years. */
+export const PORTAL_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
 /** Arguments of {@link ExampleServices}. */
 export interface ExampleServicesArgs {
@@ -63,14 +68,18 @@ export interface ExampleServicesArgs {
   readonly srvTtl?: number;
   /** Default: 14. */
   readonly logRetentionDays?: number;
+  /** An ACM certificate of the region: the portal is served over HTTPS and HTTP redirects to it. Default: HTTP only. */
+  readonly certificateArn?: pulumi.Input<string>;
 }
 
 /**
  * time and calc (bridge mode, dynamic host ports, discovered through SRV records) and the portal
- * behind a public Application Load Balancer. Credentials live in SSM SecureString parameters and
- * reach containers as ECS secrets.
+ * behind a public Application Load Balancer. Credentials live in SSM SecureString parameters under a
+ * customer-managed key only the examples' execution role may decrypt with, and reach containers as ECS secrets.
  */
 export class ExampleServices extends pulumi.ComponentResource {
+  /** The customer-managed key of the credentials: the container instances' role cannot decrypt with it. */
+  readonly secretsKey: aws.kms.Key;
   readonly usernameParameter: aws.ssm.Parameter;
   readonly passwordParameter: aws.ssm.Parameter;
   readonly executionRole: aws.iam.Role;
@@ -78,12 +87,15 @@ export class ExampleServices extends pulumi.ComponentResource {
   readonly loadBalancerSecurityGroup: aws.ec2.SecurityGroup;
   readonly loadBalancer: aws.lb.LoadBalancer;
   readonly targetGroup: aws.lb.TargetGroup;
+  /** The HTTP listener: it forwards to the portal, or with a certificate redirects to {@link httpsListener}. */
   readonly listener: aws.lb.Listener;
+  /** The HTTPS listener, only with a certificate. */
+  readonly httpsListener?: aws.lb.Listener;
   readonly taskDefinitions: Readonly<Record<ExampleName, aws.ecs.TaskDefinition>>;
   readonly services: Readonly<Record<ExampleName, aws.ecs.Service>>;
   /** The Fargate variants (awsvpc tasks, registered by the registrar), by example; only those the manifest asks for. */
   readonly fargateServices: Readonly<Partial<Record<ExampleName, aws.ecs.Service>>>;
-  /** `http://<load balancer DNS name>` */
+  /** `http://<load balancer DNS name>`, or `https://` with a certificate. */
   readonly portalUrl: pulumi.Output<string>;
 
   constructor(name: string, args: ExampleServicesArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -92,12 +104,38 @@ export class ExampleServices extends pulumi.ComponentResource {
     const project = pulumi.getProject();
     const stack = pulumi.getStack();
 
+    // The execution role comes first: the secrets' key names it as the one role that may decrypt them.
+    this.executionRole = taskExecutionRole(
+      name,
+      args.region,
+      "ECS pulls the example images, ships logs, reads their credentials",
+      this,
+    );
+    const caller = aws.getCallerIdentityOutput({}, { parent: this });
+    this.secretsKey = new aws.kms.Key(
+      `${name}-secrets-key`,
+      {
+        description: "ecssd examples' credentials: decrypted only by their task execution role, through SSM",
+        enableKeyRotation: true,
+        deletionWindowInDays: 7,
+        policy: pulumi
+          .all([caller.accountId, caller.userId, this.executionRole.arn])
+          .apply(([account, deployerUserId, readerRoleArn]) =>
+            JSON.stringify(
+              secretsKeyPolicy({ account, partition, region: args.region, readerRoleArn, deployerUserId }),
+            ),
+          ),
+      },
+      { parent: this },
+    );
+
     this.usernameParameter = new aws.ssm.Parameter(
       `${name}-username`,
       {
         name: secretParameterPath(project, stack, "examples/username"),
         type: "SecureString",
         value: args.username ?? "demo",
+        keyId: this.secretsKey.arn,
         description: "basic-auth user of the example services",
       },
       { parent: this },
@@ -108,6 +146,7 @@ export class ExampleServices extends pulumi.ComponentResource {
         name: secretParameterPath(project, stack, "examples/password"),
         type: "SecureString",
         value: pulumi.secret(args.password),
+        keyId: this.secretsKey.arn,
         description: "basic-auth password of the example services",
       },
       { parent: this },
@@ -119,19 +158,13 @@ export class ExampleServices extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    this.executionRole = taskExecutionRole(
-      name,
-      partition,
-      "ECS pulls the example images, ships logs, reads their credentials",
-      this,
-    );
     const secretsPolicy = new aws.iam.RolePolicy(
       `${name}-execution-secrets`,
       {
         role: this.executionRole.id,
         policy: pulumi
-          .all([this.usernameParameter.arn, this.passwordParameter.arn])
-          .apply((arns) => JSON.stringify(secretsReadPolicy(arns))),
+          .all([this.usernameParameter.arn, this.passwordParameter.arn, this.secretsKey.arn])
+          .apply(([username, password, key]) => JSON.stringify(secretsReadPolicy([username, password], key))),
       },
       { parent: this },
     );
@@ -142,6 +175,7 @@ export class ExampleServices extends pulumi.ComponentResource {
       { vpcId: args.vpcId, description: "ecssd portal load balancer", revokeRulesOnDelete: true },
       { parent: this },
     );
+    const https = args.certificateArn !== undefined;
     new aws.vpc.SecurityGroupIngressRule(
       `${name}-lb-from-internet`,
       {
@@ -150,10 +184,24 @@ export class ExampleServices extends pulumi.ComponentResource {
         fromPort: PORTAL_LISTENER_PORT,
         toPort: PORTAL_LISTENER_PORT,
         cidrIpv4: "0.0.0.0/0",
-        description: "portal over HTTP",
+        description: https ? "portal over HTTP, redirected to HTTPS" : "portal over HTTP",
       },
       { parent: this },
     );
+    if (https) {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-lb-from-internet-https`,
+        {
+          securityGroupId: this.loadBalancerSecurityGroup.id,
+          ipProtocol: "tcp",
+          fromPort: PORTAL_HTTPS_PORT,
+          toPort: PORTAL_HTTPS_PORT,
+          cidrIpv4: "0.0.0.0/0",
+          description: "portal over HTTPS",
+        },
+        { parent: this },
+      );
+    }
     for (const range of EPHEMERAL_PORT_RANGES) {
       new aws.vpc.SecurityGroupEgressRule(
         `${name}-lb-to-instances${range.suffix}`,
@@ -214,16 +262,40 @@ export class ExampleServices extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    const forward = { type: "forward", targetGroupArn: this.targetGroup.arn };
     this.listener = new aws.lb.Listener(
       `${name}-http`,
       {
         loadBalancerArn: this.loadBalancer.arn,
         port: PORTAL_LISTENER_PORT,
         protocol: "HTTP",
-        defaultActions: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
+        defaultActions: [
+          https
+            ? {
+                type: "redirect",
+                redirect: { protocol: "HTTPS", port: String(PORTAL_HTTPS_PORT), statusCode: "HTTP_301" },
+              }
+            : forward,
+        ],
       },
       { parent: this },
     );
+    if (args.certificateArn !== undefined) {
+      this.httpsListener = new aws.lb.Listener(
+        `${name}-https`,
+        {
+          loadBalancerArn: this.loadBalancer.arn,
+          port: PORTAL_HTTPS_PORT,
+          protocol: "HTTPS",
+          certificateArn: args.certificateArn,
+          sslPolicy: PORTAL_TLS_POLICY,
+          defaultActions: [forward],
+        },
+        { parent: this },
+      );
+    }
+    // The listener that forwards to the portal's target group (the portal's service waits for it).
+    const portalListener = this.httpsListener ?? this.listener;
 
     const credentials = pulumi
       .all([this.usernameParameter.arn, this.passwordParameter.arn])
@@ -291,14 +363,14 @@ export class ExampleServices extends pulumi.ComponentResource {
         {
           parent: this,
           // ECS rejects a target group that no load balancer uses yet.
-          dependsOn: isPortal ? [args.capacityProviders, this.listener] : [args.capacityProviders],
+          dependsOn: isPortal ? [args.capacityProviders, portalListener] : [args.capacityProviders],
         },
       );
     }
     this.taskDefinitions = taskDefinitions;
     this.services = services;
     this.fargateServices = this.fargateVariants(name, args, definitionOf, secretsPolicy, project, stack);
-    this.portalUrl = pulumi.interpolate`http://${this.loadBalancer.dnsName}`;
+    this.portalUrl = pulumi.interpolate`${https ? "https" : "http"}://${this.loadBalancer.dnsName}`;
 
     this.registerOutputs({ portalUrl: this.portalUrl });
   }

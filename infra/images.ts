@@ -1,8 +1,10 @@
+import path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 
 import { DEFAULT_BASE_IMAGE, IMAGE_CATALOG, IMAGE_NAMES, type ImageName } from "../images/imageCatalog";
+import { contentTag } from "./imageTags";
 
 export type { ImageName } from "../images/imageCatalog";
 
@@ -23,9 +25,39 @@ export interface ImagesArgs {
   readonly names?: readonly ImageName[];
 }
 
+/** The part of the build context the root .dockerignore admits: the bundles the Dockerfiles copy. */
+export const BUNDLES_DIR = "dist/images";
+
 /**
- * One ECR repository per image (`forceDelete`, so destroy removes pushed images too) and the
- * image built from the repository's Dockerfile and pushed there by awsx.
+ * What each repository keeps: untagged images (layers of superseded pushes) for a week, and the last 20 tagged
+ * images, enough to roll back several deployments (tasks pin images by digest).
+ */
+export const IMAGE_LIFECYCLE_POLICY = {
+  rules: [
+    {
+      rulePriority: 1,
+      description: "expire untagged images 7 days after their push",
+      selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 7 },
+      action: { type: "expire" },
+    },
+    {
+      rulePriority: 2,
+      description: "keep the last 20 tagged images",
+      selection: {
+        tagStatus: "tagged",
+        tagPatternList: ["*"],
+        countType: "imageCountMoreThan",
+        countNumber: 20,
+      },
+      action: { type: "expire" },
+    },
+  ],
+} as const;
+
+/**
+ * One ECR repository per image (`forceDelete`, so destroy removes pushed images too; tags immutable, with a
+ * lifecycle policy) and the image built from the repository's Dockerfile and pushed there by awsx under a tag
+ * that is a hash of its content.
  */
 export class Images extends pulumi.ComponentResource {
   readonly repositories: Readonly<Partial<Record<ImageName, aws.ecr.Repository>>>;
@@ -38,28 +70,51 @@ export class Images extends pulumi.ComponentResource {
     const repositories: Partial<Record<ImageName, aws.ecr.Repository>> = {};
     const images: Partial<Record<ImageName, awsx.ecr.Image>> = {};
     const imageUris: Partial<Record<ImageName, pulumi.Output<string>>> = {};
-    for (const image of args.names ?? IMAGE_NAMES) {
+    const names = args.names ?? IMAGE_NAMES;
+    const context = args.context ?? ".";
+    // Every bundle is in the context of every image (one .dockerignore), so each build and each tag waits
+    // for all of them: a tag hashed while another bundle was still being written would not name the content.
+    const prepare = args.prepare;
+    const prepared = pulumi.output(
+      prepare ? Promise.all(names.map((image) => prepare(image))).then(() => true) : true,
+    );
+    for (const image of names) {
       const { dockerfile } = IMAGE_CATALOG[image];
       const repository = new aws.ecr.Repository(
         `${name}-${image}`,
         {
           forceDelete: true,
           imageScanningConfiguration: { scanOnPush: true },
-          imageTagMutability: "MUTABLE",
+          // A tag names one image for good: what a task definition or a person pulled by tag stays that image.
+          imageTagMutability: "IMMUTABLE",
         },
         { parent: this },
       );
+      new aws.ecr.LifecyclePolicy(
+        `${name}-${image}-lifecycle`,
+        { repository: repository.name, policy: JSON.stringify(IMAGE_LIFECYCLE_POLICY) },
+        { parent: this },
+      );
+      const platform = args.platform ?? "linux/amd64";
+      const buildArgs = { BASE_IMAGE: args.baseImage ?? DEFAULT_BASE_IMAGE };
       const built = new awsx.ecr.Image(
         `${name}-${image}`,
         {
           repositoryUrl: repository.repositoryUrl,
-          // The context only resolves once `prepare` is done, so the build sees the fresh bundle.
-          context: pulumi
-            .output(args.prepare ? args.prepare(image).then(() => true) : true)
-            .apply(() => args.context ?? "."),
+          // The context only resolves once the bundles are made, so the build sees them fresh.
+          context: prepared.apply(() => context),
           dockerfile,
-          platform: args.platform ?? "linux/amd64",
-          args: { BASE_IMAGE: args.baseImage ?? DEFAULT_BASE_IMAGE },
+          platform,
+          args: buildArgs,
+          // Without a tag awsx would pick one; an immutable repository needs one that changes with the content.
+          imageTag: pulumi.all([prepared, platform, buildArgs.BASE_IMAGE]).apply(([, p, base]) =>
+            contentTag({
+              contextDir: path.join(context, BUNDLES_DIR),
+              dockerfile: path.join(context, dockerfile),
+              buildArgs: { BASE_IMAGE: base },
+              platform: p,
+            }),
+          ),
         },
         { parent: this },
       );

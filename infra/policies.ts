@@ -54,14 +54,64 @@ export interface TrustPolicy {
     readonly Effect: "Allow";
     readonly Action: "sts:AssumeRole";
     readonly Principal: { readonly Service: string };
+    readonly Condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   }[];
 }
 
-/** The trust policy that lets one AWS service (e.g. `lambda.amazonaws.com`) assume a role. */
-export function assumeRolePolicy(service: string): TrustPolicy {
+/** The stack's account and region: whom a service must be acting for when it assumes one of our roles. */
+export interface TrustScope {
+  readonly account: string;
+  readonly partition: string;
+  readonly region: string;
+}
+
+/**
+ * The services that name the resource they act for in `aws:SourceArn` when they assume a role, and its ARN's
+ * service part. ECS documents `arn:<partition>:ecs:<region>:<account>:*` for task and task execution roles.
+ * Lambda documents `aws:SourceAccount` for execution roles but names no source ARN for them, and the function's
+ * own ARN could not be written here anyway: the function is created after, and from, its role.
+ */
+const SOURCE_ARN_SERVICES: Readonly<Record<string, string>> = { "ecs-tasks.amazonaws.com": "ecs" };
+
+/**
+ * Services that send neither `aws:SourceAccount` nor `aws:SourceArn` when they assume a role. EC2 delivers an
+ * instance profile's credentials without them, so either key would lock the instances out of their role. What
+ * guards that role instead is `iam:PassRole`: only a principal of this account allowed to pass it can put it on
+ * an instance, and AWS refuses to pass a role across accounts.
+ */
+const NO_SOURCE_KEYS: ReadonlySet<string> = new Set(["ec2.amazonaws.com"]);
+
+/**
+ * The trust policy that lets one AWS service (e.g. `lambda.amazonaws.com`) assume a role. With `scope`, the
+ * service must be acting for this account (and, where it names its resource, for a resource of this account and
+ * region): the cross-service confused-deputy guard AWS recommends.
+ */
+export function assumeRolePolicy(service: string, scope?: TrustScope): TrustPolicy {
+  const statement = {
+    Effect: "Allow" as const,
+    Action: "sts:AssumeRole" as const,
+    Principal: { Service: service },
+  };
+  if (scope === undefined || NO_SOURCE_KEYS.has(service)) {
+    return { Version: "2012-10-17", Statement: [statement] };
+  }
+  if (!/^\d{12}$/.test(scope.account)) throw new Error(`policies: not an AWS account id: "${scope.account}"`);
+  const arnService = SOURCE_ARN_SERVICES[service];
   return {
     Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Principal: { Service: service } }],
+    Statement: [
+      {
+        ...statement,
+        Condition: {
+          StringEquals: { "aws:SourceAccount": scope.account },
+          ...(arnService && {
+            ArnLike: {
+              "aws:SourceArn": `arn:${scope.partition}:${arnService}:${scope.region}:${scope.account}:*`,
+            },
+          }),
+        },
+      },
+    ],
   };
 }
 
@@ -244,14 +294,31 @@ export function registrarPolicy(
   };
 }
 
-/** The task execution role's access to the secrets a task definition names. */
-export function secretsReadPolicy(parameterArns: readonly string[]): PolicyDocument {
+/**
+ * The task execution role's access to the secrets a task definition names, and, when they are encrypted with a
+ * customer-managed key, to decrypting them (through SSM only: the key's policy admits nothing else either).
+ */
+export function secretsReadPolicy(parameterArns: readonly string[], keyArn?: string): PolicyDocument {
   if (parameterArns.length === 0) throw new Error("secretsReadPolicy: no parameter ARNs given");
+  const region =
+    keyArn === undefined ? undefined : /^arn:[a-z-]+:kms:([a-z0-9-]+):\d{12}:key\/[\w-]+$/.exec(keyArn)?.[1];
+  if (keyArn !== undefined && region === undefined)
+    throw new Error(`policies: not a KMS key ARN: "${keyArn}"`);
   return {
     Version: "2012-10-17",
     Statement: [
-      // Parameters encrypted with the AWS-managed aws/ssm key need no kms:Decrypt grant.
       { Sid: "ReadTaskSecrets", Effect: "Allow", Action: "ssm:GetParameters", Resource: [...parameterArns] },
+      ...(keyArn === undefined
+        ? []
+        : [
+            {
+              Sid: "DecryptTaskSecrets",
+              Effect: "Allow" as const,
+              Action: "kms:Decrypt",
+              Resource: keyArn,
+              Condition: { StringEquals: { "kms:ViaService": `ssm.${region}.amazonaws.com` } },
+            },
+          ]),
     ],
   };
 }
@@ -262,7 +329,8 @@ function partitionOf(arn: string): string {
   return partition;
 }
 
-function parseClusterArn(arn: string): { prefix: string; name: string; partition: string } {
+/** The parts of an ECS cluster ARN the policies name: `arn:<partition>:ecs:<region>:<account>`, the name, the partition. */
+export function parseClusterArn(arn: string): { prefix: string; name: string; partition: string } {
   const match = /^(arn:([a-z-]+):ecs:[a-z0-9-]+:\d{12}):cluster\/([A-Za-z0-9_-]+)$/.exec(arn);
   if (!match) throw new Error(`policies: not an ECS cluster ARN: "${arn}"`);
   return { prefix: match[1] as string, partition: match[2] as string, name: match[3] as string };

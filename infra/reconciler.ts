@@ -4,7 +4,8 @@ import { managedPolicyArn, partitionForRegion } from "./awsPartition";
 import type { StackConfig } from "./config";
 import { EPHEMERAL_PORT_RANGES } from "./ephemeralPorts";
 import { RECONCILER_RUNTIME } from "./lambdaRuntime";
-import { assumeRolePolicy, reconcilerPolicy } from "./policies";
+import { reconcilerPolicy } from "./policies";
+import { serviceTrustPolicy } from "./trustPolicy";
 
 /** The reconciler's behaviour, mirrored from stack config (the same keys, declared once there) into its environment. */
 export interface ReconcilerSettings
@@ -168,7 +169,7 @@ export class Reconciler extends pulumi.ComponentResource {
     this.role = new aws.iam.Role(
       `${name}-role`,
       {
-        assumeRolePolicy: JSON.stringify(assumeRolePolicy("lambda.amazonaws.com")),
+        assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", args.region, this),
         description: "ecssd reconciler: read ECS, prune its zone",
       },
       { parent: this },

@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_SRV_TTL } from "../records/zone";
 import { managedPolicyArn, partitionForRegion } from "./awsPartition";
 import { REGISTRAR_RUNTIME } from "./lambdaRuntime";
-import { assumeRolePolicy, registrarPolicy } from "./policies";
+import { registrarPolicy } from "./policies";
+import { serviceTrustPolicy } from "./trustPolicy";
 
 /** The EventBridge pattern of our cluster's task state changes: the only events the registrar is sent. */
 export function taskStateChangePattern(clusterArn: string): Record<string, unknown> {
@@ -80,7 +81,7 @@ export class Registrar extends pulumi.ComponentResource {
     this.role = new aws.iam.Role(
       `${name}-role`,
       {
-        assumeRolePolicy: JSON.stringify(assumeRolePolicy("lambda.amazonaws.com")),
+        assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", args.region, this),
         description: "ecssd registrar: describe our cluster's tasks, keep awsvpc tasks' records",
       },
       { parent: this },

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import { managedPolicyArn } from "./awsPartition";
-import { assumeRolePolicy } from "./policies";
+import { managedPolicyArn, partitionForRegion } from "./awsPartition";
+import { serviceTrustPolicy } from "./trustPolicy";
 
 /**
  * The role ECS itself uses for a task (pull its image, ship its logs), with AWS's managed policy for that.
@@ -9,20 +9,23 @@ import { assumeRolePolicy } from "./policies";
  */
 export function taskExecutionRole(
   name: string,
-  partition: string,
+  region: string,
   description: string,
   parent: pulumi.Resource,
 ): aws.iam.Role {
   const role = new aws.iam.Role(
     `${name}-execution-role`,
-    { assumeRolePolicy: JSON.stringify(assumeRolePolicy("ecs-tasks.amazonaws.com")), description },
+    { assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", region, parent), description },
     { parent },
   );
   new aws.iam.RolePolicyAttachment(
     `${name}-execution-policy`,
     {
       role: role.name,
-      policyArn: managedPolicyArn(partition, "service-role/AmazonECSTaskExecutionRolePolicy"),
+      policyArn: managedPolicyArn(
+        partitionForRegion(region),
+        "service-role/AmazonECSTaskExecutionRolePolicy",
+      ),
     },
     { parent },
   );

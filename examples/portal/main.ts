@@ -28,6 +28,13 @@ serviceMain({
         problems.push(`[DNS_SERVERS] ${(err as Error).message}`);
       }
     }
+    // A debugging aid only: answers then show internal addresses and instance ids (portalRoutes.ts).
+    const showUpstream = (env.PORTAL_SHOW_UPSTREAM ?? "false").trim().toLowerCase();
+    if (showUpstream !== "true" && showUpstream !== "false") {
+      problems.push(
+        `[PORTAL_SHOW_UPSTREAM] must be true or false, got ${JSON.stringify((env.PORTAL_SHOW_UPSTREAM ?? "").slice(0, 80))}`,
+      );
+    }
     if (problems.length > 0) throw new ConfigError(`Invalid portal config:\n - ${problems.join("\n - ")}`);
     let resolver: ReturnType<typeof createResolver>;
     try {
@@ -44,6 +51,7 @@ serviceMain({
       timeService: whereIs("time"),
       calcService: whereIs("calc"),
       auth: config.auth,
+      showUpstream: showUpstream === "true",
     });
   },
 }).catch((err: unknown) => {

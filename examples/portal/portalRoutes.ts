@@ -14,6 +14,12 @@ export interface PortalRoutesOptions {
   readonly timeService: string;
   readonly calcService: string;
   readonly auth: { readonly username: string; readonly password: string };
+  /**
+   * Whether answers say which instance answered: its address, port and SRV target, the attempts, and the
+   * container and host the instance reported. They are internal (private addresses, instance ids), so only a
+   * debugging setting shows them (PORTAL_SHOW_UPSTREAM). Default: false.
+   */
+  readonly showUpstream?: boolean;
   /** Folder of index.html and app.js; next to the code, in the repository and in the image alike. */
   readonly publicDir?: string;
 }
@@ -42,7 +48,7 @@ export function portalRoutes(opts: PortalRoutesOptions): Route[] {
       const tz = label === "time" ? query.get("tz") : null;
       const path = `/${label}/${encodeURIComponent(rest)}${tz ? `?tz=${encodeURIComponent(tz)}` : ""}`;
       const answer = await callUpstream(opts.dispatcher, { label, service, path, authorization });
-      const upstream = answer.upstream;
+      const upstream = opts.showUpstream ? answer.upstream : undefined;
       if (answer.status === 401) {
         throw new HttpError(502, `service "${label}" refused the portal's credentials`, {
           service: label,
@@ -57,6 +63,10 @@ export function portalRoutes(opts: PortalRoutesOptions): Route[] {
         });
       }
       // 200 and 400 (a bad formula or layout) go to the page as the service said them.
+      if (!opts.showUpstream) {
+        const { container: _container, host: _host, ...said } = answer.body;
+        return { status: answer.status, json: { service: label, answer: said } };
+      }
       return {
         status: answer.status,
         json: { service: label, answer: answer.body, upstream, attempts: answer.attempts },

@@ -66,6 +66,9 @@ export function localExampleContainer(
             PORT: String(inputs.portalPort),
             LISTEN_ADDRESS: "127.0.0.1",
             DNS_SERVERS: `127.0.0.1:${inputs.dnsPort}`,
+            // On a developer's own machine, on loopback, which instance answered is the point of the demo (and
+            // what the local stack's tests read); on AWS the portal faces the internet and keeps it hidden.
+            PORTAL_SHOW_UPSTREAM: "true",
           },
         }
       : { ...common, networkMode: "bridge", environment: { HOST_ID: LOCAL_HOST_ID } },

@@ -100,6 +100,8 @@ export async function startDiscoverySetup(): Promise<DiscoverySetup> {
     ]);
     const portal = await start("portal", {
       CONTAINER_ID: "portal-1",
+      // These tests watch which instance answered, which only the debugging setting shows.
+      PORTAL_SHOW_UPSTREAM: "true",
       DNS_SERVERS: `127.0.0.1:${zone.dns.port}`,
       TIME_SERVICE: `_time._tcp.${ZONE}`,
       CALC_SERVICE: `_calc._tcp.${ZONE}`,

@@ -117,6 +117,30 @@ describe("examples/portal through service discovery", function () {
     assert.equal(portal.child.exitCode, null);
   });
 
+  it("shows no internal address, instance id or container of the upstream unless PORTAL_SHOW_UPSTREAM asks", async () => {
+    const hiding = await startServiceProcess("portal", {
+      ...CREDS,
+      CONTAINER_ID: "portal-2",
+      DNS_SERVERS: `127.0.0.1:${setup.zone.dns.port}`,
+      TIME_SERVICE: `_time._tcp.${ZONE}`,
+      CALC_SERVICE: `_calc._tcp.${ZONE}`,
+    });
+    try {
+      // time: calc's records are gone by now (the test above).
+      const r = await portalGet(hiding, "/time/15:04");
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.match(r.body.answer.time ?? "", /^\d\d:\d\d$/);
+      assert.equal(r.body.upstream, undefined);
+      assert.equal(r.body.attempts, undefined);
+      assert.equal(r.body.answer.container, undefined);
+      assert.equal(r.body.answer.host, undefined);
+      const text = JSON.stringify(r.body);
+      assert.doesNotMatch(text, /127\.0\.0\.1|host-a|time-[12]/);
+    } finally {
+      await hiding.kill();
+    }
+  });
+
   it("keeps answering from the last known instances while the DNS server is down", async () => {
     await setup.zone.close();
     await new Promise((resolve) => setTimeout(resolve, 1200)); // past the 1 s TTL
@@ -147,5 +171,11 @@ describe("examples/portal without a reachable DNS server", function () {
     const r = await runToExit("portal", { ...CREDS, DNS_SERVERS: "not-an-address" });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /\[DNS_SERVERS\] .*invalid nameserver/);
+  });
+
+  it("refuses to start with a PORTAL_SHOW_UPSTREAM that is not true or false", async () => {
+    const r = await runToExit("portal", { ...CREDS, PORTAL_SHOW_UPSTREAM: "yes" });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /\[PORTAL_SHOW_UPSTREAM\] must be true or false, got "yes"/);
   });
 });

@@ -115,6 +115,7 @@ describe("stack config", () => {
       "ecssd:privateSubnetIds": "subnet-1",
       "ecssd:clusterName": "platform cluster",
       "ecssd:zoneId": "zone-1",
+      "ecssd:certificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/portal",
     });
     const keys = problems.map((p) => /^\[([^\]]+)\]/.exec(p)?.[1]);
     assert.deepEqual(
@@ -145,6 +146,7 @@ describe("stack config", () => {
         "privateSubnetIds",
         "clusterName",
         "zoneId",
+        "certificateArn",
         // zoneName twice: invalid, and set together with zoneId.
         "zoneName",
       ].sort(),
@@ -269,6 +271,18 @@ describe("stack config", () => {
     ["zoneId", "/hostedzone/Z01", false],
     ["vpcId", "vpc-0123456789abcdef0", false, "privateSubnetIds"],
     ["privateSubnetIds", "subnet-0aaaaaaaaaaaaaaa1", false],
+    [
+      "certificateArn",
+      "arn:aws:acm:eu-west-1:123456789012:certificate/12345678-90ab-cdef-1234-567890abcdef",
+      true,
+    ],
+    [
+      "certificateArn",
+      "arn:aws:acm:us-east-1:123456789012:certificate/12345678-90ab-cdef-1234-567890abcdef",
+      false,
+    ],
+    ["certificateArn", "arn:aws:iam::123456789012:server-certificate/portal", false],
+    ["certificateArn", "portal.example.com", false],
   ];
   // A brought environment's keys are tried without the examples, which ask for more (public subnets, a cluster of ours).
   const BROUGHT = new Set(["clusterName", "vpcId", "privateSubnetIds", "zoneId"]);

@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { instanceRolePolicy } from "../../infra/instancePolicy";
 import { agentPolicy, assumeRolePolicy, reconcilerPolicy, secretsReadPolicy } from "../../infra/policies";
 import { type IamRequest, isAllowed } from "./support/iamEvaluation";
 
@@ -237,6 +238,12 @@ describe("IAM policies", () => {
       assert.throws(() => secretsReadPolicy([]), /no parameter ARNs/);
     });
 
+    // Decrypting with the key is assessed with the key's own policy (secretsKeyPolicy.test.ts): KMS asks both.
+    it("names the parameters' key by its ARN", () => {
+      const arn = "arn:aws:ssm:eu-west-1:123456789012:parameter/ecssd/dev/examples/password";
+      assert.throws(() => secretsReadPolicy([arn], "alias/aws/ssm"), /not a KMS key ARN/);
+    });
+
     it("lets exactly one service assume a role", () => {
       assert.deepEqual(assumeRolePolicy("lambda.amazonaws.com"), {
         Version: "2012-10-17",
@@ -244,6 +251,147 @@ describe("IAM policies", () => {
           { Effect: "Allow", Action: "sts:AssumeRole", Principal: { Service: "lambda.amazonaws.com" } },
         ],
       });
+    });
+  });
+
+  describe("assumeRolePolicy for this stack's account (confused-deputy guard)", () => {
+    const scope = { account: "123456789012", partition: "aws", region: "eu-west-1" };
+
+    it("holds ECS to tasks of this account and region", () => {
+      assert.deepEqual(assumeRolePolicy("ecs-tasks.amazonaws.com", scope).Statement[0]?.Condition, {
+        StringEquals: { "aws:SourceAccount": "123456789012" },
+        ArnLike: { "aws:SourceArn": "arn:aws:ecs:eu-west-1:123456789012:*" },
+      });
+    });
+
+    it("holds Lambda to this account", () => {
+      assert.deepEqual(assumeRolePolicy("lambda.amazonaws.com", scope).Statement[0]?.Condition, {
+        StringEquals: { "aws:SourceAccount": "123456789012" },
+      });
+    });
+
+    it("adds no source key for EC2, which sends none", () => {
+      assert.deepEqual(assumeRolePolicy("ec2.amazonaws.com", scope), assumeRolePolicy("ec2.amazonaws.com"));
+    });
+
+    it("writes the partition into the source ARN", () => {
+      const policy = assumeRolePolicy("ecs-tasks.amazonaws.com", {
+        ...scope,
+        partition: "aws-cn",
+        region: "cn-north-1",
+      });
+      assert.deepEqual(policy.Statement[0]?.Condition?.ArnLike, {
+        "aws:SourceArn": "arn:aws-cn:ecs:cn-north-1:123456789012:*",
+      });
+    });
+
+    it("refuses an account that is not one", () => {
+      assert.throws(() => assumeRolePolicy("lambda.amazonaws.com", { ...scope, account: "*" }), /account id/);
+    });
+  });
+
+  describe("instanceRolePolicy: the ECS container agent on our instances", () => {
+    const policy = instanceRolePolicy(CLUSTER_ARN);
+    const instanceIn = (cluster: string) =>
+      `arn:aws:ecs:eu-west-1:123456789012:container-instance/${cluster}/0123456789abcdef0123456789abcdef`;
+    const cases: [what: string, request: IamRequest, allowed: boolean][] = [
+      ["register with its cluster", { action: "ecs:RegisterContainerInstance", resource: CLUSTER_ARN }, true],
+      [
+        "register with another cluster",
+        { action: "ecs:RegisterContainerInstance", resource: OTHER_CLUSTER_ARN },
+        false,
+      ],
+      [
+        "deregister from its cluster",
+        { action: "ecs:DeregisterContainerInstance", resource: CLUSTER_ARN },
+        true,
+      ],
+      ["report a task's state", { action: "ecs:SubmitTaskStateChange", resource: CLUSTER_ARN }, true],
+      [
+        "report a container's state",
+        { action: "ecs:SubmitContainerStateChange", resource: CLUSTER_ARN },
+        true,
+      ],
+      [
+        "report an attachment's state",
+        { action: "ecs:SubmitAttachmentStateChanges", resource: CLUSTER_ARN },
+        true,
+      ],
+      [
+        "report a task's state to another cluster",
+        { action: "ecs:SubmitTaskStateChange", resource: OTHER_CLUSTER_ARN },
+        false,
+      ],
+      [
+        "poll for work as an instance of its cluster",
+        {
+          action: "ecs:Poll",
+          resource: instanceIn("ecssd-cluster-1"),
+          context: { "ecs:cluster": CLUSTER_ARN },
+        },
+        true,
+      ],
+      [
+        "poll as an instance of another cluster",
+        {
+          action: "ecs:Poll",
+          resource: instanceIn("payments"),
+          context: { "ecs:cluster": OTHER_CLUSTER_ARN },
+        },
+        false,
+      ],
+      [
+        "send telemetry",
+        {
+          action: "ecs:StartTelemetrySession",
+          resource: instanceIn("ecssd-cluster-1"),
+          context: { "ecs:cluster": CLUSTER_ARN },
+        },
+        true,
+      ],
+      [
+        "drain an instance of another cluster",
+        {
+          action: "ecs:UpdateContainerInstancesState",
+          resource: instanceIn("payments"),
+          context: { "ecs:cluster": OTHER_CLUSTER_ARN },
+        },
+        false,
+      ],
+      ["find the poll endpoint", { action: "ecs:DiscoverPollEndpoint", resource: "*" }, true],
+      ["create a cluster", { action: "ecs:CreateCluster", resource: OTHER_CLUSTER_ARN }, false],
+      [
+        "run a task",
+        { action: "ecs:RunTask", resource: "*", context: { "ecs:cluster": CLUSTER_ARN } },
+        false,
+      ],
+      [
+        "pull an image itself (tasks' execution roles do)",
+        {
+          action: "ecr:BatchGetImage",
+          resource: "arn:aws:ecr:eu-west-1:123456789012:repository/ecssd-images-time",
+        },
+        false,
+      ],
+      ["get a registry token", { action: "ecr:GetAuthorizationToken", resource: "*" }, false],
+      [
+        "write logs itself (tasks' execution roles do)",
+        {
+          action: "logs:PutLogEvents",
+          resource: "arn:aws:logs:eu-west-1:123456789012:log-group:x:log-stream:y",
+        },
+        false,
+      ],
+    ];
+    for (const [what, request, allowed] of cases) {
+      it(`${allowed ? "allows" : "denies"}: ${what}`, async () =>
+        assert.equal(await isAllowed(policy, request), allowed));
+    }
+
+    it("grants no wildcard action", () => {
+      for (const s of policy.Statement) {
+        for (const action of [s.Action].flat()) assert.doesNotMatch(action, /\*/, action);
+      }
     });
   });
 

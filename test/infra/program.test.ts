@@ -6,12 +6,23 @@
 // children), so under mocks each is one recorded resource with its inputs: the subnets, NAT gateways
 // and the docker-build image are made by the plugin during a real `pulumi up` and do not appear here.
 import { strict as assert } from "node:assert";
+import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { BUNDLES_DIR } from "../../infra/images";
+import { contentTag } from "../../infra/imageTags";
 import { isRuntimeSupported } from "../../infra/lambdaRuntime";
 import type { PolicyDocument } from "../../infra/policies";
-import { isAllowed } from "./support/iamEvaluation";
+import { isAllowed, isAllowedFor } from "./support/iamEvaluation";
 import { promiseOf } from "./support/outputs";
-import { ACCOUNT, AMI_ID, type ProgramMocks, REGION, type RecordedResource } from "./support/programMocks";
+import {
+  ACCOUNT,
+  AMI_ID,
+  DEPLOYER,
+  type ProgramMocks,
+  REGION,
+  type RecordedResource,
+  SECRETS_KEY_ARN,
+} from "./support/programMocks";
 import { type Program, runProgram } from "./support/runProgram";
 
 const PASSWORD = "Ex4mple-Pa55word-only-for-tests";
@@ -63,16 +74,41 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
     assert.equal(await promiseOf(program.reconcilerFunctionName), "ecssd-reconciler-function-a1b2c3d");
   });
 
-  it("makes no lookup call but the ECS-optimized AMI parameter", () => {
+  it("makes no lookup call but the ECS-optimized AMI parameter and the account it deploys into", () => {
     assert.deepEqual(
-      mocks.calls.map((c) => [c.token, c.inputs.name]),
+      [...new Set(mocks.calls.map((c) => `${c.token} ${c.inputs.name ?? ""}`.trim()))].sort(),
       [
-        [
-          "aws:ssm/getParameter:getParameter",
-          "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id",
-        ],
+        "aws:index/getCallerIdentity:getCallerIdentity",
+        "aws:ssm/getParameter:getParameter /aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id",
       ],
     );
+  });
+
+  it("every role a service assumes for this stack is held to its account, and ECS's to its tasks", () => {
+    const trusts = Object.fromEntries(
+      mocks.ofType("aws:iam/role:Role").map((r) => [r.name, JSON.parse(r.inputs.assumeRolePolicy).Statement]),
+    );
+    const conditionOf = (role: string) => trusts[role]?.[0]?.Condition;
+    for (const role of [
+      "ecssd-agent-task-role",
+      "ecssd-agent-execution-role",
+      "ecssd-examples-execution-role",
+    ]) {
+      assert.deepEqual(
+        conditionOf(role),
+        {
+          StringEquals: { "aws:SourceAccount": ACCOUNT },
+          ArnLike: { "aws:SourceArn": `arn:aws:ecs:${REGION}:${ACCOUNT}:*` },
+        },
+        role,
+      );
+    }
+    for (const role of ["ecssd-reconciler-role", "ecssd-registrar-role"]) {
+      assert.deepEqual(conditionOf(role), { StringEquals: { "aws:SourceAccount": ACCOUNT } }, role);
+    }
+    // EC2 sends neither key when it hands an instance its profile's credentials.
+    assert.equal(conditionOf("ecssd-cluster-instance-role"), undefined);
+    assert.equal(Object.keys(trusts).length, 6, Object.keys(trusts).join(", "));
   });
 
   it("puts every cloud resource inside a component and names it after that component", () => {
@@ -176,6 +212,89 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
           { capacityProvider: "cp-ecssd-test", weight: 1, base: 0 },
         ]);
       }
+    });
+  });
+
+  describe("container instance role", () => {
+    const instancePolicies = () => {
+      const inline = mocks
+        .ofType("aws:iam/rolePolicy:RolePolicy")
+        .filter((p) => p.inputs.role === "ecssd-cluster-instance-role-id")
+        .map((p) => JSON.parse(p.inputs.policy) as PolicyDocument);
+      // AmazonSSMManagedInstanceCore's parameter grant, as AWS publishes it.
+      const ssmCore: PolicyDocument = {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: ["ssm:GetParameter", "ssm:GetParameters"], Resource: "*" }],
+      };
+      return [...inline, ssmCore];
+    };
+    const password = `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/ecssd/test/examples/password`;
+    const keyPolicy = () => JSON.parse(mocks.named("ecssd-examples-secrets-key").inputs.policy);
+    const decrypt = { action: "kms:Decrypt", resource: SECRETS_KEY_ARN };
+    const viaSsm = (userid: string) => ({
+      "kms:ViaService": `ssm.${REGION}.amazonaws.com`,
+      "aws:userid": userid,
+    });
+
+    it("carries AWS's Session Manager policy and no managed ECS policy", () => {
+      const attached = mocks
+        .ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        .filter((a) => a.inputs.role === "ecssd-cluster-instance-role")
+        .map((a) => a.inputs.policyArn);
+      assert.deepEqual(attached, ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]);
+    });
+
+    it("instances must not read the examples' credentials: GetParameter answers, the key refuses", async () => {
+      const instance = {
+        principal: `arn:aws:iam::${ACCOUNT}:role/ecssd-cluster-instance-role`,
+        policies: instancePolicies(),
+      };
+      assert.equal(await isAllowedFor(instance, { action: "ssm:GetParameters", resource: password }), true);
+      assert.equal(
+        await isAllowedFor(
+          { ...instance, resourcePolicy: keyPolicy() },
+          { ...decrypt, context: viaSsm("AROAINSTANCE0ROLE0001:i-0123456789abcdef0") },
+        ),
+        false,
+      );
+      const execution = {
+        principal: `arn:aws:iam::${ACCOUNT}:role/ecssd-examples-execution-role`,
+        policies: [policyOf("ecssd-examples-execution-role")],
+        resourcePolicy: keyPolicy(),
+      };
+      assert.equal(await isAllowedFor(execution, { action: "ssm:GetParameters", resource: password }), true);
+      assert.equal(
+        await isAllowedFor(execution, { ...decrypt, context: viaSsm("AROAEXECUTION0ROLE001:task") }),
+        true,
+      );
+    });
+
+    it("the credentials are encrypted with a rotated customer-managed key that names the deployer", () => {
+      const key = mocks.named("ecssd-examples-secrets-key");
+      assert.equal(key.inputs.enableKeyRotation, true);
+      for (const parameter of mocks.ofType("aws:ssm/parameter:Parameter")) {
+        assert.equal(parameter.inputs.keyId, SECRETS_KEY_ARN, parameter.name);
+      }
+      const deployer = keyPolicy().Statement.find(
+        (s: Json) => s.Sid === "DeployerWritesAndReadsBackParameters",
+      );
+      assert.deepEqual(deployer.Condition.StringLike, { "aws:userid": `${DEPLOYER.roleId}:*` });
+    });
+
+    it("may act for the ECS agent in the program's cluster only", async () => {
+      const [ecs] = instancePolicies();
+      assert.ok(ecs);
+      assert.equal(
+        await isAllowed(ecs, { action: "ecs:RegisterContainerInstance", resource: CLUSTER_ARN }),
+        true,
+      );
+      assert.equal(
+        await isAllowed(ecs, {
+          action: "ecs:RegisterContainerInstance",
+          resource: `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/payments`,
+        }),
+        false,
+      );
     });
   });
 
@@ -459,6 +578,13 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
       );
       const listener = mocks.named("ecssd-examples-http");
       assert.equal(listener.inputs.port, 80);
+      // Without ecssd:certificateArn the portal is served over HTTP, as before.
+      assert.equal(listener.inputs.protocol, "HTTP");
+      assert.deepEqual(
+        listener.inputs.defaultActions.map((a: Json) => a.type),
+        ["forward"],
+      );
+      assert.equal(mocks.resources.filter((r) => r.name === "ecssd-examples-https").length, 0);
       // Everything else comes from a named security group, never from an address range.
       for (const rule of ingress.filter((r) => !open.includes(r))) {
         assert.match(rule.inputs.referencedSecurityGroupId, /^sg-/, rule.name);
@@ -533,6 +659,45 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
         images["ecssd-images-time"].repositoryUrl,
         `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/ecssd-images-time`,
       );
+    });
+
+    it("a pushed tag names one image for good, and old images expire", () => {
+      for (const repository of mocks.ofType("aws:ecr/repository:Repository")) {
+        assert.equal(repository.inputs.imageTagMutability, "IMMUTABLE", repository.name);
+        const lifecycle = mocks.named(`${repository.name}-lifecycle`);
+        assert.equal(lifecycle.inputs.repository, repository.name);
+        const { rules } = JSON.parse(lifecycle.inputs.policy);
+        assert.deepEqual(
+          rules.map((r: Json) => [
+            r.selection.tagStatus,
+            r.selection.countType,
+            r.selection.countNumber,
+            r.action.type,
+          ]),
+          [
+            ["untagged", "sinceImagePushed", 7, "expire"],
+            ["tagged", "imageCountMoreThan", 20, "expire"],
+          ],
+        );
+      }
+    });
+
+    it("each image is pushed under a tag that is the hash of what it is built from", () => {
+      const images = mocks.ofType("awsx:ecr:Image");
+      for (const image of images) {
+        assert.equal(
+          image.inputs.imageTag,
+          contentTag({
+            contextDir: path.join(".", BUNDLES_DIR),
+            dockerfile: image.inputs.dockerfile,
+            buildArgs: image.inputs.args,
+            platform: image.inputs.platform,
+          }),
+          image.name,
+        );
+      }
+      // Each Dockerfile differs, so no two images share a tag.
+      assert.equal(new Set(images.map((i) => i.inputs.imageTag)).size, images.length);
     });
   });
 

@@ -278,6 +278,7 @@ describe("infra program modes", function () {
         "aws:cloudwatch/eventTarget:EventTarget",
         "aws:cloudwatch/logGroup:LogGroup",
         "aws:ec2/securityGroup:SecurityGroup",
+        "aws:ecr/lifecyclePolicy:LifecyclePolicy",
         "aws:ecr/repository:Repository",
         "aws:ecs/service:Service",
         "aws:ecs/taskDefinition:TaskDefinition",

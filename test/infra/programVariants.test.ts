@@ -2,8 +2,9 @@
 import { strict as assert } from "node:assert";
 import type { PolicyDocument } from "../../infra/policies";
 import { isAllowed } from "./support/iamEvaluation";
+import { promiseOf } from "./support/outputs";
 import { ACCOUNT, ProgramMocks, REGION } from "./support/programMocks";
-import { runProgram } from "./support/runProgram";
+import { type Program, runProgram } from "./support/runProgram";
 
 const CLUSTER_NAME = "ecssd-cluster-cluster-7f3a9c1";
 const CLUSTER_ARN = `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/${CLUSTER_NAME}`;
@@ -31,7 +32,7 @@ describe("infra program with Graviton instances, task stopping on and health che
 
   it("boots the arm64 AMI and builds arm64 images", () => {
     assert.deepEqual(
-      mocks.calls.map((c) => c.inputs.name),
+      mocks.calls.filter((c) => c.token === "aws:ssm/getParameter:getParameter").map((c) => c.inputs.name),
       ["/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id"],
     );
     assert.equal(mocks.named("ecssd-cluster-launch-template").inputs.instanceType, "t4g.medium");
@@ -107,6 +108,62 @@ describe("infra program with Graviton instances, task stopping on and health che
     assert.equal(vpc?.inputs.numberOfAvailabilityZones, 3);
     assert.deepEqual(vpc?.inputs.natGateways, { strategy: "OnePerAz" });
     assert.equal(mocks.named("ecssd-zone-zone").inputs.name, "sd.example.internal");
+  });
+});
+
+describe("infra program with a certificate for the portal", function () {
+  this.timeout(60_000);
+  const CERTIFICATE = `arn:aws:acm:${REGION}:${ACCOUNT}:certificate/12345678-90ab-cdef-1234-567890abcdef`;
+  let mocks: ProgramMocks;
+  let program: Program;
+
+  before(async () => {
+    ({ mocks, program } = await runProgram({
+      "aws:region": REGION,
+      "ecssd:examples": "true",
+      "ecssd:examplesPassword": "another-Passw0rd-for-tests",
+      "ecssd:certificateArn": CERTIFICATE,
+    }));
+  });
+
+  it("serves the portal over HTTPS with the certificate and a TLS 1.2+ policy", async () => {
+    const https = mocks.named("ecssd-examples-https");
+    assert.equal(https.inputs.port, 443);
+    assert.equal(https.inputs.protocol, "HTTPS");
+    assert.equal(https.inputs.certificateArn, CERTIFICATE);
+    assert.equal(https.inputs.sslPolicy, "ELBSecurityPolicy-TLS13-1-2-2021-06");
+    assert.deepEqual(
+      https.inputs.defaultActions.map((a: { type: string }) => a.type),
+      ["forward"],
+    );
+    assert.match(https.inputs.defaultActions[0].targetGroupArn, /ecssd-examples-portal-tg/);
+    assert.match(
+      (await promiseOf(program.portalUrl)) ?? "",
+      /^https:\/\/ecssd-examples-lb-\d+\.eu-west-1\.elb\.amazonaws\.com$/,
+    );
+  });
+
+  it("redirects HTTP to HTTPS permanently and forwards nothing over plain HTTP", () => {
+    const http = mocks.named("ecssd-examples-http");
+    assert.equal(http.inputs.port, 80);
+    assert.deepEqual(http.inputs.defaultActions, [
+      { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
+    ]);
+  });
+
+  it("opens 443 and 80 to the internet on the load balancer, and nothing else anywhere", () => {
+    const open = mocks
+      .ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+      .filter((r) => r.inputs.cidrIpv4 !== undefined || r.inputs.cidrIpv6 !== undefined);
+    assert.deepEqual(
+      open
+        .map((r) => [r.inputs.securityGroupId, r.inputs.cidrIpv4, r.inputs.fromPort, r.inputs.toPort])
+        .sort(),
+      [
+        ["sg-ecssd-examples-lb-sg", "0.0.0.0/0", 443, 443],
+        ["sg-ecssd-examples-lb-sg", "0.0.0.0/0", 80, 80],
+      ],
+    );
   });
 });
 

@@ -20,13 +20,35 @@ const ACCOUNT = "123456789012";
 /** Whether an identity policy allows `request` for a role of the same account. */
 export async function isAllowed(policy: PolicyDocument, request: IamRequest): Promise<boolean> {
   const partition = /^arn:([^:]+):/.exec(request.resource)?.[1] ?? "aws";
+  return isAllowedFor(
+    { principal: `arn:${partition}:iam::${ACCOUNT}:role/under-test`, policies: [policy] },
+    request,
+  );
+}
+
+/** A principal of the account, the identity policies attached to it, and the resource's own policy if it has one. */
+export interface Asker {
+  readonly principal: string;
+  readonly policies: readonly unknown[];
+  /** E.g. a KMS key policy: for a key, IAM policies count only where the key policy admits the account. */
+  readonly resourcePolicy?: unknown;
+}
+
+/** Whether `asker` may make `request`, as AWS evaluates identity and resource policies together. */
+export async function isAllowedFor(asker: Asker, request: IamRequest): Promise<boolean> {
   const response = await runSimulation(
     {
-      identityPolicies: [{ name: "under-test", policy: JSON.parse(JSON.stringify(policy)) }],
+      identityPolicies: asker.policies.map((policy, i) => ({
+        name: `identity-${i}`,
+        policy: JSON.parse(JSON.stringify(policy)),
+      })),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
+      ...(asker.resourcePolicy !== undefined && {
+        resourcePolicy: JSON.parse(JSON.stringify(asker.resourcePolicy)),
+      }),
       request: {
-        principal: `arn:${partition}:iam::${ACCOUNT}:role/under-test`,
+        principal: asker.principal,
         action: request.action,
         resource: { resource: request.resource, accountId: ACCOUNT },
         contextVariables: Object.fromEntries(

@@ -6,6 +6,14 @@ import type * as pulumi from "@pulumi/pulumi";
 export const ACCOUNT = "123456789012";
 export const REGION = "eu-west-1";
 export const AMI_ID = "ami-0abc1234def567890";
+/** Who runs `pulumi up` under these mocks: a session of an assumed role (sts GetCallerIdentity). */
+export const DEPLOYER = {
+  roleId: "AROADEPLOYER0EXAMPLE1",
+  arn: `arn:aws:sts::${ACCOUNT}:assumed-role/deployer/alice`,
+  userId: "AROADEPLOYER0EXAMPLE1:alice",
+} as const;
+/** The examples' secrets key under these mocks. */
+export const SECRETS_KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 
 /** What an existing environment holds: the VPC, cluster and zone a stack may bring instead of creating. */
 export const BROUGHT = {
@@ -56,6 +64,7 @@ function computedOutputs(
       return { imageUri: `${inputs.repositoryUrl}@sha256:${"ab".repeat(32)}` };
     case "aws:ecr/repository:Repository":
       return {
+        name,
         repositoryUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${name}`,
         arn: arn("ecr", `repository/${name}`),
       };
@@ -83,6 +92,8 @@ function computedOutputs(
         arn: arn("sqs", name),
         url: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${name}`,
       };
+    case "aws:kms/key:Key":
+      return { arn: SECRETS_KEY_ARN, keyId: SECRETS_KEY_ARN.split("/")[1] };
     case "aws:cloudwatch/logGroup:LogGroup":
       return { name: `${name}-5e6f7a8`, arn: arn("logs", `log-group:${name}-5e6f7a8`) };
     default:
@@ -127,6 +138,8 @@ export class ProgramMocks implements pulumi.runtime.Mocks {
           value: AMI_ID,
           insecureValue: AMI_ID,
         };
+      case "aws:index/getCallerIdentity:getCallerIdentity":
+        return { id: ACCOUNT, accountId: ACCOUNT, arn: DEPLOYER.arn, userId: DEPLOYER.userId };
       case "aws:route53/getZone:getZone":
         return this.getZone(args.inputs);
       case "aws:ecs/getCluster:getCluster":

@@ -26,8 +26,15 @@ const MIB = 1024 * 1024;
 const LOCAL_ADDITIONS: Record<ExampleName, Record<string, string>> = {
   time: { HOST_ID: "local" },
   calc: { HOST_ID: "local" },
-  // The portal shares the machine's network here, so it listens on loopback only.
-  portal: { HOST_ID: "local", PORT: "18000", LISTEN_ADDRESS: "127.0.0.1", DNS_SERVERS: "127.0.0.1:5300" },
+  // The portal shares the machine's network here, so it listens on loopback only; on a developer's own
+  // machine it also shows which instance answered (on AWS it does not).
+  portal: {
+    HOST_ID: "local",
+    PORT: "18000",
+    LISTEN_ADDRESS: "127.0.0.1",
+    DNS_SERVERS: "127.0.0.1:5300",
+    PORTAL_SHOW_UPSTREAM: "true",
+  },
 };
 
 describe("local stack runs the container definitions the Pulumi program deploys", function () {

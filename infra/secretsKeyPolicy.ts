@@ -1,0 +1,104 @@
+import type { TrustScope } from "./policies";
+
+/** A KMS key policy: a resource policy, so each statement names its principal. */
+export interface KeyPolicyDocument {
+  readonly Version: "2012-10-17";
+  readonly Statement: readonly {
+    readonly Sid: string;
+    readonly Effect: "Allow";
+    readonly Principal: { readonly AWS: string };
+    readonly Action: string | readonly string[];
+    readonly Resource: "*";
+    readonly Condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  }[];
+}
+
+/** What the examples' secrets key policy is computed from. */
+export interface SecretsKeyPolicyInput extends TrustScope {
+  /** The role ECS reads the secrets as (the examples' task execution role). */
+  readonly readerRoleArn: string;
+  /** `aws:userid` of whoever runs `pulumi up` (sts GetCallerIdentity's UserId). */
+  readonly deployerUserId: string;
+}
+
+/**
+ * Managing the key, never using it. Without these in the key policy a key can become unmanageable
+ * (AWS's default key policy), and IAM policies of the account decide who may manage it.
+ */
+export const KEY_ADMIN_ACTIONS = [
+  "kms:CancelKeyDeletion",
+  "kms:CreateAlias",
+  "kms:DeleteAlias",
+  "kms:DescribeKey",
+  "kms:DisableKey",
+  "kms:DisableKeyRotation",
+  "kms:EnableKey",
+  "kms:EnableKeyRotation",
+  "kms:GetKeyPolicy",
+  "kms:GetKeyRotationStatus",
+  "kms:ListKeyRotations",
+  "kms:ListResourceTags",
+  "kms:PutKeyPolicy",
+  "kms:ScheduleKeyDeletion",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:UpdateAlias",
+  "kms:UpdateKeyDescription",
+] as const;
+
+/**
+ * The key of the examples' SecureString parameters. Only the examples' task execution role may decrypt with it,
+ * and only through SSM; so the container instances' role, which AmazonSSMManagedInstanceCore lets call
+ * ssm:GetParameter* on every parameter, gets ciphertext it cannot open.
+ *
+ * The one other user is the deployer: the AWS provider writes a parameter (SSM encrypts as the caller) and reads
+ * it back with decryption after every create and refresh, so whoever runs `pulumi up` must encrypt and decrypt
+ * through SSM too. A key policy cannot name an assumed-role session, so the deployer is matched by `aws:userid`
+ * (`<role id>:*` for any session of the deploying role, the user id for an IAM user), and the account's IAM
+ * policies must grant the deployer kms:Encrypt and kms:Decrypt as well. A different deployer runs `pulumi up`
+ * once (no refresh) to be written in.
+ */
+export function secretsKeyPolicy(input: SecretsKeyPolicyInput): KeyPolicyDocument {
+  if (!/^\d{12}$/.test(input.account))
+    throw new Error(`secretsKeyPolicy: not an AWS account id: "${input.account}"`);
+  if (!/^arn:[a-z-]+:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(input.readerRoleArn)) {
+    throw new Error(`secretsKeyPolicy: not an IAM role ARN: "${input.readerRoleArn}"`);
+  }
+  const [principalId, session] = input.deployerUserId.split(":");
+  if (!principalId || !/^[A-Z0-9]+$/.test(principalId)) {
+    throw new Error(`secretsKeyPolicy: not an AWS user id: "${input.deployerUserId}"`);
+  }
+  const viaSsm = { "kms:ViaService": `ssm.${input.region}.amazonaws.com` };
+  const account = { AWS: `arn:${input.partition}:iam::${input.account}:root` };
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "AdministerKey",
+        Effect: "Allow",
+        Principal: account,
+        Action: [...KEY_ADMIN_ACTIONS],
+        Resource: "*",
+      },
+      {
+        Sid: "DeployerWritesAndReadsBackParameters",
+        Effect: "Allow",
+        Principal: account,
+        Action: ["kms:Encrypt", "kms:Decrypt"],
+        Resource: "*",
+        Condition: {
+          StringEquals: viaSsm,
+          StringLike: { "aws:userid": session === undefined ? principalId : `${principalId}:*` },
+        },
+      },
+      {
+        Sid: "TasksReadSecrets",
+        Effect: "Allow",
+        Principal: { AWS: input.readerRoleArn },
+        Action: "kms:Decrypt",
+        Resource: "*",
+        Condition: { StringEquals: viaSsm },
+      },
+    ],
+  };
+}
