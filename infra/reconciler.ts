@@ -1,11 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { managedPolicyArn, partitionForRegion } from "./awsPartition";
 import type { StackConfig } from "./config";
 import { EPHEMERAL_PORT_RANGES } from "./ephemeralPorts";
+import { lambdaBase } from "./lambdaRole";
 import { RECONCILER_RUNTIME } from "./lambdaRuntime";
 import { reconcilerPolicy } from "./policies";
-import { serviceTrustPolicy } from "./trustPolicy";
 
 /** The reconciler's behaviour, mirrored from stack config (the same keys, declared once there) into its environment. */
 export interface ReconcilerSettings
@@ -108,7 +107,6 @@ export class Reconciler extends pulumi.ComponentResource {
 
   constructor(name: string, args: ReconcilerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ecssd:infra:Reconciler", name, {}, opts);
-    const partition = partitionForRegion(args.region);
     const checkHealth = args.checkHealth ?? true;
     const stopUnhealthyTasks = args.stopUnhealthyTasks ?? false;
 
@@ -166,40 +164,20 @@ export class Reconciler extends pulumi.ComponentResource {
       }
     }
 
-    this.role = new aws.iam.Role(
-      `${name}-role`,
-      {
-        assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", args.region, this),
-        description: "ecssd reconciler: read ECS, prune its zone",
-      },
-      { parent: this },
-    );
-    const vpcAccess = new aws.iam.RolePolicyAttachment(
-      `${name}-vpc-access`,
-      {
-        role: this.role.name,
-        policyArn: managedPolicyArn(partition, "service-role/AWSLambdaVPCAccessExecutionRole"),
-      },
-      { parent: this },
-    );
-    const policy = new aws.iam.RolePolicy(
-      `${name}-policy`,
-      {
-        role: this.role.id,
-        policy: pulumi
-          .all([args.zoneArn, args.zoneName, args.clusterArn])
-          .apply(([zoneArn, zoneName, clusterArn]) =>
-            JSON.stringify(reconcilerPolicy({ zoneArn, zoneName, clusterArn, stopUnhealthyTasks })),
-          ),
-      },
-      { parent: this },
-    );
-
-    this.logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-logs`,
-      { retentionInDays: args.logRetentionDays ?? 14 },
-      { parent: this },
-    );
+    const base = lambdaBase(name, this, {
+      region: args.region,
+      description: "ecssd reconciler: read ECS, prune its zone",
+      // It runs in the VPC: the managed policy also lets Lambda create its network interfaces there.
+      managed: { suffix: "vpc-access", policy: "AWSLambdaVPCAccessExecutionRole" },
+      policy: pulumi
+        .all([args.zoneArn, args.zoneName, args.clusterArn])
+        .apply(([zoneArn, zoneName, clusterArn]) =>
+          JSON.stringify(reconcilerPolicy({ zoneArn, zoneName, clusterArn, stopUnhealthyTasks })),
+        ),
+      ...(args.logRetentionDays !== undefined && { logRetentionDays: args.logRetentionDays }),
+    });
+    this.role = base.role;
+    this.logGroup = base.logGroup;
 
     this.function = new aws.lambda.Function(
       `${name}-function`,
@@ -237,7 +215,7 @@ export class Reconciler extends pulumi.ComponentResource {
         },
       },
       // Lambda checks at creation that the role may create network interfaces in the VPC.
-      { parent: this, dependsOn: [vpcAccess, policy] },
+      { parent: this, dependsOn: base.grants },
     );
     this.functionName = this.function.name;
 

@@ -1,10 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_SRV_TTL } from "../records/zone";
-import { managedPolicyArn, partitionForRegion } from "./awsPartition";
+import { lambdaBase } from "./lambdaRole";
 import { REGISTRAR_RUNTIME } from "./lambdaRuntime";
 import { registrarPolicy } from "./policies";
-import { serviceTrustPolicy } from "./trustPolicy";
 
 /** The EventBridge pattern of our cluster's task state changes: the only events the registrar is sent. */
 export function taskStateChangePattern(clusterArn: string): Record<string, unknown> {
@@ -71,46 +70,25 @@ export class Registrar extends pulumi.ComponentResource {
 
   constructor(name: string, args: RegistrarArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ecssd:infra:Registrar", name, {}, opts);
-    const partition = partitionForRegion(args.region);
 
     this.deadLetterQueue = new aws.sqs.Queue(
       `${name}-dlq`,
       { messageRetentionSeconds: 14 * 24 * 3600, sqsManagedSseEnabled: true },
       { parent: this },
     );
-    this.role = new aws.iam.Role(
-      `${name}-role`,
-      {
-        assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", args.region, this),
-        description: "ecssd registrar: describe our cluster's tasks, keep awsvpc tasks' records",
-      },
-      { parent: this },
-    );
-    const logging = new aws.iam.RolePolicyAttachment(
-      `${name}-logging`,
-      {
-        role: this.role.name,
-        policyArn: managedPolicyArn(partition, "service-role/AWSLambdaBasicExecutionRole"),
-      },
-      { parent: this },
-    );
-    const policy = new aws.iam.RolePolicy(
-      `${name}-policy`,
-      {
-        role: this.role.id,
-        policy: pulumi
-          .all([args.zoneArn, args.zoneName, args.clusterArn, this.deadLetterQueue.arn])
-          .apply(([zoneArn, zoneName, clusterArn, deadLetterQueueArn]) =>
-            JSON.stringify(registrarPolicy({ zoneArn, zoneName, clusterArn, deadLetterQueueArn })),
-          ),
-      },
-      { parent: this },
-    );
-    this.logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-logs`,
-      { retentionInDays: args.logRetentionDays ?? 14 },
-      { parent: this },
-    );
+    const base = lambdaBase(name, this, {
+      region: args.region,
+      description: "ecssd registrar: describe our cluster's tasks, keep awsvpc tasks' records",
+      managed: { suffix: "logging", policy: "AWSLambdaBasicExecutionRole" },
+      policy: pulumi
+        .all([args.zoneArn, args.zoneName, args.clusterArn, this.deadLetterQueue.arn])
+        .apply(([zoneArn, zoneName, clusterArn, deadLetterQueueArn]) =>
+          JSON.stringify(registrarPolicy({ zoneArn, zoneName, clusterArn, deadLetterQueueArn })),
+        ),
+      ...(args.logRetentionDays !== undefined && { logRetentionDays: args.logRetentionDays }),
+    });
+    this.role = base.role;
+    this.logGroup = base.logGroup;
     this.function = new aws.lambda.Function(
       `${name}-function`,
       {
@@ -136,7 +114,7 @@ export class Registrar extends pulumi.ComponentResource {
             ),
         },
       },
-      { parent: this, dependsOn: [logging, policy] },
+      { parent: this, dependsOn: base.grants },
     );
     this.functionName = this.function.name;
     new aws.lambda.FunctionEventInvokeConfig(
@@ -147,7 +125,7 @@ export class Registrar extends pulumi.ComponentResource {
         maximumEventAgeInSeconds: REGISTRAR_MAX_EVENT_AGE_SECONDS,
         destinationConfig: { onFailure: { destination: this.deadLetterQueue.arn } },
       },
-      { parent: this, dependsOn: [policy] },
+      { parent: this, dependsOn: base.grants },
     );
 
     this.rule = new aws.cloudwatch.EventRule(

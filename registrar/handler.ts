@@ -11,10 +11,7 @@ import type { EventResult } from "./registrar";
 import { Registrar } from "./registrarWithClients";
 import { TaskEventError } from "./taskStateChange";
 
-export const logger = pino({
-  name: "ecssd-registrar",
-  level: process.env.LOG_LEVEL?.trim().toLowerCase() || "info",
-});
+export const logger = pino({ name: "ecssd-registrar", level: logLevel(process.env.LOG_LEVEL) });
 
 let registrar: Registrar | undefined;
 

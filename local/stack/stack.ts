@@ -9,7 +9,6 @@ import { createResolver } from "@ecssd/resolver";
 import pino from "pino";
 import { EXAMPLE_NAMES, EXAMPLE_SERVICES, type ExampleName } from "../../examples/manifest";
 import { buildImage } from "../../images/imageBuilder";
-import { stopTimeoutFor } from "../../infra/containerDefinitions";
 import { ApiCalls } from "../../reconciler/apiCalls";
 import { DEFAULT_SRV_TTL, DEFAULT_ZONE } from "../../records";
 import { applyLogged } from "../../registrar/handler";
