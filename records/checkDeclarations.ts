@@ -3,7 +3,7 @@
 // _CHECK_INTERVAL, _CHECK_TIMEOUT, _CHECK_UNHEALTHY_THRESHOLD and _CHECK_HEALTHY_THRESHOLD; the same keys
 // without a port (SERVICE_CHECK_HTTP...) apply to every declared port, and a port's own key wins.
 // Pure: reads the SERVICE_* values parseServiceDeclarations gathered, writes them back for infra.
-import { type Problem, problem } from "./problems";
+import { type Problem, printable, problem } from "./problems";
 
 /** What the agent checks on one port; the port enters DNS only after a pass. */
 export interface CheckDeclaration {
@@ -207,9 +207,4 @@ function checkFields(input: CheckDeclarationInput): Record<Field, string | undef
     UNHEALTHY_THRESHOLD: input.unhealthyThreshold?.toString(),
     HEALTHY_THRESHOLD: input.healthyThreshold?.toString(),
   };
-}
-
-function printable(s: string): string {
-  const shown = s.length > 80 ? `${s.slice(0, 80)}…` : s;
-  return shown.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }

@@ -33,6 +33,12 @@ export function problem(code: ProblemCode, subject: string, message: string): Pr
   return { code, subject, message };
 }
 
+/** Keeps log lines readable and single-line whatever a container put in its variables: at most 80 characters, escaped. */
+export function printable(s: string): string {
+  const shown = s.length > 80 ? `${s.slice(0, 80)}…` : s;
+  return shown.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 /** Thrown only by the `...OrThrow` builders, for callers that have already validated their input. */
 export class RecordContractError extends Error {
   override name = "RecordContractError";

@@ -7,7 +7,7 @@ import {
   checkDeclarationEnv,
   parseCheckDeclarations,
 } from "./checkDeclarations";
-import { type Problem, problem } from "./problems";
+import { type Problem, printable, problem } from "./problems";
 
 export type Protocol = "tcp" | "udp";
 
@@ -266,10 +266,4 @@ function parseU16(text: string | undefined, fallback: number): number | undefine
   if (!U16.test(text)) return undefined;
   const n = Number(text);
   return n <= 65535 ? n : undefined;
-}
-
-/** Keeps log lines readable and single-line whatever a container put in its variables. */
-function printable(s: string): string {
-  const shown = s.length > 80 ? `${s.slice(0, 80)}…` : s;
-  return shown.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }

@@ -41,6 +41,20 @@ export interface InstanceIdentity {
   taskId?: string;
 }
 
+function containerPortProblem(port: number): Problem | undefined {
+  if (Number.isInteger(port) && port >= 1 && port <= 65535) return undefined;
+  return problem("invalid-port", String(port), "container port must be an integer from 1 to 65535");
+}
+
+function taskIdProblem(taskId: string): Problem | undefined {
+  if (TASK_ID.test(taskId)) return undefined;
+  return problem(
+    "invalid-task-id",
+    taskId,
+    'ECS task id must be 1 to 36 characters of A-Z, a-z, 0-9 and "-"',
+  );
+}
+
 /** `ecssd1:<hostId>`: the SetIdentifier of a host's A record. */
 export function hostSetIdentifier(hostId: string): string {
   return `${PREFIX}:${hostId}`;
@@ -62,20 +76,10 @@ export function instanceSetIdentifier(
       ),
     );
   }
-  if (!Number.isInteger(id.containerPort) || id.containerPort < 1 || id.containerPort > 65535) {
-    problems.push(
-      problem("invalid-port", String(id.containerPort), "container port must be an integer from 1 to 65535"),
-    );
-  }
-  if (id.taskId !== undefined && !TASK_ID.test(id.taskId)) {
-    problems.push(
-      problem(
-        "invalid-task-id",
-        id.taskId,
-        'ECS task id must be 1 to 36 characters of A-Z, a-z, 0-9 and "-"',
-      ),
-    );
-  }
+  const portProblem = containerPortProblem(id.containerPort);
+  if (portProblem) problems.push(portProblem);
+  const taskProblem = id.taskId === undefined ? undefined : taskIdProblem(id.taskId);
+  if (taskProblem) problems.push(taskProblem);
   if (problems.length > 0) return { problems };
   const parts = [PREFIX, id.hostId, id.containerId.slice(0, CONTAINER_ID_LENGTH), String(id.containerPort)];
   if (id.taskId) parts.push(id.taskId);
@@ -92,20 +96,10 @@ export function taskSetIdentifier(
   taskId: string,
   containerPort?: number,
 ): { setIdentifier: string } | { problems: Problem[] } {
-  const problems: Problem[] = [];
-  if (!TASK_ID.test(taskId)) {
-    problems.push(
-      problem("invalid-task-id", taskId, 'ECS task id must be 1 to 36 characters of A-Z, a-z, 0-9 and "-"'),
-    );
-  }
-  if (
-    containerPort !== undefined &&
-    (!Number.isInteger(containerPort) || containerPort < 1 || containerPort > 65535)
-  ) {
-    problems.push(
-      problem("invalid-port", String(containerPort), "container port must be an integer from 1 to 65535"),
-    );
-  }
+  const problems = [
+    taskIdProblem(taskId),
+    containerPort === undefined ? undefined : containerPortProblem(containerPort),
+  ].filter((p): p is Problem => p !== undefined);
   if (problems.length > 0) return { problems };
   const parts = [TASK_PREFIX, taskId];
   if (containerPort !== undefined) parts.push(String(containerPort));
