@@ -6,10 +6,10 @@
 // newer of the two by `version`, so a late or repeated RUNNING never brings back a task told to stop. After a
 // registration the task is described once more: a stop that raced the write (another invocation deleted the
 // records before this one's UPSERT landed) is caught here and undone, not left to the reconciler.
-import type { RecordSet, RoutingPolicy, ServiceOwners } from "../records";
+import type { RecordSet } from "../records";
 import { type DescribedTask, taskAction } from "./taskAction";
 import { isAwsvpc, type TaskDefinitionShape, taskOffers } from "./taskDeclarations";
-import { type TaskRecords, taskRecordSets } from "./taskRecords";
+import { type TaskRecordSettings, type TaskRecords, taskRecordSets } from "./taskRecords";
 import { parseTaskStateChange, type TaskStateChange } from "./taskStateChange";
 
 /** Where the registrar reads tasks. */
@@ -29,12 +29,8 @@ export interface TaskZone {
   taskSets(names: readonly string[], taskId: string): Promise<RecordSet[]>;
 }
 
-export interface RegistrarSettings {
-  zone: string;
-  srvTtl: number;
-  routing: RoutingPolicy;
-  /** Who may offer which name (ECSSD_SERVICE_OWNERS); none: anyone may. */
-  serviceOwners?: ServiceOwners;
+/** What shapes the task's records (zone, TTL, routing, service owners), and which clusters are ours. */
+export interface RegistrarSettings extends TaskRecordSettings {
   /** Cluster ARNs or names whose tasks are ours (none: every cluster, as the reconciler reads them all). */
   clusters: readonly string[];
 }
@@ -87,18 +83,12 @@ export async function applyTaskEvent(
   const healthChecked = offers.some((o) => o.hasHealthCheck);
   const described = await deps.tasks.describeTask(change.clusterArn, change.taskArn);
   const action = taskAction(change, described, healthChecked);
-  const recordSettings = {
-    zone: settings.zone,
-    ttl: settings.srvTtl,
-    routing: settings.routing,
-    ...(settings.serviceOwners && { serviceOwners: settings.serviceOwners }),
-  };
   if (action.action === "none") {
     return { ...base, outcome: "waiting", reason: action.reason };
   }
   if (action.action === "deregister") {
     const address = addressOf(change, described);
-    const planned = taskRecordSets(change, address, offers, recordSettings);
+    const planned = taskRecordSets(change, address, offers, settings);
     const records = await deregister(deps.zone, change.taskId, planned);
     return {
       ...base,
@@ -109,7 +99,7 @@ export async function applyTaskEvent(
       services: planned.services,
     };
   }
-  const planned = taskRecordSets(change, action.address, offers, recordSettings);
+  const planned = taskRecordSets(change, action.address, offers, settings);
   if (planned.recordSets.length === 0) {
     return {
       ...base,
@@ -122,13 +112,13 @@ export async function applyTaskEvent(
   const after = await deps.tasks.describeTask(change.clusterArn, change.taskArn);
   const recheck = taskAction({ ...change, version: action.version }, after, healthChecked);
   if (recheck.action === "deregister") {
-    await deregister(deps.zone, change.taskId, planned);
+    const records = await deregister(deps.zone, change.taskId, planned);
     return {
       ...base,
       version: recheck.version,
       outcome: "deregistered",
       reason: `stopped while registering: ${recheck.reason}`,
-      records: planned.recordSets.length,
+      records,
       services: planned.services,
       problems: planned.problems,
     };

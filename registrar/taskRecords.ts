@@ -15,7 +15,8 @@ import type { ContainerOffer } from "./taskDeclarations";
 
 export interface TaskRecordSettings {
   zone: string;
-  ttl: number;
+  /** TTL of the task's record sets, as the agent's SRV TTL (ECSSD_SRV_TTL). */
+  srvTtl: number;
   routing: RoutingPolicy;
   /** Who may offer which name (ECSSD_SERVICE_OWNERS), as for the agent; none: anyone may. */
   serviceOwners?: ServiceOwners;
@@ -44,7 +45,7 @@ export function taskRecordSets(
 ): TaskRecords {
   const { taskId } = task;
   const out: TaskRecords = { recordSets: [], names: [], problems: [], services: [] };
-  const base = { zone: settings.zone, taskId, ttl: settings.ttl, routing: settings.routing };
+  const base = { zone: settings.zone, taskId, ttl: settings.srvTtl, routing: settings.routing };
   for (const offer of offers) {
     for (const p of offer.declarations.problems) out.problems.push({ ...p, container: offer.container });
     if (offer.declarations.ignored) continue;
