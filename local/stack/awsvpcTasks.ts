@@ -6,7 +6,10 @@
 // them, and each is applied by the registrar's own code; the task is described from Docker, as DescribeTasks
 // would describe it.
 import type Docker from "dockerode";
+import { classifyEvent } from "../../agent/containerEvents";
+import type { ContainerEvent, EventSubscription } from "../../agent/containerSource";
 import { ECS_FAMILY_LABEL, ECS_TASK_ARN_LABEL } from "../../agent/desiredState";
+import { DockerSource } from "../../agent/dockerSource";
 import type { ContainerDefinition } from "../../infra/containerDefinitions";
 import type { EventResult } from "../../registrar/registrar";
 import {
@@ -41,6 +44,8 @@ export interface LocalAwsvpcTask {
 
 interface TaskState {
   task: LocalAwsvpcTask;
+  /** The container's name in the task definition, as ECS names it in the event's `containers`. */
+  containerName: string;
   definitionArn: string;
   /** ECS's version: one more at every change of the task. */
   version: number;
@@ -69,35 +74,24 @@ export interface AwsvpcTaskOptions {
 /** Runs awsvpc tasks on the local engine and keeps their records through the registrar's code. */
 export class LocalAwsvpcTasks implements TaskSource {
   private readonly tasks = new Map<string, TaskState>();
+  /** The same tasks by their app container's id, as Docker's events name them. */
+  private readonly byContainerId = new Map<string, TaskState>();
   private readonly definitions = new Map<string, TaskDefinitionShape>();
-  private events: NodeJS.ReadableStream | undefined;
+  private events: EventSubscription | undefined;
   /** Events are applied one at a time, in the order Docker reported them, as one task's events would be. */
   private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: AwsvpcTaskOptions) {}
 
-  /** Follows Docker's events for the stack's awsvpc tasks; call once before starting any. */
+  /**
+   * Follows Docker's events, read and classified as the agent reads them (dockerSource.ts, containerEvents.ts),
+   * for the stack's awsvpc tasks; call once before starting any.
+   */
   async watch(): Promise<void> {
-    const stream = (await this.opts.docker.getEvents({
-      filters: { type: ["container"], label: [AWSVPC_ADDRESS_LABEL] },
-    })) as NodeJS.ReadableStream;
-    this.events = stream;
-    let buffered = "";
-    stream.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString("utf8");
-      let newline = buffered.indexOf("\n");
-      while (newline >= 0) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        newline = buffered.indexOf("\n");
-        try {
-          this.onDockerEvent(JSON.parse(line));
-        } catch {
-          // One unreadable event line must not end the stream; the reconciler is the backstop.
-        }
-      }
-    });
-    stream.on("error", () => undefined);
+    this.events = await new DockerSource({ docker: this.opts.docker }).subscribe(
+      (event) => this.onDockerEvent(event),
+      () => undefined,
+    );
   }
 
   /** Starts one awsvpc task of `definition` (its Fargate container definition) at `address`. */
@@ -125,13 +119,15 @@ export class LocalAwsvpcTasks implements TaskSource {
       ],
     });
     const task: LocalAwsvpcTask = { taskId, taskArn, family, address, name };
-    this.tasks.set(name, {
+    const state: TaskState = {
       task,
+      containerName: definition.name,
       definitionArn,
       version: 1,
       stopping: false,
       hasHealthCheck: definition.healthCheck !== undefined,
-    });
+    };
+    this.tasks.set(name, state);
     const labels = {
       [STACK_LABEL]: this.opts.containers.stackName,
       [ECS_TASK_ARN_LABEL]: taskArn,
@@ -154,7 +150,7 @@ export class LocalAwsvpcTasks implements TaskSource {
         ),
       },
     });
-    await this.opts.containers.start(
+    const app = await this.opts.containers.start(
       containerDefinitionToDocker(definition, {
         name,
         secretValues,
@@ -162,6 +158,9 @@ export class LocalAwsvpcTasks implements TaskSource {
         networkMode: `container:${pause.id}`,
       }),
     );
+    this.byContainerId.set(app.id, state);
+    // Its `start` event may have come before its id was known here: the change is reported from here too.
+    void this.change(state, {});
     return task;
   }
 
@@ -183,7 +182,7 @@ export class LocalAwsvpcTasks implements TaskSource {
   }
 
   async close(): Promise<void> {
-    (this.events as { destroy?: () => void } | undefined)?.destroy?.();
+    this.events?.close();
     await this.queue;
   }
 
@@ -226,15 +225,14 @@ export class LocalAwsvpcTasks implements TaskSource {
     };
   }
 
-  private onDockerEvent(e: { Action?: string; Actor?: { Attributes?: Record<string, string> } }): void {
-    const name = e.Actor?.Attributes?.name;
-    const state = name ? this.tasks.get(name) : undefined;
-    if (!state || !e.Action) return;
-    // start, a health change, the stop signal, the exit: each is a change of the task ECS would report.
-    if (e.Action === "kill" || e.Action === "stop") void this.change(state, { stopping: true });
-    else if (e.Action === "start" || e.Action === "die" || e.Action.startsWith("health_status")) {
-      void this.change(state, {});
-    }
+  private onDockerEvent(event: ContainerEvent): void {
+    const state = this.byContainerId.get(event.id);
+    if (!state) return;
+    // The first sign of a stop (a terminating signal, stop, the exit) is ECS's decision to stop the task;
+    // a start or a health change is a change of the task it would report too.
+    const effect = classifyEvent(event);
+    if (effect === "stopping") void this.change(state, { stopping: true });
+    else if (effect === "refresh" || effect === "withdraw") void this.change(state, {});
   }
 
   /** One change of the task: a new version, and its event applied by the registrar's code. */
@@ -296,7 +294,7 @@ export class LocalAwsvpcTasks implements TaskSource {
             details: [{ name: "privateIPv4Address", value: state.task.address }],
           },
         ],
-        containers: [{ name: state.task.name, lastStatus: now.lastStatus }],
+        containers: [{ name: state.containerName, lastStatus: now.lastStatus }],
         overrides: { containerOverrides: [] },
       },
     };
