@@ -9,7 +9,7 @@ import {
   ListContainerInstancesCommand,
   ListTasksCommand,
 } from "@aws-sdk/client-ecs";
-import { taskIdFromArn } from "../records";
+import { familyFromTaskDefinitionArn, taskIdFromArn } from "../records";
 import type { ApiCalls } from "./apiCalls";
 import { Semaphore } from "./boundedConcurrency";
 import { InventoryError } from "./errors";
@@ -25,11 +25,6 @@ type Described = {
   containerIds?: string[];
   family?: string;
 };
-
-/** The family of a task definition ARN (`...:task-definition/<family>:<revision>`). */
-function familyOf(arn: string | undefined): string | undefined {
-  return arn ? /:task-definition\/([A-Za-z0-9_-]{1,255}):\d+$/.exec(arn)?.[1] : undefined;
-}
 
 export const ECS_PAGE_SIZE = 100;
 /**
@@ -216,11 +211,12 @@ export class EcsInventory implements Inventory {
       const containers = t?.containers ?? [];
       const runtimeIds = containers.map((c) => c.runtimeId?.toLowerCase());
       const complete = containers.length > 0 && runtimeIds.every((id) => id !== undefined && id !== "");
+      const family = familyFromTaskDefinitionArn(t?.taskDefinitionArn);
       out.push({
         taskId,
         taskArn,
         ...(t?.containerInstanceArn && { containerInstanceArn: t.containerInstanceArn }),
-        ...(familyOf(t?.taskDefinitionArn) && { family: familyOf(t?.taskDefinitionArn) }),
+        ...(family !== undefined && { family }),
         ...(complete && { containerIds: runtimeIds as string[] }),
       });
       // A task missing from the describe (a failure entry) stays alive, without host or containers: it was

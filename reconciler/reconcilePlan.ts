@@ -333,17 +333,13 @@ export function planStale(
     if (reason) goneVerdicts.push({ key: v.key, set: v.set, reason });
     else liveVerdicts.push(v);
   }
-  return {
-    view,
-    stale,
-    survivors,
-    toCheck: survivors.filter(
-      (r) => !view.agentChecked.has(instanceKey(r.set)) && targetsItsHost(r, zoneName),
-    ),
-    unverified: survivors.filter((r) => !targetsItsHost(r, zoneName)),
-    liveVerdicts,
-    goneVerdicts,
-  };
+  const toCheck: InstanceRecord[] = [];
+  const unverified: InstanceRecord[] = [];
+  for (const r of survivors) {
+    if (!targetsItsHost(r, zoneName)) unverified.push(r);
+    else if (!view.agentChecked.has(instanceKey(r.set))) toCheck.push(r);
+  }
+  return { view, stale, survivors, toCheck, unverified, liveVerdicts, goneVerdicts };
 }
 
 /** Where each live verdict is checked again, by marker key: its port at its host's address. */

@@ -144,6 +144,15 @@ export function taskIdFromArn(arn: string | undefined): string | undefined {
   return id && TASK_ID.test(id) ? id : undefined;
 }
 
+/**
+ * The family of an ECS task definition ARN: `arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>`.
+ * Returns undefined for anything else. Service ownership is judged by it (serviceOwners.ts).
+ */
+export function familyFromTaskDefinitionArn(arn: string | undefined): string | undefined {
+  if (!arn) return undefined;
+  return /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/([A-Za-z0-9_-]{1,255}):\d+$/.exec(arn)?.[1];
+}
+
 /** True when the container id (full or short) is the one a parsed identity names. */
 export function sameContainer(identity: { containerId: string }, containerId: string): boolean {
   return containerId.startsWith(identity.containerId) || identity.containerId.startsWith(containerId);

@@ -3,7 +3,7 @@
 // ignored, and a field we rely on that is missing or of the wrong type is one specific TaskEventError.
 // Pure: no I/O, so every entry point (Lambda, `ecssd task-event`, the local stack) reads events the same way.
 import { isIPv4 } from "node:net";
-import { taskIdFromArn } from "../records";
+import { familyFromTaskDefinitionArn, taskIdFromArn } from "../records";
 
 export type TaskStatus =
   | "PROVISIONING"
@@ -76,8 +76,6 @@ export class TaskEventError extends Error {
 export const TASK_STATE_CHANGE = { source: "aws.ecs", detailType: "ECS Task State Change" } as const;
 
 const CLUSTER_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9_-]{1,255}$/;
-const TASK_DEFINITION_ARN =
-  /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/([A-Za-z0-9_-]{1,255}):\d+$/;
 /** Longest text kept in an error message: events are input from outside, and log lines stay bounded. */
 const SHOWN = 80;
 
@@ -231,12 +229,14 @@ export function readTask(
     isString,
     "the task definition's ARN",
   );
-  const family = matching(
-    taskDefinitionArn,
-    "detail.taskDefinitionArn",
-    TASK_DEFINITION_ARN,
-    "a task definition ARN ending in <family>:<revision>",
-  )[1] as string;
+  // The one reading of task definition ARNs, shared with the reconciler's ownership check.
+  const family = familyFromTaskDefinitionArn(taskDefinitionArn);
+  if (family === undefined) {
+    throw new TaskEventError(
+      "detail.taskDefinitionArn",
+      `must be a task definition ARN ending in <family>:<revision>, got ${shown(taskDefinitionArn)}`,
+    );
+  }
   // DescribeTasks is read after the event, so a described task without a version (some ECS emulators leave
   // it out) is taken as the current state; an event must carry one, or it cannot be ordered.
   const version =
