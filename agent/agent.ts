@@ -14,6 +14,7 @@ import {
 } from "./containerSource";
 import {
   checkedRecordSets,
+  checkTargets,
   containerRecordSets,
   type HostContext,
   hostRecordSets,
@@ -278,9 +279,8 @@ export class Agent {
     entry.desc = desc;
     const records = containerRecordSets(desc, this.opts.host);
     // Targets first, so that a port whose check changed starts pending before anything is published for it.
-    const { targets } = checkedRecordSets(records, id, this.opts.host, () => false);
-    this.health.setGroup(id, targets);
-    const checked = checkedRecordSets(records, id, this.opts.host, (key) => this.health.passing(key));
+    this.health.setGroup(id, checkTargets(records, id, this.opts.host));
+    const checked = checkedRecordSets(records, (key) => this.health.passing(key));
     // Health transitions are logged by the monitor; this line is about what the container declares.
     const summary = JSON.stringify([records.services, records.problems.map((p) => p.message)]);
     const base = { container: shortId(id), containerName: desc.Name?.replace(/^\//, "") };

@@ -170,21 +170,43 @@ export function hostRecordSets(host: HostContext): RecordSet[] {
 }
 
 /**
- * The health checks of a container's records, and the record sets it should have now given their state:
- * an instance whose port declares a check is published only while `passing(key)` says so, always with the
- * agent's marker beside it (written first, so the reconciler knows the verdict is the agent's before the
- * instance ever enters DNS). The probe goes where consumers go: the address and port the SRV record
- * publishes (the host's address and the published host port in bridge mode, the container port in host
- * mode), which the agent, running in the host's network namespace, reaches as any other host would.
+ * The health checks a container's records declare, one per instance whose port declares a check. The probe
+ * goes where consumers go: the address and port the SRV record publishes (the host's address and the
+ * published host port in bridge mode, the container port in host mode), which the agent, running in the
+ * host's network namespace, reaches as any other host would.
  */
-export function checkedRecordSets(
+export function checkTargets(
   records: ContainerRecords,
   containerId: string,
   host: HostContext,
-  passing: (key: string) => boolean,
-): { recordSets: RecordSet[]; targets: CheckTarget[]; waiting: string[] } {
-  const recordSets: RecordSet[] = [];
+): CheckTarget[] {
   const targets: CheckTarget[] = [];
+  records.recordSets.forEach((rs, i) => {
+    const instance = records.instances[i];
+    const check = instance?.service.check;
+    if (!instance || !check) return;
+    targets.push({
+      key: instanceKey(rs),
+      group: containerId,
+      check,
+      address: host.address,
+      port: instance.hostPort,
+      service: instance.service.srvName,
+    });
+  });
+  return targets;
+}
+
+/**
+ * The record sets a container should have now, given its checks' state: an instance whose port declares a
+ * check is published only while `passing(key)` says so, always with the agent's marker beside it (written
+ * first, so the reconciler knows the verdict is the agent's before the instance ever enters DNS).
+ */
+export function checkedRecordSets(
+  records: ContainerRecords,
+  passing: (key: string) => boolean,
+): { recordSets: RecordSet[]; waiting: string[] } {
+  const recordSets: RecordSet[] = [];
   const waiting: string[] = [];
   records.recordSets.forEach((rs, i) => {
     const instance = records.instances[i];
@@ -193,18 +215,9 @@ export function checkedRecordSets(
       recordSets.push(rs);
       return;
     }
-    const key = instanceKey(rs);
-    targets.push({
-      key,
-      group: containerId,
-      check,
-      address: host.address,
-      port: instance.hostPort,
-      service: instance.service.srvName,
-    });
     recordSets.push(agentCheckMarker(rs, check.kind));
-    if (passing(key)) recordSets.push(rs);
+    if (passing(instanceKey(rs))) recordSets.push(rs);
     else waiting.push(instance.service.srvName);
   });
-  return { recordSets, targets, waiting };
+  return { recordSets, waiting };
 }
