@@ -146,6 +146,13 @@ export async function dig(zone: LocalZone, type: string, name: string): Promise<
     .sort();
 }
 
+/** The ports DNS answers for service `s` (`_x._tcp`, relative to the zone), sorted. */
+export async function srvPorts(zone: LocalZone, s: string): Promise<number[]> {
+  return (await dig(zone, "SRV", `${s}.${zone.zoneName}`))
+    .map((v) => Number(v.split(" ")[2]))
+    .sort((a, b) => a - b);
+}
+
 /** Polls `check` until it returns true (or its assertion stops throwing), at most `timeoutMs`. */
 export async function eventually(
   check: () => Promise<boolean>,

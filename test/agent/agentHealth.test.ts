@@ -11,7 +11,6 @@ import { reconcile, reconcilerConfig } from "../../reconciler";
 import {
   baseImage,
   DockerCli,
-  dig,
   eventually,
   HEALTH_SERVER,
   type MemoryLog,
@@ -19,6 +18,7 @@ import {
   RUN_ID,
   route53For,
   setHealth,
+  srvPorts,
   startAgent,
   zoneRecords,
 } from "./agentHarness";
@@ -36,10 +36,7 @@ describe("agent health checks with Docker and the local zone", function () {
   const service = () => `_h${++n}x${RUN_ID}._tcp`;
   const fqdn = (s: string) => `${s}.${zone.zoneName}`;
 
-  /** Ports DNS answers for a service. */
-  async function inDns(s: string): Promise<number[]> {
-    return (await dig(zone, "SRV", fqdn(s))).map((v) => Number(v.split(" ")[2])).sort((a, b) => a - b);
-  }
+  const inDns = (s: string) => srvPorts(zone, s);
 
   /** A HEALTH_SERVER container offering `s` with the given check settings; returns its id and host port. */
   async function runChecked(s: string, check: string[], mode = "ok"): Promise<{ id: string; port: number }> {

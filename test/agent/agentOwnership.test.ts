@@ -7,12 +7,12 @@ import { type LocalZone, startLocalZone } from "../../local/zone";
 import {
   baseImage,
   DockerCli,
-  dig,
   eventually,
   type MemoryLog,
   memoryLog,
   RUN_ID,
   SERVE_FOREVER,
+  srvPorts,
   startAgent,
 } from "./agentHarness";
 
@@ -36,10 +36,7 @@ describe("agent with service owners (ECSSD_SERVICE_OWNERS), Docker and the local
   let log: MemoryLog;
 
   const same = (a: number[], b: number[]) => JSON.stringify(a) === JSON.stringify(b);
-  const ports = async (s: string) =>
-    (await dig(zone, "SRV", `${s}.${zone.zoneName}`))
-      .map((v) => Number(v.split(" ")[2]))
-      .sort((a, b) => a - b);
+  const ports = (s: string) => srvPorts(zone, s);
 
   before(async function () {
     this.timeout(300_000);
