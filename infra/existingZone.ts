@@ -40,14 +40,3 @@ export function existingPrivateZone(
     zoneName: checked.name.apply(canonicalName),
   };
 }
-
-/**
- * The name of an ECS cluster from its ARN, for what needs the name (the reconciler's cluster list).
- *
- * @example clusterNameFromArn("arn:aws:ecs:eu-west-1:123456789012:cluster/platform") // "platform"
- */
-export function clusterNameFromArn(arn: string): string {
-  const name = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/([A-Za-z0-9_-]{1,255})$/.exec(arn)?.[1];
-  if (name === undefined) throw new Error(`not an ECS cluster ARN: "${arn}"`);
-  return name;
-}

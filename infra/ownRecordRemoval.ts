@@ -11,6 +11,7 @@ import {
   type Route53Call,
   route53Client,
   splitIntoBatches,
+  stripZoneId,
   withRetries,
 } from "../route53";
 
@@ -41,7 +42,7 @@ const ROUNDS = 5;
 /** Deletes every record set of the zone that our writers made, in batches within Route53's limits. */
 export async function removeOwnRecordSets(target: OwnRecordRemovalTarget): Promise<OwnRecordRemovalOutcome> {
   const client = route53Client(target.endpoint !== undefined ? { endpoint: target.endpoint } : {});
-  const zoneId = target.zoneId.replace(/^\/?hostedzone\//, "");
+  const zoneId = stripZoneId(target.zoneId);
   const call: Route53Call = (_operation, send) => withRetries(send, DEFAULT_RETRY_POLICY);
   let deleted = 0;
   try {

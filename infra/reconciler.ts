@@ -50,6 +50,19 @@ export function reconcilerEnvironment(s: ReconcilerSettings): Record<string, str
 /** The reconciler's time limit: three attempts of the longest health check timeout fit inside. */
 export const RECONCILER_TIMEOUT_SECONDS = 120;
 
+/** What a user tunes of the reconciler (schedule, health checks, safety valve), as the component takes it. */
+export type ReconcilerBehaviour = Pick<
+  ReconcilerArgs,
+  | "schedule"
+  | "checkHealth"
+  | "healthPath"
+  | "healthTimeoutMs"
+  | "healthConcurrency"
+  | "stopUnhealthyTasks"
+  | "dryRun"
+  | "maxDeleteShare"
+>;
+
 /** Arguments of {@link Reconciler}. */
 export interface ReconcilerArgs {
   /** The bundled handler (`index.js` exporting `handler`) (required). */

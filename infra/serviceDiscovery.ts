@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { formatServiceOwners, serviceOwnersFrom } from "../records/serviceOwners";
 import { DEFAULT_ZONE } from "../records/zone";
 import { AgentService } from "./agentService";
-import { clusterNameFromArn, existingPrivateZone, type ZoneRef } from "./existingZone";
+import { existingPrivateZone, type ZoneRef } from "./existingZone";
 import { bundleImage } from "./imageBundles";
 import { Images } from "./images";
 import { bundleLambda } from "./lambdaBundle";
@@ -14,7 +14,8 @@ import {
   RECONCILER_RUNTIME,
   REGISTRAR_RUNTIME,
 } from "./lambdaRuntime";
-import { Reconciler, type ReconcilerArgs } from "./reconciler";
+import { parseClusterArn } from "./policies";
+import { Reconciler, type ReconcilerBehaviour } from "./reconciler";
 import { RecordCleanup } from "./recordCleanup";
 import { Registrar } from "./registrar";
 import { ServiceZone } from "./serviceZone";
@@ -67,17 +68,7 @@ export interface ServiceDiscoveryArgs {
   /** TTL of the SRV records, seconds. Default: 10. */
   readonly srvTtl?: number;
   /** The reconciler's behaviour (schedule, health checks, safety valve). Defaults: those of {@link Reconciler}. */
-  readonly reconciler?: Pick<
-    ReconcilerArgs,
-    | "schedule"
-    | "checkHealth"
-    | "healthPath"
-    | "healthTimeoutMs"
-    | "healthConcurrency"
-    | "stopUnhealthyTasks"
-    | "dryRun"
-    | "maxDeleteShare"
-  >;
+  readonly reconciler?: ReconcilerBehaviour;
   /** Days the logs are kept. Default: 14. */
   readonly logRetentionDays?: number;
   /**
@@ -172,7 +163,8 @@ export class ServiceDiscovery extends pulumi.ComponentResource {
       ...(args.logRetentionDays !== undefined && { logRetentionDays: args.logRetentionDays }),
       ...owners,
     };
-    const clusterName = pulumi.output(args.clusterArn).apply(clusterNameFromArn);
+    // The one reading of cluster ARNs, the policies' own.
+    const clusterName = pulumi.output(args.clusterArn).apply((arn) => parseClusterArn(arn).name);
     const srvTtl = args.srvTtl !== undefined ? { srvTtl: args.srvTtl } : {};
 
     this.agent = new AgentService(`${name}-agent`, { ...shared, ...srvTtl, image: agentImage }, writerOpts);
