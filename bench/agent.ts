@@ -9,12 +9,10 @@
 // containers a second, so 200 real containers cannot start "at once", and 500 would take minutes.
 // Everything else — the reconcile loop, the Route53 SDK client, the local zone — is the real thing.
 import { execFile, spawn } from "node:child_process";
-import dgram from "node:dgram";
 import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { ListHostedZonesCommand } from "@aws-sdk/client-route-53";
-import dnsPacket from "dns-packet";
 import Docker from "dockerode";
 import pino from "pino";
 import type {
@@ -34,6 +32,7 @@ import {
   route53For,
   zoneRecords,
 } from "../test/agent/agentHarness";
+import { percentile, querySrv } from "./support/srvQuery";
 
 const run = promisify(execFile);
 const BURST = 200;
@@ -233,31 +232,6 @@ async function listPatiently(zone: LocalZone): Promise<string[]> {
       await new Promise((r) => setTimeout(r, 250));
     }
   }
-}
-
-/** One SRV query over UDP to the local zone; the answer's ports. */
-function querySrv(port: number, name: string): Promise<number[]> {
-  return new Promise((resolve) => {
-    const sock = dgram.createSocket("udp4");
-    const id = Math.floor(Math.random() * 65535);
-    const timer = setTimeout(() => {
-      sock.close();
-      resolve([]);
-    }, 500);
-    sock.on("message", (msg) => {
-      clearTimeout(timer);
-      sock.close();
-      const p = dnsPacket.decode(msg);
-      resolve(
-        (p.answers ?? []).filter((a) => a.type === "SRV").map((a) => (a.data as { port: number }).port),
-      );
-    });
-    sock.send(dnsPacket.encode({ id, type: "query", questions: [{ type: "SRV", name }] }), port, "127.0.0.1");
-  });
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 }
 
 async function latency() {

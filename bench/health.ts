@@ -10,10 +10,8 @@
 // The agent runs as its own process (agent/main.ts through tsx) against the local zone and the machine's
 // engine, so its CPU time is its own: read from /proc/<pid>/stat.
 import { type ChildProcess, spawn } from "node:child_process";
-import dgram from "node:dgram";
 import fs from "node:fs";
 import path from "node:path";
-import dnsPacket from "dns-packet";
 import { type LocalZone, startLocalZone } from "../local/zone";
 import {
   baseImage,
@@ -24,6 +22,7 @@ import {
   setHealth,
   zoneRecords,
 } from "../test/agent/agentHarness";
+import { percentile, querySrv } from "./support/srvQuery";
 
 const INSTANCES = 20;
 const INTERVAL_S = 1;
@@ -34,27 +33,6 @@ const PORTS_PER_CONTAINER = 50;
 const CPU_WINDOW_MS = 20_000;
 const POLL_MS = 25;
 
-/** One SRV query over UDP to the local zone: the ports answered (empty on timeout). */
-function querySrv(port: number, name: string): Promise<number[]> {
-  return new Promise((resolve) => {
-    const sock = dgram.createSocket("udp4");
-    const timer = setTimeout(() => {
-      sock.close();
-      resolve([]);
-    }, 500);
-    sock.on("message", (msg) => {
-      clearTimeout(timer);
-      sock.close();
-      const p = dnsPacket.decode(msg);
-      resolve(
-        (p.answers ?? []).filter((a) => a.type === "SRV").map((a) => (a.data as { port: number }).port),
-      );
-    });
-    const id = Math.floor(Math.random() * 65535);
-    sock.send(dnsPacket.encode({ id, type: "query", questions: [{ type: "SRV", name }] }), port, "127.0.0.1");
-  });
-}
-
 /** Polls DNS until `done(answer)`; resolves with the ms since `since`. */
 async function until(zone: LocalZone, name: string, since: number, done: (ports: number[]) => boolean) {
   const deadline = since + 30_000;
@@ -63,10 +41,6 @@ async function until(zone: LocalZone, name: string, since: number, done: (ports:
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
   throw new Error(`${name}: no change in DNS within 30 s`);
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 }
 
 function startAgentProcess(zone: LocalZone, hostId: string): { child: ChildProcess; ready: Promise<void> } {
