@@ -1,23 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "./config";
 import { EPHEMERAL_PORT_RANGES } from "./ephemeralPorts";
 import { lambdaBase } from "./lambdaRole";
 import { RECONCILER_RUNTIME } from "./lambdaRuntime";
 import { reconcilerPolicy } from "./policies";
 
-/** The reconciler's behaviour, mirrored from stack config (the same keys, declared once there) into its environment. */
-export interface ReconcilerSettings
-  extends Pick<
-    StackConfig,
-    | "checkHealth"
-    | "healthPath"
-    | "healthTimeoutMs"
-    | "healthConcurrency"
-    | "stopUnhealthyTasks"
-    | "dryRun"
-    | "maxDeleteShare"
-  > {
+/** The reconciler's settings as its environment carries them: every tunable one given, and the zone and clusters. */
+export interface ReconcilerSettings extends Required<Omit<ReconcilerBehaviour, "schedule">> {
   readonly zoneName: string;
   readonly zoneId: string;
   /** Clusters whose tasks are the truth; the reconciler lists all clusters when empty. */
