@@ -2,7 +2,9 @@
 // truncated.
 import * as dgram from "node:dgram";
 import * as net from "node:net";
-import { matchResponse, type QueryType, type WireMessage } from "./dnsMessage";
+import { performance } from "node:perf_hooks";
+import { matchResponse, type QueryType, randomQueryId, type WireMessage } from "./dnsMessage";
+import { encodeQuery } from "./dnsWire";
 import type { Nameserver } from "./nameservers";
 
 /** The result of one exchange with one server. */
@@ -52,6 +54,13 @@ function openSocket(server: Nameserver): dgram.Socket {
     throw err;
   }
   return socket;
+}
+
+/** When a query in flight gives up. */
+interface Deadline {
+  readonly at: number;
+  expire: () => void;
+  settled: boolean;
 }
 
 /** A query waiting on a pooled socket, by its id. */
@@ -110,6 +119,15 @@ class PooledSocket {
  */
 export class UdpSocketSource {
   private readonly pools = new Map<string, PooledSocket[]>();
+  /**
+   * Deadlines of the queries in flight, oldest first, under one timer. A timer per query cost a timer list
+   * made and dropped for every lookup, on its path. Every query of a resolver waits equally long, so
+   * deadlines are added in order.
+   */
+  private readonly deadlines: Deadline[] = [];
+  private deadlinesHead = 0;
+  private waiting = 0;
+  private timer: NodeJS.Timeout | undefined;
 
   /** A socket with room for one more query whose id is `id`: a random one of the server's pool. */
   take(server: Nameserver, id: number): PooledSocket {
@@ -156,6 +174,53 @@ export class UdpSocketSource {
     return s;
   }
 
+  /** Calls `expire` after `timeoutMs` unless {@link settle} is called first; keeps the process alive until then. */
+  deadline(timeoutMs: number, expire: () => void): Deadline {
+    const d: Deadline = { at: performance.now() + timeoutMs, expire, settled: false };
+    this.deadlines.push(d);
+    this.waiting++;
+    if (this.timer === undefined) this.timer = setTimeout(this.expireDue, timeoutMs);
+    else if (this.waiting === 1) this.timer.ref();
+    return d;
+  }
+
+  settle(d: Deadline): void {
+    if (d.settled) return;
+    d.settled = true;
+    d.expire = ignore; // what the query's closures hold is free now, not when its deadline would have passed
+    const deadlines = this.deadlines;
+    while (this.deadlinesHead < deadlines.length && deadlines[this.deadlinesHead]!.settled)
+      this.deadlinesHead++;
+    if (this.deadlinesHead === deadlines.length) {
+      deadlines.length = 0;
+      this.deadlinesHead = 0;
+    } else if (this.deadlinesHead > 1024 && this.deadlinesHead * 2 > deadlines.length) {
+      deadlines.splice(0, this.deadlinesHead);
+      this.deadlinesHead = 0;
+    }
+    // The timer stays set for the next deadline, but keeps no idle process alive.
+    if (--this.waiting === 0) this.timer?.unref();
+  }
+
+  private readonly expireDue = (): void => {
+    this.timer = undefined;
+    const now = performance.now();
+    const deadlines = this.deadlines;
+    for (
+      let d = deadlines[this.deadlinesHead];
+      d !== undefined && d.at <= now;
+      d = deadlines[this.deadlinesHead]
+    ) {
+      const expire = d.expire;
+      this.settle(d); // moves the head past d
+      expire();
+    }
+    const next = deadlines[this.deadlinesHead];
+    if (next === undefined) return;
+    this.timer = setTimeout(this.expireDue, Math.max(1, next.at - now));
+    if (this.waiting === 0) this.timer.unref();
+  };
+
   /** Closes the sockets no query waits on; later queries open new ones. */
   close(): void {
     for (const pool of this.pools.values()) for (const s of [...pool]) s.retire();
@@ -164,11 +229,27 @@ export class UdpSocketSource {
 }
 
 /**
+ * One question to one server, with a fresh random id: over UDP, and again over TCP when the UDP answer is
+ * truncated (RFC 7766). `edns` adds the OPT record (RFC 6891).
+ */
+export function exchange(
+  sockets: UdpSocketSource,
+  server: Nameserver,
+  name: string,
+  type: QueryType,
+  edns: boolean,
+  timeoutMs: number,
+): Promise<ExchangeResult> {
+  const id = randomQueryId();
+  return exchangeUdp(sockets, server, encodeQuery(id, name, type, edns), id, name, type, timeoutMs);
+}
+
+/**
  * Sends `query` over UDP and waits for a datagram that comes from the server's address and port and answers
  * our id and question. Anything else is ignored and the wait goes on until the timeout. The socket is
- * connected, so an ICMP port-unreachable fails the exchange at once.
+ * connected, so an ICMP port-unreachable fails the exchange at once. A truncated answer hands over to TCP.
  */
-export function exchangeUdp(
+function exchangeUdp(
   sockets: UdpSocketSource,
   server: Nameserver,
   query: Buffer,
@@ -177,37 +258,43 @@ export function exchangeUdp(
   type: QueryType,
   timeoutMs: number,
 ): Promise<ExchangeResult> {
-  let pooled: PooledSocket;
+  let pooled: PooledSocket | undefined;
   try {
     pooled = sockets.take(server, id);
+    // Sent before the wait is set up: no answer can be read before this function returns, and the server
+    // works on the query while the rest is done.
+    pooled.socket.send(query);
   } catch (err) {
+    if (pooled?.retired && pooled.waiters.size === 0) closeSocket(pooled.socket);
     return Promise.resolve(errorOutcome("udp", err));
   }
+  const socket = pooled;
   return new Promise((resolve) => {
     let done = false;
-    const finish = (result: ExchangeResult): void => {
+    const finish = (result: ExchangeResult | Promise<ExchangeResult>): void => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
-      pooled.waiters.delete(id);
+      sockets.settle(deadline);
+      socket.waiters.delete(id);
       resolve(result);
       // A retired socket closes once its last query is answered; closing costs a little, so after the caller.
-      if (pooled.retired && pooled.waiters.size === 0) setImmediate(closeSocket, pooled.socket);
+      if (socket.retired && socket.waiters.size === 0) setImmediate(closeSocket, socket.socket);
     };
-    const timer = setTimeout(finish, timeoutMs, TIMEOUT);
-    pooled.waiters.set(id, {
+    const deadline = sockets.deadline(timeoutMs, () => finish(TIMEOUT));
+    socket.waiters.set(id, {
       message(msg, rinfo) {
         if (done || rinfo.port !== server.port || rinfo.address !== server.address) return;
         const message = matchResponse(msg, id, name, type);
-        if (message) finish({ ok: true, message });
+        if (message === undefined) return;
+        if (!message.truncated) return finish({ ok: true, message });
+        // The same question over TCP, under a new id.
+        const tcpQuery = Buffer.from(query);
+        const tcpId = randomQueryId();
+        tcpQuery.writeUInt16BE(tcpId, 0);
+        finish(exchangeTcp(server, tcpQuery, tcpId, name, type, timeoutMs));
       },
       error: (err) => finish(errorOutcome("udp", err)),
     });
-    try {
-      pooled.socket.send(query);
-    } catch (err) {
-      finish(errorOutcome("udp", err));
-    }
   });
 }
 
@@ -226,7 +313,7 @@ function closeSocket(socket: dgram.Socket): void {
  * the two-byte length prefix of RFC 1035 §4.2.2. One connection per question; it is closed as
  * soon as the answer is in.
  */
-export function exchangeTcp(
+function exchangeTcp(
   server: Nameserver,
   query: Buffer,
   id: number,

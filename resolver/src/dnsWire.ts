@@ -1,10 +1,10 @@
-// DNS messages on the wire, through dns-packet: the bytes of a query, and an answer decoded into
-// the few fields the resolver reads. dns-packet does the parsing (it rejects pointer loops and
-// runs past the end); this module adds what it leaves to the caller: a fixed-prefix error for
-// anything that does not decode, the checks it skips (record data that runs past the message,
-// addresses that are not addresses), and lower-case names.
-import { SocketAddress } from "node:net";
-import * as dnsPacket from "dns-packet";
+// DNS messages on the wire (RFC 1035 §4): the bytes of one query, and an answer decoded into the few
+// fields the resolver reads. Written by hand rather than through a general DNS library: it is on every
+// uncached lookup's path, where a general decoder's objects for every field and record type cost more
+// than the rest of our work together (the resolver benchmark's p50 is measured against c-ares), and it
+// keeps undici the package's one runtime dependency. It reads only what the resolver needs and checks
+// everything it reads: every length against the message, compression pointers only backwards (no loops),
+// record data exactly the size its type demands.
 
 /** SRV record data (RFC 2782). */
 export interface SrvData {
@@ -19,7 +19,7 @@ export interface SrvData {
 export interface WireRecord {
   /** Owner name, lower case, no trailing dot. */
   readonly name: string;
-  /** Type mnemonic as dns-packet names it ("SRV", "A", ...). */
+  /** Type mnemonic ("SRV", "A", ...; `TYPE<n>` for types without one, RFC 3597). */
   readonly type: string;
   readonly ttl: number;
   /** A/AAAA: address text; CNAME: name; SRV: SrvData; SOA: the negative TTL min(TTL, MINIMUM). */
@@ -50,106 +50,405 @@ export class MalformedMessageError extends Error {
   }
 }
 
+const FLAG_RD = 0x0100;
 const FLAG_TC = 0x0200;
+const HEADER = 12;
 /** RFC 6891 payload size recommended by DNS Flag Day 2020: no IP fragmentation on common paths. */
 export const EDNS_UDP_PAYLOAD = 1232;
 
-// Extended RCODE 0, version 0, no DO bit, no options (RFC 6891 §6.1.2).
-const EDNS_OPT: dnsPacket.OptAnswer = {
-  type: "OPT",
-  name: ".",
-  udpPayloadSize: EDNS_UDP_PAYLOAD,
-  extendedRcode: 0,
-  ednsVersion: 0,
-  flags: 0,
-  flag_do: false,
-  options: [],
+const TYPE_A = 1;
+const TYPE_CNAME = 5;
+const TYPE_SOA = 6;
+const TYPE_AAAA = 28;
+const TYPE_SRV = 33;
+const TYPE_OPT = 41;
+const CLASS_IN = 1;
+
+/** Mnemonics of the types a resolver may meet (RFC 1035, 3596, 2782, 6891, 4034, 9460). */
+const TYPE_NAMES: Record<number, string> = {
+  1: "A",
+  2: "NS",
+  5: "CNAME",
+  6: "SOA",
+  12: "PTR",
+  15: "MX",
+  16: "TXT",
+  28: "AAAA",
+  33: "SRV",
+  41: "OPT",
+  43: "DS",
+  46: "RRSIG",
+  47: "NSEC",
+  48: "DNSKEY",
+  64: "SVCB",
+  65: "HTTPS",
+  99: "SPF",
+  257: "CAA",
 };
+const QUERY_TYPES = { A: TYPE_A, SRV: TYPE_SRV } as const;
+const CLASS_NAMES: Record<number, string> = { 1: "IN", 3: "CH", 4: "HS", 254: "NONE", 255: "ANY" };
 
-/** The wire form of a recursive query for `name` (lower case, no trailing dot), EDNS0 unless `edns` is false. */
-export function encodeQuery(id: number, name: string, type: "SRV" | "A", edns: boolean): Buffer {
-  return dnsPacket.encode({
-    type: "query",
-    id,
-    flags: dnsPacket.RECURSION_DESIRED,
-    questions: [{ name, type, class: "IN" }],
-    additionals: edns ? [EDNS_OPT] : [],
-  });
+function typeName(code: number): string {
+  return TYPE_NAMES[code] ?? `TYPE${code}`;
 }
 
-function bareName(name: string): string {
-  return name === "." ? "" : name.toLowerCase();
-}
+/** A name's wire length is at most 255 bytes (RFC 1035 §3.1). */
+const MAX_NAME_WIRE = 255;
 
-/** The RFC 5952 text Node prints for an IPv6 address (dns-packet leaves runs of zeros long). */
-function ipv6Text(text: string): string {
-  return new SocketAddress({ address: text, family: "ipv6" }).address;
-}
-
-/** RFC 2181 §8: a TTL with the top bit set is to be taken as zero. */
-function ttlOf(raw: number | undefined): number {
-  return raw === undefined || raw > 0x7fffffff ? 0 : raw;
-}
-
-function toRecord(a: dnsPacket.Answer): WireRecord {
-  const name = bareName(a.name);
-  if (a.type === "OPT") return { name, type: a.type, ttl: 0, data: undefined };
-  const ttl = ttlOf(a.ttl);
-  switch (a.type) {
-    case "A":
-      if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(a.data))
-        throw new MalformedMessageError("A record data is not 4 bytes");
-      return { name, type: a.type, ttl, data: a.data };
-    case "AAAA":
-      return { name, type: a.type, ttl, data: ipv6Text(a.data) };
-    case "CNAME":
-      return { name, type: a.type, ttl, data: bareName(a.data) };
-    case "SRV": {
-      const { priority = 0, weight = 0, port, target } = a.data;
-      return { name, type: a.type, ttl, data: { priority, weight, port, target: bareName(target) } };
-    }
-    case "SOA":
-      return { name, type: a.type, ttl, data: Math.min(ttl, ttlOf(a.data.minimum)) };
-    default:
-      return { name, type: a.type, ttl, data: undefined };
+/**
+ * Wire length of a name in presentation form (no trailing dot, "" for the root), or -1 when a label is
+ * empty or longer than 63 bytes. `\.`, `\\` and `\DDD` escapes stand for one byte each (RFC 1035 §5.1),
+ * as the decoder writes them.
+ */
+function writeName(name: string, buf: Buffer | undefined, offset: number): number {
+  if (name === "") {
+    if (buf) buf[offset] = 0;
+    return 1;
   }
+  let at = offset + 1;
+  let labelStart = offset;
+  for (let i = 0; i < name.length; i++) {
+    let byte = name.charCodeAt(i);
+    if (byte === 0x2e) {
+      const length = at - labelStart - 1;
+      if (length === 0 || length > 63) return -1;
+      if (buf) buf[labelStart] = length;
+      labelStart = at++;
+      continue;
+    }
+    if (byte === 0x5c) {
+      const d = name.slice(i + 1, i + 4);
+      if (/^\d{3}$/.test(d) && Number(d) <= 255) {
+        byte = Number(d);
+        i += 3;
+      } else {
+        byte = name.charCodeAt(++i);
+      }
+    }
+    if (!(byte >= 0 && byte <= 0xff)) return -1;
+    if (buf) buf[at] = byte;
+    at++;
+  }
+  const length = at - labelStart - 1;
+  if (length === 0 || length > 63) return -1;
+  if (buf) buf[labelStart] = length;
+  if (buf) buf[at] = 0;
+  return at + 1 - offset;
 }
 
 /**
- * Decodes a whole message. Throws {@link MalformedMessageError} for anything that does not
- * parse; records of types the resolver does not read are kept with undefined data. A truncated
- * answer (TC) may stop anywhere: only its header and question are read, since we go to TCP.
+ * The wire form of a recursive query for `name` (lower case, no trailing dot), with an EDNS0 OPT record
+ * (payload 1232, version 0, no flags or options; RFC 6891 §6.1.2) unless `edns` is false.
+ */
+export function encodeQuery(id: number, name: string, type: "SRV" | "A", edns: boolean): Buffer {
+  const nameLength = writeName(name, undefined, 0);
+  if (nameLength < 0 || nameLength > MAX_NAME_WIRE)
+    throw new TypeError(`cannot query "${name}": not a DNS name`);
+  const buf = Buffer.allocUnsafe(HEADER + nameLength + 4 + (edns ? 11 : 0));
+  buf.writeUInt16BE(id, 0);
+  buf.writeUInt16BE(FLAG_RD, 2);
+  buf.writeUInt32BE(0x00010000, 4); // one question, no answers
+  buf.writeUInt32BE(edns ? 1 : 0, 8); // no authorities; the OPT record is the one additional
+  let at = HEADER + writeName(name, buf, HEADER);
+  buf.writeUInt16BE(QUERY_TYPES[type], at);
+  buf.writeUInt16BE(CLASS_IN, at + 2);
+  at += 4;
+  if (edns) {
+    buf[at] = 0; // root owner name
+    buf.writeUInt16BE(TYPE_OPT, at + 1);
+    buf.writeUInt16BE(EDNS_UDP_PAYLOAD, at + 3);
+    buf.writeUInt32BE(0, at + 5); // extended RCODE, version, DO and Z
+    buf.writeUInt16BE(0, at + 9); // no options
+  }
+  return buf;
+}
+
+/** Where the last name read ended in the message (past its first pointer, or its root label). */
+let nameEnd = 0;
+
+/**
+ * Names already read in the message being decoded, by the offset they start at, with their wire length:
+ * answers point at the question's name and at each other's suffixes (RFC 1035 §4.1.4), so each is read
+ * once. A few slots scanned in order: a message names only a handful, and a Map costs more here.
+ */
+const KNOWN_NAMES = 16;
+const knownOffset: number[] = new Array(KNOWN_NAMES).fill(-1);
+const knownName: string[] = new Array(KNOWN_NAMES).fill("");
+const knownWire: number[] = new Array(KNOWN_NAMES).fill(0);
+let knownCount = 0;
+
+function knownAt(offset: number): number {
+  for (let i = 0; i < knownCount; i++) if (knownOffset[i] === offset) return i;
+  return -1;
+}
+
+function remember(offset: number, name: string, wire: number): void {
+  if (knownCount === KNOWN_NAMES || knownAt(offset) >= 0) return;
+  knownOffset[knownCount] = offset;
+  knownName[knownCount] = name;
+  knownWire[knownCount++] = wire;
+}
+
+/** A name's text is built here and turned into a string once; escapes make it up to 4 bytes per wire byte. */
+const scratch = Buffer.allocUnsafe(4 * MAX_NAME_WIRE);
+
+/** Appends one label's presentation form to `scratch` at `n`: lower case, `.`, `\` and unprintable bytes escaped. */
+function copyLabel(buf: Buffer, start: number, end: number, n: number): number {
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    if (c > 0x20 && c < 0x7f && c !== 0x2e && c !== 0x5c) {
+      scratch[n++] = c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
+    } else if (c === 0x2e || c === 0x5c) {
+      scratch[n++] = 0x5c;
+      scratch[n++] = c;
+    } else {
+      scratch[n++] = 0x5c;
+      scratch[n++] = 0x30 + Math.floor(c / 100);
+      scratch[n++] = 0x30 + (Math.floor(c / 10) % 10);
+      scratch[n++] = 0x30 + (c % 10);
+    }
+  }
+  return n;
+}
+
+/**
+ * Reads the name at `offset`: lower case, no trailing dot, "" for the root. Compression pointers must point
+ * before the labels that led to them (RFC 1035 §4.1.4 speaks of a "prior occurrence"), which rules out loops.
+ * Sets {@link nameEnd}.
+ */
+function readName(buf: Buffer, offset: number): string {
+  const known = knownAt(offset);
+  if (known >= 0) {
+    skipName(buf, offset);
+    return knownName[known]!;
+  }
+  let n = 0;
+  let wire = 1; // the root label
+  let at = offset;
+  let floor = offset;
+  let end = -1;
+  let suffix: string | undefined;
+  let jumpTarget = -1;
+  let jumpText = 0;
+  let jumpWire = 0;
+  for (;;) {
+    if (at >= buf.length) throw new MalformedMessageError("name runs past the end");
+    const length = buf[at]!;
+    if (length === 0) {
+      if (end < 0) end = at + 1;
+      break;
+    }
+    const kind = length & 0xc0;
+    if (kind === 0xc0) {
+      if (at + 1 >= buf.length) throw new MalformedMessageError("name runs past the end");
+      const target = ((length & 0x3f) << 8) | buf[at + 1]!;
+      if (target >= floor) throw new MalformedMessageError("compression pointer does not point backwards");
+      if (end < 0) end = at + 2;
+      const cached = knownAt(target);
+      if (cached >= 0) {
+        wire += knownWire[cached]! - 1;
+        if (wire > MAX_NAME_WIRE) throw new MalformedMessageError("name longer than 255 bytes");
+        suffix = knownName[cached]!;
+        break;
+      }
+      if (jumpTarget < 0) {
+        jumpTarget = target;
+        jumpText = n;
+        jumpWire = wire;
+      }
+      at = target;
+      floor = target;
+      continue;
+    }
+    if (kind !== 0) throw new MalformedMessageError(`unknown label type 0x${kind.toString(16)}`);
+    const labelEnd = at + 1 + length;
+    if (labelEnd > buf.length) throw new MalformedMessageError("name runs past the end");
+    wire += length + 1;
+    if (wire > MAX_NAME_WIRE) throw new MalformedMessageError("name longer than 255 bytes");
+    if (n > 0) scratch[n++] = 0x2e;
+    n = copyLabel(buf, at + 1, labelEnd, n);
+    at = labelEnd;
+  }
+  nameEnd = end;
+  const text = n === 0 ? "" : scratch.toString("latin1", 0, n);
+  const name = suffix === undefined ? text : n === 0 ? suffix : `${text}.${suffix}`;
+  remember(offset, name, wire);
+  if (jumpTarget >= 0 && knownCount < KNOWN_NAMES) {
+    // The labels read after the first pointer are a name of their own, starting where it pointed.
+    const tail = scratch.toString("latin1", jumpText === 0 ? 0 : jumpText + 1, n);
+    remember(
+      jumpTarget,
+      suffix === undefined ? tail : tail === "" ? suffix : `${tail}.${suffix}`,
+      wire - jumpWire + 1,
+    );
+  }
+  return name;
+}
+
+/** Sets {@link nameEnd} past a name already read (and so already checked) at `offset`. */
+function skipName(buf: Buffer, offset: number): void {
+  let at = offset;
+  for (;;) {
+    const length = buf[at]!;
+    if (length === 0) {
+      nameEnd = at + 1;
+      return;
+    }
+    if ((length & 0xc0) === 0xc0) {
+      nameEnd = at + 2;
+      return;
+    }
+    at += 1 + length;
+  }
+}
+
+/** RFC 2181 §8: a TTL with the top bit set is to be taken as zero. */
+function ttlOf(raw: number): number {
+  return raw > 0x7fffffff ? 0 : raw;
+}
+
+function hex(n: number): string {
+  return n.toString(16);
+}
+
+/** RFC 5952 text of an IPv6 address: hex groups without leading zeros, the longest run (≥ 2) of zero groups as "::". */
+function ipv6Text(buf: Buffer, at: number): string {
+  let bestStart = -1;
+  let bestLength = 1;
+  let runStart = -1;
+  for (let g = 0; g < 8; g++) {
+    if (buf.readUInt16BE(at + 2 * g) === 0) {
+      if (runStart < 0) runStart = g;
+      if (g - runStart + 1 > bestLength) {
+        bestStart = runStart;
+        bestLength = g - runStart + 1;
+      }
+    } else {
+      runStart = -1;
+    }
+  }
+  let text = "";
+  for (let g = 0; g < 8; g++) {
+    if (g === bestStart) {
+      text += "::";
+      g += bestLength - 1;
+      continue;
+    }
+    if (text !== "" && !text.endsWith(":")) text += ":";
+    text += hex(buf.readUInt16BE(at + 2 * g));
+  }
+  return text;
+}
+
+/** Where the last record read ended. */
+let recordEnd = 0;
+
+function readRecord(buf: Buffer, offset: number): WireRecord {
+  const name = readName(buf, offset);
+  const at = nameEnd;
+  if (at + 10 > buf.length) throw new MalformedMessageError("record header runs past the end");
+  const type = buf.readUInt16BE(at);
+  const rawTtl = buf.readUInt32BE(at + 4);
+  const length = buf.readUInt16BE(at + 8);
+  const data = at + 10;
+  const end = data + length;
+  if (end > buf.length) throw new MalformedMessageError("record data runs past the end");
+  recordEnd = end;
+  if (type === TYPE_OPT) return { name, type: "OPT", ttl: 0, data: undefined };
+  const ttl = ttlOf(rawTtl);
+  switch (type) {
+    case TYPE_A:
+      if (length !== 4) throw new MalformedMessageError("A record data is not 4 bytes");
+      return {
+        name,
+        type: "A",
+        ttl,
+        data: `${buf[data]}.${buf[data + 1]}.${buf[data + 2]}.${buf[data + 3]}`,
+      };
+    case TYPE_AAAA:
+      if (length !== 16) throw new MalformedMessageError("AAAA record data is not 16 bytes");
+      return { name, type: "AAAA", ttl, data: ipv6Text(buf, data) };
+    case TYPE_CNAME: {
+      const target = readName(buf, data);
+      if (nameEnd !== end) throw new MalformedMessageError("CNAME record data is not one name");
+      return { name, type: "CNAME", ttl, data: target };
+    }
+    case TYPE_SRV: {
+      if (length < 7) throw new MalformedMessageError("SRV record data is too short");
+      const target = readName(buf, data + 6);
+      if (nameEnd !== end) throw new MalformedMessageError("SRV record data does not end with its target");
+      const srv: SrvData = {
+        priority: buf.readUInt16BE(data),
+        weight: buf.readUInt16BE(data + 2),
+        port: buf.readUInt16BE(data + 4),
+        target,
+      };
+      return { name, type: "SRV", ttl, data: srv };
+    }
+    case TYPE_SOA: {
+      readName(buf, data); // MNAME
+      readName(buf, nameEnd); // RNAME
+      if (nameEnd + 20 !== end) throw new MalformedMessageError("SOA record data has the wrong size");
+      return { name, type: "SOA", ttl, data: Math.min(ttl, ttlOf(buf.readUInt32BE(nameEnd + 16))) };
+    }
+    default:
+      return { name, type: typeName(type), ttl, data: undefined };
+  }
+}
+
+function readSection(buf: Buffer, count: number, offset: number): WireRecord[] {
+  const records: WireRecord[] = [];
+  recordEnd = offset;
+  for (let i = 0; i < count; i++) records.push(readRecord(buf, recordEnd));
+  return records;
+}
+
+/**
+ * Decodes a whole message. Throws {@link MalformedMessageError} for anything that does not parse;
+ * records of types the resolver does not read are kept with undefined data. A truncated answer (TC)
+ * may stop anywhere: only its header and question are read, since we go to TCP.
  */
 export function decodeMessage(buf: Buffer): WireMessage {
-  if (buf.length < 12) throw new MalformedMessageError("shorter than a header");
+  if (buf.length < HEADER) throw new MalformedMessageError("shorter than a header");
+  knownCount = 0;
   const flags = buf.readUInt16BE(2);
   const truncated = (flags & FLAG_TC) !== 0;
-  let bytes = buf;
-  if (truncated) {
-    bytes = Buffer.from(buf);
-    bytes.fill(0, 6, 12);
+  const questionCount = buf.readUInt16BE(4);
+  let at = HEADER;
+  let questionName = "";
+  let questionType = "";
+  let questionClass = "";
+  for (let i = 0; i < questionCount; i++) {
+    const name = readName(buf, at);
+    at = nameEnd;
+    if (at + 4 > buf.length) throw new MalformedMessageError("question runs past the end");
+    if (i === 0) {
+      questionName = name;
+      questionType = typeName(buf.readUInt16BE(at));
+      const cls = buf.readUInt16BE(at + 2);
+      questionClass = CLASS_NAMES[cls] ?? `CLASS${cls}`;
+    }
+    at += 4;
   }
-  let packet: dnsPacket.DecodedPacket;
-  try {
-    packet = dnsPacket.decode(bytes);
-  } catch (err) {
-    throw new MalformedMessageError((err as Error).message, { cause: err });
+  let answers: WireRecord[] = [];
+  let authorities: WireRecord[] = [];
+  let additionals: WireRecord[] = [];
+  if (!truncated) {
+    answers = readSection(buf, buf.readUInt16BE(6), at);
+    authorities = readSection(buf, buf.readUInt16BE(8), recordEnd);
+    additionals = readSection(buf, buf.readUInt16BE(10), recordEnd);
   }
-  // dns-packet reads fixed-size record data without checking what is left: a short message
-  // yields `undefined` bytes rather than an error, so the length it consumed is checked here.
-  if (dnsPacket.decode.bytes > buf.length) throw new MalformedMessageError("record data runs past the end");
-  const question = packet.questions?.[0];
   return {
-    id: packet.id ?? 0,
+    id: buf.readUInt16BE(0),
     flags,
     rcode: flags & 0x0f,
     truncated,
-    questionName: question ? bareName(question.name) : "",
-    questionType: question?.type ?? "",
-    questionClass: question?.class ?? "",
-    questionCount: packet.questions?.length ?? 0,
-    answers: (packet.answers ?? []).map(toRecord),
-    authorities: (packet.authorities ?? []).map(toRecord),
-    additionals: (packet.additionals ?? []).map(toRecord),
+    questionName,
+    questionType,
+    questionClass,
+    questionCount,
+    answers,
+    authorities,
+    additionals,
   };
 }

@@ -6,13 +6,11 @@ import {
   type Interpretation,
   interpret,
   type QueryType,
-  randomQueryId,
   type SrvData,
   type WireMessage,
   type WireRecord,
 } from "./dnsMessage";
-import { type ExchangeResult, exchangeTcp, exchangeUdp, UdpSocketSource } from "./dnsTransport";
-import { encodeQuery } from "./dnsWire";
+import { exchange, UdpSocketSource } from "./dnsTransport";
 import { EndpointHealth } from "./endpointHealth";
 import {
   type FailedQuery,
@@ -633,12 +631,12 @@ export class Resolver {
         const index = (this.preferred + i) % servers.length;
         const server = servers[index]!;
         let edns = true;
-        let result = await this.exchange(server, name, type, edns);
+        let result = await exchange(this.sockets, server, name, type, edns, this.timeoutMs);
         let interpretation = result.ok ? interpret(result.message, name, type) : undefined;
         if (interpretation?.kind === "failure" && /^(FORMERR|NOTIMP)$/.test(interpretation.outcome)) {
           // RFC 6891 §7: a server that does not speak EDNS answers FORMERR; ask it again without.
           edns = false;
-          result = await this.exchange(server, name, type, edns);
+          result = await exchange(this.sockets, server, name, type, edns, this.timeoutMs);
           interpretation = result.ok ? interpret(result.message, name, type) : undefined;
         }
         if (!result.ok) {
@@ -662,21 +660,6 @@ export class Resolver {
     if (attempts.every((a) => a.outcome === "timeout"))
       throw new TimeoutError({ query, attempts, cause: lastCause });
     throw new ServerFailureError({ query, attempts, cause: lastCause });
-  }
-
-  /** UDP first; the same question over TCP when the UDP answer is truncated (RFC 7766). */
-  private async exchange(
-    server: Nameserver,
-    name: string,
-    type: QueryType,
-    edns: boolean,
-  ): Promise<ExchangeResult> {
-    const id = randomQueryId();
-    const query = encodeQuery(id, name, type, edns);
-    const udp = await exchangeUdp(this.sockets, server, query, id, name, type, this.timeoutMs);
-    if (!udp.ok || !udp.message.truncated) return udp;
-    const tcpId = randomQueryId();
-    return exchangeTcp(server, encodeQuery(tcpId, name, type, edns), tcpId, name, type, this.timeoutMs);
   }
 }
 

@@ -26,30 +26,50 @@ export function endpointKey(endpoint: Pick<Endpoint, "address" | "port">): strin
   return `${endpoint.address}:${endpoint.port}`;
 }
 
+/** Whether `a` comes after `b` in RFC 2782 order: a higher priority, or the same with a lower weight. */
+function ranksAfter(a: Endpoint, b: Endpoint): boolean {
+  return a.priority > b.priority || (a.priority === b.priority && a.weight < b.weight);
+}
+
 /**
  * The endpoints of one answer, sorted by priority, each priority group holding its weighted
  * endpoints first (heaviest first) and its weight-0 endpoints last, with running weight sums.
  */
 export class EndpointSet {
   readonly endpoints: readonly Endpoint[];
-  readonly keys: readonly string[];
   /** groupStart[g] .. groupStart[g + 1] - 1 are the endpoints of the g-th lowest priority. */
-  private readonly groupStart: Int32Array;
+  private readonly groupStart: number[];
   /** Sum of weights of the group's endpoints up to and including this one. */
-  private readonly cumulative: Float64Array;
+  private readonly cumulative: number[];
   private readonly firstEnd: number;
   private readonly firstTotal: number;
+  private keyList: string[] | undefined;
 
+  // Built once per uncached answer, on the lookup's path: plain arrays and an insertion sort, since
+  // answers are small and typed arrays and a comparator sort cost more than the rest of the lookup.
   constructor(endpoints: readonly Endpoint[]) {
     if (endpoints.length === 0) throw new Error("an endpoint set needs at least one endpoint");
-    // Stable sort: records of equal rank keep the server's order.
-    const sorted = endpoints
-      .map((e) => Object.freeze({ ...e }))
-      .sort((a, b) => a.priority - b.priority || b.weight - a.weight);
+    // Callers of the cached answer share these objects: frozen copies, so no caller changes another's.
+    const sorted: Endpoint[] = [];
+    const small = endpoints.length <= 64;
+    for (const e of endpoints) {
+      const copy = Object.freeze({
+        host: e.host,
+        address: e.address,
+        port: e.port,
+        priority: e.priority,
+        weight: e.weight,
+        ttl: e.ttl,
+      });
+      // Stable: records of equal rank keep the server's order.
+      let i = sorted.length;
+      if (small) while (i > 0 && ranksAfter(sorted[i - 1]!, copy)) i--;
+      sorted.splice(i, 0, copy);
+    }
+    if (!small) sorted.sort((a, b) => a.priority - b.priority || b.weight - a.weight);
     this.endpoints = sorted;
-    this.keys = sorted.map(endpointKey);
     const starts: number[] = [];
-    this.cumulative = new Float64Array(sorted.length);
+    const cumulative: number[] = [];
     let running = 0;
     for (let i = 0; i < sorted.length; i++) {
       if (i === 0 || sorted[i]!.priority !== sorted[i - 1]!.priority) {
@@ -57,12 +77,19 @@ export class EndpointSet {
         running = 0;
       }
       running += sorted[i]!.weight;
-      this.cumulative[i] = running;
+      cumulative.push(running);
     }
     starts.push(sorted.length);
-    this.groupStart = Int32Array.from(starts);
-    this.firstEnd = this.groupStart[1]!;
-    this.firstTotal = this.cumulative[this.firstEnd - 1]!;
+    this.groupStart = starts;
+    this.cumulative = cumulative;
+    this.firstEnd = starts[1]!;
+    this.firstTotal = cumulative[this.firstEnd - 1]!;
+  }
+
+  /** Each endpoint's `address:port`, in the order of {@link endpoints}; built when first needed. */
+  get keys(): readonly string[] {
+    this.keyList ??= this.endpoints.map(endpointKey);
+    return this.keyList;
   }
 
   /**
@@ -88,13 +115,14 @@ export class EndpointSet {
    */
   pickAvoiding(random: RandomSource, avoid: AvoidTest): Endpoint | undefined {
     const starts = this.groupStart;
+    const keys = this.keys;
     for (let g = 0; g + 1 < starts.length; g++) {
       const start = starts[g]!;
       const end = starts[g + 1]!;
       let total = 0;
       let count = 0;
       for (let i = start; i < end; i++) {
-        if (avoid(this.keys[i]!)) continue;
+        if (avoid(keys[i]!)) continue;
         count++;
         total += this.endpoints[i]!.weight;
       }
@@ -102,13 +130,13 @@ export class EndpointSet {
       if (total === 0) {
         let n = Math.min(count - 1, Math.floor(random() * count));
         for (let i = start; i < end; i++) {
-          if (avoid(this.keys[i]!)) continue;
+          if (avoid(keys[i]!)) continue;
           if (n-- === 0) return this.endpoints[i]!;
         }
       }
       let x = Math.min(total - 1, Math.floor(random() * total));
       for (let i = start; i < end; i++) {
-        if (avoid(this.keys[i]!)) continue;
+        if (avoid(keys[i]!)) continue;
         const w = this.endpoints[i]!.weight;
         if (x < w) return this.endpoints[i]!;
         x -= w;

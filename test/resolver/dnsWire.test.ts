@@ -105,7 +105,10 @@ describe("resolver wire decoding (dns-packet under our checks)", () => {
     // A compression pointer to itself must not loop.
     const loop = Buffer.from(good);
     loop.writeUInt16BE(0xc00c, 12);
-    assert.throws(() => decodeMessage(loop), /malformed DNS message: Cannot decode name \(bad pointer\)/);
+    assert.throws(
+      () => decodeMessage(loop),
+      /malformed DNS message: compression pointer does not point backwards/,
+    );
   });
 
   it("prints the longest run of zero groups compressed, and rejects an A record cut short", () => {
@@ -152,5 +155,115 @@ describe("resolver wire decoding (dns-packet under our checks)", () => {
       undefined,
       "a query is not an answer",
     );
+  });
+});
+
+/** A name on the wire: its labels, then the root or a pointer to `pointer`. */
+function wireName(labels: (string | Buffer)[], pointer?: number): Buffer {
+  const parts = labels.map((l) => {
+    const bytes = typeof l === "string" ? Buffer.from(l, "latin1") : l;
+    return Buffer.concat([Buffer.from([bytes.length]), bytes]);
+  });
+  const end = pointer === undefined ? Buffer.from([0]) : Buffer.from([0xc0 | (pointer >> 8), pointer & 0xff]);
+  return Buffer.concat([...parts, end]);
+}
+
+/** A response to one SRV question with the given records, each `[owner, type, rdata]`, all in the answer section. */
+function response(question: Buffer, records: [Buffer, number, Buffer][]): Buffer {
+  const header = Buffer.alloc(12);
+  header.writeUInt16BE(99, 0);
+  header.writeUInt16BE(0x8400, 2);
+  header.writeUInt16BE(1, 4);
+  header.writeUInt16BE(records.length, 6);
+  const rrs = records.map(([owner, type, rdata]) => {
+    const fixed = Buffer.alloc(10);
+    fixed.writeUInt16BE(type, 0);
+    fixed.writeUInt16BE(1, 2);
+    fixed.writeUInt32BE(30, 4);
+    fixed.writeUInt16BE(rdata.length, 8);
+    return Buffer.concat([owner, fixed, rdata]);
+  });
+  return Buffer.concat([header, question, Buffer.from([0, 33, 0, 1]), ...rrs]);
+}
+
+function srvData(port: number, target: Buffer): Buffer {
+  const fixed = Buffer.alloc(6);
+  fixed.writeUInt16BE(1, 0);
+  fixed.writeUInt16BE(10, 2);
+  fixed.writeUInt16BE(port, 4);
+  return Buffer.concat([fixed, target]);
+}
+
+describe("resolver wire decoding: names as servers compress and spell them", () => {
+  // Offsets: the question's name starts at 12; "_tcp" at 12 + 6, "example" at 12 + 11.
+  const question = wireName(["_calc", "_tcp", "example"]);
+
+  it("follows pointers to the question and into its suffixes (RFC 1035 §4.1.4)", () => {
+    const msg = response(question, [
+      [wireName([], 12), 33, srvData(8080, wireName(["host-1"], 23))],
+      [wireName([], 12), 33, srvData(8081, wireName(["Host-2", "zone"], 23))],
+      [wireName(["host-1"], 23), 1, Buffer.from([10, 0, 0, 1])],
+    ]);
+    const m = decodeMessage(msg);
+    assert.equal(m.questionName, "_calc._tcp.example");
+    assert.deepEqual(
+      m.answers.map((rr) => [rr.name, rr.type, rr.data]),
+      [
+        ["_calc._tcp.example", "SRV", { priority: 1, weight: 10, port: 8080, target: "host-1.example" }],
+        ["_calc._tcp.example", "SRV", { priority: 1, weight: 10, port: 8081, target: "host-2.zone.example" }],
+        ["host-1.example", "A", "10.0.0.1"],
+      ],
+    );
+  });
+
+  it("reads each message's pointers against that message alone", () => {
+    const first = response(question, [[wireName([], 12), 33, srvData(1, wireName(["a"], 18))]]);
+    const otherQuestion = wireName(["_time", "_udp", "internal"]);
+    const second = response(otherQuestion, [[wireName([], 12), 33, srvData(2, wireName(["b"], 18))]]);
+    assert.equal((decodeMessage(first).answers[0]!.data as { target: string }).target, "a._tcp.example");
+    const m = decodeMessage(second);
+    assert.equal(m.answers[0]!.name, "_time._udp.internal");
+    assert.equal((m.answers[0]!.data as { target: string }).target, "b._udp.internal");
+  });
+
+  it("lower-cases ASCII and escapes a dot, a backslash and unprintable bytes inside a label", () => {
+    const odd = wireName([Buffer.from("a.b", "latin1"), Buffer.from([0x5c, 0x07, 0xe9]), "EXAMPLE"]);
+    const msg = response(question, [[wireName([], 12), 33, srvData(1, odd)]]);
+    const target = (decodeMessage(msg).answers[0]!.data as { target: string }).target;
+    assert.equal(target, "a\\.b.\\\\\\007\\233.example");
+    // A label holding a dot never passes for two labels: the answer to "a.b" is not an answer to a.b.
+    const dotted = response(wireName([Buffer.from("_calc._tcp", "latin1"), "example"]), []);
+    assert.equal(matchResponse(dotted, 99, "_calc._tcp.example", "SRV"), undefined);
+    // The escaped form goes back onto the wire as the same bytes (in lower case).
+    const query = encodeQuery(1, target, "A", false);
+    const lower = wireName([Buffer.from("a.b", "latin1"), Buffer.from([0x5c, 0x07, 0xe9]), "example"]);
+    assert.deepEqual(query.subarray(12, 12 + lower.length), lower);
+  });
+
+  it("refuses pointers that do not point backwards, unknown label types and names over 255 bytes", () => {
+    const forward = response(question, [[wireName([], 200), 33, srvData(1, wireName([], 12))]]);
+    assert.throws(() => decodeMessage(forward), /compression pointer does not point backwards/);
+    const extended = Buffer.from(response(question, []));
+    extended[12] = 0x41; // 0b01 label type (RFC 6891 retired it)
+    assert.throws(() => decodeMessage(extended), /unknown label type 0x40/);
+    // 5 labels of 60 bytes: 305 bytes on the wire, reached through a pointer to a cached suffix.
+    const long = "x".repeat(60);
+    const longQuestion = wireName([long, long, long]);
+    const msg = response(longQuestion, [[wireName([long, long], 12), 33, srvData(1, wireName([], 12))]]);
+    assert.throws(() => decodeMessage(msg), /name longer than 255 bytes/);
+  });
+
+  it("refuses record data that is not exactly what its type holds", () => {
+    const shortA = response(question, [[wireName([], 12), 1, Buffer.from([10, 0, 0])]]);
+    assert.throws(() => decodeMessage(shortA), /A record data is not 4 bytes/);
+    const longSrv = response(question, [
+      [wireName([], 12), 33, Buffer.concat([srvData(1, wireName([], 12)), Buffer.from([0])])],
+    ]);
+    assert.throws(() => decodeMessage(longSrv), /SRV record data does not end with its target/);
+  });
+
+  it("will not write a name with an empty or overlong label", () => {
+    assert.throws(() => encodeQuery(1, "a..b", "A", true), /cannot query "a..b": not a DNS name/);
+    assert.throws(() => encodeQuery(1, `${"x".repeat(64)}.example`, "A", true), /not a DNS name/);
   });
 });
