@@ -9,6 +9,7 @@ import { createDispatcher, createResolver } from "@ecssd/resolver";
 import { Agent, fetch } from "undici";
 import { startLocalZone } from "../local/zone";
 import { route53Client } from "../route53";
+import { median, percentile } from "./support/rankStats";
 
 const CONCURRENCY = 16;
 // Many short rounds, alternating which path goes first, and the median of each: on a shared two-core machine one
@@ -47,10 +48,6 @@ function stopInstance(i: Instance): Promise<void> {
     i.child.once("exit", () => resolve());
     i.child.kill("SIGTERM");
   });
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
 /** `count` GETs by `CONCURRENCY` loops; each loop's URL comes from `url(i)`. */
@@ -94,7 +91,6 @@ async function load(
   };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 export async function main(): Promise<void> {

@@ -14,16 +14,13 @@ import * as dnsPacket from "dns-packet";
 import { startLocalZone } from "../local/zone";
 import { route53Client } from "../route53";
 import { AuthoritativeServer } from "../test/resolver/support/authoritativeServer";
+import { median, percentile } from "./support/rankStats";
 
 const ZONE = "servicediscovery.internal";
 const LATENCY_COUNT = 2000;
 const HEAP_NAMES = 100_000;
 const HEAP_BOUND = 10_000;
 const WARM_COUNT = 2000;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 /**
  * The benchmark's records: `_bench-<n>._tcp` and `_bench-w<n>._tcp` have three instances on two
@@ -206,11 +203,6 @@ async function latencyChild(server: string): Promise<void> {
   bare.close();
   ours.close();
   process.stdout.write(JSON.stringify(rounds));
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 async function latency(server: string): Promise<Record<string, number>> {

@@ -96,13 +96,14 @@ function typeName(code: number): string {
 const MAX_NAME_WIRE = 255;
 
 /**
- * Wire length of a name in presentation form (no trailing dot, "" for the root), or -1 when a label is
+ * Writes a name in presentation form (no trailing dot, "" for the root) at `offset` in wire form; returns
+ * its wire length, or -1 when a label is
  * empty or longer than 63 bytes. `\.`, `\\` and `\DDD` escapes stand for one byte each (RFC 1035 §5.1),
  * as the decoder writes them.
  */
-function writeName(name: string, buf: Buffer | undefined, offset: number): number {
+function writeName(name: string, buf: Buffer, offset: number): number {
   if (name === "") {
-    if (buf) buf[offset] = 0;
+    buf[offset] = 0;
     return 1;
   }
   let at = offset + 1;
@@ -112,7 +113,7 @@ function writeName(name: string, buf: Buffer | undefined, offset: number): numbe
     if (byte === 0x2e) {
       const length = at - labelStart - 1;
       if (length === 0 || length > 63) return -1;
-      if (buf) buf[labelStart] = length;
+      buf[labelStart] = length;
       labelStart = at++;
       continue;
     }
@@ -126,13 +127,13 @@ function writeName(name: string, buf: Buffer | undefined, offset: number): numbe
       }
     }
     if (!(byte >= 0 && byte <= 0xff)) return -1;
-    if (buf) buf[at] = byte;
+    buf[at] = byte;
     at++;
   }
   const length = at - labelStart - 1;
   if (length === 0 || length > 63) return -1;
-  if (buf) buf[labelStart] = length;
-  if (buf) buf[at] = 0;
+  buf[labelStart] = length;
+  buf[at] = 0;
   return at + 1 - offset;
 }
 
@@ -141,7 +142,8 @@ function writeName(name: string, buf: Buffer | undefined, offset: number): numbe
  * (payload 1232, version 0, no flags or options; RFC 6891 §6.1.2) unless `edns` is false.
  */
 export function encodeQuery(id: number, name: string, type: "SRV" | "A", edns: boolean): Buffer {
-  const nameLength = writeName(name, undefined, 0);
+  // Written once into the scratch buffer, which holds any name that fits a query, then copied.
+  const nameLength = name.length > scratch.length - 2 ? -1 : writeName(name, scratch, 0);
   if (nameLength < 0 || nameLength > MAX_NAME_WIRE)
     throw new TypeError(`cannot query "${name}": not a DNS name`);
   const buf = Buffer.allocUnsafe(HEADER + nameLength + 4 + (edns ? 11 : 0));
@@ -149,7 +151,8 @@ export function encodeQuery(id: number, name: string, type: "SRV" | "A", edns: b
   buf.writeUInt16BE(FLAG_RD, 2);
   buf.writeUInt32BE(0x00010000, 4); // one question, no answers
   buf.writeUInt32BE(edns ? 1 : 0, 8); // no authorities; the OPT record is the one additional
-  let at = HEADER + writeName(name, buf, HEADER);
+  buf.set(scratch.subarray(0, nameLength), HEADER);
+  let at = HEADER + nameLength;
   buf.writeUInt16BE(QUERY_TYPES[type], at);
   buf.writeUInt16BE(CLASS_IN, at + 2);
   at += 4;

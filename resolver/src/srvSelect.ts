@@ -26,9 +26,9 @@ export function endpointKey(endpoint: Pick<Endpoint, "address" | "port">): strin
   return `${endpoint.address}:${endpoint.port}`;
 }
 
-/** Whether `a` comes after `b` in RFC 2782 order: a higher priority, or the same with a lower weight. */
-function ranksAfter(a: Endpoint, b: Endpoint): boolean {
-  return a.priority > b.priority || (a.priority === b.priority && a.weight < b.weight);
+/** RFC 2782 order of two endpoints: lower priority first, then the heavier first. */
+function compareRank(a: Endpoint, b: Endpoint): number {
+  return a.priority - b.priority || b.weight - a.weight;
 }
 
 /**
@@ -50,23 +50,25 @@ export class EndpointSet {
   constructor(endpoints: readonly Endpoint[]) {
     if (endpoints.length === 0) throw new Error("an endpoint set needs at least one endpoint");
     // Callers of the cached answer share these objects: frozen copies, so no caller changes another's.
-    const sorted: Endpoint[] = [];
-    const small = endpoints.length <= 64;
-    for (const e of endpoints) {
-      const copy = Object.freeze({
+    const sorted = endpoints.map((e) =>
+      Object.freeze({
         host: e.host,
         address: e.address,
         port: e.port,
         priority: e.priority,
         weight: e.weight,
         ttl: e.ttl,
-      });
-      // Stable: records of equal rank keep the server's order.
-      let i = sorted.length;
-      if (small) while (i > 0 && ranksAfter(sorted[i - 1]!, copy)) i--;
-      sorted.splice(i, 0, copy);
-    }
-    if (!small) sorted.sort((a, b) => a.priority - b.priority || b.weight - a.weight);
+      }),
+    );
+    // Both sorts are stable: records of equal rank keep the server's order.
+    if (sorted.length > 64) sorted.sort(compareRank);
+    else
+      for (let i = 1; i < sorted.length; i++) {
+        const e = sorted[i]!;
+        let j = i;
+        for (; j > 0 && compareRank(sorted[j - 1]!, e) > 0; j--) sorted[j] = sorted[j - 1]!;
+        sorted[j] = e;
+      }
     this.endpoints = sorted;
     const starts: number[] = [];
     const cumulative: number[] = [];
