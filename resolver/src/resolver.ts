@@ -458,36 +458,43 @@ export class Resolver {
   private fetch(key: string, type: QueryType, name: string): Promise<CacheEntry> {
     let running = this.inflight.get(key);
     if (running === undefined) {
-      running = this.load(key, type, name).then(
-        (entry) => {
-          if (entry.ttl > 0) {
-            this.cache.set(entry);
-          } else {
-            // TTL 0: not cached, and an older answer must not outlive it as a stale fallback.
-            const old = this.cache.peek(key);
-            if (old !== undefined) this.cache.delete(old);
-          }
-          return entry;
-        },
-        (err: unknown) => {
-          // RFC 8767: when every server fails, an expired answer within the bound beats an error.
-          const stale = this.cache.peek(key);
-          const now = this.now();
-          const serversFailed = err instanceof TimeoutError || err instanceof ServerFailureError;
-          if (serversFailed && stale !== undefined && now < stale.staleUntil) {
-            stale.failedAt = now;
-            return stale;
-          }
-          throw err;
-        },
-      );
-      const forget = (): void => {
-        this.inflight.delete(key);
-      };
-      running.then(forget, forget);
+      running = this.load(key, type, name);
       this.inflight.set(key, running);
     }
     return running;
+  }
+
+  /**
+   * Asks the network for `key` and keeps what comes back: in the cache, or, when every server fails, the
+   * stale answer is served instead (RFC 8767). One async function from the answer to the cache: each
+   * handler chained on instead would be one more turn of the microtask queue on every uncached lookup.
+   */
+  private async load(key: string, type: QueryType, name: string): Promise<CacheEntry> {
+    try {
+      const answer = await this.ask(name, type);
+      let entry = this.entryFor(key, type, name, answer);
+      if (entry instanceof Promise) entry = await entry;
+      if (entry.ttl > 0) {
+        this.cache.set(entry);
+      } else {
+        // TTL 0: not cached, and an older answer must not outlive it as a stale fallback.
+        const old = this.cache.peek(key);
+        if (old !== undefined) this.cache.delete(old);
+      }
+      return entry;
+    } catch (err) {
+      // RFC 8767: when every server fails, an expired answer within the bound beats an error.
+      const stale = this.cache.peek(key);
+      const now = this.now();
+      const serversFailed = err instanceof TimeoutError || err instanceof ServerFailureError;
+      if (serversFailed && stale !== undefined && now < stale.staleUntil) {
+        stale.failedAt = now;
+        return stale;
+      }
+      throw err;
+    } finally {
+      this.inflight.delete(key);
+    }
   }
 
   private makeEntry(
@@ -513,9 +520,14 @@ export class Resolver {
     );
   }
 
-  private async load(key: string, type: QueryType, name: string): Promise<CacheEntry> {
+  /** The cache entry an answer makes; a promise while targets it gave no address for are looked up. */
+  private entryFor(
+    key: string,
+    type: QueryType,
+    name: string,
+    answer: Answer,
+  ): CacheEntry | Promise<CacheEntry> {
     const query: FailedQuery = { name, type };
-    const answer = await this.ask(name, type);
     const interpretation = answer.interpretation;
     if (interpretation.kind === "negative") {
       const error = new NotFoundError(interpretation.reason, { query, attempts: answer.attempts });
