@@ -1,6 +1,6 @@
 // DNS messages for one question: the query id we draw and the checks an answer must pass.
 import { randomFillSync } from "node:crypto";
-import { decodeMessage, type SrvData, type WireMessage, type WireRecord } from "./dnsWire";
+import { decodeMessage, type SrvData, sameQuestion, type WireMessage, type WireRecord } from "./dnsWire";
 
 /** Record types the resolver asks for. */
 export type QueryType = "SRV" | "A";
@@ -29,29 +29,21 @@ export function randomQueryId(): number {
 }
 
 /**
- * Decodes `msg` if it answers our question (RFC 5452 §9.1: id, question name, type and class must
- * match; the caller checks the source address and port). Returns undefined for anything else,
- * including bytes that do not decode, so a hostile packet is ignored rather than trusted.
+ * Decodes `msg` if it answers `query`, which asked for `name` (RFC 5452 §9.1: the id and the one question's
+ * name, type and class must match; the caller checks the source address and port). Returns undefined for
+ * anything else, including bytes that do not decode, so a hostile packet is ignored rather than trusted.
  */
-export function matchResponse(
-  msg: Buffer,
-  id: number,
-  name: string,
-  type: QueryType,
-): WireMessage | undefined {
-  if (msg.length < 12 || msg.readUInt16BE(0) !== id) return undefined;
+export function matchResponse(msg: Buffer, query: Buffer, name: string): WireMessage | undefined {
+  if (msg.length < 12 || msg[0] !== query[0] || msg[1] !== query[1]) return undefined;
   const flags = msg.readUInt16BE(2);
   if ((flags & FLAG_QR) === 0 || (flags & OPCODE_MASK) !== 0) return undefined;
-  let message: WireMessage;
+  const questionEnd = sameQuestion(msg, query);
+  if (questionEnd < 0) return undefined;
   try {
-    message = decodeMessage(msg);
+    return decodeMessage(msg, name, questionEnd);
   } catch {
     return undefined;
   }
-  if (message.questionCount !== 1) return undefined;
-  if (message.questionType !== type || message.questionClass !== "IN") return undefined;
-  if (message.questionName !== name) return undefined;
-  return message;
 }
 
 /** What an accepted answer means for the question asked. */

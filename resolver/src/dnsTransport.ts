@@ -241,7 +241,7 @@ export function exchange(
   timeoutMs: number,
 ): Promise<ExchangeResult> {
   const id = randomQueryId();
-  return exchangeUdp(sockets, server, encodeQuery(id, name, type, edns), id, name, type, timeoutMs);
+  return exchangeUdp(sockets, server, encodeQuery(id, name, type, edns), id, name, timeoutMs);
 }
 
 /**
@@ -255,7 +255,6 @@ function exchangeUdp(
   query: Buffer,
   id: number,
   name: string,
-  type: QueryType,
   timeoutMs: number,
 ): Promise<ExchangeResult> {
   let pooled: PooledSocket | undefined;
@@ -284,14 +283,13 @@ function exchangeUdp(
     socket.waiters.set(id, {
       message(msg, rinfo) {
         if (done || rinfo.port !== server.port || rinfo.address !== server.address) return;
-        const message = matchResponse(msg, id, name, type);
+        const message = matchResponse(msg, query, name);
         if (message === undefined) return;
         if (!message.truncated) return finish({ ok: true, message });
         // The same question over TCP, under a new id.
         const tcpQuery = Buffer.from(query);
-        const tcpId = randomQueryId();
-        tcpQuery.writeUInt16BE(tcpId, 0);
-        finish(exchangeTcp(server, tcpQuery, tcpId, name, type, timeoutMs));
+        tcpQuery.writeUInt16BE(randomQueryId(), 0);
+        finish(exchangeTcp(server, tcpQuery, name, timeoutMs));
       },
       error: (err) => finish(errorOutcome("udp", err)),
     });
@@ -316,9 +314,7 @@ function closeSocket(socket: dgram.Socket): void {
 function exchangeTcp(
   server: Nameserver,
   query: Buffer,
-  id: number,
   name: string,
-  type: QueryType,
   timeoutMs: number,
 ): Promise<ExchangeResult> {
   return new Promise((resolve) => {
@@ -347,7 +343,7 @@ function exchangeTcp(
         if (buffered.length < 2 + length) return;
         const msg = buffered.subarray(2, 2 + length);
         buffered = buffered.subarray(2 + length);
-        const packet = matchResponse(msg, id, name, type);
+        const packet = matchResponse(msg, query, name);
         if (packet) return finish({ ok: true, message: packet });
       }
     });

@@ -151,7 +151,8 @@ export function encodeQuery(id: number, name: string, type: "SRV" | "A", edns: b
   buf.writeUInt16BE(FLAG_RD, 2);
   buf.writeUInt32BE(0x00010000, 4); // one question, no answers
   buf.writeUInt32BE(edns ? 1 : 0, 8); // no authorities; the OPT record is the one additional
-  buf.set(scratch.subarray(0, nameLength), HEADER);
+  // A byte loop: a name is short, and a subarray of the scratch buffer (a new Buffer object) cost more.
+  for (let i = 0; i < nameLength; i++) buf[HEADER + i] = scratch[i]!;
   let at = HEADER + nameLength;
   buf.writeUInt16BE(QUERY_TYPES[type], at);
   buf.writeUInt16BE(CLASS_IN, at + 2);
@@ -178,6 +179,8 @@ const KNOWN_NAMES = 16;
 const knownOffset: number[] = new Array(KNOWN_NAMES).fill(-1);
 const knownName: string[] = new Array(KNOWN_NAMES).fill("");
 const knownWire: number[] = new Array(KNOWN_NAMES).fill(0);
+/** Whether the name's wire form lies in one piece at its offset (no pointer in it). */
+const knownFlat: boolean[] = new Array(KNOWN_NAMES).fill(false);
 let knownCount = 0;
 
 function knownAt(offset: number): number {
@@ -185,11 +188,30 @@ function knownAt(offset: number): number {
   return -1;
 }
 
-function remember(offset: number, name: string, wire: number): void {
+function remember(offset: number, name: string, wire: number, flat: boolean): void {
   if (knownCount === KNOWN_NAMES || knownAt(offset) >= 0) return;
   knownOffset[knownCount] = offset;
   knownName[knownCount] = name;
-  knownWire[knownCount++] = wire;
+  knownWire[knownCount] = wire;
+  knownFlat[knownCount++] = flat;
+}
+
+/**
+ * A known name written out again, byte for byte, at `offset`; -1 if there is none. SRV targets are never
+ * compressed (RFC 2782), and the instances of a service often share a host, so its name comes several times
+ * in one answer: comparing bytes is cheaper than reading the name again.
+ */
+function repeatAt(buf: Buffer, offset: number): number {
+  for (let k = 0; k < knownCount; k++) {
+    if (!knownFlat[k]) continue;
+    const from = knownOffset[k]!;
+    const wire = knownWire[k]!;
+    if (buf[from] !== buf[offset] || offset + wire > buf.length) continue;
+    let i = 1;
+    while (i < wire && buf[from + i] === buf[offset + i]) i++;
+    if (i === wire) return k;
+  }
+  return -1;
 }
 
 /** A name's text is built here and turned into a string once; escapes make it up to 4 bytes per wire byte. */
@@ -225,6 +247,12 @@ function readName(buf: Buffer, offset: number): string {
     skipName(buf, offset);
     return knownName[known]!;
   }
+  const repeat = repeatAt(buf, offset);
+  if (repeat >= 0) {
+    nameEnd = offset + knownWire[repeat]!;
+    remember(offset, knownName[repeat]!, knownWire[repeat]!, true);
+    return knownName[repeat]!;
+  }
   let n = 0;
   let wire = 1; // the root label
   let at = offset;
@@ -234,6 +262,7 @@ function readName(buf: Buffer, offset: number): string {
   let jumpTarget = -1;
   let jumpText = 0;
   let jumpWire = 0;
+  let jumps = 0;
   for (;;) {
     if (at >= buf.length) throw new MalformedMessageError("name runs past the end");
     const length = buf[at]!;
@@ -259,6 +288,7 @@ function readName(buf: Buffer, offset: number): string {
         jumpText = n;
         jumpWire = wire;
       }
+      jumps++;
       at = target;
       floor = target;
       continue;
@@ -275,7 +305,7 @@ function readName(buf: Buffer, offset: number): string {
   nameEnd = end;
   const text = n === 0 ? "" : scratch.toString("latin1", 0, n);
   const name = suffix === undefined ? text : n === 0 ? suffix : `${text}.${suffix}`;
-  remember(offset, name, wire);
+  remember(offset, name, wire, suffix === undefined && jumpTarget < 0);
   if (jumpTarget >= 0 && knownCount < KNOWN_NAMES) {
     // The labels read after the first pointer are a name of their own, starting where it pointed.
     const tail = scratch.toString("latin1", jumpText === 0 ? 0 : jumpText + 1, n);
@@ -283,6 +313,7 @@ function readName(buf: Buffer, offset: number): string {
       jumpTarget,
       suffix === undefined ? tail : tail === "" ? suffix : `${tail}.${suffix}`,
       wire - jumpWire + 1,
+      suffix === undefined && jumps === 1,
     );
   }
   return name;
@@ -407,11 +438,35 @@ function readSection(buf: Buffer, count: number, offset: number): WireRecord[] {
 }
 
 /**
+ * Where the question of `query` ends when `msg` holds the same one question: the same name (ASCII case
+ * aside, RFC 4343), type and class; -1 otherwise. `query` is one of ours, as {@link encodeQuery} writes it.
+ * Bytes are compared rather than decoded names: it runs on every answer, and the name is then known without
+ * being read (see {@link decodeMessage}).
+ */
+export function sameQuestion(msg: Buffer, query: Buffer): number {
+  let at = HEADER;
+  while (query[at] !== 0) at += query[at]! + 1;
+  const end = at + 5; // the root label, type and class
+  if (msg.length < end || msg.readUInt16BE(4) !== 1) return -1;
+  for (let i = HEADER; i < end; i++) {
+    const a = msg[i]!;
+    const b = query[i]!;
+    // Equal, or the same ASCII letter in the other case. Our length, type and class bytes are never letters.
+    if (a !== b && ((a ^ b) !== 0x20 || ((b | 0x20) - 0x61) >>> 0 >= 26)) return -1;
+  }
+  return end;
+}
+
+/**
  * Decodes a whole message. Throws {@link MalformedMessageError} for anything that does not parse;
  * records of types the resolver does not read are kept with undefined data. A truncated answer (TC)
  * may stop anywhere: only its header and question are read, since we go to TCP.
+ *
+ * With `askedName`, the caller has found the question to be the one it asked (see {@link sameQuestion},
+ * which gives `questionEnd`): the name is taken as `askedName` instead of being read again, and answers
+ * pointing at it get the same string.
  */
-export function decodeMessage(buf: Buffer): WireMessage {
+export function decodeMessage(buf: Buffer, askedName?: string, questionEnd = 0): WireMessage {
   if (buf.length < HEADER) throw new MalformedMessageError("shorter than a header");
   knownCount = 0;
   const flags = buf.readUInt16BE(2);
@@ -421,7 +476,14 @@ export function decodeMessage(buf: Buffer): WireMessage {
   let questionName = "";
   let questionType = "";
   let questionClass = "";
-  for (let i = 0; i < questionCount; i++) {
+  if (askedName !== undefined) {
+    remember(HEADER, askedName, questionEnd - 4 - HEADER, true);
+    questionName = askedName;
+    questionType = typeName(buf.readUInt16BE(questionEnd - 4));
+    questionClass = CLASS_NAMES[buf.readUInt16BE(questionEnd - 2)] ?? "";
+    at = questionEnd;
+  }
+  for (let i = askedName === undefined ? 0 : 1; i < questionCount; i++) {
     const name = readName(buf, at);
     at = nameEnd;
     if (at + 4 > buf.length) throw new MalformedMessageError("question runs past the end");

@@ -40,6 +40,17 @@ export function assertValidName(name: string, input: string): void {
   }
 }
 
+/** Whether `name`, whose first dot is at `dot`, is `_service._proto`: two labels, each starting with "_". */
+function isServiceAndProtocol(name: string, dot: number): boolean {
+  return (
+    dot > 1 &&
+    name.charCodeAt(0) === 0x5f &&
+    name.charCodeAt(dot + 1) === 0x5f &&
+    dot + 2 < name.length &&
+    name.indexOf(".", dot + 1) < 0
+  );
+}
+
 /**
  * Expands a service name:
  * - `calc` → `_calc._tcp.<domain>`; `_calc` → `_calc._tcp.<domain>`;
@@ -50,11 +61,12 @@ export function assertValidName(name: string, input: string): void {
 export function expandServiceName(input: string, domain: string): string {
   if (typeof input !== "string") throw new TypeError(`service name must be a string, got ${typeof input}`);
   let name = input.trim().toLowerCase();
+  const dot = name.indexOf(".");
   if (name.endsWith(".")) {
     name = name.slice(0, -1);
-  } else if (!name.includes(".")) {
+  } else if (dot < 0) {
     name = name.startsWith("_") ? `${name}._tcp.${domain}` : `_${name}._tcp.${domain}`;
-  } else if (/^_[^.]+\._[^.]+$/.test(name)) {
+  } else if (isServiceAndProtocol(name, dot)) {
     name = `${name}.${domain}`;
   }
   assertValidName(name, input);

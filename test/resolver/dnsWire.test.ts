@@ -137,24 +137,40 @@ describe("resolver wire decoding (dns-packet under our checks)", () => {
     assert.equal(opt.udpPayloadSize, 1232, "EDNS0 with a 1232-byte buffer");
     const answer = (id: number, q: string, type: "SRV" | "A" = "SRV") =>
       dnsPacket.encode({ type: "response", id, questions: [{ type, name: q }], answers: [] });
-    assert.ok(matchResponse(answer(0x1234, "_CALC._tcp.example"), 0x1234, "_calc._tcp.example", "SRV"));
+    assert.ok(matchResponse(answer(0x1234, "_CALC._tcp.example"), query, "_calc._tcp.example"));
+    assert.equal(matchResponse(answer(0x1235, "_calc._tcp.example"), query, "_calc._tcp.example"), undefined);
+    assert.equal(matchResponse(answer(0x1234, "_evil._tcp.example"), query, "_calc._tcp.example"), undefined);
     assert.equal(
-      matchResponse(answer(0x1235, "_calc._tcp.example"), 0x1234, "_calc._tcp.example", "SRV"),
+      matchResponse(answer(0x1234, "_calc._tcp.example", "A"), query, "_calc._tcp.example"),
       undefined,
     );
-    assert.equal(
-      matchResponse(answer(0x1234, "_evil._tcp.example"), 0x1234, "_calc._tcp.example", "SRV"),
-      undefined,
-    );
-    assert.equal(
-      matchResponse(answer(0x1234, "_calc._tcp.example", "A"), 0x1234, "_calc._tcp.example", "SRV"),
-      undefined,
-    );
-    assert.equal(
-      matchResponse(query, 0x1234, "_calc._tcp.example", "SRV"),
-      undefined,
-      "a query is not an answer",
-    );
+    assert.equal(matchResponse(query, query, "_calc._tcp.example"), undefined, "a query is not an answer");
+  });
+
+  it("compares the question byte for byte, letters in either case, and names the answer as it was asked", () => {
+    const name = "_calc._tcp.example";
+    const query = encodeQuery(7, name, "SRV", true);
+    /** Our query turned into a response (RD and RA set), then changed by `edit`. */
+    const reply = (edit: (msg: Buffer) => void = () => {}): Buffer => {
+      const msg = Buffer.from(query);
+      msg.writeUInt16BE(0x8180, 2);
+      edit(msg);
+      return msg;
+    };
+    const shouted = Buffer.from(reply().toString("latin1").toUpperCase(), "latin1");
+    assert.equal(matchResponse(shouted, query, name)?.questionName, name, "RFC 4343: the name in upper case");
+    assert.equal(matchResponse(shouted, query, name)?.questionType, "SRV");
+    const classAt = 12 + 20 + 2; // the name takes 20 bytes, then the type, then the class
+    const chaos = reply((m) => m.writeUInt16BE(3, classAt));
+    assert.equal(matchResponse(chaos, query, name), undefined, "class CH is not the question asked");
+    const twoQuestions = reply((m) => m.writeUInt16BE(2, 4));
+    assert.equal(matchResponse(twoQuestions, query, name), undefined, "two questions");
+    assert.equal(matchResponse(reply().subarray(0, 30), query, name), undefined, "a cut-off question");
+    // A length byte is never folded like a letter: 0x24 is not 0x04.
+    const folded = reply((m) => {
+      m[12 + 1 + 5] = 4 | 0x20;
+    });
+    assert.equal(matchResponse(folded, query, name), undefined);
   });
 });
 
@@ -233,11 +249,43 @@ describe("resolver wire decoding: names as servers compress and spell them", () 
     assert.equal(target, "a\\.b.\\\\\\007\\233.example");
     // A label holding a dot never passes for two labels: the answer to "a.b" is not an answer to a.b.
     const dotted = response(wireName([Buffer.from("_calc._tcp", "latin1"), "example"]), []);
-    assert.equal(matchResponse(dotted, 99, "_calc._tcp.example", "SRV"), undefined);
+    assert.equal(
+      matchResponse(dotted, encodeQuery(99, "_calc._tcp.example", "SRV", false), "_calc._tcp.example"),
+      undefined,
+    );
     // The escaped form goes back onto the wire as the same bytes (in lower case).
     const query = encodeQuery(1, target, "A", false);
     const lower = wireName([Buffer.from("a.b", "latin1"), Buffer.from([0x5c, 0x07, 0xe9]), "example"]);
     assert.deepEqual(query.subarray(12, 12 + lower.length), lower);
+  });
+
+  it("reads a name written out again in full as the same name, and only a byte-for-byte repeat", () => {
+    const host = wireName(["host-1", "example"]);
+    const msg = response(question, [
+      [wireName([], 12), 33, srvData(1, host)],
+      [wireName([], 12), 33, srvData(2, wireName(["HOST-1", "example"]))],
+      [wireName([], 12), 33, srvData(3, wireName(["host-1", "examplf"]))],
+      [wireName([], 12), 33, srvData(4, host)],
+      [host, 1, Buffer.from([10, 0, 0, 1])],
+    ]);
+    const m = decodeMessage(msg);
+    assert.deepEqual(
+      m.answers.map((rr) => [rr.name, (rr.data as { target?: string }).target ?? rr.data]),
+      [
+        ["_calc._tcp.example", "host-1.example"],
+        ["_calc._tcp.example", "host-1.example"],
+        ["_calc._tcp.example", "host-1.examplf"],
+        ["_calc._tcp.example", "host-1.example"],
+        ["host-1.example", "10.0.0.1"],
+      ],
+    );
+    // The start of a repeat, cut off by the end of the message, is read, and refused, like any other name.
+    const cut = Buffer.concat([
+      response(question, [[wireName([], 12), 33, srvData(1, host)]]),
+      host.subarray(0, 10),
+    ]);
+    cut.writeUInt16BE(2, 6);
+    assert.throws(() => decodeMessage(cut), /malformed DNS message: name runs past the end/);
   });
 
   it("refuses pointers that do not point backwards, unknown label types and names over 255 bytes", () => {

@@ -34,4 +34,39 @@ describe("service names", () => {
       { numRuns: 5000 },
     );
   });
+
+  it("expands short forms by the documented rule", () => {
+    // The rule as written in the documentation, one expression per form.
+    const documented = (input: string, domain: string): string => {
+      const name = input.trim().toLowerCase();
+      if (name.endsWith(".")) return name.slice(0, -1);
+      if (!name.includes("."))
+        return name.startsWith("_") ? `${name}._tcp.${domain}` : `_${name}._tcp.${domain}`;
+      if (/^_[^.]+\._[^.]+$/.test(name)) return `${name}.${domain}`;
+      return name;
+    };
+    const name = fc.array(fc.constantFrom(..."_a.B-1 ".split("")), { maxLength: 12 }).map((c) => c.join(""));
+    fc.assert(
+      fc.property(name, (input) => {
+        let expected: string | undefined;
+        try {
+          expected = documented(input, "example");
+          if (!NAME.test(expected)) expected = undefined;
+        } catch {
+          expected = undefined;
+        }
+        let got: string | undefined;
+        try {
+          got = expandServiceName(input, "example");
+        } catch {
+          got = undefined;
+        }
+        assert.equal(got, expected, `for ${JSON.stringify(input)}`);
+      }),
+      { numRuns: 5000 },
+    );
+    assert.equal(expandServiceName("_calc._udp", "example"), "_calc._udp.example");
+    assert.equal(expandServiceName("_calc.x", "example"), "_calc.x");
+    assert.equal(expandServiceName("_calc._tcp.other", "example"), "_calc._tcp.other");
+  });
 });
