@@ -92,6 +92,10 @@ function typeName(code: number): string {
   return TYPE_NAMES[code] ?? `TYPE${code}`;
 }
 
+function className(code: number): string {
+  return CLASS_NAMES[code] ?? `CLASS${code}`;
+}
+
 /** A name's wire length is at most 255 bytes (RFC 1035 §3.1). */
 const MAX_NAME_WIRE = 255;
 
@@ -480,7 +484,7 @@ export function decodeMessage(buf: Buffer, askedName?: string, questionEnd = 0):
     remember(HEADER, askedName, questionEnd - 4 - HEADER, true);
     questionName = askedName;
     questionType = typeName(buf.readUInt16BE(questionEnd - 4));
-    questionClass = CLASS_NAMES[buf.readUInt16BE(questionEnd - 2)] ?? "";
+    questionClass = className(buf.readUInt16BE(questionEnd - 2));
     at = questionEnd;
   }
   for (let i = askedName === undefined ? 0 : 1; i < questionCount; i++) {
@@ -490,8 +494,7 @@ export function decodeMessage(buf: Buffer, askedName?: string, questionEnd = 0):
     if (i === 0) {
       questionName = name;
       questionType = typeName(buf.readUInt16BE(at));
-      const cls = buf.readUInt16BE(at + 2);
-      questionClass = CLASS_NAMES[cls] ?? `CLASS${cls}`;
+      questionClass = className(buf.readUInt16BE(at + 2));
     }
     at += 4;
   }

@@ -45,11 +45,11 @@ export class EndpointSet {
   private readonly firstTotal: number;
   private keyList: string[] | undefined;
 
-  // Built once per uncached answer, on the lookup's path: plain arrays and an insertion sort, since
-  // answers are small and typed arrays and a comparator sort cost more than the rest of the lookup.
   /**
    * Takes the endpoints over: every caller of the cached answer shares these objects, so they are frozen
    * here, and no caller can change another's. The set's maker gives objects of its own, made for the set.
+   * Built once per uncached answer, on the lookup's path: plain arrays and an insertion sort, since answers
+   * are small and typed arrays and a comparator sort cost more than the rest of the lookup.
    */
   constructor(endpoints: readonly Endpoint[]) {
     if (endpoints.length === 0) throw new Error("an endpoint set needs at least one endpoint");
