@@ -76,9 +76,24 @@ export interface BuildImageOptions {
   readonly baseImage?: string;
 }
 
-/** The base image: the normal Node.js image when present or pullable, else one made from this machine's Node.js. */
-export async function baseImage(): Promise<string> {
-  if (process.env.BASE_IMAGE) return process.env.BASE_IMAGE;
+let baseImageOnce: Promise<string> | undefined;
+
+/**
+ * The base image: the normal Node.js image when present or pullable, else one made from this machine's Node.js.
+ * Asked for once per process: the stack builds its images in parallel, and each would otherwise run the
+ * script (the script is safe to run at once, but one run is what a build needs). A failure is not kept, so
+ * the next build asks again.
+ */
+export function baseImage(): Promise<string> {
+  if (process.env.BASE_IMAGE) return Promise.resolve(process.env.BASE_IMAGE);
+  baseImageOnce ??= makeBaseImage().catch((err: unknown) => {
+    baseImageOnce = undefined;
+    throw err;
+  });
+  return baseImageOnce;
+}
+
+async function makeBaseImage(): Promise<string> {
   const { stdout } = await run("bash", [join(REPO_ROOT, "scripts/base-image.sh")], { timeout: 300_000 });
   const name = stdout.trim().split("\n").at(-1) ?? "";
   if (name === "") throw new Error("scripts/base-image.sh printed no image name");

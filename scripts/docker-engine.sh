@@ -2,7 +2,15 @@
 # Makes sure a Docker engine answers: installs Debian's docker.io when dockerd is missing and starts dockerd.
 # Needs root on Debian. `--best-effort` (used by `npm start`): where the engine cannot be prepared (not root,
 # not Debian), exit quietly and leave the explanation to the command that needs the engine.
+# Safe to run several times at once (one run installs and starts the engine, the others wait for it) and
+# after a run killed half-way (an interrupted package install is finished, a dockerd already starting is
+# waited for, not started twice).
 set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/lock.sh
+. "$here/scripts/lib/lock.sh"
+# shellcheck source=lib/apt.sh
+. "$here/scripts/lib/apt.sh"
 best_effort=0
 [ "${1:-}" = "--best-effort" ] && best_effort=1
 log() { printf '[setup] %s\n' "$*" >&2; }
@@ -12,14 +20,19 @@ if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   [ $best_effort = 1 ] && exit 0
   log "no Docker engine answers, and installing one needs root on Debian"; exit 1
 fi
+hold_lock "$(machine_lock_dir)/ecssd-docker-engine.lock" "the Docker engine"
+docker info >/dev/null 2>&1 && exit 0
 if ! command -v dockerd >/dev/null 2>&1; then
   log "installing docker.io"
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io >/dev/null
+  apt_install_now docker.io
 fi
-log "starting dockerd"
-mkdir -p /var/log
-nohup dockerd >/var/log/ecssd-dockerd.log 2>&1 &
+# A dockerd that is running but not answering yet (started by a run that was killed while it waited) is
+# given the time to start; a second one would fail on the first one's pid file and socket.
+if ! pgrep -x dockerd >/dev/null 2>&1; then
+  log "starting dockerd"
+  mkdir -p /var/log
+  nohup dockerd >/var/log/ecssd-dockerd.log 2>&1 {ECSSD_LOCK_FD}>&- &
+fi
 for _ in $(seq 1 60); do
   docker info >/dev/null 2>&1 && exit 0
   sleep 1

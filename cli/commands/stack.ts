@@ -13,11 +13,33 @@ function port(value: string): number {
   return Number(value);
 }
 
-function count(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 10) {
-    throw new InvalidArgumentError("must be an integer from 1 to 10");
+function countFrom(min: number): (value: string) => number {
+  return (value) => {
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > 10) {
+      throw new InvalidArgumentError(`must be an integer from ${min} to 10`);
+    }
+    return Number(value);
+  };
+}
+const count = countFrom(1);
+
+/** A name for the stack's containers: `ecssd-<name>-time-1`, ... */
+function stackName(value: string): string {
+  if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(value)) {
+    throw new InvalidArgumentError(
+      "must be 1 to 31 lowercase letters, digits or dashes, starting with one of the first two",
+    );
   }
-  return Number(value);
+  return value;
+}
+
+/** Three octets of a loopback address and a dot: the awsvpc tasks take this prefix and 2, 3, ... */
+function loopbackPrefix(value: string): string {
+  const m = /^127\.(\d{1,3})\.(\d{1,3})\.$/.exec(value);
+  if (!m || Number(m[1]) > 255 || Number(m[2]) > 255) {
+    throw new InvalidArgumentError('must be three octets of a loopback address and a dot, e.g. "127.0.9."');
+  }
+  return value;
 }
 
 export function registerStackCommand(program: Command): void {
@@ -35,9 +57,21 @@ export function registerStackCommand(program: Command): void {
     .option("--calc <n>", "calc instances", count, STACK_DEFAULTS.calcInstances)
     .option(
       "--awsvpc-time <n>",
-      "time instances run as awsvpc tasks (its Fargate variant) on 127.0.0.2 upwards, registered by the registrar",
-      count,
+      "time instances run as awsvpc tasks (its Fargate variant) on 127.0.0.2 upwards, registered by the registrar (0: none)",
+      countFrom(0),
       STACK_DEFAULTS.awsvpcTimeInstances,
+    )
+    .option(
+      "--awsvpc-prefix <a.b.c.>",
+      "the awsvpc tasks' addresses: this prefix and 2, 3, ...",
+      loopbackPrefix,
+      "127.0.0.",
+    )
+    .option(
+      "--stack-name <name>",
+      "prefixes the containers' names, so a second stack can run beside the first",
+      stackName,
+      "local",
     )
     .action(
       async (o: {
@@ -48,6 +82,8 @@ export function registerStackCommand(program: Command): void {
         time: number;
         calc: number;
         awsvpcTime: number;
+        awsvpcPrefix: string;
+        stackName: string;
       }) => {
         const running = await stackUp({
           apiPort: o.apiPort,
@@ -57,6 +93,8 @@ export function registerStackCommand(program: Command): void {
           timeInstances: o.time,
           calcInstances: o.calc,
           awsvpcTimeInstances: o.awsvpcTime,
+          awsvpcAddressPrefix: o.awsvpcPrefix,
+          stackName: o.stackName,
           reconcileSeconds: STACK_DEFAULTS.reconcileSeconds,
           username: process.env.ECSSD_STACK_USERNAME || "admin",
           password: process.env.ECSSD_STACK_PASSWORD || "password",

@@ -204,6 +204,7 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
 
     writeStackState(opts.stateDir, {
       pid: process.pid,
+      stackName,
       agentPid: agent.pid(),
       apiUrl: zone.apiUrl,
       dns: zone.dns,

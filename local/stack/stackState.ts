@@ -5,6 +5,8 @@ import { join } from "node:path";
 
 export interface StackState {
   pid: number;
+  /** The name that marks the stack's containers (`stack up --stack-name`); absent in older state files. */
+  stackName?: string;
   agentPid?: number;
   apiUrl: string;
   dns: { host: string; port: number };
@@ -25,13 +27,17 @@ export function writeStackState(dir: string, state: StackState): void {
 
 /** The state of a stack whose process is still alive, or undefined. */
 export function readStackState(dir: string): StackState | undefined {
-  let state: StackState;
+  const state = readStateFile(dir);
+  return state && typeof state.pid === "number" && isAlive(state.pid) ? state : undefined;
+}
+
+/** The state file as the last `stack up` left it, whether or not its process still runs. */
+export function readStateFile(dir: string): StackState | undefined {
   try {
-    state = JSON.parse(readFileSync(join(dir, FILE), "utf8")) as StackState;
+    return JSON.parse(readFileSync(join(dir, FILE), "utf8")) as StackState;
   } catch {
     return undefined;
   }
-  return typeof state.pid === "number" && isAlive(state.pid) ? state : undefined;
 }
 
 export function clearStackState(dir: string): void {

@@ -1,0 +1,72 @@
+// Runs the prepare scripts as npm start, npm test and CI do: as separate bash processes, several at once,
+// or killed half-way (the whole process group, as Ctrl-C or a CI timeout would).
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+
+export const REPO_ROOT = join(__dirname, "..", "..");
+
+export interface ScriptRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts `bash scripts/<script> ...args` in its own process group; `done` settles when it exits. */
+export function startScript(
+  script: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): { child: ChildProcess; done: Promise<ScriptRun> } {
+  const child = spawn("bash", [join(REPO_ROOT, "scripts", script), ...args], {
+    cwd: REPO_ROOT,
+    env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    stderr += chunk;
+  });
+  const done = new Promise<ScriptRun>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+/** Runs the script to its end. */
+export function runScript(
+  script: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<ScriptRun> {
+  return startScript(script, args, env).done;
+}
+
+/** Kills the script and everything it started (npm, docker's client, ...), at once, as a crash would. */
+export function killGroup(child: ChildProcess): void {
+  if (child.pid !== undefined) {
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** Polls until `probe` holds, or fails after `ms`. */
+export async function until(
+  what: string,
+  ms: number,
+  probe: () => boolean | Promise<boolean>,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
