@@ -14,6 +14,7 @@ export interface Problem {
 export type ProblemCode =
   | "invalid-port"
   | "invalid-service-name"
+  | "reserved-service-name"
   | "invalid-priority"
   | "invalid-weight"
   | "missing-name"

@@ -8,6 +8,7 @@ import {
   parseCheckDeclarations,
 } from "./checkDeclarations";
 import { type Problem, printable, problem } from "./problems";
+import { isHostOrTaskLabel } from "./zone";
 
 export type Protocol = "tcp" | "udp";
 
@@ -156,6 +157,18 @@ export function parseServiceDeclarations(
           "invalid-service-name",
           subject,
           `${subject}="${printable(entry.name)}" must look like _service._tcp or _service._udp (service: a-z, 0-9 and "-", at most 63 characters)`,
+        ),
+      );
+      continue;
+    }
+    if (isHostOrTaskLabel(nm[1] as string)) {
+      // A service under a host's or task's name would sit beside that host's address record, where a
+      // client that maps names to services could be sent to it instead of the host.
+      problems.push(
+        problem(
+          "reserved-service-name",
+          subject,
+          `${subject}="${printable(entry.name)}" has the shape of a host or task name (an EC2 instance id or an ECS task id), which only address records may use; choose another service name`,
         ),
       );
       continue;

@@ -39,6 +39,17 @@ export function checkHostId(hostId: string): Problem | undefined {
   return undefined;
 }
 
+// The shapes of the names our writers give address records: EC2 instance ids (`i-` and 8 or 17 hex digits),
+// ECS task ids (32 hex digits, or a UUID in older accounts). A service label of one of these shapes would
+// make `_<label>._tcp.<zone>` a service beside `<label>.<zone>`, a host or task that has an address.
+const INSTANCE_ID = /^i-([0-9a-f]{8}|[0-9a-f]{17})$/;
+const TASK_ID = /^([0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+/** Whether a DNS label (lower case) has the shape of a host's or a task's record name. */
+export function isHostOrTaskLabel(label: string): boolean {
+  return INSTANCE_ID.test(label) || TASK_ID.test(label);
+}
+
 /** `<taskId>.<zone>` (lower-case), the name of an awsvpc task's A record and the target of its SRV records. */
 export function taskRecordName(taskId: string, zone: string): string {
   return `${taskId.toLowerCase()}.${zone}`;
