@@ -69,7 +69,7 @@ export class Agent {
   private resyncing: Promise<void> | undefined;
   private firstSync: { promise: Promise<void>; resolve: () => void };
   private readonly inflight = new Set<Promise<void>>();
-  private readonly schedule = new CheckSchedule(Date.now);
+  private readonly schedule = new CheckSchedule();
   private readonly health: HealthMonitor;
   private readonly stoppedPromise = new Promise<undefined>((r) =>
     this.stopped.signal.addEventListener("abort", () => r(undefined), { once: true }),

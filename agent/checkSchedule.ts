@@ -41,11 +41,17 @@ interface Entry {
   probed: boolean;
 }
 
+/**
+ * The schedule's default clock: monotonic milliseconds. A wall clock stepped back (NTP, a VM restored) would
+ * push every check into the future by the step, and a failing port would stay in DNS that long.
+ */
+export const monotonicNow = (): number => performance.now();
+
 export class CheckSchedule {
   private readonly entries = new Map<string, Entry>();
   private readonly groups = new Map<string, Set<string>>();
 
-  constructor(private readonly now: () => number) {}
+  constructor(private readonly now: () => number = monotonicNow) {}
 
   /**
    * Sets the targets of one container. A target whose key, address, port and check are unchanged keeps its
@@ -115,13 +121,13 @@ export class CheckSchedule {
     return due.map((e) => e.target);
   }
 
-  /** When this target is next due (epoch ms); undefined while it runs or when it is unknown. */
+  /** When this target is next due (in the clock's milliseconds); undefined while it runs or when it is unknown. */
   dueAt(key: string): number | undefined {
     const e = this.entries.get(key);
     return e && e.startedAt === undefined ? e.nextDue : undefined;
   }
 
-  /** When the next target not running now is due (epoch ms), or undefined when there is none. */
+  /** When the next target not running now is due (in the clock's milliseconds), or undefined when there is none. */
   nextDue(): number | undefined {
     let next: number | undefined;
     for (const e of this.entries.values()) {

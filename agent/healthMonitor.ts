@@ -4,7 +4,13 @@
 // container's records), to the log and to the metrics.
 
 import type { Prober } from "./checkProber";
-import type { CheckSchedule, CheckState, CheckTarget, Transition } from "./checkSchedule";
+import {
+  type CheckSchedule,
+  type CheckState,
+  type CheckTarget,
+  monotonicNow,
+  type Transition,
+} from "./checkSchedule";
 import { shortId } from "./containerSource";
 import type { Log } from "./reconcileLoop";
 
@@ -40,7 +46,8 @@ export class HealthMonitor {
   private readonly concurrency: number;
 
   constructor(private readonly opts: HealthMonitorOptions) {
-    this.now = opts.now ?? Date.now;
+    // The schedule's clock, which must be the same one: due times are compared with it.
+    this.now = opts.now ?? monotonicNow;
     this.concurrency = opts.concurrency ?? 64;
   }
 
@@ -82,7 +89,7 @@ export class HealthMonitor {
     if (this.inFlight < this.concurrency) this.arm(this.opts.schedule.nextDue());
   }
 
-  /** Makes sure a timer fires by `at` (epoch ms); one timer serves every check. */
+  /** Makes sure a timer fires by `at` (the schedule's clock); one timer serves every check. */
   private arm(at: number | undefined): void {
     if (at === undefined || this.stopped) return;
     if (this.timer && this.timerAt !== undefined && this.timerAt <= at) return;
