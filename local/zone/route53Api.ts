@@ -2,6 +2,7 @@
 // endpoints under /_admin/ (fault injection and call counts).
 import { randomUUID, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { browserRefusal } from "./browserGuard";
 import { DomainNameError, storedName } from "./dnsName";
 import { type FaultInjector, parseFaultSettings } from "./faults";
 import { invalidInput, Route53Error } from "./route53Errors";
@@ -161,6 +162,12 @@ export class Route53Api {
   };
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const refusal = browserRefusal(req);
+    if (refusal !== undefined) {
+      req.resume();
+      this.sendError(res, new Route53Error("AccessDenied", refusal, 403));
+      return;
+    }
     const url = new URL(req.url ?? "/", "http://local");
     if (url.pathname.startsWith("/_admin/")) {
       await this.admin(req, res, url.pathname);
