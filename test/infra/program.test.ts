@@ -131,7 +131,9 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
     assert.deepEqual([...components].sort(), [
       "ecssd:infra:AgentService",
       "ecssd:infra:Cluster",
+      "ecssd:infra:ExampleSecrets",
       "ecssd:infra:ExampleServices",
+      "ecssd:infra:ExamplesLoadBalancer",
       "ecssd:infra:Images",
       "ecssd:infra:Network",
       "ecssd:infra:Reconciler",
