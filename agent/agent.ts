@@ -1,4 +1,4 @@
-// The agent's core: container events and lists in, desired record sets out to the reconcile loop.
+// The agent's core: container events and lists in, desired record sets out to the sync loop.
 // Subscribes before listing, resyncs after every reconnect and on a ticker; one bad container is logged
 // and skipped. Knows Docker and Route53 only through ContainerSource and the loop's ZoneWriter.
 import { Backoff, sleep } from "./backoff";
@@ -21,11 +21,11 @@ import {
   servingVerdict,
 } from "./desiredState";
 import { type CheckObserver, HealthMonitor } from "./healthMonitor";
-import { errorText, type Log, type ReconcileLoop } from "./reconcileLoop";
+import { errorText, type Log, type SyncLoop } from "./syncLoop";
 
 export interface AgentOptions {
   source: ContainerSource;
-  loop: ReconcileLoop;
+  loop: SyncLoop;
   host: HostContext;
   log: Log;
   /** Anti-entropy: a full list of the containers this often (ms). */

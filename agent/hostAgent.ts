@@ -12,8 +12,8 @@ import type { HostContext } from "./desiredState";
 import { DockerSource } from "./dockerSource";
 import { resolveHostIdentity } from "./hostIdentity";
 import { AgentMetrics } from "./metrics";
-import { type Log, ReconcileLoop } from "./reconcileLoop";
 import { findPrivateZoneId, Route53Zone } from "./route53Zone";
+import { type Log, SyncLoop } from "./syncLoop";
 import type { ZoneWriter } from "./zoneWriter";
 
 export interface HostAgentDeps {
@@ -34,7 +34,7 @@ export interface HostAgent {
   readonly host: HostContext;
   readonly zoneId: string;
   readonly metrics: AgentMetrics;
-  readonly loop: ReconcileLoop;
+  readonly loop: SyncLoop;
   readonly agent: Agent;
   /** Port of the metrics server, when one runs. */
   readonly metricsPort?: number;
@@ -60,7 +60,7 @@ async function prepare(config: AgentConfig, deps: HostAgentDeps) {
     routing: config.routing,
     ...(config.serviceOwners && { serviceOwners: config.serviceOwners }),
   };
-  const loop = new ReconcileLoop({
+  const loop = new SyncLoop({
     zone,
     hostId: host.hostId,
     flushMs: config.flushMs,

@@ -2,13 +2,11 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { EXAMPLE_NAMES, EXAMPLE_SERVICES, type ExampleName, exampleService } from "../examples/manifest";
 import { DEFAULT_SRV_TTL } from "../records/zone";
-import { partitionForRegion } from "./awsPartition";
 import { exampleServiceContainer } from "./containerDefinitions";
-import { EPHEMERAL_PORT_RANGES } from "./ephemeralPorts";
+import { ExampleSecrets } from "./exampleSecrets";
+import { ExamplesLoadBalancer } from "./examplesLoadBalancer";
 import type { Architecture } from "./instanceLaunch";
-import { secretParameterPath, stackScopedName } from "./names";
-import { secretsReadPolicy } from "./policies";
-import { secretsKeyPolicy } from "./secretsKeyPolicy";
+import { stackScopedName } from "./names";
 import { taskExecutionRole } from "./taskExecutionRole";
 
 /** The task-definition family of an example (or of its Fargate variant) in this stack. */
@@ -33,12 +31,7 @@ export function exampleServiceOwners(project: string, stack: string): Record<str
   return owners;
 }
 
-/** The listener the portal is published on over HTTP (or, with a certificate, redirected from). */
-export const PORTAL_LISTENER_PORT = 80;
-/** The listener the portal is published on over HTTPS, when the stack has a certificate. */
-export const PORTAL_HTTPS_PORT = 443;
-/** TLS 1.3 and 1.2 with forward-secret ciphers only: ELB's recommended policy for clients of the last years. */
-export const PORTAL_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+export { PORTAL_HTTPS_PORT, PORTAL_LISTENER_PORT, PORTAL_TLS_POLICY } from "./examplesLoadBalancer";
 
 /** Arguments of {@link ExampleServices}. */
 export interface ExampleServicesArgs {
@@ -74,10 +67,15 @@ export interface ExampleServicesArgs {
 
 /**
  * time and calc (bridge mode, dynamic host ports, discovered through SRV records) and the portal
- * behind a public Application Load Balancer. Credentials live in SSM SecureString parameters under a
- * customer-managed key only the examples' execution role may decrypt with, and reach containers as ECS secrets.
+ * behind a public Application Load Balancer (examplesLoadBalancer.ts). Credentials live in SSM SecureString
+ * parameters under a customer-managed key only the examples' execution role may decrypt with, and reach
+ * containers as ECS secrets (exampleSecrets.ts).
  */
 export class ExampleServices extends pulumi.ComponentResource {
+  /** The credentials, their key and the execution role's policy to read them. */
+  readonly secrets: ExampleSecrets;
+  /** The portal's load balancer, its listeners and target group. */
+  readonly portalLoadBalancer: ExamplesLoadBalancer;
   /** The customer-managed key of the credentials: the container instances' role cannot decrypt with it. */
   readonly secretsKey: aws.kms.Key;
   readonly usernameParameter: aws.ssm.Parameter;
@@ -100,7 +98,6 @@ export class ExampleServices extends pulumi.ComponentResource {
 
   constructor(name: string, args: ExampleServicesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ecssd:infra:ExampleServices", name, {}, opts);
-    const partition = partitionForRegion(args.region);
     const project = pulumi.getProject();
     const stack = pulumi.getStack();
 
@@ -111,46 +108,20 @@ export class ExampleServices extends pulumi.ComponentResource {
       "ECS pulls the example images, ships logs, reads their credentials",
       this,
     );
-    const caller = aws.getCallerIdentityOutput({}, { parent: this });
-    this.secretsKey = new aws.kms.Key(
-      `${name}-secrets-key`,
+    this.secrets = new ExampleSecrets(
+      name,
       {
-        description: "ecssd examples' credentials: decrypted only by their task execution role, through SSM",
-        enableKeyRotation: true,
-        deletionWindowInDays: 7,
-        policy: pulumi
-          .all([caller.accountId, caller.userId, this.executionRole.arn])
-          .apply(([account, deployerUserId, readerRoleArn]) =>
-            JSON.stringify(
-              secretsKeyPolicy({ account, partition, region: args.region, readerRoleArn, deployerUserId }),
-            ),
-          ),
+        readerRole: this.executionRole,
+        region: args.region,
+        ...(args.username !== undefined && { username: args.username }),
+        password: args.password,
       },
       { parent: this },
     );
-
-    this.usernameParameter = new aws.ssm.Parameter(
-      `${name}-username`,
-      {
-        name: secretParameterPath(project, stack, "examples/username"),
-        type: "SecureString",
-        value: args.username ?? "demo",
-        keyId: this.secretsKey.arn,
-        description: "basic-auth user of the example services",
-      },
-      { parent: this },
-    );
-    this.passwordParameter = new aws.ssm.Parameter(
-      `${name}-password`,
-      {
-        name: secretParameterPath(project, stack, "examples/password"),
-        type: "SecureString",
-        value: pulumi.secret(args.password),
-        keyId: this.secretsKey.arn,
-        description: "basic-auth password of the example services",
-      },
-      { parent: this },
-    );
+    this.secretsKey = this.secrets.key;
+    this.usernameParameter = this.secrets.usernameParameter;
+    this.passwordParameter = this.secrets.passwordParameter;
+    const secretsPolicy = this.secrets.readPolicy;
 
     this.logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
@@ -158,148 +129,24 @@ export class ExampleServices extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const secretsPolicy = new aws.iam.RolePolicy(
-      `${name}-execution-secrets`,
-      {
-        role: this.executionRole.id,
-        policy: pulumi
-          .all([this.usernameParameter.arn, this.passwordParameter.arn, this.secretsKey.arn])
-          .apply(([username, password, key]) => JSON.stringify(secretsReadPolicy([username, password], key))),
-      },
-      { parent: this },
-    );
-
-    // Load balancer: the only thing reachable from the internet, and only on its listener port.
-    this.loadBalancerSecurityGroup = new aws.ec2.SecurityGroup(
-      `${name}-lb-sg`,
-      { vpcId: args.vpcId, description: "ecssd portal load balancer", revokeRulesOnDelete: true },
-      { parent: this },
-    );
-    const https = args.certificateArn !== undefined;
-    new aws.vpc.SecurityGroupIngressRule(
-      `${name}-lb-from-internet`,
-      {
-        securityGroupId: this.loadBalancerSecurityGroup.id,
-        ipProtocol: "tcp",
-        fromPort: PORTAL_LISTENER_PORT,
-        toPort: PORTAL_LISTENER_PORT,
-        cidrIpv4: "0.0.0.0/0",
-        description: https ? "portal over HTTP, redirected to HTTPS" : "portal over HTTP",
-      },
-      { parent: this },
-    );
-    if (https) {
-      new aws.vpc.SecurityGroupIngressRule(
-        `${name}-lb-from-internet-https`,
-        {
-          securityGroupId: this.loadBalancerSecurityGroup.id,
-          ipProtocol: "tcp",
-          fromPort: PORTAL_HTTPS_PORT,
-          toPort: PORTAL_HTTPS_PORT,
-          cidrIpv4: "0.0.0.0/0",
-          description: "portal over HTTPS",
-        },
-        { parent: this },
-      );
-    }
-    for (const range of EPHEMERAL_PORT_RANGES) {
-      new aws.vpc.SecurityGroupEgressRule(
-        `${name}-lb-to-instances${range.suffix}`,
-        {
-          securityGroupId: this.loadBalancerSecurityGroup.id,
-          referencedSecurityGroupId: args.instanceSecurityGroupId,
-          ipProtocol: "tcp",
-          fromPort: range.from,
-          toPort: range.to,
-          description: "portal tasks on dynamic host ports",
-        },
-        { parent: this },
-      );
-    }
-    for (const range of EPHEMERAL_PORT_RANGES) {
-      new aws.vpc.SecurityGroupIngressRule(
-        `${name}-instances-from-lb${range.suffix}`,
-        {
-          securityGroupId: args.instanceSecurityGroupId,
-          referencedSecurityGroupId: this.loadBalancerSecurityGroup.id,
-          ipProtocol: "tcp",
-          fromPort: range.from,
-          toPort: range.to,
-          description: "load balancer to portal tasks",
-        },
-        { parent: this },
-      );
-    }
-
-    this.loadBalancer = new aws.lb.LoadBalancer(
-      `${name}-lb`,
-      {
-        loadBalancerType: "application",
-        internal: false,
-        subnets: args.publicSubnetIds,
-        securityGroups: [this.loadBalancerSecurityGroup.id],
-        dropInvalidHeaderFields: true,
-      },
-      { parent: this },
-    );
-    this.targetGroup = new aws.lb.TargetGroup(
-      `${name}-portal-tg`,
+    this.portalLoadBalancer = new ExamplesLoadBalancer(
+      name,
       {
         vpcId: args.vpcId,
-        targetType: "instance",
-        protocol: "HTTP",
-        // With dynamic host ports ECS registers each task's own port; this one is nominal.
-        port: EXAMPLE_SERVICES.portal.containerPort,
-        deregistrationDelay: 15,
-        // /health needs no credentials and answers 503 while a task drains after SIGTERM.
-        healthCheck: {
-          path: EXAMPLE_SERVICES.portal.healthPath,
-          matcher: "200",
-          interval: 15,
-          healthyThreshold: 2,
-          unhealthyThreshold: 3,
-        },
+        publicSubnetIds: args.publicSubnetIds,
+        instanceSecurityGroupId: args.instanceSecurityGroupId,
+        ...(args.certificateArn !== undefined && { certificateArn: args.certificateArn }),
       },
       { parent: this },
     );
-    const forward = { type: "forward", targetGroupArn: this.targetGroup.arn };
-    this.listener = new aws.lb.Listener(
-      `${name}-http`,
-      {
-        loadBalancerArn: this.loadBalancer.arn,
-        port: PORTAL_LISTENER_PORT,
-        protocol: "HTTP",
-        defaultActions: [
-          https
-            ? {
-                type: "redirect",
-                redirect: { protocol: "HTTPS", port: String(PORTAL_HTTPS_PORT), statusCode: "HTTP_301" },
-              }
-            : forward,
-        ],
-      },
-      { parent: this },
-    );
-    if (args.certificateArn !== undefined) {
-      this.httpsListener = new aws.lb.Listener(
-        `${name}-https`,
-        {
-          loadBalancerArn: this.loadBalancer.arn,
-          port: PORTAL_HTTPS_PORT,
-          protocol: "HTTPS",
-          certificateArn: args.certificateArn,
-          sslPolicy: PORTAL_TLS_POLICY,
-          defaultActions: [forward],
-        },
-        { parent: this },
-      );
-    }
-    // The listener that forwards to the portal's target group (the portal's service waits for it).
-    const portalListener = this.httpsListener ?? this.listener;
+    this.loadBalancerSecurityGroup = this.portalLoadBalancer.securityGroup;
+    this.loadBalancer = this.portalLoadBalancer.loadBalancer;
+    this.targetGroup = this.portalLoadBalancer.targetGroup;
+    this.listener = this.portalLoadBalancer.listener;
+    if (this.portalLoadBalancer.httpsListener) this.httpsListener = this.portalLoadBalancer.httpsListener;
+    const portalListener = this.portalLoadBalancer.portalListener;
 
-    const credentials = pulumi
-      .all([this.usernameParameter.arn, this.passwordParameter.arn])
-      .apply(([usernameArn, passwordArn]) => ({ usernameArn, passwordArn }));
+    const credentials = this.secrets.credentials;
     const definitionOf = (
       example: ExampleName,
       networkMode: "bridge" | "awsvpc" = "bridge",
@@ -370,7 +217,7 @@ export class ExampleServices extends pulumi.ComponentResource {
     this.taskDefinitions = taskDefinitions;
     this.services = services;
     this.fargateServices = this.fargateVariants(name, args, definitionOf, secretsPolicy, project, stack);
-    this.portalUrl = pulumi.interpolate`${https ? "https" : "http"}://${this.loadBalancer.dnsName}`;
+    this.portalUrl = this.portalLoadBalancer.url;
 
     this.registerOutputs({ portalUrl: this.portalUrl });
   }

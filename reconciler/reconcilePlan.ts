@@ -392,7 +392,7 @@ export interface SafetyValve {
   readonly tripped: boolean;
   /** Planned deletes over our record sets. */
   readonly share: number;
-  /** Our record sets (instances and hosts). */
+  /** Our record sets the share is taken of: instances, hosts and awsvpc tasks' records (not health markers). */
   readonly ours: number;
   readonly reason?: string;
 }

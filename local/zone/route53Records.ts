@@ -29,8 +29,12 @@ export function isRecordType(value: string): value is RecordType {
   return (RECORD_TYPES as readonly string[]).includes(value);
 }
 
-/** One resource record set. `name` is in the stored form (see dnsName.ts). */
-export interface RecordSet {
+/**
+ * One resource record set as the local zone stores it: `name` in the stored form (see dnsName.ts), values as
+ * strings. Not records/'s RecordSet, which is Route53's wire shape (`Name`, `ResourceRecords`) that our
+ * writers send.
+ */
+export interface StoredRecordSet {
   name: string;
   type: RecordType;
   setIdentifier?: string;
@@ -43,10 +47,13 @@ export interface RecordSet {
   healthCheckId?: string;
 }
 
+/** @deprecated The old name of StoredRecordSet, kept while code still uses it. */
+export type RecordSet = StoredRecordSet;
+
 /** The routing policy a record set uses; a name and type never mixes two of them. */
 export type StoredRouting = "simple" | "weighted" | "multivalue";
 
-export function storedRouting(set: RecordSet): StoredRouting {
+export function storedRouting(set: StoredRecordSet): StoredRouting {
   if (set.setIdentifier === undefined) return "simple";
   return set.weight !== undefined ? "weighted" : "multivalue";
 }
@@ -55,8 +62,13 @@ export function storedSetKey(name: string, type: string, setIdentifier?: string)
   return `${name}\u0000${type}\u0000${setIdentifier ?? ""}`;
 }
 
-export function keyOf(set: RecordSet): string {
+export function keyOf(set: StoredRecordSet): string {
   return storedSetKey(set.name, set.type, set.setIdentifier);
+}
+
+/** The key of a name and type, for the rules and indexes about all the sets they hold. */
+export function nameTypeKey(name: string, type: string): string {
+  return `${name}\u0000${type}`;
 }
 
 /** How Route53 names a record set in InvalidChangeBatch messages. */
@@ -119,7 +131,7 @@ export function comparableValue(type: RecordType, value: string): string {
  * DELETE must name the current set exactly: TTL, values (in any order, domain names in them
  * compared as fully qualified, see comparableValue) and routing fields.
  */
-export function sameRecordSet(a: RecordSet, b: RecordSet): boolean {
+export function sameRecordSet(a: StoredRecordSet, b: StoredRecordSet): boolean {
   if (a.ttl !== b.ttl || a.weight !== b.weight || a.healthCheckId !== b.healthCheckId) return false;
   if (Boolean(a.multiValueAnswer) !== Boolean(b.multiValueAnswer)) return false;
   if (a.values.length !== b.values.length) return false;

@@ -3,7 +3,7 @@
 import { XMLBuilder, XMLParser } from "fast-xml-parser";
 import { DomainNameError, storedName } from "./dnsName";
 import { invalidChangeBatch, invalidInput, type Route53Error } from "./route53Errors";
-import { isRecordType, type RecordSet } from "./route53Records";
+import { isRecordType, type StoredRecordSet } from "./route53Records";
 import type { Change, ChangeAction, ChangeInfo, CreateZoneInput, HostedZone, RecordPage } from "./zoneStore";
 
 export const XML_NAMESPACE = "https://route53.amazonaws.com/doc/2013-04-01/";
@@ -123,7 +123,7 @@ function readChange(raw: unknown, position: number): Change {
       throw invalidChangeBatch([`DNS name ${nameText} is not valid: it ${err.message}`]);
     throw err;
   }
-  const set: RecordSet = { name, type, ttl: 0, values: [] };
+  const set: StoredRecordSet = { name, type, ttl: 0, values: [] };
   const ttl = text(rrs.TTL);
   const records = rrs.ResourceRecords;
   if (ttl === undefined || records === undefined) {
@@ -234,7 +234,7 @@ function delegationSetXml(nameServers: string[]): XmlObject {
   return { NameServers: { NameServer: nameServers.map((n) => n.replace(/\.$/, "")) } };
 }
 
-function recordSetXml(set: RecordSet): XmlObject {
+function recordSetXml(set: StoredRecordSet): XmlObject {
   return {
     Name: set.name,
     Type: set.type,

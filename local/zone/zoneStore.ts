@@ -1,31 +1,19 @@
 // The hosted zones and their record sets, with Route53's change semantics: a batch is checked
-// as a whole against the zone as it would be after each change, and applied all or nothing.
+// as a whole against the zone as it would be after each change (batchRules.ts), and applied all or
+// nothing.
 import { randomBytes } from "node:crypto";
-import { DomainNameError, isInZone, reversedNameKey, storedName } from "./dnsName";
-import {
-  invalidChangeBatch,
-  invalidInput,
-  noSuchChange,
-  noSuchHostedZone,
-  Route53Error,
-} from "./route53Errors";
-import {
-  describeSet,
-  keyOf,
-  type RecordSet,
-  type RecordType,
-  sameRecordSet,
-  storedRouting,
-  storedSetKey,
-  valueProblem,
-} from "./route53Records";
+import { type Change, planChangeBatch } from "./batchRules";
+import { DomainNameError, reversedNameKey, storedName } from "./dnsName";
+import { noSuchChange, noSuchHostedZone, Route53Error } from "./route53Errors";
+import { keyOf, nameTypeKey, type RecordType, type StoredRecordSet, storedSetKey } from "./route53Records";
 
-/** Route53: at most 100 weighted or multivalue record sets per name and type. */
-export const MAX_SETS_PER_NAME_AND_TYPE = 100;
-/** Route53: at most 1,000 ResourceRecord elements per request, UPSERT counting twice. */
-export const MAX_RECORDS_PER_BATCH = 1000;
-/** Route53: at most 32,000 characters of values per request, UPSERT counting twice. */
-export const MAX_CHARACTERS_PER_BATCH = 32000;
+export {
+  type Change,
+  type ChangeAction,
+  MAX_CHARACTERS_PER_BATCH,
+  MAX_RECORDS_PER_BATCH,
+  MAX_SETS_PER_NAME_AND_TYPE,
+} from "./batchRules";
 /** Route53: a ListResourceRecordSets page holds at most 300 record sets. */
 export const MAX_ITEMS_PER_PAGE = 300;
 
@@ -47,7 +35,7 @@ export interface HostedZone {
   privateZone: boolean;
   vpc?: Vpc;
   /** Record sets by keyOf(). */
-  sets: Map<string, RecordSet>;
+  sets: Map<string, StoredRecordSet>;
   /** Bumped by every applied change; the DNS side rebuilds its answers when it moves. */
   version: number;
 }
@@ -60,13 +48,6 @@ export interface ChangeInfo {
   comment?: string;
 }
 
-export type ChangeAction = "CREATE" | "UPSERT" | "DELETE";
-
-export interface Change {
-  action: ChangeAction;
-  set: RecordSet;
-}
-
 export interface ListRecordsQuery {
   startName?: string;
   startType?: RecordType;
@@ -75,7 +56,7 @@ export interface ListRecordsQuery {
 }
 
 export interface RecordPage {
-  sets: RecordSet[];
+  sets: StoredRecordSet[];
   isTruncated: boolean;
   next?: { name: string; type: string; identifier?: string };
 }
@@ -87,10 +68,10 @@ export interface CreateZoneInput {
   vpc?: Vpc;
 }
 
-/** What persistence writes; `sets` holds RecordSet objects as they are in memory. */
+/** What persistence writes; `sets` holds StoredRecordSet objects as they are in memory. */
 export interface StoreSnapshot {
   format: "ecssd-local-zone/1";
-  zones: Array<Omit<HostedZone, "sets" | "version"> & { sets: RecordSet[] }>;
+  zones: Array<Omit<HostedZone, "sets" | "version"> & { sets: StoredRecordSet[] }>;
 }
 
 const ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -103,30 +84,26 @@ function randomId(prefix: string, length: number): string {
 }
 
 /** The tie-breakers of compareRecordPosition, for entries whose reversed names are known equal. */
-function compareTypeAndIdentifier(a: RecordSet, b: RecordSet): number {
+function compareTypeAndIdentifier(a: StoredRecordSet, b: StoredRecordSet): number {
   if (a.type !== b.type) return a.type < b.type ? -1 : 1;
   const x = a.setIdentifier ?? "";
   const y = b.setIdentifier ?? "";
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-function nameTypeKey(name: string, type: string): string {
-  return `${name}\u0000${type}`;
-}
-
 interface SortedEntry {
-  set: RecordSet;
+  set: StoredRecordSet;
   reversedName: string;
 }
 
 /** Per-zone indexes that are derived from `sets` and rebuilt on change. */
 interface ZoneIndex {
-  byNameType: Map<string, Map<string, RecordSet>>;
+  byNameType: Map<string, Map<string, StoredRecordSet>>;
   typesByName: Map<string, Set<string>>;
   sorted: SortedEntry[] | null;
 }
 
-function indexSet(index: ZoneIndex, key: string, set: RecordSet): void {
+function indexSet(index: ZoneIndex, key: string, set: StoredRecordSet): void {
   const nt = nameTypeKey(set.name, set.type);
   let group = index.byNameType.get(nt);
   if (!group) {
@@ -142,7 +119,7 @@ function indexSet(index: ZoneIndex, key: string, set: RecordSet): void {
   types.add(set.type);
 }
 
-function unindexSet(index: ZoneIndex, key: string, set: RecordSet): void {
+function unindexSet(index: ZoneIndex, key: string, set: StoredRecordSet): void {
   const nt = nameTypeKey(set.name, set.type);
   const group = index.byNameType.get(nt);
   group?.delete(key);
@@ -180,11 +157,11 @@ export class ZoneStore {
   }
 
   /** Every record set owned by `name` (canonical) in a zone, all types; empty when none. */
-  setsAt(zoneId: string, name: string): RecordSet[] {
+  setsAt(zoneId: string, name: string): StoredRecordSet[] {
     const index = this.indexes.get(zoneId);
     const types = index?.typesByName.get(name);
     if (!index || !types) return [];
-    const out: RecordSet[] = [];
+    const out: StoredRecordSet[] = [];
     for (const type of types)
       for (const set of index.byNameType.get(nameTypeKey(name, type))?.values() ?? []) out.push(set);
     return out;
@@ -257,13 +234,13 @@ export class ZoneStore {
       version: 0,
     };
     // Route53 creates the apex SOA and NS record sets with every zone.
-    const soa: RecordSet = {
+    const soa: StoredRecordSet = {
       name,
       type: "SOA",
       ttl: 900,
       values: [`${LOCAL_NAME_SERVERS[0]} hostmaster.${name} 1 7200 900 1209600 ${this.soaMinimumTtl}`],
     };
-    const ns: RecordSet = { name, type: "NS", ttl: 172800, values: [...LOCAL_NAME_SERVERS] };
+    const ns: StoredRecordSet = { name, type: "NS", ttl: 172800, values: [...LOCAL_NAME_SERVERS] };
     zone.sets.set(keyOf(soa), soa);
     zone.sets.set(keyOf(ns), ns);
     this.add(zone);
@@ -377,184 +354,21 @@ export class ZoneStore {
   }
 
   /**
-   * Applies a batch atomically. Every problem is collected and reported together in one
+   * Applies a batch atomically, as batchRules.ts plans it: every problem is reported together in one
    * InvalidChangeBatch, as Route53 does; nothing is changed unless all changes are valid.
    */
   changeResourceRecordSets(id: string, changes: Change[], comment?: string): ChangeInfo {
     const zone = this.get(id);
     const index = this.index(zone);
-    if (changes.length === 0) throw invalidInput("ChangeBatch must contain at least one Change");
-    let recordCount = 0;
-    let characterCount = 0;
-    for (const c of changes) {
-      const factor = c.action === "UPSERT" ? 2 : 1;
-      recordCount += c.set.values.length * factor;
-      for (const v of c.set.values) characterCount += v.length * factor;
-    }
-    if (recordCount > MAX_RECORDS_PER_BATCH) {
-      throw invalidChangeBatch([`Number of records limit of ${MAX_RECORDS_PER_BATCH} exceeded.`]);
-    }
-    if (characterCount > MAX_CHARACTERS_PER_BATCH) {
-      throw invalidChangeBatch([`Number of characters limit of ${MAX_CHARACTERS_PER_BATCH} exceeded.`]);
-    }
-
-    const messages: string[] = [];
-    const staged = new Map<string, RecordSet | null>();
-    const current = (key: string): RecordSet | undefined => {
-      const s = staged.get(key);
-      return s === null ? undefined : (s ?? zone.sets.get(key));
-    };
-    // The same staged changes grouped by name and type, for the rules about a group as a whole.
-    const touched = new Map<string, { name: string; type: string; sets: Map<string, RecordSet | null> }>();
-    const stage = (key: string, set: RecordSet, value: RecordSet | null): void => {
-      staged.set(key, value);
-      const nt = nameTypeKey(set.name, set.type);
-      let group = touched.get(nt);
-      if (!group) {
-        group = { name: set.name, type: set.type, sets: new Map() };
-        touched.set(nt, group);
-      }
-      group.sets.set(key, value);
-    };
-
-    for (const { action, set } of changes) {
-      if (!isInZone(set.name, zone.name)) {
-        messages.push(`RRSet with DNS name ${set.name} is not permitted in zone ${zone.name}`);
-        continue;
-      }
-      const isApexRequired = set.name === zone.name && (set.type === "SOA" || set.type === "NS");
-      if (set.type === "SOA" && set.name !== zone.name) {
-        messages.push(
-          `RRSet of type SOA with DNS name ${set.name} is not permitted: SOA is only allowed at the zone apex`,
-        );
-        continue;
-      }
-      if (isApexRequired && set.setIdentifier !== undefined) {
-        messages.push(`RRSet of type ${set.type} at the zone apex ${set.name} cannot have a SetIdentifier`);
-        continue;
-      }
-      if (set.type === "CNAME" && set.name === zone.name) {
-        messages.push(
-          `RRSet of type CNAME with DNS name ${set.name} is not permitted at apex in zone ${zone.name}`,
-        );
-        continue;
-      }
-      if (action !== "DELETE") {
-        for (const value of set.values) {
-          const problem = valueProblem(set.type, value);
-          if (problem) messages.push(problem);
-        }
-        // API reference, ResourceRecordSet `Weight`: "You can only specify one ResourceRecord per
-        // weighted resource record set." (The Developer Guide's console page lets a weighted record
-        // hold several values; the API reference is what this API follows.) moto accepts several.
-        if (storedRouting(set) === "weighted" && set.values.length > 1) {
-          messages.push(
-            `Weighted resource record set ${describeSet(set)} contains ${set.values.length} values; only one ResourceRecord is allowed per weighted resource record set`,
-          );
-        }
-        if (set.type === "CNAME" && set.values.length > 1) {
-          messages.push(`RRSet of type CNAME with DNS name ${set.name} contains more than one value`);
-        }
-        if (storedRouting(set) === "multivalue" && (set.type === "CNAME" || set.type === "NS")) {
-          messages.push(
-            `Multivalue answer routing is not permitted for ${set.type} record ${describeSet(set)}`,
-          );
-        }
-      }
-      const key = keyOf(set);
-      const existing = current(key);
-      if (action === "CREATE") {
-        if (existing) {
-          messages.push(`Tried to create resource record set ${describeSet(set)} but it already exists`);
-          continue;
-        }
-        stage(key, set, set);
-      } else if (action === "UPSERT") {
-        stage(key, set, set);
-      } else {
-        if (!existing) {
-          messages.push(`Tried to delete resource record set ${describeSet(set)} but it was not found`);
-          continue;
-        }
-        if (!sameRecordSet(existing, set)) {
-          messages.push(
-            `Tried to delete resource record set ${describeSet(set)} but the values provided do not match the current values`,
-          );
-          continue;
-        }
-        if (isApexRequired) {
-          messages.push(
-            `A HostedZone must contain exactly one SOA record and at least one NS record at its apex; cannot delete ${describeSet(set)}`,
-          );
-          continue;
-        }
-        stage(key, set, null);
-      }
-    }
-
-    // Rules about a name and type as a whole are checked on the state the batch leads to, so a
-    // batch may replace a simple set by weighted ones (DELETE + CREATEs) as on Route53.
-    const finalGroup = (name: string, type: string): RecordSet[] => {
-      const out = new Map<string, RecordSet>();
-      for (const [k, s] of index.byNameType.get(nameTypeKey(name, type)) ?? []) out.set(k, s);
-      for (const [k, s] of touched.get(nameTypeKey(name, type))?.sets ?? []) {
-        if (s === null) out.delete(k);
-        else out.set(k, s);
-      }
-      return [...out.values()];
-    };
-    const touchedNames = new Map<string, Set<string>>();
-    for (const { name, type } of touched.values()) {
-      const stagedTypes = touchedNames.get(name) ?? new Set<string>();
-      stagedTypes.add(type);
-      touchedNames.set(name, stagedTypes);
-      const group = finalGroup(name, type);
-      const policies = new Set(group.map(storedRouting));
-      if (policies.has("simple") && policies.size > 1) {
-        messages.push(
-          `RRSet with DNS name ${name}, type ${type} cannot mix a record set without SetIdentifier and record sets with SetIdentifier`,
-        );
-      } else if (policies.size > 1) {
-        messages.push(
-          `RRSet with DNS name ${name}, type ${type} cannot mix routing policies (${[...policies].sort().join(", ")})`,
-        );
-      }
-      if (group.length > MAX_SETS_PER_NAME_AND_TYPE) {
-        messages.push(
-          `RRSet with DNS name ${name}, type ${type} exceeds the limit of ${MAX_SETS_PER_NAME_AND_TYPE} record sets with the same name and type`,
-        );
-      }
-    }
-    for (const [name, stagedTypes] of touchedNames) {
-      const types = new Set<string>([...(index.typesByName.get(name) ?? []), ...stagedTypes]);
-      for (const t of [...types]) if (finalGroup(name, t).length === 0) types.delete(t);
-      if (types.has("CNAME") && types.size > 1) {
-        const other = [...types].find((t) => t !== "CNAME");
-        messages.push(
-          `RRSet of type CNAME with DNS name ${name} is not permitted because a conflicting RRSet of type ${other} with the same DNS name already exists in zone ${zone.name}`,
-        );
-      }
-    }
-
-    if (messages.length > 0) throw invalidChangeBatch(messages);
-
-    // Developer Guide, "Values specific for weighted records", TTL: "If you create two or more
-    // weighted records that have the same name and type, and you specify different values for TTL,
-    // Route 53 changes the TTL for all of the records to the value that you specified last."
-    const lastWeightedTtl = new Map<string, number>();
-    for (const { action, set } of changes) {
-      if (action !== "DELETE" && storedRouting(set) === "weighted") {
-        lastWeightedTtl.set(nameTypeKey(set.name, set.type), set.ttl);
-      }
-    }
-    for (const [nt, ttl] of lastWeightedTtl) {
-      const { name, type } = touched.get(nt)!;
-      for (const set of finalGroup(name, type)) {
-        // A new object, never a mutation: DNS answers are cached per stored RecordSet object.
-        if (set.ttl !== ttl) staged.set(keyOf(set), { ...set, ttl });
-      }
-    }
-
+    const { staged, names } = planChangeBatch(
+      {
+        name: zone.name,
+        setAt: (key) => zone.sets.get(key),
+        group: (name, type) => index.byNameType.get(nameTypeKey(name, type)) ?? [],
+        typesAt: (name) => index.typesByName.get(name) ?? [],
+      },
+      changes,
+    );
     for (const [key, set] of staged) {
       const old = zone.sets.get(key);
       if (old) unindexSet(index, key, old);
@@ -568,7 +382,7 @@ export class ZoneStore {
     index.sorted = null;
     zone.version++;
     const change = this.recordChange(comment);
-    this.notify(zone, new Set(touchedNames.keys()));
+    this.notify(zone, names);
     return change;
   }
 
@@ -590,7 +404,7 @@ export class ZoneStore {
     this.zones.clear();
     this.indexes.clear();
     for (const z of snapshot.zones) {
-      const sets = new Map<string, RecordSet>();
+      const sets = new Map<string, StoredRecordSet>();
       for (const s of z.sets) sets.set(storedSetKey(s.name, s.type, s.setIdentifier), s);
       this.add({ ...z, sets, version: 1 });
     }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Route53Error } from "../../../local/zone/route53Errors";
-import type { RecordSet } from "../../../local/zone/route53Records";
+import type { StoredRecordSet } from "../../../local/zone/route53Records";
 import { type ChangeAction, ZoneStore } from "../../../local/zone/zoneStore";
 
 const ZONE = "servicediscovery.internal.";
@@ -13,7 +13,7 @@ const arbChange = fc.record({
   value: fc.constantFrom("10.0.0.1", "10.0.0.2"),
 });
 
-function setOf(host: string, value: string): RecordSet {
+function setOf(host: string, value: string): StoredRecordSet {
   return { name: `${host}.${ZONE}`, type: "A", ttl: 60, values: [value] };
 }
 

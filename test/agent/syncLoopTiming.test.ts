@@ -2,7 +2,7 @@
 // back does not hold a change back, and a zone that keeps failing gives one warning line per interval, not
 // one per retry.
 import assert from "node:assert/strict";
-import { type Log, ReconcileLoop } from "../../agent/reconcileLoop";
+import { type Log, SyncLoop } from "../../agent/syncLoop";
 import { type RecordChange, ZoneBusyError, type ZoneWriter } from "../../agent/zoneWriter";
 import type { RecordSet } from "../../records";
 
@@ -46,11 +46,11 @@ function recordingLog() {
   return { log, lines };
 }
 
-describe("agent reconcile loop: clock and retry warnings", () => {
+describe("agent sync loop: clock and retry warnings", () => {
   it("sends a pending change within the flush window even when the clock steps back an hour", async () => {
     let clock = 10_000_000;
     const zone = new FlakyZone(0);
-    const l = new ReconcileLoop({
+    const l = new SyncLoop({
       zone,
       hostId: HOST,
       flushMs: 100,
@@ -72,7 +72,7 @@ describe("agent reconcile loop: clock and retry warnings", () => {
   it("logs one warning for a run of failures within the interval, and the count when the zone recovers", async () => {
     const zone = new FlakyZone(30);
     const { log, lines } = recordingLog();
-    const l = new ReconcileLoop({
+    const l = new SyncLoop({
       zone,
       hostId: HOST,
       flushMs: 0,

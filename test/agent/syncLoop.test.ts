@@ -2,7 +2,7 @@
 // longer pending (the container moved on or went away), and never more than `maxRejected` are kept. An
 // agent runs for months; a zone that keeps refusing ever new changes must not grow it without end.
 import assert from "node:assert/strict";
-import { type Log, ReconcileLoop } from "../../agent/reconcileLoop";
+import { type Log, SyncLoop } from "../../agent/syncLoop";
 import { InvalidChangeBatchError, type RecordChange, type ZoneWriter } from "../../agent/zoneWriter";
 import type { RecordSet } from "../../records";
 
@@ -43,8 +43,8 @@ class RefusingZone implements ZoneWriter {
   }
 }
 
-function loop(zone: ZoneWriter, maxRejected?: number): ReconcileLoop {
-  return new ReconcileLoop({
+function loop(zone: ZoneWriter, maxRejected?: number): SyncLoop {
+  return new SyncLoop({
     zone,
     hostId: HOST,
     flushMs: 0,
@@ -54,7 +54,7 @@ function loop(zone: ZoneWriter, maxRejected?: number): ReconcileLoop {
   });
 }
 
-describe("agent reconcile loop: rejected changes", () => {
+describe("agent sync loop: rejected changes", () => {
   it("skips a change the zone refuses, and forgets it when the container moves on or goes", async () => {
     const zone = new RefusingZone();
     const l = loop(zone);
@@ -93,7 +93,7 @@ describe("agent reconcile loop: rejected changes", () => {
 
   it("never remembers more than maxRejected, even with more refused changes pending at once", async () => {
     let most = 0;
-    let l: ReconcileLoop | undefined;
+    let l: SyncLoop | undefined;
     const zone = new RefusingZone(() => {
       most = Math.max(most, l?.rejectedCount ?? 0);
     });
