@@ -1,3 +1,5 @@
+import { RECORD_NAME_PATTERNS } from "../records";
+
 /** One IAM policy statement, as AWS reads it. */
 export interface PolicyStatement {
   readonly Sid?: string;
@@ -123,21 +125,28 @@ export interface ZoneRef {
   readonly zoneName: string;
 }
 
-/** The Route53 change-batch conditions every writer of this system is held to. */
+type NameShape = keyof typeof RECORD_NAME_PATTERNS;
+
+/**
+ * The Route53 change-batch conditions every writer of this system is held to: its record types, and names of
+ * the shapes it writes (records/zone.ts), so that a customer's own names in a zone they bring (`db.<zone>`) and
+ * the apex (SOA, NS) stay out of reach.
+ */
 function recordChangeConditions(
   zoneName: string,
   types: readonly string[],
+  shapes: readonly NameShape[],
   actions?: readonly string[],
-  namePattern = "*",
 ) {
   return {
     "ForAllValues:StringEquals": {
       "route53:ChangeResourceRecordSetsRecordTypes": types,
       ...(actions ? { "route53:ChangeResourceRecordSetsActions": actions } : {}),
     },
-    // Names below the zone only: the apex (SOA, NS) stays out of reach even if its type matched.
     "ForAllValues:StringLike": {
-      "route53:ChangeResourceRecordSetsNormalizedRecordNames": [`${namePattern}.${zoneName}`],
+      "route53:ChangeResourceRecordSetsNormalizedRecordNames": shapes.flatMap((shape) =>
+        RECORD_NAME_PATTERNS[shape].map((pattern) => `${pattern}.${zoneName}`),
+      ),
     },
   };
 }
@@ -163,7 +172,7 @@ export function agentPolicy(zone: ZoneRef): PolicyDocument {
         Effect: "Allow",
         Action: "route53:ChangeResourceRecordSets",
         Resource: zone.zoneArn,
-        Condition: recordChangeConditions(zone.zoneName, AGENT_RECORD_TYPES),
+        Condition: recordChangeConditions(zone.zoneName, AGENT_RECORD_TYPES, ["services", "hosts"]),
       },
       ...zoneReadStatements(zone.zoneArn),
     ],
@@ -216,16 +225,25 @@ export function reconcilerPolicy(input: ReconcilerPolicyInput): PolicyDocument {
       Effect: "Allow",
       Action: "route53:ChangeResourceRecordSets",
       Resource: input.zoneArn,
-      Condition: recordChangeConditions(input.zoneName, RECONCILER_DELETE_TYPES, ["DELETE"]),
+      Condition: recordChangeConditions(
+        input.zoneName,
+        RECONCILER_DELETE_TYPES,
+        ["services", "hosts", "tasks"],
+        ["DELETE"],
+      ),
     },
-    // Instance names start with "_" (`_calc._tcp.<zone>`); host names never do.
     {
       Sid: "RecordHealthVerdicts",
       Effect: "Allow",
       Action: "route53:ChangeResourceRecordSets",
       Resource: input.zoneArn,
       Condition: {
-        ...recordChangeConditions(input.zoneName, RECONCILER_VERDICT_TYPES, ["DELETE", "UPSERT"], "_*"),
+        ...recordChangeConditions(
+          input.zoneName,
+          RECONCILER_VERDICT_TYPES,
+          ["services"],
+          ["DELETE", "UPSERT"],
+        ),
         // A verdict batch deletes an instance and writes a TXT marker: one without both is not one.
         "ForAnyValue:StringEquals": {
           "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"],
@@ -277,7 +295,7 @@ export function registrarPolicy(
         Effect: "Allow",
         Action: "route53:ChangeResourceRecordSets",
         Resource: input.zoneArn,
-        Condition: recordChangeConditions(input.zoneName, REGISTRAR_RECORD_TYPES),
+        Condition: recordChangeConditions(input.zoneName, REGISTRAR_RECORD_TYPES, ["services", "tasks"]),
       },
       ...zoneReadStatements(input.zoneArn),
       ...(input.deadLetterQueueArn === undefined

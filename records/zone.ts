@@ -50,6 +50,20 @@ export function isHostOrTaskLabel(label: string): boolean {
   return INSTANCE_ID.test(label) || TASK_ID.test(label);
 }
 
+/**
+ * The same shapes, and the services', as IAM name patterns relative to the zone (`?` one character, `*` any
+ * run, dots included), so that a role can change the names our writers use and no other name in a zone a
+ * customer shares with us. A host on AWS is named by its EC2 instance id.
+ */
+export const RECORD_NAME_PATTERNS = {
+  /** `_<service>._tcp`, `_<service>._udp` (SRV sets and the TXT markers beside them). */
+  services: ["_*._tcp", "_*._udp"],
+  /** `<EC2 instance id>`: `i-` and 8 or 17 hex digits. */
+  hosts: [`i-${"?".repeat(8)}`, `i-${"?".repeat(17)}`],
+  /** `<ECS task id>`: 32 hex digits, or a UUID in older accounts. */
+  tasks: ["?".repeat(32), "????????-????-????-????-????????????"],
+} as const;
+
 /** `<taskId>.<zone>` (lower-case), the name of an awsvpc task's A record and the target of its SRV records. */
 export function taskRecordName(taskId: string, zone: string): string {
   return `${taskId.toLowerCase()}.${zone}`;

@@ -32,10 +32,10 @@ describe("IAM policies", () => {
         change(ZONE_ARN, ["UPSERT"], ["SRV"], [`_calc._tcp.${ZONE}`]),
         true,
       ],
-      ["delete its host A record", change(ZONE_ARN, ["DELETE"], ["A"], [`i-0abc.${ZONE}`]), true],
+      ["delete its host A record", change(ZONE_ARN, ["DELETE"], ["A"], [`i-0abc1234def567890.${ZONE}`]), true],
       [
         "a batch of SRV and A",
-        change(ZONE_ARN, ["CREATE", "DELETE"], ["SRV", "A"], [`a.${ZONE}`, `b.${ZONE}`]),
+        change(ZONE_ARN, ["CREATE", "DELETE"], ["SRV", "A"], [`_a._tcp.${ZONE}`, `i-0abc1234.${ZONE}`]),
         true,
       ],
       [
@@ -90,7 +90,7 @@ describe("IAM policies", () => {
       [
         "delete a dead host's A record",
         false,
-        change(ZONE_ARN, ["DELETE"], ["A"], [`i-0dead.${ZONE}`]),
+        change(ZONE_ARN, ["DELETE"], ["A"], [`i-0dead000000000000.${ZONE}`]),
         true,
       ],
       [

@@ -344,7 +344,7 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
           },
         });
       assert.equal(await change(ZONE_ARN, ["SRV"], [`_calc._tcp.${ZONE}`]), true, "its own SRV records");
-      assert.equal(await change(ZONE_ARN, ["A"], [`i-0abc.${ZONE}`]), true, "its host record");
+      assert.equal(await change(ZONE_ARN, ["A"], [`i-0abc1234def567890.${ZONE}`]), true, "its host record");
       assert.equal(
         await change("arn:aws:route53:::hostedzone/ZOTHERZONE", ["SRV"], [`_calc._tcp.${ZONE}`]),
         false,
@@ -454,7 +454,7 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
             "route53:ChangeResourceRecordSetsActions": ["UPSERT"],
           },
         });
-      assert.equal(await change(["SRV", "A"], [`_time._tcp.${ZONE}`, `0123abcd.${ZONE}`]), true);
+      assert.equal(await change(["SRV", "A"], [`_time._tcp.${ZONE}`, `0123456789abcdef0123456789abcdef.${ZONE}`]), true);
       assert.equal(await change(["TXT"], [`_time._tcp.${ZONE}`]), false, "health markers are not its own");
       assert.equal(await change(["A"], [ZONE]), false, "the apex");
       const denied: [string, string][] = [
