@@ -13,7 +13,7 @@ import { DockerSource } from "./dockerSource";
 import { resolveHostIdentity } from "./hostIdentity";
 import { AgentMetrics } from "./metrics";
 import { type Log, ReconcileLoop } from "./reconcileLoop";
-import { findPrivateZoneId, Route53Zone } from "./route53Zone";
+import { Route53Zone, zoneIdAtStart } from "./route53Zone";
 import type { ZoneWriter } from "./zoneWriter";
 
 export interface HostAgentDeps {
@@ -50,7 +50,7 @@ async function prepare(config: AgentConfig, deps: HostAgentDeps) {
   const client =
     deps.route53 ?? route53Client(config.route53Endpoint ? { endpoint: config.route53Endpoint } : {});
   const metrics = new AgentMetrics();
-  const zoneId = config.zoneId ?? (await findPrivateZoneId(client, config.zoneName));
+  const zoneId = await zoneIdAtStart(client, config);
   const zone: ZoneWriter = new Route53Zone(client, zoneId, metrics.apiCall);
   const host: HostContext = {
     hostId: identity.hostId,
