@@ -12,7 +12,7 @@ import type { HostContext } from "./desiredState";
 import { DockerSource } from "./dockerSource";
 import { resolveHostIdentity } from "./hostIdentity";
 import { AgentMetrics } from "./metrics";
-import { findPrivateZoneId, Route53Zone } from "./route53Zone";
+import { Route53Zone, zoneIdAtStart } from "./route53Zone";
 import { type Log, SyncLoop } from "./syncLoop";
 import type { ZoneWriter } from "./zoneWriter";
 
@@ -50,7 +50,7 @@ async function prepare(config: AgentConfig, deps: HostAgentDeps) {
   const client =
     deps.route53 ?? route53Client(config.route53Endpoint ? { endpoint: config.route53Endpoint } : {});
   const metrics = new AgentMetrics();
-  const zoneId = config.zoneId ?? (await findPrivateZoneId(client, config.zoneName));
+  const zoneId = await zoneIdAtStart(client, config);
   const zone: ZoneWriter = new Route53Zone(client, zoneId, metrics.apiCall);
   const host: HostContext = {
     hostId: identity.hostId,

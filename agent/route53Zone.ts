@@ -4,12 +4,13 @@ import type { Route53Client } from "@aws-sdk/client-route-53";
 import { canonicalName, hostOf, isOwnType, parseSetIdentifier, type RecordSet } from "../records";
 import {
   changeRecordSets,
-  findPrivateZoneId as findZone,
   type Route53Call,
   recordSetPages,
   translateError,
   withRetries,
   type ZonePosition,
+  type ZoneRef,
+  zoneIdCache,
 } from "../route53";
 import type { RecordChange, ZoneWriter } from "./zoneWriter";
 
@@ -19,11 +20,14 @@ export type ApiCallObserver = (action: string) => void;
 /** Start-up meets the same throttling as everything else: retry what is worth retrying, a few times. */
 const ZONE_LOOKUP_RETRIES = { maxAttempts: 8, baseDelayMs: 200, maxDelayMs: 5_000 };
 
-/** The id of the private hosted zone called `zoneName`, retried a few times when the zone is busy. */
-export function findPrivateZoneId(client: Route53Client, zoneName: string): Promise<string> {
-  return findZone(client, zoneName, (_operation, send) =>
+/**
+ * The zone's id at start-up, by the edge's one lookup: the configured id, or the private hosted zone of the
+ * name, each request retried a few times when the zone is busy and its error translated into the core's.
+ */
+export function zoneIdAtStart(client: Route53Client, zone: ZoneRef): Promise<string> {
+  return zoneIdCache(client, zone, (_operation, send) =>
     translated(() => withRetries(send, ZONE_LOOKUP_RETRIES)),
-  );
+  )();
 }
 
 export class Route53Zone implements ZoneWriter {

@@ -9,13 +9,12 @@
 // tested in test/registrar/registrar.test.ts.
 
 import { startLocalZone } from "../local/zone";
-import { ApiCalls } from "../reconciler/apiCalls";
 import { parseSetIdentifier } from "../records";
 import { applyTaskEvent, type TaskSource } from "../registrar/registrar";
 import { Route53TaskZone } from "../registrar/route53TaskZone";
 import type { DescribedTask } from "../registrar/taskAction";
 import type { TaskDefinitionShape } from "../registrar/taskDeclarations";
-import { listZoneRecordSets, route53Client } from "../route53";
+import { ApiCalls, listZoneRecordSets, route53Client } from "../route53";
 import { seededRandom } from "../test/resolver/support/seededRandom";
 
 const TASKS = 600;

@@ -1,16 +1,14 @@
 // What `pulumi destroy` does to a zone it did not create: delete every record set our writers made, through
-// the Route53 edge (one client factory, the pager, the batch splitter, the retry policy), and nothing else.
+// the Route53 edge (one client factory, the pager, its exact deletes, the retry policy), and nothing else.
 // The entry point of the bundle that RecordCleanup's delete runs (recordCleanup.ts), so it imports only
 // what esbuild can inline, and the AWS SDK, which it leaves external.
 import { isWrittenByUs, type ZoneRecordSet } from "../records";
 import {
-  changeRecordSets,
   DEFAULT_RETRY_POLICY,
-  isRejectedBatch,
+  deleteExactly,
   listZoneRecordSets,
   type Route53Call,
   route53Client,
-  splitIntoBatches,
   stripZoneId,
   withRetries,
 } from "../route53";
@@ -50,17 +48,16 @@ export async function removeOwnRecordSets(target: OwnRecordRemovalTarget): Promi
       const sets = await listZoneRecordSets(client, zoneId, { call });
       const ours = ownRecordSets(sets);
       if (ours.length === 0) return { deleted, kept: sets.length };
-      let rejected: unknown;
-      const changes = ours.map((recordSet) => ({ action: "DELETE" as const, recordSet }));
-      for (const batch of splitIntoBatches(changes)) {
-        try {
-          await changeRecordSets(client, zoneId, batch, COMMENT, call);
-          deleted += batch.length;
-        } catch (err) {
-          if (!isRejectedBatch(err)) throw err;
-          rejected = err;
-        }
-      }
+      // A rejected batch is not settled set by set: the next round lists the zone again and finds what is
+      // there now.
+      const outcome = await deleteExactly(
+        client,
+        zoneId,
+        ours.map((set) => ({ set })),
+        { comment: COMMENT, call },
+      );
+      deleted += outcome.deleted.length;
+      const rejected = outcome.failed.at(-1)?.cause;
       // Our writers are gone by now (they depend on the cleanup, so destroy removes them first); sets that
       // keep coming back mean one still runs somewhere, and destroy says so instead of looping.
       if (round >= ROUNDS) {

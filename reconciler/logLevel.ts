@@ -1,8 +1,2 @@
-// The Lambdas' log level from LOG_LEVEL (default info). An unknown level would make pino throw while the
-// module loads; fall back to info instead.
-import pino from "pino";
-
-export function logLevel(wanted: string | undefined): string {
-  const level = wanted?.trim().toLowerCase();
-  return level && (level === "silent" || level in pino.levels.values) ? level : "info";
-}
+// The Lambdas' log level lives with the registrar's in route53/logLevel.ts; this name stays for its callers.
+export { logLevel } from "../route53/logLevel";

@@ -410,8 +410,11 @@ export interface ReconcilePlan {
   readonly markerDeletes: readonly PlannedMarkerDelete[];
   /** Verdicts kept: their instance still fails, or could not be checked. */
   readonly verdictsHeld: number;
-  /** Our instance records whose SRV target is not their own host: left alone (see StalePlan.unverified). */
-  readonly unverified: number;
+  /**
+   * How many of our instance records have an SRV target that is not their own host: left alone (see
+   * StalePlan.unverified). The summary reports it as `records.unverified`.
+   */
+  readonly unverifiedCount: number;
   readonly safetyValve: SafetyValve;
 }
 
@@ -490,7 +493,7 @@ export function planReconcile(
     failures,
     markerDeletes: [...stale.goneVerdicts, ...lifted],
     verdictsHeld: stale.liveVerdicts.length - lifted.length,
-    unverified: stale.unverified.length,
+    unverifiedCount: stale.unverified.length,
     safetyValve: safetyValve(
       deletes.length,
       view.instances.length + view.hosts.length + view.taskRecords.length,

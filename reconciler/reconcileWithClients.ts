@@ -1,10 +1,11 @@
 // One run with the real adapters: Route53 for the zone, ECS or the local Docker engine for the inventory,
-// ECS StopTask for unhealthy tasks, HTTP for health checks. Each run counts its own API requests.
+// ECS StopTask for unhealthy tasks, HTTP for health checks. Each run counts its own API requests (AwsCall).
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { Route53Client } from "@aws-sdk/client-route-53";
 import type Docker from "dockerode";
 import type { Logger } from "pino";
-import { ApiCalls, type RetryPolicy } from "./apiCalls";
+import { AwsCall } from "../route53/awsCall";
+import type { RetryPolicy } from "../route53/retry";
 import type { ReconcilerConfig } from "./config";
 import { DockerInventory } from "./dockerInventory";
 import { EcsInventory } from "./ecsInventory";
@@ -30,7 +31,7 @@ export interface ReconcileDeps {
 
 /** Runs the reconciler once over these clients and returns its summary. Throws when the zone or the inventory cannot be read. */
 export async function reconcile(deps: ReconcileDeps, config: ReconcilerConfig): Promise<ReconcileSummary> {
-  const calls = new ApiCalls(deps.retryPolicy);
+  const calls = new AwsCall(deps.retryPolicy);
   const inventory = deps.inventory ?? buildInventory(deps, config, calls);
   // Only ECS tasks are ever stopped; the local stack never stops containers on its own.
   const stopper = deps.ecs && inventory.kind === "ecs" ? new EcsTaskStopper(deps.ecs, calls) : undefined;
@@ -48,7 +49,7 @@ export async function reconcile(deps: ReconcileDeps, config: ReconcilerConfig): 
   );
 }
 
-function buildInventory(deps: ReconcileDeps, config: ReconcilerConfig, calls: ApiCalls): Inventory {
+function buildInventory(deps: ReconcileDeps, config: ReconcilerConfig, calls: AwsCall): Inventory {
   if (config.inventory === "docker") {
     if (!deps.docker)
       throw new Error("reconcile: the docker inventory needs a dockerode client in deps.docker");

@@ -1,26 +1,22 @@
-// The zone port over Route53's API: the functions of zoneRecords.ts, with the zone id looked up once by name
-// when it is not configured, and every request counted in the run's ApiCalls.
+// The zone port over Route53's API: the functions of zoneRecords.ts, with the zone id from the edge's one
+// cached lookup (the configured id, or the private zone found by name), and every request counted in the
+// run's AwsCall.
 import type { Route53Client } from "@aws-sdk/client-route-53";
 import type { RecordSet, ZoneRecordSet } from "../records";
-import type { ApiCalls } from "./apiCalls";
+import type { AwsCall } from "../route53/awsCall";
+import { type ZoneRef, zoneIdCache } from "../route53/zoneLookup";
 import type { ReconcilerZone, ZoneDeleteOutcome } from "./reconcilerZone";
 import * as zoneRecords from "./zoneRecords";
 
 export class Route53ReconcilerZone implements ReconcilerZone {
-  private zoneId: Promise<string> | undefined;
+  readonly id: () => Promise<string>;
 
   constructor(
     private readonly route53: Route53Client,
-    private readonly zone: { readonly zoneName: string; readonly zoneId?: string },
-    private readonly calls: ApiCalls,
-  ) {}
-
-  id(): Promise<string> {
-    this.zoneId ??=
-      this.zone.zoneId !== undefined
-        ? Promise.resolve(this.zone.zoneId)
-        : zoneRecords.findPrivateZoneId(this.route53, this.zone.zoneName, this.calls);
-    return this.zoneId;
+    zone: ZoneRef,
+    private readonly calls: AwsCall,
+  ) {
+    this.id = zoneIdCache(route53, zone, calls.call);
   }
 
   async listRecordSets(): Promise<ZoneRecordSet[]> {

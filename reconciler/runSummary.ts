@@ -100,7 +100,7 @@ export function healthCounts(results: ReadonlyMap<string, HealthResult>, noAddre
   };
 }
 
-/** The API requests of one run (ApiCalls counts them). */
+/** The API requests of one run (AwsCall counts them). */
 export interface ApiCallCounts {
   readonly total: number;
   readonly retries: number;
@@ -139,7 +139,7 @@ export function runSummary(facts: RunFacts): ReconcileSummary {
       instances: view.instances.length,
       hosts: view.hosts.length,
       tasks: view.taskRecords.length,
-      unverified: plan.unverified,
+      unverified: plan.unverifiedCount,
       foreign: view.seen - safetyValve.ours - markers,
     },
     planned: { total: plan.deletes.length, byReason: plannedByReason },

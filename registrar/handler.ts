@@ -4,9 +4,9 @@
 // and, when the retries are spent, the event goes to the dead-letter queue with nothing half-written (each
 // change is one all-or-nothing batch).
 import pino from "pino";
-import { buildDefaultClients } from "../reconciler/defaultClients";
-import { logLevel } from "../reconciler/logLevel";
-import { registrarConfigFromEnv } from "./config";
+import { ECS_REGION_MISSING, lambdaEcsClient, lambdaRoute53Client } from "../route53/lambdaClients";
+import { logLevel } from "../route53/logLevel";
+import { RegistrarConfigError, registrarConfigFromEnv } from "./config";
 import type { EventResult } from "./registrar";
 import { Registrar } from "./registrarWithClients";
 import { TaskEventError } from "./taskStateChange";
@@ -21,9 +21,9 @@ export const handler = async (
 ): Promise<EventResult | { outcome: "rejected"; reason: string }> => {
   if (!registrar) {
     const config = registrarConfigFromEnv(process.env);
-    const clients = buildDefaultClients(config);
-    if (!clients.ecs) throw new Error("the registrar needs an ECS client");
-    registrar = new Registrar({ route53: clients.route53, ecs: clients.ecs }, config);
+    const ecs = lambdaEcsClient(config);
+    if (!ecs) throw new RegistrarConfigError([ECS_REGION_MISSING]);
+    registrar = new Registrar({ route53: lambdaRoute53Client(config), ecs }, config);
   }
   return applyLogged(registrar, event, logger);
 };

@@ -1,9 +1,10 @@
-// The registrar over real clients: ECS for tasks, Route53 (through the edge) for the zone, every request
-// counted and retried by the reconciler's ApiCalls. Shared by the Lambda handler and `ecssd task-event`.
+// The registrar over real clients: ECS for tasks, Route53 for the zone, both through the AWS edge (route53/),
+// every request counted and retried by its AwsCall. Shared by the Lambda handler and `ecssd task-event`.
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { Route53Client } from "@aws-sdk/client-route-53";
-import { ApiCalls, type RetryPolicy } from "../reconciler/apiCalls";
-import { findPrivateZoneId } from "../route53/zoneLookup";
+import { AwsCall } from "../route53/awsCall";
+import type { RetryPolicy } from "../route53/retry";
+import { zoneIdCache } from "../route53/zoneLookup";
 import type { RegistrarConfig } from "./config";
 import { EcsTaskSource } from "./ecsTaskSource";
 import { applyTaskEvent, type EventResult } from "./registrar";
@@ -17,33 +18,19 @@ export interface RegistrarClients {
 
 /** A registrar bound to its clients; the task definition cache lives as long as it does. */
 export class Registrar {
-  readonly calls: ApiCalls;
+  readonly calls: AwsCall;
   private readonly tasks: EcsTaskSource;
   private readonly zone: Route53TaskZone;
-  private zoneId: Promise<string> | undefined;
 
   constructor(
     clients: RegistrarClients,
     private readonly config: RegistrarConfig,
   ) {
-    this.calls = new ApiCalls(clients.retryPolicy);
-    const call = this.calls.call.bind(this.calls);
+    this.calls = new AwsCall(clients.retryPolicy);
+    const { call } = this.calls;
     this.tasks = new EcsTaskSource(clients.ecs, call);
-    this.zone = new Route53TaskZone(
-      clients.route53,
-      () => {
-        this.zoneId ??=
-          config.zoneId !== undefined
-            ? Promise.resolve(config.zoneId)
-            : findPrivateZoneId(clients.route53, config.zoneName, call);
-        // A failed lookup is asked again by the next event.
-        this.zoneId.catch(() => {
-          this.zoneId = undefined;
-        });
-        return this.zoneId;
-      },
-      call,
-    );
+    // Looked up by the first event that needs it; a failed lookup is asked again by the next event.
+    this.zone = new Route53TaskZone(clients.route53, zoneIdCache(clients.route53, config, call), call);
   }
 
   apply(event: unknown): Promise<EventResult> {

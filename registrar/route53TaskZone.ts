@@ -1,11 +1,12 @@
 // The registrar's TaskZone over Route53, through the one edge (route53/): one all-or-nothing change per call,
-// and reads that start at a name and stop when the name changes (a task's sets are found without listing the
-// zone). Every request goes through the caller's counting, retrying `call`.
+// exact deletes by the edge's deleteExactly, and reads that start at a name and stop when the name changes (a
+// task's sets are found without listing the zone). Every request goes through the caller's counting,
+// retrying `call`.
 import type { Route53Client } from "@aws-sdk/client-route-53";
 import { canonicalName, isOwnType, parseSetIdentifier, type RecordSet } from "../records";
 import type { Route53Call } from "../route53/call";
 import { changeRecordSets } from "../route53/changeRecordSets";
-import { isRejectedBatch } from "../route53/errorClass";
+import { deleteExactly } from "../route53/exactDeletes";
 import { recordSetPages } from "../route53/recordSetPages";
 import type { TaskZone } from "./registrar";
 
@@ -24,14 +25,14 @@ export class Route53TaskZone implements TaskZone {
 
   async deleteExactly(sets: readonly RecordSet[]): Promise<boolean> {
     const zoneId = await this.zoneId();
-    const changes = sets.map((recordSet) => ({ action: "DELETE" as const, recordSet }));
-    try {
-      await changeRecordSets(this.route53, zoneId, changes, "ecssd registrar: task stopping", this.call);
-      return true;
-    } catch (err) {
-      if (isRejectedBatch(err)) return false;
-      throw err;
-    }
+    // A rejection is not settled here: the core reads the task's sets at their names and deletes those.
+    const outcome = await deleteExactly(
+      this.route53,
+      zoneId,
+      sets.map((set) => ({ set })),
+      { comment: "ecssd registrar: task stopping", call: this.call },
+    );
+    return outcome.failed.length === 0;
   }
 
   async taskSets(names: readonly string[], taskId: string): Promise<RecordSet[]> {

@@ -33,40 +33,55 @@ export function changeSize(c: SizedChange): { resourceRecords: number; valueChar
 }
 
 /**
- * The longest prefix of `changes` that fits one request, and never more than `limit` changes. A single
- * change over the limits still goes alone: Route53, not the splitter, is the judge of it.
+ * Cuts units, in order, into consecutive requests within the limits, lazily: a unit is one change, or a few
+ * that must go in the same request (a delete and the verdict marker that replaces it), and is never split.
+ * At most `maxUnits` units per request. A single unit over the limits still goes alone: Route53, not the
+ * splitter, is the judge of it.
  */
+export function* unitBatches<U>(
+  units: readonly U[],
+  changesOf: (unit: U) => readonly SizedChange[],
+  maxUnits: number = CHANGE_BATCH_LIMITS.changes,
+): Generator<U[]> {
+  let batch: U[] = [];
+  let changes = 0;
+  let records = 0;
+  let characters = 0;
+  for (const u of units) {
+    const sizes = changesOf(u).map(changeSize);
+    const more = {
+      changes: sizes.length,
+      records: sizes.reduce((n, s) => n + s.resourceRecords, 0),
+      characters: sizes.reduce((n, s) => n + s.valueCharacters, 0),
+    };
+    if (
+      batch.length >= maxUnits ||
+      (batch.length > 0 &&
+        (changes + more.changes > CHANGE_BATCH_LIMITS.changes ||
+          records + more.records > CHANGE_BATCH_LIMITS.resourceRecords ||
+          characters + more.characters > CHANGE_BATCH_LIMITS.valueCharacters))
+    ) {
+      yield batch;
+      batch = [];
+      changes = records = characters = 0;
+    }
+    batch.push(u);
+    changes += more.changes;
+    records += more.records;
+    characters += more.characters;
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/** The longest prefix of `changes` that fits one request, and never more than `limit` changes. */
 export function firstBatch<C extends SizedChange>(
   changes: readonly C[],
   limit: number = CHANGE_BATCH_LIMITS.changes,
 ): C[] {
-  const batch: C[] = [];
-  let records = 0;
-  let characters = 0;
-  for (const c of changes) {
-    if (batch.length >= Math.min(limit, CHANGE_BATCH_LIMITS.changes)) break;
-    const size = changeSize(c);
-    if (
-      batch.length > 0 &&
-      (records + size.resourceRecords > CHANGE_BATCH_LIMITS.resourceRecords ||
-        characters + size.valueCharacters > CHANGE_BATCH_LIMITS.valueCharacters)
-    ) {
-      break;
-    }
-    batch.push(c);
-    records += size.resourceRecords;
-    characters += size.valueCharacters;
-  }
-  return batch;
+  return unitBatches(changes, (c) => [c], Math.min(limit, CHANGE_BATCH_LIMITS.changes)).next().value ?? [];
 }
 
 /** Cuts every change into consecutive batches within the limits, in order. */
 export function splitIntoBatches<C extends SizedChange>(changes: readonly C[]): C[][] {
-  const batches: C[][] = [];
-  for (let i = 0; i < changes.length; ) {
-    const batch = firstBatch(changes.slice(i));
-    batches.push(batch);
-    i += batch.length;
-  }
-  return batches;
+  return [...unitBatches(changes, (c) => [c])];
 }

@@ -1,7 +1,40 @@
 // The one place that builds a Route53 client: endpoint override for the local zone, placeholder credentials
 // when that endpoint is used without AWS credentials, the signing region, how often the SDK retries, and how
-// long a connection or a request may take.
+// long a connection or a request may take. The ECS client (ecsClient.ts) shares the first three through
+// awsClientBase; it lives in its own file so that the agent, which imports this one, never loads the ECS SDK.
 import { Route53Client, type Route53ClientConfig } from "@aws-sdk/client-route-53";
+
+/** What every AWS client of the tree is told: where, signed for which region, how often the SDK retries. */
+export interface AwsClientBaseOptions {
+  /** A compatible API (the local zone, moto) instead of AWS. */
+  endpoint?: string | undefined;
+  region: string;
+  /** Attempts per request inside the SDK. */
+  maxAttempts: number;
+  /** Where to look for AWS credentials. */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** The client settings every factory shares. */
+export function awsClientBase(options: AwsClientBaseOptions): {
+  region: string;
+  maxAttempts: number;
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+} {
+  const config: ReturnType<typeof awsClientBase> = {
+    region: options.region,
+    maxAttempts: options.maxAttempts,
+  };
+  if (options.endpoint !== undefined) {
+    config.endpoint = options.endpoint;
+    // Local servers (the local zone, moto) do not check signatures; without AWS credentials in the
+    // environment, sign with placeholders rather than fail looking for real ones.
+    if (!options.env.AWS_ACCESS_KEY_ID)
+      config.credentials = { accessKeyId: "local", secretAccessKey: "local" };
+  }
+  return config;
+}
 
 export interface Route53ClientOptions {
   /** A Route53-compatible API (the local zone, moto) instead of AWS. */
@@ -30,10 +63,13 @@ export interface Route53ClientOptions {
 export const ROUTE53_TIMEOUTS = { connectionTimeoutMs: 3_000, requestTimeoutMs: 15_000 } as const;
 
 export function route53Client(options: Route53ClientOptions = {}): Route53Client {
-  const env = options.env ?? process.env;
   const config: Route53ClientConfig = {
-    region: options.region ?? "us-east-1",
-    maxAttempts: options.maxAttempts ?? 1,
+    ...awsClientBase({
+      endpoint: options.endpoint,
+      region: options.region ?? "us-east-1",
+      maxAttempts: options.maxAttempts ?? 1,
+      env: options.env ?? process.env,
+    }),
     requestHandler: {
       connectionTimeout: options.connectionTimeoutMs ?? ROUTE53_TIMEOUTS.connectionTimeoutMs,
       requestTimeout: options.requestTimeoutMs ?? ROUTE53_TIMEOUTS.requestTimeoutMs,
@@ -41,10 +77,5 @@ export function route53Client(options: Route53ClientOptions = {}): Route53Client
       throwOnRequestTimeout: true,
     },
   };
-  if (options.endpoint !== undefined) {
-    config.endpoint = options.endpoint;
-    // A local zone does not check signatures; placeholders keep the SDK from looking for real credentials.
-    if (!env.AWS_ACCESS_KEY_ID) config.credentials = { accessKeyId: "local", secretAccessKey: "local" };
-  }
   return new Route53Client(config);
 }

@@ -59,3 +59,35 @@ export async function findPrivateZoneId(
       : `no private hosted zone named "${wanted}"; create it or set ECSSD_ZONE_ID`,
   );
 }
+
+/** Which hosted zone: its id when configured, else the private zone of this name. */
+export interface ZoneRef {
+  readonly zoneName: string;
+  readonly zoneId?: string | undefined;
+}
+
+/**
+ * The zone's id, looked up at most once per cache: the configured id as is, else {@link findPrivateZoneId}
+ * through `call`. A lookup that failed is not kept, so the next ask looks again: a registrar lives across
+ * many events and must not be stuck on one throttled start, and a reconcile run asks once and fails with it.
+ */
+export function zoneIdCache(
+  client: Route53Client,
+  zone: ZoneRef,
+  call: Route53Call = sendOnce,
+): () => Promise<string> {
+  if (zone.zoneId !== undefined) {
+    const id = Promise.resolve(zone.zoneId);
+    return () => id;
+  }
+  let cached: Promise<string> | undefined;
+  return () => {
+    if (cached) return cached;
+    const lookup = findPrivateZoneId(client, zone.zoneName, call);
+    cached = lookup;
+    lookup.catch(() => {
+      if (cached === lookup) cached = undefined;
+    });
+    return lookup;
+  };
+}

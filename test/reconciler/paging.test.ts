@@ -20,7 +20,8 @@ import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { ApiCalls } from "../../reconciler/apiCalls";
 import { EcsInventory } from "../../reconciler/ecsInventory";
 import { InventoryError, ZoneNotFoundError, ZoneRecordsError } from "../../reconciler/errors";
-import { deleteRecordSets, findPrivateZoneId, listRecordSets } from "../../reconciler/zoneRecords";
+import { Route53ReconcilerZone } from "../../reconciler/route53Zone";
+import { deleteRecordSets, listRecordSets } from "../../reconciler/zoneRecords";
 import type { RecordSet } from "../../records";
 
 const ACCOUNT = "123456789012";
@@ -305,7 +306,7 @@ describe("zone paging (SDK doubles)", () => {
       });
     const calls = new ApiCalls();
     assert.equal(
-      await findPrivateZoneId(new Route53Client({ region: "us-east-1" }), "servicediscovery.internal", calls),
+      await reconcilerZoneId(new Route53Client({ region: "us-east-1" }), "servicediscovery.internal", calls),
       "ZPRIVATE",
     );
     assert.equal(calls.byOperation.ListHostedZonesByName, 2);
@@ -322,13 +323,18 @@ describe("zone paging (SDK doubles)", () => {
       IsTruncated: false,
     });
     await assert.rejects(
-      findPrivateZoneId(new Route53Client({ region: "us-east-1" }), "z.internal", new ApiCalls()),
+      reconcilerZoneId(new Route53Client({ region: "us-east-1" }), "z.internal", new ApiCalls()),
       (err: Error) =>
         err instanceof ZoneNotFoundError &&
         /2 private hosted zones .*ZA, ZB.*ECSSD_ZONE_ID/.test(err.message),
     );
   });
 });
+
+/** The reconciler's zone lookup: its zone port's id, with no id configured. */
+function reconcilerZoneId(route53: Route53Client, zoneName: string, calls: ApiCalls): Promise<string> {
+  return new Route53ReconcilerZone(route53, { zoneName }, calls).id();
+}
 
 describe("zone deletes when Route53 does not say which set it rejects (SDK doubles)", () => {
   let r53Mock: AwsClientStub<Route53Client>;

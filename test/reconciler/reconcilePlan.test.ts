@@ -392,7 +392,7 @@ describe("reconciler plan: zone + inventory + health checks in, deletions and st
         ...settings,
         stopUnhealthyTasks: true,
       });
-      assert.deepEqual([plan.deletes, plan.stops, plan.unverified], [[], [], 1]);
+      assert.deepEqual([plan.deletes, plan.stops, plan.unverifiedCount], [[], [], 1]);
     });
 
     it("an A record beside our host's, written by someone else, is never an address we check", () => {

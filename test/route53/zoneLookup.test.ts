@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { ListHostedZonesByNameCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { type LocalZone, startLocalZone } from "../../local/zone";
-import { findPrivateZoneId, route53Client, ZoneNotFoundError } from "../../route53";
+import { findPrivateZoneId, route53Client, ZoneNotFoundError, zoneIdCache } from "../../route53";
 
 const zone = (id: string, name: string, privateZone: boolean) => ({
   Id: `/hostedzone/${id}`,
@@ -71,6 +71,46 @@ describe("route53 private zone lookup (SDK doubles)", () => {
       );
     });
   }
+});
+
+describe("route53 zone id cache (SDK doubles)", () => {
+  let r53Mock: AwsClientStub<Route53Client>;
+  before(() => {
+    r53Mock = mockClient(Route53Client);
+  });
+  afterEach(() => r53Mock.reset());
+  after(() => r53Mock.restore());
+  const client = () => new Route53Client({ region: "us-east-1" });
+  const lookups = () => r53Mock.commandCalls(ListHostedZonesByNameCommand).length;
+
+  it("uses a configured id as it is, with no request", async () => {
+    const id = zoneIdCache(client(), { zoneName: "z.internal", zoneId: "ZCONFIGURED" });
+    assert.equal(await id(), "ZCONFIGURED");
+    assert.equal(lookups(), 0);
+  });
+
+  it("looks the zone up once, however often and however concurrently it is asked", async () => {
+    r53Mock.on(ListHostedZonesByNameCommand).resolves({
+      HostedZones: [zone("ZPRIVATE", "z.internal.", true)],
+      IsTruncated: false,
+    });
+    const id = zoneIdCache(client(), { zoneName: "z.internal" });
+    assert.deepEqual(await Promise.all([id(), id()]), ["ZPRIVATE", "ZPRIVATE"]);
+    assert.equal(await id(), "ZPRIVATE");
+    assert.equal(lookups(), 1);
+  });
+
+  it("forgets a failed lookup, so the next ask looks again", async () => {
+    r53Mock
+      .on(ListHostedZonesByNameCommand)
+      .rejectsOnce(Object.assign(new Error("Rate exceeded"), { name: "Throttling" }))
+      .resolves({ HostedZones: [zone("ZPRIVATE", "z.internal.", true)], IsTruncated: false });
+    const id = zoneIdCache(client(), { zoneName: "z.internal" });
+    await assert.rejects(id(), /Rate exceeded/);
+    assert.equal(await id(), "ZPRIVATE");
+    assert.equal(await id(), "ZPRIVATE");
+    assert.equal(lookups(), 2);
+  });
 });
 
 describe("route53 private zone lookup (local zone)", function () {
