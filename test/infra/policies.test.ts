@@ -32,7 +32,11 @@ describe("IAM policies", () => {
         change(ZONE_ARN, ["UPSERT"], ["SRV"], [`_calc._tcp.${ZONE}`]),
         true,
       ],
-      ["delete its host A record", change(ZONE_ARN, ["DELETE"], ["A"], [`i-0abc1234def567890.${ZONE}`]), true],
+      [
+        "delete its host A record",
+        change(ZONE_ARN, ["DELETE"], ["A"], [`i-0abc1234def567890.${ZONE}`]),
+        true,
+      ],
       [
         "a batch of SRV and A",
         change(ZONE_ARN, ["CREATE", "DELETE"], ["SRV", "A"], [`_a._tcp.${ZONE}`, `i-0abc1234.${ZONE}`]),

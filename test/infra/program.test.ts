@@ -454,7 +454,10 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
             "route53:ChangeResourceRecordSetsActions": ["UPSERT"],
           },
         });
-      assert.equal(await change(["SRV", "A"], [`_time._tcp.${ZONE}`, `0123456789abcdef0123456789abcdef.${ZONE}`]), true);
+      assert.equal(
+        await change(["SRV", "A"], [`_time._tcp.${ZONE}`, `0123456789abcdef0123456789abcdef.${ZONE}`]),
+        true,
+      );
       assert.equal(await change(["TXT"], [`_time._tcp.${ZONE}`]), false, "health markers are not its own");
       assert.equal(await change(["A"], [ZONE]), false, "the apex");
       const denied: [string, string][] = [
