@@ -4,6 +4,7 @@
 // and, when the retries are spent, the event goes to the dead-letter queue with nothing half-written (each
 // change is one all-or-nothing batch).
 import pino from "pino";
+import { reconcilerConfig } from "../reconciler/config";
 import { buildDefaultClients } from "../reconciler/defaultClients";
 import { logLevel } from "../reconciler/logLevel";
 import { registrarConfigFromEnv } from "./config";
@@ -21,7 +22,7 @@ export const handler = async (
 ): Promise<EventResult | { outcome: "rejected"; reason: string }> => {
   if (!registrar) {
     const config = registrarConfigFromEnv(process.env);
-    const clients = buildDefaultClients(config);
+    const clients = buildDefaultClients(reconcilerConfig(config));
     if (!clients.ecs) throw new Error("the registrar needs an ECS client");
     registrar = new Registrar({ route53: clients.route53, ecs: clients.ecs }, config);
   }

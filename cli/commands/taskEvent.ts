@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import pino from "pino";
+import { reconcilerConfig } from "../../reconciler/config";
 import { buildDefaultClients } from "../../reconciler/defaultClients";
 import { registrarConfigFromEnv } from "../../registrar/config";
 import { applyLogged } from "../../registrar/handler";
@@ -38,7 +39,7 @@ export function registerTaskEventCommand(program: Command): void {
     .action(async (file: string) => {
       const event = readEvent(file);
       const config = registrarConfigFromEnv(process.env);
-      const clients = buildDefaultClients(config);
+      const clients = buildDefaultClients(reconcilerConfig(config));
       if (!clients.ecs) throw new Error("the registrar needs an ECS client");
       const registrar = new Registrar({ route53: clients.route53, ecs: clients.ecs }, config);
       try {
