@@ -63,7 +63,7 @@ const HEALTH_PATH = /^\/[\x21-\x7e]*$/;
  * are reported. The reader ({@link configFromEnv}), the writer ({@link reconcilerEnvironment}), the Pulumi
  * program's defaults and the CLI's help all come from it.
  */
-export const RECONCILER_SETTINGS: SettingsTable<ReconcilerConfig> = {
+export const RECONCILER_SETTINGS = {
   zoneName: ZONE_NAME,
   zoneId: ZONE_ID,
   clusters: CLUSTERS,
@@ -136,10 +136,10 @@ export const RECONCILER_SETTINGS: SettingsTable<ReconcilerConfig> = {
     unset: "none; required with docker",
   },
   serviceOwners: SERVICE_OWNERS,
-};
+} as const satisfies SettingsTable<ReconcilerConfig>;
 
 /** The defaults of {@link RECONCILER_SETTINGS}: every setting but those that are absent when unset. */
-export const CONFIG_DEFAULTS = defaultsOf(RECONCILER_SETTINGS) as Omit<
+export const CONFIG_DEFAULTS = defaultsOf<ReconcilerConfig>(RECONCILER_SETTINGS) as Omit<
   ReconcilerConfig,
   "zoneId" | "route53Endpoint" | "ecsEndpoint" | "hostId" | "serviceOwners"
 >;
@@ -155,7 +155,7 @@ export const CONFIG_ENV_NAMES: readonly string[] = Object.values<Setting<unknown
  * `Invalid reconciler config:\n - [ECSSD_HEALTH_TIMEOUT_MS] must be ...`.
  */
 export function configFromEnv(env: Readonly<Record<string, string | undefined>>): ReconcilerConfig {
-  const { values, problems } = readSettings(RECONCILER_SETTINGS, fromEnvironment(env));
+  const { values, problems } = readSettings<ReconcilerConfig>(RECONCILER_SETTINGS, fromEnvironment(env));
   if (values.inventory === "docker" && values.hostId === undefined && !problems.some(aboutHostId)) {
     problems.push("[ECSSD_HOST_ID] must be set when ECSSD_INVENTORY=docker: it names the one local host");
   }
@@ -173,7 +173,7 @@ export const reconcilerConfigFromEnv = configFromEnv;
  * order; the reconciler takes its defaults for the rest. Throws for a value the reconciler would refuse.
  */
 export function reconcilerEnvironment(settings: Partial<ReconcilerConfig>): Record<string, string> {
-  return writeSettings(RECONCILER_SETTINGS, settings);
+  return writeSettings<ReconcilerConfig>(RECONCILER_SETTINGS, settings);
 }
 
 /** A number in decimal notation without an exponent (String(1e-7) is "1e-7"), which reads back equal. */

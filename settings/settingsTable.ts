@@ -127,10 +127,9 @@ export function settingsHelp<C>(table: SettingsTable<C>): string {
 // Codecs of the common kinds.
 
 /** A whole number within `range`. */
-export function integerCodec(range: {
-  readonly min: number;
-  readonly max: number;
-}): Pick<Setting<number>, "parse" | "format" | "range"> {
+export function integerCodec<const R extends { readonly min: number; readonly max: number }>(
+  range: R,
+): Pick<Setting<number>, "parse" | "format"> & { readonly range: R } {
   const { min, max } = range;
   return {
     range,
