@@ -111,17 +111,18 @@ export function defaultText<T>(setting: Setting<T>): string {
   return setting.format(setting.default);
 }
 
-/** One line per setting for a command's help: `NAME  meaning (default: x)`. */
+/** A setting's meaning with its default, or what unset means: `checks in flight (default 64)`. */
+export function settingHelp(setting: Setting<unknown>): string {
+  const dflt = setting.default !== undefined ? defaultText(setting) : "";
+  const when = dflt !== "" ? `default ${dflt}` : setting.unset && `unset: ${setting.unset}`;
+  return when ? `${setting.meaning} (${when})` : setting.meaning;
+}
+
+/** One line per setting for a command's help: `NAME  meaning (default x)`. */
 export function settingsHelp<C>(table: SettingsTable<C>): string {
-  const settings = Object.values(table) as Setting<unknown>[];
+  const settings = Object.values<Setting<unknown>>(table);
   const width = Math.max(...settings.map((s) => s.env.length));
-  return settings
-    .map((s) => {
-      const dflt = s.default !== undefined ? defaultText(s) : undefined;
-      const when = dflt !== undefined && dflt !== "" ? `default ${dflt}` : s.unset;
-      return `  ${s.env.padEnd(width)}  ${s.meaning}${when !== undefined ? ` (${when})` : ""}`;
-    })
-    .join("\n");
+  return settings.map((s) => `  ${s.env.padEnd(width)}  ${settingHelp(s)}`).join("\n");
 }
 
 // Codecs of the common kinds.

@@ -70,14 +70,14 @@ export const SERVICE_OWNERS: Setting<ServiceOwners> = {
 
 export const ROUTE53_ENDPOINT: Setting<string> = {
   env: "ECSSD_ROUTE53_ENDPOINT",
-  meaning: "Route53 API endpoint (the local zone)",
+  meaning: "Route53 API endpoint, such as the local zone's",
   unset: "AWS",
   ...urlCodec,
 };
 
 export const ECS_ENDPOINT: Setting<string> = {
   env: "ECSSD_ECS_ENDPOINT",
-  meaning: "ECS API endpoint (moto)",
+  meaning: "ECS API endpoint, such as moto's",
   unset: "AWS",
   ...urlCodec,
 };
