@@ -111,8 +111,8 @@ export const CONFIG_DEFAULTS = {
  * reader enforces (a test keeps it so), which is the truth; a stack narrows one only for a reason of its own.
  */
 export const STACK_RANGES = {
-  // A deployed zone's records are cached: at least a second, and at most an hour, so a stopped task leaves
-  // the resolvers' caches within the hour.
+  // Records meant to be cached briefly: 0 would send every lookup on to Route53, and beyond an hour a
+  // stopped task would linger in the resolvers' caches long after its drain period.
   srvTtl: { min: 1, max: 3600 },
   // Three attempts of the longest timeout must fit in the Lambda's time limit (RECONCILER_TIMEOUT_SECONDS).
   healthTimeoutMs: { min: 100, max: 30_000 },
