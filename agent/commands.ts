@@ -1,27 +1,13 @@
 // The agent's command line, shared by `ecssd agent` and the image's entry point (agent/main.ts): run the host agent; `agent sync` converges once; `agent remove` deletes this host's records.
 import type { Command } from "commander";
+import { settingHelp } from "../settings/settingsTable";
 import { type AgentConfig, type ConfigKey, loadAgentConfig, SETTINGS } from "./config";
 import { removeHostRecords, startHostAgent, syncHostOnce } from "./hostAgent";
 import { logger } from "./logger";
 
-const DESCRIPTIONS: Record<ConfigKey, string> = {
-  zoneName: "zone name (default servicediscovery.internal)",
-  zoneId: "hosted zone id (default: looked up by name, private zones only)",
-  hostId: "host id (default: EC2 instance id from IMDSv2)",
-  hostIp: "host private IPv4 (default: from IMDSv2)",
-  route53Endpoint: "Route53 API endpoint (the local zone)",
-  srvTtl: "TTL of SRV records in seconds (default 10)",
-  routing: "multivalue (default) or weighted",
-  metricsPort: "serve Prometheus metrics on this port",
-  resyncSeconds: "full resync every N seconds (default 60)",
-  flushMs: "gather changes this long before writing (default 75)",
-  serviceOwners:
-    'JSON map of service name to the task-definition families allowed to offer it, e.g. {"_calc._tcp":["calc"]} (default: anyone may offer any name)',
-};
-
 function withSettings(cmd: Command): Command {
   for (const key of Object.keys(SETTINGS) as ConfigKey[]) {
-    cmd.option(`${SETTINGS[key].flag} <value>`, `${DESCRIPTIONS[key]} [${SETTINGS[key].env}]`);
+    cmd.option(`${SETTINGS[key].flag} <value>`, `${settingHelp(SETTINGS[key])} [${SETTINGS[key].env}]`);
   }
   return cmd;
 }

@@ -15,6 +15,7 @@ import { promisify } from "node:util";
 import { ListHostedZonesCommand } from "@aws-sdk/client-route-53";
 import Docker from "dockerode";
 import pino from "pino";
+import { agentEnvironment } from "../agent/config";
 import type {
   ContainerDescription,
   ContainerEvent,
@@ -96,7 +97,7 @@ export function simulatedContainer(i: number): ContainerDescription {
 }
 
 async function simulatedAgent(zone: LocalZone, hostId: string, source: SimulatedHost): Promise<HostAgent> {
-  return startHostAgent(agentConfig(zone, hostId, { ECSSD_FLUSH_MS: "75", ECSSD_RESYNC_SECONDS: "3600" }), {
+  return startHostAgent(agentConfig(zone, hostId, agentEnvironment({ flushMs: 75, resyncSeconds: 3600 })), {
     log: quiet,
     route53: route53For(zone),
     source,
@@ -194,10 +195,13 @@ async function realBurst(count: number) {
       createIdleContainer(docker, image, 21000 + i, `_burst${RUN_ID}._tcp`),
     ),
   );
-  const agent = await startHostAgent(agentConfig(zone, `bench-real-${RUN_ID}`, { ECSSD_FLUSH_MS: "75" }), {
-    log: quiet,
-    route53: route53For(zone),
-  });
+  const agent = await startHostAgent(
+    agentConfig(zone, `bench-real-${RUN_ID}`, agentEnvironment({ flushMs: 75 })),
+    {
+      log: quiet,
+      route53: route53For(zone),
+    },
+  );
   try {
     const api = new Docker();
     const before = agent.metrics.batchesApplied;
@@ -240,7 +244,7 @@ async function latency() {
   const api = new Docker();
   const image = await baseImage();
   const hostId = `bench-lat-${RUN_ID}`;
-  const agent = await startHostAgent(agentConfig(zone, hostId, { ECSSD_FLUSH_MS: "75" }), {
+  const agent = await startHostAgent(agentConfig(zone, hostId, agentEnvironment({ flushMs: 75 })), {
     log: quiet,
     route53: route53For(zone),
   });
@@ -330,10 +334,12 @@ async function bundledRss() {
   const child = spawn(process.execPath, [path.join(bundleDir, "main.js")], {
     env: {
       ...process.env,
-      ECSSD_ZONE_NAME: zone.zoneName,
-      ECSSD_ROUTE53_ENDPOINT: zone.apiUrl,
-      ECSSD_HOST_ID: `bench-bundle-${RUN_ID}`,
-      ECSSD_HOST_IP: "127.0.0.1",
+      ...agentEnvironment({
+        zoneName: zone.zoneName,
+        route53Endpoint: zone.apiUrl,
+        hostId: `bench-bundle-${RUN_ID}`,
+        hostIp: "127.0.0.1",
+      }),
     },
     stdio: ["ignore", "pipe", "ignore"],
   });

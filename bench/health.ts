@@ -12,6 +12,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { agentEnvironment } from "../agent/config";
 import { type LocalZone, startLocalZone } from "../local/zone";
 import {
   baseImage,
@@ -48,12 +49,14 @@ function startAgentProcess(zone: LocalZone, hostId: string): { child: ChildProce
     cwd: path.join(__dirname, ".."),
     env: {
       ...process.env,
-      ECSSD_ZONE_NAME: zone.zoneName,
-      ECSSD_ZONE_ID: zone.hostedZoneId,
-      ECSSD_ROUTE53_ENDPOINT: zone.apiUrl,
-      ECSSD_HOST_ID: hostId,
-      ECSSD_HOST_IP: "127.0.0.1",
-      ECSSD_FLUSH_MS: "75",
+      ...agentEnvironment({
+        zoneName: zone.zoneName,
+        zoneId: zone.hostedZoneId,
+        route53Endpoint: zone.apiUrl,
+        hostId,
+        hostIp: "127.0.0.1",
+        flushMs: 75,
+      }),
       AWS_REGION: "us-east-1",
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_SRV_TTL } from "../records/zone";
 import { agentContainer, DOCKER_SOCKET_PATH, DOCKER_SOCKET_VOLUME } from "./containerDefinitions";
 import { stackScopedName } from "./names";
 import { agentPolicy } from "./policies";
@@ -89,7 +90,7 @@ export class AgentService extends pulumi.ComponentResource {
                 image,
                 zoneName,
                 zoneId,
-                srvTtl: args.srvTtl ?? 10,
+                srvTtl: args.srvTtl ?? DEFAULT_SRV_TTL,
                 log: { logGroupName, region: args.region },
                 ...(args.serviceOwners !== undefined && { serviceOwners: args.serviceOwners }),
               }),

@@ -1,6 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_BASE_IMAGE } from "../images/imageCatalog";
+import { RECONCILER_SETTINGS } from "../reconciler/config";
 import { serviceOwnersFrom } from "../records/serviceOwners";
+import { defaultText } from "../settings/settingsTable";
+import { SRV_TTL, ZONE_NAME } from "../settings/sharedSettings";
 import { parseScheduleExpression } from "./scheduleExpression";
 
 /** The namespace of every setting this program owns (the project name in Pulumi.yaml). */
@@ -72,9 +75,14 @@ export class StackConfigError extends Error {
   }
 }
 
-/** Defaults, mirrored in Pulumi.yaml (a test keeps the two equal). */
+const R = RECONCILER_SETTINGS;
+
+/**
+ * Defaults, mirrored in Pulumi.yaml (a test keeps the two equal). Those of settings the stack hands to the
+ * agent, the registrar and the reconciler are theirs, from their settings tables.
+ */
 export const CONFIG_DEFAULTS = {
-  zoneName: "servicediscovery.internal",
+  zoneName: defaultText(ZONE_NAME),
   vpcCidr: "10.0.0.0/16",
   availabilityZones: "2",
   natGateways: "Single",
@@ -82,21 +90,34 @@ export const CONFIG_DEFAULTS = {
   desiredCapacity: "2",
   minSize: "1",
   maxSize: "4",
-  srvTtl: "10",
+  srvTtl: defaultText(SRV_TTL),
   reconcileSchedule: "rate(5 minutes)",
-  checkHealth: "true",
-  healthPath: "/health",
-  healthTimeoutMs: "2000",
-  healthConcurrency: "64",
-  stopUnhealthyTasks: "false",
-  dryRun: "false",
-  maxDeleteShare: "0.5",
+  checkHealth: defaultText(R.checkHealth),
+  healthPath: defaultText(R.healthPath),
+  healthTimeoutMs: defaultText(R.healthTimeoutMs),
+  healthConcurrency: defaultText(R.healthConcurrency),
+  stopUnhealthyTasks: defaultText(R.stopUnhealthyTasks),
+  dryRun: defaultText(R.dryRun),
+  maxDeleteShare: defaultText(R.maxDeleteShare),
   logRetentionDays: "14",
   baseImage: DEFAULT_BASE_IMAGE,
   examplesUsername: "demo",
   // Pulumi.dev.yaml turns them on; any other stack adds discovery to its environment and nothing more.
   examples: "false",
 } as const satisfies Record<string, string>;
+
+/**
+ * The ranges of the integer settings handed to the agent and the reconciler. Each lies within the range its
+ * reader enforces (a test keeps it so), which is the truth; a stack narrows one only for a reason of its own.
+ */
+export const STACK_RANGES = {
+  // Records meant to be cached briefly: 0 would send every lookup on to Route53, and beyond an hour a
+  // stopped task would linger in the resolvers' caches long after its drain period.
+  srvTtl: { min: 1, max: 3600 },
+  // Three attempts of the longest timeout must fit in the Lambda's time limit (RECONCILER_TIMEOUT_SECONDS).
+  healthTimeoutMs: { min: 100, max: 30_000 },
+  healthConcurrency: R.healthConcurrency.range,
+} as const;
 
 /** Settings with no default: absent means "create it" (or, for the password, "no examples"). */
 const OPTIONAL_KEYS = [
@@ -142,6 +163,8 @@ export function parseStackConfig(input: Readonly<Record<string, string | undefin
     if (n < min || n > max) problems.push(`[${key}] must be between ${min} and ${max}, got ${n}`);
     return n;
   };
+  const ranged = (key: keyof typeof STACK_RANGES): number =>
+    integer(key, STACK_RANGES[key].min, STACK_RANGES[key].max);
   const boolean = (key: ConfigKey & keyof typeof CONFIG_DEFAULTS): boolean => {
     const text = value(key).trim().toLowerCase();
     if (text !== "true" && text !== "false") {
@@ -185,7 +208,7 @@ export function parseStackConfig(input: Readonly<Record<string, string | undefin
   }
   if (minSize > maxSize) problems.push(`[minSize] must not exceed maxSize (${minSize} > ${maxSize})`);
 
-  const srvTtl = integer("srvTtl", 1, 3600);
+  const srvTtl = ranged("srvTtl");
 
   const reconcileSchedule = value("reconcileSchedule");
   const scheduleProblem = parseScheduleExpression(reconcileSchedule).problem;
@@ -196,9 +219,8 @@ export function parseStackConfig(input: Readonly<Record<string, string | undefin
   if (!/^\/[\x21-\x7e]{0,511}$/.test(healthPath)) {
     problems.push(`[healthPath] must start with / and contain no spaces, got "${healthPath}"`);
   }
-  // Three attempts of the longest timeout must fit in the Lambda's time limit.
-  const healthTimeoutMs = integer("healthTimeoutMs", 100, 30_000);
-  const healthConcurrency = integer("healthConcurrency", 1, 500);
+  const healthTimeoutMs = ranged("healthTimeoutMs");
+  const healthConcurrency = ranged("healthConcurrency");
   const stopUnhealthyTasks = boolean("stopUnhealthyTasks");
   const dryRun = boolean("dryRun");
 

@@ -1,8 +1,11 @@
 // ECS container definitions, computed by pure functions (no resources, no Outputs): the Pulumi program
 // puts them in task definitions, and the local stack translates the very same ones into Docker's create
 // options (local/stack/containerDefinitionToDocker.ts), so what runs locally is what `pulumi up` deploys.
+import { agentEnvironment } from "../agent/config";
 import { calleeEnvironment, type ExampleName, exampleService } from "../examples/manifest";
 import { serviceDeclarationEnv } from "../records/serviceDeclarations";
+import { settingValue } from "../settings/settingsTable";
+import { SERVICE_OWNERS } from "../settings/sharedSettings";
 
 /** The subset of an ECS container definition this program writes. */
 export interface ContainerDefinition {
@@ -88,14 +91,16 @@ export function agentContainer(spec: AgentContainerSpec): ContainerDefinition {
     // The socket is root:docker on the host and the docker group id differs between AMIs; access to
     // it is root-equivalent anyway, so running as root in the container grants nothing more.
     user: "0",
-    environment: [
-      { name: "ECSSD_ZONE_NAME", value: spec.zoneName },
-      { name: "ECSSD_ZONE_ID", value: spec.zoneId },
-      { name: "ECSSD_SRV_TTL", value: String(spec.srvTtl) },
-      ...(spec.serviceOwners !== undefined
-        ? [{ name: "ECSSD_SERVICE_OWNERS", value: spec.serviceOwners }]
-        : []),
-    ],
+    environment: Object.entries(
+      agentEnvironment({
+        zoneName: spec.zoneName,
+        zoneId: spec.zoneId,
+        srvTtl: spec.srvTtl,
+        ...(spec.serviceOwners !== undefined && {
+          serviceOwners: settingValue(SERVICE_OWNERS, spec.serviceOwners),
+        }),
+      }),
+    ).map(([name, value]) => ({ name, value })),
     mountPoints: [{ sourceVolume: DOCKER_SOCKET_VOLUME, containerPath: DOCKER_SOCKET_PATH, readOnly: false }],
     // SIGTERM makes the agent flush pending changes before it exits.
     stopTimeout: 30,

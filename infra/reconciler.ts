@@ -1,40 +1,18 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_DEFAULTS, type ReconcilerConfig, reconcilerEnvironment } from "../reconciler/config";
+import { settingValue } from "../settings/settingsTable";
+import { SERVICE_OWNERS } from "../settings/sharedSettings";
 import { EPHEMERAL_PORT_RANGES } from "./ephemeralPorts";
 import { lambdaBase } from "./lambdaRole";
 import { RECONCILER_RUNTIME } from "./lambdaRuntime";
 import { reconcilerPolicy } from "./policies";
 
-/** The reconciler's settings as its environment carries them: every tunable one given, and the zone and clusters. */
-export interface ReconcilerSettings extends Required<Omit<ReconcilerBehaviour, "schedule">> {
-  readonly zoneName: string;
-  readonly zoneId: string;
-  /** Clusters whose tasks are the truth; the reconciler lists all clusters when empty. */
-  readonly clusters: readonly string[];
-  /** ECSSD_SERVICE_OWNERS as JSON: records that violate it are removed. */
-  readonly serviceOwners?: string;
-}
+/** The reconciler's settings as its environment carries them (reconciler/config.ts). */
+export type ReconcilerSettings = Partial<ReconcilerConfig>;
 
-/** The Lambda environment the reconciler reads (names fixed with the reconciler's author). */
-export function reconcilerEnvironment(s: ReconcilerSettings): Record<string, string> {
-  for (const cluster of s.clusters) {
-    if (!/^[A-Za-z0-9_-]+$/.test(cluster))
-      throw new Error(`reconcilerEnvironment: invalid cluster name "${cluster}"`);
-  }
-  return {
-    ECSSD_ZONE_NAME: s.zoneName,
-    ECSSD_ZONE_ID: s.zoneId,
-    ECSSD_CLUSTERS: s.clusters.join(","),
-    ECSSD_CHECK_HEALTH: String(s.checkHealth),
-    ECSSD_HEALTH_PATH: s.healthPath,
-    ECSSD_HEALTH_TIMEOUT_MS: String(s.healthTimeoutMs),
-    ECSSD_HEALTH_CONCURRENCY: String(s.healthConcurrency),
-    ECSSD_STOP_UNHEALTHY_TASKS: String(s.stopUnhealthyTasks),
-    ECSSD_DRY_RUN: String(s.dryRun),
-    ECSSD_MAX_DELETE_SHARE: String(s.maxDeleteShare),
-    ...(s.serviceOwners !== undefined && { ECSSD_SERVICE_OWNERS: s.serviceOwners }),
-  };
-}
+/** The Lambda environment the reconciler reads: written by the reconciler's own codec. */
+export { reconcilerEnvironment };
 
 /** The reconciler's time limit: three attempts of the longest health check timeout fit inside. */
 export const RECONCILER_TIMEOUT_SECONDS = 120;
@@ -80,7 +58,7 @@ export interface ReconcilerArgs {
   readonly healthPath?: string;
   /** Default: 2000. */
   readonly healthTimeoutMs?: number;
-  /** Default: 20. */
+  /** Default: 64. */
   readonly healthConcurrency?: number;
   /** Stop the ECS task of an instance failing its checks (grants ecs:StopTask). Default: false. */
   readonly stopUnhealthyTasks?: boolean;
@@ -109,8 +87,8 @@ export class Reconciler extends pulumi.ComponentResource {
 
   constructor(name: string, args: ReconcilerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ecssd:infra:Reconciler", name, {}, opts);
-    const checkHealth = args.checkHealth ?? true;
-    const stopUnhealthyTasks = args.stopUnhealthyTasks ?? false;
+    const checkHealth = args.checkHealth ?? CONFIG_DEFAULTS.checkHealth;
+    const stopUnhealthyTasks = args.stopUnhealthyTasks ?? CONFIG_DEFAULTS.stopUnhealthyTasks;
 
     this.securityGroup = new aws.ec2.SecurityGroup(
       `${name}-sg`,
@@ -204,14 +182,17 @@ export class Reconciler extends pulumi.ComponentResource {
                 zoneName,
                 zoneId,
                 clusters: [clusterName],
+                // Every tunable is written, given or not, so the function's configuration shows what it runs with.
                 checkHealth,
-                healthPath: args.healthPath ?? "/health",
-                healthTimeoutMs: args.healthTimeoutMs ?? 2000,
-                healthConcurrency: args.healthConcurrency ?? 64,
+                healthPath: args.healthPath ?? CONFIG_DEFAULTS.healthPath,
+                healthTimeoutMs: args.healthTimeoutMs ?? CONFIG_DEFAULTS.healthTimeoutMs,
+                healthConcurrency: args.healthConcurrency ?? CONFIG_DEFAULTS.healthConcurrency,
                 stopUnhealthyTasks,
-                dryRun: args.dryRun ?? false,
-                maxDeleteShare: args.maxDeleteShare ?? 0.5,
-                ...(args.serviceOwners !== undefined && { serviceOwners: args.serviceOwners }),
+                dryRun: args.dryRun ?? CONFIG_DEFAULTS.dryRun,
+                maxDeleteShare: args.maxDeleteShare ?? CONFIG_DEFAULTS.maxDeleteShare,
+                ...(args.serviceOwners !== undefined && {
+                  serviceOwners: settingValue(SERVICE_OWNERS, args.serviceOwners),
+                }),
               }),
             ),
         },

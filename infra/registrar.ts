@@ -1,6 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_SRV_TTL } from "../records/zone";
+import { registrarEnvironment } from "../registrar/config";
+import { settingValue } from "../settings/settingsTable";
+import { SERVICE_OWNERS } from "../settings/sharedSettings";
 import { lambdaBase } from "./lambdaRole";
 import { REGISTRAR_RUNTIME } from "./lambdaRuntime";
 import { registrarPolicy } from "./policies";
@@ -14,22 +17,8 @@ export function taskStateChangePattern(clusterArn: string): Record<string, unkno
   };
 }
 
-/** The Lambda environment the registrar reads (registrar/config.ts: the reconciler's names and the agent's). */
-export function registrarEnvironment(s: {
-  zoneName: string;
-  zoneId: string;
-  clusterName: string;
-  srvTtl: number;
-  serviceOwners?: string;
-}): Record<string, string> {
-  return {
-    ECSSD_ZONE_NAME: s.zoneName,
-    ECSSD_ZONE_ID: s.zoneId,
-    ECSSD_CLUSTERS: s.clusterName,
-    ECSSD_SRV_TTL: String(s.srvTtl),
-    ...(s.serviceOwners !== undefined && { ECSSD_SERVICE_OWNERS: s.serviceOwners }),
-  };
-}
+/** The Lambda environment the registrar reads: written by the registrar's own codec. */
+export { registrarEnvironment };
 
 /** Lambda's retries of a failed event (its maximum); then the event goes to the dead-letter queue. */
 export const REGISTRAR_RETRIES = 2;
@@ -107,9 +96,11 @@ export class Registrar extends pulumi.ComponentResource {
               registrarEnvironment({
                 zoneName,
                 zoneId,
-                clusterName,
+                clusters: [clusterName],
                 srvTtl: args.srvTtl ?? DEFAULT_SRV_TTL,
-                ...(args.serviceOwners !== undefined && { serviceOwners: args.serviceOwners }),
+                ...(args.serviceOwners !== undefined && {
+                  serviceOwners: settingValue(SERVICE_OWNERS, args.serviceOwners),
+                }),
               }),
             ),
         },

@@ -1,6 +1,27 @@
-// The reconciler's settings, read from the environment (the Pulumi program and the local stack set these
-// names). Every problem is collected and reported at once, so one deploy fixes them all.
-import { checkHostId, DEFAULT_ZONE, normalizeZone, parseServiceOwners, type ServiceOwners } from "../records";
+// The reconciler's settings, one table from which the reader of the environment and its writer (the Pulumi
+// program, the local stack) both come. Every problem is collected and reported at once, so one deploy fixes
+// them all.
+import type { ServiceOwners } from "../records";
+import {
+  booleanCodec,
+  choiceCodec,
+  defaultsOf,
+  fromEnvironment,
+  integerCodec,
+  readSettings,
+  type Setting,
+  type SettingsTable,
+  writeSettings,
+} from "../settings/settingsTable";
+import {
+  CLUSTERS,
+  ECS_ENDPOINT,
+  HOST_ID,
+  ROUTE53_ENDPOINT,
+  SERVICE_OWNERS,
+  ZONE_ID,
+  ZONE_NAME,
+} from "../settings/sharedSettings";
 import { ReconcilerConfigError } from "./errors";
 
 export type InventoryKind = "ecs" | "docker";
@@ -34,44 +55,99 @@ export interface ReconcilerConfig {
   readonly serviceOwners?: ServiceOwners;
 }
 
-export const CONFIG_DEFAULTS = {
-  zoneName: DEFAULT_ZONE,
-  checkHealth: true,
-  healthPath: "/health",
-  healthTimeoutMs: 2_000,
-  healthConcurrency: 64,
-  healthAttempts: 3,
-  stopUnhealthyTasks: false,
-  dryRun: false,
-  maxDeleteShare: 0.5,
-  inventory: "ecs" as InventoryKind,
-} as const;
-
-/** The environment variables read by {@link configFromEnv}, in the order problems are reported. */
-export const CONFIG_ENV_NAMES = [
-  "ECSSD_ZONE_NAME",
-  "ECSSD_ZONE_ID",
-  "ECSSD_CLUSTERS",
-  "ECSSD_CHECK_HEALTH",
-  "ECSSD_HEALTH_PATH",
-  "ECSSD_HEALTH_TIMEOUT_MS",
-  "ECSSD_HEALTH_CONCURRENCY",
-  "ECSSD_HEALTH_ATTEMPTS",
-  "ECSSD_STOP_UNHEALTHY_TASKS",
-  "ECSSD_DRY_RUN",
-  "ECSSD_MAX_DELETE_SHARE",
-  "ECSSD_ROUTE53_ENDPOINT",
-  "ECSSD_ECS_ENDPOINT",
-  "ECSSD_INVENTORY",
-  "ECSSD_HOST_ID",
-  "ECSSD_SERVICE_OWNERS",
-] as const;
-
-const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
-const CLUSTER_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:cluster\/[A-Za-z0-9_-]{1,255}$/;
-const ZONE_ID = /^[A-Za-z0-9]{1,64}$/;
 // A path and optional query; no spaces or control characters, which could split the request line.
 const HEALTH_PATH = /^\/[\x21-\x7e]*$/;
+
+/**
+ * The reconciler's settings: environment variable, default, range and meaning of each, in the order problems
+ * are reported. The reader ({@link configFromEnv}), the writer ({@link reconcilerEnvironment}), the Pulumi
+ * program's defaults and the CLI's help all come from it.
+ */
+export const RECONCILER_SETTINGS = {
+  zoneName: ZONE_NAME,
+  zoneId: ZONE_ID,
+  clusters: CLUSTERS,
+  checkHealth: { env: "ECSSD_CHECK_HEALTH", meaning: "HTTP health checks", default: true, ...booleanCodec },
+  healthPath: {
+    env: "ECSSD_HEALTH_PATH",
+    meaning: "path (and query) checked",
+    default: "/health",
+    parse: (text) =>
+      HEALTH_PATH.test(text)
+        ? { value: text }
+        : { problems: [`must start with "/" and contain no spaces or control characters`] },
+    format: (path) => path,
+  },
+  healthTimeoutMs: {
+    env: "ECSSD_HEALTH_TIMEOUT_MS",
+    meaning: "timeout of one attempt, milliseconds",
+    default: 2_000,
+    ...integerCodec({ min: 1, max: 60_000 }),
+  },
+  healthConcurrency: {
+    env: "ECSSD_HEALTH_CONCURRENCY",
+    meaning: "checks in flight",
+    default: 64,
+    ...integerCodec({ min: 1, max: 1_024 }),
+  },
+  healthAttempts: {
+    env: "ECSSD_HEALTH_ATTEMPTS",
+    meaning: "attempts before an instance is unhealthy",
+    default: 3,
+    ...integerCodec({ min: 1, max: 10 }),
+  },
+  stopUnhealthyTasks: {
+    env: "ECSSD_STOP_UNHEALTHY_TASKS",
+    meaning: "StopTask for instances that fail",
+    default: false,
+    ...booleanCodec,
+  },
+  dryRun: {
+    env: "ECSSD_DRY_RUN",
+    meaning: "decide and report, change nothing",
+    default: false,
+    ...booleanCodec,
+  },
+  maxDeleteShare: {
+    env: "ECSSD_MAX_DELETE_SHARE",
+    meaning:
+      "safety valve: a run that would delete more than this share of our records deletes nothing; 1 turns it off",
+    default: 0.5,
+    range: { min: 0, max: 1 },
+    parse: (text) => {
+      const n = Number(text);
+      return /^[0-9.]+$/.test(text) && Number.isFinite(n) && n >= 0 && n <= 1
+        ? { value: n }
+        : { problems: [`must be a number from 0 to 1 (1 turns the safety valve off), not "${text}"`] };
+    },
+    format: (share) => plainDecimal(share),
+  },
+  route53Endpoint: ROUTE53_ENDPOINT,
+  ecsEndpoint: ECS_ENDPOINT,
+  inventory: {
+    env: "ECSSD_INVENTORY",
+    meaning: "where tasks are read: ecs or docker",
+    default: "ecs",
+    ...choiceCodec<InventoryKind>(["ecs", "docker"]),
+  },
+  hostId: {
+    ...HOST_ID,
+    meaning: "the one host of the docker inventory",
+    unset: "none; required with docker",
+  },
+  serviceOwners: SERVICE_OWNERS,
+} as const satisfies SettingsTable<ReconcilerConfig>;
+
+/** The defaults of {@link RECONCILER_SETTINGS}: every setting but those that are absent when unset. */
+export const CONFIG_DEFAULTS = defaultsOf<ReconcilerConfig>(RECONCILER_SETTINGS) as Omit<
+  ReconcilerConfig,
+  "zoneId" | "route53Endpoint" | "ecsEndpoint" | "hostId" | "serviceOwners"
+>;
+
+/** The environment variables read by {@link configFromEnv}, in the order problems are reported. */
+export const CONFIG_ENV_NAMES: readonly string[] = Object.values<Setting<unknown>>(RECONCILER_SETTINGS).map(
+  (s) => s.env,
+);
 
 /**
  * Reads and validates the reconciler's settings from an environment. Unset or empty variables take
@@ -79,145 +155,36 @@ const HEALTH_PATH = /^\/[\x21-\x7e]*$/;
  * `Invalid reconciler config:\n - [ECSSD_HEALTH_TIMEOUT_MS] must be ...`.
  */
 export function configFromEnv(env: Readonly<Record<string, string | undefined>>): ReconcilerConfig {
-  const problems: string[] = [];
-  const get = (name: (typeof CONFIG_ENV_NAMES)[number]): string | undefined => {
-    const v = env[name]?.trim();
-    return v === undefined || v === "" ? undefined : v;
-  };
-  const bad = (name: string, message: string) => problems.push(`[${name}] ${message}`);
-
-  let zoneName: string = CONFIG_DEFAULTS.zoneName;
-  const zoneText = get("ECSSD_ZONE_NAME");
-  if (zoneText !== undefined) {
-    const z = normalizeZone(zoneText);
-    if ("zone" in z) zoneName = z.zone;
-    else bad("ECSSD_ZONE_NAME", z.problem.message);
+  const { values, problems } = readSettings<ReconcilerConfig>(RECONCILER_SETTINGS, fromEnvironment(env));
+  if (values.inventory === "docker" && values.hostId === undefined && !problems.some(aboutHostId)) {
+    problems.push("[ECSSD_HOST_ID] must be set when ECSSD_INVENTORY=docker: it names the one local host");
   }
-
-  let zoneId: string | undefined;
-  const zoneIdText = get("ECSSD_ZONE_ID");
-  if (zoneIdText !== undefined) {
-    const id = zoneIdText.replace(/^\/?hostedzone\//, "");
-    if (ZONE_ID.test(id)) zoneId = id;
-    else bad("ECSSD_ZONE_ID", `must be a hosted zone id such as Z0123456789ABCDEFGHIJ, not "${zoneIdText}"`);
-  }
-
-  const clusters: string[] = [];
-  for (const raw of (get("ECSSD_CLUSTERS") ?? "").split(",")) {
-    const c = raw.trim();
-    if (c === "") continue;
-    if (CLUSTER_NAME.test(c) || CLUSTER_ARN.test(c)) {
-      if (!clusters.includes(c)) clusters.push(c);
-    } else {
-      bad(
-        "ECSSD_CLUSTERS",
-        `"${c}" is neither a cluster name (letters, digits, "-" and "_", at most 255) nor a cluster ARN`,
-      );
-    }
-  }
-
-  const bool = (name: (typeof CONFIG_ENV_NAMES)[number], fallback: boolean): boolean => {
-    const v = get(name);
-    if (v === undefined) return fallback;
-    const lowered = v.toLowerCase();
-    if (["true", "1", "yes"].includes(lowered)) return true;
-    if (["false", "0", "no"].includes(lowered)) return false;
-    bad(name, `must be true or false, not "${v}"`);
-    return fallback;
-  };
-  const int = (name: (typeof CONFIG_ENV_NAMES)[number], fallback: number, min: number, max: number) => {
-    const v = get(name);
-    if (v === undefined) return fallback;
-    if (!/^[0-9]+$/.test(v) || Number(v) < min || Number(v) > max) {
-      bad(name, `must be an integer from ${min} to ${max}, not "${v}"`);
-      return fallback;
-    }
-    return Number(v);
-  };
-
-  const checkHealth = bool("ECSSD_CHECK_HEALTH", CONFIG_DEFAULTS.checkHealth);
-  const healthPath = get("ECSSD_HEALTH_PATH") ?? CONFIG_DEFAULTS.healthPath;
-  if (!HEALTH_PATH.test(healthPath)) {
-    bad("ECSSD_HEALTH_PATH", `must start with "/" and contain no spaces or control characters`);
-  }
-  const healthTimeoutMs = int("ECSSD_HEALTH_TIMEOUT_MS", CONFIG_DEFAULTS.healthTimeoutMs, 1, 60_000);
-  const healthConcurrency = int("ECSSD_HEALTH_CONCURRENCY", CONFIG_DEFAULTS.healthConcurrency, 1, 1_024);
-  const healthAttempts = int("ECSSD_HEALTH_ATTEMPTS", CONFIG_DEFAULTS.healthAttempts, 1, 10);
-  const stopUnhealthyTasks = bool("ECSSD_STOP_UNHEALTHY_TASKS", CONFIG_DEFAULTS.stopUnhealthyTasks);
-  const dryRun = bool("ECSSD_DRY_RUN", CONFIG_DEFAULTS.dryRun);
-
-  let maxDeleteShare: number = CONFIG_DEFAULTS.maxDeleteShare;
-  const shareText = get("ECSSD_MAX_DELETE_SHARE");
-  if (shareText !== undefined) {
-    const n = Number(shareText);
-    if (!/^[0-9.]+$/.test(shareText) || !Number.isFinite(n) || n < 0 || n > 1) {
-      bad(
-        "ECSSD_MAX_DELETE_SHARE",
-        `must be a number from 0 to 1 (1 turns the safety valve off), not "${shareText}"`,
-      );
-    } else maxDeleteShare = n;
-  }
-
-  const endpoint = (name: "ECSSD_ROUTE53_ENDPOINT" | "ECSSD_ECS_ENDPOINT"): string | undefined => {
-    const v = get(name);
-    if (v === undefined) return undefined;
-    try {
-      const u = new URL(v);
-      if (u.protocol === "http:" || u.protocol === "https:") return v;
-    } catch {
-      // reported below
-    }
-    bad(name, `must be an http:// or https:// URL, not "${v}"`);
-    return undefined;
-  };
-  const route53Endpoint = endpoint("ECSSD_ROUTE53_ENDPOINT");
-  const ecsEndpoint = endpoint("ECSSD_ECS_ENDPOINT");
-
-  let inventory: InventoryKind = CONFIG_DEFAULTS.inventory;
-  const inventoryText = get("ECSSD_INVENTORY");
-  if (inventoryText !== undefined) {
-    if (inventoryText === "ecs" || inventoryText === "docker") inventory = inventoryText;
-    else bad("ECSSD_INVENTORY", `must be "ecs" or "docker", not "${inventoryText}"`);
-  }
-  const hostId = get("ECSSD_HOST_ID");
-  if (hostId !== undefined) {
-    const p = checkHostId(hostId);
-    if (p) bad("ECSSD_HOST_ID", p.message);
-  } else if (inventory === "docker") {
-    bad("ECSSD_HOST_ID", "must be set when ECSSD_INVENTORY=docker: it names the one local host");
-  }
-
-  let serviceOwners: ServiceOwners | undefined;
-  const ownersText = get("ECSSD_SERVICE_OWNERS");
-  if (ownersText !== undefined) {
-    const parsed = parseServiceOwners(ownersText);
-    if ("problems" in parsed) for (const p of parsed.problems) bad("ECSSD_SERVICE_OWNERS", p.message);
-    else serviceOwners = parsed.owners;
-  }
-
   if (problems.length > 0) throw new ReconcilerConfigError(problems);
-  const config: ReconcilerConfig = {
-    zoneName,
-    clusters,
-    checkHealth,
-    healthPath,
-    healthTimeoutMs,
-    healthConcurrency,
-    healthAttempts,
-    stopUnhealthyTasks,
-    dryRun,
-    maxDeleteShare,
-    inventory,
-    ...(zoneId !== undefined && { zoneId }),
-    ...(route53Endpoint !== undefined && { route53Endpoint }),
-    ...(ecsEndpoint !== undefined && { ecsEndpoint }),
-    ...(hostId !== undefined && { hostId }),
-    ...(serviceOwners !== undefined && { serviceOwners }),
-  };
-  return config;
+  return values as ReconcilerConfig;
+}
+
+const aboutHostId = (problem: string) => problem.startsWith(`[${RECONCILER_SETTINGS.hostId.env}]`);
+
+/** The reconciler's config read from an environment (another name of {@link configFromEnv}). */
+export const reconcilerConfigFromEnv = configFromEnv;
+
+/**
+ * The environment that gives the reconciler `settings`: one variable per setting given, in the table's
+ * order; the reconciler takes its defaults for the rest. Throws for a value the reconciler would refuse.
+ */
+export function reconcilerEnvironment(settings: Partial<ReconcilerConfig>): Record<string, string> {
+  return writeSettings<ReconcilerConfig>(RECONCILER_SETTINGS, settings);
+}
+
+/** A number in decimal notation without an exponent (String(1e-7) is "1e-7"), which reads back equal. */
+function plainDecimal(n: number): string {
+  const text = String(n);
+  const m = /^(\d)(?:\.(\d+))?e-(\d+)$/.exec(text);
+  if (!m) return text;
+  return `0.${"0".repeat(Number(m[3]) - 1)}${m[1]}${m[2] ?? ""}`;
 }
 
 /** The defaults with some settings replaced: what tests and the local stack start from. */
 export function reconcilerConfig(overrides: Partial<ReconcilerConfig> = {}): ReconcilerConfig {
-  return { ...CONFIG_DEFAULTS, clusters: [], ...overrides };
+  return { ...CONFIG_DEFAULTS, ...overrides };
 }

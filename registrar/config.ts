@@ -1,17 +1,46 @@
-// The registrar's settings: the reconciler's (zone, clusters, endpoints: it runs beside it on the same
-// cluster and zone) plus the two that shape records, under the agent's names (ECSSD_SRV_TTL, ECSSD_ROUTING),
-// so a task's records look like a container's. Every bad setting is named at once.
+// The registrar's settings, one table for the reader of the environment and its writer (the Pulumi program):
+// the zone, clusters and endpoints it shares with the reconciler (it runs beside it on the same cluster and
+// zone), and the settings that shape records under the agent's names (ECSSD_SRV_TTL, ECSSD_ROUTING,
+// ECSSD_SERVICE_OWNERS), so a task's records look like a container's. Every bad setting is named at once.
+import type { RoutingPolicy, ServiceOwners } from "../records";
+import { fromEnvironment, readSettings, type SettingsTable, writeSettings } from "../settings/settingsTable";
+import {
+  CLUSTERS,
+  ECS_ENDPOINT,
+  ROUTE53_ENDPOINT,
+  ROUTING,
+  SERVICE_OWNERS,
+  SRV_TTL,
+  ZONE_ID,
+  ZONE_NAME,
+} from "../settings/sharedSettings";
 
-import { configFromEnv, type ReconcilerConfig } from "../reconciler/config";
-import { ReconcilerConfigError } from "../reconciler/errors";
-import { DEFAULT_SRV_TTL, parseServiceOwners, type RoutingPolicy, type ServiceOwners } from "../records";
-
-export interface RegistrarConfig extends ReconcilerConfig {
+export interface RegistrarConfig {
+  /** The zone name, normalized (lower case, no trailing dot). */
+  readonly zoneName: string;
+  /** The hosted zone id without `/hostedzone/`; looked up by name (private zones only) when absent. */
+  readonly zoneId?: string;
+  /** The clusters whose task events it applies; empty: any cluster's. */
+  readonly clusters: readonly string[];
+  readonly route53Endpoint?: string;
+  readonly ecsEndpoint?: string;
   srvTtl: number;
   routing: RoutingPolicy;
   /** ECSSD_SERVICE_OWNERS, the agent's setting: awsvpc tasks are held to the same owners. */
   serviceOwners?: ServiceOwners;
 }
+
+/** The registrar's settings: environment variable, default, range and meaning of each. */
+export const REGISTRAR_SETTINGS: SettingsTable<RegistrarConfig> = {
+  zoneName: ZONE_NAME,
+  zoneId: ZONE_ID,
+  clusters: { ...CLUSTERS, unset: "any cluster's events" },
+  route53Endpoint: ROUTE53_ENDPOINT,
+  ecsEndpoint: ECS_ENDPOINT,
+  srvTtl: { ...SRV_TTL, meaning: "TTL of the task's records, seconds (the agent's)" },
+  routing: ROUTING,
+  serviceOwners: SERVICE_OWNERS,
+};
 
 export class RegistrarConfigError extends Error {
   override name = "RegistrarConfigError";
@@ -20,33 +49,17 @@ export class RegistrarConfigError extends Error {
   }
 }
 
+/** Reads and validates the registrar's settings; throws {@link RegistrarConfigError} naming every problem. */
 export function registrarConfigFromEnv(env: Readonly<Record<string, string | undefined>>): RegistrarConfig {
-  const problems: string[] = [];
-  let base: ReconcilerConfig | undefined;
-  try {
-    base = configFromEnv(env);
-  } catch (err) {
-    if (!(err instanceof ReconcilerConfigError)) throw err;
-    problems.push(...err.problems);
-  }
-  const ttlText = env.ECSSD_SRV_TTL?.trim();
-  const srvTtl = ttlText ? Number(ttlText) : DEFAULT_SRV_TTL;
-  if (!/^\d+$/.test(ttlText ?? "0") || srvTtl > 2_147_483_647) {
-    problems.push(`[ECSSD_SRV_TTL] "${ttlText}" must be a whole number of seconds`);
-  }
-  const routing = env.ECSSD_ROUTING?.trim() || "multivalue";
-  if (routing !== "multivalue" && routing !== "weighted") {
-    problems.push(`[ECSSD_ROUTING] "${routing}" must be multivalue or weighted`);
-  }
-  let serviceOwners: ServiceOwners | undefined;
-  if (env.ECSSD_SERVICE_OWNERS !== undefined) {
-    const parsed = parseServiceOwners(env.ECSSD_SERVICE_OWNERS);
-    if ("problems" in parsed)
-      problems.push(...parsed.problems.map((p) => `[ECSSD_SERVICE_OWNERS] ${p.message}`));
-    else serviceOwners = parsed.owners;
-  }
-  if (base && base.inventory !== "ecs")
-    problems.push("[ECSSD_INVENTORY] the registrar reads tasks from ECS: ecs");
-  if (problems.length > 0 || base === undefined) throw new RegistrarConfigError(problems);
-  return { ...base, srvTtl, routing: routing as RoutingPolicy, ...(serviceOwners && { serviceOwners }) };
+  const { values, problems } = readSettings(REGISTRAR_SETTINGS, fromEnvironment(env));
+  if (problems.length > 0) throw new RegistrarConfigError(problems);
+  return values as RegistrarConfig;
+}
+
+/**
+ * The environment that gives the registrar `settings`: one variable per setting given, in the table's order;
+ * the registrar takes its defaults for the rest. Throws for a value the registrar would refuse.
+ */
+export function registrarEnvironment(settings: Partial<RegistrarConfig>): Record<string, string> {
+  return writeSettings(REGISTRAR_SETTINGS, settings);
 }

@@ -2,9 +2,10 @@
 // ECSSD_* variables the Lambda reads); prints the JSON summary on stdout and logs on stderr.
 import type { Command } from "commander";
 import pino from "pino";
-import { configFromEnv } from "../../reconciler/config";
+import { configFromEnv, RECONCILER_SETTINGS } from "../../reconciler/config";
 import { buildDefaultClients } from "../../reconciler/defaultClients";
 import { reconcile } from "../../reconciler/reconcileWithClients";
+import { settingsHelp } from "../../settings/settingsTable";
 
 export function registerReconcileCommand(program: Command): void {
   program
@@ -17,10 +18,7 @@ export function registerReconcileCommand(program: Command): void {
     )
     .addHelpText(
       "after",
-      "\nSettings: ECSSD_ZONE_NAME, ECSSD_ZONE_ID, ECSSD_CLUSTERS, ECSSD_CHECK_HEALTH, ECSSD_HEALTH_PATH,\n" +
-        "ECSSD_HEALTH_TIMEOUT_MS, ECSSD_HEALTH_CONCURRENCY, ECSSD_HEALTH_ATTEMPTS, ECSSD_STOP_UNHEALTHY_TASKS,\n" +
-        "ECSSD_DRY_RUN, ECSSD_MAX_DELETE_SHARE, ECSSD_ROUTE53_ENDPOINT, ECSSD_ECS_ENDPOINT,\n" +
-        "ECSSD_INVENTORY (ecs|docker), ECSSD_HOST_ID (docker). See reconciler/README.md.",
+      `\nSettings (environment variables):\n${settingsHelp(RECONCILER_SETTINGS)}\nSee reconciler/README.md.`,
     )
     .option("--dry-run", "decide and report, change nothing")
     .action(async (opts: { dryRun?: boolean }) => {

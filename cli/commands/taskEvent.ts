@@ -1,15 +1,15 @@
 // `ecssd task-event <file|->`: applies one EventBridge ECS Task State Change event (JSON) to the configured
-// zone, exactly as the registrar Lambda does, with the reconciler's settings (ECSSD_ZONE_NAME/ECSSD_ZONE_ID,
-// ECSSD_CLUSTERS, ECSSD_ROUTE53_ENDPOINT, ECSSD_ECS_ENDPOINT) and the agent's record settings (ECSSD_SRV_TTL,
-// ECSSD_ROUTING). Prints what it did as JSON on stdout, logs on stderr; exits 1 when the event is rejected
-// or fails.
+// zone, exactly as the registrar Lambda does, with the registrar's settings (registrar/config.ts). Prints what
+// it did as JSON on stdout, logs on stderr; exits 1 when the event is rejected or fails.
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import pino from "pino";
+import { reconcilerConfig } from "../../reconciler/config";
 import { buildDefaultClients } from "../../reconciler/defaultClients";
-import { registrarConfigFromEnv } from "../../registrar/config";
+import { REGISTRAR_SETTINGS, registrarConfigFromEnv } from "../../registrar/config";
 import { applyLogged } from "../../registrar/handler";
 import { Registrar } from "../../registrar/registrarWithClients";
+import { settingsHelp } from "../../settings/settingsTable";
 
 function readEvent(source: string): unknown {
   const text = source === "-" ? readFileSync(0, "utf8") : readFileSync(source, "utf8");
@@ -32,13 +32,13 @@ export function registerTaskEventCommand(program: Command): void {
     .argument("<file>", "the event as JSON, or - to read it from standard input")
     .addHelpText(
       "after",
-      "\nSettings: ECSSD_ZONE_NAME, ECSSD_ZONE_ID, ECSSD_CLUSTERS, ECSSD_ROUTE53_ENDPOINT, ECSSD_ECS_ENDPOINT,\n" +
-        "ECSSD_SRV_TTL, ECSSD_ROUTING, AWS_REGION. See registrar/README.md.",
+      `\nSettings (environment variables, and AWS_REGION):\n${settingsHelp(REGISTRAR_SETTINGS)}\n` +
+        "See registrar/README.md.",
     )
     .action(async (file: string) => {
       const event = readEvent(file);
       const config = registrarConfigFromEnv(process.env);
-      const clients = buildDefaultClients(config);
+      const clients = buildDefaultClients(reconcilerConfig(config));
       if (!clients.ecs) throw new Error("the registrar needs an ECS client");
       const registrar = new Registrar({ route53: clients.route53, ecs: clients.ecs }, config);
       try {

@@ -7,9 +7,11 @@ import { closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { createResolver } from "@ecssd/resolver";
 import pino from "pino";
+import { agentEnvironment } from "../../agent/config";
 import { EXAMPLE_NAMES, EXAMPLE_SERVICES, type ExampleName } from "../../examples/manifest";
 import { buildImage } from "../../images/imageBuilder";
 import { ApiCalls } from "../../reconciler/apiCalls";
+import { reconcilerEnvironment } from "../../reconciler/config";
 import { DEFAULT_SRV_TTL, DEFAULT_ZONE } from "../../records";
 import { applyLogged } from "../../registrar/handler";
 import { Route53TaskZone } from "../../registrar/route53TaskZone";
@@ -126,17 +128,16 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
 
     const childEnv: NodeJS.ProcessEnv = {
       ...process.env,
-      ECSSD_ZONE_NAME: zone.zoneName,
-      ECSSD_ZONE_ID: zone.hostedZoneId,
-      ECSSD_ROUTE53_ENDPOINT: zone.apiUrl,
-      ECSSD_HOST_ID: LOCAL_HOST_ID,
-      ECSSD_HOST_IP: "127.0.0.1",
       AWS_REGION: process.env.AWS_REGION ?? "us-east-1",
     };
-    const agent = superviseAgent(childEnv, opts);
+    const localZone = { zoneName: zone.zoneName, zoneId: zone.hostedZoneId, route53Endpoint: zone.apiUrl };
+    const agentEnv = agentEnvironment({ ...localZone, hostId: LOCAL_HOST_ID, hostIp: "127.0.0.1" });
+    const agent = superviseAgent({ ...childEnv, ...agentEnv }, opts);
     cleanups.push(() => agent.stop());
 
-    const reconciler = reconcileOnTimer({ ...childEnv, ECSSD_INVENTORY: "docker" }, opts);
+    // The one host of this machine: the reconciler reads its containers from Docker, as the agent does.
+    const reconcilerEnv = reconcilerEnvironment({ ...localZone, inventory: "docker", hostId: LOCAL_HOST_ID });
+    const reconciler = reconcileOnTimer({ ...childEnv, ...reconcilerEnv }, opts);
     cleanups.push(() => reconciler.stop());
 
     cleanups.push(async () => {

@@ -255,6 +255,8 @@ describe("stack config", () => {
     ["healthTimeoutMs", "100", true],
     ["healthTimeoutMs", "99", false],
     ["healthConcurrency", "500", true],
+    ["healthConcurrency", "1024", true], // the reconciler's own range
+    ["healthConcurrency", "1025", false],
     ["maxDeleteShare", "1", true],
     ["maxDeleteShare", ".25", true],
     ["maxDeleteShare", "0", false],

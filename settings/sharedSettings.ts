@@ -1,0 +1,123 @@
+// The settings more than one component reads, each written once: the zone, how records are shaped (the
+// agent's and the registrar's), who may offer which name, the clusters, the host, and the local endpoints.
+// A component's table takes them as they are, or with its own meaning.
+import {
+  checkHostId,
+  DEFAULT_SRV_TTL,
+  DEFAULT_ZONE,
+  normalizeZone,
+  parseServiceOwners,
+  type RoutingPolicy,
+  type ServiceOwners,
+} from "../records";
+import { choiceCodec, integerCodec, type Setting, urlCodec } from "./settingsTable";
+
+export const ZONE_NAME: Setting<string> = {
+  env: "ECSSD_ZONE_NAME",
+  meaning: "zone name",
+  default: DEFAULT_ZONE,
+  parse: (text) => {
+    const z = normalizeZone(text);
+    return "zone" in z ? { value: z.zone } : { problems: [z.problem.message] };
+  },
+  format: (zone) => zone,
+};
+
+// Route53's ids are at most 32 characters; the readers have accepted up to 64, and a wrong id fails at the
+// first call anyway, so the wider rule stays.
+const ZONE_ID_TEXT = /^[A-Za-z0-9]{1,64}$/;
+
+export const ZONE_ID: Setting<string> = {
+  env: "ECSSD_ZONE_ID",
+  meaning: "hosted zone id",
+  unset: "looked up by name, private zones only",
+  parse: (text) => {
+    const id = text.replace(/^\/?hostedzone\//, "");
+    return ZONE_ID_TEXT.test(id)
+      ? { value: id }
+      : { problems: [`must be a hosted zone id such as Z0123456789ABCDEFGHIJ, not "${text}"`] };
+  },
+  format: (id) => id,
+};
+
+export const SRV_TTL: Setting<number> = {
+  env: "ECSSD_SRV_TTL",
+  meaning: "TTL of SRV records, seconds",
+  default: DEFAULT_SRV_TTL,
+  ...integerCodec({ min: 0, max: 2_147_483_647 }),
+};
+
+export const ROUTING: Setting<RoutingPolicy> = {
+  env: "ECSSD_ROUTING",
+  meaning: "routing policy of the record sets: multivalue or weighted",
+  default: "multivalue",
+  ...choiceCodec<RoutingPolicy>(["multivalue", "weighted"]),
+};
+
+export const SERVICE_OWNERS: Setting<ServiceOwners> = {
+  env: "ECSSD_SERVICE_OWNERS",
+  meaning:
+    'JSON map of service name to the task-definition families allowed to offer it, e.g. {"_calc._tcp":["calc"]}',
+  unset: "anyone may offer any name",
+  parse: (text) => {
+    const parsed = parseServiceOwners(text);
+    return "owners" in parsed
+      ? { value: parsed.owners }
+      : { problems: parsed.problems.map((p) => p.message) };
+  },
+  format: (owners) => JSON.stringify(Object.fromEntries([...owners].map(([name, fs]) => [name, [...fs]]))),
+};
+
+export const ROUTE53_ENDPOINT: Setting<string> = {
+  env: "ECSSD_ROUTE53_ENDPOINT",
+  meaning: "Route53 API endpoint, such as the local zone's",
+  unset: "AWS",
+  ...urlCodec,
+};
+
+export const ECS_ENDPOINT: Setting<string> = {
+  env: "ECSSD_ECS_ENDPOINT",
+  meaning: "ECS API endpoint, such as moto's",
+  unset: "AWS",
+  ...urlCodec,
+};
+
+export const HOST_ID: Setting<string> = {
+  env: "ECSSD_HOST_ID",
+  meaning: "host id",
+  parse: (text) => {
+    const p = checkHostId(text);
+    return p ? { problems: [p.message] } : { value: text };
+  },
+  format: (hostId) => hostId,
+};
+
+const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+const CLUSTER_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:cluster\/[A-Za-z0-9_-]{1,255}$/;
+const isCluster = (c: string) => CLUSTER_NAME.test(c) || CLUSTER_ARN.test(c);
+
+export const CLUSTERS: Setting<readonly string[]> = {
+  env: "ECSSD_CLUSTERS",
+  meaning: "comma-separated cluster names or ARNs",
+  default: [],
+  unset: "all clusters",
+  parse: (text) => {
+    const clusters: string[] = [];
+    const problems: string[] = [];
+    for (const raw of text.split(",")) {
+      const c = raw.trim();
+      if (c === "") continue;
+      if (!isCluster(c)) {
+        problems.push(
+          `"${c}" is neither a cluster name (letters, digits, "-" and "_", at most 255) nor a cluster ARN`,
+        );
+      } else if (!clusters.includes(c)) clusters.push(c);
+    }
+    return problems.length > 0 ? { problems } : { value: clusters };
+  },
+  format: (clusters) => {
+    // A comma inside a name would read back as two clusters.
+    for (const c of clusters) if (!isCluster(c)) throw new Error(`invalid cluster name "${c}"`);
+    return clusters.join(",");
+  },
+};
