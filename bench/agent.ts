@@ -24,14 +24,9 @@ import type {
 import { type HostAgent, startHostAgent } from "../agent/hostAgent";
 import { bundleService } from "../images/imageBuilder";
 import { type LocalZone, startLocalZone } from "../local/zone";
-import {
-  agentConfig,
-  baseImage,
-  DockerCli,
-  RUN_ID,
-  route53For,
-  zoneRecords,
-} from "../test/agent/agentHarness";
+import { agentConfig, zoneRecords } from "../test/kit/agentFixtures";
+import { route53For } from "../test/kit/awsClients";
+import { baseImage, DockerCli, RUN_ID } from "../test/kit/docker";
 import { percentile, querySrv } from "./support/srvQuery";
 
 const run = promisify(execFile);

@@ -13,15 +13,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { type LocalZone, startLocalZone } from "../local/zone";
-import {
-  baseImage,
-  DockerCli,
-  HEALTH_SERVER,
-  RUN_ID,
-  route53For,
-  setHealth,
-  zoneRecords,
-} from "../test/agent/agentHarness";
+import { zoneRecords } from "../test/kit/agentFixtures";
+import { route53For } from "../test/kit/awsClients";
+import { baseImage, DockerCli, HEALTH_SERVER, RUN_ID, setHealth } from "../test/kit/docker";
+import { eventually } from "../test/kit/eventually";
 import { percentile, querySrv } from "./support/srvQuery";
 
 const INSTANCES = 20;
@@ -35,12 +30,14 @@ const POLL_MS = 25;
 
 /** Polls DNS until `done(answer)`; resolves with the ms since `since`. */
 async function until(zone: LocalZone, name: string, since: number, done: (ports: number[]) => boolean) {
-  const deadline = since + 30_000;
-  while (performance.now() < deadline) {
-    if (done(await querySrv(zone.dns.port, name))) return performance.now() - since;
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-  throw new Error(`${name}: no change in DNS within 30 s`);
+  const left = since + 30_000 - performance.now();
+  await eventually(
+    async () => done(await querySrv(zone.dns.port, name)),
+    left,
+    `${name} to change in DNS`,
+    POLL_MS,
+  );
+  return performance.now() - since;
 }
 
 function startAgentProcess(zone: LocalZone, hostId: string): { child: ChildProcess; ready: Promise<void> } {

@@ -13,7 +13,8 @@ import { createResolver } from "@ecssd/resolver";
 import * as dnsPacket from "dns-packet";
 import { startLocalZone } from "../local/zone";
 import { route53Client } from "../route53";
-import { AuthoritativeServer } from "../test/resolver/support/authoritativeServer";
+import { AuthoritativeServer } from "../test/kit/authoritativeServer";
+import { createSets } from "../test/kit/zoneSeeding";
 import { median, percentile } from "./support/rankStats";
 
 const ZONE = "servicediscovery.internal";
@@ -366,7 +367,6 @@ async function startDnsChild(): Promise<{
 
 /** Creates the benchmark's records in the local zone through its Route53 API, as the agent would. */
 async function populateLocalZone(apiUrl: string, hostedZoneId: string): Promise<number> {
-  const { ChangeResourceRecordSetsCommand } = await import("@aws-sdk/client-route-53");
   const route53 = route53Client({ endpoint: apiUrl, maxAttempts: 3 });
   type Set = { Name: string; Type: "SRV" | "A"; TTL: number; ResourceRecords: { Value: string }[] };
   const sets: Set[] = [0, 1].map((h) => ({
@@ -392,28 +392,7 @@ async function populateLocalZone(apiUrl: string, hostedZoneId: string): Promise<
       ResourceRecords: [{ Value: `1 1 8000 host-0.${ZONE}` }],
     });
   }
-  // Route53 allows 1,000 records and 32,000 characters of values per change batch.
-  let batch: Set[] = [];
-  let records = 0;
-  let chars = 0;
-  const flush = async (): Promise<void> => {
-    if (batch.length === 0) return;
-    const Changes = batch.map((set) => ({ Action: "CREATE" as const, ResourceRecordSet: set }));
-    await route53.send(
-      new ChangeResourceRecordSetsCommand({ HostedZoneId: hostedZoneId, ChangeBatch: { Changes } }),
-    );
-    batch = [];
-    records = 0;
-    chars = 0;
-  };
-  for (const set of sets) {
-    const setChars = set.ResourceRecords.reduce((n, r) => n + r.Value.length, 0);
-    if (records + set.ResourceRecords.length > 1000 || chars + setChars > 30_000) await flush();
-    batch.push(set);
-    records += set.ResourceRecords.length;
-    chars += setChars;
-  }
-  await flush();
+  await createSets(route53, hostedZoneId, sets);
   route53.destroy();
   return sets.length;
 }
