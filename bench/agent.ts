@@ -27,7 +27,8 @@ import { type LocalZone, startLocalZone } from "../local/zone";
 import { agentConfig, zoneRecords } from "../test/kit/agentFixtures";
 import { route53For } from "../test/kit/awsClients";
 import { baseImage, DockerCli, RUN_ID } from "../test/kit/docker";
-import { percentile, querySrv } from "./support/srvQuery";
+import { nearestRankPercentile } from "./support/rankStats";
+import { querySrv } from "./support/srvQuery";
 
 const run = promisify(execFile);
 const BURST = 200;
@@ -266,10 +267,10 @@ async function latency() {
   fromStart.sort((a, b) => a - b);
   fromCall.sort((a, b) => a - b);
   return {
-    p50: percentile(fromStart, 50),
-    p99: percentile(fromStart, 99),
-    p50Call: percentile(fromCall, 50),
-    p99Call: percentile(fromCall, 99),
+    p50: nearestRankPercentile(fromStart, 50),
+    p99: nearestRankPercentile(fromStart, 99),
+    p50Call: nearestRankPercentile(fromCall, 50),
+    p99Call: nearestRankPercentile(fromCall, 99),
   };
 }
 

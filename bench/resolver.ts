@@ -15,7 +15,7 @@ import { startLocalZone } from "../local/zone";
 import { route53Client } from "../route53";
 import { AuthoritativeServer } from "../test/kit/authoritativeServer";
 import { createSets } from "../test/kit/zoneSeeding";
-import { median, percentile } from "./support/rankStats";
+import { floorRankPercentile, median } from "./support/rankStats";
 
 const ZONE = "servicediscovery.internal";
 const LATENCY_COUNT = 2000;
@@ -230,12 +230,12 @@ async function latency(server: string): Promise<Record<string, number>> {
     bare: sorted(rounds.flatMap((r) => r.bare)),
   };
   const r = {
-    oursP50Ms: percentile(all.ours, 50),
-    oursP99Ms: percentile(all.ours, 99),
-    caresP50Ms: percentile(all.cares, 50),
-    caresP99Ms: percentile(all.cares, 99),
-    bareP50Ms: percentile(all.bare, 50),
-    bareP99Ms: percentile(all.bare, 99),
+    oursP50Ms: floorRankPercentile(all.ours, 50),
+    oursP99Ms: floorRankPercentile(all.ours, 99),
+    caresP50Ms: floorRankPercentile(all.cares, 50),
+    caresP99Ms: floorRankPercentile(all.cares, 99),
+    bareP50Ms: floorRankPercentile(all.bare, 50),
+    bareP99Ms: floorRankPercentile(all.bare, 99),
   };
   const p50Ratio = r.oursP50Ms / r.caresP50Ms;
   const p99Ratio = r.oursP99Ms / r.caresP99Ms;
@@ -244,14 +244,17 @@ async function latency(server: string): Promise<Record<string, number>> {
   const perRound = rounds.map((round) => {
     const o = sorted(round.ours);
     const c = sorted(round.cares);
-    return { p50: percentile(o, 50) / percentile(c, 50), p99: percentile(o, 99) / percentile(c, 99) };
+    return {
+      p50: floorRankPercentile(o, 50) / floorRankPercentile(c, 50),
+      p99: floorRankPercentile(o, 99) / floorRankPercentile(c, 99),
+    };
   });
   const roundP50 = median(perRound.map((x) => x.p50));
   const roundP99 = median(perRound.map((x) => x.p99));
   const coldOurs = sorted(cold.ours);
   const coldCares = sorted(cold.cares);
-  const coldP50Ratio = percentile(coldOurs, 50) / percentile(coldCares, 50);
-  const coldP99Ratio = percentile(coldOurs, 99) / percentile(coldCares, 99);
+  const coldP50Ratio = floorRankPercentile(coldOurs, 50) / floorRankPercentile(coldCares, 50);
+  const coldP99Ratio = floorRankPercentile(coldOurs, 99) / floorRankPercentile(coldCares, 99);
   const f = (x: number) => `${(x * 1000).toFixed(0)} µs`;
   const count = LATENCY_ROUNDS * LATENCY_COUNT;
   console.log(
@@ -275,7 +278,7 @@ async function latency(server: string): Promise<Record<string, number>> {
   );
   console.log(
     `   one more round with the server's answers cold (the first to ask pays for them): ` +
-      `ours p50 ${f(percentile(coldOurs, 50))}, c-ares p50 ${f(percentile(coldCares, 50))}; ` +
+      `ours p50 ${f(floorRankPercentile(coldOurs, 50))}, c-ares p50 ${f(floorRankPercentile(coldCares, 50))}; ` +
       `ratio p50 ${coldP50Ratio.toFixed(2)}, p99 ${coldP99Ratio.toFixed(2)}`,
   );
   return {
