@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { refuseInQuickRun } from "./quickRun";
 
 /** A running moto server. */
 export interface MotoServer {
@@ -37,6 +38,7 @@ export const motoCredentials = { accessKeyId: "testing", secretAccessKey: "testi
  * await moto.close();
  */
 export async function startMoto(opts: StartMotoOptions = {}): Promise<MotoServer> {
+  refuseInQuickRun("moto's server");
   if (!fs.existsSync(motoServerPath)) {
     throw new Error(
       `moto's server is not installed (expected ${path.relative(repoRoot, motoServerPath)}); ` +

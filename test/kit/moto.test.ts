@@ -5,7 +5,7 @@ import {
   ListHostedZonesByNameCommand,
   Route53Client,
 } from "@aws-sdk/client-route-53";
-import { type MotoServer, motoCredentials, startMoto } from "../kit/moto";
+import { type MotoServer, motoCredentials, startMoto } from "./moto";
 
 describe("moto server fixture", function () {
   this.timeout(60_000);
