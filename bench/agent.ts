@@ -25,15 +25,11 @@ import type {
 import { type HostAgent, startHostAgent } from "../agent/hostAgent";
 import { bundleService } from "../images/imageBuilder";
 import { type LocalZone, startLocalZone } from "../local/zone";
-import {
-  agentConfig,
-  baseImage,
-  DockerCli,
-  RUN_ID,
-  route53For,
-  zoneRecords,
-} from "../test/agent/agentHarness";
-import { percentile, querySrv } from "./support/srvQuery";
+import { agentConfig, zoneRecords } from "../test/kit/agentFixtures";
+import { route53For } from "../test/kit/awsClients";
+import { baseImage, DockerCli, RUN_ID } from "../test/kit/docker";
+import { nearestRankPercentile } from "./support/rankStats";
+import { querySrv } from "./support/srvQuery";
 
 const run = promisify(execFile);
 const BURST = 200;
@@ -275,10 +271,10 @@ async function latency() {
   fromStart.sort((a, b) => a - b);
   fromCall.sort((a, b) => a - b);
   return {
-    p50: percentile(fromStart, 50),
-    p99: percentile(fromStart, 99),
-    p50Call: percentile(fromCall, 50),
-    p99Call: percentile(fromCall, 99),
+    p50: nearestRankPercentile(fromStart, 50),
+    p99: nearestRankPercentile(fromStart, 99),
+    p50Call: nearestRankPercentile(fromCall, 50),
+    p99Call: nearestRankPercentile(fromCall, 99),
   };
 }
 

@@ -9,7 +9,7 @@ import { createDispatcher, createResolver } from "@ecssd/resolver";
 import { Agent, fetch } from "undici";
 import { startLocalZone } from "../local/zone";
 import { route53Client } from "../route53";
-import { median, percentile } from "./support/rankStats";
+import { floorRankPercentile, median } from "./support/rankStats";
 
 const CONCURRENCY = 16;
 // Many short rounds, alternating which path goes first, and the median of each: on a shared two-core machine one
@@ -84,8 +84,8 @@ async function load(
   latencies.sort((a, b) => a - b);
   return {
     rps: count / seconds,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
+    p50: floorRankPercentile(latencies, 50),
+    p99: floorRankPercentile(latencies, 99),
     cpuUsPerRequest,
     failed,
   };

@@ -3,7 +3,7 @@
 //     API answer delayed by LATENCY_MS: API calls made against the minimum possible, and duration; then a
 //     second, steady-state run with nothing left to delete.
 //     Route53 is the local zone (its `latencyMs` fault). ECS is an in-process SDK double on the ECS client
-//     (test/reconciler/support/ecsDouble.ts) that pages as AWS documents and delays every answer by the same
+//     (test/kit/ecsDouble.ts) that pages as AWS documents and delays every answer by the same
 //     latency. moto's server was measured and is too slow at this size: its DescribeTasks scans every task
 //     for each id asked, ~10 s for the 50 describes of 5,000 tasks before any added latency.
 //  2. 1,000 health checks of loopback servers, 10% of which accept and never answer, with the default
@@ -18,9 +18,10 @@ import { CONFIG_DEFAULTS, reconcile, reconcilerConfig } from "../reconciler";
 import { ECS_PAGE_SIZE } from "../reconciler/ecsInventory";
 import { checkEndpoints, type HealthTarget } from "../reconciler/healthChecks";
 import { CHANGE_BATCH_LIMITS, ROUTE53_PAGE_SIZE } from "../reconciler/zoneRecords";
-import { type DoubleCluster, installEcsDouble } from "../test/reconciler/support/ecsDouble";
-import { srvRecord } from "../test/reconciler/support/ecsWorld";
-import { createSets, foreignSets, hostA, route53Client } from "../test/reconciler/support/zoneFixtures";
+import { route53Client } from "../test/kit/awsClients";
+import { type DoubleCluster, installEcsDouble } from "../test/kit/ecsDouble";
+import { foreignSets, hostA, srvRecord } from "../test/kit/recordFixtures";
+import { createSets } from "../test/kit/zoneSeeding";
 
 const LATENCY_MS = 50;
 const CLUSTERS = 5;

@@ -15,7 +15,7 @@ import { Route53TaskZone } from "../registrar/route53TaskZone";
 import type { DescribedTask } from "../registrar/taskAction";
 import type { TaskDefinitionShape } from "../registrar/taskDeclarations";
 import { ApiCalls, listZoneRecordSets, route53Client } from "../route53";
-import { seededRandom } from "../test/resolver/support/seededRandom";
+import { seededRandom } from "../test/kit/seededRandom";
 
 const TASKS = 600;
 const STOPPED = 400;

@@ -13,8 +13,9 @@ import { createResolver } from "@ecssd/resolver";
 import * as dnsPacket from "dns-packet";
 import { startLocalZone } from "../local/zone";
 import { route53Client } from "../route53";
-import { AuthoritativeServer } from "../test/resolver/support/authoritativeServer";
-import { median, percentile } from "./support/rankStats";
+import { AuthoritativeServer } from "../test/kit/authoritativeServer";
+import { createSets } from "../test/kit/zoneSeeding";
+import { floorRankPercentile, median } from "./support/rankStats";
 
 const ZONE = "servicediscovery.internal";
 const LATENCY_COUNT = 2000;
@@ -229,12 +230,12 @@ async function latency(server: string): Promise<Record<string, number>> {
     bare: sorted(rounds.flatMap((r) => r.bare)),
   };
   const r = {
-    oursP50Ms: percentile(all.ours, 50),
-    oursP99Ms: percentile(all.ours, 99),
-    caresP50Ms: percentile(all.cares, 50),
-    caresP99Ms: percentile(all.cares, 99),
-    bareP50Ms: percentile(all.bare, 50),
-    bareP99Ms: percentile(all.bare, 99),
+    oursP50Ms: floorRankPercentile(all.ours, 50),
+    oursP99Ms: floorRankPercentile(all.ours, 99),
+    caresP50Ms: floorRankPercentile(all.cares, 50),
+    caresP99Ms: floorRankPercentile(all.cares, 99),
+    bareP50Ms: floorRankPercentile(all.bare, 50),
+    bareP99Ms: floorRankPercentile(all.bare, 99),
   };
   const p50Ratio = r.oursP50Ms / r.caresP50Ms;
   const p99Ratio = r.oursP99Ms / r.caresP99Ms;
@@ -243,14 +244,17 @@ async function latency(server: string): Promise<Record<string, number>> {
   const perRound = rounds.map((round) => {
     const o = sorted(round.ours);
     const c = sorted(round.cares);
-    return { p50: percentile(o, 50) / percentile(c, 50), p99: percentile(o, 99) / percentile(c, 99) };
+    return {
+      p50: floorRankPercentile(o, 50) / floorRankPercentile(c, 50),
+      p99: floorRankPercentile(o, 99) / floorRankPercentile(c, 99),
+    };
   });
   const roundP50 = median(perRound.map((x) => x.p50));
   const roundP99 = median(perRound.map((x) => x.p99));
   const coldOurs = sorted(cold.ours);
   const coldCares = sorted(cold.cares);
-  const coldP50Ratio = percentile(coldOurs, 50) / percentile(coldCares, 50);
-  const coldP99Ratio = percentile(coldOurs, 99) / percentile(coldCares, 99);
+  const coldP50Ratio = floorRankPercentile(coldOurs, 50) / floorRankPercentile(coldCares, 50);
+  const coldP99Ratio = floorRankPercentile(coldOurs, 99) / floorRankPercentile(coldCares, 99);
   const f = (x: number) => `${(x * 1000).toFixed(0)} µs`;
   const count = LATENCY_ROUNDS * LATENCY_COUNT;
   console.log(
@@ -274,7 +278,7 @@ async function latency(server: string): Promise<Record<string, number>> {
   );
   console.log(
     `   one more round with the server's answers cold (the first to ask pays for them): ` +
-      `ours p50 ${f(percentile(coldOurs, 50))}, c-ares p50 ${f(percentile(coldCares, 50))}; ` +
+      `ours p50 ${f(floorRankPercentile(coldOurs, 50))}, c-ares p50 ${f(floorRankPercentile(coldCares, 50))}; ` +
       `ratio p50 ${coldP50Ratio.toFixed(2)}, p99 ${coldP99Ratio.toFixed(2)}`,
   );
   return {
@@ -366,7 +370,6 @@ async function startDnsChild(): Promise<{
 
 /** Creates the benchmark's records in the local zone through its Route53 API, as the agent would. */
 async function populateLocalZone(apiUrl: string, hostedZoneId: string): Promise<number> {
-  const { ChangeResourceRecordSetsCommand } = await import("@aws-sdk/client-route-53");
   const route53 = route53Client({ endpoint: apiUrl, maxAttempts: 3 });
   type Set = { Name: string; Type: "SRV" | "A"; TTL: number; ResourceRecords: { Value: string }[] };
   const sets: Set[] = [0, 1].map((h) => ({
@@ -392,28 +395,7 @@ async function populateLocalZone(apiUrl: string, hostedZoneId: string): Promise<
       ResourceRecords: [{ Value: `1 1 8000 host-0.${ZONE}` }],
     });
   }
-  // Route53 allows 1,000 records and 32,000 characters of values per change batch.
-  let batch: Set[] = [];
-  let records = 0;
-  let chars = 0;
-  const flush = async (): Promise<void> => {
-    if (batch.length === 0) return;
-    const Changes = batch.map((set) => ({ Action: "CREATE" as const, ResourceRecordSet: set }));
-    await route53.send(
-      new ChangeResourceRecordSetsCommand({ HostedZoneId: hostedZoneId, ChangeBatch: { Changes } }),
-    );
-    batch = [];
-    records = 0;
-    chars = 0;
-  };
-  for (const set of sets) {
-    const setChars = set.ResourceRecords.reduce((n, r) => n + r.Value.length, 0);
-    if (records + set.ResourceRecords.length > 1000 || chars + setChars > 30_000) await flush();
-    batch.push(set);
-    records += set.ResourceRecords.length;
-    chars += setChars;
-  }
-  await flush();
+  await createSets(route53, hostedZoneId, sets);
   route53.destroy();
   return sets.length;
 }

@@ -3,19 +3,16 @@
 // thread (the local zone is single-threaded Node), so the ratio compares them per core.
 // Two alternating rounds, the best run of each server reported. Set BENCH_CPU_PROFILE=1 to add a
 // profiled run of the local zone and print where its time goes.
-import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
-import { type Change, ChangeResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { startLocalZone } from "../local/zone";
 import { route53Client } from "../route53";
+import { digShort } from "../test/kit/dig";
+import { createSets } from "../test/kit/zoneSeeding";
 import { profileWhile } from "./support/cpuProfile";
 import { type DnsperfResult, runDnsperf } from "./support/dnsperf";
 import { type LocalRecord, startUnbound } from "./support/unbound";
-
-const execFileAsync = promisify(execFile);
 
 const SERVICES = 200;
 const INSTANCES_PER_SERVICE = 5;
@@ -26,8 +23,6 @@ const ROUNDS = 2;
 const CLIENTS = 4;
 const MAX_QPS = 200_000;
 const TARGET_QPS = 30_000;
-/** Route53 allows 1,000 changes per batch; half that keeps each request well inside the limits. */
-const BATCH = 500;
 
 interface BenchRecordSet {
   readonly name: string;
@@ -69,46 +64,25 @@ async function loadThroughApi(
 ): Promise<void> {
   const client = route53Client({ endpoint: apiUrl, maxAttempts: 3 });
   try {
-    for (let i = 0; i < sets.length; i += BATCH) {
-      const changes: Change[] = sets.slice(i, i + BATCH).map((s) => ({
-        Action: "CREATE",
-        ResourceRecordSet: {
-          Name: s.name,
-          Type: s.type,
-          TTL: s.ttl,
-          ResourceRecords: [{ Value: s.value }],
-          ...(s.setIdentifier ? { SetIdentifier: s.setIdentifier, MultiValueAnswer: true } : {}),
-        },
-      }));
-      await client.send(
-        new ChangeResourceRecordSetsCommand({
-          HostedZoneId: hostedZoneId,
-          ChangeBatch: { Changes: changes },
-        }),
-      );
-    }
+    await createSets(
+      client,
+      hostedZoneId,
+      sets.map((s) => ({
+        Name: s.name,
+        Type: s.type,
+        TTL: s.ttl,
+        ResourceRecords: [{ Value: s.value }],
+        ...(s.setIdentifier ? { SetIdentifier: s.setIdentifier, MultiValueAnswer: true } : {}),
+      })),
+    );
   } finally {
     client.destroy();
   }
 }
 
 /** The SRV answer of a server for one name, as sorted presentation lines (dig +short). */
-async function srvAnswer(port: number, name: string): Promise<string[]> {
-  const { stdout } = await execFileAsync("dig", [
-    "@127.0.0.1",
-    "-p",
-    String(port),
-    "+short",
-    "+tries=2",
-    "+time=2",
-    "SRV",
-    name,
-  ]);
-  return stdout
-    .split("\n")
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .sort();
+function srvAnswer(port: number, name: string): Promise<string[]> {
+  return digShort({ host: "127.0.0.1", port }, "SRV", name);
 }
 
 /** A dnsperf run and the server's CPU time per completed query. */

@@ -1,4 +1,4 @@
-// What the benchmarks measure DNS with: one SRV query over UDP to the local zone, and nearest-rank percentiles.
+// What the benchmarks measure DNS with: one SRV query over UDP to the local zone.
 import dgram from "node:dgram";
 import dnsPacket from "dns-packet";
 
@@ -21,9 +21,4 @@ export function querySrv(port: number, name: string): Promise<number[]> {
     });
     sock.send(dnsPacket.encode({ id, type: "query", questions: [{ type: "SRV", name }] }), port, "127.0.0.1");
   });
-}
-
-/** The nearest-rank percentile `p` of `sorted` (ascending). */
-export function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 }

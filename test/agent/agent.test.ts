@@ -6,22 +6,19 @@ import { ChangeResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { DockerSource } from "../../agent/dockerSource";
 import { type HostAgent, removeHostRecords } from "../../agent/hostAgent";
 import { type LocalZone, startLocalZone } from "../../local/zone";
+import { agentConfig, zoneRecords } from "../kit/agentFixtures";
+import { route53For } from "../kit/awsClients";
+import { digShortCanonical } from "../kit/dig";
+import { baseImage, DockerCli, RUN_ID } from "../kit/docker";
+import { eventually } from "../kit/eventually";
 import {
-  agentConfig,
-  baseImage,
-  DockerCli,
   deleteBehindAgentsBack,
-  dig,
-  eventually,
   healthImage,
   type MemoryLog,
   memoryLog,
-  RUN_ID,
-  route53For,
   SERVE_FOREVER,
   srvPorts,
   startAgent,
-  zoneRecords,
 } from "./agentHarness";
 
 describe("agent with Docker and the local zone", function () {
@@ -42,7 +39,7 @@ describe("agent with Docker and the local zone", function () {
 
   /** Ports the zone announces for a service, through DNS and through the API; both must agree. */
   async function announced(s: string): Promise<number[]> {
-    const dns = (await dig(zone, "SRV", fqdn(s))).map((v) => {
+    const dns = (await digShortCanonical(zone, "SRV", fqdn(s))).map((v) => {
       const [, , port, t] = v.split(" ");
       assert.equal(t, target());
       return Number(port);
@@ -90,7 +87,7 @@ describe("agent with Docker and the local zone", function () {
 
   it("publishes the host's A record", async () => {
     await eventually(
-      async () => (await dig(zone, "A", target())).join() === "127.0.0.1",
+      async () => (await digShortCanonical(zone, "A", target())).join() === "127.0.0.1",
       5000,
       "host A record",
     );
@@ -217,7 +214,7 @@ describe("agent with Docker and the local zone", function () {
     );
     await expectAnnounced(s1, [await docker.hostPort(id, "8081/tcp")]);
     await expectAnnounced(s2, [await docker.hostPort(id, "9090/tcp")]);
-    assert.match((await dig(zone, "SRV", fqdn(s2)))[0] ?? "", /^5 1 /);
+    assert.match((await digShortCanonical(zone, "SRV", fqdn(s2)))[0] ?? "", /^5 1 /);
     await docker.exec(["rm", "-f", id]);
     await expectAnnounced(s1, []);
     await expectAnnounced(s2, []);
@@ -252,7 +249,7 @@ describe("agent with Docker and the local zone", function () {
       SERVE_FOREVER,
     );
     await expectAnnounced(good, [await docker.hostPort(id, "8081/tcp")]);
-    assert.match((await dig(zone, "SRV", fqdn(good)))[0] ?? "", /^1 7 /);
+    assert.match((await digShortCanonical(zone, "SRV", fqdn(good)))[0] ?? "", /^1 7 /);
     assert.deepEqual(await announced(bad), []);
     const mine = log.lines.filter((l) => l.container === id.slice(0, 12) && l.action === "skip");
     assert.deepEqual(mine.map((l) => l.key).sort(), [
@@ -360,7 +357,8 @@ describe("agent edge cases with Docker and the local zone", function () {
     const port = await docker.hostPort(kept, "8081/tcp");
     await eventually(
       async () =>
-        (await dig(zone, "SRV", `${s}.${zone.zoneName}`)).join() === `1 1 ${port} ${hostId}.${zone.zoneName}`,
+        (await digShortCanonical(zone, "SRV", `${s}.${zone.zoneName}`)).join() ===
+        `1 1 ${port} ${hostId}.${zone.zoneName}`,
       10_000,
       "the next container registered",
     );
@@ -428,7 +426,7 @@ describe("agent edge cases with Docker and the local zone", function () {
       SERVE_FOREVER,
     );
     await eventually(
-      async () => (await dig(zone, "SRV", `${s}.${zone.zoneName}`)).length === 1,
+      async () => (await digShortCanonical(zone, "SRV", `${s}.${zone.zoneName}`)).length === 1,
       10_000,
       "registered",
     );
@@ -460,15 +458,15 @@ describe("agent edge cases with Docker and the local zone", function () {
     );
     const want = `1 1 ${await docker.hostPort(id, "8081/tcp")} ${hostId}.${zone.zoneName}`;
     await eventually(
-      async () => (await dig(zone, "SRV", `${s}.${zone.zoneName}`)).join() === want,
+      async () => (await digShortCanonical(zone, "SRV", `${s}.${zone.zoneName}`)).join() === want,
       10_000,
       "registered",
     );
     await deleteBehindAgentsBack(zone, client, s);
-    assert.deepEqual(await dig(zone, "SRV", `${s}.${zone.zoneName}`), []);
+    assert.deepEqual(await digShortCanonical(zone, "SRV", `${s}.${zone.zoneName}`), []);
     a.loop.requestZoneRefresh(); // what the resync ticker does every tenth tick
     await eventually(
-      async () => (await dig(zone, "SRV", `${s}.${zone.zoneName}`)).join() === want,
+      async () => (await digShortCanonical(zone, "SRV", `${s}.${zone.zoneName}`)).join() === want,
       10_000,
       "written back",
     );
@@ -513,13 +511,15 @@ describe("agent edge cases with Docker and the local zone", function () {
     const port = await docker.hostPort(id, "9090/tcp");
     await eventually(
       async () =>
-        (await dig(zone, "SRV", `${fine}.${zone.zoneName}`)).join() ===
+        (await digShortCanonical(zone, "SRV", `${fine}.${zone.zoneName}`)).join() ===
         `1 1 ${port} ${hostId}.${zone.zoneName}`,
       20_000,
       "the fine service registered",
     );
     await eventually(async () => a.loop.pendingChanges().length === 0, 20_000, "nothing left to retry");
-    assert.deepEqual(await dig(zone, "SRV", `${clash}.${zone.zoneName}`), ["1 1 80 elsewhere.example"]);
+    assert.deepEqual(await digShortCanonical(zone, "SRV", `${clash}.${zone.zoneName}`), [
+      "1 1 80 elsewhere.example",
+    ]);
     assert.ok(log.lines.some((l) => l.level === 50 && /rejects this change/.test(String(l.msg))));
   });
 

@@ -8,20 +8,11 @@ import pino from "pino";
 import type { HostAgent } from "../../agent/hostAgent";
 import { type LocalZone, startLocalZone } from "../../local/zone";
 import { reconcile, reconcilerConfig } from "../../reconciler";
-import {
-  baseImage,
-  DockerCli,
-  eventually,
-  HEALTH_SERVER,
-  type MemoryLog,
-  memoryLog,
-  RUN_ID,
-  route53For,
-  setHealth,
-  srvPorts,
-  startAgent,
-  zoneRecords,
-} from "./agentHarness";
+import { zoneRecords } from "../kit/agentFixtures";
+import { route53For } from "../kit/awsClients";
+import { baseImage, DockerCli, HEALTH_SERVER, RUN_ID, setHealth } from "../kit/docker";
+import { eventually } from "../kit/eventually";
+import { type MemoryLog, memoryLog, srvPorts, startAgent } from "./agentHarness";
 
 describe("agent health checks with Docker and the local zone", function () {
   this.timeout(60_000);

@@ -4,17 +4,9 @@
 import assert from "node:assert/strict";
 import type { HostAgent } from "../../agent/hostAgent";
 import { type LocalZone, startLocalZone } from "../../local/zone";
-import {
-  baseImage,
-  DockerCli,
-  eventually,
-  type MemoryLog,
-  memoryLog,
-  RUN_ID,
-  SERVE_FOREVER,
-  srvPorts,
-  startAgent,
-} from "./agentHarness";
+import { baseImage, DockerCli, RUN_ID } from "../kit/docker";
+import { eventually } from "../kit/eventually";
+import { type MemoryLog, memoryLog, SERVE_FOREVER, srvPorts, startAgent } from "./agentHarness";
 
 const FAMILY_LABEL = "com.amazonaws.ecs.task-definition-family";
 const TASK_ARN_LABEL = "com.amazonaws.ecs.task-arn";

@@ -7,16 +7,12 @@ import { promisify } from "node:util";
 import type { Route53Client } from "@aws-sdk/client-route-53";
 import { buildImage } from "../../images/imageBuilder";
 import { type LocalZone, startLocalZone } from "../../local/zone";
-import {
-  baseImage,
-  DockerCli,
-  dig,
-  eventually,
-  RUN_ID,
-  route53For,
-  SERVE_FOREVER,
-  zoneRecords,
-} from "./agentHarness";
+import { zoneRecords } from "../kit/agentFixtures";
+import { route53For } from "../kit/awsClients";
+import { digShortCanonical } from "../kit/dig";
+import { baseImage, DockerCli, RUN_ID } from "../kit/docker";
+import { eventually } from "../kit/eventually";
+import { SERVE_FOREVER } from "./agentHarness";
 
 const run = promisify(execFile);
 const ecssd = path.join(__dirname, "..", "..", "bin", "ecssd.js");
@@ -63,11 +59,11 @@ describe("agent processes and image", function () {
       SERVE_FOREVER,
     );
     await run(process.execPath, [ecssd, "agent", "sync"], { env: env(hostId), timeout: 30_000 });
-    assert.equal((await dig(zone, "SRV", `${s}.${zone.zoneName}`)).length, 1);
-    assert.equal((await dig(zone, "A", `${hostId}.${zone.zoneName}`)).join(), "127.0.0.1");
+    assert.equal((await digShortCanonical(zone, "SRV", `${s}.${zone.zoneName}`)).length, 1);
+    assert.equal((await digShortCanonical(zone, "A", `${hostId}.${zone.zoneName}`)).join(), "127.0.0.1");
     await run(process.execPath, [ecssd, "agent", "remove"], { env: env(hostId), timeout: 30_000 });
     assert.deepEqual(await ours(hostId), []);
-    assert.deepEqual(await dig(zone, "SRV", `${s}.${zone.zoneName}`), []);
+    assert.deepEqual(await digShortCanonical(zone, "SRV", `${s}.${zone.zoneName}`), []);
   });
 
   it("`agent` refuses a bad configuration, naming every bad key", async () => {
@@ -102,7 +98,7 @@ describe("agent processes and image", function () {
       SERVE_FOREVER,
     );
     await eventually(
-      async () => (await dig(zone, "SRV", `${s}.${zone.zoneName}`)).length === 1,
+      async () => (await digShortCanonical(zone, "SRV", `${s}.${zone.zoneName}`)).length === 1,
       10_000,
       "registered",
     );
@@ -154,13 +150,14 @@ describe("agent processes and image", function () {
     const port = await docker.hostPort(id, "8081/tcp");
     await eventually(
       async () =>
-        (await dig(zone, "SRV", `${s}.${zone.zoneName}`)).join() === `1 1 ${port} ${hostId}.${zone.zoneName}`,
+        (await digShortCanonical(zone, "SRV", `${s}.${zone.zoneName}`)).join() ===
+        `1 1 ${port} ${hostId}.${zone.zoneName}`,
       30_000,
       "registered by the containerised agent",
     );
     await docker.exec(["rm", "-f", id]);
     await eventually(
-      async () => (await dig(zone, "SRV", `${s}.${zone.zoneName}`)).length === 0,
+      async () => (await digShortCanonical(zone, "SRV", `${s}.${zone.zoneName}`)).length === 0,
       10_000,
       "deregistered",
     );

@@ -7,18 +7,12 @@ import type { Route53Client } from "@aws-sdk/client-route-53";
 import type { HostAgent } from "../../agent/hostAgent";
 import { type LocalZone, startLocalZone } from "../../local/zone";
 import { formatSrvValue, hostRecordName, instanceSetIdentifier } from "../../records";
-import { seededRandom } from "../resolver/support/seededRandom";
-import {
-  baseImage,
-  eventually,
-  HEALTH_SERVER,
-  memoryLog,
-  RUN_ID,
-  route53For,
-  setHealth,
-  startAgent,
-  zoneRecords,
-} from "./agentHarness";
+import { zoneRecords } from "../kit/agentFixtures";
+import { route53For } from "../kit/awsClients";
+import { baseImage, HEALTH_SERVER, RUN_ID, setHealth } from "../kit/docker";
+import { eventually } from "../kit/eventually";
+import { seededRandom } from "../kit/seededRandom";
+import { memoryLog, startAgent } from "./agentHarness";
 import { type PrivateDockerd, startPrivateDockerd } from "./privateDockerd";
 
 interface Started {

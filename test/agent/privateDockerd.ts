@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { DockerCli, RUN_ID } from "./agentHarness";
+import { DockerCli, RUN_ID } from "../kit/docker";
 
 const run = promisify(execFile);
 

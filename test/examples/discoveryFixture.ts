@@ -1,8 +1,9 @@
 // A small discovery setup for portal tests: the local zone (real DNS), time and calc as real
 // processes registered as SRV records through the Route53 SDK, and a portal that finds them.
 import { createServer } from "node:net";
-import { type Change, ChangeResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { type Change, Route53Client } from "@aws-sdk/client-route-53";
 import { type LocalZone, startLocalZone } from "../../local/zone";
+import { changeZone } from "../kit/zoneSeeding";
 import { type ServiceProcess, startServiceProcess } from "./serviceProcess";
 
 export const CREDS = { AUTH_USERNAME: "admin", AUTH_PASSWORD: "password" };
@@ -75,13 +76,8 @@ export async function startDiscoverySetup(): Promise<DiscoverySetup> {
       start("calc", { CONTAINER_ID: "calc-1", DRAIN_MS: "0" }),
     ]);
     const deadCalcPort = await closedPort();
-    const change = async (changes: Change[]) => {
-      await route53.send(
-        new ChangeResourceRecordSetsCommand({
-          HostedZoneId: zone.hostedZoneId,
-          ChangeBatch: { Changes: changes },
-        }),
-      );
+    const change = async (changes: Change[]): Promise<void> => {
+      await changeZone(route53, zone.hostedZoneId, changes);
     };
     await change([
       {

@@ -11,6 +11,7 @@ import { registrarConfigFromEnv } from "../../registrar/config";
 import { Registrar } from "../../registrar/registrarWithClients";
 import { TaskEventError } from "../../registrar/taskStateChange";
 import { route53Client } from "../../route53";
+import { digShortCanonical as dig } from "../kit/dig";
 import { ecsClient } from "../reconciler/support/ecsWorld";
 import { sharedMoto } from "../reconciler/support/sharedMoto";
 import type { MotoServer } from "../support/moto";
@@ -19,22 +20,6 @@ import { AwsvpcWorld, holdTaskStates, taskEvent } from "./support/awsvpcWorld";
 const run = promisify(execFile);
 const ZONE = "servicediscovery.internal";
 const repo = path.join(__dirname, "..", "..");
-
-async function dig(zone: LocalZone, type: string, name: string): Promise<string[]> {
-  const { stdout } = await run("dig", [
-    `@${zone.dns.host}`,
-    "-p",
-    String(zone.dns.port),
-    "+short",
-    type,
-    name,
-  ]);
-  return stdout
-    .split("\n")
-    .map((l) => l.trim().replace(/\.$/, ""))
-    .filter(Boolean)
-    .sort();
-}
 
 describe("registrar: awsvpc tasks from ECS Task State Change events (moto ECS, local zone)", function () {
   this.timeout(60_000);

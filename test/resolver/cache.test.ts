@@ -7,6 +7,7 @@ import {
   ServiceUnavailableError,
   TimeoutError,
 } from "@ecssd/resolver";
+import { eventually } from "../kit/eventually";
 import { AuthoritativeServer } from "./support/authoritativeServer";
 
 const ZONE = "servicediscovery.internal";
@@ -19,12 +20,6 @@ class ManualClock {
   advance(seconds: number): void {
     this.t += seconds * 1000;
   }
-}
-
-/** Resolves after pending socket and timer callbacks have run, so background work can land. */
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
-  assert.ok(condition(), `timed out waiting for ${what}`);
 }
 
 describe("resolver cache", () => {
@@ -187,7 +182,7 @@ describe("resolver cache", () => {
     dns.hook = undefined;
     dns.addService(SERVICE, [{ target: `h2.${ZONE}`, address: "10.0.0.2", port: 8081 }], 10, 60);
     assert.equal(r.pickCached("calc")?.port, 8080, "stale, while a background refresh goes out");
-    await until(() => r.pickCached("calc")?.port === 8081, "the refreshed answer");
+    await eventually(() => r.pickCached("calc")?.port === 8081, 5_000, "the refreshed answer", 10);
   });
 
   it("refreshes a hot name in the background before it expires, so callers never wait", async () => {
@@ -196,8 +191,8 @@ describe("resolver cache", () => {
     dns.addService(SERVICE, [{ target: `h2.${ZONE}`, address: "10.0.0.2", port: 8081 }], 10, 60);
     clock.advance(8.5); // past 80 % of the 10 s TTL
     assert.equal(r.pickCached("calc")?.port, 8080, "answered from the cache at once");
-    await until(() => dns.count("SRV", SERVICE) === 2, "the prefetch query");
-    await until(() => r.pickCached("calc")?.port === 8081, "the prefetched answer");
+    await eventually(() => dns.count("SRV", SERVICE) === 2, 5_000, "the prefetch query", 10);
+    await eventually(() => r.pickCached("calc")?.port === 8081, 5_000, "the prefetched answer", 10);
     clock.advance(5); // past the first answer's expiry: the prefetched one is still fresh
     assert.equal(r.pickCached("calc")?.port, 8081);
     assert.equal(dns.count("SRV", SERVICE), 2);

@@ -9,7 +9,7 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type Change, ChangeResourceRecordSetsCommand, type Route53Client } from "@aws-sdk/client-route-53";
+import type { Route53Client } from "@aws-sdk/client-route-53";
 import {
   createAgent,
   createDispatcher,
@@ -21,6 +21,7 @@ import {
 import { fetch as undiciFetch, request as undiciRequest } from "undici";
 import { type LocalZone, startLocalZone } from "../../local/zone";
 import { route53Client } from "../../route53";
+import { changeZone } from "../kit/zoneSeeding";
 import { AuthoritativeServer } from "./support/authoritativeServer";
 import { CHI2_P001, chiSquare, seededRandom } from "./support/seededRandom";
 
@@ -69,7 +70,7 @@ describe("createDispatcher: fetch that finds services", function () {
   before(async () => {
     zone = await startLocalZone({ soaMinimumTtl: 1 });
     route53 = route53Client({ endpoint: zone.apiUrl });
-    await change([
+    await changeZone(route53, zone.hostedZoneId, [
       {
         Action: "UPSERT",
         ResourceRecordSet: {
@@ -87,21 +88,14 @@ describe("createDispatcher: fetch that finds services", function () {
     await zone.close();
   });
 
-  async function change(changes: Change[]): Promise<void> {
-    await route53.send(
-      new ChangeResourceRecordSetsCommand({
-        HostedZoneId: zone.hostedZoneId,
-        ChangeBatch: { Changes: changes },
-      }),
-    );
-  }
-
   /** Registers instances of `service` (priority, weight each) as the agent would: one SRV set per instance. */
   async function register(
     service: string,
     instances: { port: number; priority?: number; weight?: number }[],
   ) {
-    await change(
+    await changeZone(
+      route53,
+      zone.hostedZoneId,
       instances.map((i) => ({
         Action: "UPSERT",
         ResourceRecordSet: {

@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
-import { type Change, ChangeResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { type Change, Route53Client } from "@aws-sdk/client-route-53";
 import { createResolver, NotFoundError, type Resolver } from "@ecssd/resolver";
 import { type LocalZone, startLocalZone } from "../../local/zone";
+import { changeZone } from "../kit/zoneSeeding";
 
 describe("resolver against the local zone (Route53 API + its DNS)", () => {
   let zone: LocalZone;
@@ -27,20 +28,11 @@ describe("resolver against the local zone (Route53 API + its DNS)", () => {
     await zone.close();
   });
 
-  async function change(changes: Change[]): Promise<void> {
-    await route53.send(
-      new ChangeResourceRecordSetsCommand({
-        HostedZoneId: zone.hostedZoneId,
-        ChangeBatch: { Changes: changes },
-      }),
-    );
-  }
-
   const host = (n: number): string => `i-000${n}.${zone.zoneName}`;
 
   it("resolves SRV multivalue records created through the Route53 API, with host addresses", async () => {
     const service = `_calc._tcp.${zone.zoneName}`;
-    await change([
+    await changeZone(route53, zone.hostedZoneId, [
       ...[1, 2].map(
         (n): Change => ({
           Action: "UPSERT",
@@ -95,9 +87,9 @@ describe("resolver against the local zone (Route53 API + its DNS)", () => {
       TTL: 1,
       ResourceRecords: [{ Value: `1 1 8080 ${host(1)}` }],
     };
-    await change([{ Action: "UPSERT", ResourceRecordSet: set }]);
+    await changeZone(route53, zone.hostedZoneId, [{ Action: "UPSERT", ResourceRecordSet: set }]);
     assert.equal((await resolver.pick("gone")).port, 8080);
-    await change([{ Action: "DELETE", ResourceRecordSet: set }]);
+    await changeZone(route53, zone.hostedZoneId, [{ Action: "DELETE", ResourceRecordSet: set }]);
     await new Promise((r) => setTimeout(r, 1100));
     await assert.rejects(resolver.pick("gone"), NotFoundError);
   });

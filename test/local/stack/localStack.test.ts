@@ -12,6 +12,8 @@ import type { ExampleName } from "../../../examples/manifest";
 import { type RunningStack, stackUp } from "../../../local/stack/stack";
 import { stackStatus } from "../../../local/stack/stackControl";
 import { localExampleContainer } from "../../../local/stack/stackServices";
+import { type DnsServer, digShort } from "../../kit/dig";
+import { eventually } from "../../kit/eventually";
 import { launchChromium } from "../../support/browser";
 
 const run = promisify(execFile);
@@ -26,28 +28,12 @@ async function freePort(): Promise<number> {
 }
 
 /** The SRV answers for a name, read with dig straight from the zone's DNS server. */
-async function digSrv(stack: RunningStack, name: string): Promise<string[]> {
-  const { stdout } = await run("dig", [
-    "@127.0.0.1",
-    "-p",
-    String(stack.zone.dns.port),
-    "+short",
-    "+tries=1",
-    "+time=2",
-    "SRV",
-    `${name}.${stack.zone.zoneName}`,
-  ]);
-  return stdout.trim().split("\n").filter(Boolean).sort();
+function digSrv(stack: RunningStack, name: string): Promise<string[]> {
+  return digShort(zoneDns(stack), "SRV", `${name}.${stack.zone.zoneName}`);
 }
 
-async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function zoneDns(stack: RunningStack): DnsServer {
+  return { host: "127.0.0.1", port: stack.zone.dns.port };
 }
 
 const AWSVPC_PREFIX = "127.0.9.";
@@ -147,16 +133,24 @@ describe("local stack (npm start)", function () {
     const stopped = Date.now();
     // docker stop waits for the drain; the record must be gone long before the container is.
     const stopping = run("docker", ["stop", "-t", "20", victim]);
-    const after = await until("one calc instance in DNS", 11_000, async () => {
-      const answers = await digSrv(stack, "_calc._tcp");
-      return answers.length === 1 ? answers : undefined;
-    });
+    const after = await eventually(
+      async () => {
+        const answers = await digSrv(stack, "_calc._tcp");
+        return answers.length === 1 ? answers : undefined;
+      },
+      11_000,
+      "one calc instance in DNS",
+      100,
+    );
     assert.ok(Date.now() - stopped <= 11_000);
     assert.ok(before.includes(after[0] as string));
     await stopping;
     await stack.startInstance("calc");
-    await until("two calc instances again", 30_000, async () =>
-      (await digSrv(stack, "_calc._tcp")).length === 2 ? true : undefined,
+    await eventually(
+      async () => ((await digSrv(stack, "_calc._tcp")).length === 2 ? true : undefined),
+      30_000,
+      "two calc instances again",
+      100,
     );
   });
 
@@ -189,8 +183,11 @@ describe("local stack (npm start)", function () {
     })();
 
     const waitForCalcCount = (n: number) =>
-      until(`${n} calc instances in DNS`, 60_000, async () =>
-        (await digSrv(stack, "_calc._tcp")).length === n ? true : undefined,
+      eventually(
+        async () => ((await digSrv(stack, "_calc._tcp")).length === n ? true : undefined),
+        60_000,
+        `${n} calc instances in DNS`,
+        100,
       );
     await run("docker", ["stop", "-t", "20", first]);
     await waitForCalcCount(1);
@@ -213,14 +210,7 @@ describe("local stack (npm start)", function () {
     const srv = await digSrv(stack, "_time._tcp");
     assert.equal(srv.length, 3, srv.join("\n"));
     assert.ok(srv.includes(`1 1 8080 ${target}`), srv.join("\n"));
-    const { stdout: a } = await run("dig", [
-      "@127.0.0.1",
-      "-p",
-      String(stack.zone.dns.port),
-      "+short",
-      "A",
-      target,
-    ]);
+    const a = (await digShort(zoneDns(stack), "A", target)).join("\n");
     assert.equal(a.trim(), task.address);
     // The agent leaves it alone: no record of it names the host.
     const inspected = JSON.parse((await run("docker", ["inspect", task.name])).stdout)[0];
@@ -245,8 +235,11 @@ describe("local stack (npm start)", function () {
 
     // Stopped as ECS stops a task: out of DNS first, then SIGTERM and its drain.
     const stopping = stack.awsvpcTasks.stop(task.name, 20);
-    await until("the awsvpc task out of DNS", 11_000, async () =>
-      (await digSrv(stack, "_time._tcp")).some((l) => l.endsWith(target)) ? undefined : true,
+    await eventually(
+      async () => ((await digSrv(stack, "_time._tcp")).some((l) => l.endsWith(target)) ? undefined : true),
+      11_000,
+      "the awsvpc task out of DNS",
+      100,
     );
     await stopping;
     assert.equal((await digSrv(stack, "_time._tcp")).length, 2);

@@ -18,7 +18,7 @@ import {
   type ResourceRecordSet,
   type Route53Client,
 } from "@aws-sdk/client-route-53";
-import { dig } from "./route53ContractDig";
+import { dig } from "../../kit/dig";
 
 /** A Route53 API to hold to the contract, with one private hosted zone already created. */
 export interface Route53Backend {
@@ -553,7 +553,7 @@ export function route53ContractSuite(target: ContractTarget): void {
           { Action: "DELETE", ResourceRecordSet: withTtl(srvSet(name, "t-b", value(81), { weight: 2 }), 20) },
         ]);
         if (be.dns) {
-          const got = await dig(be.dns.host, be.dns.port, "SRV", name);
+          const got = await dig(be.dns, "SRV", name);
           assert.deepEqual(
             got.answer.map((r) => [r.ttl, r.data]),
             [[20, `${value(82)[0]}.`]],
@@ -1024,7 +1024,7 @@ export function route53ContractSuite(target: ContractTarget): void {
         assert.ok(be.dns, `${target.name} says it serves DNS but gave no DNS address`);
         return be.dns;
       };
-      const digIt = (type: string, name: string) => dig(dnsOf().host, dnsOf().port, type, name);
+      const digIt = (type: string, name: string) => dig(dnsOf(), type, name);
 
       it("answers every multivalue SRV set and the host A record, with their TTLs", async () => {
         const name = fq("_dig._tcp");

@@ -3,7 +3,7 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { GetHostedZoneCommand, Route53Client } from "@aws-sdk/client-route-53";
-import { parseDig } from "./localZoneHarness";
+import { dig } from "../../kit/dig";
 
 const ecssd = path.join(__dirname, "..", "..", "..", "bin", "ecssd.js");
 const execFileAsync = promisify(execFile);
@@ -62,16 +62,8 @@ describe("ecssd zone", () => {
     client.destroy();
     assert.equal(got.HostedZone?.Name, "example.internal.");
     const [host, port] = ready.dns!.split(":");
-    const { stdout } = await execFileAsync("dig", [
-      `@${host}`,
-      "-p",
-      port!,
-      "+tries=1",
-      "+time=2",
-      "SOA",
-      "example.internal",
-    ]);
-    assert.equal(parseDig(stdout).answer[0]?.type, "SOA");
+    const soa = await dig({ host: host!, port: Number(port) }, "SOA", "example.internal");
+    assert.equal(soa.answer[0]?.type, "SOA");
     // The admin endpoint takes the token the zone printed, and only that.
     const stats = `${ready.apiUrl}/_admin/stats`;
     assert.equal((await fetch(stats)).status, 401);

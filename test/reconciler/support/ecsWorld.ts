@@ -3,20 +3,17 @@
 import {
   CreateClusterCommand,
   DeregisterContainerInstanceCommand,
-  ECSClient,
+  type ECSClient,
   RegisterContainerInstanceCommand,
   RegisterTaskDefinitionCommand,
   StartTaskCommand,
   StopTaskCommand,
 } from "@aws-sdk/client-ecs";
-import { instanceRecordSet, parseServiceDeclarations, type RecordSet, taskIdFromArn } from "../../../records";
+import { taskIdFromArn } from "../../../records";
+import { REGION } from "../../kit/awsClients";
 
-export const REGION = "us-east-1";
-const credentials = { accessKeyId: "testing", secretAccessKey: "testing" };
-
-export function ecsClient(endpoint: string): ECSClient {
-  return new ECSClient({ endpoint, region: REGION, credentials, maxAttempts: 1 });
-}
+export { ecsClient, REGION } from "../../kit/awsClients";
+export { containerIdFor, srvRecord } from "../../kit/recordFixtures";
 
 export interface Host {
   cluster: string;
@@ -56,11 +53,6 @@ export async function launchInstances(endpoint: string, count: number): Promise<
   if (!res.ok || ids.length !== count)
     throw new Error(`RunInstances failed: HTTP ${res.status} ${text.slice(0, 300)}`);
   return ids;
-}
-
-/** A 64-hex Docker container id derived from a number, so tests can tell containers apart. */
-export function containerIdFor(n: number): string {
-  return (n.toString(16).padStart(8, "0") + "c0ffee").repeat(5).slice(0, 64).padEnd(64, "a");
 }
 
 export class EcsWorld {
@@ -141,30 +133,4 @@ export class EcsWorld {
     this.taskDefinition = out.taskDefinition?.taskDefinitionArn ?? "calc";
     return this.taskDefinition;
   }
-}
-
-/** The SRV record set the agent on `hostId` writes for one container (of a task, when `taskId` is given). */
-export function srvRecord(r: {
-  hostId: string;
-  /** Which container: a number turned into a 64-hex container id. */
-  container: number;
-  hostPort: number;
-  taskId?: string;
-  /** Default `_calc._tcp`. Route53 allows at most 100 multivalue sets per name, so big zones spread out. */
-  service?: string;
-  zone?: string;
-}): RecordSet {
-  const declared = parseServiceDeclarations([`SERVICE_8080_NAME=${r.service ?? "_calc._tcp"}`], {})
-    .services[0];
-  if (!declared) throw new Error(`not a service name: ${r.service}`);
-  const out = instanceRecordSet({
-    zone: r.zone ?? "servicediscovery.internal",
-    hostId: r.hostId,
-    containerId: containerIdFor(r.container),
-    service: declared,
-    hostPort: r.hostPort,
-    ...(r.taskId !== undefined && { taskId: r.taskId }),
-  });
-  if ("problems" in out) throw new Error(JSON.stringify(out.problems));
-  return out.recordSet;
 }

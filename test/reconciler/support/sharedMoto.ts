@@ -1,6 +1,6 @@
 // One moto server for every reconciler test file: starting it (and warming its EC2 backend, which
 // RegisterContainerInstance needs) costs seconds each time. Suites reset it; the last root hook stops it.
-import { type MotoServer, startMoto } from "../../support/moto";
+import { type MotoServer, startMoto } from "../../kit/moto";
 import { launchInstance } from "./ecsWorld";
 
 let shared: Promise<MotoServer> | undefined;
