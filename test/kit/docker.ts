@@ -3,7 +3,6 @@
 // container process whose health is set from outside.
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import path from "node:path";
 import { promisify } from "node:util";
 import Docker from "dockerode";
 
@@ -63,14 +62,8 @@ export class DockerCli {
 }
 
 /** The project's base image (scripts/base-image.sh builds it offline when it is missing), or BASE_IMAGE. */
-export async function baseImage(): Promise<string> {
-  if (process.env.BASE_IMAGE) return process.env.BASE_IMAGE;
-  const { stdout } = await run("bash", ["scripts/base-image.sh"], {
-    cwd: path.join(__dirname, "..", ".."),
-    timeout: 300_000,
-  });
-  return stdout.trim().split("\n").at(-1) ?? "";
-}
+/** The project's base image, asked for once per process (images/imageBuilder.ts). */
+export { baseImage } from "../../images/imageBuilder";
 
 /**
  * A container process whose `/health` answers by a mode set over HTTP (`GET /mode/ok|fail|hang` on any of

@@ -1,11 +1,10 @@
 // reconcile() in the local stack's shape: the local Docker engine is the truth (real containers from the
 // project's base image), the local zone holds the records, the one host has a configured id.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import path from "node:path";
 import type { Route53Client } from "@aws-sdk/client-route-53";
 import Docker from "dockerode";
 import pino from "pino";
+import { baseImage } from "../../images/imageBuilder";
 import { type LocalZone, startLocalZone } from "../../local/zone";
 import { DockerInventory, reconcile, reconcilerConfig } from "../../reconciler";
 import { instanceRecordSet, parseServiceDeclarations, recordSetKey } from "../../records";
@@ -37,9 +36,7 @@ describe("reconcile with the local Docker engine as the truth", function () {
   let image: string;
 
   before(async () => {
-    image = execFileSync("bash", [path.join(__dirname, "..", "..", "scripts", "base-image.sh")], {
-      encoding: "utf8",
-    }).trim();
+    image = await baseImage();
     zone = await startLocalZone();
     route53 = route53Client(zone.apiUrl);
   });

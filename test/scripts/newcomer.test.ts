@@ -57,6 +57,8 @@ describe("a newcomer's first npm start (fresh clone, no runtimes, no base image)
       killGroup(start);
     }
     rmSync(clone, { recursive: true, force: true });
+    // The tests after this one expect the base image this test removed; the clone made it again unless it failed.
+    await runScript("base-image.sh", [], process.env);
   });
 
   it("npm ci && npm start brings the stack up, and npx ecssd stack down takes it down", async () => {
