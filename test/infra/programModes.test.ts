@@ -301,7 +301,7 @@ describe("infra program modes", function () {
       const reconciler = JSON.stringify(policyOf(mocks, "ecssd-reconciler-role"));
       assert.ok(reconciler.includes(BROUGHT.clusterArn));
       assert.ok(reconciler.includes(BROUGHT.zoneArn));
-      assert.ok(reconciler.includes(`*.${BROUGHT.zoneName}`));
+      assert.ok(reconciler.includes(`_*._tcp.${BROUGHT.zoneName}`));
       const agent = JSON.stringify(policyOf(mocks, "ecssd-agent-task-role"));
       assert.ok(agent.includes(BROUGHT.zoneArn));
       assert.doesNotMatch(
