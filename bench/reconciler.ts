@@ -10,7 +10,6 @@
 //     settings (concurrency 64, 2 s timeout, 3 attempts) and, for comparison, with concurrency 32.
 import http from "node:http";
 import type net from "node:net";
-import { ECSClient } from "@aws-sdk/client-ecs";
 import type { ResourceRecordSet } from "@aws-sdk/client-route-53";
 import pino from "pino";
 import { startLocalZone } from "../local/zone";
@@ -18,6 +17,7 @@ import { CONFIG_DEFAULTS, reconcile, reconcilerConfig } from "../reconciler";
 import { ECS_PAGE_SIZE } from "../reconciler/ecsInventory";
 import { checkEndpoints, type HealthTarget } from "../reconciler/healthChecks";
 import { CHANGE_BATCH_LIMITS, ROUTE53_PAGE_SIZE } from "../reconciler/zoneRecords";
+import { ecsClient } from "../route53/ecsClient";
 import { route53Client } from "../test/kit/awsClients";
 import { type DoubleCluster, installEcsDouble } from "../test/kit/ecsDouble";
 import { foreignSets, hostA, srvRecord } from "../test/kit/recordFixtures";
@@ -45,10 +45,8 @@ export async function main(): Promise<void> {
 
 async function zoneAndInventory() {
   const zone = await startLocalZone();
-  const ecs = new ECSClient({
-    region: "us-east-1",
-    credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
-  });
+  // The product's factory; the double answers every request, so no endpoint and no credentials are used.
+  const ecs = ecsClient({ region: "us-east-1" });
   const route53 = route53Client(zone.apiUrl);
   const ecsDouble = installEcsDouble(ecs, [], { latencyMs: LATENCY_MS });
   try {
