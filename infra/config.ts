@@ -181,7 +181,7 @@ export function parseStackConfig(input: Readonly<Record<string, string | undefin
   }
 
   const zoneName = value("zoneName");
-  const zoneProblem = dnsNameProblem(zoneName);
+  const zoneProblem = zoneNameProblem(zoneName);
   if (zoneProblem) problems.push(`[zoneName] ${zoneProblem}, got "${zoneName}"`);
 
   const vpcCidr = value("vpcCidr");
@@ -435,8 +435,11 @@ function splitKey(fullKey: string): [string, string] {
   return at < 0 ? ["", fullKey] : [fullKey.slice(0, at), fullKey.slice(at + 1)];
 }
 
-/** Why `name` cannot be a private hosted zone name, or undefined when it can. */
-export function dnsNameProblem(name: string): string | undefined {
+/**
+ * Why `name` cannot be a private hosted zone name, or undefined when it can. Stricter than a DNS name
+ * (records' dnsNameProblem): the name the stack creates or adopts is written as the zone's canonical form.
+ */
+export function zoneNameProblem(name: string): string | undefined {
   if (name.endsWith(".")) return "must not end with a dot";
   if (name.length > 253) return "must be at most 253 characters";
   const labels = name.split(".");
