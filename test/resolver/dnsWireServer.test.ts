@@ -44,7 +44,12 @@ const strings = fc.array(fc.uint8Array({ maxLength: 255 }).map(Buffer.from), { m
 const record: fc.Arbitrary<RecordToEncode> = fc.oneof(
   fc.record({ name, ttl, type: fc.constant("A" as const), data: ipv4 }),
   fc.record({ name, ttl, type: fc.constant("AAAA" as const), data: ipv6 }),
-  fc.record({ name, ttl, type: fc.constantFrom("CNAME" as const, "NS" as const, "PTR" as const), data: name }),
+  fc.record({
+    name,
+    ttl,
+    type: fc.constantFrom("CNAME" as const, "NS" as const, "PTR" as const),
+    data: name,
+  }),
   fc.record({
     name,
     ttl,
@@ -61,7 +66,15 @@ const record: fc.Arbitrary<RecordToEncode> = fc.oneof(
     name,
     ttl,
     type: fc.constant("SOA" as const),
-    data: fc.record({ mname: name, rname: name, serial: u32, refresh: u32, retry: u32, expire: u32, minimum: u32 }),
+    data: fc.record({
+      mname: name,
+      rname: name,
+      serial: u32,
+      refresh: u32,
+      retry: u32,
+      expire: u32,
+      minimum: u32,
+    }),
   }),
   fc.record({ name, ttl, type: fc.constant("TXT" as const), data: strings }),
   fc.record({
@@ -98,7 +111,10 @@ describe("DNS wire, the server's half (dns-packet as the oracle)", () => {
     fc.assert(
       fc.property(record, (rr) => {
         const expected = oracle({ ...rr, name: "." });
-        assert.deepEqual(encodeRecord(rr, 12), Buffer.concat([Buffer.from([0xc0, 0x0c]), expected.subarray(1)]));
+        assert.deepEqual(
+          encodeRecord(rr, 12),
+          Buffer.concat([Buffer.from([0xc0, 0x0c]), expected.subarray(1)]),
+        );
       }),
       { numRuns: 200 },
     );
@@ -157,7 +173,10 @@ describe("DNS wire, the server's half (dns-packet as the oracle)", () => {
 
   it("writes whole messages byte for byte as dns-packet does, and reads them back value for value", () => {
     const question = fc.record({ name: mixedCaseName, type: fc.constantFrom("A", "AAAA", "SRV", "ANY") });
-    const opt = fc.record({ type: fc.constant("OPT" as const), udpPayloadSize: fc.integer({ min: 512, max: 65535 }) });
+    const opt = fc.record({
+      type: fc.constant("OPT" as const),
+      udpPayloadSize: fc.integer({ min: 512, max: 65535 }),
+    });
     fc.assert(
       fc.property(
         u16,
@@ -214,13 +233,25 @@ describe("DNS wire, the server's half (dns-packet as the oracle)", () => {
         fc.nat(0x7fff), // a query: QR clear
         mixedCaseName,
         fc.constantFrom("A", "AAAA", "SRV", "TXT", "ANY", "CAA") as fc.Arbitrary<dnsPacket.RecordType>,
-        fc.option(fc.record({ udp: fc.integer({ min: 1, max: 65535 }), version: fc.nat(255) }), { nil: undefined }),
+        fc.option(fc.record({ udp: fc.integer({ min: 1, max: 65535 }), version: fc.nat(255) }), {
+          nil: undefined,
+        }),
         fc.array(otherAdditional, { maxLength: 2 }),
         (id, flags, qname, qtype, edns, extra) => {
           const additionals: dnsPacket.Answer[] = [...extra];
           if (edns)
-            additionals.push({ type: "OPT", name: ".", udpPayloadSize: edns.udp, ednsVersion: edns.version } as never);
-          const bytes = dnsPacket.encode({ id, flags, questions: [{ name: qname, type: qtype }], additionals });
+            additionals.push({
+              type: "OPT",
+              name: ".",
+              udpPayloadSize: edns.udp,
+              ednsVersion: edns.version,
+            } as never);
+          const bytes = dnsPacket.encode({
+            id,
+            flags,
+            questions: [{ name: qname, type: qtype }],
+            additionals,
+          });
           const oracleQuery = dnsPacket.decode(bytes);
           const q = decodeQuery(bytes);
           assert.equal(q.id, oracleQuery.id);
@@ -240,13 +271,19 @@ describe("DNS wire, the server's half (dns-packet as the oracle)", () => {
 
   it("reads back what the resolver's encodeQuery writes", () => {
     fc.assert(
-      fc.property(u16, name, fc.constantFrom("SRV" as const, "A" as const), fc.boolean(), (id, n, type, edns) => {
-        const q = decodeQuery(encodeQuery(id, n, type, edns));
-        assert.deepEqual(
-          { id: q.id, name: q.name, type: q.type, edns: q.edns, size: q.udpPayloadSize },
-          { id, name: n, type: type === "SRV" ? TYPE_SRV : 1, edns, size: edns ? 1232 : 512 },
-        );
-      }),
+      fc.property(
+        u16,
+        name,
+        fc.constantFrom("SRV" as const, "A" as const),
+        fc.boolean(),
+        (id, n, type, edns) => {
+          const q = decodeQuery(encodeQuery(id, n, type, edns));
+          assert.deepEqual(
+            { id: q.id, name: q.name, type: q.type, edns: q.edns, size: q.udpPayloadSize },
+            { id, name: n, type: type === "SRV" ? TYPE_SRV : 1, edns, size: edns ? 1232 : 512 },
+          );
+        },
+      ),
     );
   });
 
