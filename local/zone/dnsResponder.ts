@@ -10,7 +10,17 @@
 // 0.65-0.86 µs on its own.
 
 import { canonicalLabel } from "../../records/zone";
-import {
+import * as protocol from "../../resolver/src/dnsProtocol";
+import type { WireQuery } from "../../resolver/src/dnsWireServer";
+import * as codec from "../../resolver/src/dnsWireServer";
+import { type AnswerChoice, AnswerKind, MULTIVALUE_LIMIT, type TypeAnswer, ZoneAnswers } from "./dnsAnswers";
+import type { HostedZone, ZoneStore } from "./zoneStore";
+
+// Imported values read once into constants: where modules are compiled to CommonJS by esbuild (tsx runs the
+// local zone and the tests that way), each use of an imported binding calls a getter, and those getters were a
+// quarter of the local zone's time per query.
+const { decodeQuery, writeOpt } = codec;
+const {
   CLASS_ANY,
   CLASS_IN,
   EDNS_UDP_PAYLOAD,
@@ -31,10 +41,7 @@ import {
   TYPE_ANY,
   TYPE_CNAME,
   TYPE_OPT,
-} from "../../resolver/src/dnsProtocol";
-import { decodeQuery, type WireQuery, writeOpt } from "../../resolver/src/dnsWireServer";
-import { type AnswerChoice, AnswerKind, MULTIVALUE_LIMIT, type TypeAnswer, ZoneAnswers } from "./dnsAnswers";
-import type { HostedZone, ZoneStore } from "./zoneStore";
+} = protocol;
 
 /** Largest UDP response sent, whatever the client offers. */
 const MAX_UDP_SIZE = 4096;
