@@ -28,11 +28,11 @@ export function nameLabels(stored: string): string[] {
 }
 
 /**
- * The name as dns-packet takes it (escapes turned back into the characters they stand for, no
- * trailing dot), or undefined when a label holds a byte dns-packet cannot write as given: a dot, a
- * backslash, or a byte outside printable ASCII (its name encoder splits on dots, joins mailbox
- * labels at backslashes and writes UTF-8). Such names are kept by the API but not served on the
- * DNS side.
+ * The name as the DNS codec takes it, without escapes (they are turned back into the characters
+ * they stand for; no trailing dot), or undefined when a label holds a byte that form cannot carry
+ * as given: a dot, a backslash, or a byte outside printable ASCII. Such names are kept by the API
+ * but not served on the DNS side, as when dns-packet wrote the records (its name encoder splits on
+ * dots, joins mailbox labels at backslashes and writes UTF-8, so it would have written them wrong).
  */
 export function packetName(stored: string): string | undefined {
   if (!stored.includes("\\")) return stored === "." ? "." : stored.slice(0, -1);

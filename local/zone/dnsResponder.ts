@@ -1,114 +1,78 @@
 // Turns one DNS query message into one response message for the hosted zones of a store.
-// This is the per-query hot path: the query is read in place (no full decode), and the answer
-// is assembled by copying RRs encoded once per owner name by dns-packet, until a change touches
-// it (dnsAnswers.ts, dnsWire.ts).
+// This is the per-query hot path: the query is read by the DNS codec's server half (the question and
+// the OPT record, nothing else), and the answer is assembled by copying RRs the codec encoded once
+// per owner name, until a change touches it (dnsAnswers.ts, dnsWire.ts).
 //
-// The query read below (question name, OPT) is the one hand-written piece of DNS parsing left in
-// the local zone, kept because it was measured: `npm run bench -- zone` on this 2-core machine,
-// back to back, CPU per query of the local zone with this read 6.9 / 7.4 / 7.7 / 8.2 µs, and with
-// dns-packet's decode of every query added (before even building the name) 8.9 / 9.6 / 10.2 /
-// 10.6 µs: 25-30% more. In a loop, respond() costs 1.4 µs and dnsPacket.decode of the same
-// query 0.65-0.86 µs on its own.
+// The query read is hand-written (in the codec) because it was measured: `npm run bench -- zone` on
+// this 2-core machine, back to back, CPU per query of the local zone with it 6.9 / 7.4 / 7.7 / 8.2 µs,
+// and with dns-packet's decode of every query added (before even building the name) 8.9 / 9.6 / 10.2 /
+// 10.6 µs: 25-30% more. In a loop, respond() costs 1.4 µs and dnsPacket.decode of the same query
+// 0.65-0.86 µs on its own.
 
 import { canonicalLabel } from "../../records/zone";
+import * as protocol from "../../resolver/src/dnsProtocol";
+import type { WireQuery } from "../../resolver/src/dnsWireServer";
+import * as codec from "../../resolver/src/dnsWireServer";
 import { type AnswerChoice, AnswerKind, MULTIVALUE_LIMIT, type TypeAnswer, ZoneAnswers } from "./dnsAnswers";
-import { CLASS_IN, QTYPE_ANY } from "./dnsWire";
 import type { HostedZone, ZoneStore } from "./zoneStore";
 
-export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
-/** RFC 6891 §6.1.3: extended RCODE 16, carried in the OPT record. */
-const BADVERS = 16;
-/** The UDP payload size this server advertises (the DNS flag day 2020 value). */
-export const ADVERTISED_UDP_SIZE = 1232;
+// Imported values read once into constants: where modules are compiled to CommonJS by esbuild (tsx runs the
+// local zone and the tests that way), each use of an imported binding calls a getter, and those getters were a
+// quarter of the local zone's time per query.
+const { decodeQuery, writeOpt } = codec;
+const {
+  CLASS_ANY,
+  CLASS_IN,
+  EDNS_UDP_PAYLOAD,
+  FLAG_AA,
+  FLAG_QR,
+  FLAG_RD,
+  FLAG_TC,
+  HEADER_LENGTH,
+  OPCODE_MASK,
+  OPT_LENGTH,
+  PLAIN_UDP_SIZE,
+  RCODE_BADVERS,
+  RCODE_FORMERR,
+  RCODE_NOERROR,
+  RCODE_NOTIMP,
+  RCODE_NXDOMAIN,
+  RCODE_REFUSED,
+  TYPE_ANY,
+  TYPE_CNAME,
+  TYPE_OPT,
+} = protocol;
+
 /** Largest UDP response sent, whatever the client offers. */
 const MAX_UDP_SIZE = 4096;
-const PLAIN_UDP_SIZE = 512;
 const MAX_TCP_SIZE = 65535;
-const OPT_LENGTH = 11;
-const TYPE_OPT = 41;
-const TYPE_CNAME = 5;
 /** `*` as the canonical form writes it (dnsName.ts). */
 const WILDCARD_LABEL = "\\052.";
-const FLAG_QR = 0x8000;
-const FLAG_AA = 0x0400;
-const FLAG_TC = 0x0200;
-const FLAG_RD = 0x0100;
 
 /** How a query arrived: its size limit depends on it. */
 export type Transport = "udp" | "tcp";
-
-interface Query {
-  id: number;
-  opcode: number;
-  rd: number;
-  questionEnd: number;
-  name: string;
-  qtype: number;
-  qclass: number;
-  edns: boolean;
-  udpSize: number;
-  ednsVersion: number;
-}
 
 const EMPTY: Buffer = Buffer.alloc(0);
 const EMPTY_LIST: Buffer[] = [];
 const EMPTY_CHOICES: AnswerChoice[] = [];
 
-/** Canonical text of a name is built here byte by byte, then read with one latin1 decode. */
-const nameScratch = Buffer.alloc(512);
-
-/** Reads the question name at offset 12 into canonical form; returns the end offset or -1. */
-function readQuestionName(msg: Buffer, q: { name: string }): number {
-  let off = 12;
-  let out = 0;
-  let wire = 1;
-  // Bytes other than letters, digits, `-` and `_` need escapes (canonicalLabel): rare, so such
-  // a name is finished label by label on the slow path below.
-  let escaped = false;
-  for (;;) {
-    if (off >= msg.length) return -1;
-    const len = msg[off]!;
-    off++;
-    if (len === 0) break;
-    // A compression pointer in the only question could only point into the header.
-    if (len > 63) return -1;
-    if (off + len > msg.length) return -1;
-    wire += len + 1;
-    if (wire > 255) return -1;
-    for (let i = off; i < off + len; i++) {
-      let b = msg[i]!;
-      if (b >= 0x41 && b <= 0x5a) b += 0x20;
-      else if (!((b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) || b === 0x2d || b === 0x5f))
-        escaped = true;
-      nameScratch[out++] = b;
+/**
+ * The stored form of the question's name (dnsName.ts) from the codec's text of it: the same text
+ * with a trailing dot when every byte is a letter, digit, `-` or `_` (every name the record contract
+ * builds); otherwise each label again from the wire, where the codec found plain labels only.
+ */
+function storedQuestionName(msg: Buffer, text: string): string {
+  if (text === "") return ".";
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x2d && c <= 0x39 && c !== 0x2f) || c === 0x5f)) {
+      let name = "";
+      for (let p = HEADER_LENGTH; msg[p]! !== 0; p += msg[p]! + 1)
+        name += canonicalLabel(msg, p + 1, p + 1 + msg[p]!) + ".";
+      return name;
     }
-    nameScratch[out++] = 0x2e;
-    off += len;
   }
-  if (out === 0) {
-    q.name = ".";
-  } else if (!escaped) {
-    q.name = nameScratch.toString("latin1", 0, out);
-  } else {
-    let name = "";
-    for (let p = 12; msg[p]! !== 0; p += msg[p]! + 1)
-      name += canonicalLabel(msg, p + 1, p + 1 + msg[p]!) + ".";
-    q.name = name;
-  }
-  return off;
-}
-
-/** Skips a possibly compressed name; returns the offset after it and whether it was the root, or -1. */
-function skipName(msg: Buffer, start: number): number {
-  let off = start;
-  for (;;) {
-    if (off >= msg.length) return -1;
-    const len = msg[off]!;
-    if (len === 0) return off + 1;
-    if ((len & 0xc0) === 0xc0) return off + 2 <= msg.length ? off + 2 : -1;
-    if (len > 63) return -1;
-    off += len + 1;
-  }
+  return `${text}.`;
 }
 
 /** Answers DNS queries from the zones of a ZoneStore. */
@@ -179,59 +143,44 @@ export class DnsResponder {
   respond(msg: Buffer, transport: Transport): Buffer | null {
     if (msg.length < 2) return null;
     const id = msg.readUInt16BE(0);
-    if (msg.length < 12) return this.headerOnly(id, 0, 0, RCODE.FORMERR);
+    if (msg.length < HEADER_LENGTH) return this.headerOnly(id, 0, RCODE_FORMERR);
     const flags = msg.readUInt16BE(2);
     if (flags & FLAG_QR) return null;
-    const opcode = (flags >> 11) & 0xf;
-    const rd = flags & FLAG_RD;
-    if (opcode !== 0) return this.headerOnly(id, opcode, rd, RCODE.NOTIMP);
-    if (msg.readUInt16BE(4) !== 1) return this.headerOnly(id, opcode, rd, RCODE.FORMERR);
-
-    const q: Query = {
-      id,
-      opcode,
-      rd,
-      questionEnd: 0,
-      name: "",
-      qtype: 0,
-      qclass: 0,
-      edns: false,
-      udpSize: PLAIN_UDP_SIZE,
-      ednsVersion: 0,
-    };
-    const nameEnd = readQuestionName(msg, q);
-    if (nameEnd < 0 || nameEnd + 4 > msg.length) return this.headerOnly(id, opcode, rd, RCODE.FORMERR);
-    q.qtype = msg.readUInt16BE(nameEnd);
-    q.qclass = msg.readUInt16BE(nameEnd + 2);
-    q.questionEnd = nameEnd + 4;
-    if (!this.readOpt(msg, q)) return this.headerOnly(id, opcode, rd, RCODE.FORMERR);
+    if (flags & OPCODE_MASK) return this.headerOnly(id, flags, RCODE_NOTIMP);
+    let q: WireQuery;
+    try {
+      q = decodeQuery(msg);
+    } catch {
+      return this.headerOnly(id, flags, RCODE_FORMERR);
+    }
 
     const limit =
       transport === "tcp"
         ? MAX_TCP_SIZE
         : q.edns
-          ? Math.min(Math.max(q.udpSize, PLAIN_UDP_SIZE), MAX_UDP_SIZE)
+          ? Math.min(Math.max(q.udpPayloadSize, PLAIN_UDP_SIZE), MAX_UDP_SIZE)
           : PLAIN_UDP_SIZE;
     if (q.edns && q.ednsVersion !== 0)
-      return this.build(msg, q, BADVERS, 0, EMPTY_CHOICES, 0, EMPTY, 0, EMPTY_LIST, 0, limit);
-    if (q.qtype === TYPE_OPT)
-      return this.build(msg, q, RCODE.FORMERR, 0, EMPTY_CHOICES, 0, EMPTY, 0, EMPTY_LIST, 0, limit);
+      return this.build(msg, q, RCODE_BADVERS, 0, EMPTY_CHOICES, 0, EMPTY, 0, EMPTY_LIST, 0, limit);
+    if (q.type === TYPE_OPT)
+      return this.build(msg, q, RCODE_FORMERR, 0, EMPTY_CHOICES, 0, EMPTY, 0, EMPTY_LIST, 0, limit);
     // Zone transfers are not offered; meta types (TKEY, TSIG, IXFR, AXFR, MAILB, MAILA) are not implemented.
-    if (q.qtype >= 249 && q.qtype <= 254)
-      return this.build(msg, q, RCODE.NOTIMP, 0, EMPTY_CHOICES, 0, EMPTY, 0, EMPTY_LIST, 0, limit);
-    if (q.qclass !== CLASS_IN && q.qclass !== QTYPE_ANY) {
-      return this.build(msg, q, RCODE.REFUSED, 0, EMPTY_CHOICES, 0, EMPTY, 0, EMPTY_LIST, 0, limit);
+    if (q.type >= 249 && q.type <= 254)
+      return this.build(msg, q, RCODE_NOTIMP, 0, EMPTY_CHOICES, 0, EMPTY, 0, EMPTY_LIST, 0, limit);
+    if (q.class !== CLASS_IN && q.class !== CLASS_ANY) {
+      return this.build(msg, q, RCODE_REFUSED, 0, EMPTY_CHOICES, 0, EMPTY, 0, EMPTY_LIST, 0, limit);
     }
-    const zone = this.answersFor(q.name);
-    if (!zone) return this.build(msg, q, RCODE.REFUSED, 0, EMPTY_CHOICES, 0, EMPTY, 0, EMPTY_LIST, 0, limit);
+    const name = storedQuestionName(msg, q.name);
+    const zone = this.answersFor(name);
+    if (!zone) return this.build(msg, q, RCODE_REFUSED, 0, EMPTY_CHOICES, 0, EMPTY, 0, EMPTY_LIST, 0, limit);
 
-    let types = zone.typesAt(q.name);
+    let types = zone.typesAt(name);
     if (!types) {
-      if (zone.exists(q.name)) {
+      if (zone.exists(name)) {
         return this.build(
           msg,
           q,
-          RCODE.NOERROR,
+          RCODE_NOERROR,
           FLAG_AA,
           EMPTY_CHOICES,
           0,
@@ -243,7 +192,7 @@ export class DnsResponder {
         );
       }
       // RFC 4592 §3.3.1: the closest existing ancestor's wildcard, if any, answers for the name.
-      let encloser = q.name;
+      let encloser = name;
       while (encloser !== zone.name && !zone.exists(encloser))
         encloser = encloser.slice(encloser.indexOf(".") + 1);
       types = zone.typesAt(WILDCARD_LABEL + encloser);
@@ -251,7 +200,7 @@ export class DnsResponder {
         return this.build(
           msg,
           q,
-          RCODE.NXDOMAIN,
+          RCODE_NXDOMAIN,
           FLAG_AA,
           EMPTY_CHOICES,
           0,
@@ -265,10 +214,10 @@ export class DnsResponder {
     }
     const chosen = this.chosen;
     chosen.length = 0;
-    if (q.qtype === QTYPE_ANY) {
+    if (q.type === TYPE_ANY) {
       for (const t of types.values()) this.select(t, chosen);
     } else {
-      const t = types.get(q.qtype);
+      const t = types.get(q.type);
       if (t) {
         this.select(t, chosen);
       } else {
@@ -283,7 +232,7 @@ export class DnsResponder {
       return this.build(
         msg,
         q,
-        RCODE.NOERROR,
+        RCODE_NOERROR,
         FLAG_AA,
         EMPTY_CHOICES,
         0,
@@ -310,7 +259,7 @@ export class DnsResponder {
       additional.push(c.additional);
       arcount += c.arcount;
     }
-    return this.build(msg, q, RCODE.NOERROR, FLAG_AA, chosen, ancount, EMPTY, 0, additional, arcount, limit);
+    return this.build(msg, q, RCODE_NOERROR, FLAG_AA, chosen, ancount, EMPTY, 0, additional, arcount, limit);
   }
 
   /**
@@ -318,7 +267,7 @@ export class DnsResponder {
    * each hop. A hop's records were encoded with the question name as owner, so each copy gets
    * its owners pointed at the previous CNAME's RDATA instead. Stops after 8 hops (loops).
    */
-  private chase(zone: ZoneAnswers, q: Query, chosen: AnswerChoice[]): void {
+  private chase(zone: ZoneAnswers, q: WireQuery, chosen: AnswerChoice[]): void {
     let cname = chosen[0];
     let at = q.questionEnd;
     for (let hop = 0; hop < 8 && cname?.cnameTarget !== undefined; hop++) {
@@ -327,7 +276,7 @@ export class DnsResponder {
       const pointer = at + 12;
       if (pointer >= 0x4000 || !(target === zone.name || target.endsWith(zone.dotName))) return;
       const types = zone.typesAt(target);
-      const t = types?.get(q.qtype) ?? types?.get(TYPE_CNAME);
+      const t = types?.get(q.type) ?? types?.get(TYPE_CNAME);
       if (!t) return;
       const picked: AnswerChoice[] = [];
       this.select(t, picked);
@@ -338,7 +287,7 @@ export class DnsResponder {
         for (const start of c.rrStarts) answer.writeUInt16BE(0xc000 | pointer, start);
         const copy = { ...c, answer };
         chosen.push(copy);
-        if (c.cnameTarget !== undefined && t !== types?.get(q.qtype)) cname = copy;
+        if (c.cnameTarget !== undefined && t !== types?.get(q.type)) cname = copy;
       }
     }
   }
@@ -385,39 +334,17 @@ export class DnsResponder {
     }
   }
 
-  /** Reads the OPT record among the additional RRs (RFC 6891); false when the message is malformed. */
-  private readOpt(msg: Buffer, q: Query): boolean {
-    const before = msg.readUInt16BE(6) + msg.readUInt16BE(8);
-    const total = before + msg.readUInt16BE(10);
-    let off = q.questionEnd;
-    for (let i = 0; i < total; i++) {
-      const start = off;
-      off = skipName(msg, off);
-      if (off < 0 || off + 10 > msg.length) return false;
-      const type = msg.readUInt16BE(off);
-      const rdlength = msg.readUInt16BE(off + 8);
-      if (type === TYPE_OPT) {
-        if (i < before || q.edns || msg[start] !== 0) return false;
-        q.edns = true;
-        q.udpSize = msg.readUInt16BE(off + 2);
-        q.ednsVersion = msg[off + 5]!;
-      }
-      off += 10 + rdlength;
-      if (off > msg.length) return false;
-    }
-    return true;
-  }
-
-  private headerOnly(id: number, opcode: number, rd: number, rcode: number): Buffer {
-    const out = Buffer.alloc(12);
+  /** A response of a header alone, with the query's id, opcode and RD (from `flags`). */
+  private headerOnly(id: number, flags: number, rcode: number): Buffer {
+    const out = Buffer.alloc(HEADER_LENGTH);
     out.writeUInt16BE(id, 0);
-    out.writeUInt16BE(FLAG_QR | (opcode << 11) | rd | rcode, 2);
+    out.writeUInt16BE(FLAG_QR | (flags & (OPCODE_MASK | FLAG_RD)) | rcode, 2);
     return out;
   }
 
   private build(
     msg: Buffer,
-    q: Query,
+    q: WireQuery,
     rcode: number,
     aa: number,
     answers: AnswerChoice[],
@@ -428,14 +355,14 @@ export class DnsResponder {
     arcount: number,
     limit: number,
   ): Buffer {
-    const questionLength = q.questionEnd - 12;
+    const questionLength = q.questionEnd - HEADER_LENGTH;
     const opt = q.edns ? OPT_LENGTH : 0;
     let answerLength = 0;
     for (const a of answers) answerLength += a.answer.length;
     let additionalLength = 0;
     for (const a of additional) additionalLength += a.length;
     let tc = 0;
-    let size = 12 + questionLength + answerLength + authority.length + additionalLength + opt;
+    let size = HEADER_LENGTH + questionLength + answerLength + authority.length + additionalLength + opt;
     if (size > limit) {
       // Glue is optional (RFC 2181 §9): drop it before truncating the answer itself.
       size -= additionalLength;
@@ -447,18 +374,18 @@ export class DnsResponder {
         ancount = 0;
         authority = EMPTY;
         nscount = 0;
-        size = 12 + questionLength + opt;
+        size = HEADER_LENGTH + questionLength + opt;
       }
     }
     const out = Buffer.allocUnsafe(size);
     out.writeUInt16BE(q.id, 0);
-    out.writeUInt16BE(FLAG_QR | (q.opcode << 11) | aa | tc | q.rd | (rcode & 0xf), 2);
+    out.writeUInt16BE(FLAG_QR | (q.flags & (OPCODE_MASK | FLAG_RD)) | aa | tc | (rcode & 0xf), 2);
     out.writeUInt16BE(1, 4);
     out.writeUInt16BE(ancount, 6);
     out.writeUInt16BE(nscount, 8);
     out.writeUInt16BE(arcount + (opt ? 1 : 0), 10);
     // TypedArray#set: Buffer#copy validates its arguments in JS first, which shows per query.
-    out.set(msg.subarray(12, q.questionEnd), 12);
+    out.set(msg.subarray(HEADER_LENGTH, q.questionEnd), HEADER_LENGTH);
     let off = q.questionEnd;
     for (const a of answers) {
       out.set(a.answer, off);
@@ -470,15 +397,7 @@ export class DnsResponder {
       out.set(a, off);
       off += a.length;
     }
-    if (opt) {
-      out[off] = 0;
-      out.writeUInt16BE(TYPE_OPT, off + 1);
-      out.writeUInt16BE(ADVERTISED_UDP_SIZE, off + 3);
-      out[off + 5] = rcode >> 4;
-      out[off + 6] = 0;
-      out.writeUInt16BE(0, off + 7);
-      out.writeUInt16BE(0, off + 9);
-    }
+    if (opt) writeOpt(out, off, EDNS_UDP_PAYLOAD, rcode);
     return out;
   }
 }

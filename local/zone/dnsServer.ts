@@ -2,6 +2,7 @@
 import dgram from "node:dgram";
 import { lookup } from "node:dns";
 import net, { isIP, isIPv6 } from "node:net";
+import { frameTcp, TcpFrameReader } from "../../resolver/src/dnsProtocol";
 import type { DnsResponder } from "./dnsResponder";
 
 export interface DnsServerOptions {
@@ -69,14 +70,10 @@ function serveTcpConnection(sock: net.Socket, responder: DnsResponder, idleMs: n
   sock.setNoDelay(true);
   sock.setTimeout(idleMs, () => sock.destroy());
   sock.on("error", () => sock.destroy());
-  let pending: Buffer = Buffer.alloc(0);
+  const frames = new TcpFrameReader();
   sock.on("data", (chunk: Buffer) => {
-    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-    while (pending.length >= 2) {
-      const length = pending.readUInt16BE(0);
-      if (pending.length < 2 + length) break;
-      const msg = pending.subarray(2, 2 + length);
-      pending = pending.subarray(2 + length);
+    frames.push(chunk);
+    for (let msg = frames.next(); msg !== undefined; msg = frames.next()) {
       let out: Buffer | null;
       try {
         out = responder.respond(msg, "tcp");
@@ -85,10 +82,7 @@ function serveTcpConnection(sock: net.Socket, responder: DnsResponder, idleMs: n
         out = null;
       }
       if (out) {
-        const frame = Buffer.allocUnsafe(2 + out.length);
-        frame.writeUInt16BE(out.length, 0);
-        out.copy(frame, 2);
-        sock.write(frame);
+        sock.write(frameTcp(out));
         if (sock.writableLength > MAX_TCP_UNSENT_BYTES) {
           sock.destroy();
           return;

@@ -1,45 +1,46 @@
-// Resource records from Route53 value strings, encoded by dns-packet (RFC 1035 §3.2, §4.1.3).
-// Records are encoded once per owner name and zone version and copied into answers, so this is
-// not on the per-query path; what is ours is turning a Route53 value into dns-packet's data.
-import * as dnsPacket from "dns-packet";
+// Resource records from Route53 value strings (RFC 1035 §3.2, §4.1.3), written by the resolver's DNS codec (its
+// server half). Records are encoded once per owner name and zone version and copied into answers, so this is not
+// on the per-query path; what is ours is turning a Route53 value into the record the codec writes.
+import {
+  HEADER_LENGTH,
+  TYPE_A,
+  TYPE_AAAA,
+  TYPE_CAA,
+  TYPE_CNAME,
+  TYPE_MX,
+  TYPE_NS,
+  TYPE_PTR,
+  TYPE_SOA,
+  TYPE_SPF,
+  TYPE_SRV,
+  TYPE_TXT,
+} from "../../resolver/src/dnsProtocol";
+import { encodeRecord as encodeWireRecord, type RecordToEncode } from "../../resolver/src/dnsWireServer";
 import { packetName, storedName } from "./dnsName";
 import { parseCharacterStrings, type RecordType } from "./route53Records";
 
 /** RR type codes of the types the DNS side serves. */
 export const TYPE_CODES: Partial<Record<RecordType, number>> = {
-  A: 1,
-  NS: 2,
-  CNAME: 5,
-  SOA: 6,
-  PTR: 12,
-  MX: 15,
-  TXT: 16,
-  AAAA: 28,
-  SRV: 33,
-  SPF: 99,
-  CAA: 257,
+  A: TYPE_A,
+  NS: TYPE_NS,
+  CNAME: TYPE_CNAME,
+  SOA: TYPE_SOA,
+  PTR: TYPE_PTR,
+  MX: TYPE_MX,
+  TXT: TYPE_TXT,
+  AAAA: TYPE_AAAA,
+  SRV: TYPE_SRV,
+  SPF: TYPE_SPF,
+  CAA: TYPE_CAA,
 };
 
-export const QTYPE_ANY = 255;
-export const CLASS_IN = 1;
-
-// dns-packet exports a codec per section and per record type (`answer`, `txt`, ...); its type
-// declarations only name the whole-packet ones.
-const codecs = dnsPacket as unknown as {
-  answer: { encode(record: dnsPacket.Answer): Buffer };
-  txt: { encode(strings: Buffer[]): Buffer };
-};
-
-/** Pointer to the question name, which always starts at offset 12 (RFC 1035 §4.1.4). */
-const QUESTION_NAME_POINTER = Buffer.from([0xc0, 0x0c]);
-
-/** A domain name inside a value, as dns-packet takes it; undefined when it cannot be written. */
+/** A domain name inside a value, as the codec takes it; undefined when it is not served (see packetName). */
 function nameIn(text: string | undefined): string | undefined {
   return text === undefined ? undefined : packetName(storedName(text));
 }
 
-/** What dns-packet encodes for one value, or null for a value the DNS side does not serve. */
-function recordOf(type: RecordType, ttl: number, owner: string, value: string): dnsPacket.Answer | null {
+/** The record the codec writes for one value, or null for a value the DNS side does not serve. */
+function recordOf(type: RecordType, ttl: number, owner: string, value: string): RecordToEncode | null {
   const f = value.trim().split(/\s+/);
   switch (type) {
     case "A":
@@ -49,7 +50,7 @@ function recordOf(type: RecordType, ttl: number, owner: string, value: string): 
       const target = nameIn(f[3]);
       if (target === undefined) return null;
       const [priority, weight, port] = f.map(Number);
-      return { type, name: owner, ttl, data: { priority, weight, port: port!, target } };
+      return { type, name: owner, ttl, data: { priority: priority!, weight: weight!, port: port!, target } };
     }
     case "CNAME":
     case "NS":
@@ -67,25 +68,34 @@ function recordOf(type: RecordType, ttl: number, owner: string, value: string): 
       const [mname, rname] = [nameIn(f[0]), nameIn(f[1])];
       if (mname === undefined || rname === undefined) return null;
       const [serial, refresh, retry, expire, minimum] = f.slice(2, 7).map(Number);
-      return { type, name: owner, ttl, data: { mname, rname, serial, refresh, retry, expire, minimum } };
+      return {
+        type,
+        name: owner,
+        ttl,
+        data: {
+          mname,
+          rname,
+          serial: serial!,
+          refresh: refresh!,
+          retry: retry!,
+          expire: expire!,
+          minimum: minimum!,
+        },
+      };
     }
     case "TXT": {
       const strings = parseCharacterStrings(value);
       return typeof strings === "string" ? null : { type, name: owner, ttl, data: strings };
     }
     case "SPF": {
-      // dns-packet has no SPF codec; SPF RDATA is TXT RDATA (RFC 7208 §3.1), less its length.
       const strings = parseCharacterStrings(value);
-      if (typeof strings === "string") return null;
-      return { type: "SPF" as "NULL", name: owner, ttl, data: codecs.txt.encode(strings).subarray(2) };
+      return typeof strings === "string" ? null : { type, name: owner, ttl, data: strings };
     }
     case "CAA": {
       const m = /^(\d{1,3})\s+([A-Za-z0-9]+)\s+(.*)$/.exec(value.trim());
       if (!m) return null;
       const raw = m[3]!.startsWith('"') && m[3]!.endsWith('"') ? m[3]!.slice(1, -1) : m[3]!;
-      // Any tag is written as given; the declared union only lists the tags RFC 8659 defines.
-      const tag = m[2]! as dnsPacket.CaaData["tag"];
-      return { type, name: owner, ttl, data: { flags: Number(m[1]), tag, value: raw } };
+      return { type, name: owner, ttl, data: { flags: Number(m[1]), tag: m[2]!, value: raw } };
     }
     default:
       return null;
@@ -100,17 +110,13 @@ function recordOf(type: RecordType, ttl: number, owner: string, value: string): 
 export function encodeRecord(type: RecordType, ttl: number, value: string, owner?: string): Buffer | null {
   const ownerName = owner === undefined ? "." : packetName(owner);
   if (ownerName === undefined) return null;
-  let bytes: Buffer;
   try {
     const record = recordOf(type, ttl, ownerName, value);
-    if (record === null) return null;
-    bytes = codecs.answer.encode(record);
+    // Without an owner, a pointer to the question name takes its place (RFC 1035 §4.1.4).
+    return record === null ? null : encodeWireRecord(record, owner === undefined ? HEADER_LENGTH : undefined);
   } catch {
     // The API validates values, but a restored data file is only as good as whoever wrote it:
-    // a value dns-packet cannot encode is not served, rather than failing every query at the name.
+    // a value the codec cannot encode is not served, rather than failing every query at the name.
     return null;
   }
-  if (owner !== undefined) return bytes;
-  // The root owner is one zero byte; the pointer takes its place (RFC 1035 §4.1.4).
-  return Buffer.concat([QUESTION_NAME_POINTER, bytes.subarray(1)]);
 }

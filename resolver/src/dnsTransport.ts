@@ -4,6 +4,7 @@ import * as dgram from "node:dgram";
 import * as net from "node:net";
 import { performance } from "node:perf_hooks";
 import { matchResponse, type QueryType, randomQueryId, type WireMessage } from "./dnsMessage";
+import { frameTcp, TcpFrameReader } from "./dnsProtocol";
 import { encodeQuery } from "./dnsWire";
 import type { Nameserver } from "./nameservers";
 
@@ -320,7 +321,7 @@ function exchangeTcp(
   return new Promise((resolve) => {
     const socket = net.connect({ host: server.address, port: server.port, noDelay: true });
     let done = false;
-    let buffered = Buffer.alloc(0);
+    const frames = new TcpFrameReader();
     const finish = (result: ExchangeResult): void => {
       if (done) return;
       done = true;
@@ -329,20 +330,11 @@ function exchangeTcp(
       resolve(result);
     };
     const timer = setTimeout(finish, timeoutMs, TIMEOUT);
-    socket.on("connect", () => {
-      const framed = Buffer.allocUnsafe(query.length + 2);
-      framed.writeUInt16BE(query.length, 0);
-      query.copy(framed, 2);
-      socket.write(framed);
-    });
-    socket.on("data", (chunk) => {
-      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+    socket.on("connect", () => socket.write(frameTcp(query)));
+    socket.on("data", (chunk: Buffer) => {
+      frames.push(chunk);
       // A server may send several messages on one connection; look at each complete one.
-      while (buffered.length >= 2) {
-        const length = buffered.readUInt16BE(0);
-        if (buffered.length < 2 + length) return;
-        const msg = buffered.subarray(2, 2 + length);
-        buffered = buffered.subarray(2 + length);
+      for (let msg = frames.next(); msg !== undefined; msg = frames.next()) {
         const packet = matchResponse(msg, query, name);
         if (packet) return finish({ ok: true, message: packet });
       }

@@ -9,15 +9,10 @@ export {
   ServiceUnavailableError,
   TimeoutError,
 } from "./errors";
+export { type InstanceAttempt, ServiceRequestError } from "./failover";
 export { type Nameserver, parseNameserver, parseResolvConf } from "./nameservers";
 export { createResolver, Resolver, type ResolverOptions, type WithEndpointOptions } from "./resolver";
 export { createAgent, type ServiceAgentOptions } from "./serviceAgent";
-export {
-  createDispatcher,
-  type InstanceAttempt,
-  type ServiceDispatcherOptions,
-  ServiceRequestError,
-  serviceTarget,
-} from "./serviceDispatcher";
+export { createDispatcher, type ServiceDispatcherOptions, serviceTarget } from "./serviceDispatcher";
 export { DEFAULT_DOMAIN, expandServiceName } from "./serviceName";
 export type { Endpoint, RandomSource } from "./srvSelect";

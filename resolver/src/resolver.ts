@@ -1,30 +1,16 @@
-// The resolver: SRV lookups across nameservers, a TTL cache that serves stale answers when every
-// server fails, RFC 2782 selection, and failover between endpoints.
-import { isIP } from "node:net";
+// The resolver: SRV lookups across nameservers, rotating to the one that answered last; its answers kept in a
+// TTL cache that serves stale answers when every server fails (answerCache.ts) and made into endpoints by
+// answerBuilder.ts; RFC 2782 selection, and failover between endpoints.
+import { type Answer, AnswerBuilder, copyError } from "./answerBuilder";
+import { AnswerCache, type CacheEntry } from "./answerCache";
 import { isConnectionError } from "./connectionErrors";
-import {
-  type Interpretation,
-  interpret,
-  type QueryType,
-  type SrvData,
-  type WireMessage,
-  type WireRecord,
-} from "./dnsMessage";
+import { interpret, type QueryType } from "./dnsMessage";
 import { exchange, UdpSocketSource } from "./dnsTransport";
 import { EndpointHealth } from "./endpointHealth";
-import {
-  type FailedQuery,
-  NotFoundError,
-  type ResolverError,
-  type ServerAttempt,
-  ServerFailureError,
-  ServiceUnavailableError,
-  TimeoutError,
-} from "./errors";
-import { LruCache, type LruNode } from "./lruCache";
+import { type ServerAttempt, ServerFailureError, TimeoutError } from "./errors";
 import { type Nameserver, parseNameserver, systemNameservers } from "./nameservers";
 import { DEFAULT_DOMAIN, expandServiceName, normalizeDomain } from "./serviceName";
-import { type Endpoint, EndpointSet, endpointKey, type RandomSource } from "./srvSelect";
+import { type Endpoint, type EndpointSet, endpointKey, type RandomSource } from "./srvSelect";
 
 /** Settings of a {@link Resolver}. Every field is optional. */
 export interface ResolverOptions {
@@ -69,45 +55,6 @@ export interface WithEndpointOptions {
   readonly isRetryable?: (err: unknown) => boolean;
 }
 
-/** A cached answer: endpoints, an address, or a negative answer to rethrow. Also its own LRU node. */
-class CacheEntry implements LruNode {
-  prev: LruNode | undefined = undefined;
-  next: LruNode | undefined = undefined;
-  /** When the last refresh of this entry failed (0: never); while stale, it is served at once. */
-  failedAt = 0;
-  refreshing = false;
-
-  constructor(
-    readonly key: string,
-    readonly query: FailedQuery,
-    readonly set: EndpointSet | undefined,
-    readonly address: AddressAnswer | undefined,
-    readonly error: ResolverError | undefined,
-    readonly ttl: number,
-    readonly expiresAt: number,
-    readonly prefetchAt: number,
-    readonly staleUntil: number,
-  ) {}
-}
-
-interface AddressAnswer {
-  readonly address: string;
-  readonly ttl: number;
-}
-
-interface Answer {
-  readonly interpretation: Exclude<Interpretation, { kind: "failure" }>;
-  readonly message: WireMessage;
-  readonly attempts: ServerAttempt[];
-}
-
-function copyError(error: ResolverError): ResolverError {
-  const options = { query: error.query, attempts: error.attempts, cause: error.cause };
-  if (error instanceof NotFoundError) return new NotFoundError(error.reason, options);
-  if (error instanceof ServiceUnavailableError) return new ServiceUnavailableError(options);
-  return error;
-}
-
 function checkNumber(
   problems: string[],
   field: string,
@@ -144,14 +91,10 @@ export class Resolver {
   readonly domain: string;
   private readonly timeoutMs: number;
   private readonly attempts: number;
-  private readonly maxStaleMs: number;
-  private readonly staleRefreshIntervalMs: number;
-  private readonly maxTtl: number;
-  private readonly maxNegativeTtl: number;
-  private readonly prefetchRatio: number;
   private readonly random: RandomSource;
   private readonly now: () => number;
-  private readonly cache: LruCache<CacheEntry>;
+  private readonly cache: AnswerCache;
+  private readonly answers: AnswerBuilder;
   private readonly inflight = new Map<string, Promise<CacheEntry>>();
   /** What callers wrote → the expanded name; bounded like the cache. */
   private readonly names = new Map<string, string>();
@@ -195,15 +138,22 @@ export class Resolver {
     this.timeoutMs = options.timeoutMs ?? 1000;
     this.attempts = options.attempts ?? 2;
     const maxEntries = options.maxCacheEntries ?? 10_000;
-    this.cache = new LruCache<CacheEntry>(maxEntries);
     this.maxNames = Math.max(1024, maxEntries);
-    this.maxStaleMs = (options.maxStaleSeconds ?? 3600) * 1000;
-    this.staleRefreshIntervalMs = options.staleRefreshIntervalMs ?? 1000;
-    this.maxTtl = options.maxTtlSeconds ?? 86_400;
-    this.maxNegativeTtl = options.maxNegativeTtlSeconds ?? 5;
-    this.prefetchRatio = options.prefetchRatio ?? 0.8;
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
+    this.cache = new AnswerCache({
+      maxEntries,
+      maxStaleMs: (options.maxStaleSeconds ?? 3600) * 1000,
+      staleRefreshIntervalMs: options.staleRefreshIntervalMs ?? 1000,
+      prefetchRatio: options.prefetchRatio ?? 0.8,
+      now: this.now,
+    });
+    this.answers = new AnswerBuilder(
+      this.cache,
+      options.maxTtlSeconds ?? 86_400,
+      options.maxNegativeTtlSeconds ?? 5,
+      (host) => this.lookup(`A ${host}`, "A", host),
+    );
     this.health = new EndpointHealth(
       options.failureBackoffMs ?? 1000,
       options.maxFailureBackoffMs ?? 30_000,
@@ -417,26 +367,15 @@ export class Resolver {
     return set.pickAvoiding(this.random, (k) => this.health.isAvoided(k, now)) ?? set.pick(this.random);
   }
 
-  /**
-   * Whether an entry past its prefetch point may still be served now, starting a background
-   * refresh when one is due: fresh entries always; expired ones while the servers are known to
-   * be failing and the staleness bound allows (RFC 8767).
-   */
+  /** Whether an entry past its prefetch point may be served now (see AnswerCache), refreshing it in the background. */
   private servable(entry: CacheEntry, now: number): boolean {
-    if (now < entry.expiresAt) {
-      this.refreshInBackground(entry, now);
-      return true;
-    }
-    if (entry.failedAt > 0 && now < entry.staleUntil) {
-      this.refreshInBackground(entry, now);
-      return true;
-    }
-    return false;
+    if (!this.cache.servable(entry, now)) return false;
+    this.refreshInBackground(entry, now);
+    return true;
   }
 
   private refreshInBackground(entry: CacheEntry, now: number): void {
-    if (entry.refreshing || this.inflight.has(entry.key)) return;
-    if (entry.failedAt > 0 && now < entry.failedAt + this.staleRefreshIntervalMs) return;
+    if (entry.refreshing || this.inflight.has(entry.key) || !this.cache.refreshDue(entry, now)) return;
     entry.refreshing = true;
     const done = (): void => {
       entry.refreshing = false;
@@ -472,162 +411,17 @@ export class Resolver {
   private async load(key: string, type: QueryType, name: string): Promise<CacheEntry> {
     try {
       const answer = await this.ask(name, type);
-      let entry = this.entryFor(key, type, name, answer);
+      let entry = this.answers.entryFor(key, type, name, answer);
       if (entry instanceof Promise) entry = await entry;
-      if (entry.ttl > 0) {
-        this.cache.set(entry);
-      } else {
-        // TTL 0: not cached, and an older answer must not outlive it as a stale fallback.
-        const old = this.cache.peek(key);
-        if (old !== undefined) this.cache.delete(old);
-      }
+      this.cache.keep(entry);
       return entry;
     } catch (err) {
-      // RFC 8767: when every server fails, an expired answer within the bound beats an error.
-      const stale = this.cache.peek(key);
-      const now = this.now();
-      const serversFailed = err instanceof TimeoutError || err instanceof ServerFailureError;
-      if (serversFailed && stale !== undefined && now < stale.staleUntil) {
-        stale.failedAt = now;
-        return stale;
-      }
+      const stale = this.cache.staleOnFailure(key, err);
+      if (stale !== undefined) return stale;
       throw err;
     } finally {
       this.inflight.delete(key);
     }
-  }
-
-  private makeEntry(
-    key: string,
-    query: FailedQuery,
-    ttlSeconds: number,
-    set: EndpointSet | undefined,
-    address: AddressAnswer | undefined,
-    error: ResolverError | undefined,
-  ): CacheEntry {
-    const now = this.now();
-    const ttlMs = ttlSeconds * 1000;
-    return new CacheEntry(
-      key,
-      query,
-      set,
-      address,
-      error,
-      ttlSeconds,
-      now + ttlMs,
-      now + ttlMs * this.prefetchRatio,
-      now + ttlMs + this.maxStaleMs,
-    );
-  }
-
-  /** The cache entry an answer makes; a promise while targets it gave no address for are looked up. */
-  private entryFor(
-    key: string,
-    type: QueryType,
-    name: string,
-    answer: Answer,
-  ): CacheEntry | Promise<CacheEntry> {
-    const query: FailedQuery = { name, type };
-    const interpretation = answer.interpretation;
-    if (interpretation.kind === "negative") {
-      const error = new NotFoundError(interpretation.reason, { query, attempts: answer.attempts });
-      const ttl = Math.min(interpretation.negativeTtl ?? 0, this.maxNegativeTtl);
-      return this.makeEntry(key, query, ttl, undefined, undefined, error);
-    }
-    const records = interpretation.records;
-    let setTtl = this.maxTtl;
-    for (const rr of records) setTtl = Math.min(setTtl, rr.ttl);
-    if (type === "A") {
-      const address = records[0]!.data as string;
-      return this.makeEntry(key, query, setTtl, undefined, { address, ttl: setTtl }, undefined);
-    }
-    return this.buildSrvEntry(key, query, answer, records, setTtl);
-  }
-
-  private buildSrvEntry(
-    key: string,
-    query: FailedQuery,
-    answer: Answer,
-    records: WireRecord[],
-    setTtl: number,
-  ): CacheEntry | Promise<CacheEntry> {
-    const usable: SrvData[] = [];
-    for (const rr of records) {
-      const data = rr.data as SrvData;
-      if (data.target !== "") usable.push(data);
-    }
-    if (usable.length === 0) {
-      // RFC 2782: a lone SRV record with target "." means the service is decidedly not available.
-      const error = new ServiceUnavailableError({ query, attempts: answer.attempts });
-      return this.makeEntry(key, query, setTtl, undefined, undefined, error);
-    }
-    const addresses = new Map<string, AddressAnswer | undefined>();
-    for (const srv of usable) addresses.set(srv.target, undefined);
-    // Targets' addresses from the additional section save a round trip; others are looked up.
-    for (const rr of answer.message.additionals) {
-      if (rr.type !== "A" && rr.type !== "AAAA") continue;
-      if (!addresses.has(rr.name)) continue;
-      const current = addresses.get(rr.name);
-      if (current === undefined || (rr.type === "A" && isIP(current.address) === 6)) {
-        addresses.set(rr.name, { address: rr.data as string, ttl: rr.ttl });
-      }
-    }
-    const missing: string[] = [];
-    for (const [host, address] of addresses) if (address === undefined) missing.push(host);
-    if (missing.length === 0) return this.finishSrvEntry(key, query, usable, addresses, setTtl, undefined);
-    return this.lookUpTargets(missing, addresses).then((firstError) =>
-      this.finishSrvEntry(key, query, usable, addresses, setTtl, firstError),
-    );
-  }
-
-  /** A lookups for targets the answer gave no address for; returns the first not-found error. */
-  private async lookUpTargets(
-    missing: string[],
-    addresses: Map<string, AddressAnswer | undefined>,
-  ): Promise<unknown> {
-    let firstError: unknown;
-    await Promise.all(
-      missing.map(async (host) => {
-        try {
-          const entry = await this.lookup(`A ${host}`, "A", host);
-          if (entry.address !== undefined) addresses.set(host, entry.address);
-          else firstError ??= copyError(entry.error!);
-        } catch (err) {
-          // A target that does not exist only drops its endpoints; a failing server fails the lookup.
-          if (!(err instanceof NotFoundError)) throw err;
-          firstError ??= err;
-        }
-      }),
-    );
-    return firstError;
-  }
-
-  private finishSrvEntry(
-    key: string,
-    query: FailedQuery,
-    usable: SrvData[],
-    addresses: Map<string, AddressAnswer | undefined>,
-    setTtl: number,
-    firstError: unknown,
-  ): CacheEntry {
-    const endpoints: Endpoint[] = [];
-    let ttl = setTtl;
-    for (const srv of usable) {
-      const address = addresses.get(srv.target);
-      if (address === undefined) continue;
-      const endpointTtl = Math.min(setTtl, address.ttl);
-      if (endpointTtl < ttl) ttl = endpointTtl;
-      endpoints.push({
-        host: srv.target,
-        address: address.address,
-        port: srv.port,
-        priority: srv.priority,
-        weight: srv.weight,
-        ttl: endpointTtl,
-      });
-    }
-    if (endpoints.length === 0) throw firstError ?? new NotFoundError("NODATA", { query });
-    return this.makeEntry(key, query, ttl, new EndpointSet(endpoints), undefined, undefined);
   }
 
   /**

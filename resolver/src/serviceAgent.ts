@@ -2,15 +2,17 @@
 // whose requests for a service name go to an RFC 2782-picked instance, each instance with its own keep-alive
 // pool (the Agent pools by the address it is given), and whose connections fail over to another instance when
 // one cannot be reached. A failover here happens before any byte of the request is sent, so it is safe for
-// every method; a connection that breaks later is the caller's error, as with any http.Agent.
+// every method; a connection that breaks later is the caller's error, as with any http.Agent. The failover is
+// the fetch dispatcher's (failover.ts).
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
 import type { Duplex } from "node:stream";
 import tls from "node:tls";
+import { Failover } from "./failover";
 import type { Resolver } from "./resolver";
-import { ServiceRequestError, serviceTarget } from "./serviceDispatcher";
-import { type Endpoint, endpointKey } from "./srvSelect";
+import { serviceTarget } from "./serviceDispatcher";
+import type { Endpoint } from "./srvSelect";
 
 export interface ServiceAgentOptions extends https.AgentOptions {
   /** Use TLS (an https.Agent); the TLS server name is the host the caller wrote. Default false. */
@@ -59,14 +61,13 @@ export function createAgent(resolver: Resolver, options: ServiceAgentOptions = {
   function connect(options: ConnectOptions, callback: ConnectCallback): void {
     const service = options[SERVICE];
     if (service === undefined) return void callback(new Error("not a service request"));
-    const tried = new Set<string>();
-    const history: { instance: string; error: string }[] = [];
+    const failover = new Failover(resolver, service.srvName, attempts);
     const attempt = (endpoint: Endpoint | undefined, lastError?: Error): void => {
-      if (endpoint === undefined || tried.size >= attempts) {
-        callback(new ServiceRequestError(service.srvName, history, { cause: lastError }));
+      if (endpoint === undefined || !failover.canTryAnother) {
+        callback(failover.exhausted(lastError));
         return;
       }
-      tried.add(endpointKey(endpoint));
+      failover.sending();
       const socket: net.Socket = useTls
         ? tls.connect({ ...options, host: endpoint.address, port: endpoint.port, servername: service.host })
         : net.connect({ host: endpoint.address, port: endpoint.port });
@@ -78,12 +79,8 @@ export function createAgent(resolver: Resolver, options: ServiceAgentOptions = {
       }, connectTimeoutMs);
       const onError = (err: Error & { code?: string }) => {
         clearTimeout(timer);
-        resolver.markFailed(endpoint);
-        history.push({
-          instance: `${endpoint.host}:${endpoint.port} (${endpoint.address})`,
-          error: err.code ?? err.message,
-        });
-        resolver.pickExcept(service.srvName, tried).then(
+        failover.failed(endpoint, err.code ?? err.message, err);
+        failover.next().then(
           (next) => attempt(next, err),
           (lookupError: Error) => callback(lookupError),
         );
@@ -92,7 +89,7 @@ export function createAgent(resolver: Resolver, options: ServiceAgentOptions = {
       socket.once(ready, () => {
         clearTimeout(timer);
         socket.off("error", onError);
-        resolver.markSucceeded(endpoint);
+        failover.succeeded(endpoint);
         callback(null, socket);
       });
     };

@@ -1,7 +1,8 @@
 // `fetch` that finds services: an undici dispatcher that sends a request whose host is a service name to an
 // instance picked by RFC 2782 from the resolver's cached SRV answer, and fails over to another instance when the
 // connection fails. Underneath is undici's own Agent (one bounded Pool per instance, which is what an Agent keeps
-// per origin); the routing and failover on top are written here because they are what this package is for.
+// per origin); the routing and failover on top are ours because they are what this package is for (the failover
+// bookkeeping, shared with the http.Agent, is in failover.ts; what a failure means for a request is decided here).
 //
 // Why a Dispatcher subclass and not `agent.compose(interceptor)`: a composed dispatcher converts every handler
 // between undici's two callback shapes (fetch and request() speak the older onConnect/onHeaders one; interceptors
@@ -11,8 +12,9 @@
 import { Agent, Dispatcher } from "undici";
 import { isConnectionError } from "./connectionErrors";
 import { NotFoundError } from "./errors";
+import { describeInstance, Failover } from "./failover";
 import type { Resolver } from "./resolver";
-import { type Endpoint, endpointKey } from "./srvSelect";
+import type { Endpoint } from "./srvSelect";
 
 export interface ServiceDispatcherOptions {
   /** Instances tried for one request before it fails. Default 3. */
@@ -38,30 +40,6 @@ export interface ServiceDispatcherOptions {
   readonly instanceHeaders?: boolean;
   /** Options for the undici Agent underneath (TLS `connect` settings, keep-alive, ...). */
   readonly agent?: Agent.Options;
-}
-
-/** One instance tried for a request, and how it failed. */
-export interface InstanceAttempt {
-  /** `host:port (address)` of the SRV target tried. */
-  readonly instance: string;
-  readonly error: string;
-}
-
-/** A request to a service failed on every instance tried; `attempts` names each one and `cause` the last error. */
-export class ServiceRequestError extends Error {
-  override readonly name = "ServiceRequestError";
-  constructor(
-    readonly service: string,
-    readonly attempts: readonly InstanceAttempt[],
-    options: { cause?: unknown } = {},
-  ) {
-    super(
-      attempts.length === 0
-        ? `no instance of ${service} could be tried`
-        : `every instance of ${service} tried failed: ${attempts.map((a) => `${a.instance}: ${a.error}`).join("; ")}`,
-      options,
-    );
-  }
 }
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
@@ -184,15 +162,10 @@ interface LegacyHandler {
  * the next instance when that is safe. The attempt handlers below carry the bytes in the caller's shape.
  */
 class ServiceRequest {
-  /** Instances sent to so far. */
-  private sent = 0;
-  /** `address:port` of the instances that failed this request: built only when one does. */
-  private tried: Set<string> | undefined;
-  private readonly history: InstanceAttempt[] = [];
+  private readonly failover: Failover;
   endpoint: Endpoint | undefined;
   /** Some instance answered: from here on the caller's handler hears everything as it comes. */
   responded = false;
-  private lastError: unknown;
   private callerStarted = false;
   /** Newer-shape callers: the one controller they hold (made on first use; older-shape callers never need it). */
   private stable: StableController | undefined;
@@ -210,7 +183,9 @@ class ServiceRequest {
     private readonly settings: RequestSettings,
     /** For a short name: what to do when the zone has no SRV records for it (send it as an ordinary host). */
     private readonly notAService?: () => void,
-  ) {}
+  ) {
+    this.failover = new Failover(settings.resolver, srvName, settings.attempts);
+  }
 
   get controller(): StableController {
     this.stable ??= new StableController();
@@ -227,7 +202,7 @@ class ServiceRequest {
 
   /** Sends to the next instance; the first pick is served from the cache without waiting, as almost all are. */
   next(): void {
-    const cached = this.sent === 0 ? this.pickCachedSafely() : undefined;
+    const cached = this.failover.sent === 0 ? this.pickCachedSafely() : undefined;
     if (cached !== undefined) this.send(cached);
     else void this.pickAndSend();
   }
@@ -247,19 +222,18 @@ class ServiceRequest {
     }
     let endpoint: Endpoint | undefined;
     try {
-      endpoint = await this.settings.resolver.pickExcept(this.srvName, this.tried ?? NONE_TRIED);
+      endpoint = await this.failover.next();
     } catch (err) {
-      if (this.notAService && this.history.length === 0 && err instanceof NotFoundError) {
+      const firstPick = this.failover.history.length === 0;
+      if (this.notAService && firstPick && err instanceof NotFoundError) {
         this.notAService();
         return;
       }
-      this.fail(
-        this.history.length === 0 ? err : new ServiceRequestError(this.srvName, this.history, { cause: err }),
-      );
+      this.fail(firstPick ? err : this.failover.exhausted(err));
       return;
     }
     if (endpoint === undefined) {
-      this.fail(new ServiceRequestError(this.srvName, this.history, { cause: this.lastError }));
+      this.fail(this.failover.exhausted());
       return;
     }
     this.send(endpoint);
@@ -267,7 +241,7 @@ class ServiceRequest {
 
   private send(endpoint: Endpoint): void {
     this.endpoint = endpoint;
-    this.sent++;
+    this.failover.sending();
     const attempt = this.legacy ? new LegacyAttempt(this) : new Attempt(this);
     try {
       this.dispatch(
@@ -317,14 +291,11 @@ class ServiceRequest {
       !this.settings.retryOnUnavailable ||
       (statusCode !== 502 && statusCode !== 503) ||
       !this.canReplay ||
-      this.sent >= this.settings.attempts
+      !this.failover.canTryAnother
     ) {
       return false;
     }
-    const endpoint = this.endpoint as Endpoint;
-    this.failed(endpoint);
-    this.history.push({ instance: describe(endpoint), error: `HTTP ${statusCode}` });
-    this.settings.resolver.markFailed(endpoint);
+    this.failover.failed(this.endpoint as Endpoint, `HTTP ${statusCode}`);
     return true;
   }
 
@@ -332,11 +303,11 @@ class ServiceRequest {
   answered(): [name: string, value: string][] | undefined {
     this.responded = true;
     const endpoint = this.endpoint as Endpoint;
-    this.settings.resolver.markSucceeded(endpoint);
+    this.failover.succeeded(endpoint);
     if (!this.settings.instanceHeaders) return undefined;
     return [
-      ["x-ecssd-instance", describe(endpoint)],
-      ["x-ecssd-attempts", String(this.sent)],
+      ["x-ecssd-instance", describeInstance(endpoint)],
+      ["x-ecssd-attempts", String(this.failover.sent)],
     ];
   }
 
@@ -350,23 +321,12 @@ class ServiceRequest {
       this.fail(err);
       return;
     }
-    this.settings.resolver.markFailed(endpoint);
-    this.failed(endpoint);
-    this.history.push({
-      instance: describe(endpoint),
-      error: (err as { code?: string }).code ?? err.message,
-    });
-    this.lastError = err;
-    if (!this.aborted && this.canReplay && this.sent < this.settings.attempts) {
+    this.failover.failed(endpoint, (err as { code?: string }).code ?? err.message, err);
+    if (!this.aborted && this.canReplay && this.failover.canTryAnother) {
       void this.pickAndSend();
       return;
     }
-    this.fail(this.aborted ? err : new ServiceRequestError(this.srvName, this.history, { cause: err }));
-  }
-
-  private failed(endpoint: Endpoint): void {
-    this.tried ??= new Set();
-    this.tried.add(endpointKey(endpoint));
+    this.fail(this.aborted ? err : this.failover.exhausted(err));
   }
 
   fail(err: unknown): void {
@@ -375,8 +335,6 @@ class ServiceRequest {
     else this.caller.onResponseError?.(this.controller, error);
   }
 }
-
-const NONE_TRIED: ReadonlySet<string> = new Set();
 
 /** `//address:port` of each instance the cache hands out, made once per answer rather than once per request. */
 const authorities = new WeakMap<Endpoint, string>();
@@ -388,10 +346,6 @@ function authorityOf(endpoint: Endpoint): string {
     authorities.set(endpoint, authority);
   }
   return authority;
-}
-
-function describe(endpoint: Endpoint): string {
-  return `${endpoint.host}:${endpoint.port} (${endpoint.address})`;
 }
 
 type NewerHeaders = Parameters<NonNullable<Dispatcher.DispatchHandler["onResponseStart"]>>[2];

@@ -1,14 +1,36 @@
 // A well-behaved authoritative DNS server for tests and the benchmark: UDP and TCP on one
 // loopback port, answers from an in-memory zone, NXDOMAIN/NODATA with an SOA, truncation past
-// the client's UDP size. A per-query hook lets a test make it misbehave on purpose.
+// the client's UDP size. A per-query hook lets a test make it misbehave on purpose. Queries are
+// read and answers written by the resolver's codec (its server half); the hook sees the query as
+// dns-packet reads it, since tests forge their hostile answers with dns-packet.
 import * as dgram from "node:dgram";
 import * as net from "node:net";
 import * as dnsPacket from "dns-packet";
+import {
+  FLAG_AA,
+  FLAG_QR,
+  FLAG_RD,
+  FLAG_TC,
+  frameTcp,
+  PLAIN_UDP_SIZE,
+  RCODE_NXDOMAIN,
+  TcpFrameReader,
+  typeName,
+} from "../../../resolver/src/dnsProtocol";
+import {
+  decodeQuery,
+  encodeMessage,
+  type MessageToEncode,
+  type OptToEncode,
+  type RecordToEncode,
+  type WireQuery,
+} from "../../../resolver/src/dnsWireServer";
 
-export type ZoneAnswer = dnsPacket.Answer;
+export type ZoneAnswer = RecordToEncode;
 
 /** What the hook sees of one UDP query, and the ways it can reply. */
 export interface QueryContext {
+  /** The query as dns-packet reads it. */
   readonly query: dnsPacket.DecodedPacket;
   readonly rinfo: dgram.RemoteInfo;
   /** The correct answer, as the well-behaved server would send it. */
@@ -132,15 +154,19 @@ export class AuthoritativeServer {
   }
 
   private onUdp(msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    let query: dnsPacket.DecodedPacket;
+    let query: WireQuery;
     try {
-      query = dnsPacket.decode(msg);
+      query = decodeQuery(msg);
     } catch {
       return;
     }
     this.countQuery(query);
+    let decoded: dnsPacket.DecodedPacket | undefined;
     const ctx: QueryContext = {
-      query,
+      get query() {
+        decoded ??= dnsPacket.decode(msg);
+        return decoded;
+      },
       rinfo,
       answer: () => this.respond(query, true),
       send: (buf) => this.udp.send(buf, rinfo.port, rinfo.address),
@@ -155,33 +181,25 @@ export class AuthoritativeServer {
     this.sockets.add(socket);
     socket.on("close", () => this.sockets.delete(socket));
     socket.on("error", () => socket.destroy());
-    let buffered = Buffer.alloc(0);
-    socket.on("data", (chunk) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
-        const msg = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
-        buffered = buffered.subarray(2 + msg.length);
-        let query: dnsPacket.DecodedPacket;
+    const frames = new TcpFrameReader();
+    socket.on("data", (chunk: Buffer) => {
+      frames.push(chunk);
+      for (let msg = frames.next(); msg !== undefined; msg = frames.next()) {
+        let query: WireQuery;
         try {
-          query = dnsPacket.decode(msg);
+          query = decodeQuery(msg);
         } catch {
           socket.destroy();
           return;
         }
         this.countQuery(query);
-        const reply = this.respond(query, false);
-        const framed = Buffer.alloc(reply.length + 2);
-        framed.writeUInt16BE(reply.length, 0);
-        reply.copy(framed, 2);
-        socket.write(framed);
+        socket.write(frameTcp(this.respond(query, false)));
       }
     });
   }
 
-  private countQuery(query: dnsPacket.DecodedPacket): void {
-    const q = query.questions?.[0];
-    if (!q) return;
-    const key = `${q.type} ${norm(q.name)}`;
+  private countQuery(query: WireQuery): void {
+    const key = `${typeName(query.type)} ${query.name}`;
     this.queries.set(key, (this.queries.get(key) ?? 0) + 1);
   }
 
@@ -195,21 +213,11 @@ export class AuthoritativeServer {
   }
 
   /** The correct answer to `query`; over UDP, truncated (TC, no records) when it does not fit. */
-  respond(query: dnsPacket.DecodedPacket, udp: boolean): Buffer {
-    const q = query.questions![0]!;
-    const name = norm(q.name);
-    const opt = query.additionals?.find((rr) => rr.type === "OPT") as dnsPacket.OptAnswer | undefined;
+  respond(query: WireQuery, udp: boolean): Buffer {
+    const name = query.name;
+    const type = typeName(query.type);
     const soaTtl = this.options.soaTtl ?? 30;
-    const replyOpt: dnsPacket.OptAnswer = {
-      name: ".",
-      type: "OPT",
-      udpPayloadSize: 1232,
-      extendedRcode: 0,
-      ednsVersion: 0,
-      flags: 0,
-      flag_do: false,
-      options: [],
-    };
+    const replyOpt: OptToEncode = { type: "OPT", udpPayloadSize: 1232 };
     const soa: ZoneAnswer = {
       name: this.options.zone,
       type: "SOA",
@@ -224,12 +232,12 @@ export class AuthoritativeServer {
         minimum: soaTtl,
       },
     };
-    const answers = this.lookup(name, q.type) ?? [];
+    const answers = this.lookup(name, type) ?? [];
     const additionals: ZoneAnswer[] = [];
-    if (q.type === "SRV" && this.options.additional !== false) {
+    if (type === "SRV" && this.options.additional !== false) {
       for (const rr of answers) {
-        const target = norm((rr as dnsPacket.SrvAnswer).data.target);
-        for (const a of this.lookup(target, "A") ?? []) additionals.push(a);
+        if (rr.type !== "SRV") continue;
+        for (const a of this.lookup(norm(rr.data.target), "A") ?? []) additionals.push(a);
       }
     }
     let rcode = 0;
@@ -241,27 +249,26 @@ export class AuthoritativeServer {
         !this.options.synthesize?.(name, "SRV") &&
         !this.options.synthesize?.(name, "A")
       ) {
-        rcode = 3; // NXDOMAIN
+        rcode = RCODE_NXDOMAIN;
       }
     }
-    const packet: dnsPacket.Packet = {
+    const message: MessageToEncode = {
       id: query.id,
-      type: "response",
-      flags: dnsPacket.AUTHORITATIVE_ANSWER | (query.flags! & dnsPacket.RECURSION_DESIRED) | rcode,
-      questions: [q],
+      flags: FLAG_QR | FLAG_AA | (query.flags & FLAG_RD) | rcode,
+      questions: [query],
       answers,
       authorities,
-      additionals: opt ? [...additionals, replyOpt] : additionals,
+      additionals: query.edns ? [...additionals, replyOpt] : additionals,
     };
-    const buf = dnsPacket.encode(packet);
-    const limit = opt ? Math.max(512, opt.udpPayloadSize) : 512;
+    const buf = encodeMessage(message);
+    const limit = query.edns ? Math.max(PLAIN_UDP_SIZE, query.udpPayloadSize) : PLAIN_UDP_SIZE;
     if (udp && buf.length > limit) {
-      return dnsPacket.encode({
-        ...packet,
-        flags: packet.flags! | dnsPacket.TRUNCATED_RESPONSE,
+      return encodeMessage({
+        ...message,
+        flags: message.flags | FLAG_TC,
         answers: [],
         authorities: [],
-        additionals: opt ? [replyOpt] : [],
+        additionals: query.edns ? [replyOpt] : [],
       });
     }
     return buf;

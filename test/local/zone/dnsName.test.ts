@@ -54,14 +54,14 @@ describe("local zone names (canonical form shared by the API and the DNS side)",
     }
   });
 
-  it("does not hand dns-packet a name it would write wrongly (a dot or a backslash inside a label)", () => {
+  it("does not serve a name that dns-packet would have written wrongly (a dot or a backslash inside a label)", () => {
     assert.equal(packetName("\\052.a."), "*.a");
     assert.equal(packetName("a\\056b.internal."), undefined);
     assert.equal(packetName("a\\134b.internal."), undefined);
     assert.equal(encodeRecord("CNAME", 60, "a\\056b.internal.", "x.internal."), null);
   });
 
-  it("serves nothing, rather than throwing, for a record dns-packet cannot encode (a TTL past 32 bits)", () => {
+  it("serves nothing, rather than throwing, for a record the codec cannot encode (a TTL past 32 bits)", () => {
     assert.equal(encodeRecord("A", 2 ** 33, "10.0.0.1"), null);
   });
 

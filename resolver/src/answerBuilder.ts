@@ -1,0 +1,147 @@
+// From an accepted DNS answer to the cache entry it makes: records of the asked type, or a negative answer with its
+// cache time; for SRV, the endpoints with the addresses of their targets (from the additional section, else asked
+// for), the shortest TTL of the records they came from, and RFC 2782's "decidedly not available".
+import { isIP } from "node:net";
+import type { AddressAnswer, AnswerCache, CacheEntry } from "./answerCache";
+import type { Interpretation, QueryType, SrvData, WireMessage, WireRecord } from "./dnsMessage";
+import {
+  type FailedQuery,
+  NotFoundError,
+  type ResolverError,
+  type ServerAttempt,
+  ServiceUnavailableError,
+} from "./errors";
+import { type Endpoint, EndpointSet } from "./srvSelect";
+
+/** An answer a server gave to one question, with every server asked on the way. */
+export interface Answer {
+  readonly interpretation: Exclude<Interpretation, { kind: "failure" }>;
+  readonly message: WireMessage;
+  readonly attempts: ServerAttempt[];
+}
+
+/** A cached error, made anew for each caller (its stack is theirs). */
+export function copyError(error: ResolverError): ResolverError {
+  const options = { query: error.query, attempts: error.attempts, cause: error.cause };
+  if (error instanceof NotFoundError) return new NotFoundError(error.reason, options);
+  if (error instanceof ServiceUnavailableError) return new ServiceUnavailableError(options);
+  return error;
+}
+
+/** Makes cache entries from answers; the addresses of SRV targets the answer lacks come from `lookupAddress`. */
+export class AnswerBuilder {
+  constructor(
+    private readonly cache: AnswerCache,
+    /** Upper bound on any cached TTL, in seconds. */
+    private readonly maxTtl: number,
+    /** Upper bound on negative caching, in seconds. */
+    private readonly maxNegativeTtl: number,
+    /** The A answer for a host: from the cache when servable, else from the network. */
+    private readonly lookupAddress: (host: string) => Promise<CacheEntry>,
+  ) {}
+
+  /** The cache entry an answer makes; a promise while targets it gave no address for are looked up. */
+  entryFor(key: string, type: QueryType, name: string, answer: Answer): CacheEntry | Promise<CacheEntry> {
+    const query: FailedQuery = { name, type };
+    const interpretation = answer.interpretation;
+    if (interpretation.kind === "negative") {
+      const error = new NotFoundError(interpretation.reason, { query, attempts: answer.attempts });
+      const ttl = Math.min(interpretation.negativeTtl ?? 0, this.maxNegativeTtl);
+      return this.cache.entry(key, query, ttl, undefined, undefined, error);
+    }
+    const records = interpretation.records;
+    let setTtl = this.maxTtl;
+    for (const rr of records) setTtl = Math.min(setTtl, rr.ttl);
+    if (type === "A") {
+      const address = records[0]!.data as string;
+      return this.cache.entry(key, query, setTtl, undefined, { address, ttl: setTtl }, undefined);
+    }
+    return this.srvEntry(key, query, answer, records, setTtl);
+  }
+
+  private srvEntry(
+    key: string,
+    query: FailedQuery,
+    answer: Answer,
+    records: WireRecord[],
+    setTtl: number,
+  ): CacheEntry | Promise<CacheEntry> {
+    const usable: SrvData[] = [];
+    for (const rr of records) {
+      const data = rr.data as SrvData;
+      if (data.target !== "") usable.push(data);
+    }
+    if (usable.length === 0) {
+      // RFC 2782: a lone SRV record with target "." means the service is decidedly not available.
+      const error = new ServiceUnavailableError({ query, attempts: answer.attempts });
+      return this.cache.entry(key, query, setTtl, undefined, undefined, error);
+    }
+    const addresses = new Map<string, AddressAnswer | undefined>();
+    for (const srv of usable) addresses.set(srv.target, undefined);
+    // Targets' addresses from the additional section save a round trip; others are looked up.
+    for (const rr of answer.message.additionals) {
+      if (rr.type !== "A" && rr.type !== "AAAA") continue;
+      if (!addresses.has(rr.name)) continue;
+      const current = addresses.get(rr.name);
+      if (current === undefined || (rr.type === "A" && isIP(current.address) === 6)) {
+        addresses.set(rr.name, { address: rr.data as string, ttl: rr.ttl });
+      }
+    }
+    const missing: string[] = [];
+    for (const [host, address] of addresses) if (address === undefined) missing.push(host);
+    if (missing.length === 0) return this.endpointsEntry(key, query, usable, addresses, setTtl, undefined);
+    return this.lookUpTargets(missing, addresses).then((firstError) =>
+      this.endpointsEntry(key, query, usable, addresses, setTtl, firstError),
+    );
+  }
+
+  /** A lookups for targets the answer gave no address for; returns the first not-found error. */
+  private async lookUpTargets(
+    missing: string[],
+    addresses: Map<string, AddressAnswer | undefined>,
+  ): Promise<unknown> {
+    let firstError: unknown;
+    await Promise.all(
+      missing.map(async (host) => {
+        try {
+          const entry = await this.lookupAddress(host);
+          if (entry.address !== undefined) addresses.set(host, entry.address);
+          else firstError ??= copyError(entry.error!);
+        } catch (err) {
+          // A target that does not exist only drops its endpoints; a failing server fails the lookup.
+          if (!(err instanceof NotFoundError)) throw err;
+          firstError ??= err;
+        }
+      }),
+    );
+    return firstError;
+  }
+
+  private endpointsEntry(
+    key: string,
+    query: FailedQuery,
+    usable: SrvData[],
+    addresses: Map<string, AddressAnswer | undefined>,
+    setTtl: number,
+    firstError: unknown,
+  ): CacheEntry {
+    const endpoints: Endpoint[] = [];
+    let ttl = setTtl;
+    for (const srv of usable) {
+      const address = addresses.get(srv.target);
+      if (address === undefined) continue;
+      const endpointTtl = Math.min(setTtl, address.ttl);
+      if (endpointTtl < ttl) ttl = endpointTtl;
+      endpoints.push({
+        host: srv.target,
+        address: address.address,
+        port: srv.port,
+        priority: srv.priority,
+        weight: srv.weight,
+        ttl: endpointTtl,
+      });
+    }
+    if (endpoints.length === 0) throw firstError ?? new NotFoundError("NODATA", { query });
+    return this.cache.entry(key, query, ttl, new EndpointSet(endpoints), undefined, undefined);
+  }
+}
