@@ -16,7 +16,7 @@ import {
   RCODE_NXDOMAIN,
   TcpFrameReader,
   typeName,
-} from "../../../resolver/src/dnsProtocol";
+} from "../../resolver/src/dnsProtocol";
 import {
   decodeQuery,
   encodeMessage,
@@ -24,7 +24,7 @@ import {
   type OptToEncode,
   type RecordToEncode,
   type WireQuery,
-} from "../../../resolver/src/dnsWireServer";
+} from "../../resolver/src/dnsWireServer";
 
 export type ZoneAnswer = RecordToEncode;
 

@@ -7,8 +7,8 @@ import {
   ServiceUnavailableError,
   TimeoutError,
 } from "@ecssd/resolver";
+import { AuthoritativeServer } from "../kit/authoritativeServer";
 import { eventually } from "../kit/eventually";
-import { AuthoritativeServer } from "./support/authoritativeServer";
 
 const ZONE = "servicediscovery.internal";
 const SERVICE = `_calc._tcp.${ZONE}`;

@@ -21,8 +21,8 @@ import {
 import { fetch as undiciFetch, request as undiciRequest } from "undici";
 import { type LocalZone, startLocalZone } from "../../local/zone";
 import { route53Client } from "../../route53";
+import { AuthoritativeServer } from "../kit/authoritativeServer";
 import { changeZone } from "../kit/zoneSeeding";
-import { AuthoritativeServer } from "./support/authoritativeServer";
 import { CHI2_P001, chiSquare, seededRandom } from "./support/seededRandom";
 
 interface Instance {

@@ -9,7 +9,7 @@ import {
 } from "@ecssd/resolver";
 import * as dnsPacket from "dns-packet";
 import { MAX_QUERIES_PER_SOCKET, SOCKETS_PER_SERVER } from "../../resolver/src/dnsTransport";
-import { AuthoritativeServer, type QueryContext } from "./support/authoritativeServer";
+import { AuthoritativeServer, type QueryContext } from "../kit/authoritativeServer";
 
 const ZONE = "servicediscovery.internal";
 const SERVICE = `_calc._tcp.${ZONE}`;

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import * as path from "node:path";
-import { AuthoritativeServer } from "./support/authoritativeServer";
+import { AuthoritativeServer } from "../kit/authoritativeServer";
 
 const ZONE = "servicediscovery.internal";
 const ROOT = path.join(__dirname, "..", "..");

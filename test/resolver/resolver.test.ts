@@ -9,7 +9,7 @@ import {
   parseResolvConf,
   type Resolver,
 } from "@ecssd/resolver";
-import { AuthoritativeServer } from "./support/authoritativeServer";
+import { AuthoritativeServer } from "../kit/authoritativeServer";
 
 const ZONE = "servicediscovery.internal";
 

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { createResolver, type Endpoint, type Resolver } from "@ecssd/resolver";
-import { AuthoritativeServer } from "./support/authoritativeServer";
+import { AuthoritativeServer } from "../kit/authoritativeServer";
 import { CHI2_P1E6, CHI2_P001, chiSquare, seededRandom } from "./support/seededRandom";
 
 const ZONE = "servicediscovery.internal";
