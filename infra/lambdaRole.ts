@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { managedPolicyArn, partitionForRegion } from "./awsPartition";
+import type { LambdaNodeRuntime } from "./lambdaRuntime";
 import { serviceTrustPolicy } from "./trustPolicy";
 
 /** What both our Lambdas (the reconciler, the registrar) have besides their code. */
@@ -54,4 +55,47 @@ export function lambdaBase(
     { parent },
   );
   return { role, logGroup, grants: [managed, policy] };
+}
+
+/**
+ * The function, as both our Lambdas are made: the bundle's `index.handler`, 256 MB, text logs into the base's
+ * group, created after the role's grants (Lambda checks them at creation); and how Lambda retries an
+ * asynchronous invocation of it. Resource names are `<name>-function` and `<name>-invoke-config`.
+ */
+export function lambdaFunction(
+  name: string,
+  parent: pulumi.Resource,
+  base: LambdaBase,
+  args: {
+    readonly description: string;
+    readonly runtime: LambdaNodeRuntime;
+    readonly code: pulumi.Input<pulumi.asset.Archive>;
+    readonly timeout: number;
+    readonly environment: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    readonly vpcConfig?: aws.types.input.lambda.FunctionVpcConfig;
+    readonly invoke: Omit<aws.lambda.FunctionEventInvokeConfigArgs, "functionName">;
+  },
+): aws.lambda.Function {
+  const fn = new aws.lambda.Function(
+    `${name}-function`,
+    {
+      description: args.description,
+      runtime: args.runtime,
+      handler: "index.handler",
+      code: args.code,
+      role: base.role.arn,
+      timeout: args.timeout,
+      memorySize: 256,
+      ...(args.vpcConfig !== undefined && { vpcConfig: args.vpcConfig }),
+      loggingConfig: { logFormat: "Text", logGroup: base.logGroup.name },
+      environment: { variables: args.environment },
+    },
+    { parent, dependsOn: base.grants },
+  );
+  new aws.lambda.FunctionEventInvokeConfig(
+    `${name}-invoke-config`,
+    { functionName: fn.name, ...args.invoke },
+    { parent, dependsOn: base.grants },
+  );
+  return fn;
 }

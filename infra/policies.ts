@@ -20,34 +20,23 @@ export interface PolicyDocument {
  * instances (records/healthMarkers.ts; see DESIGN.md).
  */
 export const RECORD_TYPES = ["SRV", "A", "TXT"] as const;
+type RecordType = (typeof RECORD_TYPES)[number];
+/** A writer's types: a subset of ours, kept as a literal tuple for the policy documents' types. */
+const ofTypes = <const T extends readonly RecordType[]>(...types: T): T => types;
 /** What the agent writes: its instances, its host, and the marker saying it checks an instance itself. */
-export const AGENT_RECORD_TYPES = [
-  "SRV",
-  "A",
-  "TXT",
-] as const satisfies readonly (typeof RECORD_TYPES)[number][];
+export const AGENT_RECORD_TYPES = ofTypes("SRV", "A", "TXT");
 /** What the reconciler deletes: stale instances and hosts, and the verdict markers it lifts. */
-export const RECONCILER_DELETE_TYPES = [
-  "SRV",
-  "A",
-  "TXT",
-] as const satisfies readonly (typeof RECORD_TYPES)[number][];
+export const RECONCILER_DELETE_TYPES = ofTypes("SRV", "A", "TXT");
 /**
  * What goes in the reconciler's one verdict batch: the instance's SRV set (DELETE) and its TXT verdict
  * marker (UPSERT). IAM's condition keys are sets over the whole batch, so this statement cannot tie UPSERT
  * to TXT alone; it asks for a TXT and a DELETE in the batch, and keeps host A records and every other type
  * out of reach.
  */
-export const RECONCILER_VERDICT_TYPES = [
-  "SRV",
-  "TXT",
-] as const satisfies readonly (typeof RECORD_TYPES)[number][];
+export const RECONCILER_VERDICT_TYPES = ofTypes("SRV", "TXT");
 
 /** What the registrar writes for an awsvpc task: its A record and one SRV record per declared port. */
-export const REGISTRAR_RECORD_TYPES = [
-  "SRV",
-  "A",
-] as const satisfies readonly (typeof RECORD_TYPES)[number][];
+export const REGISTRAR_RECORD_TYPES = ofTypes("SRV", "A");
 
 /** A role's trust policy: who may assume it. */
 export interface TrustPolicy {

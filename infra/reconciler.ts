@@ -4,7 +4,7 @@ import { CONFIG_DEFAULTS, type ReconcilerConfig, reconcilerEnvironment } from ".
 import { settingValue } from "../settings/settingsTable";
 import { SERVICE_OWNERS } from "../settings/sharedSettings";
 import { EPHEMERAL_PORT_RANGES } from "./ephemeralPorts";
-import { lambdaBase } from "./lambdaRole";
+import { lambdaBase, lambdaFunction } from "./lambdaRole";
 import { RECONCILER_RUNTIME } from "./lambdaRuntime";
 import { reconcilerPolicy } from "./policies";
 
@@ -159,55 +159,39 @@ export class Reconciler extends pulumi.ComponentResource {
     this.role = base.role;
     this.logGroup = base.logGroup;
 
-    this.function = new aws.lambda.Function(
-      `${name}-function`,
-      {
-        description: "ecssd reconciler: removes stale records, health-checks instances",
-        runtime: RECONCILER_RUNTIME,
-        handler: "index.handler",
-        code: args.code,
-        role: this.role.arn,
-        timeout: RECONCILER_TIMEOUT_SECONDS,
-        memorySize: 256,
-        // No reserved concurrency: new accounts cannot reserve any (10 must stay unreserved). Runs
-        // overlap only when one outlasts the schedule's interval, and then at worst both try to delete
-        // the same stale records; the next run starts again from fresh data.
-        vpcConfig: { subnetIds: args.subnetIds, securityGroupIds: [this.securityGroup.id] },
-        loggingConfig: { logFormat: "Text", logGroup: this.logGroup.name },
-        environment: {
-          variables: pulumi
-            .all([args.zoneName, args.zoneId, args.clusterName])
-            .apply(([zoneName, zoneId, clusterName]) =>
-              reconcilerEnvironment({
-                zoneName,
-                zoneId,
-                clusters: [clusterName],
-                // Every tunable is written, given or not, so the function's configuration shows what it runs with.
-                checkHealth,
-                healthPath: args.healthPath ?? CONFIG_DEFAULTS.healthPath,
-                healthTimeoutMs: args.healthTimeoutMs ?? CONFIG_DEFAULTS.healthTimeoutMs,
-                healthConcurrency: args.healthConcurrency ?? CONFIG_DEFAULTS.healthConcurrency,
-                stopUnhealthyTasks,
-                dryRun: args.dryRun ?? CONFIG_DEFAULTS.dryRun,
-                maxDeleteShare: args.maxDeleteShare ?? CONFIG_DEFAULTS.maxDeleteShare,
-                ...(args.serviceOwners !== undefined && {
-                  serviceOwners: settingValue(SERVICE_OWNERS, args.serviceOwners),
-                }),
-              }),
-            ),
-        },
-      },
-      // Lambda checks at creation that the role may create network interfaces in the VPC.
-      { parent: this, dependsOn: base.grants },
-    );
+    // No reserved concurrency: new accounts cannot reserve any (10 must stay unreserved). Runs overlap only
+    // when one outlasts the schedule's interval, and then at worst both try to delete the same stale records;
+    // the next run starts again from fresh data.
+    this.function = lambdaFunction(name, this, base, {
+      description: "ecssd reconciler: removes stale records, health-checks instances",
+      runtime: RECONCILER_RUNTIME,
+      code: args.code,
+      timeout: RECONCILER_TIMEOUT_SECONDS,
+      vpcConfig: { subnetIds: args.subnetIds, securityGroupIds: [this.securityGroup.id] },
+      environment: pulumi
+        .all([args.zoneName, args.zoneId, args.clusterName])
+        .apply(([zoneName, zoneId, clusterName]) =>
+          reconcilerEnvironment({
+            zoneName,
+            zoneId,
+            clusters: [clusterName],
+            // Every tunable is written, given or not, so the function's configuration shows what it runs with.
+            checkHealth,
+            healthPath: args.healthPath ?? CONFIG_DEFAULTS.healthPath,
+            healthTimeoutMs: args.healthTimeoutMs ?? CONFIG_DEFAULTS.healthTimeoutMs,
+            healthConcurrency: args.healthConcurrency ?? CONFIG_DEFAULTS.healthConcurrency,
+            stopUnhealthyTasks,
+            dryRun: args.dryRun ?? CONFIG_DEFAULTS.dryRun,
+            maxDeleteShare: args.maxDeleteShare ?? CONFIG_DEFAULTS.maxDeleteShare,
+            ...(args.serviceOwners !== undefined && {
+              serviceOwners: settingValue(SERVICE_OWNERS, args.serviceOwners),
+            }),
+          }),
+        ),
+      // A failed run is not retried: the next scheduled run does the same work on fresher data.
+      invoke: { maximumRetryAttempts: 0 },
+    });
     this.functionName = this.function.name;
-
-    // A failed run is not retried: the next scheduled run does the same work on fresher data.
-    new aws.lambda.FunctionEventInvokeConfig(
-      `${name}-invoke-config`,
-      { functionName: this.function.name, maximumRetryAttempts: 0 },
-      { parent: this },
-    );
 
     this.scheduleRule = new aws.cloudwatch.EventRule(
       `${name}-schedule`,

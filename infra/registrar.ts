@@ -4,7 +4,7 @@ import { DEFAULT_SRV_TTL } from "../records/zone";
 import { registrarEnvironment } from "../registrar/config";
 import { settingValue } from "../settings/settingsTable";
 import { SERVICE_OWNERS } from "../settings/sharedSettings";
-import { lambdaBase } from "./lambdaRole";
+import { lambdaBase, lambdaFunction } from "./lambdaRole";
 import { REGISTRAR_RUNTIME } from "./lambdaRuntime";
 import { registrarPolicy } from "./policies";
 
@@ -78,46 +78,31 @@ export class Registrar extends pulumi.ComponentResource {
     });
     this.role = base.role;
     this.logGroup = base.logGroup;
-    this.function = new aws.lambda.Function(
-      `${name}-function`,
-      {
-        description: "ecssd registrar: records of awsvpc and Fargate tasks from ECS task events",
-        runtime: REGISTRAR_RUNTIME,
-        handler: "index.handler",
-        code: args.code,
-        role: this.role.arn,
-        timeout: 30,
-        memorySize: 256,
-        loggingConfig: { logFormat: "Text", logGroup: this.logGroup.name },
-        environment: {
-          variables: pulumi
-            .all([args.zoneName, args.zoneId, args.clusterName])
-            .apply(([zoneName, zoneId, clusterName]) =>
-              registrarEnvironment({
-                zoneName,
-                zoneId,
-                clusters: [clusterName],
-                srvTtl: args.srvTtl ?? DEFAULT_SRV_TTL,
-                ...(args.serviceOwners !== undefined && {
-                  serviceOwners: settingValue(SERVICE_OWNERS, args.serviceOwners),
-                }),
-              }),
-            ),
-        },
-      },
-      { parent: this, dependsOn: base.grants },
-    );
-    this.functionName = this.function.name;
-    new aws.lambda.FunctionEventInvokeConfig(
-      `${name}-invoke-config`,
-      {
-        functionName: this.function.name,
+    this.function = lambdaFunction(name, this, base, {
+      description: "ecssd registrar: records of awsvpc and Fargate tasks from ECS task events",
+      runtime: REGISTRAR_RUNTIME,
+      code: args.code,
+      timeout: 30,
+      environment: pulumi
+        .all([args.zoneName, args.zoneId, args.clusterName])
+        .apply(([zoneName, zoneId, clusterName]) =>
+          registrarEnvironment({
+            zoneName,
+            zoneId,
+            clusters: [clusterName],
+            srvTtl: args.srvTtl ?? DEFAULT_SRV_TTL,
+            ...(args.serviceOwners !== undefined && {
+              serviceOwners: settingValue(SERVICE_OWNERS, args.serviceOwners),
+            }),
+          }),
+        ),
+      invoke: {
         maximumRetryAttempts: REGISTRAR_RETRIES,
         maximumEventAgeInSeconds: REGISTRAR_MAX_EVENT_AGE_SECONDS,
         destinationConfig: { onFailure: { destination: this.deadLetterQueue.arn } },
       },
-      { parent: this, dependsOn: base.grants },
-    );
+    });
+    this.functionName = this.function.name;
 
     this.rule = new aws.cloudwatch.EventRule(
       `${name}-task-events`,

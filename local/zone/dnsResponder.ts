@@ -177,19 +177,7 @@ export class DnsResponder {
     let types = zone.typesAt(name);
     if (!types) {
       if (zone.exists(name)) {
-        return this.build(
-          msg,
-          q,
-          RCODE_NOERROR,
-          FLAG_AA,
-          EMPTY_CHOICES,
-          0,
-          zone.negativeSoa,
-          1,
-          EMPTY_LIST,
-          0,
-          limit,
-        );
+        return this.negative(msg, q, RCODE_NOERROR, zone.negativeSoa, limit);
       }
       // RFC 4592 §3.3.1: the closest existing ancestor's wildcard, if any, answers for the name.
       let encloser = name;
@@ -197,19 +185,7 @@ export class DnsResponder {
         encloser = encloser.slice(encloser.indexOf(".") + 1);
       types = zone.typesAt(WILDCARD_LABEL + encloser);
       if (!types) {
-        return this.build(
-          msg,
-          q,
-          RCODE_NXDOMAIN,
-          FLAG_AA,
-          EMPTY_CHOICES,
-          0,
-          zone.negativeSoa,
-          1,
-          EMPTY_LIST,
-          0,
-          limit,
-        );
+        return this.negative(msg, q, RCODE_NXDOMAIN, zone.negativeSoa, limit);
       }
     }
     const chosen = this.chosen;
@@ -228,20 +204,7 @@ export class DnsResponder {
         }
       }
     }
-    if (chosen.length === 0)
-      return this.build(
-        msg,
-        q,
-        RCODE_NOERROR,
-        FLAG_AA,
-        EMPTY_CHOICES,
-        0,
-        zone.negativeSoa,
-        1,
-        EMPTY_LIST,
-        0,
-        limit,
-      );
+    if (chosen.length === 0) return this.negative(msg, q, RCODE_NOERROR, zone.negativeSoa, limit);
 
     let ancount = 0;
     let arcount = 0;
@@ -340,6 +303,11 @@ export class DnsResponder {
     out.writeUInt16BE(id, 0);
     out.writeUInt16BE(FLAG_QR | (flags & (OPCODE_MASK | FLAG_RD)) | rcode, 2);
     return out;
+  }
+
+  /** An authoritative answer with no records: NXDOMAIN or NODATA, with the zone's SOA for negative caching. */
+  private negative(msg: Buffer, q: WireQuery, rcode: number, soa: Buffer, limit: number): Buffer {
+    return this.build(msg, q, rcode, FLAG_AA, EMPTY_CHOICES, 0, soa, 1, EMPTY_LIST, 0, limit);
   }
 
   private build(
