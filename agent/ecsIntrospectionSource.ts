@@ -68,7 +68,7 @@ export class EcsConfirmedSource implements ContainerSource {
   async inspect(id: string): Promise<ConfirmableDescription | undefined> {
     const desc = await this.inner.inspect(id);
     // awsvpc containers are the registrar's, and stopped ones publish nothing: neither needs ECS's word.
-    if (!desc || !desc.State?.Running || !claimsEcsTask(desc) || isAwsvpcTaskContainer(desc)) return desc;
+    if (!desc?.State?.Running || !claimsEcsTask(desc) || isAwsvpcTaskContainer(desc)) return desc;
     const answer = await this.ecs.taskOf(desc.Id).catch(
       (err: unknown): EcsTaskAnswer => ({
         status: "unavailable",
