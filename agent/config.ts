@@ -8,6 +8,7 @@ import {
   type Setting,
   type SettingsTable,
   type SettingText,
+  urlCodec,
   writeSettings,
 } from "../settings/settingsTable";
 import {
@@ -37,7 +38,12 @@ export interface AgentConfig {
   flushMs: number;
   /** Which task-definition families may offer which service names (ECSSD_SERVICE_OWNERS); empty: anyone. */
   serviceOwners?: ServiceOwners;
+  /** The ECS agent's introspection API, which confirms containers' ECS labels; `off`: labels are believed. */
+  ecsAgentUrl: string;
 }
+
+/** ECSSD_ECS_AGENT_URL's value that turns confirmation off. */
+export const ECS_CONFIRMATION_OFF = "off";
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
@@ -82,6 +88,16 @@ export const SETTINGS = {
     ...integerCodec({ min: 0, max: 10_000 }),
   },
   serviceOwners: { ...SERVICE_OWNERS, flag: "--service-owners" },
+  ecsAgentUrl: {
+    env: "ECSSD_ECS_AGENT_URL",
+    flag: "--ecs-agent-url",
+    meaning:
+      "the ECS agent's introspection API, asked which task and family a container with ECS labels belongs to ('off': believe the labels)",
+    default: "http://localhost:51678",
+    parse: (text: string) =>
+      text.toLowerCase() === ECS_CONFIRMATION_OFF ? { value: ECS_CONFIRMATION_OFF } : urlCodec.parse(text),
+    format: (value: string) => value,
+  },
 } as const satisfies { readonly [K in keyof AgentConfig]-?: AgentSetting<NonNullable<AgentConfig[K]>> };
 
 /** The agent's settings table. */

@@ -22,6 +22,29 @@ export const ECS_TASK_ARN_LABEL = "com.amazonaws.ecs.task-arn";
 /** Docker label ECS puts on every container of a task: the family of its task definition. */
 export const ECS_FAMILY_LABEL = "com.amazonaws.ecs.task-definition-family";
 
+/**
+ * Whether ECS confirms a container's task labels (ecsIntrospectionSource.ts sets it on containers that carry
+ * them, unless confirmation is off). Not Docker's: Docker reports only what the container was started with.
+ */
+export type EcsConfirmation =
+  | { readonly confirmed: true }
+  | { readonly confirmed: false; readonly code: EcsProblemCode; readonly message: string };
+
+/** Why a container's ECS labels were not believed: ECS does not list it so, or ECS could not be asked. */
+export type EcsProblemCode = "ecs-task-unknown" | "ecs-task-unconfirmed";
+
+/** A description as the core reads it: Docker's, and what ECS said about its labels when it was asked. */
+export type ConfirmableDescription = ContainerDescription & { readonly ecsConfirmation?: EcsConfirmation };
+
+/** A declaration skipped: a contract problem, or ECS not confirming the container's task. */
+export type SkipProblem = Problem | { code: EcsProblemCode; subject: string; message: string };
+
+/** Whether a container says it belongs to an ECS task (either label): only ECS may confirm that. */
+export function claimsEcsTask(c: ContainerDescription): boolean {
+  const labels = c.Config?.Labels ?? {};
+  return labels[ECS_TASK_ARN_LABEL] !== undefined || labels[ECS_FAMILY_LABEL] !== undefined;
+}
+
 /** What the agent knows about the host it runs on and how it writes records. */
 export interface HostContext {
   hostId: string;
@@ -66,7 +89,7 @@ export interface ContainerRecords {
   ignored: boolean;
   /** True for a container of an awsvpc task: the registrar registers it from ECS's task events, not the agent. */
   awsvpcTask: boolean;
-  problems: Problem[];
+  problems: SkipProblem[];
 }
 
 /**
@@ -95,7 +118,7 @@ export function publishedPort(
 }
 
 /** Record sets a serving container should have; call only for containers that serve. */
-export function containerRecordSets(c: ContainerDescription, host: HostContext): ContainerRecords {
+export function containerRecordSets(c: ConfirmableDescription, host: HostContext): ContainerRecords {
   const labels = c.Config?.Labels ?? {};
   const declared = parseServiceDeclarations(c.Config?.Env, labels);
   const out: ContainerRecords = {
@@ -108,6 +131,12 @@ export function containerRecordSets(c: ContainerDescription, host: HostContext):
   };
   // The registrar reads and reports this task's declarations; here they are neither published nor warned of.
   if (out.awsvpcTask) return { ...out, problems: [] };
+  // A container ECS does not confirm offers nothing: its family and task would be its own word.
+  const ecs = c.ecsConfirmation;
+  if (ecs && !ecs.confirmed && declared.services.length > 0) {
+    out.problems.push({ code: ecs.code, subject: ECS_FAMILY_LABEL, message: ecs.message });
+    return out;
+  }
   const taskArn = labels[ECS_TASK_ARN_LABEL];
   const taskId = taskIdFromArn(taskArn);
   if (taskArn !== undefined && taskId === undefined) {

@@ -6,14 +6,17 @@ import type Docker from "dockerode";
 import { route53Client } from "../route53/client";
 import { Agent } from "./agent";
 import { type Prober, probe } from "./checkProber";
-import type { AgentConfig } from "./config";
+import { type AgentConfig, ECS_CONFIRMATION_OFF } from "./config";
 import type { ContainerSource } from "./containerSource";
 import type { HostContext } from "./desiredState";
 import { DockerSource } from "./dockerSource";
+import { EcsIntrospection } from "./ecsIntrospection";
+import { EcsConfirmedSource } from "./ecsIntrospectionSource";
 import { resolveHostIdentity } from "./hostIdentity";
 import { AgentMetrics } from "./metrics";
 import { Route53Zone, zoneIdAtStart } from "./route53Zone";
 import { type Log, SyncLoop } from "./syncLoop";
+import { WarningLimiter } from "./warningLimiter";
 import type { ZoneWriter } from "./zoneWriter";
 
 export interface HostAgentDeps {
@@ -71,6 +74,44 @@ async function prepare(config: AgentConfig, deps: HostAgentDeps) {
   return { host, zoneId, metrics, loop };
 }
 
+/**
+ * Docker (or the given source), behind the ECS agent's confirmation of containers' ECS labels unless
+ * ECSSD_ECS_AGENT_URL is `off`. Failed requests are logged once a minute at most, and counted.
+ */
+function containerSource(config: AgentConfig, deps: HostAgentDeps, metrics: AgentMetrics): ContainerSource {
+  const source = deps.source ?? new DockerSource(deps.docker ? { docker: deps.docker } : {});
+  if (config.ecsAgentUrl === ECS_CONFIRMATION_OFF) return source;
+  const warnings = new WarningLimiter(60_000, Date.now);
+  let failing = false;
+  const ecs = new EcsIntrospection({
+    url: config.ecsAgentUrl,
+    onRequest: (outcome) => {
+      metrics.introspectionRequest(outcome.ok);
+      if (outcome.ok) {
+        warnings.reset();
+        if (failing)
+          deps.log.info({ action: "ecs-introspection", tasks: outcome.tasks }, "the ECS agent answers again");
+        failing = false;
+        return;
+      }
+      failing = true;
+      const take = warnings.take();
+      if (take.log) {
+        deps.log.warn(
+          {
+            action: "ecs-introspection",
+            url: config.ecsAgentUrl,
+            err: outcome.reason,
+            suppressed: take.suppressed,
+          },
+          "cannot ask the ECS agent which task a container belongs to; containers it has not confirmed are not registered",
+        );
+      }
+    },
+  });
+  return new EcsConfirmedSource(source, ecs);
+}
+
 /** Starts the agent: loads this host's records from the zone, lists containers, keeps converging. */
 export async function startHostAgent(config: AgentConfig, deps: HostAgentDeps): Promise<HostAgent> {
   const { host, zoneId, metrics, loop } = await prepare(config, deps);
@@ -80,7 +121,7 @@ export async function startHostAgent(config: AgentConfig, deps: HostAgentDeps): 
     { action: "start", host: host.hostId, zone: host.zone, zoneId, records: loop.appliedCount },
     "agent starting",
   );
-  const source = deps.source ?? new DockerSource(deps.docker ? { docker: deps.docker } : {});
+  const source = containerSource(config, deps, metrics);
   const agent = new Agent({
     source,
     loop,
@@ -123,7 +164,7 @@ export async function syncHostOnce(
   timeoutMs = 60_000,
 ): Promise<{ converged: boolean; calls: number }> {
   const { host, loop, metrics } = await prepare(config, deps);
-  const source = deps.source ?? new DockerSource(deps.docker ? { docker: deps.docker } : {});
+  const source = containerSource(config, deps, metrics);
   const agent = new Agent({
     source,
     loop,

@@ -74,6 +74,15 @@ export class AgentMetrics implements LoopObserver, CheckObserver {
   declarationSkipped = (problem: string): void => {
     this.skipped.inc({ problem });
   };
+  private readonly introspection = new Counter({
+    name: "ecssd_agent_ecs_introspection_requests_total",
+    help: "Requests to the ECS agent's introspection API (which task each container belongs to), by result",
+    labelNames: ["result"],
+    registers: [this.registry],
+  });
+  introspectionRequest = (ok: boolean): void => {
+    this.introspection.inc({ result: ok ? "ok" : "error" });
+  };
   /** Plain counts for the benchmark and tests, by API action. */
   readonly callCounts = new Map<string, number>();
 

@@ -93,7 +93,9 @@ export function simulatedContainer(i: number): ContainerDescription {
 }
 
 async function simulatedAgent(zone: LocalZone, hostId: string, source: SimulatedHost): Promise<HostAgent> {
-  return startHostAgent(agentConfig(zone, hostId, agentEnvironment({ flushMs: 75, resyncSeconds: 3600 })), {
+  // The simulated containers carry ECS labels with no ECS agent behind them: believe the labels.
+  const env = agentEnvironment({ flushMs: 75, resyncSeconds: 3600, ecsAgentUrl: "off" });
+  return startHostAgent(agentConfig(zone, hostId, env), {
     log: quiet,
     route53: route53For(zone),
     source,

@@ -29,7 +29,10 @@ export interface AgentServiceArgs {
 
 /**
  * The agent as a DAEMON ECS service: one task per container instance, host network mode, the
- * Docker socket mounted, and a task role that may change only SRV and A records of its zone.
+ * Docker socket mounted, and a task role that may change only SRV and A records of its zone. Host mode
+ * puts the ECS agent's introspection API (localhost:51678, the agent's default ECSSD_ECS_AGENT_URL) and
+ * IMDSv2 (instance id and address only) in its reach; its credentials are the task role's, never the
+ * instance role's, which has no Route53 permission.
  */
 export class AgentService extends pulumi.ComponentResource {
   readonly taskRole: aws.iam.Role;

@@ -55,8 +55,13 @@ interface TaskState {
 }
 
 /** A 32-hex task id, as ECS gives new tasks. */
-function newTaskId(): string {
+export function newTaskId(): string {
   return Array.from({ length: 32 }, () => Math.floor(Math.random() * 16).toString(16)).join("");
+}
+
+/** The ARN of a local task, in the cluster of {@link LOCAL_CLUSTER_ARN}. */
+export function localTaskArn(taskId: string): string {
+  return `arn:aws:ecs:${REGION}:${ACCOUNT}:task/local/${taskId}`;
 }
 
 export interface AwsvpcTaskOptions {
@@ -103,7 +108,7 @@ export class LocalAwsvpcTasks implements TaskSource {
     secretValues: Readonly<Record<string, string>>,
   ): Promise<LocalAwsvpcTask> {
     const taskId = newTaskId();
-    const taskArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:task/local/${taskId}`;
+    const taskArn = localTaskArn(taskId);
     const definitionArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/${family}:1`;
     this.definitions.set(definitionArn, {
       taskDefinitionArn: definitionArn,

@@ -17,7 +17,8 @@ import { applyLogged } from "../../registrar/handler";
 import { Route53TaskZone } from "../../registrar/route53TaskZone";
 import { route53Client } from "../../route53";
 import { type LocalZone, startLocalZone } from "../zone";
-import { LocalAwsvpcTasks } from "./awsvpcTasks";
+import { LocalAwsvpcTasks, localTaskArn, newTaskId } from "./awsvpcTasks";
+import { LocalEcsIntrospection } from "./ecsIntrospectionServer";
 import { StackContainers } from "./stackContainers";
 import {
   LOCAL_HOST_ID,
@@ -96,7 +97,9 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
     );
   }
   const stackName = opts.stackName ?? "local";
-  const containers = new StackContainers(stackName);
+  // What the ECS agent's introspection API says on an EC2 host, for the containers this stack starts.
+  const ecsIntrospection = new LocalEcsIntrospection();
+  const containers = new StackContainers(stackName, undefined, ecsIntrospection);
   await containers.ping();
   const leftovers = await containers.removeAll();
   if (leftovers > 0) opts.say(`removed ${leftovers} container(s) left by an earlier stack`);
@@ -131,7 +134,14 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
       AWS_REGION: process.env.AWS_REGION ?? "us-east-1",
     };
     const localZone = { zoneName: zone.zoneName, zoneId: zone.hostedZoneId, route53Endpoint: zone.apiUrl };
-    const agentEnv = agentEnvironment({ ...localZone, hostId: LOCAL_HOST_ID, hostIp: "127.0.0.1" });
+    const ecsAgentUrl = await ecsIntrospection.listen();
+    cleanups.push(() => ecsIntrospection.close());
+    const agentEnv = agentEnvironment({
+      ...localZone,
+      hostId: LOCAL_HOST_ID,
+      hostIp: "127.0.0.1",
+      ecsAgentUrl,
+    });
     const agent = superviseAgent({ ...childEnv, ...agentEnv }, opts);
     cleanups.push(() => agent.stop());
 
@@ -154,7 +164,8 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
     });
     const names: string[] = [];
     const start = async (example: ExampleName, containerName: string) => {
-      await containers.start(localExampleContainer(example, containerName, local(example)).options);
+      const ecsTask = { taskArn: localTaskArn(newTaskId()), family: `ecssd-${stackName}-${example}` };
+      await containers.start(localExampleContainer(example, containerName, local(example), ecsTask).options);
       names.push(containerName);
       return containerName;
     };

@@ -1,6 +1,7 @@
 // The example containers of the local stack, through the Docker Engine API. Every container carries the
 // label below, so that `stack down` (or the next `stack up` after a crash) removes exactly what we started.
 import Docker from "dockerode";
+import type { LocalEcsIntrospection } from "./ecsIntrospectionServer";
 import { STACK_LABEL } from "./stackServices";
 
 export { STACK_LABEL } from "./stackServices";
@@ -21,10 +22,14 @@ export class DockerUnavailableError extends Error {
 }
 
 export class StackContainers {
-  /** @param stackName the label value that marks this stack's containers (default `local`). */
+  /**
+   * @param stackName the label value that marks this stack's containers (default `local`).
+   * @param ecs told of each container created and removed, as ECS's introspection API would list them.
+   */
   constructor(
     readonly stackName = "local",
     readonly docker: Docker = new Docker(),
+    private readonly ecs?: LocalEcsIntrospection,
   ) {}
 
   async ping(): Promise<void> {
@@ -50,6 +55,7 @@ export class StackContainers {
       throw new Error(`container ${options.name} lacks the label ${STACK_LABEL}=${this.stackName}`);
     }
     const container = await this.docker.createContainer(options);
+    this.ecs?.created(container.id, options.name ?? container.id, options.Labels);
     await container.start();
     return container;
   }
@@ -59,6 +65,7 @@ export class StackContainers {
     const c = this.docker.getContainer(idOrName);
     await c.stop({ t: graceSeconds }).catch(ignoreGone);
     await c.remove({ force: true }).catch(ignoreGone);
+    this.ecs?.removed(idOrName);
   }
 
   /** Removes every container of the stack at once, without draining: for teardown. */
@@ -67,6 +74,7 @@ export class StackContainers {
     await Promise.all(
       all.map((c) => this.docker.getContainer(c.Id).remove({ force: true }).catch(ignoreGone)),
     );
+    for (const c of all) this.ecs?.removed(c.Id);
     return all.length;
   }
 }

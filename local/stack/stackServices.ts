@@ -2,6 +2,7 @@
 // (infra/containerDefinitions.ts, from examples/manifest.ts), with what this machine supplies in place of
 // AWS, translated into Docker's create options. Pure: the stack passes the result to the engine.
 import type { ContainerCreateOptions } from "dockerode";
+import { ECS_FAMILY_LABEL, ECS_TASK_ARN_LABEL } from "../../agent/desiredState";
 import { type ExampleName, exampleService } from "../../examples/manifest";
 import { type ContainerDefinition, exampleServiceContainer } from "../../infra/containerDefinitions";
 import { DEFAULT_SRV_TTL } from "../../records/zone";
@@ -26,6 +27,12 @@ export interface LocalExampleInputs {
   readonly password: string;
 }
 
+/** The task an example container belongs to, as ECS would label it. */
+export interface LocalEcsTask {
+  readonly taskArn: string;
+  readonly family: string;
+}
+
 /** One example container as ECS would run it, and as the local engine is asked to. */
 export interface LocalExampleContainer {
   /** What `pulumi up` puts in the task definition, with a local image and placeholder AWS references. */
@@ -43,12 +50,17 @@ export function localExampleContainer(
   example: ExampleName,
   containerName: string,
   inputs: LocalExampleInputs,
+  ecsTask?: LocalEcsTask,
 ): LocalExampleContainer {
   const definition = localDefinition(example, inputs, "bridge");
   const common = {
     name: containerName,
     secretValues: { AUTH_USERNAME: inputs.username, AUTH_PASSWORD: inputs.password },
-    labels: { [STACK_LABEL]: inputs.stackName },
+    // ECS labels every container of a task with the task and its family; the agent confirms them with ECS.
+    labels: {
+      [STACK_LABEL]: inputs.stackName,
+      ...(ecsTask && { [ECS_TASK_ARN_LABEL]: ecsTask.taskArn, [ECS_FAMILY_LABEL]: ecsTask.family }),
+    },
   };
   // A consumer reached from outside (ECS: through the load balancer) shares this machine's network here:
   // the zone's DNS server and the services' published ports are on the machine's loopback, out of a

@@ -39,7 +39,12 @@ describe("agent with service owners (ECSSD_SERVICE_OWNERS), Docker and the local
       zone,
       hostId,
       { log: log.logger },
-      { ECSSD_METRICS_PORT: "0", ECSSD_SERVICE_OWNERS: JSON.stringify({ [owned]: ["payments"] }) },
+      // The owners map alone is under test here; ECS's confirmation of the labels is agentEcsConfirmation's.
+      {
+        ECSSD_METRICS_PORT: "0",
+        ECSSD_SERVICE_OWNERS: JSON.stringify({ [owned]: ["payments"] }),
+        ECSSD_ECS_AGENT_URL: "off",
+      },
     );
   });
 

@@ -9,6 +9,7 @@ describe("agent config", () => {
       routing: "multivalue",
       resyncSeconds: 60,
       flushMs: 75,
+      ecsAgentUrl: "http://localhost:51678",
     });
   });
 

@@ -36,6 +36,7 @@ const VALUES: Record<string, fc.Arbitrary<unknown>> = {
   ECSSD_HOST_IP: fc.ipV4(),
   ECSSD_ROUTE53_ENDPOINT: url,
   ECSSD_ECS_ENDPOINT: url,
+  ECSSD_ECS_AGENT_URL: fc.oneof(fc.constant("off"), url),
   ECSSD_ROUTING: fc.constantFrom("multivalue", "weighted"),
   ECSSD_SERVICE_OWNERS: serviceOwners,
   ECSSD_CLUSTERS: fc.uniqueArray(fc.oneof(clusterName, clusterArn), { maxLength: 4 }),
