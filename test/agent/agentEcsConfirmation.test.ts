@@ -7,18 +7,9 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { HostAgent } from "../../agent/hostAgent";
 import { type LocalZone, startLocalZone } from "../../local/zone";
-import {
-  baseImage,
-  DockerCli,
-  eventually,
-  type MemoryLog,
-  memoryLog,
-  RUN_ID,
-  SERVE_FOREVER,
-  srvPorts,
-  startAgent,
-  TEST_LABEL,
-} from "./agentHarness";
+import { baseImage, DockerCli, RUN_ID, TEST_LABEL } from "../kit/docker";
+import { eventually } from "../kit/eventually";
+import { type MemoryLog, memoryLog, SERVE_FOREVER, srvPorts, startAgent } from "./agentHarness";
 
 const FAMILY_LABEL = "com.amazonaws.ecs.task-definition-family";
 const TASK_ARN_LABEL = "com.amazonaws.ecs.task-arn";
