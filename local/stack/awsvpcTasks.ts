@@ -222,6 +222,8 @@ export class LocalAwsvpcTasks implements TaskSource {
         healthStatus: health === "healthy" ? "HEALTHY" : health === "unhealthy" ? "UNHEALTHY" : "UNKNOWN",
       }),
       eniAddress: state.task.address,
+      taskDefinitionArn: state.definitionArn,
+      containerOverrides: [],
     };
   }
 
