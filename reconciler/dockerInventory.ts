@@ -49,5 +49,6 @@ function publishedBy(c: Docker.ContainerInfo): PublishedPorts {
     const key = `${p.PrivatePort}/${(p.Type ?? "tcp").toLowerCase()}`;
     bindings.set(key, (bindings.get(key) ?? new Set()).add(p.PublicPort));
   }
-  return { bindings, hostNetwork: c.HostConfig?.NetworkMode === "host" };
+  // Docker lists every port of a published range one by one.
+  return { bindings, ranges: [], hostNetwork: c.HostConfig?.NetworkMode === "host" };
 }

@@ -14,7 +14,7 @@ import { familyFromTaskDefinitionArn, taskIdFromArn } from "../records";
 import type { ApiCalls } from "./apiCalls";
 import { Semaphore } from "./boundedConcurrency";
 import { InventoryError } from "./errors";
-import type { Inventory, InventorySnapshot, LiveTask, PublishedPorts } from "./inventory";
+import type { Inventory, InventorySnapshot, LiveTask, PortRangeBinding, PublishedPorts } from "./inventory";
 
 /** ListTasks, ListContainerInstances and ListClusters return at most 100 per page; describes take 100. */
 
@@ -272,12 +272,28 @@ function publishedBy(c: Container): [string, PublishedPorts][] {
   const id = c.runtimeId?.toLowerCase();
   if (!id || c.lastStatus !== "RUNNING") return [];
   const bindings = new Map<string, Set<number>>();
+  const ranges: PortRangeBinding[] = [];
   for (const b of c.networkBindings ?? []) {
-    if (b.containerPort === undefined || b.hostPort === undefined) continue;
-    const key = `${b.containerPort}/${(b.protocol ?? "tcp").toLowerCase()}`;
-    bindings.set(key, (bindings.get(key) ?? new Set()).add(b.hostPort));
+    const protocol = (b.protocol ?? "tcp").toLowerCase();
+    if (b.containerPort !== undefined && b.hostPort !== undefined) {
+      const key = `${b.containerPort}/${protocol}`;
+      bindings.set(key, (bindings.get(key) ?? new Set()).add(b.hostPort));
+      continue;
+    }
+    // A port range: ECS says which host ports the range is bound to, not which one each container port got.
+    const container = portRange(b.containerPortRange);
+    const host = portRange(b.hostPortRange);
+    if (container && host) ranges.push({ container, host, protocol });
   }
-  return [[id, { bindings, hostNetwork: false }]];
+  return [[id, { bindings, ranges, hostNetwork: false }]];
+}
+
+/** `"32768-32778"` → [32768, 32778]; undefined for anything else. */
+function portRange(text: string | undefined): [number, number] | undefined {
+  const m = /^(\d{1,5})-(\d{1,5})$/.exec(text ?? "");
+  if (!m) return undefined;
+  const [from, to] = [Number(m[1]), Number(m[2])];
+  return from >= 1 && from <= to && to <= 65535 ? [from, to] : undefined;
 }
 
 /** The private IPv4 address of an awsvpc task's ENI attachment, if it has one. */

@@ -33,8 +33,17 @@ export interface LiveTask {
 export interface PublishedPorts {
   /** Host ports by `<containerPort>/<protocol>` (`"8080/tcp"`). */
   readonly bindings: ReadonlyMap<string, ReadonlySet<number>>;
+  /** Port ranges bound as a whole (ECS's `containerPortRange`): which host port each port got is not said. */
+  readonly ranges: readonly PortRangeBinding[];
   /** Host network mode (Docker says so): every container port is published on the host as itself. */
   readonly hostNetwork: boolean;
+}
+
+/** A range of container ports bound to a range of host ports, inclusive bounds. */
+export interface PortRangeBinding {
+  readonly container: readonly [number, number];
+  readonly host: readonly [number, number];
+  readonly protocol: string;
 }
 
 /** One consistent look at what is alive. */

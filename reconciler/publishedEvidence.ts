@@ -50,6 +50,12 @@ export function instanceEvidence(
   if (published === undefined || protocol === undefined || port === undefined) return "unknown";
   const hostPorts = published.bindings.get(`${identity.containerPort}/${protocol}`);
   if (hostPorts !== undefined && hostPorts.size > 0) return hostPorts.has(port) ? "confirmed" : "forged";
+  const within = (n: number, [from, to]: readonly [number, number]) => n >= from && n <= to;
+  const ranges = published.ranges.filter(
+    (r) => r.protocol === protocol && within(identity.containerPort, r.container),
+  );
+  // Which host port of its range the container port got is not said: any of them is the container's.
+  if (ranges.length > 0) return ranges.some((r) => within(port, r.host)) ? "confirmed" : "forged";
   // Host network mode publishes a container port as itself. ECS cannot say whether a task runs in it, and a
   // host-mode container may serve a port its definition does not map: the agent then writes the container
   // port, which ECS neither confirms nor denies. Any other port the container does not publish is forged.

@@ -35,7 +35,7 @@ describe("applyPlan through the core's ports", () => {
         [2, 8002],
       ].map(([n, port]) => [
         containerIdFor(n as number),
-        { bindings: new Map([["8080/tcp", new Set([port as number])]]), hostNetwork: false },
+        { bindings: new Map([["8080/tcp", new Set([port as number])]]), ranges: [], hostNetwork: false },
       ]),
     ),
     counts: {},

@@ -20,10 +20,17 @@ import { hostA, ZONE } from "./support/zoneFixtures";
 
 const H1 = "i-0aaaaaaaaaaaaaaa1";
 const a1 = hostA(H1, "127.0.0.1");
-const bindings = (entries: Record<string, number[]>, hostNetwork = false): PublishedPorts => ({
+const bindings = (
+  entries: Record<string, number[]>,
+  hostNetwork = false,
+  ranges: PublishedPorts["ranges"] = [],
+): PublishedPorts => ({
   bindings: new Map(Object.entries(entries).map(([k, v]) => [k, new Set(v)])),
+  ranges,
   hostNetwork,
 });
+/** ECS's containerPortRange 8000-8099 bound to host ports 40000-40099. */
+const range = [{ container: [8000, 8099], host: [40_000, 40_099], protocol: "tcp" }] as const;
 const task = (taskId: string, extra: Partial<LiveTask> = {}): LiveTask => ({
   taskId,
   taskArn: `arn:aws:ecs:us-east-1:123456789012:task/web/${taskId}`,
@@ -182,6 +189,20 @@ describe("reconciler: ECS's word, not the zone's, before it acts on a task", () 
         genuine,
         8080,
         "confirmed",
+      ],
+      [
+        "a port range, at a host port of the bound range",
+        { published: new Map([[containerIdFor(1), bindings({}, false, range)]]) },
+        genuine,
+        40_050,
+        "confirmed",
+      ],
+      [
+        "a port range, outside the bound range",
+        { published: new Map([[containerIdFor(1), bindings({}, false, range)]]) },
+        genuine,
+        9,
+        "forged",
       ],
       [
         "host network mode, at another port",

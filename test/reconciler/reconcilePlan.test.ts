@@ -38,7 +38,7 @@ function publishing(...list: [number, number][]): Map<string, PublishedPorts> {
   return new Map(
     list.map(([container, hostPort]) => [
       containerIdFor(container),
-      { bindings: new Map([["8080/tcp", new Set([hostPort])]]), hostNetwork: false },
+      { bindings: new Map([["8080/tcp", new Set([hostPort])]]), ranges: [], hostNetwork: false },
     ]),
   );
 }
