@@ -108,10 +108,12 @@ export async function main(): Promise<void> {
     async describeTask(_cluster, taskArn): Promise<DescribedTask> {
       const i = Number.parseInt(taskArn.split("/").pop() as string, 16);
       const s = state.get(i);
-      if (s === undefined) return { version: 1, lastStatus: "PROVISIONING", desiredStatus: "RUNNING" };
+      const task = { taskDefinitionArn: definitionArn(i), containerOverrides: [] };
+      if (s === undefined)
+        return { ...task, version: 1, lastStatus: "PROVISIONING", desiredStatus: "RUNNING" };
       return s === "RUNNING"
-        ? { version: 3, lastStatus: "RUNNING", desiredStatus: "RUNNING", eniAddress: address(i) }
-        : { version: 5, lastStatus: "STOPPED", desiredStatus: "STOPPED", eniAddress: address(i) };
+        ? { ...task, version: 3, lastStatus: "RUNNING", desiredStatus: "RUNNING", eniAddress: address(i) }
+        : { ...task, version: 5, lastStatus: "STOPPED", desiredStatus: "STOPPED", eniAddress: address(i) };
     },
     taskDefinition: async (arn) => definition(arn),
   };

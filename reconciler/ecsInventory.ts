@@ -2,6 +2,7 @@
 // to its last page and describes go in batches of 100 (the API's limit), each page's describe sent as soon
 // as the page arrives so that paging and describing overlap.
 import {
+  type Container,
   DescribeContainerInstancesCommand,
   DescribeTasksCommand,
   type ECSClient,
@@ -13,7 +14,7 @@ import { familyFromTaskDefinitionArn, taskIdFromArn } from "../records";
 import type { ApiCalls } from "./apiCalls";
 import { Semaphore } from "./boundedConcurrency";
 import { InventoryError } from "./errors";
-import type { Inventory, InventorySnapshot, LiveTask } from "./inventory";
+import type { Inventory, InventorySnapshot, LiveTask, PortRangeBinding, PublishedPorts } from "./inventory";
 
 /** ListTasks, ListContainerInstances and ListClusters return at most 100 per page; describes take 100. */
 
@@ -24,6 +25,10 @@ type Described = {
   containerInstanceArn?: string;
   containerIds?: string[];
   family?: string;
+  eniAddress?: string;
+  undescribed?: boolean;
+  /** What its running containers publish, by Docker id. */
+  published: [string, PublishedPorts][];
 };
 
 export const ECS_PAGE_SIZE = 100;
@@ -62,16 +67,29 @@ export class EcsInventory implements Inventory {
     const perCluster = await Promise.all(clusters.map((c) => this.readCluster(c)));
     const hosts = new Set<string>();
     const tasks = new Map<string, LiveTask>();
+    const published = new Map<string, PublishedPorts>();
     let containerInstances = 0;
+    let undescribedTasks = 0;
     for (const c of perCluster) {
       for (const h of c.hosts) hosts.add(h);
-      for (const t of c.tasks) tasks.set(t.taskId, t);
+      for (const t of c.tasks) {
+        tasks.set(t.taskId, t);
+        if (t.undescribed) undescribedTasks++;
+      }
+      for (const [id, ports] of c.published) published.set(id, ports);
       containerInstances += c.containerInstances;
     }
     return {
       hosts,
       tasks,
-      counts: { clusters: clusters.length, containerInstances, activeHosts: hosts.size, tasks: tasks.size },
+      published,
+      counts: {
+        clusters: clusters.length,
+        containerInstances,
+        activeHosts: hosts.size,
+        tasks: tasks.size,
+        undescribedTasks,
+      },
     };
   }
 
@@ -89,9 +107,12 @@ export class EcsInventory implements Inventory {
     return arns;
   }
 
-  private async readCluster(
-    cluster: string,
-  ): Promise<{ hosts: string[]; tasks: LiveTask[]; containerInstances: number }> {
+  private async readCluster(cluster: string): Promise<{
+    hosts: string[];
+    tasks: LiveTask[];
+    published: [string, PublishedPorts][];
+    containerInstances: number;
+  }> {
     try {
       // Instances and tasks are independent lists: read both at once.
       const [instances, described] = await Promise.all([
@@ -107,9 +128,15 @@ export class EcsInventory implements Inventory {
           ...(hostId !== undefined && { hostId }),
           ...(t.containerIds !== undefined && { containerIds: t.containerIds }),
           ...(t.family !== undefined && { family: t.family }),
+          ...(t.eniAddress !== undefined && { eniAddress: t.eniAddress }),
+          ...(t.undescribed && { undescribed: true }),
         };
       });
-      return { hosts: instances.alive, tasks, containerInstances: instances.count };
+      // Bindings are on the task's host: they count only where ECS places the task on a known instance.
+      const published = described.flatMap((t) =>
+        t.containerInstanceArn && instances.hostByArn.has(t.containerInstanceArn) ? t.published : [],
+      );
+      return { hosts: instances.alive, tasks, published, containerInstances: instances.count };
     } catch (err) {
       if ((err as { name?: string }).name === "ClusterNotFoundException") {
         throw new InventoryError(`ECS cluster "${cluster}" does not exist; check ECSSD_CLUSTERS`, {
@@ -206,27 +233,79 @@ export class EcsInventory implements Inventory {
       const taskId = taskIdFromArn(taskArn);
       if (!taskId) continue;
       const t = described.get(taskArn);
+      if (t === undefined) {
+        // Listed as running but not described (a failure entry, or left out): missing evidence. It stays
+        // alive, and nothing is judged on what is not known of it (host, containers, family, ports).
+        out.push({ taskId, taskArn, undescribed: true, published: [] });
+        continue;
+      }
       // Listed as RUNNING a moment ago but described as stopping: ECS has begun to stop it.
-      if (t?.desiredStatus === "STOPPED") continue;
-      const containers = t?.containers ?? [];
+      if (t.desiredStatus === "STOPPED") continue;
+      const containers = t.containers ?? [];
       const runtimeIds = containers.map((c) => c.runtimeId?.toLowerCase());
       const complete = containers.length > 0 && runtimeIds.every((id) => id !== undefined && id !== "");
-      const family = familyFromTaskDefinitionArn(t?.taskDefinitionArn);
+      const family = familyFromTaskDefinitionArn(t.taskDefinitionArn);
+      const eniAddress = taskEniAddress(t.attachments);
       out.push({
         taskId,
         taskArn,
-        ...(t?.containerInstanceArn && { containerInstanceArn: t.containerInstanceArn }),
+        ...(t.containerInstanceArn && { containerInstanceArn: t.containerInstanceArn }),
         ...(family !== undefined && { family }),
         ...(complete && { containerIds: runtimeIds as string[] }),
+        ...(eniAddress !== undefined && { eniAddress }),
+        // An awsvpc task publishes on its ENI, never on its host's ports.
+        published: eniAddress === undefined ? containers.flatMap(publishedBy) : [],
       });
-      // A task missing from the describe (a failure entry) stays alive, without host or containers: it was
-      // listed as running, and a record is only ever deleted on positive evidence.
     }
   }
 
   private send<T>(operation: string, request: () => Promise<T>): Promise<T> {
     return this.semaphore.run(() => this.calls.call(operation, request));
   }
+}
+
+/**
+ * What a container publishes on its host, from its network bindings, once ECS reports it RUNNING: the ECS agent
+ * reports a container's bindings with its RUNNING state, so before that their absence is no evidence.
+ */
+function publishedBy(c: Container): [string, PublishedPorts][] {
+  const id = c.runtimeId?.toLowerCase();
+  if (!id || c.lastStatus !== "RUNNING") return [];
+  const bindings = new Map<string, Set<number>>();
+  const ranges: PortRangeBinding[] = [];
+  for (const b of c.networkBindings ?? []) {
+    const protocol = (b.protocol ?? "tcp").toLowerCase();
+    if (b.containerPort !== undefined && b.hostPort !== undefined) {
+      const key = `${b.containerPort}/${protocol}`;
+      bindings.set(key, (bindings.get(key) ?? new Set()).add(b.hostPort));
+      continue;
+    }
+    // A port range: ECS says which host ports the range is bound to, not which one each container port got.
+    const container = portRange(b.containerPortRange);
+    const host = portRange(b.hostPortRange);
+    if (container && host) ranges.push({ container, host, protocol });
+  }
+  return [[id, { bindings, ranges, hostNetwork: false }]];
+}
+
+/** `"32768-32778"` → [32768, 32778]; undefined for anything else. */
+function portRange(text: string | undefined): [number, number] | undefined {
+  const m = /^(\d{1,5})-(\d{1,5})$/.exec(text ?? "");
+  if (!m) return undefined;
+  const [from, to] = [Number(m[1]), Number(m[2])];
+  return from >= 1 && from <= to && to <= 65535 ? [from, to] : undefined;
+}
+
+/** The private IPv4 address of an awsvpc task's ENI attachment, if it has one. */
+function taskEniAddress(
+  attachments: readonly { type?: string; details?: { name?: string; value?: string }[] }[] | undefined,
+): string | undefined {
+  for (const a of attachments ?? []) {
+    if (a.type !== "ElasticNetworkInterface") continue;
+    const address = a.details?.find((d) => d.name === "privateIPv4Address")?.value;
+    if (address) return address;
+  }
+  return undefined;
 }
 
 /** Guards against a server that hands back the token it was given, which would otherwise page forever. */

@@ -17,6 +17,33 @@ export interface LiveTask {
    * any is unknown (a container not started yet), so that a record is never judged on partial facts.
    */
   readonly containerIds?: readonly string[];
+  /** The private IPv4 address of its ENI: an awsvpc task, which publishes there and on no host's ports. */
+  readonly eniAddress?: string;
+  /**
+   * True when ListTasks returned it but DescribeTasks did not describe it: all that is known is that it runs.
+   * Its records are kept and judged on nothing else (not its family, not its ports).
+   */
+  readonly undescribed?: boolean;
+}
+
+/**
+ * What one running container publishes, as its inventory reports it: ECS's network bindings of the
+ * container, or Docker's port bindings. The reconciler believes this, not the zone, before it acts on a task.
+ */
+export interface PublishedPorts {
+  /** Host ports by `<containerPort>/<protocol>` (`"8080/tcp"`). */
+  readonly bindings: ReadonlyMap<string, ReadonlySet<number>>;
+  /** Port ranges bound as a whole (ECS's `containerPortRange`): which host port each port got is not said. */
+  readonly ranges: readonly PortRangeBinding[];
+  /** Host network mode (Docker says so): every container port is published on the host as itself. */
+  readonly hostNetwork: boolean;
+}
+
+/** A range of container ports bound to a range of host ports, inclusive bounds. */
+export interface PortRangeBinding {
+  readonly container: readonly [number, number];
+  readonly host: readonly [number, number];
+  readonly protocol: string;
 }
 
 /** One consistent look at what is alive. */
@@ -34,6 +61,12 @@ export interface InventorySnapshot {
    * judged by its host alone.
    */
   readonly containers?: ReadonlySet<string>;
+  /**
+   * What each running container publishes, by its full Docker id, for the containers whose ports the
+   * inventory knows (ECS: running containers of described tasks; Docker: every running container). A
+   * container absent here is evidence of nothing.
+   */
+  readonly published?: ReadonlyMap<string, PublishedPorts>;
   /** Counts for the summary, e.g. `{ clusters: 5, containerInstances: 40, tasks: 5000 }`. */
   readonly counts: Readonly<Record<string, number>>;
 }

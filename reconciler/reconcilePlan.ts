@@ -22,19 +22,28 @@ import {
 } from "../records";
 import { endpointKey, type HealthResult, type HealthTarget } from "./healthChecker";
 import type { InventorySnapshot, LiveTask } from "./inventory";
+import { containerPortKey, instanceEvidence, taskRecordEvidence } from "./publishedEvidence";
 import type { HealthFailure } from "./runSummary";
 
 /** The summary lists this many health failures at most; the log has them all. */
 export const MAX_REPORTED_FAILURES = 20;
 
 /** Why a record set is deleted. */
-export type DeleteReason = "host-gone" | "task-gone" | "container-gone" | "unhealthy" | "not-owned";
+export type DeleteReason =
+  | "host-gone"
+  | "task-gone"
+  | "container-gone"
+  | "unhealthy"
+  | "not-owned"
+  /** The inventory says the task or container its SetIdentifier names does not publish what it says. */
+  | "forged";
 export const DELETE_REASONS: readonly DeleteReason[] = [
   "host-gone",
   "task-gone",
   "container-gone",
   "unhealthy",
   "not-owned",
+  "forged",
 ];
 
 type InstanceIdentity = Extract<OwnedIdentity, { kind: "instance" }>;
@@ -53,6 +62,7 @@ export interface TaskRecord {
   readonly key: string;
   readonly set: RecordSet;
   readonly taskId: string;
+  readonly identity: Extract<OwnedIdentity, { kind: "task" | "task-instance" }>;
 }
 
 /** One of our host A record sets. */
@@ -80,6 +90,8 @@ export interface ZoneView {
   readonly taskRecords: readonly TaskRecord[];
   /** Instance keys (records' instanceKey) whose port declares an agent check: their health is the agent's. */
   readonly agentChecked: ReadonlySet<string>;
+  /** The same, as container ports (containerPortKey), under whatever name the marker was found. */
+  readonly agentCheckedPorts: ReadonlySet<string>;
   /** Agent-check markers seen (ours, for the record counts). */
   readonly agentMarkers: number;
   readonly verdicts: readonly VerdictRecord[];
@@ -129,6 +141,7 @@ export function viewZone(sets: readonly ZoneRecordSet[], zoneName: string): Zone
   const hosts: HostRecord[] = [];
   const taskRecords: TaskRecord[] = [];
   const agentChecked = new Set<string>();
+  const agentCheckedPorts = new Set<string>();
   let agentMarkers = 0;
   const verdicts: VerdictRecord[] = [];
   const srvTargets = new Map<string, string[]>();
@@ -145,7 +158,7 @@ export function viewZone(sets: readonly ZoneRecordSet[], zoneName: string): Zone
       (identity?.kind === "task-instance" && set.Type === "SRV") ||
       (identity?.kind === "task" && set.Type === "A")
     ) {
-      taskRecords.push({ key, set, taskId: identity.taskId });
+      taskRecords.push({ key, set, taskId: identity.taskId, identity });
     }
     if (set.Type === "SRV") {
       const targets = values.map((v) => parseSrvValue(v)?.target).filter((t): t is string => t !== undefined);
@@ -159,6 +172,7 @@ export function viewZone(sets: readonly ZoneRecordSet[], zoneName: string): Zone
       if (identity?.kind !== "instance" || !marker) continue;
       if (marker.kind === "agent-check") {
         agentChecked.add(instanceKey(set));
+        agentCheckedPorts.add(containerPortKey(identity));
         agentMarkers++;
       } else verdicts.push({ key, set, identity, port: marker.port });
     } else if (set.Type === "A") {
@@ -176,6 +190,7 @@ export function viewZone(sets: readonly ZoneRecordSet[], zoneName: string): Zone
     hosts,
     taskRecords,
     agentChecked,
+    agentCheckedPorts,
     agentMarkers,
     verdicts,
     srvTargets,
@@ -234,14 +249,68 @@ export function notOwned(
   const out: PlannedDelete[] = [];
   const judge = (key: string, set: RecordSet, taskId: string | undefined) => {
     const family = taskId === undefined ? undefined : tasks.get(taskId)?.family;
-    // A task ECS does not list is judged by staleness, not here: its family is unknown, not wrong.
-    if (taskId !== undefined && !tasks.has(taskId)) return;
+    // A task ECS does not list is judged by staleness, not here: its family is unknown, not wrong. Nor is
+    // that of a task ECS listed but did not describe: missing evidence deletes nothing.
+    if (taskId !== undefined && (!tasks.has(taskId) || tasks.get(taskId)?.undescribed)) return;
     // `_calc._tcp.<zone>` → `_calc._tcp`, the name the map lists.
     const name = canonicalName(set.Name).slice(0, -(zoneName.length + 1));
     if (!mayOffer(owners, name, family)) out.push({ key, set, reason: "not-owned", onlyAsRead: false });
   };
   for (const r of view.instances) judge(r.key, r.set, r.identity.taskId);
   for (const r of view.taskRecords) if (r.set.Type === "SRV") judge(r.key, r.set, r.taskId);
+  return out;
+}
+
+/**
+ * Our record sets (of those not already going) whose SetIdentifier the inventory contradicts: the container
+ * it names does not publish that port on that host, the task is an awsvpc task the agent never publishes, or
+ * a registrar's set does not hold its task's ENI address and container port. Deleted as `forged`, only as
+ * read (the verdict is on the values). `confirmed` holds the keys of the instance records the inventory
+ * confirms.
+ */
+export function forgedRecords(
+  view: ZoneView,
+  instances: readonly InstanceRecord[],
+  snapshot: InventorySnapshot,
+  zoneName: string,
+  going: ReadonlySet<string>,
+): { forged: PlannedDelete[]; confirmed: Set<string> } {
+  const forged: PlannedDelete[] = [];
+  const confirmed = new Set<string>();
+  const planDelete = (key: string, set: RecordSet) =>
+    forged.push({ key, set, reason: "forged", onlyAsRead: true });
+  for (const r of instances) {
+    const evidence = instanceEvidence(r.identity, r.set, r.srv?.port, snapshot);
+    if (evidence === "forged") planDelete(r.key, r.set);
+    else if (evidence === "confirmed") confirmed.add(r.key);
+  }
+  for (const r of view.taskRecords) {
+    if (going.has(r.key)) continue;
+    if (taskRecordEvidence(r.identity, r.set, snapshot, zoneName) === "forged") planDelete(r.key, r.set);
+  }
+  return { forged, confirmed };
+}
+
+/**
+ * The confirmed records whose failing check may stop their task: the only one of ours for their container port
+ * (a copy under another name, even at the right port, leaves it unclear which check is the task's) and not a
+ * port whose agent check, under any name, makes its health the agent's.
+ */
+export function stoppable(
+  survivors: readonly InstanceRecord[],
+  confirmed: ReadonlySet<string>,
+  view: ZoneView,
+): Set<string> {
+  const seen = new Map<string, number>();
+  for (const r of survivors) {
+    const port = containerPortKey(r.identity);
+    seen.set(port, (seen.get(port) ?? 0) + 1);
+  }
+  const out = new Set<string>();
+  for (const r of survivors) {
+    const port = containerPortKey(r.identity);
+    if (confirmed.has(r.key) && seen.get(port) === 1 && !view.agentCheckedPorts.has(port)) out.add(r.key);
+  }
   return out;
 }
 
@@ -287,6 +356,12 @@ export interface StalePlan {
   /** Our instance records the inventory keeps. */
   readonly survivors: readonly InstanceRecord[];
   /**
+   * Keys of the survivors whose failing check may stop their task: the inventory confirms that their
+   * container publishes their port on their host (see stoppable). Any other survivor may still be deleted as
+   * unhealthy, but is never the cause of a stop.
+   */
+  readonly stoppable: ReadonlySet<string>;
+  /**
    * The survivors this reconciler health-checks: those without an agent check (the agent owns those) whose
    * SRV target is the host their SetIdentifier names.
    */
@@ -325,7 +400,17 @@ export function planStale(
   const violations = notOwned(view, snapshot, owners, zoneName).filter((d) => !staleKeys.has(d.key));
   stale.push(...violations);
   const violating = new Set(violations.map((d) => d.key));
-  const survivors = instances.survivors.filter((r) => !violating.has(r.key));
+  const owned = instances.survivors.filter((r) => !violating.has(r.key));
+  const { forged, confirmed } = forgedRecords(
+    view,
+    owned,
+    snapshot,
+    zoneName,
+    new Set(stale.map((d) => d.key)),
+  );
+  stale.push(...forged);
+  const forgedKeys = new Set(forged.map((d) => d.key));
+  const survivors = owned.filter((r) => !forgedKeys.has(r.key));
   const liveVerdicts: VerdictRecord[] = [];
   const goneVerdicts: PlannedMarkerDelete[] = [];
   for (const v of view.verdicts) {
@@ -339,7 +424,16 @@ export function planStale(
     if (!targetsItsHost(r, zoneName)) unverified.push(r);
     else if (!view.agentChecked.has(instanceKey(r.set))) toCheck.push(r);
   }
-  return { view, stale, survivors, toCheck, unverified, liveVerdicts, goneVerdicts };
+  return {
+    view,
+    stale,
+    survivors,
+    stoppable: stoppable(survivors, confirmed, view),
+    toCheck,
+    unverified,
+    liveVerdicts,
+    goneVerdicts,
+  };
 }
 
 /** Where each live verdict is checked again, by marker key: its port at its host's address. */
@@ -457,8 +551,14 @@ export function planReconcile(
     const taskId = record.identity.taskId;
     const task = taskId !== undefined ? snapshot.tasks?.get(taskId) : undefined;
     // The endpoint checked is the identity's host (its own A record); the task is stopped only when ECS
-    // places it on that very host, so a record cannot aim a stop at a task elsewhere.
-    if (task && settings.stopUnhealthyTasks && task.hostId === record.identity.hostId) {
+    // places it on that very host and says it publishes that port there, so a record cannot aim a stop at a
+    // task elsewhere, nor at a port of its choosing.
+    if (
+      task &&
+      settings.stopUnhealthyTasks &&
+      task.hostId === record.identity.hostId &&
+      stale.stoppable.has(record.key)
+    ) {
       const entry = stops.get(task.taskId) ?? {
         task,
         reason: `ecssd reconciler: health check ${result.url} failed ${result.attempts} times (${result.detail})`,

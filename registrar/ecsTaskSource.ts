@@ -37,6 +37,8 @@ export class EcsTaskSource implements TaskSource {
       desiredStatus: t.desiredStatus,
       ...(t.healthStatus !== undefined && { healthStatus: t.healthStatus }),
       ...(t.eniAddress !== undefined && { eniAddress: t.eniAddress }),
+      taskDefinitionArn: t.taskDefinitionArn,
+      containerOverrides: t.containerOverrides,
     };
   }
 

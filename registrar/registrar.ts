@@ -2,15 +2,17 @@
 // alone. It knows nothing of AWS: the task and its definition come through a TaskSource, the zone through a
 // TaskZone (the Lambda and `ecssd task-event` give it ECS and Route53; the local stack its containers).
 //
-// The event is only a prompt. The task is described again (the current truth) and taskAction() acts on the
-// newer of the two by `version`, so a late or repeated RUNNING never brings back a task told to stop. After a
-// registration the task is described once more: a stop that raced the write (another invocation deleted the
-// records before this one's UPSERT landed) is caught here and undone, not left to the reconciler.
-import type { RecordSet } from "../records";
+// The event is only a prompt: it says which task to look at, and its `version` orders it. What is registered
+// (the address, the definition and so the declarations, the overrides, the state) is what DescribeTasks says
+// now, never what the event says: anyone who may invoke the registrar can send an event. A late or repeated
+// RUNNING never brings back a task told to stop. After a registration the task is described once more: a stop
+// that raced the write (another invocation deleted the records before this one's UPSERT landed) is caught here
+// and undone, not left to the reconciler.
+import { familyFromTaskDefinitionArn, type RecordSet } from "../records";
 import { type DescribedTask, taskAction } from "./taskAction";
 import { isAwsvpc, type TaskDefinitionShape, taskOffers } from "./taskDeclarations";
 import { type TaskRecordSettings, type TaskRecords, taskRecordSets } from "./taskRecords";
-import { parseTaskStateChange, type TaskStateChange } from "./taskStateChange";
+import { parseTaskStateChange } from "./taskStateChange";
 
 /** Where the registrar reads tasks. */
 export interface TaskSource {
@@ -54,6 +56,11 @@ export interface EventResult {
   problems: TaskRecords["problems"];
 }
 
+/** DescribeTasks is behind the event: the invocation fails, and the retry finds ECS caught up. */
+export class TaskNotCaughtUpError extends Error {
+  override name = "TaskNotCaughtUpError";
+}
+
 function ourCluster(clusterArn: string, clusters: readonly string[]): boolean {
   if (clusters.length === 0) return true;
   const name = clusterArn.slice(clusterArn.indexOf("/") + 1);
@@ -71,24 +78,39 @@ export async function applyTaskEvent(
   if (!ourCluster(change.clusterArn, settings.clusters)) {
     return { ...base, outcome: "ignored", reason: `cluster ${change.clusterArn} is not one of ours` };
   }
-  const definition = await deps.tasks.taskDefinition(change.taskDefinitionArn);
-  if (!isAwsvpc(definition)) {
-    return {
-      ...base,
-      outcome: "ignored",
-      reason: `network mode ${definition.networkMode ?? "bridge"}: the agent on its host registers it`,
-    };
-  }
-  const offers = taskOffers(definition, change.containerOverrides);
-  const healthChecked = offers.some((o) => o.hasHealthCheck);
+  // The event's definition (cached) only sets bridge and host tasks, the agent's, aside before any
+  // DescribeTasks; an event that names the wrong one can at most have its task ignored.
+  const named = await deps.tasks.taskDefinition(change.taskDefinitionArn);
+  const notOurs = (networkMode: string | undefined): EventResult => ({
+    ...base,
+    outcome: "ignored",
+    reason: `network mode ${networkMode ?? "bridge"}: the agent on its host registers it`,
+  });
+  if (!isAwsvpc(named)) return notOurs(named.networkMode);
   const described = await deps.tasks.describeTask(change.clusterArn, change.taskArn);
+  // A task ECS no longer knows: its own sets go, found at the names the event's definition gives (deleting
+  // what a task no longer running has is safe whoever asks).
+  const task = described === "missing" ? change : described;
+  const definition =
+    task.taskDefinitionArn === change.taskDefinitionArn
+      ? named
+      : await deps.tasks.taskDefinition(task.taskDefinitionArn);
+  if (!isAwsvpc(definition)) return notOurs(definition.networkMode);
+  const family = familyFromTaskDefinitionArn(task.taskDefinitionArn);
+  if (family === undefined)
+    throw new Error(`DescribeTasks gave no task definition ARN for ${change.taskArn}`);
+  const offers = taskOffers(definition, task.containerOverrides);
+  const healthChecked = offers.some((o) => o.hasHealthCheck);
   const action = taskAction(change, described, healthChecked);
+  if (action.action === "retry") throw new TaskNotCaughtUpError(`${change.taskArn}: ${action.reason}`);
   if (action.action === "none") {
     return { ...base, outcome: "waiting", reason: action.reason };
   }
+  const identity = { taskId: change.taskId, family };
   if (action.action === "deregister") {
-    const address = addressOf(change, described);
-    const planned = taskRecordSets(change, address, offers, settings);
+    // The address only makes the exact DELETE match at once; the task's sets are read back when it does not.
+    const address = described === "missing" ? change.eniAddress : described.eniAddress;
+    const planned = taskRecordSets(identity, address, offers, settings);
     const records = await deregister(deps.zone, change.taskId, planned);
     return {
       ...base,
@@ -99,7 +121,7 @@ export async function applyTaskEvent(
       services: planned.services,
     };
   }
-  const planned = taskRecordSets(change, action.address, offers, settings);
+  const planned = taskRecordSets(identity, action.address, offers, settings);
   if (planned.recordSets.length === 0) {
     return {
       ...base,
@@ -132,10 +154,6 @@ export async function applyTaskEvent(
     services: planned.services,
     problems: planned.problems,
   };
-}
-
-function addressOf(change: TaskStateChange, described: DescribedTask): string | undefined {
-  return change.eniAddress ?? (described === "missing" ? undefined : described.eniAddress);
 }
 
 /**

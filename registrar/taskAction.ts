@@ -1,7 +1,8 @@
 // What one task event asks of the zone: register the task's records, remove them, or nothing. Events arrive
-// late, twice and out of order, so the event is only a prompt: the registrar also describes the task (the
-// current truth) and acts on whichever of the two has the higher `version`. A stale RUNNING therefore never
-// re-registers a task that has since been told to stop.
+// late, twice and out of order, and anyone with invoke rights can send one, so the event only orders: it says
+// which task to look at, and its `version` tells a stale event from one DescribeTasks has not caught up with.
+// What is registered (address, state, definition) is DescribeTasks' alone. A stale RUNNING therefore never
+// re-registers a task that has since been told to stop, and no event registers an address ECS did not give.
 // Pure: a table of states, tested as one.
 import { isStopping, type TaskStateChange, type TaskStatus } from "./taskStateChange";
 
@@ -14,52 +15,66 @@ export type DescribedTask =
       desiredStatus: TaskStatus;
       healthStatus?: string;
       eniAddress?: string;
+      /** The task's definition, which says what it declares. */
+      taskDefinitionArn: string;
+      /** Environment given at RunTask/StartTask per container, as DescribeTasks returns it. */
+      containerOverrides: TaskStateChange["containerOverrides"];
     }
   | "missing";
 
 export type TaskAction =
   | { action: "register"; address: string; version: number }
   | { action: "deregister"; version: number; reason: string }
-  | { action: "none"; reason: string };
+  | { action: "none"; reason: string }
+  /** DescribeTasks has not caught up with the event: ask again later (the invocation fails and is retried). */
+  | { action: "retry"; reason: string };
 
-type TaskState = Pick<
-  TaskStateChange,
-  "version" | "lastStatus" | "desiredStatus" | "healthStatus" | "eniAddress"
->;
+type EventState = Pick<TaskStateChange, "version" | "lastStatus" | "desiredStatus">;
 
 /**
  * Decides from the event and the described task. `healthChecked`: some container of the task declares an ECS
  * health check, so the task is registered only once ECS calls it HEALTHY (nothing enters DNS before it can
  * serve).
  */
-export function taskAction(event: TaskState, described: DescribedTask, healthChecked: boolean): TaskAction {
+export function taskAction(event: EventState, described: DescribedTask, healthChecked: boolean): TaskAction {
   if (described === "missing") {
     return { action: "deregister", version: event.version, reason: "ECS no longer knows the task" };
   }
-  // The newer of the two views; on a tie the described task, which ECS wrote after the event.
-  const describedIsNewer = described.version === undefined || described.version >= event.version;
-  const now: TaskState = describedIsNewer
-    ? { ...described, version: described.version ?? event.version }
-    : event;
-  // An ENI address seen in either view serves; it does not change during a task's life.
-  const address = now.eniAddress ?? described.eniAddress ?? event.eniAddress;
-  if (isStopping(now)) {
+  const version = Math.max(described.version ?? event.version, event.version);
+  if (isStopping(described)) {
     return {
       action: "deregister",
-      version: now.version,
-      reason: `desired ${now.desiredStatus}, last ${now.lastStatus}`,
+      version,
+      reason: `desired ${described.desiredStatus}, last ${described.lastStatus}`,
     };
   }
-  if (healthChecked && now.healthStatus === "UNHEALTHY") {
-    return { action: "deregister", version: now.version, reason: "ECS reports the task UNHEALTHY" };
+  // Without a version, the description (read after the event) is taken as the newer view.
+  if (described.version !== undefined && described.version < event.version) {
+    // Leaving DNS early is the safe direction, and it keeps the drain ECS's first stopping event allows.
+    if (isStopping(event)) {
+      return {
+        action: "deregister",
+        version,
+        reason: `the event says desired ${event.desiredStatus}, last ${event.lastStatus}; DescribeTasks has not caught up`,
+      };
+    }
+    return {
+      action: "retry",
+      reason: `DescribeTasks answered version ${described.version}, older than the event's ${event.version}: ECS has not caught up`,
+    };
   }
-  if (now.lastStatus !== "RUNNING") return { action: "none", reason: `the task is ${now.lastStatus}` };
-  if (healthChecked && now.healthStatus !== "HEALTHY") {
+  if (healthChecked && described.healthStatus === "UNHEALTHY") {
+    return { action: "deregister", version, reason: "ECS reports the task UNHEALTHY" };
+  }
+  if (described.lastStatus !== "RUNNING")
+    return { action: "none", reason: `the task is ${described.lastStatus}` };
+  if (healthChecked && described.healthStatus !== "HEALTHY") {
     return {
       action: "none",
-      reason: `the task is RUNNING but not yet HEALTHY (${now.healthStatus ?? "UNKNOWN"})`,
+      reason: `the task is RUNNING but not yet HEALTHY (${described.healthStatus ?? "UNKNOWN"})`,
     };
   }
-  if (address === undefined) return { action: "none", reason: "the task has no ENI address yet" };
-  return { action: "register", address, version: now.version };
+  if (described.eniAddress === undefined)
+    return { action: "none", reason: "the task has no ENI address yet" };
+  return { action: "register", address: described.eniAddress, version };
 }

@@ -227,6 +227,8 @@ export class LocalAwsvpcTasks implements TaskSource {
         healthStatus: health === "healthy" ? "HEALTHY" : health === "unhealthy" ? "UNHEALTHY" : "UNKNOWN",
       }),
       eniAddress: state.task.address,
+      taskDefinitionArn: state.definitionArn,
+      containerOverrides: [],
     };
   }
 

@@ -7,7 +7,7 @@ import type { HealthResult } from "../../reconciler/healthChecker";
 import type { InventorySnapshot, LiveTask } from "../../reconciler/inventory";
 import { planReconcile, planStale } from "../../reconciler/reconcilePlan";
 import { type RecordSet, recordSetKey } from "../../records";
-import { srvRecord } from "./support/ecsWorld";
+import { containerIdFor, srvRecord } from "./support/ecsWorld";
 import { MemoryZone, RecordingStopper } from "./support/memoryPorts";
 import { hostA, ZONE } from "./support/zoneFixtures";
 
@@ -28,6 +28,16 @@ describe("applyPlan through the core's ports", () => {
   const snapshot: InventorySnapshot = {
     hosts: new Set([H1]),
     tasks: new Map([task("t1"), task("t2")].map((t) => [t.taskId, t])),
+    // ECS: each task's container publishes 8080/tcp on the host port its record says.
+    published: new Map(
+      [
+        [1, 8001],
+        [2, 8002],
+      ].map(([n, port]) => [
+        containerIdFor(n as number),
+        { bindings: new Map([["8080/tcp", new Set([port as number])]]), ranges: [], hostNetwork: false },
+      ]),
+    ),
     counts: {},
   };
   const unhealthy = (port: number): HealthResult => ({

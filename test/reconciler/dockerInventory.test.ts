@@ -14,12 +14,12 @@ const HOST = "local-host-1";
 const silent = pino({ level: "silent" });
 const calc = parseServiceDeclarations(["SERVICE_8080_NAME=_calc._tcp"], {}).services[0]!;
 
-function srvFor(containerId: string, hostPort: number, taskId?: string) {
+function srvFor(containerId: string, hostPort: number, taskId?: string, service = calc) {
   const r = instanceRecordSet({
     zone: "servicediscovery.internal",
     hostId: HOST,
     containerId,
-    service: calc,
+    service,
     hostPort,
     ...(taskId && { taskId }),
   });
@@ -46,12 +46,23 @@ describe("reconcile with the local Docker engine as the truth", function () {
     await zone?.close();
   });
 
-  async function container(state: "running" | "paused" | "exited"): Promise<string> {
+  /** A container; `network: "publish"` publishes container port 8080 on a host port Docker picks. */
+  async function container(
+    state: "running" | "paused" | "exited",
+    network: "none" | "publish" | "host" = "none",
+  ): Promise<string> {
     const c = await docker.createContainer({
       Image: image,
       Cmd: ["node", "-e", "setInterval(() => {}, 1e9)"],
       Labels: { "ecssd.test": "reconciler" },
-      HostConfig: { NetworkMode: "none", AutoRemove: false },
+      ...(network === "publish" && { ExposedPorts: { "8080/tcp": {} } }),
+      HostConfig: {
+        NetworkMode: network === "publish" ? "bridge" : network,
+        AutoRemove: false,
+        ...(network === "publish" && {
+          PortBindings: { "8080/tcp": [{ HostIp: "127.0.0.1", HostPort: "" }] },
+        }),
+      },
     });
     created.push(c);
     await c.start();
@@ -60,18 +71,25 @@ describe("reconcile with the local Docker engine as the truth", function () {
     return c.id;
   }
 
+  /** The host port Docker published container port 8080 on. */
+  async function publishedPort(id: string): Promise<number> {
+    const inspected = await docker.getContainer(id).inspect();
+    return Number(inspected.NetworkSettings.Ports["8080/tcp"]?.[0]?.HostPort);
+  }
+
   it("keeps records of running containers and deletes those of paused, exited and vanished ones", async () => {
     const [running, paused, exited] = await Promise.all([
-      container("running"),
+      container("running", "publish"),
       container("paused"),
       container("exited"),
     ]);
-    const keep = [
-      srvFor(running, 41_001),
-      srvFor(running.slice(0, 12), 41_005, "task-in-a-label"),
-      hostA(HOST),
-    ];
+    const port = await publishedPort(running);
+    const keep = [srvFor(running, port), srvFor(running.slice(0, 12), port, "task-in-a-label"), hostA(HOST)];
+    // Its SetIdentifier copied under another name at a port it does not publish: Docker contradicts it.
+    const evil = parseServiceDeclarations(["SERVICE_8080_NAME=_evil._tcp"], {}).services[0]!;
+    const forged = srvFor(running, port === 41_009 ? 41_010 : 41_009, undefined, evil);
     const stale = [
+      forged,
       srvFor(paused, 41_002),
       srvFor(exited, 41_003),
       srvFor("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", 41_004),
@@ -94,11 +112,13 @@ describe("reconcile with the local Docker engine as the truth", function () {
       "container-gone": 3,
       unhealthy: 0,
       "not-owned": 0,
+      forged: 1,
     });
   });
 
   it("reconciles a zone of more than 300 record sets, reading every page", async () => {
-    const running = await container("running");
+    // Host network mode: each container port is published as itself.
+    const running = await container("running", "host");
     const vanished = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
     // One SRV set per container port, spread over names: Route53 allows 100 multivalue sets per name.
     const sets = (containerId: string) =>
@@ -110,7 +130,7 @@ describe("reconcile with the local Docker engine as the truth", function () {
           hostId: HOST,
           containerId,
           service,
-          hostPort: 20_000 + i,
+          hostPort: 1000 + i,
         });
         if ("problems" in r) throw new Error(JSON.stringify(r.problems));
         return r.recordSet;

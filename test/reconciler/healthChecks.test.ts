@@ -11,7 +11,8 @@ import { reconcile, reconcilerConfig } from "../../reconciler";
 import { checkEndpoints } from "../../reconciler/healthChecks";
 import { recordSetKey } from "../../records";
 import type { MotoServer } from "../support/moto";
-import { EcsWorld, ecsClient, type Host, srvRecord, type Task } from "./support/ecsWorld";
+import { EcsAgentReports, publishing8080 } from "./support/ecsAgentReports";
+import { containerIdFor, EcsWorld, ecsClient, type Host, srvRecord, type Task } from "./support/ecsWorld";
 import { type Behaviour, type HealthServer, refusedPort, startHealthServer } from "./support/healthServers";
 import { sharedMoto } from "./support/sharedMoto";
 import { createSets, deleteSets, hostA, readZone, route53Client } from "./support/zoneFixtures";
@@ -23,12 +24,14 @@ describe("reconcile health checks (real HTTP servers on loopback)", function () 
   let moto: MotoServer;
   let zone: LocalZone;
   let ecs: ECSClient;
+  let reports: EcsAgentReports;
   let route53: Route53Client;
   let servers: HealthServer[] = [];
 
   before(async () => {
     [moto, zone] = await Promise.all([sharedMoto(), startLocalZone()]);
     ecs = ecsClient(moto.endpoint);
+    reports = new EcsAgentReports(ecs);
     route53 = route53Client(zone.apiUrl);
   });
   after(async () => {
@@ -48,6 +51,7 @@ describe("reconcile health checks (real HTTP servers on loopback)", function () 
     hostRecord: ResourceRecordSet;
   }> {
     await moto.reset();
+    reports.clear();
     const world = new EcsWorld(ecs, moto.endpoint);
     await world.cluster("web");
     const host = await world.host("web");
@@ -59,6 +63,8 @@ describe("reconcile health checks (real HTTP servers on loopback)", function () 
       const port = server?.port ?? (await refusedPort());
       const task = tasks[i] as Task;
       const set = srvRecord({ hostId: host.hostId, container: i, hostPort: port, taskId: task.taskId });
+      // As the host's ECS agent reports it: the task's container publishes its port there.
+      reports.containers.set(task.taskArn, [publishing8080(containerIdFor(i), port)]);
       byBehaviour.set(behaviour, { task, set, ...(server && { server }) });
     }
     const hostRecord = hostA(host.hostId, "127.0.0.1");

@@ -115,6 +115,7 @@ describe("reconcile with ECS as the truth (moto)", function () {
         "container-gone": 0,
         unhealthy: 0,
         "not-owned": 0,
+        forged: 0,
       });
       assert.equal(summary.deleted.total, 0);
       assert.equal(summary.apiCalls.byOperation.ChangeResourceRecordSets, undefined);
@@ -137,6 +138,7 @@ describe("reconcile with ECS as the truth (moto)", function () {
         "container-gone": 0,
         unhealthy: 0,
         "not-owned": 0,
+        forged: 0,
       });
       assert.equal(summary.records.ours, keep.length + expected.size);
       assert.equal(summary.records.foreign, foreign.length + 2); // + the zone's SOA and NS
@@ -200,6 +202,7 @@ describe("reconcile with ECS as the truth (moto)", function () {
       "container-gone": 0,
       unhealthy: 0,
       "not-owned": 0,
+      forged: 0,
     });
     const after = await readZone(route53, zoneId);
     assert.equal([...after.values()].filter((s) => s.Type === "SRV").length, 147);

@@ -3,7 +3,7 @@
 // valve holds everything back. Pure: no zone, no ECS, no HTTP.
 import assert from "node:assert/strict";
 import type { HealthResult } from "../../reconciler/healthChecker";
-import type { InventorySnapshot, LiveTask } from "../../reconciler/inventory";
+import type { InventorySnapshot, LiveTask, PublishedPorts } from "../../reconciler/inventory";
 import {
   healthTargets,
   type PlanSettings,
@@ -32,6 +32,15 @@ const H2 = "i-0aaaaaaaaaaaaaaa2";
 
 function ecsSnapshot(hosts: string[], tasks: LiveTask[]): InventorySnapshot {
   return { hosts: new Set(hosts), tasks: new Map(tasks.map((t) => [t.taskId, t])), counts: {} };
+}
+/** What ECS says containers publish: [container number, container port 8080/tcp's host port]. */
+function publishing(...list: [number, number][]): Map<string, PublishedPorts> {
+  return new Map(
+    list.map(([container, hostPort]) => [
+      containerIdFor(container),
+      { bindings: new Map([["8080/tcp", new Set([hostPort])]]), ranges: [], hostNetwork: false },
+    ]),
+  );
 }
 const task = (taskId: string, extra: Partial<LiveTask> = {}): LiveTask => ({
   taskId,
@@ -232,7 +241,10 @@ describe("reconciler plan: zone + inventory + health checks in, deletions and st
   const t2 = srvRecord({ hostId: H1, container: 2, hostPort: 8002, taskId: "t2" });
   const onDead = srvRecord({ hostId: H2, container: 3, hostPort: 8003, taskId: "t3" });
   const noTask = srvRecord({ hostId: H1, container: 4, hostPort: 8004 });
-  const live = ecsSnapshot([H1], [task("t1", { hostId: H1 }), task("t2", { hostId: H1 })]);
+  const live: InventorySnapshot = {
+    ...ecsSnapshot([H1], [task("t1", { hostId: H1 }), task("t2", { hostId: H1 })]),
+    published: publishing([1, 8001], [2, 8002]),
+  };
   const result = (verdict: HealthResult["verdict"], port: number): HealthResult => ({
     verdict,
     url: `http://127.0.0.1:${port}/health`,

@@ -67,6 +67,7 @@ describe("runReconcile over in-memory ports", () => {
       "container-gone": 0,
       unhealthy: 0,
       "not-owned": 0,
+      forged: 0,
     });
     assert.deepEqual(summary.inventory, { kind: "ecs", clusters: 1, tasks: 1 });
     assert.equal(summary.zone.id, "Z1");

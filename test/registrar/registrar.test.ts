@@ -5,9 +5,11 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
+import type { DescribeTasksCommandOutput, ECSClient } from "@aws-sdk/client-ecs";
 import { ListResourceRecordSetsCommand, type Route53Client } from "@aws-sdk/client-route-53";
 import { type LocalZone, startLocalZone } from "../../local/zone";
 import { registrarConfigFromEnv } from "../../registrar/config";
+import { TaskNotCaughtUpError } from "../../registrar/registrar";
 import { Registrar } from "../../registrar/registrarWithClients";
 import { TaskEventError } from "../../registrar/taskStateChange";
 import { route53Client } from "../../route53";
@@ -193,6 +195,85 @@ describe("registrar: awsvpc tasks from ECS Task State Change events (moto ECS, l
     await assert.rejects(registrar.apply(event), /999|Unable|not found|ClientException/i);
     const after = await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zone.hostedZoneId }));
     assert.deepEqual(after.ResourceRecordSets, before.ResourceRecordSets);
+  });
+
+  describe("an event whose fields disagree with DescribeTasks (anyone with invoke rights can send one)", () => {
+    /** moto leaves `version` out of DescribeTasks; AWS gives it. This client's answers carry `version()`. */
+    function versioned(version: () => number): ECSClient {
+      const client = ecsClient(moto.endpoint);
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          const result = await next(args);
+          if (context.commandName === "DescribeTasksCommand")
+            for (const t of (result.output as DescribeTasksCommandOutput).tasks ?? []) t.version = version();
+          return result;
+        },
+        { step: "initialize", name: "describedVersion" },
+      );
+      return client;
+    }
+    const config = () =>
+      registrarConfigFromEnv({
+        ECSSD_ZONE_NAME: ZONE,
+        ECSSD_ZONE_ID: zone.hostedZoneId,
+        ECSSD_CLUSTERS: "apps",
+      });
+
+    it("registers DescribeTasks' definition, overrides and address, never the event's", async () => {
+      const def = await world.definition("truth", [
+        { name: "web", environment: { SERVICE_8080_NAME: "_truth._tcp" } },
+      ]);
+      const other = await world.definition("claimed", [
+        { name: "web", environment: { SERVICE_8080_NAME: "_claimed._tcp" } },
+      ]);
+      const t = await start(def);
+      let describedVersion = 4;
+      const ecs = versioned(() => describedVersion);
+      const r = new Registrar({ route53, ecs }, config());
+      const lie = async (version: number) =>
+        taskEvent(await world.describe(cluster, t.taskArn), {
+          version,
+          lastStatus: "RUNNING",
+          desiredStatus: "RUNNING",
+          taskDefinitionArn: other,
+          overrides: {
+            containerOverrides: [
+              { name: "web", environment: [{ name: "SERVICE_81_NAME", value: "_liar._tcp" }] },
+            ],
+          },
+          attachments: [{ type: "eni", details: [{ name: "privateIPv4Address", value: "203.0.113.9" }] }],
+        });
+      // Newer than DescribeTasks' answer: nothing is taken from it; the retry finds ECS caught up.
+      await assert.rejects(r.apply(await lie(5)), TaskNotCaughtUpError);
+      assert.deepEqual(await dig(zone, "A", `${t.taskId}.${ZONE}`), []);
+      describedVersion = 5;
+      const done = await r.apply(await lie(5));
+      assert.equal(done.outcome, "registered", done.reason);
+      assert.deepEqual(done.services, ["_truth._tcp"]);
+      assert.deepEqual(await dig(zone, "A", `${t.taskId}.${ZONE}`), [t.address]);
+      assert.deepEqual(await dig(zone, "SRV", `_truth._tcp.${ZONE}`), [`1 1 8080 ${t.taskId}.${ZONE}`]);
+      assert.deepEqual(await dig(zone, "SRV", `_claimed._tcp.${ZONE}`), []);
+      assert.deepEqual(await dig(zone, "SRV", `_liar._tcp.${ZONE}`), []);
+      ecs.destroy();
+    });
+
+    it("never registers a task DescribeTasks does not return", async () => {
+      const def = await world.definition("ghost", [
+        { name: "g", environment: { SERVICE_8080_NAME: "_ghost._tcp" } },
+      ]);
+      const t = await start(def);
+      const ghostId = "0123456789abcdef0123456789abcdef";
+      const event = taskEvent(await world.describe(cluster, t.taskArn), {
+        version: 99,
+        lastStatus: "RUNNING",
+        desiredStatus: "RUNNING",
+        taskArn: t.taskArn.replace(t.taskId, ghostId),
+      });
+      const r = await registrar.apply(event);
+      assert.equal(r.outcome, "deregistered", r.reason);
+      assert.deepEqual(await dig(zone, "A", `${ghostId}.${ZONE}`), []);
+      assert.deepEqual(await dig(zone, "SRV", `_ghost._tcp.${ZONE}`), []);
+    });
   });
 
   it("rejects a malformed event with an error naming the field", async () => {

@@ -8,6 +8,8 @@ const at = (version: number, lastStatus: TaskStatus, desiredStatus: TaskStatus, 
   lastStatus,
   desiredStatus,
   eniAddress: "10.0.1.23",
+  taskDefinitionArn: "arn:aws:ecs:us-east-1:123456789012:task-definition/time:1",
+  containerOverrides: [],
   ...extra,
 });
 
@@ -44,6 +46,27 @@ describe("taskAction", () => {
       "deregister",
     ],
     [
+      "a RUNNING event newer than the description (describe lags): asks again later",
+      at(4, "RUNNING", "RUNNING"),
+      at(3, "PENDING", "RUNNING"),
+      false,
+      "retry",
+    ],
+    [
+      "an event that says RUNNING for a task ECS describes as told to stop",
+      at(9, "RUNNING", "RUNNING"),
+      at(5, "RUNNING", "STOPPED"),
+      false,
+      "deregister",
+    ],
+    [
+      "a HEALTHY event for a task ECS describes as not yet HEALTHY",
+      at(4, "RUNNING", "RUNNING", { healthStatus: "HEALTHY" }),
+      at(4, "RUNNING", "RUNNING", { healthStatus: "UNKNOWN" }),
+      true,
+      "none",
+    ],
+    [
       "health-checked, RUNNING, not yet HEALTHY",
       at(3, "RUNNING", "RUNNING", { healthStatus: "UNKNOWN" }),
       at(3, "RUNNING", "RUNNING", { healthStatus: "UNKNOWN" }),
@@ -78,14 +101,16 @@ describe("taskAction", () => {
     });
   }
 
-  it("registers at the address either view gives, with the newer version", () => {
-    assert.deepEqual(
-      taskAction(at(3, "RUNNING", "RUNNING"), at(4, "RUNNING", "RUNNING", { eniAddress: undefined }), false),
-      {
-        action: "register",
-        address: "10.0.1.23",
-        version: 4,
-      },
-    );
+  it("registers at the address DescribeTasks gives, never the event's", () => {
+    const event = at(9, "RUNNING", "RUNNING", { eniAddress: "203.0.113.9" });
+    assert.deepEqual(taskAction(event, at(9, "RUNNING", "RUNNING"), false), {
+      action: "register",
+      address: "10.0.1.23",
+      version: 9,
+    });
+    assert.deepEqual(taskAction(event, at(9, "RUNNING", "RUNNING", { eniAddress: undefined }), false), {
+      action: "none",
+      reason: "the task has no ENI address yet",
+    });
   });
 });
