@@ -37,6 +37,10 @@ export interface AgentConfig {
   flushMs: number;
   /** Which task-definition families may offer which service names (ECSSD_SERVICE_OWNERS); empty: anyone. */
   serviceOwners?: ServiceOwners;
+  /** Declared ports one container may publish; the lowest container ports are kept. */
+  maxPortsPerContainer: number;
+  /** A checked port's place in DNS changes at most once per this many seconds (first entry and stops excepted). */
+  dnsHoldDownSeconds: number;
 }
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -82,6 +86,22 @@ export const SETTINGS = {
     ...integerCodec({ min: 0, max: 10_000 }),
   },
   serviceOwners: { ...SERVICE_OWNERS, flag: "--service-owners" },
+  maxPortsPerContainer: {
+    env: "ECSSD_MAX_PORTS_PER_CONTAINER",
+    flag: "--max-ports-per-container",
+    meaning:
+      "ports one container may publish; beyond it the lowest container ports are kept and the rest left out",
+    default: 16,
+    ...integerCodec({ min: 1, max: 1_000 }),
+  },
+  dnsHoldDownSeconds: {
+    env: "ECSSD_DNS_HOLD_DOWN_SECONDS",
+    flag: "--dns-hold-down-seconds",
+    meaning:
+      "a checked port enters or leaves DNS at most once per N seconds (its first entry and a container's stop are never held)",
+    default: 10,
+    ...integerCodec({ min: 1, max: 3_600 }),
+  },
 } as const satisfies { readonly [K in keyof AgentConfig]-?: AgentSetting<NonNullable<AgentConfig[K]>> };
 
 /** The agent's settings table. */

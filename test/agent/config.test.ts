@@ -9,6 +9,8 @@ describe("agent config", () => {
       routing: "multivalue",
       resyncSeconds: 60,
       flushMs: 75,
+      maxPortsPerContainer: 16,
+      dnsHoldDownSeconds: 10,
     });
   });
 
