@@ -113,7 +113,9 @@ export function parseCheckDeclarations(
   const seen = new Set<string>();
   const unique = problems.filter((p) => {
     const id = `${p.code}|${p.subject}|${p.message}`;
-    return seen.has(id) ? false : (seen.add(id), true);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
   });
   return { checks, problems: unique };
 }
