@@ -3,7 +3,7 @@
 // and skipped. Knows Docker and Route53 only through ContainerSource and the loop's ZoneWriter.
 import { Backoff, sleep } from "./backoff";
 import type { Prober } from "./checkProber";
-import { CheckSchedule } from "./checkSchedule";
+import { CheckSchedule, monotonicNow } from "./checkSchedule";
 import { classifyEvent } from "./containerEvents";
 import {
   type ContainerDescription,
@@ -35,13 +35,15 @@ export interface AgentOptions {
   /** Parallel inspects during a full list. */
   inspectConcurrency?: number;
   reconnectBackoff?: { baseMs: number; capMs: number };
-  /** Told of each declaration skipped (once per container and change), by problem code: for metrics. */
-  onSkip?: (problem: string) => void;
+  /** Told of the declarations skipped (once per container and change), by problem code and count: for metrics. */
+  onSkip?: (problem: string, count: number) => void;
   /** Runs the declared health checks (checkProber.ts over the network). */
   prober: Prober;
   checkObserver?: CheckObserver;
-  /** Health checks in flight at most (default 64). */
+  /** Health checks in flight at most (default 64), shared fairly between containers. */
   checkConcurrency?: number;
+  /** A checked port's place in DNS changes at most once this often (ms); its first entry and stops excepted. */
+  dnsHoldDownMs?: number;
 }
 
 interface ContainerEntry {
@@ -69,7 +71,7 @@ export class Agent {
   private resyncing: Promise<void> | undefined;
   private firstSync: { promise: Promise<void>; resolve: () => void };
   private readonly inflight = new Set<Promise<void>>();
-  private readonly schedule = new CheckSchedule();
+  private readonly schedule: CheckSchedule;
   private readonly health: HealthMonitor;
   private readonly stoppedPromise = new Promise<undefined>((r) =>
     this.stopped.signal.addEventListener("abort", () => r(undefined), { once: true }),
@@ -81,6 +83,7 @@ export class Agent {
       resolve = r;
     });
     this.firstSync = { promise, resolve };
+    this.schedule = new CheckSchedule(monotonicNow, opts.dnsHoldDownMs ?? 0);
     this.health = new HealthMonitor({
       schedule: this.schedule,
       prober: opts.prober,
@@ -289,8 +292,13 @@ export class Agent {
         this.opts.log.info({ ...base, action: "skip" }, "awsvpc task container: the registrar registers it");
       }
       for (const p of records.problems) {
-        this.opts.log.warn({ ...base, action: "skip", key: p.subject, problem: p.code }, p.message);
-        this.opts.onSkip?.(p.code);
+        // A check below the floor is kept, slower: nothing is skipped.
+        const raised = p.code === "check-below-floor";
+        this.opts.log.warn(
+          { ...base, action: raised ? "raise" : "skip", key: p.subject, problem: p.code },
+          p.message,
+        );
+        if (!raised) this.opts.onSkip?.(p.code, p.code === "too-many-ports" ? records.portsOverCap : 1);
       }
       const published = records.services.filter((s) => !checked.waiting.includes(s));
       if (published.length > 0) {

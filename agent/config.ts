@@ -40,6 +40,10 @@ export interface AgentConfig {
   serviceOwners?: ServiceOwners;
   /** The ECS agent's introspection API, which confirms containers' ECS labels; `off`: labels are believed. */
   ecsAgentUrl: string;
+  /** Declared ports one container may publish; the lowest container ports are kept. */
+  maxPortsPerContainer: number;
+  /** A checked port's place in DNS changes at most once per this many seconds (first entry and stops excepted). */
+  dnsHoldDownSeconds: number;
 }
 
 /** ECSSD_ECS_AGENT_URL's value that turns confirmation off. */
@@ -97,6 +101,22 @@ export const SETTINGS = {
     parse: (text: string) =>
       text.toLowerCase() === ECS_CONFIRMATION_OFF ? { value: ECS_CONFIRMATION_OFF } : urlCodec.parse(text),
     format: (value: string) => value,
+  },
+  maxPortsPerContainer: {
+    env: "ECSSD_MAX_PORTS_PER_CONTAINER",
+    flag: "--max-ports-per-container",
+    meaning:
+      "ports one container may publish; beyond it the lowest container ports are kept and the rest left out",
+    default: 16,
+    ...integerCodec({ min: 1, max: 1_000 }),
+  },
+  dnsHoldDownSeconds: {
+    env: "ECSSD_DNS_HOLD_DOWN_SECONDS",
+    flag: "--dns-hold-down-seconds",
+    meaning:
+      "a checked port enters or leaves DNS at most once per N seconds (its first entry and a container's stop are never held)",
+    default: 10,
+    ...integerCodec({ min: 1, max: 3_600 }),
   },
 } as const satisfies { readonly [K in keyof AgentConfig]-?: AgentSetting<NonNullable<AgentConfig[K]>> };
 

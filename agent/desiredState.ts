@@ -56,6 +56,8 @@ export interface HostContext {
   routing: RoutingPolicy;
   /** Who may offer which name; names not in it may be offered by any container. */
   serviceOwners?: ServiceOwners;
+  /** Declared ports one container may publish (the lowest container ports are kept); unbounded when absent. */
+  maxPortsPerContainer?: number;
 }
 
 /** Why a container is (not) in DNS right now. */
@@ -90,6 +92,8 @@ export interface ContainerRecords {
   /** True for a container of an awsvpc task: the registrar registers it from ECS's task events, not the agent. */
   awsvpcTask: boolean;
   problems: SkipProblem[];
+  /** Declared ports left out because the container declared more than the host's cap. */
+  portsOverCap: number;
 }
 
 /**
@@ -128,6 +132,7 @@ export function containerRecordSets(c: ConfirmableDescription, host: HostContext
     ignored: declared.ignored,
     awsvpcTask: isAwsvpcTaskContainer(c),
     problems: [...declared.problems],
+    portsOverCap: 0,
   };
   // The registrar reads and reports this task's declarations; here they are neither published nor warned of.
   if (out.awsvpcTask) return { ...out, problems: [] };
@@ -146,7 +151,10 @@ export function containerRecordSets(c: ConfirmableDescription, host: HostContext
   }
   const hostMode = c.HostConfig?.NetworkMode === "host";
   const family = labels[ECS_FAMILY_LABEL];
-  for (const service of declared.services) {
+  const capped = capPorts(declared.services, host.maxPortsPerContainer);
+  if (capped.problem) out.problems.push(capped.problem);
+  out.portsOverCap = capped.left;
+  for (const service of capped.kept) {
     const notOwned = ownershipProblem(host.serviceOwners, service, family);
     if (notOwned) {
       out.problems.push(notOwned);
@@ -184,6 +192,30 @@ export function containerRecordSets(c: ConfirmableDescription, host: HostContext
     out.services.push(service.srvName);
   }
   return out;
+}
+
+/**
+ * The declarations one container may publish: at most `cap`, the lowest container ports first (the parser
+ * returns them in port order), so that what is kept does not depend on the order of its variables. Each
+ * port is a record set (two with a check), and the zone's quota of record sets is shared by every container.
+ */
+export function capPorts(
+  services: readonly ServiceDeclaration[],
+  cap: number | undefined,
+): { kept: readonly ServiceDeclaration[]; left: number; problem?: Problem } {
+  if (cap === undefined || services.length <= cap) return { kept: services, left: 0 };
+  const kept = services.slice(0, cap);
+  const left = services.length - cap;
+  const firstLeft = services[cap]?.containerPort;
+  return {
+    kept,
+    left,
+    problem: problem(
+      "too-many-ports",
+      "SERVICE_<port>_NAME",
+      `the container declares ${services.length} ports, more than the ${cap} a container may publish (ECSSD_MAX_PORTS_PER_CONTAINER): the ${cap} lowest container ports are published, the other ${left} (from port ${firstLeft} up) are not`,
+    ),
+  };
 }
 
 /** The host's own A record set, target of every SRV record it writes. */

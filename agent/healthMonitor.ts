@@ -1,6 +1,7 @@
 // Runs the check schedule (checkSchedule.ts) on real timers through a prober (checkProber.ts): at most
-// `concurrency` probes in flight, one timer for the earliest due check, every probe asynchronous, so checks
-// never block the event loop or the zone writes. Reports transitions to the agent (which rewrites that
+// `concurrency` probes in flight, shared fairly between containers by the schedule, one timer for the
+// earliest due check or held verdict, every probe asynchronous, so checks never block the event loop or
+// the zone writes. Reports transitions to the agent (which rewrites that
 // container's records), to the log and to the metrics.
 
 import type { Prober } from "./checkProber";
@@ -81,12 +82,15 @@ export class HealthMonitor {
     await Promise.allSettled([...this.running]);
   }
 
-  /** Starts what is due and sets one timer for the next. */
+  /** Applies the held verdicts whose hold-down ended, starts what is due and sets one timer for the next. */
   private wake(): void {
+    if (this.stopped) return;
+    for (const t of this.opts.schedule.takeReleased()) this.transitioned(t);
     if (this.stopped) return;
     const limit = this.concurrency - this.inFlight;
     for (const target of this.opts.schedule.takeDue(limit, SLACK_MS)) this.run(target);
     if (this.inFlight < this.concurrency) this.arm(this.opts.schedule.nextDue());
+    this.arm(this.opts.schedule.nextRelease());
   }
 
   /** Makes sure a timer fires by `at` (the schedule's clock); one timer serves every check. */
@@ -114,8 +118,10 @@ export class HealthMonitor {
       .catch((err: unknown) => ({ passed: false, detail: (err as Error)?.message ?? String(err) }))
       .then((result) => {
         this.opts.observer?.checkDone(target.check.kind, result.passed, (performance.now() - started) / 1000);
+        const wasHeld = this.opts.schedule.heldUntil(target.key) !== undefined;
         const transition = this.opts.schedule.record(target, result.passed, result.detail);
         if (transition) this.transitioned(transition);
+        else if (!wasHeld) this.held(target);
       })
       .catch((err: unknown) => {
         // A failing callback must not stop the schedule: log it and go on.
@@ -127,7 +133,10 @@ export class HealthMonitor {
         this.running.delete(p);
         // A freed slot may start waiting checks now; otherwise only this target's next check needs a timer.
         if (wasFull) this.wake();
-        else this.arm(this.opts.schedule.dueAt(target.key));
+        else {
+          this.arm(this.opts.schedule.dueAt(target.key));
+          this.arm(this.opts.schedule.heldUntil(target.key));
+        }
       });
     this.running.add(p);
   }
@@ -154,6 +163,23 @@ export class HealthMonitor {
     if (t.to === "passing") this.opts.log.info(fields, message);
     else this.opts.log.warn(fields, message);
     if (!this.stopped) this.opts.onTransition(target.group, t);
+  }
+
+  /** A verdict that DNS will show only when the hold-down ends: said once per hold. */
+  private held(target: CheckTarget): void {
+    const until = this.opts.schedule.heldUntil(target.key);
+    if (until === undefined) return;
+    this.opts.log.info(
+      {
+        container: shortId(target.group),
+        action: "hold",
+        service: target.service,
+        check: `${target.check.kind} ${target.address}:${target.port}${target.check.path ?? ""}`,
+        state: this.opts.schedule.state(target.key),
+        heldMs: Math.max(0, Math.round(until - this.now())),
+      },
+      "health check changed within the DNS hold-down; DNS keeps its state until it ends",
+    );
   }
 
   private report(): void {

@@ -62,6 +62,7 @@ async function prepare(config: AgentConfig, deps: HostAgentDeps) {
     srvTtl: config.srvTtl,
     routing: config.routing,
     ...(config.serviceOwners && { serviceOwners: config.serviceOwners }),
+    maxPortsPerContainer: config.maxPortsPerContainer,
   };
   const loop = new SyncLoop({
     zone,
@@ -131,6 +132,7 @@ export async function startHostAgent(config: AgentConfig, deps: HostAgentDeps): 
     onSkip: metrics.declarationSkipped,
     prober: deps.prober ?? probe,
     checkObserver: metrics,
+    dnsHoldDownMs: config.dnsHoldDownSeconds * 1000,
   });
   await agent.start();
   let stopping: Promise<void> | undefined;

@@ -67,12 +67,12 @@ export class AgentMetrics implements LoopObserver, CheckObserver {
   });
   private readonly skipped = new Counter({
     name: "ecssd_agent_declarations_skipped_total",
-    help: "Service declarations not registered, by problem (e.g. service-not-owned), once per container change",
+    help: "Service declarations not registered, by problem (e.g. service-not-owned; too-many-ports counts each port left out), once per container change",
     labelNames: ["problem"],
     registers: [this.registry],
   });
-  declarationSkipped = (problem: string): void => {
-    this.skipped.inc({ problem });
+  declarationSkipped = (problem: string, count = 1): void => {
+    this.skipped.inc({ problem }, count);
   };
   private readonly introspection = new Counter({
     name: "ecssd_agent_ecs_introspection_requests_total",

@@ -12,7 +12,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { agentEnvironment } from "../agent/config";
+import { agentEnvironment, SETTINGS } from "../agent/config";
 import { type LocalZone, startLocalZone } from "../local/zone";
 import { zoneRecords } from "../test/kit/agentFixtures";
 import { route53For } from "../test/kit/awsClients";
@@ -29,6 +29,9 @@ const CPU_CONTAINERS = 4;
 const PORTS_PER_CONTAINER = 50;
 const CPU_WINDOW_MS = 20_000;
 const POLL_MS = 25;
+// A port's place in DNS changes at most once per hold-down: each phase starts after it, so that the figures
+// are the checks' own.
+const HOLD_DOWN_MS = SETTINGS.dnsHoldDownSeconds.default * 1000;
 
 /** Polls DNS until `done(answer)`; resolves with the ms since `since`. */
 async function until(zone: LocalZone, name: string, since: number, done: (ports: number[]) => boolean) {
@@ -54,6 +57,8 @@ function startAgentProcess(zone: LocalZone, hostId: string): { child: ChildProce
         hostId,
         hostIp: "127.0.0.1",
         flushMs: 75,
+        // Part 2's containers each serve 50 ports, above the default cap per container.
+        maxPortsPerContainer: PORTS_PER_CONTAINER,
       }),
       AWS_REGION: "us-east-1",
       AWS_ACCESS_KEY_ID: "local",
@@ -113,6 +118,7 @@ export async function main(): Promise<void> {
       instances.map((c) => until(zone, c.name, performance.now(), (p) => p.includes(c.port))),
     );
 
+    await new Promise((res) => setTimeout(res, HOLD_DOWN_MS));
     const removal = await Promise.all(
       instances.map(async (c) => {
         const t0 = performance.now();
@@ -120,6 +126,7 @@ export async function main(): Promise<void> {
         return until(zone, c.name, t0, (p) => p.length === 0);
       }),
     );
+    await new Promise((res) => setTimeout(res, HOLD_DOWN_MS));
     const recovery = await Promise.all(
       instances.map(async (c) => {
         const t0 = performance.now();

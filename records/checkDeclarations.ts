@@ -2,6 +2,9 @@
 // definitions work unchanged: SERVICE_<port>_CHECK_HTTP=/path or SERVICE_<port>_CHECK_TCP=true, with
 // _CHECK_INTERVAL, _CHECK_TIMEOUT, _CHECK_UNHEALTHY_THRESHOLD and _CHECK_HEALTHY_THRESHOLD; the same keys
 // without a port (SERVICE_CHECK_HTTP...) apply to every declared port, and a port's own key wins.
+// Floors (CHECK_FLOORS): a well-formed interval or threshold below its floor is raised to it, with a
+// `check-below-floor` problem, and the port keeps its check. Refusing it would publish the port unchecked,
+// which is worse for its consumers than a slower check. Writers (checkDeclarationEnv) refuse such values.
 // Pure: reads the SERVICE_* values parseServiceDeclarations gathered, writes them back for infra.
 import { type Problem, printable, problem } from "./problems";
 
@@ -26,6 +29,17 @@ export const CHECK_DEFAULTS = {
   healthyThreshold: 2,
 } as const;
 
+/**
+ * The least a container may ask for. Each probe costs the host a connection and each verdict change may
+ * cost a Route53 write, which every host of the account shares: an interval under a second or a single
+ * probe deciding a port's place in DNS lets one container spend what all of them share.
+ */
+export const CHECK_FLOORS = {
+  intervalMs: 1_000,
+  unhealthyThreshold: 2,
+  healthyThreshold: 2,
+} as const;
+
 const FIELDS = ["HTTP", "TCP", "INTERVAL", "TIMEOUT", "UNHEALTHY_THRESHOLD", "HEALTHY_THRESHOLD"] as const;
 type Field = (typeof FIELDS)[number];
 const CHECK_KEY =
@@ -33,8 +47,9 @@ const CHECK_KEY =
 // Go-style durations as registrator takes them, in the units a health check needs.
 const DURATION = /^(\d{1,7})(ms|s|m)$/;
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000 } as const;
+// What reads as a value at all; values below a floor are then raised to it.
 const LIMITS = {
-  interval: { min: 100, max: 3_600_000 },
+  interval: { min: 0, max: 3_600_000 },
   timeout: { min: 10, max: 60_000 },
   threshold: { min: 1, max: 100 },
 };
@@ -89,15 +104,26 @@ export function parseCheckDeclarations(
     const key = (f: Field) => (own?.has(f) ? `SERVICE_${port}_CHECK_${f}` : `SERVICE_CHECK_${f}`);
     const read = readCheck(fields, key);
     if ("problem" in read) problems.push(read.problem);
-    else if (read.check) checks.set(port, read.check);
+    else if (read.check) {
+      checks.set(port, read.check);
+      problems.push(...read.raised);
+    }
   }
-  return { checks, problems };
+  // A portless key applies to every port, but its problem is one problem.
+  const seen = new Set<string>();
+  const unique = problems.filter((p) => {
+    const id = `${p.code}|${p.subject}|${p.message}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+  return { checks, problems: unique };
 }
 
 function readCheck(
   fields: ReadonlyMap<Field, string>,
   key: (f: Field) => string,
-): { check?: CheckDeclaration } | { problem: Problem } {
+): { check?: CheckDeclaration; raised: Problem[] } | { problem: Problem } {
   const fail = (f: Field, message: string) => ({
     problem: problem("invalid-check", key(f), `${key(f)}${message}; the port is registered without a check`),
   });
@@ -117,7 +143,7 @@ function readCheck(
     const stray = (["INTERVAL", "TIMEOUT", "UNHEALTHY_THRESHOLD", "HEALTHY_THRESHOLD"] as const).find((f) =>
       fields.has(f),
     );
-    return stray ? fail(stray, " is set but no CHECK_HTTP or CHECK_TCP is") : {};
+    return stray ? fail(stray, " is set but no CHECK_HTTP or CHECK_TCP is") : { raised: [] };
   }
   if (http !== undefined && http !== "" && !HTTP_PATH.test(http)) {
     return fail("HTTP", `="${printable(http)}" must be a path starting with "/" without spaces`);
@@ -128,7 +154,8 @@ function readCheck(
     const m = DURATION.exec(text);
     const ms = m ? Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS] : Number.NaN;
     if (!(ms >= limits.min && ms <= limits.max)) {
-      return `="${printable(text)}" must be a duration like 500ms, 5s or 1m, from ${limits.min} ms to ${limits.max / 1000} s`;
+      const from = limits.min === 0 ? "" : `, from ${limits.min} ms`;
+      return `="${printable(text)}" must be a duration like 500ms, 5s or 1m${from} up to ${limits.max / 1000} s`;
     }
     return ms;
   };
@@ -149,15 +176,29 @@ function readCheck(
   if (typeof unhealthyThreshold === "string") return fail("UNHEALTHY_THRESHOLD", unhealthyThreshold);
   const healthyThreshold = count("HEALTHY_THRESHOLD", CHECK_DEFAULTS.healthyThreshold);
   if (typeof healthyThreshold === "string") return fail("HEALTHY_THRESHOLD", healthyThreshold);
+  const raised: Problem[] = [];
+  const floor = (f: "INTERVAL" | "UNHEALTHY_THRESHOLD" | "HEALTHY_THRESHOLD", value: number, min: number) => {
+    if (value >= min) return value;
+    const shown = f === "INTERVAL" ? `${min / 1000} s` : String(min);
+    raised.push(
+      problem(
+        "check-below-floor",
+        key(f),
+        `${key(f)}="${printable(fields.get(f) ?? "")}" is below the agent's floor of ${shown}; the check uses ${shown}`,
+      ),
+    );
+    return min;
+  };
   return {
     check: {
       kind: tcp ? "tcp" : "http",
       ...(tcp ? {} : { path: http as string }),
-      intervalMs,
+      intervalMs: floor("INTERVAL", intervalMs, CHECK_FLOORS.intervalMs),
       timeoutMs,
-      unhealthyThreshold,
-      healthyThreshold,
+      unhealthyThreshold: floor("UNHEALTHY_THRESHOLD", unhealthyThreshold, CHECK_FLOORS.unhealthyThreshold),
+      healthyThreshold: floor("HEALTHY_THRESHOLD", healthyThreshold, CHECK_FLOORS.healthyThreshold),
     },
+    raised,
   };
 }
 

@@ -28,7 +28,9 @@ export type ProblemCode =
   | "invalid-dns-name"
   | "invalid-service-owners"
   | "service-not-owned"
-  | "invalid-check";
+  | "invalid-check"
+  | "check-below-floor"
+  | "too-many-ports";
 
 export function problem(code: ProblemCode, subject: string, message: string): Problem {
   return { code, subject, message };

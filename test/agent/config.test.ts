@@ -10,6 +10,8 @@ describe("agent config", () => {
       resyncSeconds: 60,
       flushMs: 75,
       ecsAgentUrl: "http://localhost:51678",
+      maxPortsPerContainer: 16,
+      dnsHoldDownSeconds: 10,
     });
   });
 

@@ -235,4 +235,32 @@ describe("agent desired state: service owners", () => {
     );
     assert.deepEqual(out.services, ["_calc._tcp"]);
   });
+
+  // Finding 4 of issue 25: one container declared 1,500 ports, each a record set, against the zone's default
+  // quota of 10,000 record sets that every container shares.
+  it("publishes at most the host's cap of ports per container, the lowest container ports, and says how many were left out", () => {
+    const ports = Array.from({ length: 300 }, (_, i) => 20_000 + ((i * 7919) % 300));
+    const env = ports.map((p) => `SERVICE_${p}_NAME=_many._tcp`);
+    const c = container({ HostConfig: { NetworkMode: "host" }, NetworkSettings: { Ports: {} } }, env);
+    const out = containerRecordSets(c, { ...host, maxPortsPerContainer: 16 });
+    assert.equal(out.recordSets.length, 16);
+    assert.deepEqual(
+      out.instances.map((i) => i.service.containerPort),
+      Array.from({ length: 16 }, (_, i) => 20_000 + i),
+      "the lowest container ports, whatever the order of the variables",
+    );
+    assert.equal(out.portsOverCap, 284);
+    assert.deepEqual(
+      out.problems.map((p) => p.code),
+      ["too-many-ports"],
+    );
+    assert.match(
+      out.problems[0]?.message ?? "",
+      /declares 300 ports, more than the 16 .* other 284 \(from port 20016 up\)/,
+    );
+    // Without a cap (the record builders' own callers) and within it, nothing is left out.
+    assert.equal(containerRecordSets(c, host).recordSets.length, 300);
+    const few = container({}, ["SERVICE_8081_NAME=_calc._tcp"]);
+    assert.deepEqual(containerRecordSets(few, { ...host, maxPortsPerContainer: 1 }).problems, []);
+  });
 });

@@ -1,7 +1,7 @@
 // Check declarations (registrator's SERVICE_<port>_CHECK_* names): read per port and portless, malformed
 // settings reported once with the port kept (registered as if no check were declared), and written back.
 import assert from "node:assert/strict";
-import { CHECK_DEFAULTS, parseServiceDeclarations, serviceDeclarationEnv } from "../../records";
+import { CHECK_DEFAULTS, CHECK_FLOORS, parseServiceDeclarations, serviceDeclarationEnv } from "../../records";
 
 describe("records: check declarations", () => {
   const declared = (env: string[], labels: Record<string, string> = {}) =>
@@ -28,10 +28,10 @@ describe("records: check declarations", () => {
         SERVICE_8080_CHECK_INTERVAL: "1s",
         SERVICE_8080_CHECK_TIMEOUT: "500ms",
         SERVICE_8080_CHECK_UNHEALTHY_THRESHOLD: "2",
-        SERVICE_8080_CHECK_HEALTHY_THRESHOLD: "1",
+        SERVICE_8080_CHECK_HEALTHY_THRESHOLD: "4",
       },
       8080,
-      { kind: "tcp", intervalMs: 1000, timeoutMs: 500, unhealthyThreshold: 2, healthyThreshold: 1 },
+      { kind: "tcp", intervalMs: 1000, timeoutMs: 500, unhealthyThreshold: 2, healthyThreshold: 4 },
     ],
     [
       "a portless check applies to every declared port",
@@ -73,8 +73,8 @@ describe("records: check declarations", () => {
       "SERVICE_8080_CHECK_INTERVAL",
     ],
     [
-      "an interval too short",
-      ["SERVICE_8080_CHECK_HTTP=/h", "SERVICE_8080_CHECK_INTERVAL=5ms"],
+      "an interval too long",
+      ["SERVICE_8080_CHECK_HTTP=/h", "SERVICE_8080_CHECK_INTERVAL=61m"],
       "SERVICE_8080_CHECK_INTERVAL",
     ],
     [
@@ -119,6 +119,81 @@ describe("records: check declarations", () => {
       ["SERVICE_7000_CHECK_*"],
     );
     assert.equal(checkOf(r, 8080)?.kind, "tcp");
+  });
+
+  // Finding 4 of issue 25: a check every 100 ms that one probe flips moved a port in and out of DNS ten times
+  // a second. Below the floors the check is kept (a port published unchecked would be worse), but slower.
+  const floors: [string, string[], Partial<Record<string, number>>, string[]][] = [
+    [
+      "an interval under a second",
+      ["SERVICE_8080_CHECK_HTTP=/h", "SERVICE_8080_CHECK_INTERVAL=100ms"],
+      { intervalMs: CHECK_FLOORS.intervalMs },
+      ["SERVICE_8080_CHECK_INTERVAL"],
+    ],
+    [
+      "an interval of nothing",
+      ["SERVICE_8080_CHECK_HTTP=/h", "SERVICE_8080_CHECK_INTERVAL=0s"],
+      { intervalMs: CHECK_FLOORS.intervalMs },
+      ["SERVICE_8080_CHECK_INTERVAL"],
+    ],
+    [
+      "thresholds of one",
+      [
+        "SERVICE_8080_CHECK_TCP=true",
+        "SERVICE_8080_CHECK_UNHEALTHY_THRESHOLD=1",
+        "SERVICE_8080_CHECK_HEALTHY_THRESHOLD=1",
+      ],
+      {
+        unhealthyThreshold: CHECK_FLOORS.unhealthyThreshold,
+        healthyThreshold: CHECK_FLOORS.healthyThreshold,
+      },
+      ["SERVICE_8080_CHECK_UNHEALTHY_THRESHOLD", "SERVICE_8080_CHECK_HEALTHY_THRESHOLD"],
+    ],
+  ];
+  for (const [what, env, want, subjects] of floors) {
+    it(`raises ${what} to the floor, keeps the check and says so once per key`, () => {
+      const r = declared(env);
+      assert.deepEqual(
+        r.problems.map((p) => [p.code, p.subject]),
+        subjects.map((s) => ["check-below-floor", s]),
+      );
+      assert.match(r.problems[0]?.message ?? "", /below the agent's floor of .*; the check uses/);
+      const check = checkOf(r, 8080);
+      assert.ok(check, "the port keeps its check");
+      for (const [field, value] of Object.entries(want))
+        assert.equal(check[field as keyof typeof check], value);
+    });
+  }
+
+  it("says once that a portless key is below the floor, however many ports it applies to", () => {
+    const r = declared(["SERVICE_CHECK_HTTP=/h", "SERVICE_CHECK_INTERVAL=100ms"]);
+    assert.deepEqual(
+      r.problems.map((p) => [p.code, p.subject]),
+      [["check-below-floor", "SERVICE_CHECK_INTERVAL"]],
+    );
+    assert.equal(checkOf(r, 8080)?.intervalMs, 1000);
+    assert.equal(checkOf(r, 9090)?.intervalMs, 1000);
+  });
+
+  it("refuses to write a check below the floor, which the agent would raise", () => {
+    assert.throws(
+      () =>
+        serviceDeclarationEnv({
+          containerPort: 8081,
+          srvName: "_calc._tcp",
+          check: { http: "/health", intervalMs: 200 },
+        }),
+      /\[check\].*below the agent's floor of 1 s/,
+    );
+    assert.throws(
+      () =>
+        serviceDeclarationEnv({
+          containerPort: 8081,
+          srvName: "_calc._tcp",
+          check: { tcp: true, unhealthyThreshold: 1 },
+        }),
+      /\[check\].*UNHEALTHY_THRESHOLD.*below the agent's floor of 2/,
+    );
   });
 
   it("writes a check that reads back as given, and refuses one that would not", () => {
