@@ -9,9 +9,10 @@ import https from "node:https";
 import net from "node:net";
 import type { Duplex } from "node:stream";
 import tls from "node:tls";
+import { NotFoundError } from "./errors";
 import { Failover } from "./failover";
 import type { Resolver } from "./resolver";
-import { serviceTarget } from "./serviceDispatcher";
+import { routeShortName, serviceTarget } from "./serviceTarget";
 import type { Endpoint } from "./srvSelect";
 
 export interface ServiceAgentOptions extends https.AgentOptions {
@@ -21,7 +22,10 @@ export interface ServiceAgentOptions extends https.AgentOptions {
   readonly attempts?: number;
   /** How long to wait for a TCP connection to an instance, in ms. Default 2,000. */
   readonly connectTimeoutMs?: number;
-  /** Accept `calc.<domain>` as `_calc._tcp.<domain>` (see createDispatcher). Default true. */
+  /**
+   * Accept `calc.<domain>` as `_calc._tcp.<domain>` where it cannot shadow a host: no port other than the
+   * scheme's own, and no such name in DNS (see createDispatcher). Default true.
+   */
   readonly shortNames?: boolean;
 }
 
@@ -108,11 +112,16 @@ export function createAgent(resolver: Resolver, options: ServiceAgentOptions = {
   class ServiceAgent extends Base {
     addRequest(req: http.ClientRequest, options: ConnectOptions): void {
       const host = String(options.host ?? options.hostname ?? "");
-      const target = serviceTarget(host, resolver.domain, shortNames);
+      // Node has filled in the port by now: the scheme's own (or the request's defaultPort) means none was named.
+      const port = Number(options.port);
+      const agentPort = (this as unknown as { defaultPort?: number }).defaultPort;
+      const ownPort = Number(options.defaultPort) || agentPort || (useTls ? 443 : 80);
+      const target = serviceTarget(host, resolver.domain, shortNames, port === ownPort ? "" : String(port));
       if (target.kind === "other") {
         baseAddRequest.call(this, req, options);
         return;
       }
+      const toHost = () => baseAddRequest.call(this, req, options);
       const add = (first: Endpoint) =>
         baseAddRequest.call(this, req, {
           ...options,
@@ -122,18 +131,34 @@ export function createAgent(resolver: Resolver, options: ServiceAgentOptions = {
           servername: host,
           [SERVICE]: { srvName: target.srvName, host, first },
         } as ConnectOptions);
-      const cached = (() => {
-        try {
-          return resolver.pickCached(target.srvName);
-        } catch {
-          return undefined; // a cached negative answer: let pick() report it
+      const toService = () => {
+        const cached = (() => {
+          try {
+            return resolver.pickCached(target.srvName);
+          } catch {
+            return undefined; // a cached negative answer: let pick() report it
+          }
+        })();
+        if (cached !== undefined) {
+          add(cached);
+          return;
         }
-      })();
-      if (cached !== undefined) {
-        add(cached);
+        resolver.pick(target.srvName).then(add, (err: Error) => {
+          // A short name without SRV records is an ordinary host's name.
+          if (target.short && err instanceof NotFoundError) toHost();
+          else req.destroy(err);
+        });
+      };
+      if (!target.short) {
+        toService();
         return;
       }
-      resolver.pick(target.srvName).then(add, (err: Error) => req.destroy(err));
+      // A short name that exists in DNS is a host's, whatever SRV records someone published beside it.
+      routeShortName(resolver, target, {
+        host: toHost,
+        service: toService,
+        failed: (err) => req.destroy(err as Error),
+      });
     }
 
     override createConnection(options: ConnectOptions, callback: ConnectCallback): Duplex | undefined {

@@ -14,6 +14,7 @@ import { isConnectionError } from "./connectionErrors";
 import { NotFoundError } from "./errors";
 import { describeInstance, Failover } from "./failover";
 import type { Resolver } from "./resolver";
+import { routeShortName, serviceTarget, type Target } from "./serviceTarget";
 import type { Endpoint } from "./srvSelect";
 
 export interface ServiceDispatcherOptions {
@@ -29,8 +30,9 @@ export interface ServiceDispatcherOptions {
    */
   readonly retryOnUnavailable?: boolean;
   /**
-   * Accept `http://calc.<domain>/` as `_calc._tcp.<domain>`. A short name with no SRV records is then sent as
-   * an ordinary host name (the zone's host records stay reachable). Default true.
+   * Accept `http://calc.<domain>/` as `_calc._tcp.<domain>` where it cannot shadow a host: only when the URL
+   * names no port and `calc.<domain>` does not exist in DNS (NXDOMAIN). A name that exists, or a URL with a
+   * port, goes to that host unchanged; so does a short name with no SRV records. Default true.
    */
   readonly shortNames?: boolean;
   /**
@@ -43,21 +45,6 @@ export interface ServiceDispatcherOptions {
 }
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
-
-/** What a host name means to the dispatcher. */
-type Target = { kind: "service"; srvName: string; short: boolean } | { kind: "other" };
-
-/** Tells service names under the resolver's domain from every other host. */
-export function serviceTarget(hostname: string, domain: string, shortNames: boolean): Target {
-  const host = hostname.toLowerCase().replace(/\.$/, "");
-  if (!host.endsWith(`.${domain}`)) return { kind: "other" };
-  const prefix = host.slice(0, -domain.length - 1);
-  if (/^_[a-z0-9-]+\._(tcp|udp)$/.test(prefix)) return { kind: "service", srvName: host, short: false };
-  if (shortNames && /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(prefix)) {
-    return { kind: "service", srvName: `_${prefix}._tcp.${domain}`, short: true };
-  }
-  return { kind: "other" };
-}
 
 type Headers = Dispatcher.DispatchOptions["headers"];
 
@@ -473,7 +460,8 @@ class ServiceDispatcher extends Dispatcher {
     let known = this.origins.get(origin);
     if (known === undefined) {
       const url = new URL(origin);
-      known = { url, target: serviceTarget(url.hostname, this.settings.resolver.domain, this.shortNames) };
+      const { domain } = this.settings.resolver;
+      known = { url, target: serviceTarget(url.hostname, domain, this.shortNames, url.port) };
       if (this.origins.size >= 1_000) this.origins.clear();
       this.origins.set(origin, known);
     }
@@ -489,11 +477,9 @@ class ServiceDispatcher extends Dispatcher {
     }
     const { url, target } = known;
     if (target.kind === "other") return this.agent.dispatch(opts, handler);
-    // A short name is a service only if the zone says so; otherwise it is an ordinary host. The first pick
-    // tells, so a short name costs no lookup of its own.
-    const notAService = target.short ? () => void this.agent.dispatch(opts, handler) : undefined;
+    const toHost = () => void this.agent.dispatch(opts, handler);
     const legacy = typeof handler.onRequestStart !== "function";
-    new ServiceRequest(
+    const request = new ServiceRequest(
       this.agentDispatch,
       opts,
       handler as Dispatcher.DispatchHandler & LegacyHandler,
@@ -501,8 +487,19 @@ class ServiceDispatcher extends Dispatcher {
       url,
       target.srvName,
       this.settings,
-      notAService,
-    ).next();
+      // A short name without SRV records is an ordinary host's name: the first pick tells.
+      target.short ? toHost : undefined,
+    );
+    if (!target.short) {
+      request.next();
+      return true;
+    }
+    // A short name that exists in DNS is a host's, whatever SRV records someone published beside it.
+    routeShortName(this.settings.resolver, target, {
+      host: toHost,
+      service: () => request.next(),
+      failed: (err) => request.fail(err),
+    });
     return true;
   }
 
