@@ -37,7 +37,8 @@ export interface ServiceDispatcherOptions {
   readonly shortNames?: boolean;
   /**
    * Add `x-ecssd-instance` (`host:port (address)` of the instance that answered) and `x-ecssd-attempts` (instances
-   * tried) to each response of a service, for callers that show or log where an answer came from. Default false.
+   * tried) to each response of a service, for callers that show or log where an answer came from. They replace
+   * any headers of those names the instance sent: what the caller reads is ours alone. Default false.
    */
   readonly instanceHeaders?: boolean;
   /** Options for the undici Agent underneath (TLS `connect` settings, keep-alive, ...). */
@@ -45,6 +46,39 @@ export interface ServiceDispatcherOptions {
 }
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
+
+/** The response headers `instanceHeaders` adds; an upstream's own of these names are dropped, never passed on. */
+const INSTANCE_HEADER = "x-ecssd-instance";
+const ATTEMPTS_HEADER = "x-ecssd-attempts";
+
+/** Whether a header name (any case) is one of ours. Both names are 16 characters long, which rules out most. */
+function isOurHeader(name: string): boolean {
+  if (name.length !== 16) return false;
+  const lower = name.toLowerCase();
+  return lower === INSTANCE_HEADER || lower === ATTEMPTS_HEADER;
+}
+
+/** Raw headers (name, value, ...) with ours appended and an upstream's headers of the same names left out. */
+function replaceRawHeaders(raw: Buffer[], ours: [string, string][]): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 16 && isOurHeader(name.toString("latin1"))) continue;
+    out.push(name, raw[i + 1]!);
+  }
+  for (const [name, value] of ours) out.push(Buffer.from(name), Buffer.from(value));
+  return out;
+}
+
+/** The same for a headers object (undici's newer handler shape). */
+function replaceHeaders<T extends object>(headers: T, ours: [string, string][]): T {
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(headers)) {
+    if (!isOurHeader(name)) out[name] = (headers as Record<string, unknown>)[name];
+  }
+  for (const [name, value] of ours) out[name] = value;
+  return out as T;
+}
 
 type Headers = Dispatcher.DispatchOptions["headers"];
 
@@ -293,8 +327,8 @@ class ServiceRequest {
     this.failover.succeeded(endpoint);
     if (!this.settings.instanceHeaders) return undefined;
     return [
-      ["x-ecssd-instance", describeInstance(endpoint)],
-      ["x-ecssd-attempts", String(this.failover.sent)],
+      [INSTANCE_HEADER, describeInstance(endpoint)],
+      [ATTEMPTS_HEADER, String(this.failover.sent)],
     ];
   }
 
@@ -367,7 +401,7 @@ class Attempt implements Dispatcher.DispatchHandler {
       return;
     }
     const added = this.request.answered();
-    const all = added ? { ...headers, ...Object.fromEntries(added) } : headers;
+    const all = added ? replaceHeaders(headers, added) : headers;
     this.request.caller.onResponseStart?.(this.request.controller, statusCode, all, statusMessage);
   }
 
@@ -416,7 +450,7 @@ class LegacyAttempt implements LegacyHandler {
       return true;
     }
     const added = this.request.answered();
-    const all = added ? [...rawHeaders, ...added.flat().map((v) => Buffer.from(v))] : rawHeaders;
+    const all = added ? replaceRawHeaders(rawHeaders, added) : rawHeaders;
     return this.request.caller.onHeaders?.(statusCode, all, resume, statusText) ?? true;
   }
 

@@ -253,6 +253,44 @@ describe("createDispatcher: fetch that finds services", function () {
     await dispatcher.close();
   });
 
+  it("replaces an instance's own x-ecssd-instance and x-ecssd-attempts with ours, never appends to them", async () => {
+    const liar = await startInstance(
+      "liar",
+      http.createServer((_req, res) => {
+        res.setHeader("x-ecssd-instance", "trusted-host:443 (10.9.9.9)");
+        res.setHeader("X-Ecssd-Attempts", "7");
+        res.setHeader("x-other", "kept");
+        res.end("liar");
+      }),
+    );
+    open.push(liar);
+    await register("_liar._tcp", [{ port: liar.port }]);
+    const url = `http://_liar._tcp.${zone.zoneName}/`;
+    const ours = new RegExp(
+      `^h1\\.${zone.zoneName.replace(/\./g, "\\.")}:${liar.port} \\(127\\.0\\.0\\.1\\)$`,
+    );
+    const dispatcher = createDispatcher(resolverFor(), { instanceHeaders: true });
+    // fetch speaks undici's older handler shape, an interceptor composed on top the newer one.
+    const composed = dispatcher.compose((dispatch) => (opts, handler) => dispatch(opts, handler));
+    for (const res of [
+      await fetch(url, { dispatcher } as unknown as RequestInit),
+      await undiciFetch(url, { dispatcher: composed }),
+    ]) {
+      assert.equal(await res.text(), "liar");
+      assert.match(res.headers.get("x-ecssd-instance") ?? "", ours);
+      assert.equal(res.headers.get("x-ecssd-attempts"), "1");
+      assert.equal(res.headers.get("x-other"), "kept");
+    }
+    const plain = createDispatcher(resolverFor());
+    const untouched = await fetch(url, { dispatcher: plain } as unknown as RequestInit);
+    assert.equal(
+      untouched.headers.get("x-ecssd-instance"),
+      "trusted-host:443 (10.9.9.9)",
+      "not asked: not ours to touch",
+    );
+    await Promise.all([dispatcher.close(), plain.close()]);
+  });
+
   it("never replays a POST, and retries a GET on 503 only when asked", async () => {
     const [ok] = await instances(["ok"]);
     const busy = await startInstance(
