@@ -11,6 +11,7 @@ import type { Duplex } from "node:stream";
 import tls from "node:tls";
 import { NotFoundError } from "./errors";
 import { Failover } from "./failover";
+import { instanceHeaders as headersFor, replaceHeaders, replaceRawHeaders } from "./instanceHeaders";
 import type { Resolver } from "./resolver";
 import { routeShortName, serviceTarget } from "./serviceTarget";
 import type { Endpoint } from "./srvSelect";
@@ -22,6 +23,12 @@ export interface ServiceAgentOptions extends https.AgentOptions {
   readonly attempts?: number;
   /** How long to wait for a TCP connection to an instance, in ms. Default 2,000. */
   readonly connectTimeoutMs?: number;
+  /**
+   * Add `x-ecssd-instance` (`host:port (address)`) and `x-ecssd-attempts` (instances tried for the connection the
+   * request went on; 1 on a kept-alive one) to each response of a service, replacing any headers of those names
+   * the instance sent (see createDispatcher). Default false.
+   */
+  readonly instanceHeaders?: boolean;
   /**
    * Accept `calc.<domain>` as `_calc._tcp.<domain>` where it cannot shadow a host: no port other than the
    * scheme's own, and no such name in DNS (see createDispatcher). Default true.
@@ -54,12 +61,32 @@ export function createAgent(resolver: Resolver, options: ServiceAgentOptions = {
     attempts = 3,
     connectTimeoutMs = 2_000,
     shortNames = true,
+    instanceHeaders = false,
     ...agentOptions
   } = options;
   if (!Number.isInteger(attempts) || attempts < 1) {
     throw new TypeError(`Invalid agent options:\n - [attempts] must be an integer >= 1, got ${attempts}`);
   }
   const Base = useTls ? https.Agent : http.Agent;
+  /** The instance each connection reached, and how many were tried for it until its first response. */
+  const reached = new WeakMap<object, { endpoint: Endpoint; attempts: number }>();
+
+  /** Our headers on a response, in place of any of the same names the instance sent (headers, raw, distinct). */
+  function stamp(req: http.ClientRequest, res: http.IncomingMessage): void {
+    const connection = req.socket ? reached.get(req.socket) : undefined;
+    if (connection === undefined) return;
+    const ours = headersFor(connection.endpoint, connection.attempts);
+    connection.attempts = 1; // the next request on this kept-alive connection tries no other instance
+    // Node builds headers and headersDistinct from rawHeaders lazily, by the count it parsed: both are set here.
+    const headers = res.headers;
+    const distinct = res.headersDistinct;
+    res.headers = replaceHeaders(headers, ours);
+    res.headersDistinct = replaceHeaders(
+      distinct,
+      ours.map(([name, value]) => [name, [value]]),
+    );
+    res.rawHeaders = replaceRawHeaders(res.rawHeaders, ours, (text) => text);
+  }
 
   /** Connects to one instance after another until one accepts, marking the ones that do not. */
   function connect(options: ConnectOptions, callback: ConnectCallback): void {
@@ -94,6 +121,7 @@ export function createAgent(resolver: Resolver, options: ServiceAgentOptions = {
         clearTimeout(timer);
         socket.off("error", onError);
         failover.succeeded(endpoint);
+        if (instanceHeaders) reached.set(socket, { endpoint, attempts: failover.sent });
         callback(null, socket);
       });
     };
@@ -122,7 +150,8 @@ export function createAgent(resolver: Resolver, options: ServiceAgentOptions = {
         return;
       }
       const toHost = () => baseAddRequest.call(this, req, options);
-      const add = (first: Endpoint) =>
+      const add = (first: Endpoint) => {
+        if (instanceHeaders) req.prependOnceListener("response", (res) => stamp(req, res));
         baseAddRequest.call(this, req, {
           ...options,
           // The pool key: one keep-alive pool per instance.
@@ -131,6 +160,7 @@ export function createAgent(resolver: Resolver, options: ServiceAgentOptions = {
           servername: host,
           [SERVICE]: { srvName: target.srvName, host, first },
         } as ConnectOptions);
+      };
       const toService = () => {
         const cached = (() => {
           try {

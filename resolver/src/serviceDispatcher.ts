@@ -12,7 +12,8 @@
 import { Agent, Dispatcher } from "undici";
 import { isConnectionError } from "./connectionErrors";
 import { NotFoundError } from "./errors";
-import { describeInstance, Failover } from "./failover";
+import { Failover } from "./failover";
+import { type HeaderPair, instanceHeaders, replaceHeaders, replaceRawHeaders } from "./instanceHeaders";
 import type { Resolver } from "./resolver";
 import { routeShortName, serviceTarget, type Target } from "./serviceTarget";
 import type { Endpoint } from "./srvSelect";
@@ -46,39 +47,6 @@ export interface ServiceDispatcherOptions {
 }
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
-
-/** The response headers `instanceHeaders` adds; an upstream's own of these names are dropped, never passed on. */
-const INSTANCE_HEADER = "x-ecssd-instance";
-const ATTEMPTS_HEADER = "x-ecssd-attempts";
-
-/** Whether a header name (any case) is one of ours. Both names are 16 characters long, which rules out most. */
-function isOurHeader(name: string): boolean {
-  if (name.length !== 16) return false;
-  const lower = name.toLowerCase();
-  return lower === INSTANCE_HEADER || lower === ATTEMPTS_HEADER;
-}
-
-/** Raw headers (name, value, ...) with ours appended and an upstream's headers of the same names left out. */
-function replaceRawHeaders(raw: Buffer[], ours: [string, string][]): Buffer[] {
-  const out: Buffer[] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length === 16 && isOurHeader(name.toString("latin1"))) continue;
-    out.push(name, raw[i + 1]!);
-  }
-  for (const [name, value] of ours) out.push(Buffer.from(name), Buffer.from(value));
-  return out;
-}
-
-/** The same for a headers object (undici's newer handler shape). */
-function replaceHeaders<T extends object>(headers: T, ours: [string, string][]): T {
-  const out: Record<string, unknown> = {};
-  for (const name of Object.keys(headers)) {
-    if (!isOurHeader(name)) out[name] = (headers as Record<string, unknown>)[name];
-  }
-  for (const [name, value] of ours) out[name] = value;
-  return out as T;
-}
 
 type Headers = Dispatcher.DispatchOptions["headers"];
 
@@ -321,15 +289,12 @@ class ServiceRequest {
   }
 
   /** An instance answered. Returns the headers to add for the caller, when asked for. */
-  answered(): [name: string, value: string][] | undefined {
+  answered(): HeaderPair[] | undefined {
     this.responded = true;
     const endpoint = this.endpoint as Endpoint;
     this.failover.succeeded(endpoint);
     if (!this.settings.instanceHeaders) return undefined;
-    return [
-      [INSTANCE_HEADER, describeInstance(endpoint)],
-      [ATTEMPTS_HEADER, String(this.failover.sent)],
-    ];
+    return instanceHeaders(endpoint, this.failover.sent);
   }
 
   /**
@@ -450,7 +415,7 @@ class LegacyAttempt implements LegacyHandler {
       return true;
     }
     const added = this.request.answered();
-    const all = added ? replaceRawHeaders(rawHeaders, added) : rawHeaders;
+    const all = added ? replaceRawHeaders(rawHeaders, added, (text) => Buffer.from(text)) : rawHeaders;
     return this.request.caller.onHeaders?.(statusCode, all, resume, statusText) ?? true;
   }
 

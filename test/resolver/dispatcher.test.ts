@@ -431,6 +431,49 @@ describe("createDispatcher: fetch that finds services", function () {
     agent.destroy();
   });
 
+  it("createAgent with instanceHeaders: ours replace the instance's own, on a new and on a kept-alive connection", async () => {
+    const liar = await startInstance(
+      "liar",
+      http.createServer((_req, res) => {
+        res.setHeader("X-Ecssd-Instance", "trusted-host:443 (10.9.9.9)");
+        res.setHeader("x-ecssd-attempts", "7");
+        res.end("liar");
+      }),
+    );
+    open.push(liar);
+    const gone = (await instances(["gone"]))[0]!;
+    await gone.close();
+    await register("_liar-agent._tcp", [
+      { port: gone.port, priority: 0 },
+      { port: liar.port, priority: 1 },
+    ]);
+    const agent = createAgent(resolverFor(), { instanceHeaders: true });
+    const get = () =>
+      new Promise<http.IncomingMessage>((resolve, reject) => {
+        http
+          .get(`http://_liar-agent._tcp.${zone.zoneName}/`, { agent }, (res) => {
+            res.resume();
+            res.on("end", () => resolve(res));
+          })
+          .on("error", reject);
+      });
+    const ours = `h1.${zone.zoneName}:${liar.port} (127.0.0.1)`;
+    for (const attempts of ["2", "1"]) {
+      const res = await get();
+      assert.equal(res.headers["x-ecssd-instance"], ours);
+      assert.equal(
+        res.headers["x-ecssd-attempts"],
+        attempts,
+        "the dead instance first, then a kept-alive socket",
+      );
+      assert.deepEqual(res.headersDistinct["x-ecssd-instance"], [ours]);
+      const raw = res.rawHeaders.filter((_v, i) => i % 2 === 0).map((n) => n.toLowerCase());
+      assert.equal(raw.filter((n) => n === "x-ecssd-instance").length, 1);
+      assert.equal(raw.filter((n) => n === "x-ecssd-attempts").length, 1);
+    }
+    agent.destroy();
+  });
+
   it("turns a hostile DNS server's garbage into a ResolverError, and keeps serving other hosts", async () => {
     const hostile = await AuthoritativeServer.start({ zone: zone.zoneName });
     hostile.hook = (ctx) => {
