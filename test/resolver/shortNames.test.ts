@@ -299,4 +299,28 @@ describe("short names: the decision is cached with the answers", () => {
       await dispatcher.close();
     }
   });
+
+  it("fails the request with the servers' error when they cannot say whether the name exists", async () => {
+    const silent = await AuthoritativeServer.start({ zone: ZONE });
+    silent.hook = () => true;
+    const resolver = createResolver({
+      servers: [silent.endpoint],
+      domain: ZONE,
+      timeoutMs: 200,
+      attempts: 1,
+    });
+    const dispatcher = createDispatcher(resolver);
+    try {
+      const err = await fetch(`http://calc.${ZONE}/`, { dispatcher } as unknown as RequestInit).then(
+        () => assert.fail("nothing was answered"),
+        (e: Error) => (e as { cause?: Error }).cause,
+      );
+      assert.equal(err?.name, "TimeoutError");
+      assert.match(err?.message ?? "", new RegExp(`A calc\\.${ZONE.replace(".", "\\.")}`));
+    } finally {
+      await dispatcher.close();
+      resolver.close();
+      await silent.close();
+    }
+  });
 });
