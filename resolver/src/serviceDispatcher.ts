@@ -477,27 +477,27 @@ class ServiceDispatcher extends Dispatcher {
     const { url, target } = known;
     if (target.kind === "other") return this.agent.dispatch(opts, handler);
     const toHost = () => void this.agent.dispatch(opts, handler);
-    const legacy = typeof handler.onRequestStart !== "function";
-    const request = new ServiceRequest(
-      this.agentDispatch,
-      opts,
-      handler as Dispatcher.DispatchHandler & LegacyHandler,
-      legacy,
-      url,
-      target.srvName,
-      this.settings,
-      // A short name without SRV records is an ordinary host's name: the first pick tells.
-      target.short ? toHost : undefined,
-    );
+    const request = () =>
+      new ServiceRequest(
+        this.agentDispatch,
+        opts,
+        handler as Dispatcher.DispatchHandler & LegacyHandler,
+        typeof handler.onRequestStart !== "function",
+        url,
+        target.srvName,
+        this.settings,
+        // A short name without SRV records is an ordinary host's name: the first pick tells.
+        target.short ? toHost : undefined,
+      );
     if (!target.short) {
-      request.next();
+      request().next();
       return true;
     }
     // A short name that exists in DNS is a host's, whatever SRV records someone published beside it.
     routeShortName(this.settings.resolver, target, {
       host: toHost,
-      service: () => request.next(),
-      failed: (err) => request.fail(err),
+      service: () => request().next(),
+      failed: (err) => request().fail(err),
     });
     return true;
   }
