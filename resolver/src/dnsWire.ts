@@ -3,9 +3,10 @@
 // uncached lookup's path, where a general decoder's objects for every field and record type cost more
 // than the rest of our work together (the resolver benchmark's p50 is measured against c-ares), and it
 // keeps undici the package's one runtime dependency. It reads only what the resolver needs and checks
-// everything it reads: every length against the message, compression pointers only backwards (no loops),
-// record data exactly the size its type demands. What a server needs besides (reading queries, writing answers)
-// is in dnsWireServer.ts, so that none of it is loaded by the resolver.
+// everything it reads: every length against the message, compression pointers only backwards (no loops) and
+// followed at most as many times as the message has bytes, record data exactly the size its type demands.
+// What a server needs besides (reading queries, writing answers) is in dnsWireServer.ts, so that none of it
+// is loaded by the resolver.
 import * as protocol from "./dnsProtocol";
 
 // Imported values read once into constants: where modules are compiled to CommonJS by esbuild (tsx runs the
@@ -150,6 +151,14 @@ export function encodeQuery(id: number, name: string, type: "SRV" | "A", edns: b
 let nameEnd = 0;
 
 /**
+ * Compression pointers the message being decoded may still have followed. Pointers only point backwards, so no
+ * name loops, but thousands of names can each enter a long run of pointers: 64 KB of them once took half a
+ * second to read. A pointer is two bytes, and the names servers write are read with a few pointers each (and
+ * none once known, see below), so a message is allowed as many as it has bytes; past that it is refused.
+ */
+let pointersLeft = 0;
+
+/**
  * Names already read in the message being decoded, by the offset they start at, with their wire length:
  * answers point at the question's name and at each other's suffixes (RFC 1035 §4.1.4), so each is read
  * once. A few slots scanned in order: a message names only a handful, and a Map costs more here.
@@ -271,6 +280,11 @@ function readName(buf: Buffer, offset: number): string {
         jumpWire = wire;
       }
       jumps++;
+      if (--pointersLeft < 0) {
+        throw new MalformedMessageError(
+          "compression pointers followed more times than the message has bytes",
+        );
+      }
       at = target;
       floor = target;
       continue;
@@ -451,6 +465,7 @@ export function sameQuestion(msg: Buffer, query: Buffer): number {
 export function decodeMessage(buf: Buffer, askedName?: string, questionEnd = 0): WireMessage {
   if (buf.length < HEADER_LENGTH) throw new MalformedMessageError("shorter than a header");
   knownCount = 0;
+  pointersLeft = buf.length;
   const flags = buf.readUInt16BE(2);
   const truncated = (flags & FLAG_TC) !== 0;
   const questionCount = buf.readUInt16BE(4);

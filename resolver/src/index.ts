@@ -13,6 +13,7 @@ export { type InstanceAttempt, ServiceRequestError } from "./failover";
 export { type Nameserver, parseNameserver, parseResolvConf } from "./nameservers";
 export { createResolver, Resolver, type ResolverOptions, type WithEndpointOptions } from "./resolver";
 export { createAgent, type ServiceAgentOptions } from "./serviceAgent";
-export { createDispatcher, type ServiceDispatcherOptions, serviceTarget } from "./serviceDispatcher";
+export { createDispatcher, type ServiceDispatcherOptions } from "./serviceDispatcher";
 export { DEFAULT_DOMAIN, expandServiceName } from "./serviceName";
+export { serviceTarget } from "./serviceTarget";
 export type { Endpoint, RandomSource } from "./srvSelect";

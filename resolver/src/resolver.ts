@@ -7,9 +7,9 @@ import { isConnectionError } from "./connectionErrors";
 import { interpret, type QueryType } from "./dnsMessage";
 import { exchange, UdpSocketSource } from "./dnsTransport";
 import { EndpointHealth } from "./endpointHealth";
-import { type ServerAttempt, ServerFailureError, TimeoutError } from "./errors";
+import { NotFoundError, type ServerAttempt, ServerFailureError, TimeoutError } from "./errors";
 import { type Nameserver, parseNameserver, systemNameservers } from "./nameservers";
-import { DEFAULT_DOMAIN, expandServiceName, normalizeDomain } from "./serviceName";
+import { assertValidName, DEFAULT_DOMAIN, expandServiceName, normalizeDomain } from "./serviceName";
 import { type Endpoint, type EndpointSet, endpointKey, type RandomSource } from "./srvSelect";
 
 /** Settings of a {@link Resolver}. Every field is optional. */
@@ -98,6 +98,8 @@ export class Resolver {
   private readonly inflight = new Map<string, Promise<CacheEntry>>();
   /** What callers wrote → the expanded name; bounded like the cache. */
   private readonly names = new Map<string, string>();
+  /** Host names callers asked about → the cache key of their A answer; bounded like `names`. */
+  private readonly addressKeys = new Map<string, string>();
   private readonly maxNames: number;
   private readonly health: EndpointHealth;
   /** Index of the server that answered last: the next query starts there. */
@@ -227,6 +229,43 @@ export class Resolver {
     if (set === undefined) throw copyError(entry.error!);
     if (this.health.anyAvoided(now)) return this.select(set, now);
     return set.pick(this.random);
+  }
+
+  /**
+   * Whether `host` (a fully qualified name) exists in DNS: its A question is answered with records, or with
+   * NODATA (the name holds other records, an AAAA or a CNAME or a TXT, or names below it); false only for
+   * NXDOMAIN. The answer is cached like any other (a negative one by the SOA minimum, within
+   * `maxNegativeTtlSeconds`), so a name asked about again is answered by {@link nameExistsCached}. A server
+   * failure is thrown as the lookup's error: nothing is assumed about a name the servers could not answer for.
+   *
+   * @example
+   * ```ts
+   * if (await resolver.nameExists("vault.servicediscovery.internal")) console.log("a host of the zone");
+   * ```
+   */
+  async nameExists(host: string): Promise<boolean> {
+    const key = this.addressKeyOf(host);
+    return existsFrom(await this.lookup(key, "A", key.slice(2)));
+  }
+
+  /**
+   * The synchronous fast path of {@link nameExists}: true or false when the name's A answer is cached and may
+   * be served (a late hit refreshes it in the background, as {@link pickCached} does), undefined when a lookup
+   * is needed.
+   *
+   * @example
+   * ```ts
+   * const exists = resolver.nameExistsCached(host) ?? (await resolver.nameExists(host));
+   * ```
+   */
+  nameExistsCached(host: string): boolean | undefined {
+    let key = this.addressKeys.get(host);
+    if (key === undefined) key = this.addressKeyOf(host);
+    const entry = this.cache.get(key);
+    if (entry === undefined) return undefined;
+    const now = this.now();
+    if (now >= entry.prefetchAt && !this.servable(entry, now)) return undefined;
+    return existsFrom(entry);
   }
 
   /**
@@ -362,6 +401,20 @@ export class Resolver {
     return key;
   }
 
+  /** `A <name>`: the cache key the address of a host is kept under (an SRV target's too). */
+  private addressKeyOf(host: string): string {
+    let key = this.addressKeys.get(host);
+    if (key === undefined) {
+      if (typeof host !== "string") throw new TypeError(`host name must be a string, got ${typeof host}`);
+      const name = host.trim().toLowerCase().replace(/\.$/, "");
+      assertValidName(name, host);
+      key = `A ${name}`;
+      if (this.addressKeys.size >= this.maxNames) this.addressKeys.clear();
+      this.addressKeys.set(host, key);
+    }
+    return key;
+  }
+
   private select(set: EndpointSet, now: number): Endpoint {
     if (!this.health.anyAvoided(now)) return set.pick(this.random);
     return set.pickAvoiding(this.random, (k) => this.health.isAvoided(k, now)) ?? set.pick(this.random);
@@ -467,6 +520,12 @@ export class Resolver {
       throw new TimeoutError({ query, attempts, cause: lastCause });
     throw new ServerFailureError({ query, attempts, cause: lastCause });
   }
+}
+
+/** Whether a cached A answer says its name exists: records, or NODATA (other records at the name). */
+function existsFrom(entry: CacheEntry): boolean {
+  if (entry.address !== undefined) return true;
+  return !(entry.error instanceof NotFoundError && entry.error.reason === "NXDOMAIN");
 }
 
 /**

@@ -9,9 +9,11 @@ import https from "node:https";
 import net from "node:net";
 import type { Duplex } from "node:stream";
 import tls from "node:tls";
+import { NotFoundError } from "./errors";
 import { Failover } from "./failover";
+import { instanceHeaders as headersFor, replaceHeaders, replaceRawHeaders } from "./instanceHeaders";
 import type { Resolver } from "./resolver";
-import { serviceTarget } from "./serviceDispatcher";
+import { routeShortName, serviceTarget } from "./serviceTarget";
 import type { Endpoint } from "./srvSelect";
 
 export interface ServiceAgentOptions extends https.AgentOptions {
@@ -21,7 +23,16 @@ export interface ServiceAgentOptions extends https.AgentOptions {
   readonly attempts?: number;
   /** How long to wait for a TCP connection to an instance, in ms. Default 2,000. */
   readonly connectTimeoutMs?: number;
-  /** Accept `calc.<domain>` as `_calc._tcp.<domain>` (see createDispatcher). Default true. */
+  /**
+   * Add `x-ecssd-instance` (`host:port (address)`) and `x-ecssd-attempts` (instances tried for the connection the
+   * request went on; 1 on a kept-alive one) to each response of a service, replacing any headers of those names
+   * the instance sent (see createDispatcher). Default false.
+   */
+  readonly instanceHeaders?: boolean;
+  /**
+   * Accept `calc.<domain>` as `_calc._tcp.<domain>` where it cannot shadow a host: no port other than the
+   * scheme's own, and no such name in DNS (see createDispatcher). Default true.
+   */
   readonly shortNames?: boolean;
 }
 
@@ -50,12 +61,32 @@ export function createAgent(resolver: Resolver, options: ServiceAgentOptions = {
     attempts = 3,
     connectTimeoutMs = 2_000,
     shortNames = true,
+    instanceHeaders = false,
     ...agentOptions
   } = options;
   if (!Number.isInteger(attempts) || attempts < 1) {
     throw new TypeError(`Invalid agent options:\n - [attempts] must be an integer >= 1, got ${attempts}`);
   }
   const Base = useTls ? https.Agent : http.Agent;
+  /** The instance each connection reached, and how many were tried for it until its first response. */
+  const reached = new WeakMap<object, { endpoint: Endpoint; attempts: number }>();
+
+  /** Our headers on a response, in place of any of the same names the instance sent (headers, raw, distinct). */
+  function stamp(req: http.ClientRequest, res: http.IncomingMessage): void {
+    const connection = req.socket ? reached.get(req.socket) : undefined;
+    if (connection === undefined) return;
+    const ours = headersFor(connection.endpoint, connection.attempts);
+    connection.attempts = 1; // the next request on this kept-alive connection tries no other instance
+    // Node builds headers and headersDistinct from rawHeaders lazily, by the count it parsed: both are set here.
+    const headers = res.headers;
+    const distinct = res.headersDistinct;
+    res.headers = replaceHeaders(headers, ours);
+    res.headersDistinct = replaceHeaders(
+      distinct,
+      ours.map(([name, value]) => [name, [value]]),
+    );
+    res.rawHeaders = replaceRawHeaders(res.rawHeaders, ours, (text) => text);
+  }
 
   /** Connects to one instance after another until one accepts, marking the ones that do not. */
   function connect(options: ConnectOptions, callback: ConnectCallback): void {
@@ -90,6 +121,7 @@ export function createAgent(resolver: Resolver, options: ServiceAgentOptions = {
         clearTimeout(timer);
         socket.off("error", onError);
         failover.succeeded(endpoint);
+        if (instanceHeaders) reached.set(socket, { endpoint, attempts: failover.sent });
         callback(null, socket);
       });
     };
@@ -108,12 +140,18 @@ export function createAgent(resolver: Resolver, options: ServiceAgentOptions = {
   class ServiceAgent extends Base {
     addRequest(req: http.ClientRequest, options: ConnectOptions): void {
       const host = String(options.host ?? options.hostname ?? "");
-      const target = serviceTarget(host, resolver.domain, shortNames);
+      // Node has filled in the port by now: the scheme's own (or the request's defaultPort) means none was named.
+      const port = Number(options.port);
+      const agentPort = (this as unknown as { defaultPort?: number }).defaultPort;
+      const ownPort = Number(options.defaultPort) || agentPort || (useTls ? 443 : 80);
+      const target = serviceTarget(host, resolver.domain, shortNames, port === ownPort ? "" : String(port));
       if (target.kind === "other") {
         baseAddRequest.call(this, req, options);
         return;
       }
-      const add = (first: Endpoint) =>
+      const toHost = () => baseAddRequest.call(this, req, options);
+      const add = (first: Endpoint) => {
+        if (instanceHeaders) req.prependOnceListener("response", (res) => stamp(req, res));
         baseAddRequest.call(this, req, {
           ...options,
           // The pool key: one keep-alive pool per instance.
@@ -122,18 +160,35 @@ export function createAgent(resolver: Resolver, options: ServiceAgentOptions = {
           servername: host,
           [SERVICE]: { srvName: target.srvName, host, first },
         } as ConnectOptions);
-      const cached = (() => {
-        try {
-          return resolver.pickCached(target.srvName);
-        } catch {
-          return undefined; // a cached negative answer: let pick() report it
+      };
+      const toService = () => {
+        const cached = (() => {
+          try {
+            return resolver.pickCached(target.srvName);
+          } catch {
+            return undefined; // a cached negative answer: let pick() report it
+          }
+        })();
+        if (cached !== undefined) {
+          add(cached);
+          return;
         }
-      })();
-      if (cached !== undefined) {
-        add(cached);
+        resolver.pick(target.srvName).then(add, (err: Error) => {
+          // A short name without SRV records is an ordinary host's name.
+          if (target.short && err instanceof NotFoundError) toHost();
+          else req.destroy(err);
+        });
+      };
+      if (!target.short) {
+        toService();
         return;
       }
-      resolver.pick(target.srvName).then(add, (err: Error) => req.destroy(err));
+      // A short name that exists in DNS is a host's, whatever SRV records someone published beside it.
+      routeShortName(resolver, target, {
+        host: toHost,
+        service: toService,
+        failed: (err) => req.destroy(err as Error),
+      });
     }
 
     override createConnection(options: ConnectOptions, callback: ConnectCallback): Duplex | undefined {

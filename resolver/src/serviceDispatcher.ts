@@ -12,8 +12,10 @@
 import { Agent, Dispatcher } from "undici";
 import { isConnectionError } from "./connectionErrors";
 import { NotFoundError } from "./errors";
-import { describeInstance, Failover } from "./failover";
+import { Failover } from "./failover";
+import { type HeaderPair, instanceHeaders, replaceHeaders, replaceRawHeaders } from "./instanceHeaders";
 import type { Resolver } from "./resolver";
+import { routeShortName, serviceTarget, type Target } from "./serviceTarget";
 import type { Endpoint } from "./srvSelect";
 
 export interface ServiceDispatcherOptions {
@@ -29,13 +31,15 @@ export interface ServiceDispatcherOptions {
    */
   readonly retryOnUnavailable?: boolean;
   /**
-   * Accept `http://calc.<domain>/` as `_calc._tcp.<domain>`. A short name with no SRV records is then sent as
-   * an ordinary host name (the zone's host records stay reachable). Default true.
+   * Accept `http://calc.<domain>/` as `_calc._tcp.<domain>` where it cannot shadow a host: only when the URL
+   * names no port and `calc.<domain>` does not exist in DNS (NXDOMAIN). A name that exists, or a URL with a
+   * port, goes to that host unchanged; so does a short name with no SRV records. Default true.
    */
   readonly shortNames?: boolean;
   /**
    * Add `x-ecssd-instance` (`host:port (address)` of the instance that answered) and `x-ecssd-attempts` (instances
-   * tried) to each response of a service, for callers that show or log where an answer came from. Default false.
+   * tried) to each response of a service, for callers that show or log where an answer came from. They replace
+   * any headers of those names the instance sent: what the caller reads is ours alone. Default false.
    */
   readonly instanceHeaders?: boolean;
   /** Options for the undici Agent underneath (TLS `connect` settings, keep-alive, ...). */
@@ -43,21 +47,6 @@ export interface ServiceDispatcherOptions {
 }
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
-
-/** What a host name means to the dispatcher. */
-type Target = { kind: "service"; srvName: string; short: boolean } | { kind: "other" };
-
-/** Tells service names under the resolver's domain from every other host. */
-export function serviceTarget(hostname: string, domain: string, shortNames: boolean): Target {
-  const host = hostname.toLowerCase().replace(/\.$/, "");
-  if (!host.endsWith(`.${domain}`)) return { kind: "other" };
-  const prefix = host.slice(0, -domain.length - 1);
-  if (/^_[a-z0-9-]+\._(tcp|udp)$/.test(prefix)) return { kind: "service", srvName: host, short: false };
-  if (shortNames && /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(prefix)) {
-    return { kind: "service", srvName: `_${prefix}._tcp.${domain}`, short: true };
-  }
-  return { kind: "other" };
-}
 
 type Headers = Dispatcher.DispatchOptions["headers"];
 
@@ -300,15 +289,12 @@ class ServiceRequest {
   }
 
   /** An instance answered. Returns the headers to add for the caller, when asked for. */
-  answered(): [name: string, value: string][] | undefined {
+  answered(): HeaderPair[] | undefined {
     this.responded = true;
     const endpoint = this.endpoint as Endpoint;
     this.failover.succeeded(endpoint);
     if (!this.settings.instanceHeaders) return undefined;
-    return [
-      ["x-ecssd-instance", describeInstance(endpoint)],
-      ["x-ecssd-attempts", String(this.failover.sent)],
-    ];
+    return instanceHeaders(endpoint, this.failover.sent);
   }
 
   /**
@@ -380,7 +366,7 @@ class Attempt implements Dispatcher.DispatchHandler {
       return;
     }
     const added = this.request.answered();
-    const all = added ? { ...headers, ...Object.fromEntries(added) } : headers;
+    const all = added ? replaceHeaders(headers, added) : headers;
     this.request.caller.onResponseStart?.(this.request.controller, statusCode, all, statusMessage);
   }
 
@@ -429,7 +415,7 @@ class LegacyAttempt implements LegacyHandler {
       return true;
     }
     const added = this.request.answered();
-    const all = added ? [...rawHeaders, ...added.flat().map((v) => Buffer.from(v))] : rawHeaders;
+    const all = added ? replaceRawHeaders(rawHeaders, added, (text) => Buffer.from(text)) : rawHeaders;
     return this.request.caller.onHeaders?.(statusCode, all, resume, statusText) ?? true;
   }
 
@@ -473,7 +459,8 @@ class ServiceDispatcher extends Dispatcher {
     let known = this.origins.get(origin);
     if (known === undefined) {
       const url = new URL(origin);
-      known = { url, target: serviceTarget(url.hostname, this.settings.resolver.domain, this.shortNames) };
+      const { domain } = this.settings.resolver;
+      known = { url, target: serviceTarget(url.hostname, domain, this.shortNames, url.port) };
       if (this.origins.size >= 1_000) this.origins.clear();
       this.origins.set(origin, known);
     }
@@ -489,20 +476,29 @@ class ServiceDispatcher extends Dispatcher {
     }
     const { url, target } = known;
     if (target.kind === "other") return this.agent.dispatch(opts, handler);
-    // A short name is a service only if the zone says so; otherwise it is an ordinary host. The first pick
-    // tells, so a short name costs no lookup of its own.
-    const notAService = target.short ? () => void this.agent.dispatch(opts, handler) : undefined;
-    const legacy = typeof handler.onRequestStart !== "function";
-    new ServiceRequest(
-      this.agentDispatch,
-      opts,
-      handler as Dispatcher.DispatchHandler & LegacyHandler,
-      legacy,
-      url,
-      target.srvName,
-      this.settings,
-      notAService,
-    ).next();
+    const toHost = () => void this.agent.dispatch(opts, handler);
+    const request = () =>
+      new ServiceRequest(
+        this.agentDispatch,
+        opts,
+        handler as Dispatcher.DispatchHandler & LegacyHandler,
+        typeof handler.onRequestStart !== "function",
+        url,
+        target.srvName,
+        this.settings,
+        // A short name without SRV records is an ordinary host's name: the first pick tells.
+        target.short ? toHost : undefined,
+      );
+    if (!target.short) {
+      request().next();
+      return true;
+    }
+    // A short name that exists in DNS is a host's, whatever SRV records someone published beside it.
+    routeShortName(this.settings.resolver, target, {
+      host: toHost,
+      service: () => request().next(),
+      failed: (err) => request().fail(err),
+    });
     return true;
   }
 

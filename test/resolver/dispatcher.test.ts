@@ -253,6 +253,44 @@ describe("createDispatcher: fetch that finds services", function () {
     await dispatcher.close();
   });
 
+  it("replaces an instance's own x-ecssd-instance and x-ecssd-attempts with ours, never appends to them", async () => {
+    const liar = await startInstance(
+      "liar",
+      http.createServer((_req, res) => {
+        res.setHeader("x-ecssd-instance", "trusted-host:443 (10.9.9.9)");
+        res.setHeader("X-Ecssd-Attempts", "7");
+        res.setHeader("x-other", "kept");
+        res.end("liar");
+      }),
+    );
+    open.push(liar);
+    await register("_liar._tcp", [{ port: liar.port }]);
+    const url = `http://_liar._tcp.${zone.zoneName}/`;
+    const ours = new RegExp(
+      `^h1\\.${zone.zoneName.replace(/\./g, "\\.")}:${liar.port} \\(127\\.0\\.0\\.1\\)$`,
+    );
+    const dispatcher = createDispatcher(resolverFor(), { instanceHeaders: true });
+    // fetch speaks undici's older handler shape, an interceptor composed on top the newer one.
+    const composed = dispatcher.compose((dispatch) => (opts, handler) => dispatch(opts, handler));
+    for (const res of [
+      await fetch(url, { dispatcher } as unknown as RequestInit),
+      await undiciFetch(url, { dispatcher: composed }),
+    ]) {
+      assert.equal(await res.text(), "liar");
+      assert.match(res.headers.get("x-ecssd-instance") ?? "", ours);
+      assert.equal(res.headers.get("x-ecssd-attempts"), "1");
+      assert.equal(res.headers.get("x-other"), "kept");
+    }
+    const plain = createDispatcher(resolverFor());
+    const untouched = await fetch(url, { dispatcher: plain } as unknown as RequestInit);
+    assert.equal(
+      untouched.headers.get("x-ecssd-instance"),
+      "trusted-host:443 (10.9.9.9)",
+      "not asked: not ours to touch",
+    );
+    await Promise.all([dispatcher.close(), plain.close()]);
+  });
+
   it("never replays a POST, and retries a GET on 503 only when asked", async () => {
     const [ok] = await instances(["ok"]);
     const busy = await startInstance(
@@ -390,6 +428,49 @@ describe("createDispatcher: fetch that finds services", function () {
     );
     assert.ok(err instanceof ServiceRequestError, String(err));
     assert.equal(err.attempts.length, 2);
+    agent.destroy();
+  });
+
+  it("createAgent with instanceHeaders: ours replace the instance's own, on a new and on a kept-alive connection", async () => {
+    const liar = await startInstance(
+      "liar",
+      http.createServer((_req, res) => {
+        res.setHeader("X-Ecssd-Instance", "trusted-host:443 (10.9.9.9)");
+        res.setHeader("x-ecssd-attempts", "7");
+        res.end("liar");
+      }),
+    );
+    open.push(liar);
+    const gone = (await instances(["gone"]))[0]!;
+    await gone.close();
+    await register("_liar-agent._tcp", [
+      { port: gone.port, priority: 0 },
+      { port: liar.port, priority: 1 },
+    ]);
+    const agent = createAgent(resolverFor(), { instanceHeaders: true });
+    const get = () =>
+      new Promise<http.IncomingMessage>((resolve, reject) => {
+        http
+          .get(`http://_liar-agent._tcp.${zone.zoneName}/`, { agent }, (res) => {
+            res.resume();
+            res.on("end", () => resolve(res));
+          })
+          .on("error", reject);
+      });
+    const ours = `h1.${zone.zoneName}:${liar.port} (127.0.0.1)`;
+    for (const attempts of ["2", "1"]) {
+      const res = await get();
+      assert.equal(res.headers["x-ecssd-instance"], ours);
+      assert.equal(
+        res.headers["x-ecssd-attempts"],
+        attempts,
+        "the dead instance first, then a kept-alive socket",
+      );
+      assert.deepEqual(res.headersDistinct["x-ecssd-instance"], [ours]);
+      const raw = res.rawHeaders.filter((_v, i) => i % 2 === 0).map((n) => n.toLowerCase());
+      assert.equal(raw.filter((n) => n === "x-ecssd-instance").length, 1);
+      assert.equal(raw.filter((n) => n === "x-ecssd-attempts").length, 1);
+    }
     agent.destroy();
   });
 

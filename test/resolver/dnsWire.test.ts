@@ -2,7 +2,8 @@ import { strict as assert } from "node:assert";
 import * as dnsPacket from "dns-packet";
 import fc from "fast-check";
 import { matchResponse } from "../../resolver/src/dnsMessage";
-import { decodeMessage, encodeQuery, MalformedMessageError } from "../../resolver/src/dnsWire";
+import { decodeMessage, encodeQuery, MalformedMessageError, sameQuestion } from "../../resolver/src/dnsWire";
+import { pointerChainAnswer } from "./support/pointerChain";
 
 const label = fc.stringMatching(/^[a-z0-9_][a-z0-9_-]{0,20}$/);
 const name = fc.array(label, { minLength: 1, maxLength: 5 }).map((l) => l.join("."));
@@ -299,6 +300,40 @@ describe("resolver wire decoding: names as servers compress and spell them", () 
     const longQuestion = wireName([long, long, long]);
     const msg = response(longQuestion, [[wireName([long, long], 12), 33, srvData(1, wireName([], 12))]]);
     assert.throws(() => decodeMessage(msg), /name longer than 255 bytes/);
+  });
+
+  it("refuses a message that would follow more compression pointers than it has bytes (64 KB of them)", () => {
+    const name = "_calc._tcp.example";
+    const query = encodeQuery(7, name, "SRV", true);
+    const msg = pointerChainAnswer(query, { target: "evil.example", port: 6666, address: "10.6.6.6" });
+    assert.ok(msg.length > 64_000);
+    assert.throws(
+      () => decodeMessage(msg, name, sameQuestion(msg, query)),
+      (err: Error) =>
+        err instanceof MalformedMessageError &&
+        err.message ===
+          "malformed DNS message: compression pointers followed more times than the message has bytes",
+    );
+  });
+
+  it("reads a large answer whose many names point into each other, as servers compress them", () => {
+    // 300 targets (more than the decoder remembers), each a label and a pointer to the zone's name; then
+    // their A records, whose owners point at the targets: every name is reached through pointers.
+    const records: [Buffer, number, Buffer][] = [];
+    let at = 12 + question.length + 4;
+    const targets: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const target = wireName([`host-${i}`], 12 + 11);
+      targets.push(at + 2 + 10 + 6);
+      records.push([wireName([], 12), 33, srvData(1000 + i, target)]);
+      at += 2 + 10 + 6 + target.length;
+    }
+    for (let i = 0; i < 300; i++)
+      records.push([wireName([], targets[i]), 1, Buffer.from([10, 0, i >> 8, i & 0xff])]);
+    const m = decodeMessage(response(question, records));
+    assert.equal(m.answers.length, 600);
+    assert.equal((m.answers[299]!.data as { target: string }).target, "host-299.example");
+    assert.deepEqual([m.answers[599]!.name, m.answers[599]!.data], ["host-299.example", "10.0.1.43"]);
   });
 
   it("refuses record data that is not exactly what its type holds", () => {

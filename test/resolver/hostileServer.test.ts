@@ -10,6 +10,7 @@ import {
 import * as dnsPacket from "dns-packet";
 import { MAX_QUERIES_PER_SOCKET, SOCKETS_PER_SERVER } from "../../resolver/src/dnsTransport";
 import { AuthoritativeServer, type QueryContext } from "../kit/authoritativeServer";
+import { pointerChainAnswer } from "./support/pointerChain";
 
 const ZONE = "servicediscovery.internal";
 const SERVICE = `_calc._tcp.${ZONE}`;
@@ -266,6 +267,17 @@ describe("resolver against a hostile DNS server", () => {
       ["SERVFAIL", "REFUSED", "SERVFAIL", "REFUSED"],
     );
     assert.match(err.message, /every server failed: SRV _calc\._tcp\.servicediscovery\.internal/);
+  });
+
+  it("refuses a 64 KB answer built to make it follow pointers for ever, and takes the real one that follows", async () => {
+    // Read through, the hostile answer would give the attacker's endpoint (after half a second of pointers).
+    bad.hook = (ctx) => {
+      ctx.send(pointerChainAnswer(ctx.answer(), { target: `evil.${ZONE}`, port: 6666, address: EVIL }));
+      setTimeout(() => ctx.send(ctx.answer()), 20);
+      return true;
+    };
+    const endpoint = await resolverFor([bad]).pick("calc");
+    assert.deepEqual([endpoint.address, endpoint.port], [REAL, 8080]);
   });
 
   it("survives a flood of hostile packets without crashing and still answers", async () => {

@@ -244,4 +244,26 @@ describe("resolver API", () => {
     assert.equal(r.servers[0]!.label, dns.endpoint);
     assert.equal((await r.pick("calc")).port, 1);
   });
+
+  it("nameExists: any record at the name means it exists; only NXDOMAIN does not; a failing server is an error", async () => {
+    dns.set(`host.${ZONE}`, "A", [{ name: `host.${ZONE}`, type: "A", ttl: 60, data: "10.0.0.9" }]);
+    dns.set(`v6.${ZONE}`, "AAAA", [{ name: `v6.${ZONE}`, type: "AAAA", ttl: 60, data: "fd00::9" }]);
+    dns.set(`note.${ZONE}`, "TXT", [{ name: `note.${ZONE}`, type: "TXT", ttl: 60, data: ["hello"] }]);
+    const r = resolver();
+    assert.equal(r.nameExistsCached(`host.${ZONE}`), undefined, "not asked yet");
+    assert.equal(await r.nameExists(`host.${ZONE}`), true);
+    assert.equal(await r.nameExists(`V6.${ZONE}.`), true, "NODATA: an AAAA only");
+    assert.equal(await r.nameExists(`note.${ZONE}`), true, "NODATA: a TXT only");
+    assert.equal(await r.nameExists(`free.${ZONE}`), false);
+    const asked = dns.count("A", `free.${ZONE}`);
+    assert.equal(r.nameExistsCached(`free.${ZONE}`), false, "the NXDOMAIN is cached");
+    assert.equal(r.nameExistsCached(`host.${ZONE}`), true);
+    assert.equal(dns.count("A", `free.${ZONE}`), asked);
+    assert.throws(() => r.nameExistsCached("not a name"), TypeError);
+    dns.hook = () => true; // silent
+    const err = await resolver({ timeoutMs: 100, attempts: 1 })
+      .nameExists(`other.${ZONE}`)
+      .catch((e: unknown) => e);
+    assert.equal((err as Error).name, "TimeoutError");
+  });
 });
