@@ -12,6 +12,7 @@ import {
   writeSettings,
 } from "../settings/settingsTable";
 import {
+  DEPLOYMENT,
   HOST_ID,
   ROUTE53_ENDPOINT,
   ROUTING,
@@ -40,6 +41,8 @@ export interface AgentConfig {
   serviceOwners?: ServiceOwners;
   /** The ECS agent's introspection API, which confirms containers' ECS labels; `off`: labels are believed. */
   ecsAgentUrl: string;
+  /** This deployment's mark in its SetIdentifiers (ECSSD_DEPLOYMENT); unset: unattributed `ecssd1` sets. */
+  deployment?: string;
 }
 
 /** ECSSD_ECS_AGENT_URL's value that turns confirmation off. */
@@ -98,6 +101,7 @@ export const SETTINGS = {
       text.toLowerCase() === ECS_CONFIRMATION_OFF ? { value: ECS_CONFIRMATION_OFF } : urlCodec.parse(text),
     format: (value: string) => value,
   },
+  deployment: { ...DEPLOYMENT, flag: "--deployment" },
 } as const satisfies { readonly [K in keyof AgentConfig]-?: AgentSetting<NonNullable<AgentConfig[K]>> };
 
 /** The agent's settings table. */

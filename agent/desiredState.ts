@@ -56,6 +56,8 @@ export interface HostContext {
   routing: RoutingPolicy;
   /** Who may offer which name; names not in it may be offered by any container. */
   serviceOwners?: ServiceOwners;
+  /** Its deployment's mark (ECSSD_DEPLOYMENT) in every SetIdentifier; unset: unattributed `ecssd1` sets. */
+  deployment?: string;
 }
 
 /** Why a container is (not) in DNS right now. */
@@ -174,6 +176,7 @@ export function containerRecordSets(c: ConfirmableDescription, host: HostContext
       hostPort,
       ttl: host.srvTtl,
       routing: host.routing,
+      ...(host.deployment !== undefined && { deployment: host.deployment }),
     });
     if ("problems" in built) {
       out.problems.push(...built.problems);
@@ -193,6 +196,7 @@ export function hostRecordSets(host: HostContext): RecordSet[] {
     hostId: host.hostId,
     address: host.address,
     routing: host.routing,
+    ...(host.deployment !== undefined && { deployment: host.deployment }),
   });
   if ("problems" in built) throw new Error(built.problems.map((p) => p.message).join("; "));
   return [built.recordSet];

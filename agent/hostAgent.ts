@@ -62,10 +62,12 @@ async function prepare(config: AgentConfig, deps: HostAgentDeps) {
     srvTtl: config.srvTtl,
     routing: config.routing,
     ...(config.serviceOwners && { serviceOwners: config.serviceOwners }),
+    ...(config.deployment !== undefined && { deployment: config.deployment }),
   };
   const loop = new SyncLoop({
     zone,
     hostId: host.hostId,
+    ...(config.deployment !== undefined && { deployment: config.deployment }),
     flushMs: config.flushMs,
     log: deps.log,
     observer: metrics,
