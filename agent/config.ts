@@ -12,6 +12,7 @@ import {
   writeSettings,
 } from "../settings/settingsTable";
 import {
+  DEPLOYMENT,
   HOST_ID,
   ROUTE53_ENDPOINT,
   ROUTING,
@@ -44,6 +45,8 @@ export interface AgentConfig {
   maxPortsPerContainer: number;
   /** A checked port's place in DNS changes at most once per this many seconds (first entry and stops excepted). */
   dnsHoldDownSeconds: number;
+  /** This deployment's mark in its SetIdentifiers (ECSSD_DEPLOYMENT); unset: unattributed `ecssd1` sets. */
+  deployment?: string;
 }
 
 /** ECSSD_ECS_AGENT_URL's value that turns confirmation off. */
@@ -118,6 +121,7 @@ export const SETTINGS = {
     default: 10,
     ...integerCodec({ min: 1, max: 3_600 }),
   },
+  deployment: { ...DEPLOYMENT, flag: "--deployment" },
 } as const satisfies { readonly [K in keyof AgentConfig]-?: AgentSetting<NonNullable<AgentConfig[K]>> };
 
 /** The agent's settings table. */

@@ -58,6 +58,8 @@ export interface HostContext {
   serviceOwners?: ServiceOwners;
   /** Declared ports one container may publish (the lowest container ports are kept); unbounded when absent. */
   maxPortsPerContainer?: number;
+  /** Its deployment's mark (ECSSD_DEPLOYMENT) in every SetIdentifier; unset: unattributed `ecssd1` sets. */
+  deployment?: string;
 }
 
 /** Why a container is (not) in DNS right now. */
@@ -182,6 +184,7 @@ export function containerRecordSets(c: ConfirmableDescription, host: HostContext
       hostPort,
       ttl: host.srvTtl,
       routing: host.routing,
+      ...(host.deployment !== undefined && { deployment: host.deployment }),
     });
     if ("problems" in built) {
       out.problems.push(...built.problems);
@@ -225,6 +228,7 @@ export function hostRecordSets(host: HostContext): RecordSet[] {
     hostId: host.hostId,
     address: host.address,
     routing: host.routing,
+    ...(host.deployment !== undefined && { deployment: host.deployment }),
   });
   if ("problems" in built) throw new Error(built.problems.map((p) => p.message).join("; "));
   return [built.recordSet];

@@ -63,10 +63,12 @@ async function prepare(config: AgentConfig, deps: HostAgentDeps) {
     routing: config.routing,
     ...(config.serviceOwners && { serviceOwners: config.serviceOwners }),
     maxPortsPerContainer: config.maxPortsPerContainer,
+    ...(config.deployment !== undefined && { deployment: config.deployment }),
   };
   const loop = new SyncLoop({
     zone,
     hostId: host.hostId,
+    ...(config.deployment !== undefined && { deployment: config.deployment }),
     flushMs: config.flushMs,
     log: deps.log,
     observer: metrics,

@@ -1,7 +1,7 @@
 // ZoneWriter over the Route53 edge (route53/): counts every API call, and turns Route53's errors into the
 // edge's classes, which are the core's (ZoneBusyError, InvalidChangeBatchError); the rest stay as they are.
 import type { Route53Client } from "@aws-sdk/client-route-53";
-import { canonicalName, hostOf, isOwnType, parseSetIdentifier, type RecordSet } from "../records";
+import { canonicalName, isOwnType, ownedByHost, parseSetIdentifier, type RecordSet } from "../records";
 import {
   changeRecordSets,
   type Route53Call,
@@ -44,10 +44,11 @@ export class Route53Zone implements ZoneWriter {
     };
   }
 
-  async listHostRecordSets(hostId: string): Promise<RecordSet[]> {
+  async listHostRecordSets(hostId: string, deployment?: string): Promise<RecordSet[]> {
     const out: RecordSet[] = [];
     for await (const rs of this.pages()) {
-      if (isOwnType(rs) && hostOf(parseSetIdentifier(rs.SetIdentifier)) === hostId) out.push(rs);
+      if (isOwnType(rs) && ownedByHost(parseSetIdentifier(rs.SetIdentifier), { hostId, deployment }))
+        out.push(rs);
     }
     return out;
   }

@@ -3,7 +3,7 @@
 // reconciler: that is the Lambda in reconciler/, which removes what no host owns any more.)
 // Knows nothing of Docker or AWS: it talks to a ZoneWriter. What the reconciler's verdicts hold out is kept
 // in heldVerdicts.ts, the changes the zone refuses on their own in rejectedChanges.ts.
-import { canonicalName, hostOf, parseSetIdentifier, type RecordSet, recordSetKey } from "../records";
+import { canonicalName, ownedByHost, parseSetIdentifier, type RecordSet, recordSetKey } from "../records";
 import { CHANGE_BATCH_LIMITS, firstBatch } from "../route53/changeBatches";
 import { withRetries } from "../route53/retry";
 import { Backoff, sleep } from "./backoff";
@@ -42,6 +42,8 @@ export interface LoopObserver {
 export interface SyncLoopOptions {
   zone: ZoneWriter;
   hostId: string;
+  /** Its deployment's mark (ECSSD_DEPLOYMENT): only its host's sets with that mark, or none, are its own. */
+  deployment?: string;
   /** How long to gather changes before the first request of a burst (ms). */
   flushMs: number;
   backoff?: { baseMs: number; capMs: number };
@@ -115,7 +117,9 @@ export class SyncLoop {
 
   /** Applied state from the zone: every record set of this host. Call before `start`. */
   async loadApplied(): Promise<void> {
-    const sets = await this.retrying("list", () => this.opts.zone.listHostRecordSets(this.opts.hostId));
+    const sets = await this.retrying("list", () =>
+      this.opts.zone.listHostRecordSets(this.opts.hostId, this.opts.deployment),
+    );
     this.applied.clear();
     for (const rs of this.held.takeRead(sets)) this.applied.set(recordSetKey(rs), rs);
     this.desiredChanged();
@@ -367,8 +371,7 @@ export class SyncLoop {
     for (const [key, rs] of this.applied) if (nameSet.has(canonicalName(rs.Name))) this.applied.delete(key);
     const ours = found.filter(
       (rs) =>
-        hostOf(parseSetIdentifier(rs.SetIdentifier)) === this.opts.hostId &&
-        nameSet.has(canonicalName(rs.Name)),
+        ownedByHost(parseSetIdentifier(rs.SetIdentifier), this.opts) && nameSet.has(canonicalName(rs.Name)),
     );
     for (const rs of this.held.takeRead(ours, nameSet)) this.applied.set(recordSetKey(rs), rs);
     // The held set decides what is desired.

@@ -14,8 +14,11 @@ export interface RecordChange {
 }
 
 export interface ZoneWriter {
-  /** Every record set in the zone whose SetIdentifier names `hostId` as its owner (all pages). */
-  listHostRecordSets(hostId: string): Promise<RecordSet[]>;
+  /**
+   * Every record set in the zone whose SetIdentifier names `hostId` as its owner (all pages), of `deployment`
+   * or unattributed (records/ownedByHost).
+   */
+  listHostRecordSets(hostId: string, deployment?: string): Promise<RecordSet[]>;
   /** Every record set with one of these names (any owner), for rebuilding a rejected batch. */
   readNames(names: string[]): Promise<RecordSet[]>;
   /** Applies the changes atomically (all or none). */

@@ -25,6 +25,8 @@ export interface AgentServiceArgs {
   readonly logRetentionDays?: number;
   /** ECSSD_SERVICE_OWNERS as JSON (records/serviceOwners.ts). Default: none, every name open. */
   readonly serviceOwners?: string;
+  /** ECSSD_DEPLOYMENT: the stack's mark in every SetIdentifier (records/setIdentifier.ts). Default: none. */
+  readonly deployment?: pulumi.Input<string>;
 }
 
 /**
@@ -86,8 +88,8 @@ export class AgentService extends pulumi.ComponentResource {
         executionRoleArn: this.executionRole.arn,
         volumes: [{ name: DOCKER_SOCKET_VOLUME, hostPath: DOCKER_SOCKET_PATH }],
         containerDefinitions: pulumi
-          .all([args.image, args.zoneName, args.zoneId, this.logGroup.name])
-          .apply(([image, zoneName, zoneId, logGroupName]) =>
+          .all([args.image, args.zoneName, args.zoneId, this.logGroup.name, args.deployment])
+          .apply(([image, zoneName, zoneId, logGroupName, deployment]) =>
             JSON.stringify([
               agentContainer({
                 image,
@@ -96,6 +98,7 @@ export class AgentService extends pulumi.ComponentResource {
                 srvTtl: args.srvTtl ?? DEFAULT_SRV_TTL,
                 log: { logGroupName, region: args.region },
                 ...(args.serviceOwners !== undefined && { serviceOwners: args.serviceOwners }),
+                ...(deployment !== undefined && { deployment }),
               }),
             ]),
           ),

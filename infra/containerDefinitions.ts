@@ -74,6 +74,8 @@ export interface AgentContainerSpec {
   readonly log: LogTarget;
   /** ECSSD_SERVICE_OWNERS (records/serviceOwners.ts, JSON): who may offer which name; none: every name is open. */
   readonly serviceOwners?: string;
+  /** ECSSD_DEPLOYMENT: the stack's mark in every SetIdentifier the agent writes. */
+  readonly deployment?: string;
 }
 
 /**
@@ -99,6 +101,7 @@ export function agentContainer(spec: AgentContainerSpec): ContainerDefinition {
         ...(spec.serviceOwners !== undefined && {
           serviceOwners: settingValue(SERVICE_OWNERS, spec.serviceOwners),
         }),
+        ...(spec.deployment !== undefined && { deployment: spec.deployment }),
       }),
     ).map(([name, value]) => ({ name, value })),
     mountPoints: [{ sourceVolume: DOCKER_SOCKET_VOLUME, containerPath: DOCKER_SOCKET_PATH, readOnly: false }],

@@ -28,6 +28,7 @@ export type ReconcilerBehaviour = Pick<
   | "stopUnhealthyTasks"
   | "dryRun"
   | "maxDeleteShare"
+  | "claimUnattributed"
 >;
 
 /** Arguments of {@link Reconciler}. */
@@ -66,10 +67,17 @@ export interface ReconcilerArgs {
   readonly dryRun?: boolean;
   /** Above this share of our records, a run deletes nothing. Default: 0.5. */
   readonly maxDeleteShare?: number;
+  /**
+   * Judge unattributed (`ecssd1`) record sets as this stack's, and delete them at destroy: only for a zone no
+   * other stack ever wrote to (ECSSD_CLAIM_UNATTRIBUTED). Default: false, they are left alone and counted.
+   */
+  readonly claimUnattributed?: boolean;
   /** Default: 14. */
   readonly logRetentionDays?: number;
   /** ECSSD_SERVICE_OWNERS as JSON: the reconciler removes records that violate it. Default: none. */
   readonly serviceOwners?: string;
+  /** ECSSD_DEPLOYMENT: the stack's mark in every SetIdentifier (records/setIdentifier.ts). Default: none. */
+  readonly deployment?: pulumi.Input<string>;
 }
 
 /**
@@ -169,8 +177,8 @@ export class Reconciler extends pulumi.ComponentResource {
       timeout: RECONCILER_TIMEOUT_SECONDS,
       vpcConfig: { subnetIds: args.subnetIds, securityGroupIds: [this.securityGroup.id] },
       environment: pulumi
-        .all([args.zoneName, args.zoneId, args.clusterName])
-        .apply(([zoneName, zoneId, clusterName]) =>
+        .all([args.zoneName, args.zoneId, args.clusterName, args.deployment])
+        .apply(([zoneName, zoneId, clusterName, deployment]) =>
           reconcilerEnvironment({
             zoneName,
             zoneId,
@@ -186,6 +194,8 @@ export class Reconciler extends pulumi.ComponentResource {
             ...(args.serviceOwners !== undefined && {
               serviceOwners: settingValue(SERVICE_OWNERS, args.serviceOwners),
             }),
+            ...(deployment !== undefined && { deployment }),
+            claimUnattributed: args.claimUnattributed ?? CONFIG_DEFAULTS.claimUnattributed,
           }),
         ),
       // A failed run is not retried: the next scheduled run does the same work on fresher data.

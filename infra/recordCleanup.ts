@@ -9,6 +9,9 @@ interface RecordCleanupState {
   /** ownRecordRemoval.ts bundled into one CommonJS file, the AWS SDK left external. */
   readonly code: string;
   readonly endpoint?: string;
+  /** The stack's deployment mark; absent in a state written before deployments had names. */
+  readonly deployment?: string;
+  readonly claimUnattributed?: boolean;
 }
 
 // Pulumi serializes this object's functions into the state and runs them in its own provider process at
@@ -20,7 +23,7 @@ const provider: pulumi.dynamic.ResourceProvider = {
     return { id: `ecssd-record-cleanup-${inputs.zoneId}`, outs: inputs };
   },
   async diff(_id: string, olds: RecordCleanupState, news: RecordCleanupState) {
-    const changed = ["zoneId", "code", "endpoint"].filter(
+    const changed = ["zoneId", "code", "endpoint", "deployment", "claimUnattributed"].filter(
       (k) => olds[k as keyof RecordCleanupState] !== news[k as keyof RecordCleanupState],
     );
     // Another zone means leaving the old one: replacing deletes our records there, which is what leaving is.
@@ -38,9 +41,12 @@ const provider: pulumi.dynamic.ResourceProvider = {
     const bundle: { exports: Record<string, unknown> } = { exports: {} };
     new Function("module", "exports", "require", props.code)(bundle, bundle.exports, load);
     const remove = bundle.exports.removeOwnRecordSets as (target: object) => Promise<unknown>;
-    await remove(
-      props.endpoint ? { zoneId: props.zoneId, endpoint: props.endpoint } : { zoneId: props.zoneId },
-    );
+    await remove({
+      zoneId: props.zoneId,
+      ...(props.endpoint ? { endpoint: props.endpoint } : {}),
+      ...(props.deployment ? { deployment: props.deployment } : {}),
+      ...(props.claimUnattributed ? { claimUnattributed: true } : {}),
+    });
   },
 };
 
@@ -61,15 +67,31 @@ export interface RecordCleanupArgs {
   readonly zoneId: pulumi.Input<string>;
   /** A Route53-compatible API instead of AWS. Default: AWS, with the credentials of the environment. */
   readonly endpoint?: pulumi.Input<string>;
+  /** The stack's deployment mark (ECSSD_DEPLOYMENT, records/setIdentifier.ts): only its sets are deleted. */
+  readonly deployment?: pulumi.Input<string>;
+  /** Also delete unattributed (`ecssd1`) sets: the reconciler's ECSSD_CLAIM_UNATTRIBUTED. Default: false. */
+  readonly claimUnattributed?: pulumi.Input<boolean>;
 }
 
 /**
  * Nothing while the stack lives; on `pulumi destroy`, deletes from a zone the stack did not create every
- * record set our writers made (records/: the SetIdentifier parses as ours) and nothing else. Resources that
+ * record set this stack's writers made (records/: the SetIdentifier parses as ours and names its deployment)
+ * and nothing else: another stack's sets in the same zone stay. Resources that
  * write records (the agent, the reconciler) depend on it, so destroy removes them first.
  */
 export class RecordCleanup extends pulumi.dynamic.Resource {
   constructor(name: string, args: RecordCleanupArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { zoneId: args.zoneId, endpoint: args.endpoint, code: recordRemovalCode() }, opts);
+    super(
+      provider,
+      name,
+      {
+        zoneId: args.zoneId,
+        endpoint: args.endpoint,
+        deployment: args.deployment,
+        claimUnattributed: args.claimUnattributed,
+        code: recordRemovalCode(),
+      },
+      opts,
+    );
   }
 }

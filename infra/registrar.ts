@@ -41,6 +41,8 @@ export interface RegistrarArgs {
   readonly logRetentionDays?: number;
   /** ECSSD_SERVICE_OWNERS as JSON, the agent's. Default: none, every name open. */
   readonly serviceOwners?: string;
+  /** ECSSD_DEPLOYMENT: the stack's mark in every SetIdentifier (records/setIdentifier.ts). Default: none. */
+  readonly deployment?: pulumi.Input<string>;
 }
 
 /**
@@ -84,8 +86,8 @@ export class Registrar extends pulumi.ComponentResource {
       code: args.code,
       timeout: 30,
       environment: pulumi
-        .all([args.zoneName, args.zoneId, args.clusterName])
-        .apply(([zoneName, zoneId, clusterName]) =>
+        .all([args.zoneName, args.zoneId, args.clusterName, args.deployment])
+        .apply(([zoneName, zoneId, clusterName, deployment]) =>
           registrarEnvironment({
             zoneName,
             zoneId,
@@ -94,6 +96,7 @@ export class Registrar extends pulumi.ComponentResource {
             ...(args.serviceOwners !== undefined && {
               serviceOwners: settingValue(SERVICE_OWNERS, args.serviceOwners),
             }),
+            ...(deployment !== undefined && { deployment }),
           }),
         ),
       invoke: {

@@ -2,6 +2,7 @@ import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { formatServiceOwners, serviceOwnersFrom } from "../records/serviceOwners";
+import { checkDeployment, deploymentFromName } from "../records/setIdentifier";
 import { DEFAULT_ZONE } from "../records/zone";
 import { AgentService } from "./agentService";
 import { existingPrivateZone, type ZoneRef } from "./existingZone";
@@ -77,6 +78,12 @@ export interface ServiceDiscoveryArgs {
    * and the reconciler removes them. Names not listed are open to every task. Default: none.
    */
   readonly serviceOwners?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * This stack's mark in every SetIdentifier its writers make (ECSSD_DEPLOYMENT; 1 to 10 of a-z, 0-9, "-"):
+   * each stack sharing a zone touches only its own record sets. Default: derived from the cluster's name
+   * (records/deploymentFromName), unique per cluster.
+   */
+  readonly deployment?: string;
   /** A Route53-compatible API for the destroy-time cleanup instead of AWS (tests). Default: AWS. */
   readonly cleanupEndpoint?: pulumi.Input<string>;
 }
@@ -114,6 +121,11 @@ export class ServiceDiscovery extends pulumi.ComponentResource {
     // Stacks deployed before this component existed hold these components at the root of the stack.
     const child = { parent: this, aliases: [{ parent: pulumi.rootStackResource }] };
 
+    // The one reading of cluster ARNs, the policies' own.
+    const clusterName = pulumi.output(args.clusterArn).apply((arn) => parseClusterArn(arn).name);
+    const deployment = deploymentOf(args.deployment, clusterName);
+    const claimUnattributed = args.reconciler?.claimUnattributed ?? false;
+
     let zone: ZoneRef;
     if (args.zoneId !== undefined) {
       zone = existingPrivateZone(args.zoneId, args.vpcId, this);
@@ -121,6 +133,8 @@ export class ServiceDiscovery extends pulumi.ComponentResource {
         `${name}-record-cleanup`,
         {
           zoneId: zone.zoneId,
+          deployment,
+          claimUnattributed,
           ...(args.cleanupEndpoint !== undefined && { endpoint: args.cleanupEndpoint }),
         },
         { parent: this },
@@ -162,9 +176,8 @@ export class ServiceDiscovery extends pulumi.ComponentResource {
       region,
       ...(args.logRetentionDays !== undefined && { logRetentionDays: args.logRetentionDays }),
       ...owners,
+      deployment,
     };
-    // The one reading of cluster ARNs, the policies' own.
-    const clusterName = pulumi.output(args.clusterArn).apply((arn) => parseClusterArn(arn).name);
     const srvTtl = args.srvTtl !== undefined ? { srvTtl: args.srvTtl } : {};
 
     this.agent = new AgentService(`${name}-agent`, { ...shared, ...srvTtl, image: agentImage }, writerOpts);
@@ -207,6 +220,14 @@ export class ServiceDiscovery extends pulumi.ComponentResource {
       registrarFunctionName: this.registrarFunctionName,
     });
   }
+}
+
+/** The stack's deployment mark: the one given (checked now), or the cluster name's. */
+function deploymentOf(given: string | undefined, clusterName: pulumi.Output<string>): pulumi.Output<string> {
+  if (given === undefined) return clusterName.apply(deploymentFromName);
+  const p = checkDeployment(given);
+  if (p) throw new Error(`ServiceDiscovery: invalid deployment:\n - ${p.message}`);
+  return pulumi.output(given);
 }
 
 /** The owners map as the writers' JSON setting; throws naming every problem (records/serviceOwners.ts). */

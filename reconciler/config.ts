@@ -15,6 +15,7 @@ import {
 } from "../settings/settingsTable";
 import {
   CLUSTERS,
+  DEPLOYMENT,
   ECS_ENDPOINT,
   HOST_ID,
   ROUTE53_ENDPOINT,
@@ -53,6 +54,13 @@ export interface ReconcilerConfig {
    * listed name whose task's family may not offer it is deleted. Undefined: every name is open.
    */
   readonly serviceOwners?: ServiceOwners;
+  /** Its deployment's mark (ECSSD_DEPLOYMENT): it judges only sets with that mark. Unset: unattributed sets. */
+  readonly deployment?: string;
+  /**
+   * Also judge unattributed (`ecssd1`) sets as this deployment's: for a zone only this deployment ever wrote
+   * to before deployments had names. Off: they are left alone and counted.
+   */
+  readonly claimUnattributed: boolean;
 }
 
 // A path and optional query; no spaces or control characters, which could split the request line.
@@ -136,12 +144,20 @@ export const RECONCILER_SETTINGS = {
     unset: "none; required with docker",
   },
   serviceOwners: SERVICE_OWNERS,
+  deployment: DEPLOYMENT,
+  claimUnattributed: {
+    env: "ECSSD_CLAIM_UNATTRIBUTED",
+    meaning:
+      "also judge unattributed (ecssd1) record sets as this deployment's: only for a zone no other deployment ever wrote to",
+    default: false,
+    ...booleanCodec,
+  },
 } as const satisfies SettingsTable<ReconcilerConfig>;
 
 /** The defaults of {@link RECONCILER_SETTINGS}: every setting but those that are absent when unset. */
 export const CONFIG_DEFAULTS = defaultsOf<ReconcilerConfig>(RECONCILER_SETTINGS) as Omit<
   ReconcilerConfig,
-  "zoneId" | "route53Endpoint" | "ecsEndpoint" | "hostId" | "serviceOwners"
+  "zoneId" | "route53Endpoint" | "ecsEndpoint" | "hostId" | "serviceOwners" | "deployment"
 >;
 
 /** The environment variables read by {@link configFromEnv}, in the order problems are reported. */

@@ -3,6 +3,7 @@
 // it back; report. The decisions are in reconcilePlan.ts, the changes in applyPlan.ts, the summary in
 // runSummary.ts; the adapters (Route53, ECS, Docker, HTTP) are wired in reconcileWithClients.ts.
 import pino, { type Logger } from "pino";
+import type { DeploymentScope } from "../records";
 import { type ApplyOutcome, applyPlan, nothingApplied } from "./applyPlan";
 import type { ReconcilerConfig } from "./config";
 import type { HealthChecker, HealthResult } from "./healthChecker";
@@ -56,7 +57,7 @@ export async function runReconcile(
   // task started between the two reads.
   const sets = await ports.zone.listRecordSets();
   const snapshot = await ports.inventory.snapshot();
-  const stale = planStale(sets, snapshot, config.zoneName, config.serviceOwners);
+  const stale = planStale(sets, snapshot, config.zoneName, config.serviceOwners, deploymentScope(config));
   const health = config.checkHealth ? await checkSurvivors(stale, ports, config) : undefined;
   const plan = planReconcile(stale, snapshot, health?.results, config);
   const applied = await carryOut(plan, ports, config, log);
@@ -116,4 +117,12 @@ async function carryOut(
     return nothingApplied();
   }
   return applyPlan(plan, ports, log);
+}
+
+/** Which sets this reconciler judges: its deployment's (and unattributed ones, when it claims them). */
+export function deploymentScope(config: ReconcilerConfig): DeploymentScope {
+  return {
+    ...(config.deployment !== undefined && { deployment: config.deployment }),
+    claimUnattributed: config.claimUnattributed,
+  };
 }

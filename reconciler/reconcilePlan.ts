@@ -4,11 +4,13 @@
 // reads the zone, the inventory and the health checks, and applyPlan.ts carries the plan out.
 import {
   canonicalName,
+  type DeploymentScope,
   hostRecordName,
   instanceKey,
   isOwnType,
   mayOffer,
   type OwnedIdentity,
+  ownedBy,
   parseHealthMarker,
   parseSetIdentifier,
   parseSrvValue,
@@ -84,6 +86,11 @@ export interface VerdictRecord {
 /** The zone as the reconciler sees it. */
 export interface ZoneView {
   readonly seen: number;
+  /**
+   * Sets of our types with an unattributed (`ecssd1`) SetIdentifier that this deployment does not claim:
+   * written before deployments had names, by this deployment or another; left alone, counted.
+   */
+  readonly unattributed: number;
   readonly instances: readonly InstanceRecord[];
   readonly hosts: readonly HostRecord[];
   /** The registrar's record sets (awsvpc tasks): judged by their task alone, never health-checked here. */
@@ -132,11 +139,17 @@ export interface PlannedDelete {
 }
 
 /**
- * Sorts the zone's record sets into ours and everything else. Ours means: the SetIdentifier parses as ours
- * and the set has the type we write for that identity (SRV for an instance, A named `<hostId>.<zone>` for a
- * host). Anything else, however close, is somebody else's and is never touched.
+ * Sorts the zone's record sets into ours and everything else. Ours means: the SetIdentifier parses as ours,
+ * names this deployment (`scope`; see records/ownedBy), and the set has the type we write for that identity
+ * (SRV for an instance, A named `<hostId>.<zone>` for a host). Anything else, however close, is somebody
+ * else's and is never touched: another deployment's sets are not even judged.
  */
-export function viewZone(sets: readonly ZoneRecordSet[], zoneName: string): ZoneView {
+export function viewZone(
+  sets: readonly ZoneRecordSet[],
+  zoneName: string,
+  scope: DeploymentScope = {},
+): ZoneView {
+  let unattributed = 0;
   const instances: InstanceRecord[] = [];
   const hosts: HostRecord[] = [];
   const taskRecords: TaskRecord[] = [];
@@ -153,7 +166,9 @@ export function viewZone(sets: readonly ZoneRecordSet[], zoneName: string): Zone
     const key = recordSetKey(set);
     const name = canonicalName(set.Name ?? "");
     const values = (set.ResourceRecords ?? []).map((r) => r.Value ?? "");
-    const identity = parseSetIdentifier(set.SetIdentifier);
+    const parsed = parseSetIdentifier(set.SetIdentifier);
+    const identity = ownedBy(parsed, scope) ? parsed : undefined;
+    if (parsed !== undefined && identity === undefined && parsed.deployment === undefined) unattributed++;
     if (
       (identity?.kind === "task-instance" && set.Type === "SRV") ||
       (identity?.kind === "task" && set.Type === "A")
@@ -186,6 +201,7 @@ export function viewZone(sets: readonly ZoneRecordSet[], zoneName: string): Zone
   const addresses = ourAddresses;
   return {
     seen: sets.length,
+    unattributed,
     instances,
     hosts,
     taskRecords,
@@ -392,8 +408,9 @@ export function planStale(
   snapshot: InventorySnapshot,
   zoneName: string,
   owners?: ServiceOwners,
+  scope: DeploymentScope = {},
 ): StalePlan {
-  const view = viewZone(sets, zoneName);
+  const view = viewZone(sets, zoneName, scope);
   const instances = staleInstances(view, snapshot);
   const stale = [...instances.stale, ...staleTaskRecords(view, snapshot)];
   const staleKeys = new Set(stale.map((d) => d.key));

@@ -29,6 +29,11 @@ export interface ReconcileSummary {
     readonly tasks: number;
     /** Our instance records whose SRV target is not the host their SetIdentifier names: never checked, never a stop. */
     readonly unverified: number;
+    /**
+     * Sets with an unattributed (`ecssd1`) SetIdentifier this deployment does not claim
+     * (ECSSD_CLAIM_UNATTRIBUTED): written before deployments had names; never touched. Part of `foreign`.
+     */
+    readonly unattributed: number;
     /** Everything else, never touched. */
     readonly foreign: number;
   };
@@ -140,6 +145,7 @@ export function runSummary(facts: RunFacts): ReconcileSummary {
       hosts: view.hosts.length,
       tasks: view.taskRecords.length,
       unverified: plan.unverifiedCount,
+      unattributed: view.unattributed,
       foreign: view.seen - safetyValve.ours - markers,
     },
     planned: { total: plan.deletes.length, byReason: plannedByReason },

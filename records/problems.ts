@@ -21,6 +21,7 @@ export type ProblemCode =
   | "conflicting-declaration"
   | "invalid-ignore"
   | "invalid-host-id"
+  | "invalid-deployment"
   | "invalid-zone"
   | "invalid-container-id"
   | "invalid-task-id"

@@ -3,6 +3,7 @@
 import { type Problem, problem } from "./problems";
 import type { ServiceDeclaration } from "./serviceDeclarations";
 import {
+  checkDeployment,
   hostSetIdentifier,
   type InstanceIdentity,
   instanceSetIdentifier,
@@ -163,7 +164,11 @@ export function hostRecordSet(input: {
   hostId: string;
   address: string;
   routing?: RoutingPolicy;
+  /** The deployment that writes it (ECSSD_DEPLOYMENT); unset: the unattributed `ecssd1` form. */
+  deployment?: string;
 }): { recordSet: RecordSet } | { problems: Problem[] } {
+  const deploymentProblem = input.deployment === undefined ? undefined : checkDeployment(input.deployment);
+  if (deploymentProblem) return { problems: [deploymentProblem] };
   if (!IPV4.test(input.address)) {
     return {
       problems: [problem("invalid-address", input.address, "host address must be a dotted IPv4 address")],
@@ -174,7 +179,7 @@ export function hostRecordSet(input: {
       Name: hostRecordName(input.hostId, input.zone),
       Type: "A",
       TTL: HOST_TTL,
-      SetIdentifier: hostSetIdentifier(input.hostId),
+      SetIdentifier: hostSetIdentifier(input.hostId, input.deployment),
       ...routing(input.routing ?? "multivalue", 1),
       ResourceRecords: [{ Value: input.address }],
     },
@@ -186,6 +191,8 @@ export interface TaskRecordInput {
   taskId: string;
   ttl?: number;
   routing?: RoutingPolicy;
+  /** The deployment that writes it (ECSSD_DEPLOYMENT); unset: the unattributed `ecssd1task` form. */
+  deployment?: string;
 }
 
 /**
@@ -196,7 +203,7 @@ export interface TaskRecordInput {
 export function taskAddressRecordSet(
   input: TaskRecordInput & { address: string },
 ): { recordSet: RecordSet } | { problems: Problem[] } {
-  const id = taskSetIdentifier(input.taskId);
+  const id = taskSetIdentifier(input.taskId, undefined, input.deployment);
   if ("problems" in id) return id;
   if (!IPV4.test(input.address)) {
     return {
@@ -219,7 +226,7 @@ export function taskAddressRecordSet(
 export function taskInstanceRecordSet(
   input: TaskRecordInput & { service: ServiceDeclaration },
 ): { recordSet: RecordSet } | { problems: Problem[] } {
-  const id = taskSetIdentifier(input.taskId, input.service.containerPort);
+  const id = taskSetIdentifier(input.taskId, input.service.containerPort, input.deployment);
   if ("problems" in id) return id;
   return {
     recordSet: srvRecordSet(

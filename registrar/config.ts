@@ -6,6 +6,7 @@ import type { RoutingPolicy, ServiceOwners } from "../records";
 import { fromEnvironment, readSettings, type SettingsTable, writeSettings } from "../settings/settingsTable";
 import {
   CLUSTERS,
+  DEPLOYMENT,
   ECS_ENDPOINT,
   ROUTE53_ENDPOINT,
   ROUTING,
@@ -28,6 +29,8 @@ export interface RegistrarConfig {
   routing: RoutingPolicy;
   /** ECSSD_SERVICE_OWNERS, the agent's setting: awsvpc tasks are held to the same owners. */
   serviceOwners?: ServiceOwners;
+  /** Its deployment's mark (ECSSD_DEPLOYMENT) in every set it writes; it touches only sets with that mark. */
+  deployment?: string;
 }
 
 /** The registrar's settings: environment variable, default, range and meaning of each. */
@@ -40,6 +43,7 @@ export const REGISTRAR_SETTINGS: SettingsTable<RegistrarConfig> = {
   srvTtl: { ...SRV_TTL, meaning: "TTL of the task's records, seconds (the agent's)" },
   routing: ROUTING,
   serviceOwners: SERVICE_OWNERS,
+  deployment: DEPLOYMENT,
 };
 
 export class RegistrarConfigError extends Error {

@@ -30,7 +30,12 @@ export class Registrar {
     const { call } = this.calls;
     this.tasks = new EcsTaskSource(clients.ecs, call);
     // Looked up by the first event that needs it; a failed lookup is asked again by the next event.
-    this.zone = new Route53TaskZone(clients.route53, zoneIdCache(clients.route53, config, call), call);
+    this.zone = new Route53TaskZone(
+      clients.route53,
+      zoneIdCache(clients.route53, config, call),
+      call,
+      config.deployment,
+    );
   }
 
   apply(event: unknown): Promise<EventResult> {
@@ -43,6 +48,7 @@ export class Registrar {
         routing: this.config.routing,
         clusters: this.config.clusters,
         ...(this.config.serviceOwners && { serviceOwners: this.config.serviceOwners }),
+        ...(this.config.deployment !== undefined && { deployment: this.config.deployment }),
       },
     );
   }

@@ -3,7 +3,7 @@
 // task's sets are found without listing the zone). Every request goes through the caller's counting,
 // retrying `call`.
 import type { Route53Client } from "@aws-sdk/client-route-53";
-import { canonicalName, isOwnType, parseSetIdentifier, type RecordSet } from "../records";
+import { canonicalName, isOwnType, ownedBy, parseSetIdentifier, type RecordSet } from "../records";
 import type { Route53Call } from "../route53/call";
 import { changeRecordSets } from "../route53/changeRecordSets";
 import { deleteExactly } from "../route53/exactDeletes";
@@ -15,6 +15,8 @@ export class Route53TaskZone implements TaskZone {
     private readonly route53: Route53Client,
     private readonly zoneId: () => Promise<string>,
     private readonly call: Route53Call,
+    /** Its deployment's mark (ECSSD_DEPLOYMENT): another deployment's sets of a task are never its own. */
+    private readonly deployment?: string,
   ) {}
 
   async upsert(sets: readonly RecordSet[]): Promise<void> {
@@ -42,7 +44,12 @@ export class Route53TaskZone implements TaskZone {
       for await (const rs of recordSetPages(this.route53, zoneId, { start: { name }, call: this.call })) {
         if (canonicalName(rs.Name) !== canonicalName(name)) break;
         const owner = parseSetIdentifier(rs.SetIdentifier);
-        const ours = (owner?.kind === "task" || owner?.kind === "task-instance") && owner.taskId === taskId;
+        // The task is this deployment's (its event came through this deployment's rule, for its cluster), so
+        // its unattributed sets, written before deployments had names, are too: a stop removes them.
+        const ours =
+          (owner?.kind === "task" || owner?.kind === "task-instance") &&
+          owner.taskId === taskId &&
+          ownedBy(owner, { deployment: this.deployment, claimUnattributed: true });
         if (ours && isOwnType(rs)) out.push(rs);
       }
     }

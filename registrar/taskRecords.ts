@@ -20,6 +20,8 @@ export interface TaskRecordSettings {
   routing: RoutingPolicy;
   /** Who may offer which name (ECSSD_SERVICE_OWNERS), as for the agent; none: anyone may. */
   serviceOwners?: ServiceOwners;
+  /** Its deployment's mark (ECSSD_DEPLOYMENT) in every set it writes; unset: unattributed `ecssd1task` sets. */
+  deployment?: string;
 }
 
 export interface TaskRecords {
@@ -45,7 +47,13 @@ export function taskRecordSets(
 ): TaskRecords {
   const { taskId } = task;
   const out: TaskRecords = { recordSets: [], names: [], problems: [], services: [] };
-  const base = { zone: settings.zone, taskId, ttl: settings.srvTtl, routing: settings.routing };
+  const base = {
+    zone: settings.zone,
+    taskId,
+    ttl: settings.srvTtl,
+    routing: settings.routing,
+    ...(settings.deployment !== undefined && { deployment: settings.deployment }),
+  };
   for (const offer of offers) {
     for (const p of offer.declarations.problems) out.problems.push({ ...p, container: offer.container });
     if (offer.declarations.ignored) continue;

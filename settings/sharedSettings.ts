@@ -2,6 +2,7 @@
 // agent's and the registrar's), who may offer which name, the clusters, the host, and the local endpoints.
 // A component's table takes them as they are, or with its own meaning.
 import {
+  checkDeployment,
   checkHostId,
   DEFAULT_SRV_TTL,
   DEFAULT_ZONE,
@@ -120,4 +121,16 @@ export const CLUSTERS: Setting<readonly string[]> = {
     for (const c of clusters) if (!isCluster(c)) throw new Error(`invalid cluster name "${c}"`);
     return clusters.join(",");
   },
+};
+
+export const DEPLOYMENT: Setting<string> = {
+  env: "ECSSD_DEPLOYMENT",
+  meaning:
+    "this deployment's mark in every SetIdentifier it writes (1 to 10 of a-z, 0-9, -); it touches only sets with its mark",
+  unset: "unattributed ecssd1 SetIdentifiers, as before deployments had names: one deployment per zone",
+  parse: (text) => {
+    const p = checkDeployment(text);
+    return p ? { problems: [p.message] } : { value: text };
+  },
+  format: (deployment) => deployment,
 };

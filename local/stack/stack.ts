@@ -12,7 +12,7 @@ import { EXAMPLE_NAMES, EXAMPLE_SERVICES, type ExampleName } from "../../example
 import { buildImage } from "../../images/imageBuilder";
 import { ApiCalls } from "../../reconciler/apiCalls";
 import { reconcilerEnvironment } from "../../reconciler/config";
-import { DEFAULT_SRV_TTL, DEFAULT_ZONE } from "../../records";
+import { DEFAULT_SRV_TTL, DEFAULT_ZONE, deploymentFromName } from "../../records";
 import { applyLogged } from "../../registrar/handler";
 import { Route53TaskZone } from "../../registrar/route53TaskZone";
 import { route53Client } from "../../route53";
@@ -134,6 +134,8 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
       AWS_REGION: process.env.AWS_REGION ?? "us-east-1",
     };
     const localZone = { zoneName: zone.zoneName, zoneId: zone.hostedZoneId, route53Endpoint: zone.apiUrl };
+    // Every writer marks its sets with the stack: several local stacks may share one zone.
+    const deployment = deploymentFromName(stackName);
     const ecsAgentUrl = await ecsIntrospection.listen();
     cleanups.push(() => ecsIntrospection.close());
     const agentEnv = agentEnvironment({
@@ -141,12 +143,18 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
       hostId: LOCAL_HOST_ID,
       hostIp: "127.0.0.1",
       ecsAgentUrl,
+      deployment,
     });
     const agent = superviseAgent({ ...childEnv, ...agentEnv }, opts);
     cleanups.push(() => agent.stop());
 
     // The one host of this machine: the reconciler reads its containers from Docker, as the agent does.
-    const reconcilerEnv = reconcilerEnvironment({ ...localZone, inventory: "docker", hostId: LOCAL_HOST_ID });
+    const reconcilerEnv = reconcilerEnvironment({
+      ...localZone,
+      inventory: "docker",
+      hostId: LOCAL_HOST_ID,
+      deployment,
+    });
     const reconciler = reconcileOnTimer({ ...childEnv, ...reconcilerEnv }, opts);
     cleanups.push(() => reconciler.stop());
 
@@ -189,8 +197,13 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
     const awsvpcTasks = new LocalAwsvpcTasks({
       docker: containers.docker,
       containers,
-      zone: new Route53TaskZone(taskRoute53, async () => zone.hostedZoneId, calls.call.bind(calls)),
-      settings: { zone: zone.zoneName, srvTtl: DEFAULT_SRV_TTL, routing: "multivalue" },
+      zone: new Route53TaskZone(
+        taskRoute53,
+        async () => zone.hostedZoneId,
+        calls.call.bind(calls),
+        deployment,
+      ),
+      settings: { zone: zone.zoneName, srvTtl: DEFAULT_SRV_TTL, routing: "multivalue", deployment },
       log: (event, apply) => applyLogged({ apply, calls }, event, registrarLog).then(() => undefined),
     });
     await awsvpcTasks.watch();

@@ -12,6 +12,7 @@ import { BUNDLES_DIR } from "../../infra/images";
 import { contentTag } from "../../infra/imageTags";
 import { isRuntimeSupported } from "../../infra/lambdaRuntime";
 import type { PolicyDocument } from "../../infra/policies";
+import { deploymentFromName } from "../../records/setIdentifier";
 import { isAllowed, isAllowedFor } from "./support/iamEvaluation";
 import { promiseOf } from "./support/outputs";
 import {
@@ -29,6 +30,8 @@ const PASSWORD = "Ex4mple-Pa55word-only-for-tests";
 const ZONE = "servicediscovery.internal";
 const ZONE_ARN = "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ";
 const CLUSTER_NAME = "ecssd-cluster-cluster-7f3a9c1";
+/** Every writer's deployment mark: the cluster's (records/deploymentFromName). */
+const DEPLOYMENT = deploymentFromName(CLUSTER_NAME);
 const CLUSTER_ARN = `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/${CLUSTER_NAME}`;
 
 /** With the examples on, their names are claimed by their own task families (stack "test" of project "ecssd"). */
@@ -319,6 +322,7 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
         { name: "ECSSD_ZONE_ID", value: "Z0123456789ABCDEFGHIJ" },
         { name: "ECSSD_SRV_TTL", value: "10" },
         { name: "ECSSD_SERVICE_OWNERS", value: EXAMPLE_OWNERS },
+        { name: "ECSSD_DEPLOYMENT", value: DEPLOYMENT },
       ]);
       assert.match(agent.image, /ecssd-images-agent@sha256:/);
     });
@@ -398,6 +402,7 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
         ECSSD_CLUSTERS: CLUSTER_NAME,
         ECSSD_SRV_TTL: "10",
         ECSSD_SERVICE_OWNERS: EXAMPLE_OWNERS,
+        ECSSD_DEPLOYMENT: DEPLOYMENT,
       });
     });
 
@@ -512,6 +517,8 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
         ECSSD_DRY_RUN: "false",
         ECSSD_MAX_DELETE_SHARE: "0.5",
         ECSSD_SERVICE_OWNERS: EXAMPLE_OWNERS,
+        ECSSD_DEPLOYMENT: DEPLOYMENT,
+        ECSSD_CLAIM_UNATTRIBUTED: "false",
       });
     });
 

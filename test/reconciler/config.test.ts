@@ -17,6 +17,7 @@ describe("reconciler configuration from the environment", () => {
       dryRun: false,
       maxDeleteShare: 0.5,
       inventory: "ecs",
+      claimUnattributed: false,
     });
     assert.equal(CONFIG_DEFAULTS.maxDeleteShare, 0.5);
   });
@@ -38,6 +39,8 @@ describe("reconciler configuration from the environment", () => {
       ECSSD_ECS_ENDPOINT: "http://127.0.0.1:5000",
       ECSSD_INVENTORY: "docker",
       ECSSD_HOST_ID: "laptop-1",
+      ECSSD_DEPLOYMENT: "shop-prod",
+      ECSSD_CLAIM_UNATTRIBUTED: "true",
     });
     assert.deepEqual(c, {
       zoneName: "sd.example.internal",
@@ -55,7 +58,16 @@ describe("reconciler configuration from the environment", () => {
       ecsEndpoint: "http://127.0.0.1:5000",
       inventory: "docker",
       hostId: "laptop-1",
+      deployment: "shop-prod",
+      claimUnattributed: true,
     });
+  });
+
+  it("refuses a deployment mark that would not fit a SetIdentifier, naming the rule", () => {
+    assert.throws(
+      () => configFromEnv({ ECSSD_DEPLOYMENT: "Production-Cluster" }),
+      /\[ECSSD_DEPLOYMENT\] deployment "Production-Cluster" must be 1 to 10 characters/,
+    );
   });
 
   it("reads ECSSD_SERVICE_OWNERS as the agent does, and names what is wrong with it", () => {

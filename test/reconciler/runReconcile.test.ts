@@ -99,6 +99,7 @@ describe("runReconcile over in-memory ports", () => {
       "hosts",
       "tasks",
       "unverified",
+      "unattributed",
       "foreign",
     ]);
     assert.deepEqual(Object.keys(summary.deleted), [

@@ -33,6 +33,7 @@ const VALUES: Record<string, fc.Arbitrary<unknown>> = {
   ECSSD_ZONE_NAME: zoneName,
   ECSSD_ZONE_ID: fc.stringMatching(/^[A-Za-z0-9]{1,64}$/),
   ECSSD_HOST_ID: label(53),
+  ECSSD_DEPLOYMENT: label(10),
   ECSSD_HOST_IP: fc.ipV4(),
   ECSSD_ROUTE53_ENDPOINT: url,
   ECSSD_ECS_ENDPOINT: url,
