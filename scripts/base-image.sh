@@ -27,12 +27,20 @@ if present "$normal"; then echo "$normal"; exit 0; fi
 if present "$local_name"; then echo "$local_name"; exit 0; fi
 if timeout 20 docker pull -q "$normal" >/dev/null 2>&1; then echo "$normal"; exit 0; fi
 
-# Under the lock nothing else imports, so an importing name still here is a killed run's.
-stale="$(docker image ls --format '{{.Repository}}:{{.Tag}}' "$importing_repo" 2>/dev/null || true)"
-[ -n "$stale" ] && docker image rm -f $stale >/dev/null 2>&1 || true
+# An import's temporary tag names its machine and process. One of this machine whose process is gone is a
+# killed run's; another machine's (a CI container sharing this engine, under a lock of its own) is left alone.
+host="$(hostname | tr -c 'a-zA-Z0-9_.\n-' '-' | cut -c1-64)"
+for tag in $(docker image ls --format '{{.Tag}}' "$importing_repo" 2>/dev/null || true); do
+  case "$tag" in
+    "$host"-*)
+      pid="${tag#"$host"-}"; pid="${pid%%-*}"
+      kill -0 "$pid" 2>/dev/null || docker image rm -f "$importing_repo:$tag" >/dev/null 2>&1 || true
+      ;;
+  esac
+done
 
 work="$(mktemp -d)"
-importing="$importing_repo:$$-$RANDOM"
+importing="$importing_repo:$host-$$-$RANDOM"
 trap 'rm -rf "$work"; docker image rm -f "$importing" >/dev/null 2>&1 || true' EXIT
 root="$work/root"
 node_bin="$(readlink -f "$node_bin")"

@@ -31,7 +31,8 @@ fi
 if ! pgrep -x dockerd >/dev/null 2>&1; then
   log "starting dockerd"
   mkdir -p /var/log
-  nohup dockerd >/var/log/ecssd-dockerd.log 2>&1 {ECSSD_LOCK_FD}>&- &
+  # In a session of its own: a Ctrl-C meant for `npm start` must not reach the engine it started.
+  setsid nohup dockerd >/var/log/ecssd-dockerd.log 2>&1 {ECSSD_LOCK_FD}>&- &
 fi
 for _ in $(seq 1 60); do
   docker info >/dev/null 2>&1 && exit 0

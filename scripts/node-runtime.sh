@@ -14,6 +14,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/lock.sh
 . "$here/scripts/lib/lock.sh"
 runtimes="${ECSSD_NODE_RUNTIMES:-$here/.node-runtimes}"
+# An absolute path, so every run prints the same one whatever folder it was started from.
+mkdir -p "$runtimes"
+runtimes="$(cd "$runtimes" && pwd)"
 prefix="$runtimes/$major"
 bin="$prefix/node_modules/node/bin/node"
 
@@ -21,10 +24,6 @@ bin="$prefix/node_modules/node/bin/node"
 usable() { [ -x "$1" ] && "$1" -v 2>/dev/null | grep -q "^v$major\."; }
 
 if ! usable "$bin"; then
-  mkdir -p "$runtimes"
-  runtimes="$(cd "$runtimes" && pwd)"
-  prefix="$runtimes/$major"
-  bin="$prefix/node_modules/node/bin/node"
   hold_lock "$runtimes/.$major.lock" "Node.js $major in $runtimes"
   # Another run may have installed it while this one waited.
   if ! usable "$bin"; then
@@ -44,7 +43,7 @@ if ! usable "$bin"; then
     # What stood in the target's place was not usable (an older layout, or a copy from elsewhere): replace it.
     # The rename is atomic, so a reader sees either no install or a whole one.
     rm -rf "$prefix"
-    mv -T "$work" "$prefix"
+    mv "$work" "$prefix"
     trap - EXIT
   fi
 fi

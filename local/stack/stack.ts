@@ -26,7 +26,7 @@ import {
   localDefinition,
   localExampleContainer,
 } from "./stackServices";
-import { clearStackState, readStackState, writeStackState } from "./stackState";
+import { clearStackState, readStackState, writeStackName, writeStackState } from "./stackState";
 
 export { LOCAL_HOST_ID } from "./stackServices";
 
@@ -104,6 +104,7 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
   const leftovers = await containers.removeAll();
   if (leftovers > 0) opts.say(`removed ${leftovers} container(s) left by an earlier stack`);
   mkdirSync(opts.stateDir, { recursive: true });
+  writeStackName(opts.stateDir, stackName);
 
   const cleanups: Array<() => Promise<void>> = [];
   const stop = async () => {
@@ -229,7 +230,6 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
 
     writeStackState(opts.stateDir, {
       pid: process.pid,
-      stackName,
       agentPid: agent.pid(),
       apiUrl: zone.apiUrl,
       dns: zone.dns,

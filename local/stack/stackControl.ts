@@ -10,7 +10,7 @@ import {
 } from "../../records";
 import { listZoneRecordSets, route53Client } from "../../route53";
 import { StackContainers } from "./stackContainers";
-import { clearStackState, isAlive, readStackState, readStateFile } from "./stackState";
+import { clearStackState, isAlive, readStackName, readStackState } from "./stackState";
 
 /** An instance kept out of DNS for its health, and whose verdict that is. */
 export interface HeldInstance {
@@ -129,8 +129,9 @@ export async function stackDown(stateDir: string, say: (line: string) => void): 
     if (isAlive(state.pid)) throw new Error(`the stack process ${state.pid} did not stop within 60 s`);
     if (state.agentPid && isAlive(state.agentPid)) process.kill(state.agentPid, "SIGKILL");
   }
-  // Leftovers are found by the stack's name, which a stack that died still left in its state file.
-  const removed = await new StackContainers(readStateFile(stateDir)?.stackName).removeAll();
+  // Leftovers are found by the name of the last stack started from this folder, even one that died before
+  // it was up; a folder that never started one has none (the default name's, as before).
+  const removed = await new StackContainers(readStackName(stateDir)).removeAll();
   if (removed > 0) say(`removed ${removed} leftover container(s)`);
   clearStackState(stateDir);
   say(state || removed > 0 ? "the local stack is down" : "no local stack was running");

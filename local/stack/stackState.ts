@@ -5,8 +5,6 @@ import { join } from "node:path";
 
 export interface StackState {
   pid: number;
-  /** The name that marks the stack's containers (`stack up --stack-name`); absent in older state files. */
-  stackName?: string;
   agentPid?: number;
   apiUrl: string;
   dns: { host: string; port: number };
@@ -27,14 +25,31 @@ export function writeStackState(dir: string, state: StackState): void {
 
 /** The state of a stack whose process is still alive, or undefined. */
 export function readStackState(dir: string): StackState | undefined {
-  const state = readStateFile(dir);
-  return state && typeof state.pid === "number" && isAlive(state.pid) ? state : undefined;
+  let state: StackState;
+  try {
+    state = JSON.parse(readFileSync(join(dir, FILE), "utf8")) as StackState;
+  } catch {
+    return undefined;
+  }
+  return typeof state.pid === "number" && isAlive(state.pid) ? state : undefined;
 }
 
-/** The state file as the last `stack up` left it, whether or not its process still runs. */
-export function readStateFile(dir: string): StackState | undefined {
+const NAME_FILE = "stack-name";
+
+/**
+ * Written before `stack up` starts anything, and kept after it stops: the name that marks the containers of
+ * the last stack started from this folder, so that `stack down` finds the leftovers of one that died before
+ * it was up (and leaves another folder's stack alone).
+ */
+export function writeStackName(dir: string, name: string): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, NAME_FILE), `${name}\n`);
+}
+
+/** The name `writeStackName` left, or undefined when no stack was ever started from this folder. */
+export function readStackName(dir: string): string | undefined {
   try {
-    return JSON.parse(readFileSync(join(dir, FILE), "utf8")) as StackState;
+    return readFileSync(join(dir, NAME_FILE), "utf8").trim() || undefined;
   } catch {
     return undefined;
   }

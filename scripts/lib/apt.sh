@@ -17,7 +17,7 @@ apt_install_now() {
     local missing=()
     for pkg in "$@"; do installed "$pkg" || missing+=("$pkg"); done
     [ ${#missing[@]} -eq 0 ] && exit 0
-    apt-get update -qq >/dev/null
+    apt-get update -qq -o DPkg::Lock::Timeout=300 >/dev/null
     apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 "${missing[@]}" >/dev/null
   )
 }

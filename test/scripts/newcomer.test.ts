@@ -25,7 +25,9 @@ async function freePort(): Promise<number> {
 function newcomerEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(env)) {
-    if (key === "BASE_IMAGE" || key.startsWith("ECSSD_") || key.startsWith("npm_")) delete env[key];
+    // npm's own settings (a registry mirror, say) stay: a newcomer's npm has them too.
+    const npmRun = key.startsWith("npm_") && !key.startsWith("npm_config_");
+    if (key === "BASE_IMAGE" || key.startsWith("ECSSD_") || npmRun) delete env[key];
   }
   env.PATH = (env.PATH ?? "")
     .split(delimiter)
@@ -53,12 +55,15 @@ describe("a newcomer's first npm start (fresh clone, no runtimes, no base image)
 
   after(async () => {
     if (start?.exitCode === null) {
+      // `stack down` in the clone stops it, or removes what a stack that never came up left: it finds
+      // them by the clone's stack name, never another folder's stack.
       await run("npx", ["ecssd", "stack", "down"], { cwd: clone, env }).catch(() => undefined);
       killGroup(start);
     }
     rmSync(clone, { recursive: true, force: true });
     // The tests after this one expect the base image this test removed; the clone made it again unless it failed.
-    await runScript("base-image.sh", [], process.env);
+    const base = await runScript("base-image.sh", [], process.env);
+    assert.equal(base.code, 0, `the base image could not be made again: ${base.stderr}`);
   });
 
   it("npm ci && npm start brings the stack up, and npx ecssd stack down takes it down", async () => {
@@ -77,8 +82,9 @@ describe("a newcomer's first npm start (fresh clone, no runtimes, no base image)
         String(dnsPort),
         "--portal-port",
         String(portalPort),
+        // One name for every run, so that a run's `stack up` clears what an earlier, killed run left.
         "--stack-name",
-        `newcomer${process.pid}`,
+        "newcomer",
         "--awsvpc-prefix",
         "127.0.8.",
       ],
