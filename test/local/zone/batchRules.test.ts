@@ -28,6 +28,7 @@ function zoneOf(sets: readonly StoredRecordSet[]): ZoneContents {
         .filter((s) => s.name === name && s.type === type)
         .map((s): [string, StoredRecordSet] => [keyOf(s), s]),
     typesAt: (name) => new Set(all.filter((s) => s.name === name).map((s) => s.type)),
+    setCount: all.length,
   };
 }
 
