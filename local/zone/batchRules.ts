@@ -217,7 +217,7 @@ function quotaProblem(
   }
   const after = zone.setCount + added;
   if (added <= 0 || after <= maxRecordSets) return undefined;
-  return `Exceeded limit on number of RRSets in hosted zone ${zone.name}: the batch would leave ${after} record sets, and the zone's limit (MAX_RRSETS_BY_ZONE) is ${maxRecordSets}`;
+  return `Exceeded limit on number of RRSets in this zone: the batch would leave ${after} record sets in ${zone.name} and its limit (MAX_RRSETS_BY_ZONE) is ${maxRecordSets}`;
 }
 
 /** The apex SOA and NS sets every zone must keep. */
