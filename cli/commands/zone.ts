@@ -1,6 +1,6 @@
 // `ecssd zone`: runs the local zone until SIGINT/SIGTERM and prints one JSON line when ready.
 import { type Command, InvalidArgumentError } from "commander";
-import { startLocalZone } from "../../local/zone";
+import { type FaultSettings, ROUTE53_LIMITS, startLocalZone } from "../../local/zone";
 
 function port(value: string): number {
   if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) {
@@ -24,6 +24,19 @@ function probability(value: string): number {
   return n;
 }
 
+function burst(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 1)
+    throw new InvalidArgumentError("expected a number >= 1.");
+  return n;
+}
+
+function positiveInteger(value: string): number {
+  if (!/^\d{1,9}$/.test(value) || Number(value) < 1)
+    throw new InvalidArgumentError("expected a whole number >= 1.");
+  return Number(value);
+}
+
 function nonNegativeInteger(value: string): number {
   if (!/^\d{1,9}$/.test(value)) throw new InvalidArgumentError("expected a whole number of seconds >= 0.");
   return Number(value);
@@ -36,6 +49,14 @@ interface ZoneFlags {
   zone: string;
   data?: string;
   throttleRps?: number;
+  route53Limits: boolean;
+  accountRps?: number;
+  accountBurst?: number;
+  actionRps?: number;
+  actionBurst?: number;
+  changesPerSecond?: number;
+  changeBurst?: number;
+  maxRecordSets?: number;
   priorRequestNotCompleteRate?: number;
   latencyMs?: number;
   serverErrorRate?: number;
@@ -51,7 +72,38 @@ export function registerZoneCommand(program: Command): void {
     .option("--dns-port <port>", "port of the DNS server, UDP and TCP (0 = any free port)", port, 0)
     .option("--zone <name>", "private hosted zone created at start", "servicediscovery.internal")
     .option("--data <file>", "keep the zones in this JSON file (written after each change, loaded at start)")
-    .option("--throttle-rps <n>", "answer Throttling beyond n API requests per second", nonNegative)
+    .option(
+      "--no-route53-limits",
+      "model none of Route53's throttling and quotas (by default the zone applies today's: see local/zone/README.md)",
+    )
+    .option(
+      "--account-rps <n>",
+      "Route53's account request bucket: refill per second (default 10; 0 = off)",
+      nonNegative,
+    )
+    .option("--account-burst <n>", "Route53's account request bucket: capacity (default 50)", burst)
+    .option(
+      "--action-rps <n>",
+      "Route53's per-action request buckets: refill per second (default 10; 0 = off)",
+      nonNegative,
+    )
+    .option("--action-burst <n>", "Route53's per-action request buckets: capacity (default 50)", burst)
+    .option(
+      "--changes-per-second <n>",
+      "Route53's change-throughput bucket: record set changes per second, an UPSERT counting two (default 100, assumed; 0 = off)",
+      nonNegative,
+    )
+    .option(
+      "--change-burst <n>",
+      "Route53's change-throughput bucket: capacity in changes (default 1000, assumed)",
+      burst,
+    )
+    .option("--max-record-sets <n>", "record sets a hosted zone may hold (default 10000)", positiveInteger)
+    .option(
+      "--throttle-rps <n>",
+      "the older single-bucket model: answer Throttling beyond n API requests per second",
+      nonNegative,
+    )
     .option(
       "--prior-request-not-complete-rate <p>",
       "fail this share of writes with PriorRequestNotComplete",
@@ -67,13 +119,23 @@ export function registerZoneCommand(program: Command): void {
     .addHelpText(
       "after",
       "\nPrints one JSON line when ready: {apiUrl, dns, hostedZoneId, zone, adminToken}. Faults can also be\n" +
-        "changed at runtime: POST {apiUrl}/_admin/faults with JSON; GET {apiUrl}/_admin/stats counts API calls.\n" +
+        "changed at runtime: POST {apiUrl}/_admin/faults with JSON (it replaces them all, Route53's limits\n" +
+        "included: GET them first to keep them); GET {apiUrl}/_admin/stats counts API calls.\n" +
         "Both need the header 'Authorization: Bearer <adminToken>' (POST also 'content-type: application/json').\n" +
         "ECSSD_ZONE_ADMIN_TOKEN sets the token; otherwise a random one is made at each start.",
     )
     .action(async (flags: ZoneFlags) => {
-      const faults = Object.fromEntries(
+      const base: FaultSettings = flags.route53Limits ? structuredClone(ROUTE53_LIMITS) : {};
+      const faults: FaultSettings = Object.fromEntries(
         Object.entries({
+          ...base,
+          accountRps: flags.accountRps ?? base.accountRps,
+          accountBurst: flags.accountBurst ?? base.accountBurst,
+          actionRps: flags.actionRps ?? base.actionRps,
+          actionBurst: flags.actionBurst ?? base.actionBurst,
+          changesPerSecond: flags.changesPerSecond ?? base.changesPerSecond,
+          changeBurst: flags.changeBurst ?? base.changeBurst,
+          maxRecordSetsPerZone: flags.maxRecordSets ?? base.maxRecordSetsPerZone,
           throttleRps: flags.throttleRps,
           priorRequestNotCompleteRate: flags.priorRequestNotCompleteRate,
           latencyMs: flags.latencyMs,

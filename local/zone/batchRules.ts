@@ -40,6 +40,8 @@ export interface ZoneContents {
   group(name: string, type: string): Iterable<[string, StoredRecordSet]>;
   /** The types stored at a name. */
   typesAt(name: string): Iterable<string>;
+  /** How many record sets the zone holds, the apex SOA and NS included (as ResourceRecordSetCount). */
+  readonly setCount: number;
 }
 
 /** A valid batch, ready to apply. */
@@ -53,9 +55,13 @@ export interface BatchPlan {
 /**
  * Checks a batch against the zone and returns what to apply. Throws InvalidInput for an empty batch,
  * InvalidChangeBatch with one message for a batch over the size limits, and InvalidChangeBatch with every
- * problem for anything else.
+ * problem for anything else. `maxRecordSets`, when given, is the zone's record-set quota.
  */
-export function planChangeBatch(zone: ZoneContents, changes: readonly Change[]): BatchPlan {
+export function planChangeBatch(
+  zone: ZoneContents,
+  changes: readonly Change[],
+  maxRecordSets?: number,
+): BatchPlan {
   if (changes.length === 0) throw invalidInput("ChangeBatch must contain at least one Change");
   checkBatchSize(changes);
 
@@ -148,6 +154,11 @@ export function planChangeBatch(zone: ZoneContents, changes: readonly Change[]):
     }
   }
 
+  if (maxRecordSets !== undefined) {
+    const problem = quotaProblem(zone, staged, maxRecordSets);
+    if (problem) messages.push(problem);
+  }
+
   if (messages.length > 0) throw invalidChangeBatch(messages);
 
   // Developer Guide, "Values specific for weighted records", TTL: "If you create two or more
@@ -184,6 +195,29 @@ function checkBatchSize(changes: readonly Change[]): void {
   if (characterCount > MAX_CHARACTERS_PER_BATCH) {
     throw invalidChangeBatch([`Number of characters limit of ${MAX_CHARACTERS_PER_BATCH} exceeded.`]);
   }
+}
+
+/**
+ * Quotas, "Records per hosted zone" (GetHostedZoneLimit MAX_RRSETS_BY_ZONE): a batch may not leave the
+ * zone with more record sets than its quota. Route53 models no error of its own for this, so it is an
+ * InvalidChangeBatch, worded like Route53's message for the per-name limit ("Exceeded limit on number of
+ * weighted RRSets for <name>, type <type> in this zone."). A batch that adds nothing is never refused,
+ * so a zone above a lowered quota can still be emptied.
+ */
+function quotaProblem(
+  zone: ZoneContents,
+  staged: ReadonlyMap<string, StoredRecordSet | null>,
+  maxRecordSets: number,
+): string | undefined {
+  let added = 0;
+  for (const [key, set] of staged) {
+    const stored = zone.setAt(key) !== undefined;
+    if (set !== null && !stored) added++;
+    else if (set === null && stored) added--;
+  }
+  const after = zone.setCount + added;
+  if (added <= 0 || after <= maxRecordSets) return undefined;
+  return `Exceeded limit on number of RRSets in this zone: the batch would leave ${after} record sets in ${zone.name} and its limit (MAX_RRSETS_BY_ZONE) is ${maxRecordSets}`;
 }
 
 /** The apex SOA and NS sets every zone must keep. */

@@ -14,6 +14,7 @@ import { Route53Api } from "./route53Api";
 import { ZoneStore } from "./zoneStore";
 
 export type { FaultSettings } from "./faults";
+export { ROUTE53_LIMITS } from "./route53Limits";
 
 export interface LocalZoneOptions {
   /** Address both servers bind to. Default "127.0.0.1". */
@@ -26,7 +27,10 @@ export interface LocalZoneOptions {
   zoneName?: string;
   /** JSON file the zones are saved to after each change and loaded from at start. Default: none. */
   dataFile?: string;
-  /** Faults injected into the API from the start (see FaultSettings). Default: none. */
+  /**
+   * Faults injected into the API from the start (see FaultSettings). Default: none, which also means
+   * none of Route53's throttling or quotas; pass ROUTE53_LIMITS (or spread it) for today's Route53.
+   */
   faults?: FaultSettings;
   /** SOA MINIMUM of zones created by this process, i.e. the negative-caching TTL. Default 5 seconds. */
   soaMinimumTtl?: number;

@@ -5,7 +5,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { browserRefusal } from "./browserGuard";
 import { DomainNameError, storedName } from "./dnsName";
 import { type FaultInjector, parseFaultSettings } from "./faults";
-import { invalidInput, Route53Error } from "./route53Errors";
+import { hostedZoneNotPrivate, invalidInput, Route53Error } from "./route53Errors";
+import { changeTokens } from "./route53Limits";
 import { isRecordType } from "./route53Records";
 import {
   changeInfoResponseXml,
@@ -13,6 +14,7 @@ import {
   errorXml,
   getHostedZoneXml,
   hostedZoneCountXml,
+  hostedZoneLimitXml,
   listHostedZonesByNameXml,
   listHostedZonesXml,
   listResourceRecordSetsXml,
@@ -225,7 +227,7 @@ export class Route53Api {
     const unsupported = (): never => {
       throw new Route53Error(
         "UnknownOperation",
-        `The local zone does not implement ${method} ${url.pathname} (it serves a Route53 subset: hosted zones, record sets, changes)`,
+        `The local zone does not implement ${method} ${url.pathname} (it serves a Route53 subset: hosted zones, record sets, changes, hosted zone limits)`,
         404,
       );
     };
@@ -304,7 +306,13 @@ export class Route53Api {
             const body = await readBody(req);
             store.get(zoneId);
             const { changes, comment } = readChangeBatch(body);
-            const change = store.changeResourceRecordSets(zoneId, changes, comment);
+            const { faults } = this.options;
+            const cost = changeTokens(changes);
+            const throttled = faults.changeThrottle(cost);
+            if (throttled) throw throttled;
+            const change = store.changeResourceRecordSets(zoneId, changes, comment, faults.recordSetQuota());
+            // Only an applied batch costs changes; a refused one changed no record.
+            faults.spendChanges(cost);
             await this.options.persist();
             return { status: 200, body: changeInfoResponseXml("ChangeResourceRecordSetsResponse", change) };
           },
@@ -371,6 +379,31 @@ export class Route53Api {
       return {
         action: "GetHostedZoneCount",
         run: () => ({ status: 200, body: hostedZoneCountXml(store.list().length) }),
+      };
+    }
+
+    if (resource === "hostedzonelimit" && id !== undefined && sub !== undefined && parts.length === 3) {
+      if (method !== "GET") return unsupported();
+      const zoneId = bareId(id);
+      return {
+        action: "GetHostedZoneLimit",
+        run: () => {
+          const zone = store.get(zoneId);
+          const limits = this.options.faults.hostedZoneLimits();
+          if (sub === "MAX_RRSETS_BY_ZONE") {
+            return {
+              status: 200,
+              body: hostedZoneLimitXml(sub, limits.maxRecordSets, zone.sets.size),
+            };
+          }
+          if (sub === "MAX_VPCS_ASSOCIATED_BY_ZONE") {
+            if (!zone.privateZone) throw hostedZoneNotPrivate();
+            return { status: 200, body: hostedZoneLimitXml(sub, limits.maxVpcs, zone.vpc ? 1 : 0) };
+          }
+          throw invalidInput(
+            `Invalid limit type '${sub}': it must be one of [MAX_RRSETS_BY_ZONE, MAX_VPCS_ASSOCIATED_BY_ZONE]`,
+          );
+        },
       };
     }
 

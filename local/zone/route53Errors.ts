@@ -29,3 +29,11 @@ export function noSuchHostedZone(id: string): Route53Error {
 export function noSuchChange(id: string): Route53Error {
   return new Route53Error("NoSuchChange", `A change with the specified change ID does not exist: ${id}`, 404);
 }
+
+export function hostedZoneNotPrivate(): Route53Error {
+  return new Route53Error(
+    "HostedZoneNotPrivate",
+    "The specified hosted zone is a public hosted zone, not a private hosted zone.",
+    400,
+  );
+}

@@ -317,6 +317,10 @@ export function hostedZoneCountXml(count: number): string {
   return document("GetHostedZoneCountResponse", { HostedZoneCount: count });
 }
 
+export function hostedZoneLimitXml(type: string, value: number, count: number): string {
+  return document("GetHostedZoneLimitResponse", { Limit: { Type: type, Value: value }, Count: count });
+}
+
 /** Route53's error document; InvalidChangeBatch also lists each problem under `messages`. */
 export function errorXml(error: Route53Error, requestId: string): string {
   return document("ErrorResponse", {

@@ -355,9 +355,15 @@ export class ZoneStore {
 
   /**
    * Applies a batch atomically, as batchRules.ts plans it: every problem is reported together in one
-   * InvalidChangeBatch, as Route53 does; nothing is changed unless all changes are valid.
+   * InvalidChangeBatch, as Route53 does; nothing is changed unless all changes are valid. With
+   * `maxRecordSets`, a batch that would leave the zone above it is refused (the record-set quota).
    */
-  changeResourceRecordSets(id: string, changes: Change[], comment?: string): ChangeInfo {
+  changeResourceRecordSets(
+    id: string,
+    changes: Change[],
+    comment?: string,
+    maxRecordSets?: number,
+  ): ChangeInfo {
     const zone = this.get(id);
     const index = this.index(zone);
     const { staged, names } = planChangeBatch(
@@ -366,8 +372,10 @@ export class ZoneStore {
         setAt: (key) => zone.sets.get(key),
         group: (name, type) => index.byNameType.get(nameTypeKey(name, type)) ?? [],
         typesAt: (name) => index.typesByName.get(name) ?? [],
+        setCount: zone.sets.size,
       },
       changes,
+      maxRecordSets,
     );
     for (const [key, set] of staged) {
       const old = zone.sets.get(key);

@@ -28,6 +28,7 @@ function zoneOf(sets: readonly StoredRecordSet[]): ZoneContents {
         .filter((s) => s.name === name && s.type === type)
         .map((s): [string, StoredRecordSet] => [keyOf(s), s]),
     typesAt: (name) => new Set(all.filter((s) => s.name === name).map((s) => s.type)),
+    setCount: all.length,
   };
 }
 
@@ -85,6 +86,8 @@ interface Row {
   rejects?: { code: string; messages: (string | RegExp)[] };
   /** For a valid batch: what each touched key becomes (null: deleted). */
   staged?: [StoredRecordSet, StoredRecordSet | null][];
+  /** The zone's record-set quota (GetHostedZoneLimit MAX_RRSETS_BY_ZONE), when the row checks it. */
+  maxRecordSets?: number;
 }
 
 const rows: Row[] = [
@@ -334,6 +337,36 @@ const rows: Row[] = [
     ],
   },
   {
+    rule: "a batch may fill the zone up to its record-set quota, the apex SOA and NS counting",
+    zone: [a("h1")],
+    maxRecordSets: 5,
+    changes: [create(a("h2")), upsert(a("h3"))],
+  },
+  {
+    rule: "a batch that would take the zone above its record-set quota is refused",
+    zone: [a("h1")],
+    maxRecordSets: 5,
+    changes: [create(a("h2")), upsert(a("h3")), create(a("h4"))],
+    rejects: {
+      code: "InvalidChangeBatch",
+      messages: [
+        `Exceeded limit on number of RRSets in this zone: the batch would leave 6 record sets in ${ZONE} and its limit (MAX_RRSETS_BY_ZONE) is 5`,
+      ],
+    },
+  },
+  {
+    rule: "at the quota, replacing sets and UPSERTing existing ones adds nothing and passes",
+    zone: [a("h1"), a("h2"), a("h3")],
+    maxRecordSets: 5,
+    changes: [del(a("h1")), create(a("h4")), upsert(a("h2", "10.0.0.2"))],
+  },
+  {
+    rule: "a zone above a lowered quota can still shed sets",
+    zone: [a("h1"), a("h2"), a("h3")],
+    maxRecordSets: 3,
+    changes: [del(a("h1"))],
+  },
+  {
     rule: "every problem of a batch is reported together",
     zone: [a("h")],
     changes: [create(a("h")), del(a("gone")), create(a("fine"))],
@@ -354,7 +387,7 @@ describe("local zone batch rules (Route53's, one row per rule)", () => {
       if (row.rejects) {
         const expected = row.rejects;
         assert.throws(
-          () => planChangeBatch(zone, row.changes),
+          () => planChangeBatch(zone, row.changes, row.maxRecordSets),
           (err) => {
             assert.ok(err instanceof Route53Error);
             assert.equal(err.code, expected.code);
@@ -369,7 +402,7 @@ describe("local zone batch rules (Route53's, one row per rule)", () => {
         );
         return;
       }
-      const plan = planChangeBatch(zone, row.changes);
+      const plan = planChangeBatch(zone, row.changes, row.maxRecordSets);
       if (row.staged) {
         assert.deepEqual(
           [...plan.staged],

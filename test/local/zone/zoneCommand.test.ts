@@ -3,6 +3,7 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { GetHostedZoneCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { ROUTE53_LIMITS } from "../../../local/zone";
 import { dig } from "../../kit/dig";
 
 const ecssd = path.join(__dirname, "..", "..", "..", "bin", "ecssd.js");
@@ -69,10 +70,38 @@ describe("ecssd zone", () => {
     assert.equal((await fetch(stats)).status, 401);
     const withToken = await fetch(stats, { headers: { authorization: `Bearer ${ready.adminToken}` } });
     assert.deepEqual(await withToken.json(), { GetHostedZone: 1 });
+    const faults = await fetch(`${ready.apiUrl}/_admin/faults`, {
+      headers: { authorization: `Bearer ${ready.adminToken}` },
+    });
+    assert.deepEqual(await faults.json(), ROUTE53_LIMITS, "Route53's limits apply by default");
 
     const exited = new Promise<number | null>((resolve) => child!.once("exit", (code) => resolve(code)));
     child.kill("SIGTERM");
     assert.equal(await exited, 0);
+  });
+
+  it("takes Route53's limits off with --no-route53-limits, and single figures from their flags", async () => {
+    child = spawn(
+      process.execPath,
+      [
+        ecssd,
+        "zone",
+        "--no-route53-limits",
+        "--max-record-sets",
+        "20",
+        "--changes-per-second",
+        "5",
+        "--change-burst",
+        "50",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const ready = await readyLine(child);
+    const faults = await fetch(`${ready.apiUrl}/_admin/faults`, {
+      headers: { authorization: `Bearer ${ready.adminToken}` },
+    });
+    assert.deepEqual(await faults.json(), { maxRecordSetsPerZone: 20, changesPerSecond: 5, changeBurst: 50 });
+    child.kill("SIGTERM");
   });
 
   it("rejects a bad flag with an error naming it", async () => {
