@@ -137,6 +137,11 @@ function recordChangeConditions(
         RECORD_NAME_PATTERNS[shape].map((pattern) => `${pattern}.${zoneName}`),
       ),
     },
+    // IAM's `?` and `*` match a dot too, so the patterns alone would let a name of the right length reach
+    // deeper into the zone; none of ours has more than two labels below it.
+    "ForAllValues:StringNotLike": {
+      "route53:ChangeResourceRecordSetsNormalizedRecordNames": [`*.*.*.${zoneName}`],
+    },
   };
 }
 

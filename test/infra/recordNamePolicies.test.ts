@@ -40,7 +40,10 @@ const roles: Record<string, PolicyDocument> = {
 
 describe("IAM: our roles change only the names we write", () => {
   // A customer's names in a brought zone, and names that merely resemble ours.
+  // A customer's names deeper in the zone that merely have the length of ours: IAM's `?` matches a dot.
+  const deep = ["aaaaaaa.bbbbbbb.ccccccc.dddddddd", "_a.b.c._tcp", "i-0123.4567.89abcde"];
   const customers = [
+    ...deep,
     "db",
     "www.db",
     "vault",
