@@ -81,6 +81,27 @@ async function prepare(config: AgentConfig, deps: HostAgentDeps) {
  * Docker (or the given source), behind the ECS agent's confirmation of containers' ECS labels unless
  * ECSSD_ECS_AGENT_URL is `off`. Failed requests are logged once a minute at most, and counted.
  */
+/** The agent over a prepared host, with the same options whether it runs on or converges once. */
+function agentOn(
+  prepared: Pick<Awaited<ReturnType<typeof prepare>>, "host" | "loop" | "metrics">,
+  config: AgentConfig,
+  deps: HostAgentDeps,
+  resyncMs: number,
+): Agent {
+  const { host, loop, metrics } = prepared;
+  return new Agent({
+    source: containerSource(config, deps, metrics),
+    loop,
+    host,
+    log: deps.log,
+    resyncMs,
+    onSkip: metrics.declarationSkipped,
+    prober: deps.prober ?? probe,
+    checkObserver: metrics,
+    dnsHoldDownMs: config.dnsHoldDownSeconds * 1000,
+  });
+}
+
 function containerSource(config: AgentConfig, deps: HostAgentDeps, metrics: AgentMetrics): ContainerSource {
   const source = deps.source ?? new DockerSource(deps.docker ? { docker: deps.docker } : {});
   if (config.ecsAgentUrl === ECS_CONFIRMATION_OFF) return source;
@@ -124,18 +145,7 @@ export async function startHostAgent(config: AgentConfig, deps: HostAgentDeps): 
     { action: "start", host: host.hostId, zone: host.zone, zoneId, records: loop.appliedCount },
     "agent starting",
   );
-  const source = containerSource(config, deps, metrics);
-  const agent = new Agent({
-    source,
-    loop,
-    host,
-    log: deps.log,
-    resyncMs: config.resyncSeconds * 1000,
-    onSkip: metrics.declarationSkipped,
-    prober: deps.prober ?? probe,
-    checkObserver: metrics,
-    dnsHoldDownMs: config.dnsHoldDownSeconds * 1000,
-  });
+  const agent = agentOn({ host, loop, metrics }, config, deps, config.resyncSeconds * 1000);
   await agent.start();
   let stopping: Promise<void> | undefined;
   return {
@@ -168,15 +178,8 @@ export async function syncHostOnce(
   timeoutMs = 60_000,
 ): Promise<{ converged: boolean; calls: number }> {
   const { host, loop, metrics } = await prepare(config, deps);
-  const source = containerSource(config, deps, metrics);
-  const agent = new Agent({
-    source,
-    loop,
-    host,
-    log: deps.log,
-    resyncMs: 3_600_000,
-    prober: deps.prober ?? probe,
-  });
+  // One pass: no resync within it.
+  const agent = agentOn({ host, loop, metrics }, config, deps, 3_600_000);
   let expired = false;
   const deadline = setTimeout(() => {
     expired = true;
