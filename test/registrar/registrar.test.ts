@@ -181,7 +181,10 @@ describe("registrar: awsvpc tasks from ECS Task State Change events (moto ECS, l
       r.problems.map((p) => [p.code, p.subject]),
       [["service-not-owned", "SERVICE_81_NAME"]],
     );
-    assert.match(r.problems[0]?.message ?? "", /_unlisted._tcp is not listed in ECSSD_SERVICE_OWNERS.*closed/);
+    assert.match(
+      r.problems[0]?.message ?? "",
+      /_unlisted._tcp is not listed in ECSSD_SERVICE_OWNERS.*closed/,
+    );
     assert.deepEqual(await dig(zone, "SRV", `_unlisted._tcp.${ZONE}`), []);
     assert.deepEqual(await dig(zone, "SRV", `_ledger._tcp.${ZONE}`), [`1 1 80 ${t.taskId}.${ZONE}`]);
   });
