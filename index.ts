@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { EXAMPLE_NAMES, type ExampleName } from "./examples/manifest";
 import { Cluster } from "./infra/cluster";
 import { readStackConfig } from "./infra/config";
-import { ExampleServices, exampleServiceOwners } from "./infra/exampleServices";
+import { exampleServiceOwners } from "./infra/exampleClaims";
+import { ExampleServices } from "./infra/exampleServices";
 import { bundleImage } from "./infra/imageBundles";
 import { Images } from "./infra/images";
 import { imagePlatform, instanceArchitecture } from "./infra/instanceLaunch";
@@ -78,6 +79,7 @@ const discovery = new ServiceDiscovery("ecssd", {
   },
   logRetentionDays: config.logRetentionDays,
   ...(Object.keys(serviceOwners).length > 0 && { serviceOwners }),
+  closedNamespace: config.closedNamespace,
 });
 
 // The config allows the examples only with a cluster this program creates (config.ts says why).

@@ -12,11 +12,13 @@ import {
   writeSettings,
 } from "../settings/settingsTable";
 import {
+  closedNamespaceProblem,
   DEPLOYMENT,
   HOST_ID,
   ROUTE53_ENDPOINT,
   ROUTING,
   SERVICE_OWNERS,
+  SERVICE_OWNERS_CLOSED,
   SRV_TTL,
   ZONE_ID,
   ZONE_NAME,
@@ -39,6 +41,8 @@ export interface AgentConfig {
   flushMs: number;
   /** Which task-definition families may offer which service names (ECSSD_SERVICE_OWNERS); empty: anyone. */
   serviceOwners?: ServiceOwners;
+  /** A closed namespace (ECSSD_SERVICE_OWNERS_CLOSED): names the owners map does not list may be offered by nobody. */
+  serviceOwnersClosed: boolean;
   /** The ECS agent's introspection API, which confirms containers' ECS labels; `off`: labels are believed. */
   ecsAgentUrl: string;
   /** Declared ports one container may publish; the lowest container ports are kept. */
@@ -95,6 +99,7 @@ export const SETTINGS = {
     ...integerCodec({ min: 0, max: 10_000 }),
   },
   serviceOwners: { ...SERVICE_OWNERS, flag: "--service-owners" },
+  serviceOwnersClosed: { ...SERVICE_OWNERS_CLOSED, flag: "--service-owners-closed" },
   ecsAgentUrl: {
     env: "ECSSD_ECS_AGENT_URL",
     flag: "--ecs-agent-url",
@@ -149,6 +154,8 @@ export function loadAgentConfig(
     return undefined;
   };
   const { values, problems } = readSettings(AGENT_SETTINGS, lookup);
+  const closed = closedNamespaceProblem(values);
+  if (closed) problems.push(closed);
   if (problems.length > 0) throw new AgentConfigError(problems);
   return values as AgentConfig;
 }
@@ -163,5 +170,7 @@ export function agentConfigFromEnv(env: Record<string, string | undefined>): Age
  * agent takes its defaults for the rest. Throws for a value the agent would refuse.
  */
 export function agentEnvironment(settings: Partial<AgentConfig>): Record<string, string> {
+  const closed = closedNamespaceProblem(settings);
+  if (closed) throw new Error(`cannot write ${closed}`);
   return writeSettings(AGENT_SETTINGS, settings);
 }

@@ -3,6 +3,7 @@
 
 import type { Route53Client } from "@aws-sdk/client-route-53";
 import type Docker from "dockerode";
+import { ownershipRules } from "../records";
 import { route53Client } from "../route53/client";
 import { Agent } from "./agent";
 import { type Prober, probe } from "./checkProber";
@@ -45,6 +46,12 @@ export interface HostAgent {
   stop(timeoutMs?: number): Promise<void>;
 }
 
+/** The owners map with its closing (records/serviceOwners.ts), or nothing when every name is open. */
+function ownersOf(config: AgentConfig): Pick<HostContext, "serviceOwners"> {
+  const owners = ownershipRules(config.serviceOwners, config.serviceOwnersClosed);
+  return owners ? { serviceOwners: owners } : {};
+}
+
 async function prepare(config: AgentConfig, deps: HostAgentDeps) {
   const identity = await resolveHostIdentity({
     ...(config.hostId ? { hostId: config.hostId } : {}),
@@ -61,7 +68,7 @@ async function prepare(config: AgentConfig, deps: HostAgentDeps) {
     zone: config.zoneName,
     srvTtl: config.srvTtl,
     routing: config.routing,
-    ...(config.serviceOwners && { serviceOwners: config.serviceOwners }),
+    ...ownersOf(config),
     maxPortsPerContainer: config.maxPortsPerContainer,
     ...(config.deployment !== undefined && { deployment: config.deployment }),
   };

@@ -25,6 +25,8 @@ export interface AgentServiceArgs {
   readonly logRetentionDays?: number;
   /** ECSSD_SERVICE_OWNERS as JSON (records/serviceOwners.ts). Default: none, every name open. */
   readonly serviceOwners?: string;
+  /** ECSSD_SERVICE_OWNERS_CLOSED: names the owners do not list may be offered by nobody. Default: unset, open. */
+  readonly serviceOwnersClosed?: boolean;
   /** ECSSD_DEPLOYMENT: the stack's mark in every SetIdentifier (records/setIdentifier.ts). Default: none. */
   readonly deployment?: pulumi.Input<string>;
 }
@@ -98,6 +100,9 @@ export class AgentService extends pulumi.ComponentResource {
                 srvTtl: args.srvTtl ?? DEFAULT_SRV_TTL,
                 log: { logGroupName, region: args.region },
                 ...(args.serviceOwners !== undefined && { serviceOwners: args.serviceOwners }),
+                ...(args.serviceOwnersClosed !== undefined && {
+                  serviceOwnersClosed: args.serviceOwnersClosed,
+                }),
                 ...(deployment !== undefined && { deployment }),
               }),
             ]),

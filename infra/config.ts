@@ -3,7 +3,7 @@ import { DEFAULT_BASE_IMAGE } from "../images/imageCatalog";
 import { RECONCILER_SETTINGS } from "../reconciler/config";
 import { serviceOwnersFrom } from "../records/serviceOwners";
 import { defaultText } from "../settings/settingsTable";
-import { SRV_TTL, ZONE_NAME } from "../settings/sharedSettings";
+import { SERVICE_OWNERS_CLOSED, SRV_TTL, ZONE_NAME } from "../settings/sharedSettings";
 import { parseScheduleExpression } from "./scheduleExpression";
 
 /** The namespace of every setting this program owns (the project name in Pulumi.yaml). */
@@ -55,6 +55,11 @@ export interface StackConfig {
    * for the agent, the registrar and the reconciler. The examples' names are added when they are on.
    */
   readonly serviceOwners?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * A closed namespace (`ecssd:closedNamespace`, ECSSD_SERVICE_OWNERS_CLOSED for the agent, the registrar and
+   * the reconciler): a name the owners (the stack's and the examples') do not list may be offered by nobody.
+   */
+  readonly closedNamespace: boolean;
   /** An ACM certificate in the stack's region: the portal's load balancer then serves HTTPS, and HTTP redirects. */
   readonly certificateArn?: string;
 }
@@ -104,6 +109,8 @@ export const CONFIG_DEFAULTS = {
   examplesUsername: "demo",
   // Pulumi.dev.yaml turns them on; any other stack adds discovery to its environment and nothing more.
   examples: "false",
+  // Open, as before the setting existed; Pulumi.dev.yaml closes it, and the deploy guide recommends it.
+  closedNamespace: defaultText(SERVICE_OWNERS_CLOSED),
 } as const satisfies Record<string, string>;
 
 /**
@@ -314,6 +321,14 @@ export function parseStackConfig(input: Readonly<Record<string, string | undefin
   }
 
   const serviceOwners = serviceOwnersOf(raw[`${CONFIG_NAMESPACE}:serviceOwners`], problems);
+  const closedNamespace = boolean("closedNamespace");
+  // An invalid map is named above; the examples' own claims are names enough.
+  const ownersInvalid = raw[`${CONFIG_NAMESPACE}:serviceOwners`] !== undefined && serviceOwners === undefined;
+  if (closedNamespace && !examples && !ownersInvalid && Object.keys(serviceOwners ?? {}).length === 0) {
+    problems.push(
+      "[closedNamespace] needs names to close over: list owners with ecssd:serviceOwners (or turn ecssd:examples on, which claims the examples' names); a closed namespace with none refuses every service",
+    );
+  }
 
   if (problems.length > 0) throw new StackConfigError(problems);
 
@@ -345,6 +360,7 @@ export function parseStackConfig(input: Readonly<Record<string, string | undefin
     ...(clusterName !== undefined && { clusterName }),
     ...(zoneId !== undefined && { zoneId }),
     ...(serviceOwners && { serviceOwners }),
+    closedNamespace,
     ...(certificateArn !== undefined && { certificateArn }),
   };
 }

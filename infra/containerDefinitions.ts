@@ -74,6 +74,8 @@ export interface AgentContainerSpec {
   readonly log: LogTarget;
   /** ECSSD_SERVICE_OWNERS (records/serviceOwners.ts, JSON): who may offer which name; none: every name is open. */
   readonly serviceOwners?: string;
+  /** ECSSD_SERVICE_OWNERS_CLOSED: names `serviceOwners` does not list may be offered by nobody; unset: by anyone. */
+  readonly serviceOwnersClosed?: boolean;
   /** ECSSD_DEPLOYMENT: the stack's mark in every SetIdentifier the agent writes. */
   readonly deployment?: string;
 }
@@ -101,6 +103,7 @@ export function agentContainer(spec: AgentContainerSpec): ContainerDefinition {
         ...(spec.serviceOwners !== undefined && {
           serviceOwners: settingValue(SERVICE_OWNERS, spec.serviceOwners),
         }),
+        ...(spec.serviceOwnersClosed !== undefined && { serviceOwnersClosed: spec.serviceOwnersClosed }),
         ...(spec.deployment !== undefined && { deployment: spec.deployment }),
       }),
     ).map(([name, value]) => ({ name, value })),

@@ -3,33 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { EXAMPLE_NAMES, EXAMPLE_SERVICES, type ExampleName, exampleService } from "../examples/manifest";
 import { DEFAULT_SRV_TTL } from "../records/zone";
 import { exampleServiceContainer } from "./containerDefinitions";
+import { exampleFamily } from "./exampleClaims";
 import { ExampleSecrets } from "./exampleSecrets";
 import { ExamplesLoadBalancer } from "./examplesLoadBalancer";
 import type { Architecture } from "./instanceLaunch";
-import { stackScopedName } from "./names";
 import { taskExecutionRole } from "./taskExecutionRole";
 
-/** The task-definition family of an example (or of its Fargate variant) in this stack. */
-export function exampleFamily(project: string, stack: string, example: ExampleName, fargate = false): string {
-  return stackScopedName(project, stack, fargate ? `${example}-fargate` : example);
-}
-
-/**
- * The examples' claims, declared in ECSSD_SERVICE_OWNERS by default: each SRV name an example offers, to the
- * families of its task definitions (the Fargate variant's too). No other task can join their pools.
- */
-export function exampleServiceOwners(project: string, stack: string): Record<string, string[]> {
-  const owners: Record<string, string[]> = {};
-  for (const example of EXAMPLE_NAMES) {
-    const spec = exampleService(example);
-    if (spec.offers === undefined) continue;
-    owners[spec.offers] = [
-      exampleFamily(project, stack, example),
-      ...(spec.fargateCount ? [exampleFamily(project, stack, example, true)] : []),
-    ];
-  }
-  return owners;
-}
+export { exampleFamily, exampleServiceOwners } from "./exampleClaims";
 
 export { PORTAL_HTTPS_PORT, PORTAL_LISTENER_PORT, PORTAL_TLS_POLICY } from "./examplesLoadBalancer";
 

@@ -76,6 +76,8 @@ export interface ReconcilerArgs {
   readonly logRetentionDays?: number;
   /** ECSSD_SERVICE_OWNERS as JSON: the reconciler removes records that violate it. Default: none. */
   readonly serviceOwners?: string;
+  /** ECSSD_SERVICE_OWNERS_CLOSED: it also removes records of names the owners do not list. Default: unset, open. */
+  readonly serviceOwnersClosed?: boolean;
   /** ECSSD_DEPLOYMENT: the stack's mark in every SetIdentifier (records/setIdentifier.ts). Default: none. */
   readonly deployment?: pulumi.Input<string>;
 }
@@ -194,6 +196,7 @@ export class Reconciler extends pulumi.ComponentResource {
             ...(args.serviceOwners !== undefined && {
               serviceOwners: settingValue(SERVICE_OWNERS, args.serviceOwners),
             }),
+            ...(args.serviceOwnersClosed !== undefined && { serviceOwnersClosed: args.serviceOwnersClosed }),
             ...(deployment !== undefined && { deployment }),
             claimUnattributed: args.claimUnattributed ?? CONFIG_DEFAULTS.claimUnattributed,
           }),

@@ -41,6 +41,8 @@ export interface RegistrarArgs {
   readonly logRetentionDays?: number;
   /** ECSSD_SERVICE_OWNERS as JSON, the agent's. Default: none, every name open. */
   readonly serviceOwners?: string;
+  /** ECSSD_SERVICE_OWNERS_CLOSED, the agent's. Default: unset, every name the owners do not list open. */
+  readonly serviceOwnersClosed?: boolean;
   /** ECSSD_DEPLOYMENT: the stack's mark in every SetIdentifier (records/setIdentifier.ts). Default: none. */
   readonly deployment?: pulumi.Input<string>;
 }
@@ -96,6 +98,7 @@ export class Registrar extends pulumi.ComponentResource {
             ...(args.serviceOwners !== undefined && {
               serviceOwners: settingValue(SERVICE_OWNERS, args.serviceOwners),
             }),
+            ...(args.serviceOwnersClosed !== undefined && { serviceOwnersClosed: args.serviceOwnersClosed }),
             ...(deployment !== undefined && { deployment }),
           }),
         ),

@@ -75,9 +75,16 @@ export interface ServiceDiscoveryArgs {
   /**
    * Who may offer which service name: name → the ECS task-definition families allowed to register it, e.g.
    * `{ "_calc._tcp": ["calc", "calc-canary"] }`. The agent and the registrar refuse other families' claims
-   * and the reconciler removes them. Names not listed are open to every task. Default: none.
+   * and the reconciler removes them. Names not listed are open to every task, unless `closedNamespace`.
+   * Default: none.
    */
   readonly serviceOwners?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Close the namespace (ECSSD_SERVICE_OWNERS_CLOSED): a name `serviceOwners` does not list may be offered by
+   * nobody; the writers refuse it and the reconciler removes it. Needs `serviceOwners` with at least one name.
+   * Default: false, such names are open to every task.
+   */
+  readonly closedNamespace?: boolean;
   /**
    * This stack's mark in every SetIdentifier its writers make (ECSSD_DEPLOYMENT; 1 to 10 of a-z, 0-9, "-"):
    * each stack sharing a zone touches only its own record sets. Default: derived from the cluster's name
@@ -152,7 +159,15 @@ export class ServiceDiscovery extends pulumi.ComponentResource {
 
     // One JSON text for every writer and the reconciler, validated here by the rules they read it with.
     const serviceOwners = args.serviceOwners === undefined ? undefined : ownersJson(args.serviceOwners);
-    const owners = serviceOwners === undefined ? {} : { serviceOwners };
+    if (args.closedNamespace === true && Object.keys(args.serviceOwners ?? {}).length === 0) {
+      throw new Error(
+        "ServiceDiscovery: closedNamespace needs serviceOwners with at least one name: a closed namespace with none refuses every service",
+      );
+    }
+    const owners = {
+      ...(serviceOwners !== undefined && { serviceOwners }),
+      ...(args.closedNamespace !== undefined && { serviceOwnersClosed: args.closedNamespace }),
+    };
 
     const agentImage =
       args.agentImage ??
@@ -167,7 +182,8 @@ export class ServiceDiscovery extends pulumi.ComponentResource {
         child,
       ).imageUris.agent as pulumi.Output<string>);
 
-    // What every writer (and the reconciler) is told: the cluster, the zone, the region, the logs, the owners.
+    // What every writer (and the reconciler) is told: the cluster, the zone, the region, the logs, the owners
+    // and whether they close the namespace.
     const shared = {
       clusterArn: args.clusterArn,
       zoneId: zone.zoneId,

@@ -15,11 +15,13 @@ import {
 } from "../settings/settingsTable";
 import {
   CLUSTERS,
+  closedNamespaceProblem,
   DEPLOYMENT,
   ECS_ENDPOINT,
   HOST_ID,
   ROUTE53_ENDPOINT,
   SERVICE_OWNERS,
+  SERVICE_OWNERS_CLOSED,
   ZONE_ID,
   ZONE_NAME,
 } from "../settings/sharedSettings";
@@ -54,6 +56,11 @@ export interface ReconcilerConfig {
    * listed name whose task's family may not offer it is deleted. Undefined: every name is open.
    */
   readonly serviceOwners?: ServiceOwners;
+  /**
+   * A closed namespace (ECSSD_SERVICE_OWNERS_CLOSED, the writers' setting): a record of a name the owners do
+   * not list is deleted as not owned, whoever wrote it.
+   */
+  readonly serviceOwnersClosed: boolean;
   /** Its deployment's mark (ECSSD_DEPLOYMENT): it judges only sets with that mark. Unset: unattributed sets. */
   readonly deployment?: string;
   /**
@@ -144,6 +151,7 @@ export const RECONCILER_SETTINGS = {
     unset: "none; required with docker",
   },
   serviceOwners: SERVICE_OWNERS,
+  serviceOwnersClosed: SERVICE_OWNERS_CLOSED,
   deployment: DEPLOYMENT,
   claimUnattributed: {
     env: "ECSSD_CLAIM_UNATTRIBUTED",
@@ -175,6 +183,8 @@ export function configFromEnv(env: Readonly<Record<string, string | undefined>>)
   if (values.inventory === "docker" && values.hostId === undefined && !problems.some(aboutHostId)) {
     problems.push("[ECSSD_HOST_ID] must be set when ECSSD_INVENTORY=docker: it names the one local host");
   }
+  const closed = closedNamespaceProblem(values);
+  if (closed) problems.push(closed);
   if (problems.length > 0) throw new ReconcilerConfigError(problems);
   return values as ReconcilerConfig;
 }
@@ -189,6 +199,8 @@ export const reconcilerConfigFromEnv = configFromEnv;
  * order; the reconciler takes its defaults for the rest. Throws for a value the reconciler would refuse.
  */
 export function reconcilerEnvironment(settings: Partial<ReconcilerConfig>): Record<string, string> {
+  const closed = closedNamespaceProblem(settings);
+  if (closed) throw new Error(`cannot write ${closed}`);
   return writeSettings<ReconcilerConfig>(RECONCILER_SETTINGS, settings);
 }
 

@@ -3,7 +3,7 @@
 // it back; report. The decisions are in reconcilePlan.ts, the changes in applyPlan.ts, the summary in
 // runSummary.ts; the adapters (Route53, ECS, Docker, HTTP) are wired in reconcileWithClients.ts.
 import pino, { type Logger } from "pino";
-import type { DeploymentScope } from "../records";
+import { type DeploymentScope, ownershipRules } from "../records";
 import { type ApplyOutcome, applyPlan, nothingApplied } from "./applyPlan";
 import type { ReconcilerConfig } from "./config";
 import type { HealthChecker, HealthResult } from "./healthChecker";
@@ -57,7 +57,8 @@ export async function runReconcile(
   // task started between the two reads.
   const sets = await ports.zone.listRecordSets();
   const snapshot = await ports.inventory.snapshot();
-  const stale = planStale(sets, snapshot, config.zoneName, config.serviceOwners, deploymentScope(config));
+  const owners = ownershipRules(config.serviceOwners, config.serviceOwnersClosed);
+  const stale = planStale(sets, snapshot, config.zoneName, owners, deploymentScope(config));
   const health = config.checkHealth ? await checkSurvivors(stale, ports, config) : undefined;
   const plan = planReconcile(stale, snapshot, health?.results, config);
   const applied = await carryOut(plan, ports, config, log);

@@ -1,13 +1,21 @@
 // Who may offer a service: a map from SRV name to the ECS task-definition families allowed to register it
 // (`ECSSD_SERVICE_OWNERS`, Pulumi `ecssd:serviceOwners`), e.g. {"_calc._tcp":["calc","calc-canary"]}.
 // Without it any container in the cluster could join any pool and receive its callers' traffic (and
-// credentials). Names not in the map may be offered by anyone, as before. Pure: every writer and the
+// credentials). Names not in the map may be offered by anyone, as before, unless the namespace is closed
+// (`ECSSD_SERVICE_OWNERS_CLOSED`, Pulumi `ecssd:closedNamespace`): then by nobody. Pure: every writer and the
 // reconciler read the same rules from here.
 import { type Problem, problem } from "./problems";
 import { SRV_NAME } from "./serviceDeclarations";
 
-/** SRV name (lower case) -> allowed task-definition families. */
-export type ServiceOwners = ReadonlyMap<string, ReadonlySet<string>>;
+/**
+ * SRV name (lower case) -> allowed task-definition families. The closing travels with the map (see
+ * {@link ownershipRules}) rather than beside it, so that no reader of the map can judge a name by the map
+ * alone and forget that the namespace is closed.
+ */
+export interface ServiceOwners extends ReadonlyMap<string, ReadonlySet<string>> {
+  /** True: a name missing from the map may be offered by nobody. Otherwise by anyone. */
+  readonly closed?: boolean;
+}
 
 /** ECS: up to 255 letters, numbers, hyphens and underscores. */
 const FAMILY = /^[A-Za-z0-9_-]{1,255}$/;
@@ -92,12 +100,24 @@ export function serviceOwnersFrom(value: unknown): { owners: ServiceOwners } | {
 }
 
 /**
+ * The rules every writer and the reconciler apply: `owners` (ECSSD_SERVICE_OWNERS) with the names it does not
+ * list open to anyone, or, `closed` (ECSSD_SERVICE_OWNERS_CLOSED), to nobody. Undefined: every name is open.
+ */
+export function ownershipRules(
+  owners: ServiceOwners | undefined,
+  closed: boolean,
+): ServiceOwners | undefined {
+  if (!closed) return owners;
+  return Object.assign(new Map(owners ?? []), { closed: true as const });
+}
+
+/**
  * Whether a task of `family` may offer `srvName`. A container outside ECS (no family) may offer only names
- * that are not in the map.
+ * that are not in the map, and none in a closed namespace.
  */
 export function mayOffer(owners: ServiceOwners, srvName: string, family: string | undefined): boolean {
   const allowed = owners.get(srvName.toLowerCase());
-  if (allowed === undefined) return true;
+  if (allowed === undefined) return owners.closed !== true;
   return family !== undefined && allowed.has(family);
 }
 
@@ -111,11 +131,19 @@ export function ownershipProblem(
   family: string | undefined,
 ): Problem | undefined {
   if (owners === undefined || mayOffer(owners, service.srvName, family)) return undefined;
-  const allowed = [...(owners.get(service.srvName.toLowerCase()) ?? [])].join(", ");
+  const subject = `SERVICE_${service.containerPort}_NAME`;
+  const allowed = owners.get(service.srvName.toLowerCase());
+  if (allowed === undefined) {
+    return problem(
+      "service-not-owned",
+      subject,
+      `${service.srvName} is not listed in ECSSD_SERVICE_OWNERS, and the namespace is closed (ECSSD_SERVICE_OWNERS_CLOSED): a name it does not list may be offered by nobody`,
+    );
+  }
   return problem(
     "service-not-owned",
-    `SERVICE_${service.containerPort}_NAME`,
-    `${service.srvName} may be offered only by the task families ${allowed} (ECSSD_SERVICE_OWNERS); this ${family === undefined ? "container's family is none (not an ECS task)" : `task's family is ${JSON.stringify(family.slice(0, 255))}`}`,
+    subject,
+    `${service.srvName} may be offered only by the task families ${[...allowed].join(", ")} (ECSSD_SERVICE_OWNERS); this ${family === undefined ? "container's family is none (not an ECS task)" : `task's family is ${JSON.stringify(family.slice(0, 255))}`}`,
   );
 }
 

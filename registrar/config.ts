@@ -1,16 +1,18 @@
 // The registrar's settings, one table for the reader of the environment and its writer (the Pulumi program):
 // the zone, clusters and endpoints it shares with the reconciler (it runs beside it on the same cluster and
 // zone), and the settings that shape records under the agent's names (ECSSD_SRV_TTL, ECSSD_ROUTING,
-// ECSSD_SERVICE_OWNERS), so a task's records look like a container's. Every bad setting is named at once.
+// ECSSD_SERVICE_OWNERS, ECSSD_SERVICE_OWNERS_CLOSED), so a task's records look like a container's. Every bad setting is named at once.
 import type { RoutingPolicy, ServiceOwners } from "../records";
 import { fromEnvironment, readSettings, type SettingsTable, writeSettings } from "../settings/settingsTable";
 import {
   CLUSTERS,
+  closedNamespaceProblem,
   DEPLOYMENT,
   ECS_ENDPOINT,
   ROUTE53_ENDPOINT,
   ROUTING,
   SERVICE_OWNERS,
+  SERVICE_OWNERS_CLOSED,
   SRV_TTL,
   ZONE_ID,
   ZONE_NAME,
@@ -29,6 +31,8 @@ export interface RegistrarConfig {
   routing: RoutingPolicy;
   /** ECSSD_SERVICE_OWNERS, the agent's setting: awsvpc tasks are held to the same owners. */
   serviceOwners?: ServiceOwners;
+  /** ECSSD_SERVICE_OWNERS_CLOSED, the agent's setting: a name the owners do not list may be offered by nobody. */
+  serviceOwnersClosed: boolean;
   /** Its deployment's mark (ECSSD_DEPLOYMENT) in every set it writes; it touches only sets with that mark. */
   deployment?: string;
 }
@@ -43,6 +47,7 @@ export const REGISTRAR_SETTINGS: SettingsTable<RegistrarConfig> = {
   srvTtl: { ...SRV_TTL, meaning: "TTL of the task's records, seconds (the agent's)" },
   routing: ROUTING,
   serviceOwners: SERVICE_OWNERS,
+  serviceOwnersClosed: SERVICE_OWNERS_CLOSED,
   deployment: DEPLOYMENT,
 };
 
@@ -56,6 +61,8 @@ export class RegistrarConfigError extends Error {
 /** Reads and validates the registrar's settings; throws {@link RegistrarConfigError} naming every problem. */
 export function registrarConfigFromEnv(env: Readonly<Record<string, string | undefined>>): RegistrarConfig {
   const { values, problems } = readSettings(REGISTRAR_SETTINGS, fromEnvironment(env));
+  const closed = closedNamespaceProblem(values);
+  if (closed) problems.push(closed);
   if (problems.length > 0) throw new RegistrarConfigError(problems);
   return values as RegistrarConfig;
 }
@@ -65,5 +72,7 @@ export function registrarConfigFromEnv(env: Readonly<Record<string, string | und
  * the registrar takes its defaults for the rest. Throws for a value the registrar would refuse.
  */
 export function registrarEnvironment(settings: Partial<RegistrarConfig>): Record<string, string> {
+  const closed = closedNamespaceProblem(settings);
+  if (closed) throw new Error(`cannot write ${closed}`);
   return writeSettings(REGISTRAR_SETTINGS, settings);
 }

@@ -2,6 +2,7 @@
 // every request counted and retried by its AwsCall. Shared by the Lambda handler and `ecssd task-event`.
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { Route53Client } from "@aws-sdk/client-route-53";
+import { ownershipRules } from "../records";
 import { AwsCall } from "../route53/awsCall";
 import type { RetryPolicy } from "../route53/retry";
 import { zoneIdCache } from "../route53/zoneLookup";
@@ -39,6 +40,7 @@ export class Registrar {
   }
 
   apply(event: unknown): Promise<EventResult> {
+    const owners = ownershipRules(this.config.serviceOwners, this.config.serviceOwnersClosed);
     return applyTaskEvent(
       event,
       { tasks: this.tasks, zone: this.zone },
@@ -47,7 +49,7 @@ export class Registrar {
         srvTtl: this.config.srvTtl,
         routing: this.config.routing,
         clusters: this.config.clusters,
-        ...(this.config.serviceOwners && { serviceOwners: this.config.serviceOwners }),
+        ...(owners && { serviceOwners: owners }),
         ...(this.config.deployment !== undefined && { deployment: this.config.deployment }),
       },
     );

@@ -11,7 +11,7 @@ import {
   type RoutingPolicy,
   type ServiceOwners,
 } from "../records";
-import { choiceCodec, integerCodec, type Setting, urlCodec } from "./settingsTable";
+import { booleanCodec, choiceCodec, integerCodec, type Setting, urlCodec } from "./settingsTable";
 
 export const ZONE_NAME: Setting<string> = {
   env: "ECSSD_ZONE_NAME",
@@ -68,6 +68,27 @@ export const SERVICE_OWNERS: Setting<ServiceOwners> = {
   },
   format: (owners) => JSON.stringify(Object.fromEntries([...owners].map(([name, fs]) => [name, [...fs]]))),
 };
+
+export const SERVICE_OWNERS_CLOSED: Setting<boolean> = {
+  env: "ECSSD_SERVICE_OWNERS_CLOSED",
+  meaning:
+    "a closed namespace: a name ECSSD_SERVICE_OWNERS does not list may be offered by nobody (false: by anyone)",
+  default: false,
+  ...booleanCodec,
+};
+
+/**
+ * The rule between the two owners settings, the same for every reader and writer: a closed namespace lists at
+ * least one name. With none it would refuse every service, and the reconciler judges ownership only when the
+ * map lists something; surely a mistake, so it is named as one.
+ */
+export function closedNamespaceProblem(settings: {
+  readonly serviceOwners?: ServiceOwners;
+  readonly serviceOwnersClosed?: boolean;
+}): string | undefined {
+  if (settings.serviceOwnersClosed !== true || (settings.serviceOwners?.size ?? 0) > 0) return undefined;
+  return `[${SERVICE_OWNERS_CLOSED.env}] needs ${SERVICE_OWNERS.env} to list at least one name: a closed namespace without one refuses every service`;
+}
 
 export const ROUTE53_ENDPOINT: Setting<string> = {
   env: "ECSSD_ROUTE53_ENDPOINT",

@@ -10,9 +10,17 @@ import pino from "pino";
 import { agentEnvironment } from "../../agent/config";
 import { EXAMPLE_NAMES, EXAMPLE_SERVICES, type ExampleName } from "../../examples/manifest";
 import { buildImage } from "../../images/imageBuilder";
+import { exampleFamily, exampleServiceOwners } from "../../infra/exampleClaims";
 import { ApiCalls } from "../../reconciler/apiCalls";
 import { reconcilerEnvironment } from "../../reconciler/config";
-import { DEFAULT_SRV_TTL, DEFAULT_ZONE, deploymentFromName } from "../../records";
+import {
+  DEFAULT_SRV_TTL,
+  DEFAULT_ZONE,
+  deploymentFromName,
+  ownershipRules,
+  type ServiceOwners,
+  serviceOwnersFrom,
+} from "../../records";
 import { applyLogged } from "../../registrar/handler";
 import { Route53TaskZone } from "../../registrar/route53TaskZone";
 import { route53Client } from "../../route53";
@@ -31,6 +39,8 @@ import { clearStackState, readStackState, writeStackName, writeStackState } from
 export { LOCAL_HOST_ID } from "./stackServices";
 
 const REPO_ROOT = join(__dirname, "..", "..");
+/** The Pulumi project's name (Pulumi.yaml), which the examples' task families carry, here as on AWS. */
+const PROJECT = "ecssd";
 const ECSSD = join(REPO_ROOT, "bin", "ecssd.js");
 
 export interface StackOptions {
@@ -82,6 +92,20 @@ export interface RunningStack {
   /** Every example container the stack runs, by name. */
   instanceNames(): string[];
   stop(): Promise<void>;
+}
+
+/**
+ * Who may offer which name in a local stack: as in the examples' stack on AWS (Pulumi.dev.yaml), the examples'
+ * names are claimed by their own task families, and the namespace is closed, so no other container on this
+ * machine can join their pools or offer any other name.
+ */
+export function stackOwnership(stackName: string): {
+  serviceOwners: ServiceOwners;
+  serviceOwnersClosed: true;
+} {
+  const checked = serviceOwnersFrom(exampleServiceOwners(PROJECT, stackName));
+  if ("problems" in checked) throw new Error(checked.problems.map((p) => p.message).join("; "));
+  return { serviceOwners: checked.owners, serviceOwnersClosed: true };
 }
 
 export class StackAlreadyRunningError extends Error {
@@ -137,6 +161,7 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
     const localZone = { zoneName: zone.zoneName, zoneId: zone.hostedZoneId, route53Endpoint: zone.apiUrl };
     // Every writer marks its sets with the stack: several local stacks may share one zone.
     const deployment = deploymentFromName(stackName);
+    const ownership = stackOwnership(stackName);
     const ecsAgentUrl = await ecsIntrospection.listen();
     cleanups.push(() => ecsIntrospection.close());
     const agentEnv = agentEnvironment({
@@ -144,6 +169,7 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
       hostId: LOCAL_HOST_ID,
       hostIp: "127.0.0.1",
       ecsAgentUrl,
+      ...ownership,
       deployment,
     });
     const agent = superviseAgent({ ...childEnv, ...agentEnv }, opts);
@@ -154,6 +180,7 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
       ...localZone,
       inventory: "docker",
       hostId: LOCAL_HOST_ID,
+      ...ownership,
       deployment,
     });
     const reconciler = reconcileOnTimer({ ...childEnv, ...reconcilerEnv }, opts);
@@ -173,7 +200,10 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
     });
     const names: string[] = [];
     const start = async (example: ExampleName, containerName: string) => {
-      const ecsTask = { taskArn: localTaskArn(newTaskId()), family: `ecssd-${stackName}-${example}` };
+      const ecsTask = {
+        taskArn: localTaskArn(newTaskId()),
+        family: exampleFamily(PROJECT, stackName, example),
+      };
       await containers.start(localExampleContainer(example, containerName, local(example), ecsTask).options);
       names.push(containerName);
       return containerName;
@@ -204,7 +234,14 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
         calls.call.bind(calls),
         deployment,
       ),
-      settings: { zone: zone.zoneName, srvTtl: DEFAULT_SRV_TTL, routing: "multivalue", deployment },
+      settings: {
+        zone: zone.zoneName,
+        srvTtl: DEFAULT_SRV_TTL,
+        routing: "multivalue",
+        // The registrar's code in-process: the rules its settings (ECSSD_SERVICE_OWNERS[_CLOSED]) would give it.
+        serviceOwners: ownershipRules(ownership.serviceOwners, ownership.serviceOwnersClosed),
+        deployment,
+      },
       log: (event, apply) => applyLogged({ apply, calls }, event, registrarLog).then(() => undefined),
     });
     await awsvpcTasks.watch();
@@ -216,7 +253,7 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
       // 127.0.0.2 upwards by default: the tasks' "ENI" addresses, each its own, all on this machine's loopback.
       await awsvpcTasks.start(
         localDefinition("time", local("time"), "awsvpc"),
-        `ecssd-${stackName}-time-fargate`,
+        exampleFamily(PROJECT, stackName, "time", true),
         `${opts.awsvpcAddressPrefix ?? "127.0.0."}${i + 2}`,
         `ecssd-${stackName}-time-awsvpc-${i + 1}`,
         { AUTH_USERNAME: opts.username, AUTH_PASSWORD: opts.password },

@@ -1,6 +1,7 @@
 // Who may claim a service, end to end: the agent with ECSSD_SERVICE_OWNERS on the machine's Docker engine and
 // the local zone. A listed name is registered only for containers of an allowed task family (the label ECS
-// puts on them); an unlisted name stays open; an awsvpc task's container is the registrar's, not the agent's.
+// puts on them); an unlisted name stays open, or, in a closed namespace (ECSSD_SERVICE_OWNERS_CLOSED), is
+// refused; an awsvpc task's container is the registrar's, not the agent's.
 import assert from "node:assert/strict";
 import type { HostAgent } from "../../agent/hostAgent";
 import { type LocalZone, startLocalZone } from "../../local/zone";
@@ -130,5 +131,88 @@ describe("agent with service owners (ECSSD_SERVICE_OWNERS), Docker and the local
       "the agent says it leaves it to the registrar",
     );
     assert.deepEqual(await ports(awsvpc), []);
+  });
+});
+
+describe("agent in a closed namespace (ECSSD_SERVICE_OWNERS_CLOSED), Docker and the local zone", function () {
+  this.timeout(60_000);
+  const docker = new DockerCli();
+  const hostId = `closed-${RUN_ID}`;
+  const listed = `_listed${RUN_ID}._tcp`;
+  const unlisted = `_unlisted${RUN_ID}._tcp`;
+  let image: string;
+  let zone: LocalZone;
+  let agent: HostAgent;
+  let log: MemoryLog;
+
+  before(async function () {
+    this.timeout(300_000);
+    image = await baseImage();
+    zone = await startLocalZone();
+    log = memoryLog();
+    agent = await startAgent(
+      zone,
+      hostId,
+      { log: log.logger },
+      {
+        ECSSD_METRICS_PORT: "0",
+        ECSSD_SERVICE_OWNERS: JSON.stringify({ [listed]: ["ledger"] }),
+        ECSSD_SERVICE_OWNERS_CLOSED: "true",
+        ECSSD_ECS_AGENT_URL: "off",
+      },
+    );
+  });
+
+  after(async function () {
+    this.timeout(120_000);
+    await agent?.stop();
+    await docker.removeOurs();
+    await zone?.close();
+  });
+
+  it("refuses a name the owners map does not list, from any container, and registers the listed one", async () => {
+    const ledger = await docker.runContainer(
+      image,
+      [
+        "-l",
+        `${FAMILY_LABEL}=ledger`,
+        "-l",
+        `${TASK_ARN_LABEL}=${taskArn(4)}`,
+        "-e",
+        `SERVICE_8081_NAME=${listed}`,
+        "-e",
+        `SERVICE_9090_NAME=${unlisted}`,
+        "-p",
+        "127.0.0.1::8081",
+        "-p",
+        "127.0.0.1::9090",
+      ],
+      SERVE_FOREVER,
+    );
+    const outside = await docker.runContainer(
+      image,
+      ["-e", `SERVICE_9090_NAME=${unlisted}`, "-p", "127.0.0.1::9090"],
+      SERVE_FOREVER,
+    );
+    const listedPort = await docker.hostPort(ledger, "8081/tcp");
+    await eventually(
+      async () => JSON.stringify(await srvPorts(zone, listed)) === JSON.stringify([listedPort]),
+      10_000,
+      `${listed} registered for its owner`,
+    );
+    await eventually(
+      async () => log.lines.filter((l) => l.problem === "service-not-owned").length === 2,
+      10_000,
+      "one line for each container refused",
+    );
+    assert.deepEqual(await srvPorts(zone, unlisted), [], "nobody may offer an unlisted name");
+    const skips = log.lines.filter((l) => l.problem === "service-not-owned");
+    assert.deepEqual(
+      skips.map((l) => l.container).sort(),
+      [ledger.slice(0, 12), outside.slice(0, 12)].sort(),
+    );
+    for (const skip of skips) assert.match(String(skip.msg), /is not listed in ECSSD_SERVICE_OWNERS/);
+    const metrics = await (await fetch(`http://127.0.0.1:${agent.metricsPort}/metrics`)).text();
+    assert.match(metrics, /ecssd_agent_declarations_skipped_total\{problem="service-not-owned"\} 2/);
   });
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { AgentConfigError, loadAgentConfig } from "../../agent/config";
+import { AgentConfigError, agentEnvironment, loadAgentConfig } from "../../agent/config";
 
 describe("agent config", () => {
   it("has defaults for everything but identity and zone id", () => {
@@ -10,6 +10,7 @@ describe("agent config", () => {
       resyncSeconds: 60,
       flushMs: 75,
       ecsAgentUrl: "http://localhost:51678",
+      serviceOwnersClosed: false,
       maxPortsPerContainer: 16,
       dnsHoldDownSeconds: 10,
     });
@@ -81,6 +82,28 @@ describe("agent config", () => {
     assert.throws(
       () => loadAgentConfig({ ECSSD_SERVICE_OWNERS: "{" }),
       /\[ECSSD_SERVICE_OWNERS\] .*not JSON/,
+    );
+  });
+
+  it("reads ECSSD_SERVICE_OWNERS_CLOSED (or its flag), and refuses a closed namespace that lists no name", () => {
+    const owners = { ECSSD_SERVICE_OWNERS: '{"_calc._tcp":["calc"]}' };
+    assert.equal(
+      loadAgentConfig({ ...owners, ECSSD_SERVICE_OWNERS_CLOSED: "true" }).serviceOwnersClosed,
+      true,
+    );
+    assert.equal(loadAgentConfig(owners, { serviceOwnersClosed: "yes" }).serviceOwnersClosed, true);
+    assert.throws(
+      () => loadAgentConfig({ ECSSD_SERVICE_OWNERS_CLOSED: "true" }),
+      (err: unknown) =>
+        err instanceof AgentConfigError &&
+        err.problems.length === 1 &&
+        /^\[ECSSD_SERVICE_OWNERS_CLOSED\] needs ECSSD_SERVICE_OWNERS to list at least one name/.test(
+          err.problems[0] ?? "",
+        ),
+    );
+    assert.throws(
+      () => agentEnvironment({ serviceOwnersClosed: true }),
+      /cannot write \[ECSSD_SERVICE_OWNERS_CLOSED\]/,
     );
   });
 });

@@ -75,6 +75,32 @@ describe("stack config", () => {
     parseStackConfig({ ...raw, "ecssd:examplesPassword": "correct-horse-battery" });
   });
 
+  it("reads ecssd:closedNamespace (false by default), and refuses a closed namespace with no names to close over", () => {
+    const base = { "aws:region": "eu-west-1" };
+    assert.equal(parseStackConfig(base).closedNamespace, false);
+    const owners = { "ecssd:serviceOwners": '{"_calc._tcp":["calc"]}' };
+    assert.equal(
+      parseStackConfig({ ...base, ...owners, "ecssd:closedNamespace": "true" }).closedNamespace,
+      true,
+    );
+    const examples = { "ecssd:examples": "true", "ecssd:examplesPassword": "correct-horse-battery" };
+    assert.equal(
+      parseStackConfig({ ...base, ...examples, "ecssd:closedNamespace": "true" }).closedNamespace,
+      true,
+      "the examples' own names are enough",
+    );
+    for (const none of [{}, { "ecssd:serviceOwners": "{}" }]) {
+      assert.deepEqual(
+        problemsOf({ ...base, ...none, "ecssd:closedNamespace": "true" }).map((p) => p.split("]")[0]),
+        ["[closedNamespace"],
+      );
+    }
+    assert.deepEqual(
+      problemsOf({ ...base, "ecssd:closedNamespace": "maybe" }).map((p) => p.split("]")[0]),
+      ["[closedNamespace"],
+    );
+  });
+
   it("reads ecssd:serviceOwners as the writers do, and names each problem with it", () => {
     const base = { "aws:region": "eu-west-1" };
     const c = parseStackConfig({ ...base, "ecssd:serviceOwners": '{"_Calc._tcp":["calc","calc-canary"]}' });

@@ -322,6 +322,7 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
         { name: "ECSSD_ZONE_ID", value: "Z0123456789ABCDEFGHIJ" },
         { name: "ECSSD_SRV_TTL", value: "10" },
         { name: "ECSSD_SERVICE_OWNERS", value: EXAMPLE_OWNERS },
+        { name: "ECSSD_SERVICE_OWNERS_CLOSED", value: "false" },
         { name: "ECSSD_DEPLOYMENT", value: DEPLOYMENT },
       ]);
       assert.match(agent.image, /ecssd-images-agent@sha256:/);
@@ -402,6 +403,7 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
         ECSSD_CLUSTERS: CLUSTER_NAME,
         ECSSD_SRV_TTL: "10",
         ECSSD_SERVICE_OWNERS: EXAMPLE_OWNERS,
+        ECSSD_SERVICE_OWNERS_CLOSED: "false",
         ECSSD_DEPLOYMENT: DEPLOYMENT,
       });
     });
@@ -517,6 +519,7 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
         ECSSD_DRY_RUN: "false",
         ECSSD_MAX_DELETE_SHARE: "0.5",
         ECSSD_SERVICE_OWNERS: EXAMPLE_OWNERS,
+        ECSSD_SERVICE_OWNERS_CLOSED: "false",
         ECSSD_DEPLOYMENT: DEPLOYMENT,
         ECSSD_CLAIM_UNATTRIBUTED: "false",
       });

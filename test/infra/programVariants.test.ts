@@ -1,6 +1,17 @@
 // The program under mocks with non-default stack config: what each setting changes in the resources.
 import { strict as assert } from "node:assert";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { agentConfigFromEnv } from "../../agent/config";
 import type { PolicyDocument } from "../../infra/policies";
+import { configFromEnv } from "../../reconciler/config";
+import {
+  ownershipProblem,
+  ownershipRules,
+  parseServiceDeclarations,
+  type ServiceOwners,
+} from "../../records";
+import { registrarConfigFromEnv } from "../../registrar/config";
 import { isAllowed } from "./support/iamEvaluation";
 import { promiseOf } from "./support/outputs";
 import { ACCOUNT, ProgramMocks, REGION } from "./support/programMocks";
@@ -227,5 +238,111 @@ describe("infra program with ecssd:serviceOwners", function () {
   it("leaves every name open when neither the stack nor the examples claim any", async () => {
     const { mocks } = await runProgram({ "aws:region": REGION });
     assert.equal(ownersOf(mocks), undefined);
+  });
+});
+
+describe("infra program with ecssd:closedNamespace", function () {
+  this.timeout(60_000);
+  type Env = Record<string, string>;
+  /** Each component's environment, as its task definition or function carries it. */
+  const environments = (mocks: ProgramMocks): { agent: Env; registrar: Env; reconciler: Env } => {
+    const [agent] = JSON.parse(mocks.named("ecssd-agent-task").inputs.containerDefinitions) as {
+      environment: { name: string; value: string }[];
+    }[];
+    return {
+      agent: Object.fromEntries((agent?.environment ?? []).map((e) => [e.name, e.value])),
+      registrar: mocks.named("ecssd-registrar-function").inputs.environment.variables,
+      reconciler: mocks.named("ecssd-reconciler-function").inputs.environment.variables,
+    };
+  };
+  /** The rules each component applies once it has read its environment. */
+  const rulesOf = (mocks: ProgramMocks): [string, ServiceOwners | undefined][] => {
+    const env = environments(mocks);
+    const agent = agentConfigFromEnv(env.agent);
+    const registrar = registrarConfigFromEnv(env.registrar);
+    const reconciler = configFromEnv(env.reconciler);
+    return [
+      ["agent", ownershipRules(agent.serviceOwners, agent.serviceOwnersClosed)],
+      ["registrar", ownershipRules(registrar.serviceOwners, registrar.serviceOwnersClosed)],
+      ["reconciler", ownershipRules(reconciler.serviceOwners, reconciler.serviceOwnersClosed)],
+    ];
+  };
+  const devStack = (): Record<string, string> => {
+    const { load } = require("js-yaml") as { load(text: string): unknown };
+    const text = readFileSync(path.join(__dirname, "..", "..", "Pulumi.dev.yaml"), "utf8");
+    const { config } = load(text) as { config: Record<string, unknown> };
+    return {
+      ...Object.fromEntries(Object.entries(config).map(([k, v]) => [k, String(v)])),
+      // Pulumi.dev.yaml holds it encrypted, as `pulumi config set --secret` writes it.
+      "ecssd:examplesPassword": "another-Passw0rd-for-tests",
+    };
+  };
+
+  it("closes the namespace for the agent, the registrar and the reconciler alike", async () => {
+    const { mocks } = await runProgram({
+      "aws:region": REGION,
+      "ecssd:serviceOwners": JSON.stringify({ "_payments._tcp": ["payments"] }),
+      "ecssd:closedNamespace": "true",
+    });
+    for (const [component, env] of Object.entries(environments(mocks))) {
+      assert.equal(env.ECSSD_SERVICE_OWNERS_CLOSED, "true", component);
+    }
+    for (const [component, rules] of rulesOf(mocks)) {
+      const offer = (srvName: string, family: string) =>
+        ownershipProblem(rules, { srvName, containerPort: 8080 }, family)?.code;
+      assert.equal(offer("_payments._tcp", "payments"), undefined, `${component}: the owner's own name`);
+      assert.equal(offer("_vault._tcp", "anything"), "service-not-owned", `${component}: an unlisted name`);
+    }
+  });
+
+  it("is open by default: a name the owners do not list may be offered by anyone", async () => {
+    const { mocks } = await runProgram({
+      "aws:region": REGION,
+      "ecssd:serviceOwners": JSON.stringify({ "_payments._tcp": ["payments"] }),
+    });
+    for (const [component, rules] of rulesOf(mocks)) {
+      assert.equal(
+        ownershipProblem(rules, { srvName: "_vault._tcp", containerPort: 8080 }, "anything"),
+        undefined,
+        component,
+      );
+    }
+  });
+
+  it("refuses to close a namespace no owner lists a name of, naming the key", async () => {
+    await assert.rejects(
+      runProgram({ "aws:region": REGION, "ecssd:closedNamespace": "true" }),
+      /\[closedNamespace\] needs names to close over/,
+    );
+  });
+
+  it("Pulumi.dev.yaml (the examples' stack) closes it, and the examples still offer their own names", async () => {
+    const { mocks } = await runProgram(devStack());
+    for (const [component, env] of Object.entries(environments(mocks))) {
+      assert.equal(env.ECSSD_SERVICE_OWNERS_CLOSED, "true", component);
+    }
+    // Every name an example's task definition declares may be offered by its family, in every component.
+    let declared = 0;
+    for (const task of mocks.ofType("aws:ecs/taskDefinition:TaskDefinition")) {
+      if (!task.name.startsWith("ecssd-examples-")) continue;
+      const containers = JSON.parse(task.inputs.containerDefinitions) as {
+        environment?: { name: string; value: string }[];
+        dockerLabels?: Record<string, string>;
+      }[];
+      for (const container of containers) {
+        const env = (container.environment ?? []).map((e) => `${e.name}=${e.value}`);
+        for (const service of parseServiceDeclarations(env, container.dockerLabels).services) {
+          declared += 1;
+          for (const [component, rules] of rulesOf(mocks)) {
+            assert.equal(
+              ownershipProblem(rules, service, task.inputs.family),
+              undefined,
+              `${component}: ${task.inputs.family} offers ${service.srvName}`,
+            );
+          }
+        }
+      }
+    }
+    assert.ok(declared >= 3, "time, its Fargate variant and calc declare their names");
   });
 });

@@ -21,6 +21,11 @@ const HANDED: Record<string, readonly Setting<unknown>[]> = {
   stopUnhealthyTasks: [RECONCILER_SETTINGS.stopUnhealthyTasks],
   dryRun: [RECONCILER_SETTINGS.dryRun],
   maxDeleteShare: [RECONCILER_SETTINGS.maxDeleteShare],
+  closedNamespace: [
+    AGENT_SETTINGS.serviceOwnersClosed,
+    RECONCILER_SETTINGS.serviceOwnersClosed,
+    REGISTRAR_SETTINGS.serviceOwnersClosed,
+  ],
 };
 
 function pulumiYaml(): Record<string, { default?: unknown; description: string }> {

@@ -1,6 +1,7 @@
 // configFromEnv: defaults, every variable read, and every problem named at once.
 import assert from "node:assert/strict";
 import { CONFIG_DEFAULTS, configFromEnv, ReconcilerConfigError } from "../../reconciler";
+import { reconcilerEnvironment } from "../../reconciler/config";
 
 describe("reconciler configuration from the environment", () => {
   it("takes the documented defaults when nothing is set", () => {
@@ -17,6 +18,7 @@ describe("reconciler configuration from the environment", () => {
       dryRun: false,
       maxDeleteShare: 0.5,
       inventory: "ecs",
+      serviceOwnersClosed: false,
       claimUnattributed: false,
     });
     assert.equal(CONFIG_DEFAULTS.maxDeleteShare, 0.5);
@@ -39,6 +41,8 @@ describe("reconciler configuration from the environment", () => {
       ECSSD_ECS_ENDPOINT: "http://127.0.0.1:5000",
       ECSSD_INVENTORY: "docker",
       ECSSD_HOST_ID: "laptop-1",
+      ECSSD_SERVICE_OWNERS: '{"_calc._tcp":["calc"]}',
+      ECSSD_SERVICE_OWNERS_CLOSED: "yes",
       ECSSD_DEPLOYMENT: "shop-prod",
       ECSSD_CLAIM_UNATTRIBUTED: "true",
     });
@@ -58,6 +62,8 @@ describe("reconciler configuration from the environment", () => {
       ecsEndpoint: "http://127.0.0.1:5000",
       inventory: "docker",
       hostId: "laptop-1",
+      serviceOwners: new Map([["_calc._tcp", new Set(["calc"])]]),
+      serviceOwnersClosed: true,
       deployment: "shop-prod",
       claimUnattributed: true,
     });
@@ -78,6 +84,22 @@ describe("reconciler configuration from the environment", () => {
       (err: Error) =>
         /\[ECSSD_SERVICE_OWNERS\].*not a service name/.test(err.message) &&
         /ECSSD_MAX_DELETE_SHARE/.test(err.message),
+    );
+  });
+
+  it("refuses a closed namespace that lists no name, in the reader and the writer", () => {
+    for (const env of [
+      { ECSSD_SERVICE_OWNERS_CLOSED: "true" },
+      { ECSSD_SERVICE_OWNERS_CLOSED: "true", ECSSD_SERVICE_OWNERS: "{}" },
+    ]) {
+      assert.throws(
+        () => configFromEnv(env),
+        /\[ECSSD_SERVICE_OWNERS_CLOSED\] needs ECSSD_SERVICE_OWNERS to list at least one name/,
+      );
+    }
+    assert.throws(
+      () => reconcilerEnvironment({ serviceOwnersClosed: true }),
+      /cannot write \[ECSSD_SERVICE_OWNERS_CLOSED\]/,
     );
   });
 

@@ -31,6 +31,7 @@ describe("reconciler settings codec", () => {
       ECSSD_DRY_RUN: "false",
       ECSSD_MAX_DELETE_SHARE: "0.5",
       ECSSD_INVENTORY: "ecs",
+      ECSSD_SERVICE_OWNERS_CLOSED: "false",
       ECSSD_CLAIM_UNATTRIBUTED: "false",
     });
   });

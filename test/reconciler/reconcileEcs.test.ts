@@ -5,6 +5,7 @@ import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { ResourceRecordSet, Route53Client } from "@aws-sdk/client-route-53";
 import pino from "pino";
 import { reconcile, reconcilerConfig, ZoneNotFoundError } from "../../reconciler";
+import { configFromEnv } from "../../reconciler/config";
 import { recordSetKey } from "../../records";
 import type { MotoServer } from "../support/moto";
 import { EcsWorld, ecsClient, type Host, srvRecord, type Task } from "./support/ecsWorld";
@@ -20,6 +21,11 @@ import {
 } from "./support/zoneFixtures";
 
 const silent = pino({ level: "silent" });
+
+/** The owners map as the reconciler reads it from ECSSD_SERVICE_OWNERS. */
+function ownersOf(owners: Record<string, string[]>) {
+  return configFromEnv({ ECSSD_SERVICE_OWNERS: JSON.stringify(owners) }).serviceOwners;
+}
 
 describe("reconcile with ECS as the truth (moto)", function () {
   this.timeout(60_000);
@@ -292,6 +298,44 @@ describe("reconcile with ECS as the truth (moto)", function () {
     const after = await readZone(route53, zoneId);
     assert.ok(!after.has(recordSetKey(owned)));
     assert.ok(after.has(recordSetKey(open)), "names not in the map are open to every family");
+  });
+
+  it("removes records of a name the owners do not list as not-owned when the namespace is closed, and keeps them when open (ECSSD_SERVICE_OWNERS_CLOSED)", async () => {
+    await moto.reset();
+    const world = new EcsWorld(ecs, moto.endpoint);
+    await world.cluster("web");
+    const host: Host = await world.host("web");
+    const [calc, other] = await world.tasks(host, 2);
+    // Both tasks are of family "calc": one offers its listed name, the other a name the map does not list.
+    const owned = srvRecord({ hostId: host.hostId, container: 1, hostPort: 31_001, taskId: calc!.taskId });
+    const unlisted = srvRecord({
+      hostId: host.hostId,
+      container: 2,
+      hostPort: 31_002,
+      taskId: other!.taskId,
+      service: "_unlisted._tcp",
+    });
+    const zoneId = await createPrivateZone(route53);
+    await createSets(route53, zoneId, [hostA(host.hostId), owned, unlisted]);
+    const owners = {
+      zoneId,
+      checkHealth: false,
+      maxDeleteShare: 1,
+      serviceOwners: ownersOf({ "_calc._tcp": ["calc"] }),
+    };
+
+    const open = await reconcile({ route53, ecs, logger: silent }, reconcilerConfig(owners));
+    assert.equal(open.planned.total, 0, "an open namespace keeps names the map does not list");
+
+    const closed = await reconcile(
+      { route53, ecs, logger: silent },
+      reconcilerConfig({ ...owners, serviceOwnersClosed: true }),
+    );
+    assert.equal(closed.deleted.byReason["not-owned"], 1);
+    assert.equal(closed.deleted.total, 1);
+    const after = await readZone(route53, zoneId);
+    assert.ok(!after.has(recordSetKey(unlisted)), "the unlisted name's record is gone");
+    assert.ok(after.has(recordSetKey(owned)), "the listed name's owner keeps its record");
   });
 
   it("finds the private zone by name, and says so plainly when there is none", async () => {

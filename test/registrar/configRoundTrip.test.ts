@@ -37,6 +37,7 @@ describe("registrar settings codec", () => {
       ecsEndpoint: "http://127.0.0.1:5000",
       srvTtl: 30,
       routing: "weighted",
+      serviceOwnersClosed: false,
     });
     for (const [key, setting] of Object.entries(REGISTRAR_SETTINGS)) {
       const same =
@@ -45,6 +46,22 @@ describe("registrar settings codec", () => {
       assert.ok(same, `${key} is a setting of the reconciler or the agent`);
       assert.equal((same as { env: string }).env, setting.env);
     }
+  });
+
+  it("reads a closed namespace as the agent does, and refuses one that lists no name", () => {
+    const owners = { ECSSD_SERVICE_OWNERS: '{"_calc._tcp":["calc"]}' };
+    assert.equal(
+      registrarConfigFromEnv({ ...owners, ECSSD_SERVICE_OWNERS_CLOSED: "true" }).serviceOwnersClosed,
+      true,
+    );
+    assert.throws(
+      () => registrarConfigFromEnv({ ECSSD_SERVICE_OWNERS_CLOSED: "true" }),
+      /\[ECSSD_SERVICE_OWNERS_CLOSED\] needs ECSSD_SERVICE_OWNERS to list at least one name/,
+    );
+    assert.throws(
+      () => registrarEnvironment({ serviceOwnersClosed: true }),
+      /cannot write \[ECSSD_SERVICE_OWNERS_CLOSED\]/,
+    );
   });
 
   it("names every bad setting at once, in its own error", () => {

@@ -159,6 +159,36 @@ describe("registrar: awsvpc tasks from ECS Task State Change events (moto ECS, l
     );
   });
 
+  it("refuses a name the owners do not list when the namespace is closed (ECSSD_SERVICE_OWNERS_CLOSED)", async () => {
+    const closed = new Registrar(
+      { route53, ecs: world.ecs },
+      registrarConfigFromEnv({
+        ECSSD_ZONE_NAME: ZONE,
+        ECSSD_ZONE_ID: zone.hostedZoneId,
+        ECSSD_CLUSTERS: "apps",
+        ECSSD_SERVICE_OWNERS: JSON.stringify({ "_ledger._tcp": ["ledger"] }),
+        ECSSD_SERVICE_OWNERS_CLOSED: "true",
+      }),
+    );
+    const ledger = await world.definition("ledger", [
+      { name: "x", environment: { SERVICE_80_NAME: "_ledger._tcp", SERVICE_81_NAME: "_unlisted._tcp" } },
+    ]);
+    const t = await start(ledger);
+    const r = await closed.apply(t.running());
+    assert.equal(r.outcome, "registered");
+    assert.deepEqual(r.services, ["_ledger._tcp"], "its own listed name is registered");
+    assert.deepEqual(
+      r.problems.map((p) => [p.code, p.subject]),
+      [["service-not-owned", "SERVICE_81_NAME"]],
+    );
+    assert.match(
+      r.problems[0]?.message ?? "",
+      /_unlisted._tcp is not listed in ECSSD_SERVICE_OWNERS.*closed/,
+    );
+    assert.deepEqual(await dig(zone, "SRV", `_unlisted._tcp.${ZONE}`), []);
+    assert.deepEqual(await dig(zone, "SRV", `_ledger._tcp.${ZONE}`), [`1 1 80 ${t.taskId}.${ZONE}`]);
+  });
+
   it("ignores other clusters' tasks and bridge-mode tasks (the agent's)", async () => {
     const other = await world.cluster("payments");
     const def = await world.definition("pay", [

@@ -3,6 +3,7 @@
 import fc from "fast-check";
 import type { ServiceOwners } from "../../records";
 import type { Setting, SettingsTable } from "../../settings/settingsTable";
+import { closedNamespaceProblem } from "../../settings/sharedSettings";
 
 const label = (max: number) => fc.stringMatching(new RegExp(`^[a-z0-9]([a-z0-9-]{0,${max - 2}}[a-z0-9])?$`));
 const zoneName = fc.array(label(12), { minLength: 2, maxLength: 4 }).map((labels) => labels.join("."));
@@ -55,7 +56,10 @@ export function valuesOf(setting: Setting<unknown>): fc.Arbitrary<unknown> {
   throw new Error(`no values for ${setting.env}`);
 }
 
-/** A config as its reader returns it: every setting with a default present, the others maybe. */
+/**
+ * A config as its reader returns it: every setting with a default present, the others maybe, and the rules
+ * between shared settings kept (a closed namespace lists a name: ECSSD_SERVICE_OWNERS_CLOSED).
+ */
 export function configOf<C>(
   table: SettingsTable<C>,
   valid: (config: C) => boolean = () => true,
@@ -66,9 +70,12 @@ export function configOf<C>(
     model[key] = valuesOf(setting);
     if (setting.default !== undefined) required.push(key);
   }
-  return (
-    fc.record(model, { requiredKeys: required, noNullPrototype: true }) as unknown as fc.Arbitrary<C>
-  ).filter(valid);
+  return (fc.record(model, { requiredKeys: required, noNullPrototype: true }) as unknown as fc.Arbitrary<C>)
+    .filter(
+      (config) =>
+        closedNamespaceProblem(config as Parameters<typeof closedNamespaceProblem>[0]) === undefined,
+    )
+    .filter(valid);
 }
 
 const spaced = (text: string) =>

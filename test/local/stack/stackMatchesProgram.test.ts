@@ -3,8 +3,10 @@
 // Docker create options the local stack starts that service with, field by field.
 import { strict as assert } from "node:assert";
 import type { ContainerCreateOptions } from "dockerode";
+import { agentEnvironment } from "../../../agent/config";
 import { EXAMPLE_NAMES, type ExampleName, exampleService } from "../../../examples/manifest";
 import type { ContainerDefinition } from "../../../infra/containerDefinitions";
+import { stackOwnership } from "../../../local/stack/stack";
 import { localDefinition, localExampleContainer } from "../../../local/stack/stackServices";
 import { DEFAULT_ZONE } from "../../../records/zone";
 import type { ProgramMocks } from "../../infra/support/programMocks";
@@ -177,5 +179,26 @@ describe("local stack runs the container definitions the Pulumi program deploys"
       CALC_SERVICE: `_calc._tcp.${DEFAULT_ZONE}`,
     });
     assert.match(JSON.stringify(local("calc").Healthcheck?.Test), /127\.0\.0\.1:8081\/health/);
+  });
+
+  it("closes its namespace over the names the examples' families claim, as the examples' stack does", async () => {
+    // Last: a fresh run of the program, as Pulumi.dev.yaml configures it, under the mocks' stack name.
+    const { mocks: dev } = await runProgram({
+      "aws:region": "eu-west-1",
+      "ecssd:examples": "true",
+      "ecssd:examplesPassword": "Ex4mple-Pa55word-x",
+      "ecssd:closedNamespace": "true",
+    });
+    const [agent] = JSON.parse(
+      dev.named("ecssd-agent-task").inputs.containerDefinitions,
+    ) as ContainerDefinition[];
+    const deployedEnv = Object.fromEntries((agent?.environment ?? []).map((e) => [e.name, e.value]));
+    const localEnv = agentEnvironment(stackOwnership("test"));
+    assert.equal(localEnv.ECSSD_SERVICE_OWNERS_CLOSED, "true");
+    assert.deepEqual(
+      JSON.parse(localEnv.ECSSD_SERVICE_OWNERS ?? "{}"),
+      JSON.parse(deployedEnv.ECSSD_SERVICE_OWNERS ?? "{}"),
+    );
+    assert.equal(localEnv.ECSSD_SERVICE_OWNERS_CLOSED, deployedEnv.ECSSD_SERVICE_OWNERS_CLOSED);
   });
 });
