@@ -8,6 +8,9 @@
 //     for each id asked, ~10 s for the 50 describes of 5,000 tasks before any added latency.
 //  2. 1,000 health checks of loopback servers, 10% of which accept and never answer, with the default
 //     settings (concurrency 64, 2 s timeout, 3 attempts) and, for comparison, with concurrency 32.
+//  3. Health verdicts: how many ChangeResourceRecordSets each kind of run sends (the account's Route53 budget
+//     is shared): instances failing beside stale ones, a steady run, verdicts lifted beside a new failure,
+//     one failure alone.
 import http from "node:http";
 import type net from "node:net";
 import type { ResourceRecordSet } from "@aws-sdk/client-route-53";
@@ -39,7 +42,8 @@ const quiet = pino({ level: "silent" });
 export async function main(): Promise<void> {
   const scale = await zoneAndInventory();
   const health = await healthChecks();
-  const result = { bench: "reconciler", ...scale, health };
+  const verdicts = await verdictRequests();
+  const result = { bench: "reconciler", ...scale, health, verdicts };
   console.log(JSON.stringify(result));
 }
 
@@ -259,5 +263,104 @@ async function healthChecks() {
         return new Promise<void>((resolve) => s.close(() => resolve()));
       }),
     );
+  }
+}
+
+const VERDICT_INSTANCES = 50;
+const VERDICT_STALE = 20;
+const VERDICT_HEALTHY = 100;
+
+/** One host, one cluster: per run, the Route53 change requests sent, and what they did. */
+async function verdictRequests() {
+  const zone = await startLocalZone();
+  const ecs = ecsClient({ region: "us-east-1" });
+  const route53 = route53Client(zone.apiUrl);
+  const servers: http.Server[] = [];
+  const failing = new Set<number>();
+  // A server per instance that may fail; its port is its identity.
+  const serve = async () => {
+    const server = http.createServer((_req, res) => {
+      const port = (server.address() as net.AddressInfo).port;
+      res.writeHead(failing.has(port) ? 500 : 200).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    servers.push(server);
+    return (server.address() as net.AddressInfo).port;
+  };
+  const hostId = "i-0bench00000000001";
+  const instanceArn = `arn:aws:ecs:us-east-1:${ACCOUNT}:container-instance/verdicts/${hostId.slice(2)}`;
+  const cluster: DoubleCluster = {
+    arn: `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/verdicts`,
+    instances: [{ arn: instanceArn, ec2InstanceId: hostId, status: "ACTIVE" }],
+    tasks: [],
+  };
+  const stub = installEcsDouble(ecs, [cluster]);
+  try {
+    const sets: ResourceRecordSet[] = [hostA(hostId)];
+    const checkedPorts: number[] = [];
+    const healthyPort = await serve();
+    let n = 0;
+    const instance = (port: number, running: boolean) => {
+      const taskId = (0xbe00000 + n).toString(16).padStart(32, "0");
+      if (running)
+        cluster.tasks.push({
+          arn: `arn:aws:ecs:us-east-1:${ACCOUNT}:task/verdicts/${taskId}`,
+          containerInstanceArn: instanceArn,
+          desiredStatus: "RUNNING",
+        });
+      sets.push(srvRecord({ hostId, container: n, hostPort: port, taskId, service: `_v${n++ % 5}._tcp` }));
+    };
+    for (let i = 0; i < VERDICT_INSTANCES + 1; i++) {
+      const port = await serve();
+      checkedPorts.push(port);
+      instance(port, true);
+    }
+    // Healthy instances share one server: the run checks each endpoint once.
+    for (let i = 0; i < VERDICT_HEALTHY; i++) instance(healthyPort, true);
+    for (let i = 0; i < VERDICT_STALE; i++) instance(healthyPort, false);
+    await createSets(route53, zone.hostedZoneId, sets);
+
+    const config = reconcilerConfig({ zoneId: zone.hostedZoneId, maxDeleteShare: 1, healthTimeoutMs: 500 });
+    const runs: Record<string, unknown>[] = [];
+    const run = async (what: string) => {
+      const s = await reconcile({ route53, ecs, logger: quiet }, config);
+      const out = {
+        what,
+        changeRequests: s.apiCalls.byOperation.ChangeResourceRecordSets ?? 0,
+        deleted: s.deleted.total,
+        verdicts: s.health.verdicts,
+      };
+      console.log(
+        `verdicts: ${what}: ${out.changeRequests} change requests; deleted ${out.deleted}; verdicts ${JSON.stringify(out.verdicts)}`,
+      );
+      runs.push(out);
+    };
+    const [lastPort, ...firstPorts] = [checkedPorts.at(-1) as number, ...checkedPorts.slice(0, -1)];
+    for (const p of firstPorts) failing.add(p);
+    await run(`${VERDICT_INSTANCES} instances fail beside ${VERDICT_STALE} stale ones`);
+    await run("steady: the verdicts still fail");
+    failing.clear();
+    failing.add(lastPort);
+    await run(`the ${VERDICT_INSTANCES} verdicts pass, one more instance fails`);
+    await run("steady: one verdict still fails");
+    failing.clear();
+    await run("that verdict passes");
+    const lonePort = await serve();
+    failing.add(lonePort);
+    instance(lonePort, true);
+    await createSets(route53, zone.hostedZoneId, [sets.at(-1) as ResourceRecordSet]);
+    await run("one instance fails alone");
+    return { instances: VERDICT_INSTANCES, stale: VERDICT_STALE, healthy: VERDICT_HEALTHY, runs };
+  } finally {
+    stub.restore();
+    ecs.destroy();
+    route53.destroy();
+    await Promise.all(
+      servers.map((s) => {
+        s.closeAllConnections();
+        return new Promise<void>((resolve) => s.close(() => resolve()));
+      }),
+    );
+    await zone.close();
   }
 }

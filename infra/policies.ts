@@ -28,12 +28,11 @@ export const AGENT_RECORD_TYPES = ofTypes("SRV", "A", "TXT");
 /** What the reconciler deletes: stale instances and hosts, and the verdict markers it lifts. */
 export const RECONCILER_DELETE_TYPES = ofTypes("SRV", "A", "TXT");
 /**
- * What goes in the reconciler's one verdict batch: the instance's SRV set (DELETE) and its TXT verdict
- * marker (UPSERT). IAM's condition keys are sets over the whole batch, so this statement cannot tie UPSERT
- * to TXT alone; it asks for a TXT and a DELETE in the batch, and keeps host A records and every other type
- * out of reach.
+ * What the reconciler writes: its TXT verdict markers, and nothing else. IAM's condition keys are sets over
+ * the whole batch, so a batch that deleted an instance and wrote its marker could as well UPSERT the SRV set;
+ * the reconciler writes a marker in a request of its own (reconciler/applyPlan.ts), so UPSERT is tied to TXT.
  */
-export const RECONCILER_VERDICT_TYPES = ofTypes("SRV", "TXT");
+export const RECONCILER_VERDICT_TYPES = ofTypes("TXT");
 
 /** What the registrar writes for an awsvpc task: its A record and one SRV record per declared port. */
 export const REGISTRAR_RECORD_TYPES = ofTypes("SRV", "A");
@@ -182,9 +181,10 @@ export interface ReconcilerPolicyInput extends ZoneRef {
 }
 
 /**
- * The reconciler's role: read ECS inventory of our cluster, read the zone, delete (never create)
- * SRV, A and TXT records below it, write a TXT verdict marker in the batch that deletes a failing instance, and stop tasks of our cluster only when that is switched on.
- * VPC networking and logging come from the AWSLambdaVPCAccessExecutionRole managed policy.
+ * The reconciler's role: read ECS inventory of our cluster, read the zone, delete SRV, A and TXT records of
+ * our name shapes, write (UPSERT) TXT verdict markers at service names and nothing else, and stop tasks of our
+ * cluster only when that is switched on. VPC networking and logging come from the
+ * AWSLambdaVPCAccessExecutionRole managed policy.
  */
 export function reconcilerPolicy(input: ReconcilerPolicyInput): PolicyDocument {
   const cluster = parseClusterArn(input.clusterArn);
@@ -231,19 +231,14 @@ export function reconcilerPolicy(input: ReconcilerPolicyInput): PolicyDocument {
       Effect: "Allow",
       Action: "route53:ChangeResourceRecordSets",
       Resource: input.zoneArn,
-      Condition: {
-        ...recordChangeConditions(
-          input.zoneName,
-          RECONCILER_VERDICT_TYPES,
-          ["services"],
-          ["DELETE", "UPSERT"],
-        ),
-        // A verdict batch deletes an instance and writes a TXT marker: one without both is not one.
-        "ForAnyValue:StringEquals": {
-          "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"],
-          "route53:ChangeResourceRecordSetsActions": ["DELETE"],
-        },
-      },
+      // Markers only: a request of TXT sets at service names, written or lifted. An instance's SRV set is
+      // deleted in a request of its own, under DeleteStaleRecords.
+      Condition: recordChangeConditions(
+        input.zoneName,
+        RECONCILER_VERDICT_TYPES,
+        ["services"],
+        ["UPSERT", "DELETE"],
+      ),
     },
     ...zoneReadStatements(input.zoneArn),
   ];

@@ -134,7 +134,7 @@ export interface PlannedDelete {
    * identity, and so the inventory's verdict, is unchanged).
    */
   readonly onlyAsRead: boolean;
-  /** For an unhealthy instance: the verdict marker written in the same change batch as the delete. */
+  /** For an unhealthy instance: its verdict marker, written (in a request of its own) before the delete. */
   readonly marker?: RecordSet;
 }
 
@@ -594,12 +594,24 @@ export function planReconcile(
     new Set(srvDeletes.map((d) => d.key)),
   );
   const deletes = [...srvDeletes, ...hostDeletes];
-  // A verdict is lifted only on a pass; with checks off, or out of time, it holds.
+  // A verdict is lifted only on a pass; with checks off, or out of time, it holds. Its instance may still be in
+  // the zone beside it (the run that wrote it could not delete it, or the agent has not read it yet): then
+  // that instance's own check decides too. Failing now, its verdict is written again and never lifted in the
+  // same run; passing, its verdict goes, wherever the marker's port points.
+  const failingNow = new Set(unhealthy.map((d) => instanceKey(d.set)));
+  const passingNow = new Set<string>();
+  for (const record of stale.toCheck) {
+    const target = targets?.get(record.key);
+    if (target && health?.get(endpointKey(target))?.verdict === "healthy")
+      passingNow.add(instanceKey(record.set));
+  }
   const lifted: PlannedMarkerDelete[] = [];
   const vTargets = health ? verdictTargets(stale.liveVerdicts, view.addresses, settings.zoneName) : undefined;
   for (const v of stale.liveVerdicts) {
+    const instance = instanceKey(v.set);
+    if (failingNow.has(instance)) continue;
     const target = vTargets?.get(v.key);
-    if (target && health?.get(endpointKey(target))?.verdict === "healthy") {
+    if (passingNow.has(instance) || (target && health?.get(endpointKey(target))?.verdict === "healthy")) {
       lifted.push({ key: v.key, set: v.set, reason: "recovered" });
     }
   }

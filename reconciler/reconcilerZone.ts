@@ -1,4 +1,4 @@
-// The zone port the core owns: find the zone, read its record sets, delete some. route53Zone.ts implements it
+// The zone port the core owns: find the zone, read its record sets, delete some, write verdict markers. route53Zone.ts implements it
 // over Route53's API; the core sees only the project's record model.
 import type { RecordSet, ZoneRecordSet } from "../records";
 
@@ -11,6 +11,12 @@ export interface ZoneDeleteOutcome {
   /** Changed meanwhile in a way that no longer warrants deleting it, per `stillDelete`. */
   readonly keptAfterChange: readonly ZoneRecordSet[];
   /** Could not be deleted; each with the reason. */
+  readonly failed: readonly { readonly set: ZoneRecordSet; readonly error: string }[];
+}
+
+/** What became of each verdict marker the core asked to write. */
+export interface ZoneMarkerOutcome {
+  readonly written: readonly ZoneRecordSet[];
   readonly failed: readonly { readonly set: ZoneRecordSet; readonly error: string }[];
 }
 
@@ -28,11 +34,8 @@ export interface ReconcilerZone {
     stillDelete: (current: ZoneRecordSet, original: ZoneRecordSet) => boolean,
   ): Promise<ZoneDeleteOutcome>;
   /**
-   * Deletes each instance (its SRV set as read) and UPSERTs its verdict marker in one change batch; the
-   * outcome speaks of the SRV sets, with `stillDelete` as for {@link deleteRecordSets}.
+   * Writes (UPSERTs) verdict markers, in requests that hold nothing else: the only writes the reconciler's
+   * role allows. A failure of some never stops the rest.
    */
-  replaceWithVerdicts(
-    changes: readonly { readonly set: RecordSet; readonly marker: RecordSet }[],
-    stillDelete: (current: ZoneRecordSet, original: ZoneRecordSet) => boolean,
-  ): Promise<ZoneDeleteOutcome>;
+  writeMarkers(markers: readonly RecordSet[]): Promise<ZoneMarkerOutcome>;
 }

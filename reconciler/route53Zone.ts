@@ -5,7 +5,7 @@ import type { Route53Client } from "@aws-sdk/client-route-53";
 import type { RecordSet, ZoneRecordSet } from "../records";
 import type { AwsCall } from "../route53/awsCall";
 import { type ZoneRef, zoneIdCache } from "../route53/zoneLookup";
-import type { ReconcilerZone, ZoneDeleteOutcome } from "./reconcilerZone";
+import type { ReconcilerZone, ZoneDeleteOutcome, ZoneMarkerOutcome } from "./reconcilerZone";
 import * as zoneRecords from "./zoneRecords";
 
 export class Route53ReconcilerZone implements ReconcilerZone {
@@ -30,12 +30,7 @@ export class Route53ReconcilerZone implements ReconcilerZone {
     return zoneRecords.deleteRecordSets(this.route53, await this.id(), sets, this.calls, { stillDelete });
   }
 
-  async replaceWithVerdicts(
-    changes: readonly { readonly set: RecordSet; readonly marker: RecordSet }[],
-    stillDelete: (current: ZoneRecordSet, original: ZoneRecordSet) => boolean,
-  ): Promise<ZoneDeleteOutcome> {
-    return zoneRecords.replaceWithVerdicts(this.route53, await this.id(), changes, this.calls, {
-      stillDelete,
-    });
+  async writeMarkers(markers: readonly RecordSet[]): Promise<ZoneMarkerOutcome> {
+    return zoneRecords.upsertMarkers(this.route53, await this.id(), markers, this.calls);
   }
 }

@@ -1,19 +1,24 @@
-// The reconciler's zone access, over the AWS edge (route53/): read every record set (all pages), and delete
-// record sets exactly as read, in batches within Route53's request limits; a rejected batch is settled by the
-// edge's deleteExactly (the sets that changed are re-read and retried alone). Every request goes through the
-// run's AwsCall (counted, retried).
+// The reconciler's zone access, over the AWS edge (route53/): read every record set (all pages), delete
+// record sets exactly as read, in batches within Route53's request limits (a rejected batch is settled by the
+// edge's deleteExactly: the sets that changed are re-read and retried alone), and write verdict markers in
+// requests of their own. Every request goes through the run's AwsCall (counted, retried).
 import type { Route53Client } from "@aws-sdk/client-route-53";
-import type { ZoneRecordSet } from "../records";
+import { recordSetKey, type ZoneRecordSet } from "../records";
 import {
   CHANGE_BATCH_LIMITS,
+  changeRecordSets,
   type DeleteOutcome,
   deleteExactly,
   exactDeleteBatches,
+  isRejectedBatch,
   listZoneRecordSets,
   ROUTE53_PAGE_SIZE,
   readRecordSet as readOne,
+  rejectedRecordSets,
+  unitBatches,
 } from "../route53";
 import type { AwsCall } from "../route53/awsCall";
+import { errorText } from "../route53/exactDeletes";
 
 export { CHANGE_BATCH_LIMITS, type DeleteOutcome, ROUTE53_PAGE_SIZE };
 
@@ -81,43 +86,56 @@ export function deleteRecordSets(
   );
 }
 
-/** An instance to take out for failing its checks, and the verdict marker that goes in with its deletion. */
-export interface VerdictChange {
-  /** The SRV set as read. */
-  readonly set: ZoneRecordSet;
-  readonly marker: ZoneRecordSet;
+/** What became of the verdict markers asked to be written. */
+export interface MarkerOutcome {
+  /** In the zone as given. */
+  written: ZoneRecordSet[];
+  /** Not written; each with the reason, and the error itself. */
+  failed: { set: ZoneRecordSet; error: string; cause: unknown }[];
 }
 
-/** Pairs per request: 50 × (one DELETE + one UPSERT, which counts twice) stays far inside every limit. */
-const VERDICT_PAIRS_PER_BATCH = 50;
-const VERDICT_COMMENT = "ecssd reconciler: remove instances that fail health checks, and record the verdict";
+const MARKER_COMMENT = "ecssd reconciler: record the verdict on instances that fail health checks";
 
 /**
- * Deletes each instance and UPSERTs its verdict marker in the same change batch, so an instance is never
- * out of DNS without the marker that keeps its agent from writing it back, nor marked while still in DNS.
- * A rejected batch is settled as in {@link deleteRecordSets}, each instance with its marker. The outcome
- * speaks of the instances' SRV sets.
+ * UPSERTs verdict markers in requests of TXT UPSERTs alone, as few as Route53's limits allow: the only
+ * writes the reconciler's role allows (IAM's conditions see a batch's types and actions as sets, so a batch
+ * that also deleted an SRV set could as well write one; infra/policies.ts). A batch the zone rejects is
+ * settled: the markers its error names fail and the rest are sent again; when it names none, the batch is
+ * halved until the culprit is alone. Any other error (throttling past every retry) fails the batch's
+ * markers, and the next batch goes on.
  */
-export function replaceWithVerdicts(
+export async function upsertMarkers(
   route53: Route53Client,
   zoneId: string,
-  changes: readonly VerdictChange[],
+  markers: readonly ZoneRecordSet[],
   calls: AwsCall,
-  options: DeleteOptions = {},
-): Promise<DeleteOutcome> {
-  return deleteExactly(
-    route53,
-    zoneId,
-    changes.map(({ set, marker }) => ({
-      set,
-      alongside: [{ action: "UPSERT" as const, recordSet: marker }],
-    })),
-    {
-      comment: VERDICT_COMMENT,
-      call: calls.call,
-      perBatch: VERDICT_PAIRS_PER_BATCH,
-      stillDelete: options.stillDelete ?? (() => true),
-      reportFailures: true,
-    },
-  );
+): Promise<MarkerOutcome> {
+  const outcome: MarkerOutcome = { written: [], failed: [] };
+  const upserts = (batch: readonly ZoneRecordSet[]) =>
+    batch.map((recordSet) => ({ action: "UPSERT" as const, recordSet }));
+  const fail = (batch: readonly ZoneRecordSet[], err: unknown) => {
+    for (const set of batch) outcome.failed.push({ set, error: errorText(err), cause: err });
+  };
+  const write = async (batch: readonly ZoneRecordSet[]): Promise<void> => {
+    try {
+      await changeRecordSets(route53, zoneId, upserts(batch), MARKER_COMMENT, calls.call);
+      outcome.written.push(...batch);
+      return;
+    } catch (err) {
+      if (!isRejectedBatch(err) || batch.length === 1) return fail(batch, err);
+      const named = new Set(rejectedRecordSets(err).map(recordSetKey));
+      const culprits = batch.filter((m) => named.has(recordSetKey(m)));
+      if (culprits.length > 0) {
+        fail(culprits, err);
+        const rest = batch.filter((m) => !named.has(recordSetKey(m)));
+        if (rest.length > 0) await write(rest);
+        return;
+      }
+      const half = Math.ceil(batch.length / 2);
+      await write(batch.slice(0, half));
+      await write(batch.slice(half));
+    }
+  };
+  for (const batch of unitBatches(markers, (m) => upserts([m]))) await write(batch);
+  return outcome;
 }

@@ -3,10 +3,10 @@
 // read it with ListResourceRecordSets:
 //  - the agent writes `"ecssd1 check=agent kind=http"` with an instance whose port declares a check: the
 //    reconciler leaves that instance's health to the agent;
-//  - the reconciler writes `"ecssd1 verdict=unhealthy port=<hostPort> since=<ISO time>" "<detail>"` in the
-//    same change batch as it deletes an instance that failed its checks: the agent does not write that
-//    instance back while the marker is there, and the reconciler deletes the marker once the instance
-//    passes again (or is gone).
+//  - the reconciler writes `"ecssd1 verdict=unhealthy port=<hostPort> since=<ISO time>" "<detail>"` just
+//    before it deletes an instance that failed its checks (in a request of its own: its role may UPSERT
+//    nothing else): the agent does not write that instance back while the marker is there, and the
+//    reconciler deletes the marker once the instance passes again (or is gone).
 // The two never meet on one instance: the reconciler only judges instances without an agent check.
 import type { RecordSet, ZoneRecordSet } from "./recordSets";
 import { parseSetIdentifier } from "./setIdentifier";
@@ -56,7 +56,7 @@ export function agentCheckMarker(instance: RecordSet, check: "http" | "tcp"): Re
   return markerSet(instance, [`${PREFIX} check=agent kind=${check}`]);
 }
 
-/** The reconciler's verdict, written with the deletion of `instance` (its SRV set, as read). */
+/** The reconciler's verdict, written just before the deletion of `instance` (its SRV set, as read). */
 export function verdictMarker(
   instance: RecordSet,
   verdict: { port: number; since: Date; detail: string },

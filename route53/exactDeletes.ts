@@ -1,8 +1,9 @@
 // "Delete exactly these sets": DELETEs of record sets exactly as they were read, in as few requests as
 // Route53's limits allow. Route53 applies a batch all or nothing and rejects it whole when one of its sets no
 // longer matches what is stored (it changed, or is gone), so what matters is what happens then. Every writer
-// deletes through here: the reconciler (stale sets, and instances with their verdict markers), the registrar
-// (a stopped task's sets) and the destroy-time cleanup.
+// deletes through here: the reconciler (stale and failing instances, hosts, verdict markers), the registrar
+// (a stopped task's sets) and the destroy-time cleanup. A request holds DELETEs alone: IAM lets each role
+// delete more than it may write (infra/policies.ts).
 import type { Route53Client } from "@aws-sdk/client-route-53";
 import { recordSetKey, type ZoneRecordSet } from "../records";
 import { type Route53Call, sendOnce } from "./call";
@@ -11,10 +12,9 @@ import { changeRecordSets, type ZoneChange } from "./changeRecordSets";
 import { isRejectedBatch, rejectedRecordSets } from "./errorClass";
 import { recordSetPages } from "./recordSetPages";
 
-/** One set to delete exactly as read, and the changes that must go in the same request (a verdict marker). */
+/** One set to delete exactly as read. */
 export interface ExactDelete {
   readonly set: ZoneRecordSet;
-  readonly alongside?: readonly ZoneChange[];
 }
 
 /** What became of each set asked to be deleted. */
@@ -134,7 +134,7 @@ export function exactDeleteBatches<D extends ExactDelete>(deletes: readonly D[],
 }
 
 function changesOf(d: ExactDelete): ZoneChange[] {
-  return [{ action: "DELETE", recordSet: d.set }, ...(d.alongside ?? [])];
+  return [{ action: "DELETE", recordSet: d.set }];
 }
 
 /** Reads one record set afresh (one request); undefined when it no longer exists. */
@@ -168,7 +168,8 @@ function namedSets(err: unknown, batch: readonly ExactDelete[]): Set<ExactDelete
   return named;
 }
 
-function errorText(err: unknown): string {
+/** An error as a log line's `error` field: `Name: message`. */
+export function errorText(err: unknown): string {
   const e = err as { name?: string; message?: string };
   return `${e?.name ?? "Error"}: ${e?.message ?? String(err)}`;
 }

@@ -97,13 +97,40 @@ describe("IAM policies", () => {
         change(ZONE_ARN, ["DELETE"], ["A"], [`i-0dead000000000000.${ZONE}`]),
         true,
       ],
+      // A verdict is two requests: the marker alone (TXT, UPSERT), then the instance's SRV set (DELETE).
+      ["write a verdict marker", false, change(ZONE_ARN, ["UPSERT"], ["TXT"], [`_time._tcp.${ZONE}`]), true],
       [
-        "delete an unhealthy instance and write its verdict",
+        "delete an unhealthy instance",
         false,
-        change(ZONE_ARN, ["DELETE", "UPSERT"], ["SRV", "TXT"], [`_time._tcp.${ZONE}`]),
+        change(ZONE_ARN, ["DELETE"], ["SRV"], [`_time._tcp.${ZONE}`]),
         true,
       ],
       ["lift a verdict", false, change(ZONE_ARN, ["DELETE"], ["TXT"], [`_time._tcp.${ZONE}`]), true],
+      [
+        "lift one verdict and write another in one request",
+        false,
+        change(ZONE_ARN, ["UPSERT", "DELETE"], ["TXT"], [`_time._tcp.${ZONE}`, `_calc._tcp.${ZONE}`]),
+        true,
+      ],
+      // IAM sees a batch as sets of actions, types and names: this one may as well UPSERT the SRV set.
+      [
+        "delete an instance and write its verdict in one batch",
+        false,
+        change(ZONE_ARN, ["DELETE", "UPSERT"], ["SRV", "TXT"], [`_time._tcp.${ZONE}`]),
+        false,
+      ],
+      [
+        "upsert an SRV set and delete a TXT set",
+        false,
+        change(ZONE_ARN, ["UPSERT", "DELETE"], ["SRV", "TXT"], [`_time._tcp.${ZONE}`]),
+        false,
+      ],
+      [
+        "write a verdict marker at a host's name",
+        false,
+        change(ZONE_ARN, ["UPSERT"], ["TXT"], [`i-0abc1234def567890.${ZONE}`]),
+        false,
+      ],
       ["create a record", false, change(ZONE_ARN, ["CREATE"], ["SRV"], [`_time._tcp.${ZONE}`]), false],
       ["upsert a record", false, change(ZONE_ARN, ["UPSERT"], ["A"], [`i-0dead.${ZONE}`]), false],
       ["delete a CNAME", false, change(ZONE_ARN, ["DELETE"], ["CNAME"], [`www.${ZONE}`]), false],
@@ -183,6 +210,32 @@ describe("IAM policies", () => {
         assert.equal(await isAllowed(policy, request), allowed);
       });
     }
+
+    // Whatever else a batch holds, the reconciler never writes an instance or a host: the only sets it creates
+    // are its TXT verdict markers.
+    it("denies every batch that could UPSERT or CREATE an SRV or A set", async () => {
+      const policy = reconcilerPolicy({
+        zoneArn: ZONE_ARN,
+        zoneName: ZONE,
+        clusterArn: CLUSTER_ARN,
+        stopUnhealthyTasks: true,
+      });
+      const writes = [
+        ["UPSERT"],
+        ["CREATE"],
+        ["UPSERT", "DELETE"],
+        ["CREATE", "DELETE"],
+        ["CREATE", "UPSERT"],
+      ];
+      const types = [["SRV"], ["A"], ["SRV", "TXT"], ["A", "TXT"], ["SRV", "A"], ["SRV", "A", "TXT"]];
+      const names = [[`_time._tcp.${ZONE}`], [`i-0abc1234def567890.${ZONE}`, `_time._tcp.${ZONE}`]];
+      const allowed: string[] = [];
+      for (const a of writes)
+        for (const t of types)
+          for (const n of names)
+            if (await isAllowed(policy, change(ZONE_ARN, a, t, n))) allowed.push(`${a} ${t} ${n}`);
+      assert.deepEqual(allowed, []);
+    });
 
     it("works in other partitions", async () => {
       const policy = reconcilerPolicy({

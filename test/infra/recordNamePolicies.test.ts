@@ -80,6 +80,8 @@ describe("IAM: our roles change only the names we write", () => {
       "a stale instance, host and task",
       change(["DELETE"], ["SRV", "A", "A"], ["_time._tcp", HOST, TASK]),
     ],
+    ["reconciler", "a verdict marker", change(["UPSERT"], ["TXT"], ["_time._tcp"])],
+    ["reconciler", "verdict markers it lifts", change(["DELETE"], ["TXT"], ["_time._tcp", "_calc._tcp"])],
   ];
   for (const [role, what, request] of mayWrite) {
     it(`${role} may change ${what}`, async () => {
@@ -95,6 +97,15 @@ describe("IAM: our roles change only the names we write", () => {
       "a batch that slips a customer's name in beside its own",
       change(["UPSERT"], ["SRV", "A"], ["_calc._tcp", "db"]),
     ],
+    ["reconciler", "an instance's SRV set (UPSERT)", change(["UPSERT"], ["SRV"], ["_calc._tcp"])],
+    [
+      "reconciler",
+      "an SRV set, UPSERTed beside a TXT set it deletes",
+      change(["UPSERT", "DELETE"], ["SRV", "TXT"], ["_calc._tcp"]),
+    ],
+    ["reconciler", "a host's A record (UPSERT)", change(["UPSERT"], ["A"], [HOST])],
+    ["reconciler", "a TXT set at a host's name (UPSERT)", change(["UPSERT"], ["TXT"], [HOST])],
+    ["reconciler", "a TXT set at a task's name (UPSERT)", change(["UPSERT"], ["TXT"], [TASK])],
   ];
   for (const [role, what, request] of mayNot) {
     it(`${role} may not change ${what}`, async () => {

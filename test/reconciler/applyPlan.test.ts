@@ -1,4 +1,5 @@
-// applyPlan through in-memory ports: what it deletes, what it keeps after a change, which tasks it stops.
+// applyPlan through in-memory ports: what it deletes, what it keeps after a change, which tasks it stops, and
+// how a verdict's two requests (the marker, then the delete) leave every failure between them.
 // The zone and the stopper are fakes of the core's own ports (support/memoryPorts.ts): no Route53, no ECS.
 import assert from "node:assert/strict";
 import pino from "pino";
@@ -6,12 +7,13 @@ import { applyPlan } from "../../reconciler/applyPlan";
 import type { HealthResult } from "../../reconciler/healthChecker";
 import type { InventorySnapshot, LiveTask } from "../../reconciler/inventory";
 import { planReconcile, planStale } from "../../reconciler/reconcilePlan";
-import { type RecordSet, recordSetKey } from "../../records";
+import { type RecordSet, recordSetKey, verdictMarker } from "../../records";
 import { containerIdFor, srvRecord } from "./support/ecsWorld";
 import { MemoryZone, RecordingStopper } from "./support/memoryPorts";
 import { hostA, ZONE } from "./support/zoneFixtures";
 
 const silent = pino({ level: "silent" });
+const markers = (zone: MemoryZone) => [...zone.sets.values()].filter((s) => s.Type === "TXT");
 const H1 = "i-0aaaaaaaaaaaaaaa1";
 
 describe("applyPlan through the core's ports", () => {
@@ -58,8 +60,11 @@ describe("applyPlan through the core's ports", () => {
     const zone = new MemoryZone([a1, t1, t2, gone]);
     const stopper = new RecordingStopper();
     const outcome = await applyPlan(plan([a1, t1, t2, gone], [8001]), { zone, stopper }, silent);
-    // The stale set in one request; the unhealthy one in another, with its verdict marker beside it.
-    assert.deepEqual(zone.deleteRequests, [1, 1]);
+    // The verdict marker alone first, then the stale set and the unhealthy one in one request of DELETEs.
+    assert.deepEqual(zone.requests, [
+      { action: "UPSERT", types: ["TXT"], sets: 1 },
+      { action: "DELETE", types: ["SRV"], sets: 2 },
+    ]);
     const marker = [...zone.sets.values()].find((s) => s.Type === "TXT");
     assert.equal(marker?.SetIdentifier, t1.SetIdentifier);
     assert.deepEqual(
@@ -89,6 +94,16 @@ describe("applyPlan through the core's ports", () => {
     assert.equal(zone.sets.get(recordSetKey(t1)), moved);
     assert.deepEqual(stopper.stopped, []);
     assert.equal(outcome.tasksStopped, 0);
+    // The verdict was on the endpoint checked: its marker, written first, is taken back.
+    assert.deepEqual(
+      [...zone.sets.values()].filter((s) => s.Type === "TXT"),
+      [],
+    );
+    assert.equal(outcome.verdicts.written, 0);
+    assert.deepEqual(
+      zone.requests.map((r) => `${r.action} ${r.types}`),
+      ["UPSERT TXT", "DELETE SRV", "DELETE TXT"],
+    );
   });
 
   it("still deletes a stale set that changed meanwhile: its task is gone whatever it says", async () => {
@@ -107,6 +122,123 @@ describe("applyPlan through the core's ports", () => {
     assert.equal(outcome.deleted.failed, 1);
     assert.equal(outcome.deleted.total, 0);
     assert.deepEqual(stopper.stopped, []);
+    // The marker stays beside the instance: its agent takes the instance out at its next read of the zone, and
+    // the next run deletes it or lifts the verdict (see "the run after").
+    assert.ok(zone.sets.has(recordSetKey(t1)));
+    assert.equal(markers(zone).length, 1);
+    assert.equal(outcome.verdicts.written, 0);
+  });
+
+  it("deletes no instance whose verdict could not be written, and goes on with the rest", async () => {
+    const planned = plan([a1, t1, t2, gone], [8001, 8002]);
+    const t1Marker = planned.deletes.find((d) => d.key === recordSetKey(t1))?.marker as RecordSet;
+    const zone = new MemoryZone([a1, t1, t2, gone], new Set(), new Set([recordSetKey(t1Marker)]));
+    const stopper = new RecordingStopper();
+    const outcome = await applyPlan(planned, { zone, stopper }, silent);
+    // Out of DNS without its verdict, t1 would be written back by its agent: it stays, and so does its task.
+    assert.ok(zone.sets.has(recordSetKey(t1)));
+    assert.ok(!zone.sets.has(recordSetKey(t2)));
+    assert.ok(!zone.sets.has(recordSetKey(gone)));
+    assert.deepEqual(
+      markers(zone).map((m) => m.SetIdentifier),
+      [t2.SetIdentifier],
+    );
+    assert.deepEqual(
+      stopper.stopped.map((s) => s.taskId),
+      ["t2"],
+    );
+    assert.deepEqual(
+      { failed: outcome.deleted.failed, total: outcome.deleted.total, written: outcome.verdicts.written },
+      { failed: 1, total: 2, written: 1 },
+    );
+  });
+
+  it("counts a verdict as written when its instance was gone before the delete (its agent saw the marker)", async () => {
+    const zone = new MemoryZone([a1, t1]);
+    const planned = plan([a1, t1], [8001]);
+    zone.sets.delete(recordSetKey(t1));
+    const outcome = await applyPlan(planned, { zone }, silent);
+    assert.equal(outcome.deleted.vanished, 1);
+    assert.equal(outcome.verdicts.written, 1);
+    assert.equal(markers(zone).length, 1, "the verdict holds the instance out");
+  });
+
+  it("writes many verdicts in one TXT request and deletes everything in one more, lifts included", async () => {
+    const failing = Array.from({ length: 40 }, (_, i) =>
+      srvRecord({ hostId: H1, container: 100 + i, hostPort: 9000 + i }),
+    );
+    const recovered = srvRecord({ hostId: H1, container: 99, hostPort: 8999 });
+    const heldMarker = verdictMarker(recovered, { port: 8999, since: new Date(0), detail: "HTTP 500" });
+    const sets = [a1, t1, gone, ...failing, heldMarker];
+    const inventory: InventorySnapshot = {
+      ...snapshot,
+      containers: new Set([99, ...failing.map((_, i) => 100 + i)].map(containerIdFor)),
+    };
+    const health = new Map<string, HealthResult>([
+      ...failing.map((_, i) => [`127.0.0.1:${9000 + i}`, unhealthy(9000 + i)] as const),
+      ["127.0.0.1:8999", { verdict: "healthy", url: "", attempts: 1, detail: "HTTP 200" }],
+    ]);
+    const planned = planReconcile(planStale(sets, inventory, ZONE), inventory, health, {
+      zoneName: ZONE,
+      maxDeleteShare: 1,
+      stopUnhealthyTasks: false,
+    });
+    const zone = new MemoryZone(sets);
+    const outcome = await applyPlan(planned, { zone }, silent);
+    assert.deepEqual(zone.requests, [
+      { action: "UPSERT", types: ["TXT"], sets: 40 },
+      { action: "DELETE", types: ["SRV", "TXT"], sets: 42 },
+    ]);
+    assert.deepEqual(outcome.verdicts, { written: 40, lifted: 1, cleared: 0 });
+    assert.equal(outcome.deleted.total, 41);
+  });
+
+  describe("the run after a verdict whose instance could not be deleted", () => {
+    const t1Marker = verdictMarker(t1, { port: 8001, since: new Date(0), detail: "HTTP 500" });
+    const healthy: HealthResult = { verdict: "healthy", url: "", attempts: 1, detail: "HTTP 200" };
+
+    it("deletes the instance when it still fails, and keeps its verdict", async () => {
+      const zone = new MemoryZone([a1, t1, t1Marker]);
+      const planned = plan([a1, t1, t1Marker], [8001]);
+      assert.deepEqual(planned.markerDeletes, [], "a failing instance's verdict is not lifted");
+      const outcome = await applyPlan(planned, { zone }, silent);
+      assert.ok(!zone.sets.has(recordSetKey(t1)));
+      assert.equal(markers(zone).length, 1);
+      assert.equal(outcome.verdicts.written, 1);
+    });
+
+    it("lifts the verdict when the instance passes, and leaves the instance in", async () => {
+      const zone = new MemoryZone([a1, t1, t1Marker]);
+      const planned = planReconcile(
+        planStale([a1, t1, t1Marker], snapshot, ZONE),
+        snapshot,
+        new Map([["127.0.0.1:8001", healthy]]),
+        { zoneName: ZONE, maxDeleteShare: 1, stopUnhealthyTasks: true },
+      );
+      const outcome = await applyPlan(planned, { zone }, silent);
+      assert.ok(zone.sets.has(recordSetKey(t1)));
+      assert.deepEqual(markers(zone), []);
+      assert.equal(outcome.verdicts.lifted, 1);
+    });
+
+    it("lifts it when the instance in the zone passes at a port other than the verdict's", async () => {
+      // The container was restarted onto another host port: the marker's port has nothing behind it.
+      const stalePort = verdictMarker(t1, { port: 7001, since: new Date(0), detail: "ECONNREFUSED" });
+      const planned = planReconcile(
+        planStale([a1, t1, stalePort], snapshot, ZONE),
+        snapshot,
+        new Map([
+          ["127.0.0.1:8001", healthy],
+          ["127.0.0.1:7001", unhealthy(7001)],
+        ]),
+        { zoneName: ZONE, maxDeleteShare: 1, stopUnhealthyTasks: true },
+      );
+      assert.deepEqual(
+        planned.markerDeletes.map((d) => d.reason),
+        ["recovered"],
+      );
+      assert.deepEqual(planned.deletes, []);
+    });
   });
 
   it("counts a set someone else deleted first as vanished, not deleted", async () => {

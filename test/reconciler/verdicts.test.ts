@@ -1,6 +1,7 @@
-// The reconciler's health verdicts: an instance taken out for failing carries a TXT verdict marker written
-// in the same change batch; the marker is lifted after a pass and cleared when the instance is gone; ports
-// with an agent check are never checked here. The batch is proven against moto and the local zone alike.
+// The reconciler's health verdicts: an instance taken out for failing carries a TXT verdict marker, written in
+// a request of TXT UPSERTs alone before the instance is deleted in a request of DELETEs alone; the marker is
+// lifted after a pass and cleared when the instance is gone; ports with an agent check are never checked
+// here. The two requests are proven against moto and the local zone alike.
 import assert from "node:assert/strict";
 import type { Route53Client } from "@aws-sdk/client-route-53";
 import { type LocalZone, startLocalZone } from "../../local/zone";
@@ -8,7 +9,7 @@ import { ApiCalls } from "../../reconciler/apiCalls";
 import type { HealthResult } from "../../reconciler/healthChecker";
 import type { InventorySnapshot } from "../../reconciler/inventory";
 import { healthTargets, planReconcile, planStale, verdictTargets } from "../../reconciler/reconcilePlan";
-import { deleteRecordSets, listRecordSets, replaceWithVerdicts } from "../../reconciler/zoneRecords";
+import { deleteRecordSets, listRecordSets, upsertMarkers } from "../../reconciler/zoneRecords";
 import {
   agentCheckMarker,
   instanceKey,
@@ -17,6 +18,7 @@ import {
   recordSetKey,
   verdictMarker,
 } from "../../records";
+import { recordChangeRequests } from "./support/changeRequests";
 import { containerIdFor, srvRecord } from "./support/ecsWorld";
 import { sharedMoto } from "./support/sharedMoto";
 import { createPrivateZone, createSets, hostA, readZone, route53Client, ZONE } from "./support/zoneFixtures";
@@ -129,7 +131,7 @@ describe("reconciler: health verdicts", () => {
   });
 
   for (const server of ["moto", "the local zone"] as const) {
-    describe(`the verdict batch against ${server}`, function () {
+    describe(`the verdict requests against ${server}`, function () {
       this.timeout(60_000);
       let route53: Route53Client;
       let zoneId: string;
@@ -152,15 +154,27 @@ describe("reconciler: health verdicts", () => {
         await local?.close();
       });
 
-      it("deletes the instance and writes its verdict in one batch beside another instance's agent marker, then lifts it", async () => {
+      it("writes the verdict alone, then deletes the instance alone, beside another instance's agent marker; then lifts it", async () => {
         await createSets(route53, zoneId, [hostA(H1), plain, checked, checkedMarker]);
         const calls = new ApiCalls();
+        const requests = recordChangeRequests(route53);
         const marker = verdictMarker(plain, { port: 30001, since, detail: "HTTP 503" });
-        const outcome = await replaceWithVerdicts(route53, zoneId, [{ set: plain, marker }], calls);
+        const markers = await upsertMarkers(route53, zoneId, [marker], calls);
+        assert.deepEqual(markers.written.map(recordSetKey), [recordSetKey(marker)]);
+        const outcome = await deleteRecordSets(route53, zoneId, [plain], calls);
         assert.deepEqual(outcome.deleted.map(recordSetKey), [recordSetKey(plain)]);
-        assert.equal(calls.byOperation.ChangeResourceRecordSets, 1);
+        // What IAM sees: a TXT UPSERT alone, then an SRV DELETE alone.
+        assert.deepEqual(requests, [
+          { actions: ["UPSERT"], types: ["TXT"], names: [`_calc._tcp.${ZONE}`] },
+          { actions: ["DELETE"], types: ["SRV"], names: [`_calc._tcp.${ZONE}`] },
+        ]);
+        assert.equal(calls.byOperation.ChangeResourceRecordSets, 2);
         const zone = await readZone(route53, zoneId);
         assert.equal(zone.has(recordSetKey(plain)), false);
+        // moto (5.2, route53/models.py delete_rrset_by_id) deletes every set with the SetIdentifier, whatever its
+        // type, so the SRV set's DELETE takes the marker beside it too; Route53 deletes the set of that name, type
+        // and identifier only. moto proves the two requests are accepted; the local zone proves what is left.
+        if (server === "moto") return;
         const written = (await listRecordSets(route53, zoneId, calls)).find(
           (s) => recordSetKey(s) === recordSetKey(marker),
         );

@@ -10,8 +10,15 @@ import {
   deleteRecordSets,
   listRecordSets,
   readRecordSet,
+  upsertMarkers,
 } from "../../reconciler/zoneRecords";
-import { type RecordSet, recordSetKey, type ZoneRecordSet } from "../../records";
+import {
+  canonicalName,
+  type RecordSet,
+  recordSetKey,
+  verdictMarker,
+  type ZoneRecordSet,
+} from "../../records";
 import { srvRecord } from "./support/ecsWorld";
 import { createSets, deleteSets, foreignSets, hostA, readZone, route53Client } from "./support/zoneFixtures";
 
@@ -177,5 +184,66 @@ describe("reconciler zone records (local zone)", function () {
     );
     assert.equal(listed.length, 2);
     assert.ok(calls.retries > 0, "some requests were retried");
+  });
+
+  describe("verdict markers", () => {
+    // One service name each, so that one name's trouble is one marker's.
+    const instances = Array.from({ length: 6 }, (_, i) =>
+      srvRecord({
+        hostId: "i-0123456789abcdef0",
+        container: i,
+        hostPort: 10_000 + i,
+        service: `_m${i}._tcp`,
+      }),
+    );
+    const markers = instances.map((set, i) =>
+      verdictMarker(set, { port: 10_000 + i, since: new Date(0), detail: "HTTP 500" }),
+    );
+
+    it("writes many in one request of TXT UPSERTs alone", async () => {
+      const calls = new ApiCalls();
+      const outcome = await upsertMarkers(route53, zone.hostedZoneId, markers, calls);
+      assert.equal(outcome.written.length, 6);
+      assert.equal(calls.byOperation.ChangeResourceRecordSets, 1);
+      const zoneNow = await readZone(route53, zone.hostedZoneId);
+      for (const m of markers) assert.ok(zoneNow.has(recordSetKey(m)));
+    });
+
+    it("fails only the marker the zone refuses, and writes the rest", async () => {
+      // A customer's simple TXT set at one service name: Route53 allows one routing policy per name and type,
+      // so a multivalue marker there is refused.
+      const poisoned = canonicalName(markers[4]?.Name ?? "");
+      const foreign = {
+        Name: poisoned,
+        Type: "TXT" as const,
+        TTL: 60,
+        ResourceRecords: [{ Value: '"v=1"' }],
+      };
+      const others = [...markers.slice(0, 4), ...markers.slice(5)];
+      assert.ok(
+        others.every((m) => canonicalName(m.Name) !== poisoned),
+        "one name is poisoned",
+      );
+      const poisonedMarkers = markers.filter((m) => canonicalName(m.Name) === poisoned);
+      await createSets(route53, zone.hostedZoneId, [foreign]);
+      const calls = new ApiCalls();
+      const outcome = await upsertMarkers(route53, zone.hostedZoneId, markers, calls);
+      assert.deepEqual(outcome.written.map(recordSetKey).sort(), others.map(recordSetKey).sort());
+      assert.deepEqual(
+        outcome.failed.map((f) => recordSetKey(f.set)),
+        poisonedMarkers.map(recordSetKey),
+      );
+      assert.match(outcome.failed[0]?.error ?? "", /^InvalidChangeBatch: /);
+    });
+
+    it("reports markers it could not write under throttling past every retry", async () => {
+      // A change bucket that never holds the two changes an UPSERT counts.
+      zone.setFaults({ changesPerSecond: 0.001, changeBurst: 1 });
+      const calls = new ApiCalls({ maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 });
+      const outcome = await upsertMarkers(route53, zone.hostedZoneId, markers.slice(0, 2), calls);
+      assert.deepEqual(outcome.written, []);
+      assert.equal(outcome.failed.length, 2);
+      assert.equal(calls.byOperation.ChangeResourceRecordSets, 2, "one request, tried twice");
+    });
   });
 });

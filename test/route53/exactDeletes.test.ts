@@ -1,7 +1,7 @@
-// deleteExactly, the one "delete exactly these sets" of the tree: batches that keep a set with the changes
-// that go with it, a rejected batch either settled (the sets that no longer match re-read and deleted as they
-// are now) or reported, and other errors reported or thrown, as each caller asks. Against SDK doubles that
-// reject a DELETE whose values differ from the stored set's, as Route53 does.
+// deleteExactly, the one "delete exactly these sets" of the tree: requests of DELETEs alone within Route53's
+// limits, a rejected batch either settled (the sets that no longer match re-read and deleted as they are now)
+// or reported, and other errors reported or thrown, as each caller asks. Against SDK doubles that reject a
+// DELETE whose values differ from the stored set's, as Route53 does.
 import assert from "node:assert/strict";
 import {
   type Change,
@@ -21,15 +21,6 @@ const srv = (i: number, port = 1000 + i): ZoneRecordSet => ({
   MultiValueAnswer: true,
   ResourceRecords: [{ Value: `1 1 ${port} h.z.internal` }],
 });
-const marker = (i: number): ZoneRecordSet => ({
-  Name: "_svc._tcp.z.internal",
-  Type: "TXT",
-  SetIdentifier: `verdict-${i}`,
-  TTL: 10,
-  MultiValueAnswer: true,
-  ResourceRecords: [{ Value: `"failing ${i}"` }],
-});
-
 describe("route53 exact deletes (SDK doubles)", () => {
   let r53Mock: AwsClientStub<Route53Client>;
   /** The stored sets, by SetIdentifier; a DELETE that does not match one is rejected, naming it. */
@@ -78,34 +69,32 @@ describe("route53 exact deletes (SDK doubles)", () => {
   const client = () => new Route53Client({ region: "us-east-1" });
   const reads = () => r53Mock.commandCalls(ListResourceRecordSetsCommand).length;
 
-  it("settles a rejected batch: the named set is re-read and deleted with its marker as it is now, the rest sent again", async () => {
+  it("settles a rejected batch: the named set is re-read and deleted as it is now, the rest sent again", async () => {
     const sets = [0, 1, 2, 3].map((i) => srv(i));
     zone = new Map(sets.map((s) => [s.SetIdentifier, s]));
     const moved = srv(2, 4242);
     zone.set(moved.SetIdentifier, moved);
-    const deletes = sets.map((set, i) => ({
-      set,
-      alongside: [{ action: "UPSERT" as const, recordSet: marker(i) }],
-    }));
 
-    const outcome = await deleteExactly(client(), "Z1", deletes, { comment: "t", stillDelete: () => true });
+    const outcome = await deleteExactly(
+      client(),
+      "Z1",
+      sets.map((set) => ({ set })),
+      { comment: "t", stillDelete: () => true },
+    );
 
     assert.deepEqual(
       outcome.deleted.map((s) => s.ResourceRecords[0]?.Value),
       ["1 1 4242 h.z.internal", "1 1 1000 h.z.internal", "1 1 1001 h.z.internal", "1 1 1003 h.z.internal"],
     );
     assert.deepEqual(outcome.failed, []);
-    assert.deepEqual(
-      [...zone.keys()].sort(),
-      [0, 1, 2, 3].map((i) => `verdict-${i}`),
-      "every instance is out and every marker in",
-    );
-    // The rejected batch, the changed set alone (with its marker), and the rest of the batch.
+    assert.deepEqual([...zone.keys()], [], "every set is out");
+    // The rejected batch, the changed set alone, and the rest of the batch: DELETEs alone, every one.
     assert.equal(requests.length, 3);
     assert.deepEqual(
-      requests[1]?.map((c) => c.Action),
-      ["DELETE", "UPSERT"],
+      requests.map((r) => r.length),
+      [4, 1, 3],
     );
+    for (const r of requests) assert.deepEqual([...new Set(r.map((c) => c.Action))], ["DELETE"]);
     assert.equal(reads(), 1);
   });
 
@@ -165,23 +154,17 @@ describe("route53 exact deletes (SDK doubles)", () => {
     assert.equal(requests.length, 3);
   });
 
-  it("cuts deletes into batches within the limits and perBatch, never parting a set from its marker", () => {
-    const deletes = Array.from({ length: 120 }, (_, i) => ({
-      set: srv(i),
-      alongside: [{ action: "UPSERT" as const, recordSet: marker(i) }],
-    }));
+  it("cuts deletes into batches within the limits and perBatch", () => {
+    const deletes = Array.from({ length: 120 }, (_, i) => ({ set: srv(i) }));
     assert.deepEqual(
       exactDeleteBatches(deletes, 50).map((b) => b.length),
       [50, 50, 20],
     );
-    // 1,000 changes at most: 500 pairs.
-    const many = Array.from({ length: 1_200 }, (_, i) => ({
-      set: srv(i),
-      alongside: [{ action: "DELETE" as const, recordSet: marker(i) }],
-    }));
+    // 1,000 changes at most.
+    const many = Array.from({ length: 1_200 }, (_, i) => ({ set: srv(i) }));
     assert.deepEqual(
       exactDeleteBatches(many).map((b) => b.length),
-      [500, 500, 200],
+      [1_000, 200],
     );
     assert.deepEqual(exactDeleteBatches([]), []);
   });

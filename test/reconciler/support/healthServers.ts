@@ -8,11 +8,14 @@ export interface HealthServer {
   readonly port: number;
   /** Requests received, by path. */
   readonly hits: string[];
+  /** How it answers from now on: an instance that recovers, or falls ill. */
+  behave(behaviour: Behaviour): void;
   close(): Promise<void>;
 }
 
-export async function startHealthServer(behaviour: Behaviour): Promise<HealthServer> {
+export async function startHealthServer(initially: Behaviour): Promise<HealthServer> {
   const hits: string[] = [];
+  let behaviour = initially;
   const server = http.createServer((req, res) => {
     hits.push(req.url ?? "");
     if (behaviour === "hang") return; // accepts, reads, never answers
@@ -25,6 +28,9 @@ export async function startHealthServer(behaviour: Behaviour): Promise<HealthSer
   return {
     port,
     hits,
+    behave: (b) => {
+      behaviour = b;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

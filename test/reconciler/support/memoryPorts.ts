@@ -1,16 +1,28 @@
 // In-memory fakes of the reconciler core's ports, for tests of the plan's application and of the core.
 import type { LiveTask } from "../../../reconciler/inventory";
-import type { ReconcilerZone, ZoneDeleteOutcome } from "../../../reconciler/reconcilerZone";
+import type {
+  ReconcilerZone,
+  ZoneDeleteOutcome,
+  ZoneMarkerOutcome,
+} from "../../../reconciler/reconcilerZone";
 import type { TaskStopper } from "../../../reconciler/taskStopper";
 import { type RecordSet, recordSetKey } from "../../../records";
 
-/** A zone held in a map; `changed` replaces sets as if an agent rewrote them after the reconciler read them. */
+/**
+ * A zone held in a map. Tests replace sets in `sets` as if an agent rewrote them after the reconciler read
+ * them; the keys in `failing` fail every delete (as throttling past every retry does), those in
+ * `failingMarkers` every marker write.
+ */
 export class MemoryZone implements ReconcilerZone {
   readonly sets = new Map<string, RecordSet>();
+  /** Sets per deleteRecordSets call. */
   readonly deleteRequests: number[] = [];
+  /** Every call that changes the zone, in order: its one action, the types it touches, how many sets. */
+  readonly requests: { action: "UPSERT" | "DELETE"; types: string[]; sets: number }[] = [];
   constructor(
     sets: RecordSet[],
     readonly failing = new Set<string>(),
+    readonly failingMarkers = new Set<string>(),
   ) {
     for (const s of sets) this.sets.set(recordSetKey(s), s);
   }
@@ -25,6 +37,7 @@ export class MemoryZone implements ReconcilerZone {
     stillDelete: (current: RecordSet, original: RecordSet) => boolean,
   ): Promise<ZoneDeleteOutcome> {
     this.deleteRequests.push(sets.length);
+    this.requests.push({ action: "DELETE", types: [...new Set(sets.map((m) => m.Type))], sets: sets.length });
     const out = {
       deleted: [] as RecordSet[],
       vanished: [] as RecordSet[],
@@ -44,18 +57,23 @@ export class MemoryZone implements ReconcilerZone {
     }
     return { ...out, failed };
   }
-  async replaceWithVerdicts(
-    changes: readonly { readonly set: RecordSet; readonly marker: RecordSet }[],
-    stillDelete: (current: RecordSet, original: RecordSet) => boolean,
-  ): Promise<ZoneDeleteOutcome> {
-    const outcome = await this.deleteRecordSets(
-      changes.map((c) => c.set),
-      stillDelete,
-    );
-    const deleted = new Set(outcome.deleted.map(recordSetKey));
-    for (const c of changes)
-      if (deleted.has(recordSetKey(c.set))) this.sets.set(recordSetKey(c.marker), c.marker);
-    return outcome;
+  async writeMarkers(markers: readonly RecordSet[]): Promise<ZoneMarkerOutcome> {
+    this.requests.push({
+      action: "UPSERT",
+      types: [...new Set(markers.map((m) => m.Type))],
+      sets: markers.length,
+    });
+    const written: RecordSet[] = [];
+    const failed: { set: RecordSet; error: string }[] = [];
+    for (const m of markers) {
+      if (this.failingMarkers.has(recordSetKey(m)))
+        failed.push({ set: m, error: "Throttling: Rate exceeded" });
+      else {
+        this.sets.set(recordSetKey(m), m);
+        written.push(m);
+      }
+    }
+    return { written, failed };
   }
 }
 
