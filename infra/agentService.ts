@@ -6,29 +6,12 @@ import { stackScopedName } from "./names";
 import { agentPolicy } from "./policies";
 import { taskExecutionRole } from "./taskExecutionRole";
 import { serviceTrustPolicy } from "./trustPolicy";
+import type { ZoneWriterArgs } from "./zoneWriterArgs";
 
 /** Arguments of {@link AgentService}. */
-export interface AgentServiceArgs {
-  /** The cluster whose every instance runs one agent (required). */
-  readonly clusterArn: pulumi.Input<string>;
+export interface AgentServiceArgs extends ZoneWriterArgs {
   /** The agent image URI (required). */
   readonly image: pulumi.Input<string>;
-  /** The zone the agent writes to (required). */
-  readonly zoneId: pulumi.Input<string>;
-  readonly zoneArn: pulumi.Input<string>;
-  readonly zoneName: pulumi.Input<string>;
-  /** The region, for log delivery and ARN partitions (required). */
-  readonly region: string;
-  /** TTL of the SRV records the agent writes, seconds. Default: 10. */
-  readonly srvTtl?: number;
-  /** Days the agent's logs are kept. Default: 14. */
-  readonly logRetentionDays?: number;
-  /** ECSSD_SERVICE_OWNERS as JSON (records/serviceOwners.ts). Default: none, every name open. */
-  readonly serviceOwners?: string;
-  /** ECSSD_SERVICE_OWNERS_CLOSED: names the owners do not list may be offered by nobody. Default: unset, open. */
-  readonly serviceOwnersClosed?: boolean;
-  /** ECSSD_DEPLOYMENT: the stack's mark in every SetIdentifier (records/setIdentifier.ts). Default: none. */
-  readonly deployment?: pulumi.Input<string>;
 }
 
 /**

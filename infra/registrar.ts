@@ -7,6 +7,7 @@ import { SERVICE_OWNERS } from "../settings/sharedSettings";
 import { lambdaBase, lambdaFunction } from "./lambdaRole";
 import { REGISTRAR_RUNTIME } from "./lambdaRuntime";
 import { registrarPolicy } from "./policies";
+import type { ZoneWriterArgs } from "./zoneWriterArgs";
 
 /** The EventBridge pattern of our cluster's task state changes: the only events the registrar is sent. */
 export function taskStateChangePattern(clusterArn: string): Record<string, unknown> {
@@ -26,25 +27,10 @@ export const REGISTRAR_RETRIES = 2;
 export const REGISTRAR_MAX_EVENT_AGE_SECONDS = 3600;
 
 /** Arguments of {@link Registrar}. */
-export interface RegistrarArgs {
+export interface RegistrarArgs extends ZoneWriterArgs {
   /** The bundled handler (`index.js` exporting `handler`) (required). */
   readonly code: pulumi.Input<pulumi.asset.Archive>;
-  readonly clusterArn: pulumi.Input<string>;
   readonly clusterName: pulumi.Input<string>;
-  readonly zoneId: pulumi.Input<string>;
-  readonly zoneArn: pulumi.Input<string>;
-  readonly zoneName: pulumi.Input<string>;
-  readonly region: string;
-  /** TTL of the records it writes, as the agent's. Default: 10. */
-  readonly srvTtl?: number;
-  /** Default: 14. */
-  readonly logRetentionDays?: number;
-  /** ECSSD_SERVICE_OWNERS as JSON, the agent's. Default: none, every name open. */
-  readonly serviceOwners?: string;
-  /** ECSSD_SERVICE_OWNERS_CLOSED, the agent's. Default: unset, every name the owners do not list open. */
-  readonly serviceOwnersClosed?: boolean;
-  /** ECSSD_DEPLOYMENT: the stack's mark in every SetIdentifier (records/setIdentifier.ts). Default: none. */
-  readonly deployment?: pulumi.Input<string>;
 }
 
 /**
