@@ -1,14 +1,25 @@
 // The reconciler's verdicts on this host's instances, as read from the zone: an instance it took out for
 // failing its health check carries a TXT verdict marker, and the agent leaves it out of the desired state
 // until the reconciler deletes the marker. Read here, never written: the verdict is the reconciler's.
-import { canonicalName, type HealthMarker, instanceKey, parseHealthMarker, type RecordSet } from "../records";
+import {
+  canonicalName,
+  type HealthMarker,
+  instanceKey,
+  parseHealthMarker,
+  parseSetIdentifier,
+  type RecordSet,
+} from "../records";
 import type { Log } from "./syncLoop";
 
 export class HeldVerdicts {
   /** By instance key. */
   private readonly held = new Map<string, { marker: RecordSet; verdict: HealthMarker }>();
 
-  constructor(private readonly log: Log) {}
+  /** @param deployment this agent's mark; a verdict written before deployments had names is not held. */
+  constructor(
+    private readonly log: Log,
+    private readonly deployment?: string,
+  ) {}
 
   get size(): number {
     return this.held.size;
@@ -40,6 +51,19 @@ export class HeldVerdicts {
     for (const rs of sets) {
       const verdict = rs.Type === "TXT" ? parseHealthMarker(rs) : undefined;
       if (verdict?.kind !== "verdict") {
+        others.push(rs);
+        continue;
+      }
+      // An unattributed verdict (written by a reconciler before deployments had names) sits beside an
+      // instance this agent takes over and rewrites with its mark: no reconciler of this deployment would ever
+      // lift it, so holding it would keep the instance out for good. It is taken over like the instance's
+      // other unattributed sets (applied, not desired: deleted), and this deployment's reconciler judges the
+      // instance afresh.
+      if (this.deployment !== undefined && parseSetIdentifier(rs.SetIdentifier)?.deployment === undefined) {
+        this.log.info(
+          { action: "verdict-taken-over", instance: instanceKey(rs) },
+          "a verdict written before deployments had names is removed; this deployment's reconciler judges the instance",
+        );
         others.push(rs);
         continue;
       }

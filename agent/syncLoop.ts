@@ -84,7 +84,7 @@ export class SyncLoop {
 
   constructor(private readonly opts: SyncLoopOptions) {
     this.now = opts.now ?? (() => performance.now());
-    this.held = new HeldVerdicts(opts.log);
+    this.held = new HeldVerdicts(opts.log, opts.deployment);
     this.rejected = new RejectedChanges(opts.maxRejected);
     this.retryWarnings = new WarningLimiter(RETRY_WARNING_INTERVAL_MS, this.now);
     this.backoff = new Backoff({

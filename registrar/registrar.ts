@@ -111,7 +111,7 @@ export async function applyTaskEvent(
     // The address only makes the exact DELETE match at once; the task's sets are read back when it does not.
     const address = described === "missing" ? change.eniAddress : described.eniAddress;
     const planned = taskRecordSets(identity, address, offers, settings);
-    const records = await deregister(deps.zone, change.taskId, planned);
+    const records = await deregister(deps.zone, change.taskId, planned, settings.deployment);
     return {
       ...base,
       version: action.version,
@@ -134,7 +134,7 @@ export async function applyTaskEvent(
   const after = await deps.tasks.describeTask(change.clusterArn, change.taskArn);
   const recheck = taskAction({ ...change, version: action.version }, after, healthChecked);
   if (recheck.action === "deregister") {
-    const records = await deregister(deps.zone, change.taskId, planned);
+    const records = await deregister(deps.zone, change.taskId, planned, settings.deployment);
     return {
       ...base,
       version: recheck.version,
@@ -161,9 +161,28 @@ export async function applyTaskEvent(
  * rejects that (already gone: a repeated stop; or written with other settings), the task's sets are read at
  * their names and those found are deleted as read. Returns the number deleted.
  */
-async function deregister(zone: TaskZone, taskId: string, planned: TaskRecords): Promise<number> {
+async function deregister(
+  zone: TaskZone,
+  taskId: string,
+  planned: TaskRecords,
+  deployment: string | undefined,
+): Promise<number> {
   const expected = planned.recordSets;
-  if (expected.length > 0 && (await zone.deleteExactly(expected))) return expected.length;
+  if (expected.length > 0 && (await zone.deleteExactly(expected))) {
+    if (deployment === undefined) return expected.length;
+    // A task registered before deployments had names may still have its unattributed sets beside these; left
+    // behind, its A record would point at an address ECS hands to another task. They would sit at the task's
+    // own name, so one read of that name tells; only then is every name read and cleared.
+    const [taskName] = planned.names;
+    if (taskName === undefined || (await zone.taskSets([taskName], taskId)).length === 0)
+      return expected.length;
+    return expected.length + (await deleteTaskSets(zone, taskId, planned));
+  }
+  return deleteTaskSets(zone, taskId, planned);
+}
+
+/** Reads the task's sets at its names and deletes them as read; returns the number deleted. */
+async function deleteTaskSets(zone: TaskZone, taskId: string, planned: TaskRecords): Promise<number> {
   if (planned.names.length === 0) return 0; // it declares nothing: it never had records
   // Read and delete what is there; a concurrent invocation for the same task (a stop racing a registration)
   // may delete or rewrite them meanwhile, so this is tried twice before the event is failed for a retry.

@@ -71,4 +71,23 @@ describe("agent held verdicts", () => {
     assert.equal(held.size, 0);
     assert.deepEqual(actions, ["verdict"]);
   });
+
+  it("takes over a verdict written before deployments had names: not held, returned as applied (so deleted)", () => {
+    const { log, actions } = recordingLog();
+    const held = new HeldVerdicts(log, "stack-a");
+    const legacy = verdict(srv(3));
+    const marked = {
+      ...verdict(srv(4)),
+      SetIdentifier: `ecssd2:stack-a:${HOST}:${(4).toString(16).padStart(24, "0")}:8080`,
+    };
+    const others = held.takeRead([legacy, marked]);
+    assert.deepEqual(others, [legacy]);
+    assert.equal(held.size, 1);
+    assert.ok(held.holds(marked));
+    assert.ok(actions.includes("verdict-taken-over"));
+    // Without a deployment the agent writes unattributed sets itself, and their verdicts hold as before.
+    const unmarked = new HeldVerdicts(log);
+    assert.deepEqual(unmarked.takeRead([legacy]), []);
+    assert.equal(unmarked.size, 1);
+  });
 });
