@@ -7,6 +7,7 @@ import { EPHEMERAL_PORT_RANGES } from "./ephemeralPorts";
 import { lambdaBase, lambdaFunction } from "./lambdaRole";
 import { RECONCILER_RUNTIME } from "./lambdaRuntime";
 import { reconcilerPolicy } from "./policies";
+import type { ZoneWriterArgs } from "./zoneWriterArgs";
 
 /** The reconciler's settings as its environment carries them (reconciler/config.ts). */
 export type ReconcilerSettings = Partial<ReconcilerConfig>;
@@ -32,7 +33,8 @@ export type ReconcilerBehaviour = Pick<
 >;
 
 /** Arguments of {@link Reconciler}. */
-export interface ReconcilerArgs {
+/** The zone, cluster and shared settings come from {@link ZoneWriterArgs}; it writes no SRV records, so no TTL. */
+export interface ReconcilerArgs extends Omit<ZoneWriterArgs, "srvTtl"> {
   /** The bundled handler (`index.js` exporting `handler`) (required). */
   readonly code: pulumi.Input<pulumi.asset.Archive>;
   readonly vpcId: pulumi.Input<string>;
@@ -45,12 +47,7 @@ export interface ReconcilerArgs {
    * whose instances someone else manages (they open it to {@link Reconciler.securityGroup}).
    */
   readonly instanceSecurityGroupId?: pulumi.Input<string>;
-  readonly clusterArn: pulumi.Input<string>;
   readonly clusterName: pulumi.Input<string>;
-  readonly zoneId: pulumi.Input<string>;
-  readonly zoneArn: pulumi.Input<string>;
-  readonly zoneName: pulumi.Input<string>;
-  readonly region: string;
   /** EventBridge schedule. Default: `rate(5 minutes)`. */
   readonly schedule?: string;
   /** HTTP-check every instance. Default: true. */
@@ -72,14 +69,6 @@ export interface ReconcilerArgs {
    * other stack ever wrote to (ECSSD_CLAIM_UNATTRIBUTED). Default: false, they are left alone and counted.
    */
   readonly claimUnattributed?: boolean;
-  /** Default: 14. */
-  readonly logRetentionDays?: number;
-  /** ECSSD_SERVICE_OWNERS as JSON: the reconciler removes records that violate it. Default: none. */
-  readonly serviceOwners?: string;
-  /** ECSSD_SERVICE_OWNERS_CLOSED: it also removes records of names the owners do not list. Default: unset, open. */
-  readonly serviceOwnersClosed?: boolean;
-  /** ECSSD_DEPLOYMENT: the stack's mark in every SetIdentifier (records/setIdentifier.ts). Default: none. */
-  readonly deployment?: pulumi.Input<string>;
 }
 
 /**

@@ -1,8 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 
-/** What the program gives both writers of records (the agent's service and the registrar), written once. */
+/** What the program gives every component that touches the zone (the agent's service, the registrar, the reconciler), written once. */
 export interface ZoneWriterArgs {
-  /** The cluster whose instances or tasks it writes for (required). */
+  /** The cluster whose instances or tasks it acts for (required). */
   readonly clusterArn: pulumi.Input<string>;
   /** The zone it writes to (required). */
   readonly zoneId: pulumi.Input<string>;
