@@ -10,7 +10,8 @@
 // it touched, read straight from the store, so observing costs no request and no token of any bucket.
 //
 // Settings (environment): FLEET_HOSTS (500), FLEET_CONTAINERS (20 per host, cold start), FLEET_TASKS (2,000),
-// FLEET_TIME_SCALE (2: model seconds per wall second), FLEET_SCENARIOS (cold,deploy,churn),
+// FLEET_TIME_SCALE (model seconds per wall second; default 1, real time, unless the scenarios would not fit 13
+// minutes of wall time, then just enough to fit), FLEET_SCENARIOS (cold,deploy,churn),
 // FLEET_MAX_RECORD_SETS (Route53's 10,000), FLEET_QUICK=1 (a smoke run: 50 hosts, 5 containers, 200 tasks,
 // shorter windows, the limits' rates and bursts scaled down with the fleet). See bench/support/fleetSettings.ts.
 import { runScenario, type ScenarioResult } from "./support/fleetRun";
@@ -21,7 +22,12 @@ import {
   type ScenarioPlan,
   steadyChurnPlan,
 } from "./support/fleetScenarios";
-import { type FleetSettings, fleetSettings, scaledLimits } from "./support/fleetSettings";
+import {
+  type FleetSettings,
+  fleetSettings,
+  plannedModelSeconds,
+  scaledLimits,
+} from "./support/fleetSettings";
 
 export function fleetPlans(s: FleetSettings): ScenarioPlan[] {
   const sizes: PlanSizes = {
@@ -101,6 +107,9 @@ export async function main(): Promise<void> {
     `fleet: ${s.hosts} hosts; cold start ${s.hosts} × ${s.containersPerHost}; deploy and churn ${s.tasks} tasks; time scale ${s.timeScale} (model seconds per wall second: every rate × ${s.timeScale}, every duration and timer ÷ ${s.timeScale}, measured times × ${s.timeScale}); fleet scale ${s.fleetScale} of the issue's 500 hosts (limits' rates, bursts and quota × ${s.fleetScale})`,
   );
   console.log(`limits as applied (wall time): ${JSON.stringify(limits)}`);
+  console.log(
+    `scenarios take at most ${plannedModelSeconds(s)} s of fleet time, ${Math.round(plannedModelSeconds(s) / s.timeScale)} s of wall time, plus each one's setup`,
+  );
   const results: ScenarioResult[] = [];
   for (const plan of fleetPlans(s)) {
     const r = await runScenario(plan, {

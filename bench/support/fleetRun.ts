@@ -194,6 +194,22 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
     peakSets = Math.max(peakSets, zone.recordSetCount());
   });
   const meter = new Route53Meter();
+  // Everything scheduled for later (Lambda's retries, ECS's later events) is dropped at teardown.
+  const torn = new AbortController();
+  const later = (ms: number, fn: () => void) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        torn.signal.removeEventListener("abort", drop);
+        fn();
+        resolve();
+      }, ms);
+      const drop = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      torn.signal.addEventListener("abort", drop, { once: true });
+    });
+  const clients: { destroy(): void }[] = [];
   const docker = Array.from({ length: plan.hosts }, () => new SimulatedDocker());
   const agents: (HostAgent | undefined)[] = new Array(plan.hosts);
   const agentStats = { started: 0, failedToStart: 0 };
@@ -220,7 +236,12 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
   const ecsDouble = installEcsDouble(ecs, [cluster]);
 
   // The registrar: one client, each event its own invocation, retried as Lambda retries an async invocation.
-  const registrarClient = meter.attach(route53Client({ endpoint: zone.apiUrl }), "registrar");
+  const meteredClient = (writer: string) => {
+    const c = meter.attach(route53Client({ endpoint: zone.apiUrl }), writer);
+    clients.push(c);
+    return c;
+  };
+  const registrarClient = meteredClient("registrar");
   const registrarCalls = new AwsCall(scaledPolicy(DEFAULT_RETRY_POLICY, k));
   const taskZone = new Route53TaskZone(registrarClient, async () => zone.hostedZoneId, registrarCalls.call);
   const registrarSettings = {
@@ -250,7 +271,7 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
             registrar.deadLettered++;
             return;
           }
-          track(sleep(delay / k).then(() => invoke(event, attempt + 1)));
+          track(later(delay / k, () => invoke(event, attempt + 1)));
         },
       ),
     );
@@ -265,7 +286,7 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
   };
 
   // The agents: the product's client factory, the product's settings, timers scaled with the clock.
-  const agentClient = () => meter.attach(route53Client({ endpoint: zone.apiUrl }), "agents");
+  const agentClient = () => meteredClient("agents");
   const startAgent = async (h: number) => {
     const id = hostId(h);
     truth.expect(`h:${id}`, true, "start", false);
@@ -321,7 +342,7 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
       truth.expect(`ti:${task.taskId}:${task.port}`, false, "stop");
       ecsEvent(task, "RUNNING", "STOPPED");
       for (const phase of STOP_PHASE.slice(0, settings.stopEventsAfterFirst)) {
-        track(sleep(phase.afterMs / k).then(() => ecsEvent(task, phase.last, "STOPPED")));
+        track(later(phase.afterMs / k, () => ecsEvent(task, phase.last, "STOPPED")));
       }
     } else {
       truth.expect(`i:${task.taskId}`, false, "stop");
@@ -330,7 +351,7 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
   };
 
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-  const otherClient = meter.attach(route53Client({ endpoint: zone.apiUrl }), "otherTool");
+  const otherClient = meteredClient("otherTool");
   let otherTimer: NodeJS.Timeout | undefined;
   let reconcilerTimers: NodeJS.Timeout[] = [];
   const reconcilerResult = { runs: 0, failed: 0, deleted: 0, apiCalls: 0, errors: [] as string[] };
@@ -340,7 +361,7 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
     if (!plan.agentsStartInScenario) {
       await Promise.all(Array.from({ length: plan.hosts }, (_, h) => startAgent(h)));
       for (const task of plan.initial) startTask(task, false);
-      const deadline = performance.now() + (settings.setupTimeoutMs ?? 120_000);
+      const deadline = performance.now() + (settings.setupTimeoutMs ?? 90_000);
       while (!(truth.equal && pendingWork.size === 0) && performance.now() < deadline) await sleep(50);
       if (!truth.equal)
         throw new Error(`setup did not converge: ${JSON.stringify(truth.differences()).slice(0, 300)}`);
@@ -391,7 +412,7 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
 
     // The reconciler on its schedule, as the Lambda runs it (health checks off: the simulated containers
     // serve nothing).
-    const reconcilerClient = meter.attach(route53Client({ endpoint: zone.apiUrl }), "reconciler");
+    const reconcilerClient = meteredClient("reconciler");
     const rConfig = reconcilerConfig({
       zoneName: zone.zoneName,
       zoneId: zone.hostedZoneId,
@@ -531,6 +552,7 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
     };
     return result;
   } finally {
+    torn.abort();
     clearInterval(otherTimer);
     for (const t of reconcilerTimers) clearTimeout(t);
     await Promise.all(
@@ -543,6 +565,7 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
     ecsDouble.restore();
     ecs.destroy();
     await zone.close();
+    for (const c of clients) c.destroy();
   }
 }
 
