@@ -89,7 +89,7 @@ function print(r: ScenarioResult): void {
     `  zone equal to the truth at the end: ${r.zone.equalAtEnd ? `yes, ${fmt(r.zone.equalSecondsAfterLastChange)} after the last change` : `no (${r.zone.missingAtEnd} missing, ${r.zone.extraAtEnd} extra: ${r.zone.examples.join(", ")})`}`,
   );
   console.log(
-    `  lost: ${r.zone.missingAtEnd} record sets missing at the end, ${r.zone.extraAtEnd} left behind, ${r.registrar.deadLettered} registrar events dead-lettered, ${r.agents.rejectedChanges} changes agents gave up on, ${r.agents.failedToStart} agents that failed to start`,
+    `  lost (no writer still working on it): ${r.zone.lostMissing} record sets missing, ${r.zone.lostExtra} left behind (of ${r.zone.missingAtEnd} missing and ${r.zone.extraAtEnd} extra at the end; the rest still queued); ${r.registrar.deadLettered} registrar events dead-lettered, ${r.agents.rejectedChanges} changes agents gave up on, ${r.agents.failedToStart} agents that failed to start`,
   );
   console.log(
     `  registrar: ${r.registrar.invocations} invocations, ${r.registrar.failedAttempts} failed (retried as Lambda does); reconciler: ${r.reconciler.runs} runs, ${r.reconciler.failed} failed, ${r.reconciler.deleted} deleted${r.reconciler.errors.length ? `; ${r.reconciler.errors[0]}` : ""}`,

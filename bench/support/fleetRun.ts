@@ -26,7 +26,7 @@ import { FLEET_ACCOUNT, FLEET_CLUSTER_ARN, type FleetTask, hostId, SimulatedDock
 import type { Happening, ScenarioPlan } from "./fleetScenarios";
 import { type FleetZone, startFleetZone } from "./fleetZone";
 import { Route53Meter, type WriterSummary } from "./route53Meter";
-import { type LatencyReport, ZoneTruth } from "./zoneTruth";
+import { type LatencyReport, recordKey, ZoneTruth } from "./zoneTruth";
 
 const quiet = pino({ level: "silent" });
 const S = 1000;
@@ -61,6 +61,13 @@ export interface ScenarioResult {
     equalSecondsAfterLastChange: number | null;
     missingAtEnd: number;
     extraAtEnd: number;
+    /**
+     * Of those, the ones no writer is still working on (lost until something else notices: a resync, the
+     * reconciler, the next event): not in a running agent's pending changes, no event of the task in flight or
+     * waiting for Lambda's retry. The rest were still queued when the scenario ended.
+     */
+    lostMissing: number;
+    lostExtra: number;
     examples: string[];
     unexpectedWrites: number;
     unexpectedRemovals: number;
@@ -238,6 +245,16 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
   // The registrar: one client, each event its own invocation, retried as Lambda retries an async invocation.
   const meteredClient = (writer: string) => {
     const c = meter.attach(route53Client({ endpoint: zone.apiUrl }), writer);
+    // After the scenario no request goes out: an error no writer retries, so that an agent still loading its
+    // records (it retries a busy zone without end) gives up instead of keeping the process alive.
+    c.middlewareStack.add(
+      (next) => async (args) => {
+        if (torn.signal.aborted)
+          throw Object.assign(new Error("the scenario is over"), { name: "ScenarioOver" });
+        return next(args);
+      },
+      { step: "initialize", name: "fleetScenarioOver" },
+    );
     clients.push(c);
     return c;
   };
@@ -257,21 +274,27 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
     outcomes: {} as Record<string, number>,
   };
   let eventSeq = 0;
-  const invoke = (event: unknown, attempt = 0): void => {
+  /** Per task id: its events not yet applied nor dead-lettered (in flight, or waiting for Lambda's retry). */
+  const registrarBusy = new Map<string, number>();
+  const busy = (taskId: string, d: number) => registrarBusy.set(taskId, (registrarBusy.get(taskId) ?? 0) + d);
+  const invoke = (event: unknown, taskId: string, attempt = 0): void => {
     registrar.invocations++;
+    if (attempt === 0) busy(taskId, 1);
     track(
       applyTaskEvent(event, { tasks: ecsTasks, zone: taskZone }, registrarSettings).then(
         (r) => {
           registrar.outcomes[r.outcome] = (registrar.outcomes[r.outcome] ?? 0) + 1;
+          busy(taskId, -1);
         },
         () => {
           registrar.failedAttempts++;
           const delay = LAMBDA_RETRY_DELAYS_MS[attempt];
           if (delay === undefined) {
             registrar.deadLettered++;
+            busy(taskId, -1);
             return;
           }
-          track(later(delay / k, () => invoke(event, attempt + 1)));
+          track(later(delay / k, () => invoke(event, taskId, attempt + 1)));
         },
       ),
     );
@@ -282,13 +305,14 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
     s.version++;
     s.last = last;
     s.desired = desired;
-    invoke(taskEvent(task, s.version, last, desired, `fleet-${++eventSeq}`));
+    invoke(taskEvent(task, s.version, last, desired, `fleet-${++eventSeq}`), task.taskId);
   };
 
   // The agents: the product's client factory, the product's settings, timers scaled with the clock.
   const agentClient = () => meteredClient("agents");
   const startAgent = async (h: number) => {
     const id = hostId(h);
+    ownerOf.set(`h:${id}`, { host: h });
     truth.expect(`h:${id}`, true, "start", false);
     const config = loadAgentConfig({
       ECSSD_ZONE_NAME: zone.zoneName,
@@ -311,11 +335,14 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
       });
       agentStats.started++;
     } catch (err) {
+      if (torn.signal.aborted) return;
       agentStats.failedToStart++;
       progress(`  agent ${id} failed to start: ${(err as Error).message}`);
     }
   };
 
+  /** Which writer owns each record key: an agent (by host) or the registrar (by task). */
+  const ownerOf = new Map<string, { host?: number; taskId?: string }>();
   const startTask = (task: FleetTask, tracked: boolean) => {
     const dt: DoubleTask = {
       arn: task.taskArn,
@@ -325,11 +352,14 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
     cluster.tasks.push(dt);
     doubleTasks.set(task.taskArn, dt);
     if (task.awsvpc) {
+      ownerOf.set(`t:${task.taskId}`, { taskId: task.taskId });
+      ownerOf.set(`ti:${task.taskId}:${task.port}`, { taskId: task.taskId });
       truth.expect(`t:${task.taskId}`, true, "start", false);
       truth.expect(`ti:${task.taskId}:${task.port}`, true, "start", tracked);
       ecsTasks.tasks.set(task.taskArn, { task, version: 2, last: "PENDING", desired: "RUNNING" });
       ecsEvent(task, "RUNNING", "RUNNING");
     } else {
+      ownerOf.set(`i:${task.taskId}`, { host: task.hostIndex });
       truth.expect(`i:${task.taskId}`, true, "start", tracked);
       docker[task.hostIndex]?.start(task);
     }
@@ -501,6 +531,7 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
     loopDelay.disable();
     const latencies = truth.latencyReport();
     const diff = truth.differences();
+    const lost = lostOf(diff, ownerOf, agents, registrarBusy);
     const equalSince = truth.equalSince;
     const lastTruthChange = Math.max(truth.lastTruthChangeMs, t0);
     const route53 = meter.summary();
@@ -528,6 +559,8 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
             : null,
         missingAtEnd: diff.missing.length,
         extraAtEnd: diff.extra.length,
+        lostMissing: lost.missing,
+        lostExtra: lost.extra,
         examples: [
           ...diff.missing.slice(0, 3).map((m) => `missing ${m}`),
           ...diff.extra.slice(0, 3).map((e) => `extra ${e}`),
@@ -567,6 +600,37 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
     await zone.close();
     for (const c of clients) c.destroy();
   }
+}
+
+/** The differences at the end that no writer still has queued. */
+function lostOf(
+  diff: { missing: string[]; extra: string[] },
+  ownerOf: ReadonlyMap<string, { host?: number; taskId?: string }>,
+  agents: readonly (HostAgent | undefined)[],
+  registrarBusy: ReadonlyMap<string, number>,
+): { missing: number; extra: number } {
+  const pending = new Map<number, Set<string>>();
+  const queued = (key: string): boolean => {
+    const owner = ownerOf.get(key);
+    if (owner?.taskId !== undefined) return (registrarBusy.get(owner.taskId) ?? 0) > 0;
+    if (owner?.host === undefined) return false;
+    const agent = agents[owner.host];
+    if (!agent) return true; // still starting: its first list will find the containers
+    let keys = pending.get(owner.host);
+    if (!keys) {
+      keys = new Set<string>();
+      for (const c of agent.loop.pendingChanges()) {
+        const key = recordKey({ type: c.recordSet.Type, setIdentifier: c.recordSet.SetIdentifier });
+        if (key) keys.add(key);
+      }
+      pending.set(owner.host, keys);
+    }
+    return keys.has(key);
+  };
+  return {
+    missing: diff.missing.filter((k) => !queued(k)).length,
+    extra: diff.extra.filter((k) => !queued(k)).length,
+  };
 }
 
 export type { FleetZone };

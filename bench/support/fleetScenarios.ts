@@ -51,9 +51,11 @@ const RECONCILER_FIRST_MS = 150 * S;
 /** ECS stops the old task of a replacement this long after its new one started (it is RUNNING and healthy). */
 const REPLACEMENT_OVERLAP_MS = 5 * S;
 
-function reconcilerRuns(boundAt: number): number[] {
+/** Runs within the scenario: the first 150 s in, or halfway to its last change when that comes sooner. */
+function reconcilerRuns(lastChangeAt: number, boundAt: number): number[] {
   const out: number[] = [];
-  for (let t = RECONCILER_FIRST_MS; t < boundAt; t += RECONCILER_PERIOD_MS) out.push(t);
+  const first = Math.min(RECONCILER_FIRST_MS, lastChangeAt / 2);
+  for (let t = first; t < boundAt; t += RECONCILER_PERIOD_MS) out.push(t);
   return out;
 }
 
@@ -90,7 +92,7 @@ export function coldStartPlan(sizes: PlanSizes, opts: { windowS: number; settleS
     happenings,
     lastChangeAt,
     boundAt,
-    reconcilerAt: reconcilerRuns(boundAt),
+    reconcilerAt: reconcilerRuns(lastChangeAt, boundAt),
   };
 }
 
@@ -147,7 +149,7 @@ export function rollingDeployPlan(
     happenings,
     lastChangeAt,
     boundAt,
-    reconcilerAt: reconcilerRuns(boundAt),
+    reconcilerAt: reconcilerRuns(lastChangeAt, boundAt),
   };
 }
 
@@ -193,7 +195,7 @@ export function steadyChurnPlan(
     happenings,
     lastChangeAt,
     boundAt,
-    reconcilerAt: reconcilerRuns(boundAt),
+    reconcilerAt: reconcilerRuns(lastChangeAt, boundAt),
   };
 }
 

@@ -39,6 +39,7 @@ describe("fleet benchmark (bench/fleet.ts) at a tiny scale", function () {
       assert.equal(r.zone.equalAtEnd, true, JSON.stringify(r.zone));
       assert.equal(r.zone.missingAtEnd, 0);
       assert.equal(r.zone.extraAtEnd, 0);
+      assert.equal(r.zone.lostMissing + r.zone.lostExtra, 0);
       assert.equal(r.registrar.deadLettered, 0);
       assert.equal(r.agents.failedToStart, 0);
       // Every start and stop was seen by the zone (none left unfollowed), and the other tool was metered.
