@@ -402,6 +402,7 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
     zone.setFaults(settings.limits);
     meter.reset();
     zone.resetStats();
+    Object.assign(registrar, { invocations: 0, failedAttempts: 0, deadLettered: 0, outcomes: {} });
     loopDelay.enable();
     const t0 = performance.now();
     const wallOf = (modelMs: number) => t0 + modelMs / k;
@@ -568,8 +569,9 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
         unexpectedWrites: truth.unexpectedAppear,
         unexpectedRemovals: truth.unexpectedVanish,
       },
-      registrar,
-      reconciler: reconcilerResult,
+      // Copies: invocations and runs still in flight at the end must not change the figures afterwards.
+      registrar: { ...registrar, outcomes: { ...registrar.outcomes } },
+      reconciler: { ...reconcilerResult, errors: [...reconcilerResult.errors] },
       agents: {
         ...agentStats,
         rejectedChanges: agents.reduce((n, a) => n + (a?.loop.rejectedCount ?? 0), 0),
