@@ -16,12 +16,7 @@ import { ListHostedZonesCommand } from "@aws-sdk/client-route-53";
 import Docker from "dockerode";
 import pino from "pino";
 import { agentEnvironment } from "../agent/config";
-import type {
-  ContainerDescription,
-  ContainerEvent,
-  ContainerSource,
-  EventSubscription,
-} from "../agent/containerSource";
+import type { ContainerDescription } from "../agent/containerSource";
 import { type HostAgent, startHostAgent } from "../agent/hostAgent";
 import { bundleService } from "../images/imageBuilder";
 import { type LocalZone, startLocalZone } from "../local/zone";
@@ -29,6 +24,7 @@ import { agentConfig, zoneRecords } from "../test/kit/agentFixtures";
 import { route53For } from "../test/kit/awsClients";
 import { baseImage, DockerCli, RUN_ID } from "../test/kit/docker";
 import { nearestRankPercentile } from "./support/rankStats";
+import { SimulatedDocker } from "./support/simulatedDocker";
 import { querySrv } from "./support/srvQuery";
 
 const run = promisify(execFile);
@@ -39,33 +35,12 @@ const RSS_CONTAINERS = 500;
 const quiet = pino({ level: "silent" });
 
 /** A host that exists only as Docker-shaped data: descriptions to inspect, events to deliver. */
-export class SimulatedHost implements ContainerSource {
-  readonly containers = new Map<string, ContainerDescription>();
-  private listeners = new Set<(e: ContainerEvent) => void>();
-
-  async subscribe(onEvent: (e: ContainerEvent) => void): Promise<EventSubscription> {
-    this.listeners.add(onEvent);
-    return { close: () => this.listeners.delete(onEvent) };
-  }
-  async listRunning(): Promise<string[]> {
-    return [...this.containers.values()].filter((c) => c.State?.Running).map((c) => c.Id);
-  }
-  async inspect(id: string): Promise<ContainerDescription | undefined> {
-    await new Promise((r) => setImmediate(r)); // an inspect is a round trip, never synchronous
-    return structuredClone(this.containers.get(id));
-  }
+export class SimulatedHost extends SimulatedDocker {
   start(c: ContainerDescription): void {
-    this.containers.set(c.Id, c);
-    this.emit({ id: c.Id, action: "start" });
+    this.startContainer(c);
   }
   stop(id: string): void {
-    this.emit({ id, action: "kill", signal: "15" });
-    const c = this.containers.get(id);
-    if (c?.State) c.State.Running = false;
-    this.emit({ id, action: "die" });
-  }
-  private emit(e: ContainerEvent): void {
-    for (const l of this.listeners) l(e);
+    this.stopContainer(id);
   }
 }
 

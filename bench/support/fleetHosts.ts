@@ -1,11 +1,7 @@
 // The fleet's hosts as Docker-shaped data: descriptions the agent inspects and events it receives, as a Docker
 // engine would deliver them (the agent's ContainerSource), with a Docker HEALTHCHECK that can flap.
-import type {
-  ContainerDescription,
-  ContainerEvent,
-  ContainerSource,
-  EventSubscription,
-} from "../../agent/containerSource";
+import type { ContainerDescription } from "../../agent/containerSource";
+import { SimulatedDocker } from "./simulatedDocker";
 
 export const FLEET_CLUSTER = "fleet";
 export const FLEET_ACCOUNT = "123456789012";
@@ -78,46 +74,16 @@ export function containerOf(task: FleetTask): ContainerDescription {
   };
 }
 
-/** A host's Docker engine as the agent sees it. */
-export class SimulatedDocker implements ContainerSource {
-  private readonly containers = new Map<string, ContainerDescription>();
-  private readonly listeners = new Set<(e: ContainerEvent) => void>();
-
-  async subscribe(onEvent: (e: ContainerEvent) => void): Promise<EventSubscription> {
-    this.listeners.add(onEvent);
-    return { close: () => this.listeners.delete(onEvent) };
-  }
-  async listRunning(): Promise<string[]> {
-    return [...this.containers.values()].filter((c) => c.State?.Running).map((c) => c.Id);
-  }
-  async inspect(id: string): Promise<ContainerDescription | undefined> {
-    await new Promise((r) => setImmediate(r)); // an inspect is a round trip, never synchronous
-    return structuredClone(this.containers.get(id));
-  }
+/** A host's Docker engine as the agent sees it, driven by the fleet's tasks. */
+export class FleetDocker extends SimulatedDocker {
   start(task: FleetTask): void {
-    const c = containerOf(task);
-    this.containers.set(c.Id, c);
-    this.emit({ id: c.Id, action: "start" });
+    this.startContainer(containerOf(task));
   }
   /** ECS stops a task: SIGTERM, then the container dies and is removed. */
   stop(task: FleetTask): void {
-    const id = containerOf(task).Id;
-    this.emit({ id, action: "kill", signal: "15" });
-    const c = this.containers.get(id);
-    if (c?.State) c.State.Running = false;
-    this.emit({ id, action: "die" });
-    this.containers.delete(id);
-    this.emit({ id, action: "destroy" });
+    this.stopContainer(containerOf(task).Id, true);
   }
-  /** The container's HEALTHCHECK changes its verdict. */
   setHealth(task: FleetTask, healthy: boolean): void {
-    const id = containerOf(task).Id;
-    const c = this.containers.get(id);
-    if (!c?.State) return;
-    c.State.Health = { Status: healthy ? "healthy" : "unhealthy" };
-    this.emit({ id, action: `health_status: ${healthy ? "healthy" : "unhealthy"}` });
-  }
-  private emit(e: ContainerEvent): void {
-    for (const l of this.listeners) l(e);
+    this.setContainerHealth(containerOf(task).Id, healthy);
   }
 }

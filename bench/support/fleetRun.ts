@@ -22,7 +22,7 @@ import { route53Client } from "../../route53/client";
 import { ecsClient } from "../../route53/ecsClient";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../../route53/retry";
 import { type DoubleCluster, type DoubleTask, installEcsDouble } from "../../test/kit/ecsDouble";
-import { FLEET_ACCOUNT, FLEET_CLUSTER_ARN, type FleetTask, hostId, SimulatedDocker } from "./fleetHosts";
+import { FLEET_ACCOUNT, FLEET_CLUSTER_ARN, FleetDocker, type FleetTask, hostId } from "./fleetHosts";
 import type { Happening, ScenarioPlan } from "./fleetScenarios";
 import { type FleetZone, startFleetZone } from "./fleetZone";
 import { Route53Meter, type WriterSummary } from "./route53Meter";
@@ -217,7 +217,7 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
       torn.signal.addEventListener("abort", drop, { once: true });
     });
   const clients: { destroy(): void }[] = [];
-  const docker = Array.from({ length: plan.hosts }, () => new SimulatedDocker());
+  const docker = Array.from({ length: plan.hosts }, () => new FleetDocker());
   const agents: (HostAgent | undefined)[] = new Array(plan.hosts);
   const agentStats = { started: 0, failedToStart: 0 };
   const pendingWork = new Set<Promise<unknown>>();
@@ -330,7 +330,7 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
       agents[h] = await startHostAgent(config, {
         log: quiet,
         route53: agentClient(),
-        source: docker[h] as SimulatedDocker,
+        source: docker[h] as FleetDocker,
         backoff: { baseMs: ZONE_BACKOFF.baseMs / k, capMs: ZONE_BACKOFF.capMs / k },
       });
       agentStats.started++;
