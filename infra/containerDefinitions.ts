@@ -4,8 +4,7 @@
 import { agentEnvironment } from "../agent/config";
 import { calleeEnvironment, type ExampleName, exampleService } from "../examples/manifest";
 import { serviceDeclarationEnv } from "../records/serviceDeclarations";
-import { settingValue } from "../settings/settingsTable";
-import { SERVICE_OWNERS } from "../settings/sharedSettings";
+import { ownershipSettings } from "./zoneWriterArgs";
 
 /** The subset of an ECS container definition this program writes. */
 export interface ContainerDefinition {
@@ -100,11 +99,7 @@ export function agentContainer(spec: AgentContainerSpec): ContainerDefinition {
         zoneName: spec.zoneName,
         zoneId: spec.zoneId,
         srvTtl: spec.srvTtl,
-        ...(spec.serviceOwners !== undefined && {
-          serviceOwners: settingValue(SERVICE_OWNERS, spec.serviceOwners),
-        }),
-        ...(spec.serviceOwnersClosed !== undefined && { serviceOwnersClosed: spec.serviceOwnersClosed }),
-        ...(spec.deployment !== undefined && { deployment: spec.deployment }),
+        ...ownershipSettings(spec),
       }),
     ).map(([name, value]) => ({ name, value })),
     mountPoints: [{ sourceVolume: DOCKER_SOCKET_VOLUME, containerPath: DOCKER_SOCKET_PATH, readOnly: false }],

@@ -1,13 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_DEFAULTS, type ReconcilerConfig, reconcilerEnvironment } from "../reconciler/config";
-import { settingValue } from "../settings/settingsTable";
-import { SERVICE_OWNERS } from "../settings/sharedSettings";
 import { EPHEMERAL_PORT_RANGES } from "./ephemeralPorts";
 import { lambdaBase, lambdaFunction } from "./lambdaRole";
 import { RECONCILER_RUNTIME } from "./lambdaRuntime";
 import { reconcilerPolicy } from "./policies";
-import type { ZoneWriterArgs } from "./zoneWriterArgs";
+import { ownershipSettings, type ZoneWriterArgs } from "./zoneWriterArgs";
 
 /** The reconciler's settings as its environment carries them (reconciler/config.ts). */
 export type ReconcilerSettings = Partial<ReconcilerConfig>;
@@ -182,11 +180,7 @@ export class Reconciler extends pulumi.ComponentResource {
             stopUnhealthyTasks,
             dryRun: args.dryRun ?? CONFIG_DEFAULTS.dryRun,
             maxDeleteShare: args.maxDeleteShare ?? CONFIG_DEFAULTS.maxDeleteShare,
-            ...(args.serviceOwners !== undefined && {
-              serviceOwners: settingValue(SERVICE_OWNERS, args.serviceOwners),
-            }),
-            ...(args.serviceOwnersClosed !== undefined && { serviceOwnersClosed: args.serviceOwnersClosed }),
-            ...(deployment !== undefined && { deployment }),
+            ...ownershipSettings({ ...args, deployment }),
             claimUnattributed: args.claimUnattributed ?? CONFIG_DEFAULTS.claimUnattributed,
           }),
         ),

@@ -2,12 +2,10 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_SRV_TTL } from "../records/zone";
 import { registrarEnvironment } from "../registrar/config";
-import { settingValue } from "../settings/settingsTable";
-import { SERVICE_OWNERS } from "../settings/sharedSettings";
 import { lambdaBase, lambdaFunction } from "./lambdaRole";
 import { REGISTRAR_RUNTIME } from "./lambdaRuntime";
 import { registrarPolicy } from "./policies";
-import type { ZoneWriterArgs } from "./zoneWriterArgs";
+import { ownershipSettings, type ZoneWriterArgs } from "./zoneWriterArgs";
 
 /** The EventBridge pattern of our cluster's task state changes: the only events the registrar is sent. */
 export function taskStateChangePattern(clusterArn: string): Record<string, unknown> {
@@ -81,11 +79,7 @@ export class Registrar extends pulumi.ComponentResource {
             zoneId,
             clusters: [clusterName],
             srvTtl: args.srvTtl ?? DEFAULT_SRV_TTL,
-            ...(args.serviceOwners !== undefined && {
-              serviceOwners: settingValue(SERVICE_OWNERS, args.serviceOwners),
-            }),
-            ...(args.serviceOwnersClosed !== undefined && { serviceOwnersClosed: args.serviceOwnersClosed }),
-            ...(deployment !== undefined && { deployment }),
+            ...ownershipSettings({ ...args, deployment }),
           }),
         ),
       invoke: {

@@ -1,4 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
+import type { ServiceOwners } from "../records";
+import { settingValue } from "../settings/settingsTable";
+import { SERVICE_OWNERS } from "../settings/sharedSettings";
 
 /** What the program gives every component that touches the zone (the agent's service, the registrar, the reconciler), written once. */
 export interface ZoneWriterArgs {
@@ -20,4 +23,22 @@ export interface ZoneWriterArgs {
   readonly serviceOwnersClosed?: boolean;
   /** ECSSD_DEPLOYMENT: the stack's mark in every SetIdentifier (records/setIdentifier.ts). Default: none. */
   readonly deployment?: pulumi.Input<string>;
+}
+
+/**
+ * Who may offer which name, and the deployment's mark, as every component's settings take them: the program
+ * gives the owners as JSON, and an unset value stays unset (the component's default).
+ */
+export function ownershipSettings(given: {
+  readonly serviceOwners?: string | undefined;
+  readonly serviceOwnersClosed?: boolean | undefined;
+  readonly deployment?: string | undefined;
+}): { serviceOwners?: ServiceOwners; serviceOwnersClosed?: boolean; deployment?: string } {
+  return {
+    ...(given.serviceOwners !== undefined && {
+      serviceOwners: settingValue(SERVICE_OWNERS, given.serviceOwners),
+    }),
+    ...(given.serviceOwnersClosed !== undefined && { serviceOwnersClosed: given.serviceOwnersClosed }),
+    ...(given.deployment !== undefined && { deployment: given.deployment }),
+  };
 }
