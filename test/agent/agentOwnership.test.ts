@@ -17,48 +17,49 @@ const taskArn = (n: number) =>
     79,
   );
 
+/**
+ * An agent of its own host on the machine's Docker engine and a local zone of its own, with these owner
+ * settings; the owners map alone is under test here (ECS's confirmation of the labels is
+ * agentEcsConfirmation's). Its fields are set in the suite's `before`.
+ */
+function ownersAgent(hostId: string, docker: DockerCli, settings: Record<string, string>) {
+  const fixture = {} as { image: string; zone: LocalZone; agent: HostAgent; log: MemoryLog };
+  before(async function () {
+    this.timeout(300_000);
+    fixture.image = await baseImage();
+    fixture.zone = await startLocalZone();
+    fixture.log = memoryLog();
+    fixture.agent = await startAgent(
+      fixture.zone,
+      hostId,
+      { log: fixture.log.logger },
+      { ECSSD_METRICS_PORT: "0", ECSSD_ECS_AGENT_URL: "off", ...settings },
+    );
+  });
+  after(async function () {
+    this.timeout(120_000);
+    await fixture.agent?.stop();
+    await docker.removeOurs();
+    await fixture.zone?.close();
+  });
+  return fixture;
+}
+
 describe("agent with service owners (ECSSD_SERVICE_OWNERS), Docker and the local zone", function () {
   this.timeout(60_000);
   const docker = new DockerCli();
   const hostId = `own-${RUN_ID}`;
   const owned = `_owned${RUN_ID}._tcp`;
   const open = `_open${RUN_ID}._tcp`;
-  let image: string;
-  let zone: LocalZone;
-  let agent: HostAgent;
-  let log: MemoryLog;
-
+  const ctx = ownersAgent(hostId, docker, {
+    ECSSD_SERVICE_OWNERS: JSON.stringify({ [owned]: ["payments"] }),
+  });
   const same = (a: number[], b: number[]) => JSON.stringify(a) === JSON.stringify(b);
-  const ports = (s: string) => srvPorts(zone, s);
-
-  before(async function () {
-    this.timeout(300_000);
-    image = await baseImage();
-    zone = await startLocalZone();
-    log = memoryLog();
-    agent = await startAgent(
-      zone,
-      hostId,
-      { log: log.logger },
-      // The owners map alone is under test here; ECS's confirmation of the labels is agentEcsConfirmation's.
-      {
-        ECSSD_METRICS_PORT: "0",
-        ECSSD_SERVICE_OWNERS: JSON.stringify({ [owned]: ["payments"] }),
-        ECSSD_ECS_AGENT_URL: "off",
-      },
-    );
-  });
-
-  after(async function () {
-    this.timeout(120_000);
-    await agent?.stop();
-    await docker.removeOurs();
-    await zone?.close();
-  });
+  const ports = (s: string) => srvPorts(ctx.zone, s);
 
   it("registers a listed name only for its owning family, and an unlisted one for anyone", async () => {
     const owner = await docker.runContainer(
-      image,
+      ctx.image,
       [
         "-l",
         `${FAMILY_LABEL}=payments`,
@@ -72,7 +73,7 @@ describe("agent with service owners (ECSSD_SERVICE_OWNERS), Docker and the local
       SERVE_FOREVER,
     );
     const intruder = await docker.runContainer(
-      image,
+      ctx.image,
       [
         "-l",
         `${FAMILY_LABEL}=intruder`,
@@ -90,7 +91,7 @@ describe("agent with service owners (ECSSD_SERVICE_OWNERS), Docker and the local
       SERVE_FOREVER,
     );
     const outside = await docker.runContainer(
-      image,
+      ctx.image,
       ["-e", `SERVICE_8081_NAME=${owned}`, "-p", "127.0.0.1::8081"],
       SERVE_FOREVER,
     );
@@ -99,22 +100,26 @@ describe("agent with service owners (ECSSD_SERVICE_OWNERS), Docker and the local
     await eventually(async () => same(await ports(open), [openPort]), 10_000, `${open} registered`);
     await eventually(async () => same(await ports(owned), [ownerPort]), 10_000, `${owned}: owner only`);
 
-    const skips = log.lines.filter((l) => l.problem === "service-not-owned");
+    const skips = ctx.log.lines.filter((l) => l.problem === "service-not-owned");
     assert.deepEqual(
       skips.map((l) => l.container).sort(),
       [intruder.slice(0, 12), outside.slice(0, 12)].sort(),
       "one line for each container refused",
     );
     assert.match(String(skips[0]?.msg), /only by the task families payments/);
-    const metrics = await (await fetch(`http://127.0.0.1:${agent.metricsPort}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${ctx.agent.metricsPort}/metrics`)).text();
     assert.match(metrics, /ecssd_agent_declarations_skipped_total\{problem="service-not-owned"\} 2/);
   });
 
   it("leaves an awsvpc task's container (in its pause container's network) to the registrar", async () => {
-    const pause = await docker.runContainer(image, ["-l", `${TASK_ARN_LABEL}=${taskArn(3)}`], SERVE_FOREVER);
+    const pause = await docker.runContainer(
+      ctx.image,
+      ["-l", `${TASK_ARN_LABEL}=${taskArn(3)}`],
+      SERVE_FOREVER,
+    );
     const awsvpc = `_awsvpc${RUN_ID}._tcp`;
     const app = await docker.runContainer(
-      image,
+      ctx.image,
       [
         "--network",
         `container:${pause}`,
@@ -126,7 +131,8 @@ describe("agent with service owners (ECSSD_SERVICE_OWNERS), Docker and the local
       SERVE_FOREVER,
     );
     await eventually(
-      async () => log.lines.some((l) => l.container === app.slice(0, 12) && /registrar/.test(String(l.msg))),
+      async () =>
+        ctx.log.lines.some((l) => l.container === app.slice(0, 12) && /registrar/.test(String(l.msg))),
       10_000,
       "the agent says it leaves it to the registrar",
     );
@@ -140,39 +146,14 @@ describe("agent in a closed namespace (ECSSD_SERVICE_OWNERS_CLOSED), Docker and 
   const hostId = `closed-${RUN_ID}`;
   const listed = `_listed${RUN_ID}._tcp`;
   const unlisted = `_unlisted${RUN_ID}._tcp`;
-  let image: string;
-  let zone: LocalZone;
-  let agent: HostAgent;
-  let log: MemoryLog;
-
-  before(async function () {
-    this.timeout(300_000);
-    image = await baseImage();
-    zone = await startLocalZone();
-    log = memoryLog();
-    agent = await startAgent(
-      zone,
-      hostId,
-      { log: log.logger },
-      {
-        ECSSD_METRICS_PORT: "0",
-        ECSSD_SERVICE_OWNERS: JSON.stringify({ [listed]: ["ledger"] }),
-        ECSSD_SERVICE_OWNERS_CLOSED: "true",
-        ECSSD_ECS_AGENT_URL: "off",
-      },
-    );
-  });
-
-  after(async function () {
-    this.timeout(120_000);
-    await agent?.stop();
-    await docker.removeOurs();
-    await zone?.close();
+  const ctx = ownersAgent(hostId, docker, {
+    ECSSD_SERVICE_OWNERS: JSON.stringify({ [listed]: ["ledger"] }),
+    ECSSD_SERVICE_OWNERS_CLOSED: "true",
   });
 
   it("refuses a name the owners map does not list, from any container, and registers the listed one", async () => {
     const ledger = await docker.runContainer(
-      image,
+      ctx.image,
       [
         "-l",
         `${FAMILY_LABEL}=ledger`,
@@ -190,29 +171,29 @@ describe("agent in a closed namespace (ECSSD_SERVICE_OWNERS_CLOSED), Docker and 
       SERVE_FOREVER,
     );
     const outside = await docker.runContainer(
-      image,
+      ctx.image,
       ["-e", `SERVICE_9090_NAME=${unlisted}`, "-p", "127.0.0.1::9090"],
       SERVE_FOREVER,
     );
     const listedPort = await docker.hostPort(ledger, "8081/tcp");
     await eventually(
-      async () => JSON.stringify(await srvPorts(zone, listed)) === JSON.stringify([listedPort]),
+      async () => JSON.stringify(await srvPorts(ctx.zone, listed)) === JSON.stringify([listedPort]),
       10_000,
       `${listed} registered for its owner`,
     );
     await eventually(
-      async () => log.lines.filter((l) => l.problem === "service-not-owned").length === 2,
+      async () => ctx.log.lines.filter((l) => l.problem === "service-not-owned").length === 2,
       10_000,
       "one line for each container refused",
     );
-    assert.deepEqual(await srvPorts(zone, unlisted), [], "nobody may offer an unlisted name");
-    const skips = log.lines.filter((l) => l.problem === "service-not-owned");
+    assert.deepEqual(await srvPorts(ctx.zone, unlisted), [], "nobody may offer an unlisted name");
+    const skips = ctx.log.lines.filter((l) => l.problem === "service-not-owned");
     assert.deepEqual(
       skips.map((l) => l.container).sort(),
       [ledger.slice(0, 12), outside.slice(0, 12)].sort(),
     );
     for (const skip of skips) assert.match(String(skip.msg), /is not listed in ECSSD_SERVICE_OWNERS/);
-    const metrics = await (await fetch(`http://127.0.0.1:${agent.metricsPort}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${ctx.agent.metricsPort}/metrics`)).text();
     assert.match(metrics, /ecssd_agent_declarations_skipped_total\{problem="service-not-owned"\} 2/);
   });
 });
