@@ -4,6 +4,7 @@
 // developer's own stack.
 import { strict as assert } from "node:assert";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { createSocket } from "node:dgram";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -19,6 +20,20 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** A port free for both TCP and UDP, as the zone's DNS server takes both (a free TCP port may be a busy UDP one). */
+async function freeDnsPort(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    const socket = createSocket("udp4");
+    const free = await new Promise<boolean>((resolve) => {
+      socket.once("error", () => resolve(false));
+      socket.bind(port, "127.0.0.1", () => resolve(true));
+    });
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+    if (free) return port;
+  }
 }
 
 /** The environment of a newcomer's shell: none of the project's overrides, and the machine's own Node.js. */
@@ -70,7 +85,7 @@ describe("a newcomer's first npm start (fresh clone, no runtimes, no base image)
     assert.ok(!existsSync(join(clone, ".node-runtimes")));
     await run("npm", ["ci", "--no-audit", "--no-fund"], { cwd: clone, env, maxBuffer: 16 << 20 });
 
-    const [apiPort, dnsPort, portalPort] = [await freePort(), await freePort(), await freePort()];
+    const [apiPort, dnsPort, portalPort] = [await freePort(), await freeDnsPort(), await freePort()];
     start = spawn(
       "npm",
       [
