@@ -12,7 +12,8 @@
 // Settings (environment): FLEET_HOSTS (500), FLEET_CONTAINERS (20 per host, cold start), FLEET_TASKS (2,000),
 // FLEET_TIME_SCALE (model seconds per wall second; default 1, real time, unless the scenarios would not fit 13
 // minutes of wall time, then just enough to fit), FLEET_SCENARIOS (cold,deploy,churn),
-// FLEET_MAX_RECORD_SETS (Route53's 10,000), FLEET_QUICK=1 (a smoke run: 50 hosts, 5 containers, 200 tasks,
+// FLEET_MAX_RECORD_SETS (Route53's 10,000; FLEET_COLD_MAX_RECORD_SETS, 12,000, in the cold start), FLEET_WRITER
+// (coalescer, the default: one writer per zone; direct: every agent and registrar invocation writes), FLEET_QUICK=1 (a smoke run: 50 hosts, 5 containers, 200 tasks,
 // shorter windows, the limits' rates and bursts scaled down with the fleet). See bench/support/fleetSettings.ts.
 import { runScenario, type ScenarioResult } from "./support/fleetRun";
 import {
@@ -72,7 +73,7 @@ function print(r: ScenarioResult): void {
       `  Route53: ${all.requests} requests, ${all.throttled} throttled (${pct(all.throttledShare)}), ${all.changes} changes (${all.changeTokens} change tokens); by action ${JSON.stringify(all.requestsByAction)}`,
     );
   }
-  for (const w of ["agents", "registrar", "reconciler", "otherTool"]) {
+  for (const w of ["coalescer", "agents", "registrar", "reconciler", "otherTool"]) {
     const c = r.route53[w];
     if (!c) continue;
     console.log(
@@ -104,7 +105,7 @@ export async function main(): Promise<void> {
   const s = fleetSettings(process.env);
   const limits = scaledLimits(s);
   console.log(
-    `fleet: ${s.hosts} hosts; cold start ${s.hosts} × ${s.containersPerHost}; deploy and churn ${s.tasks} tasks; time scale ${s.timeScale} (model seconds per wall second: every rate × ${s.timeScale}, every duration and timer ÷ ${s.timeScale}, measured times × ${s.timeScale}); fleet scale ${s.fleetScale} of the issue's 500 hosts (limits' rates, bursts and quota × ${s.fleetScale})`,
+    `fleet: ${s.hosts} hosts; writer ${s.writer}; cold start ${s.hosts} × ${s.containersPerHost}; deploy and churn ${s.tasks} tasks; time scale ${s.timeScale} (model seconds per wall second: every rate × ${s.timeScale}, every duration and timer ÷ ${s.timeScale}, measured times × ${s.timeScale}); fleet scale ${s.fleetScale} of the issue's 500 hosts (limits' rates, bursts and quota × ${s.fleetScale})`,
   );
   console.log(`limits as applied (wall time): ${JSON.stringify(limits)}`);
   console.log(
@@ -113,7 +114,8 @@ export async function main(): Promise<void> {
   const results: ScenarioResult[] = [];
   for (const plan of fleetPlans(s)) {
     const r = await runScenario(plan, {
-      limits,
+      limits: plan.name === "cold-start" ? { ...limits, maxRecordSetsPerZone: s.coldMaxRecordSets } : limits,
+      writer: s.writer,
       timeScale: s.timeScale,
       stopEventsAfterFirst: 3,
       otherToolRps: s.otherToolRps,

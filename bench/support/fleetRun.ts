@@ -10,9 +10,13 @@ import pino from "pino";
 import { loadAgentConfig } from "../../agent/config";
 import { type HostAgent, startHostAgent } from "../../agent/hostAgent";
 import { ZONE_BACKOFF } from "../../agent/syncLoop";
+import { Coalescer } from "../../coalescer/coalescer";
+import { CoalescerHostZone } from "../../coalescer/hostZone";
+import { DEFAULT_ROUTE53_BUDGET, type Route53Budget } from "../../coalescer/route53Budget";
 import type { FaultSettings } from "../../local/zone";
 import { reconcile, reconcilerConfig } from "../../reconciler";
 import { applyTaskEvent, type TaskSource } from "../../registrar/registrar";
+import { CoalescerTaskZone } from "../../registrar/coalescerTaskZone";
 import { Route53TaskZone } from "../../registrar/route53TaskZone";
 import type { DescribedTask } from "../../registrar/taskAction";
 import type { TaskDefinitionShape } from "../../registrar/taskDeclarations";
@@ -44,6 +48,13 @@ export interface RunSettings {
   setupTimeoutMs?: number;
   /** Progress lines (stderr); none when absent. */
   progress?: (line: string) => void;
+  /**
+   * Who writes: `coalescer`, one writer for the zone that agents and task events submit to (coalescer/), or
+   * `direct`, every agent and every registrar invocation its own Route53 writer (the code before it).
+   */
+  writer: "coalescer" | "direct";
+  /** The coalescer's share of the account's budget. */
+  budget?: Route53Budget;
 }
 
 export interface ScenarioResult {
@@ -258,9 +269,37 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
     clients.push(c);
     return c;
   };
+  // The coalescer, when it writes: its own client, its timers on the scenario's clock, its budget a share of the
+  // account's figures as the zone applies them.
+  const coalescer =
+    settings.writer === "coalescer"
+      ? new Coalescer({
+          client: meteredClient("coalescer"),
+          zoneId: zone.hostedZoneId,
+          zoneName: zone.zoneName,
+          budget: settings.budget ?? DEFAULT_ROUTE53_BUDGET,
+          windowMs: 250 / k,
+          relistSeconds: 300 / k,
+          log: quiet,
+          account: {
+            requests: { rps: settings.limits.accountRps ?? 10, burst: settings.limits.accountBurst ?? 50 },
+            changes: {
+              rps: settings.limits.changesPerSecond ?? 100,
+              burst: settings.limits.changeBurst ?? 1000,
+            },
+          },
+          backoff: { baseMs: 100 / k, capMs: 5_000 / k },
+        })
+      : undefined;
+  await coalescer?.start();
   const registrarClient = meteredClient("registrar");
   const registrarCalls = new AwsCall(scaledPolicy(DEFAULT_RETRY_POLICY, k));
-  const taskZone = new Route53TaskZone(registrarClient, async () => zone.hostedZoneId, registrarCalls.call);
+  // With the coalescer the task events reach it through an SQS queue and ride in its batches; a failed one comes
+  // back after the queue's visibility timeout (60 s) and is dead-lettered after three receives, the same delays
+  // as Lambda's two retries of an asynchronous invocation below.
+  const taskZone = coalescer
+    ? new CoalescerTaskZone(coalescer)
+    : new Route53TaskZone(registrarClient, async () => zone.hostedZoneId, registrarCalls.call);
   const registrarSettings = {
     zone: zone.zoneName,
     srvTtl: 10,
@@ -332,6 +371,9 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
         route53: agentClient(),
         source: docker[h] as FleetDocker,
         backoff: { baseMs: ZONE_BACKOFF.baseMs / k, capMs: ZONE_BACKOFF.capMs / k },
+        ...(coalescer && {
+          zone: (_zoneId: string, hostId: string) => new CoalescerHostZone(coalescer, hostId),
+        }),
       });
       agentStats.started++;
     } catch (err) {
@@ -597,6 +639,7 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
         await a.loop.stop();
       }),
     );
+    await coalescer?.stop(0);
     ecsDouble.restore();
     ecs.destroy();
     await zone.close();

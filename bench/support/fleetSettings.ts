@@ -15,7 +15,15 @@ export interface FleetSettings {
   /** hosts / ISSUE_HOSTS: the limits' rates, bursts and quota, and the other tool's rate, are scaled by it. */
   fleetScale: number;
   scenarios: string[];
+  /** FLEET_WRITER: `coalescer` (default, one writer per zone) or `direct` (every agent and invocation writes). */
+  writer: "coalescer" | "direct";
   maxRecordSets: number;
+  /**
+   * The zone's quota in the cold start: 500 × 20 containers and 500 hosts are 10,500 record sets, more than
+   * Route53's default 10,000; a customer at that size raises the quota (the coalescer's "zone full" line says
+   * so), and the scenario runs as they would, with 12,000.
+   */
+  coldMaxRecordSets: number;
   otherToolRps: number;
   coldWindowS: number;
   coldSettleS: number;
@@ -65,6 +73,9 @@ export function fleetSettings(env: Env): FleetSettings {
   if (unknown.length > 0)
     problems.push(`[FLEET_SCENARIOS] knows cold, deploy, churn; not ${unknown.join(", ")}`);
   const fleetScale = hosts / ISSUE_HOSTS;
+  const writer = env.FLEET_WRITER ?? "coalescer";
+  if (writer !== "coalescer" && writer !== "direct")
+    problems.push(`[FLEET_WRITER] is coalescer or direct, not "${writer}"`);
   const settings: FleetSettings = {
     hosts,
     containersPerHost: Math.round(positive(env, "FLEET_CONTAINERS", quick ? 5 : 20, problems)),
@@ -72,6 +83,8 @@ export function fleetSettings(env: Env): FleetSettings {
     timeScale: 1,
     fleetScale,
     scenarios,
+    writer: writer === "direct" ? "direct" : "coalescer",
+    coldMaxRecordSets: Math.round(positive(env, "FLEET_COLD_MAX_RECORD_SETS", 12_000 * fleetScale, problems)),
     maxRecordSets: Math.round(
       positive(env, "FLEET_MAX_RECORD_SETS", ROUTE53_LIMITS.maxRecordSetsPerZone * fleetScale, problems),
     ),

@@ -28,10 +28,13 @@ describe("fleet benchmark (bench/fleet.ts) at a tiny scale", function () {
   // account's, so that the scenarios settle in seconds.
   const limits = scaledLimits({ ...settings, fleetScale: 1 });
 
-  for (const plan of fleetPlans(settings)) {
-    it(`${plan.name}: the zone ends equal to the truth and nothing is lost`, async () => {
+  for (const [plan, writer] of fleetPlans(settings).flatMap((p) =>
+    (["coalescer", "direct"] as const).map((w) => [p, w] as const),
+  )) {
+    it(`${plan.name}, ${writer}: the zone ends equal to the truth and nothing is lost`, async () => {
       const r = await runScenario(plan, {
         limits,
+        writer,
         timeScale: settings.timeScale,
         stopEventsAfterFirst: 3,
         otherToolRps: 1,
