@@ -3,12 +3,13 @@
 // task's sets are found without listing the zone). Every request goes through the caller's counting,
 // retrying `call`.
 import type { Route53Client } from "@aws-sdk/client-route-53";
-import { canonicalName, isOwnType, ownedBy, parseSetIdentifier, type RecordSet } from "../records";
+import { canonicalName, type RecordSet } from "../records";
 import type { Route53Call } from "../route53/call";
 import { changeRecordSets } from "../route53/changeRecordSets";
 import { deleteExactly } from "../route53/exactDeletes";
 import { recordSetPages } from "../route53/recordSetPages";
 import type { TaskZone } from "./registrar";
+import { isTaskSet } from "./taskSets";
 
 export class Route53TaskZone implements TaskZone {
   constructor(
@@ -43,14 +44,7 @@ export class Route53TaskZone implements TaskZone {
     for (const name of names) {
       for await (const rs of recordSetPages(this.route53, zoneId, { start: { name }, call: this.call })) {
         if (canonicalName(rs.Name) !== canonicalName(name)) break;
-        const owner = parseSetIdentifier(rs.SetIdentifier);
-        // The task is this deployment's (its event came through this deployment's rule, for its cluster), so
-        // its unattributed sets, written before deployments had names, are too: a stop removes them.
-        const ours =
-          (owner?.kind === "task" || owner?.kind === "task-instance") &&
-          owner.taskId === taskId &&
-          ownedBy(owner, { deployment: this.deployment, claimUnattributed: true });
-        if (ours && isOwnType(rs)) out.push(rs);
+        if (isTaskSet(rs, taskId, this.deployment)) out.push(rs);
       }
     }
     return out;
