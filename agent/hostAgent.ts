@@ -32,6 +32,8 @@ export interface HostAgentDeps {
   prober?: Prober;
   /** Back-off of zone writes (ms); tests shorten it. */
   backoff?: { baseMs: number; capMs: number };
+  /** Any zone edge instead of Route53 (the benches' fleet hands its agents the coalescer in-process). */
+  zone?: (zoneId: string, hostId: string) => ZoneWriter;
 }
 
 export interface HostAgent {
@@ -61,7 +63,9 @@ async function prepare(config: AgentConfig, deps: HostAgentDeps) {
     deps.route53 ?? route53Client(config.route53Endpoint ? { endpoint: config.route53Endpoint } : {});
   const metrics = new AgentMetrics();
   const zoneId = await zoneIdAtStart(client, config);
-  const zone: ZoneWriter = new Route53Zone(client, zoneId, metrics.apiCall);
+  const zone: ZoneWriter = deps.zone
+    ? deps.zone(zoneId, identity.hostId)
+    : new Route53Zone(client, zoneId, metrics.apiCall);
   const host: HostContext = {
     hostId: identity.hostId,
     address: identity.address,
