@@ -1,6 +1,7 @@
 // The registrar's task events through the coalescer: EventBridge events in moto's SQS queue, taken by the
-// poller and applied by the registrar's core over moto's ECS (awsvpc tasks on Fargate), written to the local
-// zone. Answers checked with dig; the queue read back with the real SQS client.
+// poller and applied by the registrar's core over moto's ECS (awsvpc tasks on Fargate), written by the
+// coalescer to the local zone with Route53's limits. Answers checked with dig; the queue read back with the real
+// SQS client.
 import assert from "node:assert/strict";
 import type { DescribeTasksCommandOutput } from "@aws-sdk/client-ecs";
 import type { Route53Client } from "@aws-sdk/client-route-53";
@@ -8,14 +9,16 @@ import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
+  SendMessageBatchCommand,
   SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import pino from "pino";
+import { Coalescer } from "../../coalescer/coalescer";
+import { DEFAULT_ROUTE53_BUDGET } from "../../coalescer/route53Budget";
 import { TaskEventQueue } from "../../coalescer/taskEventQueue";
 import { taskEventApplier } from "../../coalescer/taskEvents";
-import type { ZoneChanges } from "../../coalescer/zoneChanges";
-import { type LocalZone, startLocalZone } from "../../local/zone";
+import { type LocalZone, ROUTE53_LIMITS, startLocalZone } from "../../local/zone";
 import { registrarConfigFromEnv } from "../../registrar/config";
 import { EcsTaskSource } from "../../registrar/ecsTaskSource";
 import { AwsCall, route53Client } from "../../route53";
@@ -27,7 +30,6 @@ import { ecsClient } from "../reconciler/support/ecsWorld";
 import { sharedMoto } from "../reconciler/support/sharedMoto";
 import { AwsvpcWorld, holdTaskStates, taskEvent } from "../registrar/support/awsvpcWorld";
 import type { MotoServer } from "../support/moto";
-import { DirectZoneChanges } from "./support/directZoneChanges";
 
 const ZONE = "servicediscovery.internal";
 
@@ -54,17 +56,32 @@ describe("coalescer: the registrar's task events from SQS (moto SQS and ECS, loc
   let sqs: SQSClient;
   let world: AwsvpcWorld;
   let cluster: string;
+  let coalescer: Coalescer;
   let queues = 0;
   const running: TaskEventQueue[] = [];
 
   before(async () => {
-    [moto, zone] = await Promise.all([sharedMoto(), startLocalZone({ zoneName: ZONE })]);
+    [moto, zone] = await Promise.all([
+      sharedMoto(),
+      startLocalZone({ zoneName: ZONE, faults: { ...ROUTE53_LIMITS } }),
+    ]);
     await moto.reset();
     await holdTaskStates(moto.endpoint, true);
     route53 = route53Client({ endpoint: zone.apiUrl });
     sqs = new SQSClient({ endpoint: moto.endpoint, region: REGION, credentials: motoCredentials });
     world = new AwsvpcWorld(ecsClient(moto.endpoint), moto.endpoint);
     cluster = await world.cluster("apps");
+    coalescer = new Coalescer({
+      client: route53,
+      zoneId: zone.hostedZoneId,
+      zoneName: ZONE,
+      budget: DEFAULT_ROUTE53_BUDGET,
+      // Long enough that one receive's applies share a batch however slowly moto answers on a busy machine.
+      windowMs: 500,
+      relistSeconds: 300,
+      log: pino({ level: "silent" }),
+    });
+    await coalescer.start();
   });
 
   afterEach(async () => {
@@ -73,6 +90,7 @@ describe("coalescer: the registrar's task events from SQS (moto SQS and ECS, loc
 
   after(async () => {
     await holdTaskStates(moto.endpoint, false);
+    await coalescer.stop(0);
     sqs.destroy();
     route53.destroy();
     await zone.close();
@@ -124,16 +142,11 @@ describe("coalescer: the registrar's task events from SQS (moto SQS and ECS, loc
     );
   }
 
-  /** The coalescer this suite writes through. */
-  function zoneChanges(): ZoneChanges {
-    return new DirectZoneChanges(route53, zone.hostedZoneId);
-  }
-
   /** A poller of `url` applying events with the registrar over moto's ECS (`ecs`: another client). */
   function poller(url: string, log: pino.Logger, ecs = world.ecs): TaskEventQueue {
     const calls = new AwsCall();
     const apply = taskEventApplier({
-      zone: zoneChanges(),
+      zone: coalescer,
       config: registrarConfigFromEnv({ ECSSD_ZONE_NAME: ZONE, ECSSD_CLUSTERS: "apps" }),
       tasks: new EcsTaskSource(ecs, calls.call),
       log,
@@ -278,6 +291,55 @@ describe("coalescer: the registrar's task events from SQS (moto SQS and ECS, loc
     }
     assert.equal(q.status().malformed, 2);
     assert.equal(q.status().applied.registered, 1);
+  });
+
+  it("applies a burst of 100 events of 50 tasks in far fewer ChangeResourceRecordSets than events", async () => {
+    const { url } = await queue();
+    const { log } = memoryLog();
+    const def = await world.definition("burst", [
+      { name: "web", environment: { SERVICE_8080_NAME: "_burst._tcp" } },
+    ]);
+    const tasks = await Promise.all(
+      Array.from({ length: 50 }, async () => world.describe(cluster, await world.run(cluster, def))),
+    );
+    // Each task's PENDING and RUNNING events, as ECS sends them; the queue holds them all before the poller starts.
+    const events = tasks.flatMap((task) => [
+      taskEvent(task, { version: 2, lastStatus: "PENDING", desiredStatus: "RUNNING" }),
+      taskEvent(task, { version: 3, lastStatus: "RUNNING", desiredStatus: "RUNNING" }),
+    ]);
+    for (let i = 0; i < events.length; i += 10) {
+      await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: url,
+          Entries: events.slice(i, i + 10).map((e, j) => ({ Id: String(j), MessageBody: JSON.stringify(e) })),
+        }),
+      );
+    }
+    const before = zone.stats().ChangeResourceRecordSets ?? 0;
+    const q = poller(url, log);
+    await eventually(
+      () => q.status().received >= 100 && q.status().applied.registered === 100,
+      60_000,
+      "all applied",
+    );
+    await eventually(async () => (await held(url)) === 0, 30_000, "every message deleted");
+    assert.equal(
+      (await dig(zone, "SRV", `_burst._tcp.${ZONE}`)).length,
+      8,
+      "multivalue answers give at most 8",
+    );
+    const sets = await coalescer.readNames([`_burst._tcp.${ZONE}`]);
+    assert.equal(sets.length, 50, "every task's SRV set");
+    const requests = (zone.stats().ChangeResourceRecordSets ?? 0) - before;
+    // The Lambda sent one per event (100); the coalescer shares each receive's writes in a few batches.
+    assert.ok(requests <= 25, `${requests} ChangeResourceRecordSets for 100 events`);
+    assert.deepEqual(q.status(), {
+      received: 100,
+      applied: { registered: 100, deregistered: 0, waiting: 0, ignored: 0 },
+      failed: 0,
+      malformed: 0,
+      sqsErrors: 0,
+    });
   });
 
   it("logs errors of SQS itself at most once a minute, retries, and takes events once the queue answers", async () => {

@@ -1,8 +1,11 @@
-// The registrar's TaskZone over the coalescer's port (ZoneChanges), held to Route53TaskZone's contract: writes
-// submitted under the task's name, exact deletes refused (with nothing sent) as Route53 would refuse them,
-// and a task's sets told from everyone else's by the same rule. Real SDK, the local zone.
+// The registrar's TaskZone over the coalescer, held to Route53TaskZone's contract: writes submitted in one
+// change, exact deletes refused (with nothing sent) as Route53 would refuse them, and a task's sets told from
+// everyone else's by the same rule. The real coalescer, the real SDK, the local zone.
 import assert from "node:assert/strict";
 import type { Route53Client } from "@aws-sdk/client-route-53";
+import pino from "pino";
+import { Coalescer } from "../../coalescer/coalescer";
+import { DEFAULT_ROUTE53_BUDGET } from "../../coalescer/route53Budget";
 import { type LocalZone, startLocalZone } from "../../local/zone";
 import {
   parseServiceDeclarations,
@@ -12,9 +15,9 @@ import {
 } from "../../records";
 import { CoalescerTaskZone } from "../../registrar/coalescerTaskZone";
 import { route53Client, toRoute53 } from "../../route53";
-import { DirectZoneChanges } from "../coalescer/support/directZoneChanges";
+import { digShortCanonical as dig } from "../kit/dig";
 import { hostA, srvRecord } from "../kit/recordFixtures";
-import { createSets } from "../kit/zoneSeeding";
+import { changeZone, createSets } from "../kit/zoneSeeding";
 
 const ZONE = "servicediscovery.internal";
 const TASK = "0123456789abcdef0123456789abcdef";
@@ -36,30 +39,49 @@ function taskSets(taskId: string, address: string, deployment?: string): RecordS
 describe("registrar: CoalescerTaskZone (the task zone over the coalescer, local zone)", () => {
   let zone: LocalZone;
   let route53: Route53Client;
-  let changes: DirectZoneChanges;
+  let changes: Coalescer | undefined;
 
   beforeEach(async () => {
     zone = await startLocalZone({ zoneName: ZONE });
     route53 = route53Client({ endpoint: zone.apiUrl });
-    changes = new DirectZoneChanges(route53, zone.hostedZoneId);
   });
 
   afterEach(async () => {
+    await changes?.stop(0);
+    changes = undefined;
     route53.destroy();
     await zone.close();
   });
 
+  /** The coalescer, started (it lists the zone: seed before). */
+  async function coalescer(): Promise<Coalescer> {
+    changes = new Coalescer({
+      client: route53,
+      zoneId: zone.hostedZoneId,
+      zoneName: ZONE,
+      budget: DEFAULT_ROUTE53_BUDGET,
+      windowMs: 20,
+      relistSeconds: 300,
+      log: pino({ level: "silent" }),
+    });
+    await changes.start();
+    return changes;
+  }
+
   const writes = () => zone.stats().ChangeResourceRecordSets ?? 0;
 
-  it("submits a task's UPSERTs in one change named for the task", async () => {
+  it("submits a task's UPSERTs in one change", async () => {
+    const changes = await coalescer();
     const sets = taskSets(TASK, "10.0.1.5", "blue");
+    const before = writes();
     await new CoalescerTaskZone(changes, "blue").upsert(sets);
-    assert.deepEqual(changes.origins, [`task:${TASK}`]);
+    assert.equal(writes(), before + 1);
     const held = await changes.readNames(sets.map((s) => s.Name));
     assert.deepEqual(held.map((s) => s.SetIdentifier).sort(), sets.map((s) => s.SetIdentifier).sort());
   });
 
   it("deletes a task's sets held exactly as given, and refuses with nothing sent when one is absent or differs", async () => {
+    const changes = await coalescer();
     const taskZone = new CoalescerTaskZone(changes, "blue");
     const sets = taskSets(TASK, "10.0.1.5", "blue");
     await taskZone.upsert(sets);
@@ -79,6 +101,22 @@ describe("registrar: CoalescerTaskZone (the task zone over the coalescer, local 
     assert.equal(writes(), before + 1, "and sends nothing");
   });
 
+  it("answers false, as Route53 would, when the zone changed behind the copy and the delete is refused", async () => {
+    const changes = await coalescer();
+    const taskZone = new CoalescerTaskZone(changes, "blue");
+    const sets = taskSets(TASK, "10.0.1.5", "blue");
+    await taskZone.upsert(sets);
+    const moved = taskSets(TASK, "10.0.1.6", "blue");
+    await changeZone(route53, zone.hostedZoneId, [
+      { Action: "UPSERT", ResourceRecordSet: toRoute53(moved[0] as RecordSet) },
+    ]);
+    assert.equal(await taskZone.deleteExactly(sets), false);
+    assert.deepEqual(await dig(zone, "A", `${TASK}.${ZONE}`), ["10.0.1.6"], "nothing deleted");
+    const found = await taskZone.taskSets([`${TASK}.${ZONE}`], TASK);
+    assert.equal(await taskZone.deleteExactly(found), true, "the sets as read again are deleted");
+    assert.deepEqual(await dig(zone, "A", `${TASK}.${ZONE}`), []);
+  });
+
   it("takes as a task's sets its own deployment's and its unattributed ones, nobody else's", async () => {
     const own = taskSets(TASK, "10.0.1.5", "blue");
     const unattributed = taskSets(TASK, "10.0.1.5");
@@ -93,6 +131,7 @@ describe("registrar: CoalescerTaskZone (the task zone over the coalescer, local 
       zone.hostedZoneId,
       [...own, ...unattributed, ...otherDeployment, ...otherTask, ...agents].map(toRoute53),
     );
+    const changes = await coalescer();
     const names = [...new Set([...own, ...otherTask].map((s) => s.Name))];
     const found = await new CoalescerTaskZone(changes, "blue").taskSets(names, TASK);
     assert.deepEqual(
