@@ -342,6 +342,26 @@ describe("coalescer: the registrar's task events from SQS (moto SQS and ECS, loc
     });
   });
 
+  it("stops by ending its long poll and finishing the messages in hand: each applied and deleted, none half done", async () => {
+    const { url } = await queue();
+    const { log } = memoryLog();
+    const t = await start("stopping", "_stopping._tcp");
+    await send(url, t.running());
+    const q = poller(url, log);
+    await eventually(() => q.status().received === 1, 30_000, "the message in hand");
+    await q.stop();
+    assert.equal(q.status().applied.registered, 1, "applied before stop returned");
+    assert.equal(await held(url), 0, "and deleted");
+    assert.deepEqual(await dig(zone, "SRV", `_stopping._tcp.${ZONE}`), [`1 1 8080 ${t.taskId}.${ZONE}`]);
+
+    // Stopped, it takes nothing more; started again, it goes on.
+    await world.stop(cluster, t.taskArn);
+    await send(url, t.stopping());
+    assert.equal(q.status().received, 1);
+    q.start();
+    await eventually(() => q.status().applied.deregistered === 1, 30_000, "the stop applied after a restart");
+  });
+
   it("logs errors of SQS itself at most once a minute, retries, and takes events once the queue answers", async () => {
     queues++;
     const name = `task-events-${queues}`;
