@@ -42,10 +42,7 @@ export async function applyLogged(
 ): Promise<EventResult | { outcome: "rejected"; reason: string }> {
   try {
     const result = await r.apply(event);
-    for (const p of result.problems) {
-      log.warn({ taskId: result.taskId, container: p.container, key: p.subject, problem: p.code }, p.message);
-    }
-    log.info({ ...result, problems: result.problems.length, calls: r.calls.byOperation }, result.outcome);
+    logEventResult(log, result, r.calls.byOperation);
     return result;
   } catch (err) {
     if (err instanceof TaskEventError) {
@@ -55,4 +52,12 @@ export async function applyLogged(
     log.error({ err }, "event failed; it will be retried");
     throw err;
   }
+}
+
+/** The lines of one applied event: one per declaration problem, then one for the outcome. */
+export function logEventResult(log: pino.Logger, result: EventResult, calls: Record<string, number>): void {
+  for (const p of result.problems) {
+    log.warn({ taskId: result.taskId, container: p.container, key: p.subject, problem: p.code }, p.message);
+  }
+  log.info({ ...result, problems: result.problems.length, calls }, result.outcome);
 }

@@ -8,7 +8,7 @@ import type { RetryPolicy } from "../route53/retry";
 import { zoneIdCache } from "../route53/zoneLookup";
 import type { RegistrarConfig } from "./config";
 import { EcsTaskSource } from "./ecsTaskSource";
-import { applyTaskEvent, type EventResult } from "./registrar";
+import { applyTaskEvent, type EventResult, type RegistrarSettings } from "./registrar";
 import { Route53TaskZone } from "./route53TaskZone";
 
 export interface RegistrarClients {
@@ -40,18 +40,19 @@ export class Registrar {
   }
 
   apply(event: unknown): Promise<EventResult> {
-    const owners = ownershipRules(this.config.serviceOwners, this.config.serviceOwnersClosed);
-    return applyTaskEvent(
-      event,
-      { tasks: this.tasks, zone: this.zone },
-      {
-        zone: this.config.zoneName,
-        srvTtl: this.config.srvTtl,
-        routing: this.config.routing,
-        clusters: this.config.clusters,
-        ...(owners && { serviceOwners: owners }),
-        ...(this.config.deployment !== undefined && { deployment: this.config.deployment }),
-      },
-    );
+    return applyTaskEvent(event, { tasks: this.tasks, zone: this.zone }, registrarSettings(this.config));
   }
+}
+
+/** The core's settings from the registrar's configuration (the Lambda's, or the coalescer's task events'). */
+export function registrarSettings(config: RegistrarConfig): RegistrarSettings {
+  const owners = ownershipRules(config.serviceOwners, config.serviceOwnersClosed);
+  return {
+    zone: config.zoneName,
+    srvTtl: config.srvTtl,
+    routing: config.routing,
+    clusters: config.clusters,
+    ...(owners && { serviceOwners: owners }),
+    ...(config.deployment !== undefined && { deployment: config.deployment }),
+  };
 }
