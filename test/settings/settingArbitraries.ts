@@ -39,6 +39,7 @@ const VALUES: Record<string, fc.Arbitrary<unknown>> = {
   ECSSD_ROUTE53_ENDPOINT: url,
   ECSSD_ECS_ENDPOINT: url,
   ECSSD_ECS_AGENT_URL: fc.oneof(fc.constant("off"), url),
+  ECSSD_COALESCER_URL: url,
   ECSSD_ROUTING: fc.constantFrom("multivalue", "weighted"),
   ECSSD_SERVICE_OWNERS: serviceOwners,
   ECSSD_CLUSTERS: fc.uniqueArray(fc.oneof(clusterName, clusterArn), { maxLength: 4 }),
