@@ -35,6 +35,8 @@ export interface HostAgentDeps {
   prober?: Prober;
   /** Back-off of zone writes (ms); tests shorten it. */
   backoff?: { baseMs: number; capMs: number };
+  /** Any zone edge instead of Route53 (the benches' fleet hands its agents the coalescer in-process). */
+  zone?: (zoneId: string, hostId: string) => ZoneWriter;
 }
 
 export interface HostAgent {
@@ -84,7 +86,8 @@ async function zoneOf(
   const client =
     deps.route53 ?? route53Client(config.route53Endpoint ? { endpoint: config.route53Endpoint } : {});
   const zoneId = await zoneIdAtStart(client, config);
-  return { zone: new Route53Zone(client, zoneId, metrics.apiCall), zoneId };
+  const zone = deps.zone ? deps.zone(zoneId, hostId) : new Route53Zone(client, zoneId, metrics.apiCall);
+  return { zone, zoneId };
 }
 
 async function prepare(config: AgentConfig, deps: HostAgentDeps) {

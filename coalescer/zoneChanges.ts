@@ -1,8 +1,9 @@
 // The coalescer's port: what its callers (the HTTP API the agents talk to, the task events it applies for the
 // registrar, the benches) may ask of it. One implementation, coalescer.ts; the port keeps the edges from
 // depending on how it batches.
-import type { RecordSet } from "../records";
+
 import type { RecordChange } from "../agent/zoneWriter";
+import type { RecordSet } from "../records";
 
 export type { RecordChange };
 
@@ -19,7 +20,8 @@ export interface ZoneChanges {
    * Resolves once Route53 accepted them (or the coalescer's copy shows them already made). Rejects with
    * InvalidChangeBatchError (route53/errors.ts) when they are refused as they stand, after the coalescer
    * re-read their names; a busy zone is waited out, never passed back. `origin` names the submitter in logs
-   * (a host id, `task:<id>`).
+   * (a host id, `task:<id>`). A submitter that stops waiting aborts `signal`: its changes are taken back
+   * unless they are already on their way (the promise then rejects with ZoneBusyError).
    */
-  submit(origin: string, changes: readonly RecordChange[]): Promise<void>;
+  submit(origin: string, changes: readonly RecordChange[], signal?: AbortSignal): Promise<void>;
 }
