@@ -67,7 +67,10 @@ export async function startCoalescerApi(opts: CoalescerApiOptions): Promise<Coal
   server.timeout = 0;
   server.on("request", (req, res) => {
     inFlight++;
+    // A client that gives up (its connection closes before the answer) takes its submit back.
+    const gaveUp = new AbortController();
     res.on("close", () => {
+      if (!res.writableFinished) gaveUp.abort();
       inFlight--;
       if (inFlight === 0) for (const d of drained.splice(0)) d();
     });
@@ -76,7 +79,7 @@ export async function startCoalescerApi(opts: CoalescerApiOptions): Promise<Coal
       send(res, 503, { error: "Busy", message: "the coalescer is stopping" });
       return;
     }
-    route(req, opts)
+    route(req, opts, gaveUp.signal)
       .then((answer) => send(res, answer.status, answer.body))
       .catch((err: unknown) => {
         if (err instanceof Refusal) {
@@ -133,7 +136,11 @@ interface Answer {
   readonly body?: unknown;
 }
 
-async function route(req: http.IncomingMessage, opts: CoalescerApiOptions): Promise<Answer> {
+async function route(
+  req: http.IncomingMessage,
+  opts: CoalescerApiOptions,
+  gaveUp: AbortSignal,
+): Promise<Answer> {
   const url = new URL(req.url ?? "/", "http://coalescer");
   const method = req.method ?? "GET";
   if (url.pathname === "/v1/status") {
@@ -158,7 +165,7 @@ async function route(req: http.IncomingMessage, opts: CoalescerApiOptions): Prom
     allow(method, "POST");
     const request = judged(judgeChangeRequest(await readJson(req), { hostId, zoneName: opts.zoneName }));
     try {
-      await opts.zone.submit(hostId, request.changes);
+      await opts.zone.submit(hostId, request.changes, gaveUp);
     } catch (err) {
       if (err instanceof InvalidChangeBatchError) {
         opts.log.info({ action: "refused", host: hostId, err: err.message }, "changes refused as they stand");

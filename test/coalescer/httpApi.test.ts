@@ -11,8 +11,10 @@ import { COALESCER_API_LIMITS } from "../../coalescer/apiContract";
 import { type CoalescerApi, startCoalescerApi } from "../../coalescer/httpApi";
 import type { ZoneChanges } from "../../coalescer/zoneChanges";
 import { type LocalZone, startLocalZone } from "../../local/zone";
+import { zoneRecords } from "../kit/agentFixtures";
+import { route53For } from "../kit/awsClients";
+import { type CoalescerServer, startCoalescerServer } from "./support/coalescerServer";
 import { agentA, srvRecord, taskSrv } from "./support/records";
-import { zoneChangesOver } from "./support/zoneChanges";
 
 const quiet = pino({ level: "silent" });
 
@@ -33,24 +35,19 @@ async function post(
 describe("coalescer HTTP API", function () {
   this.timeout(30_000);
   let zone: LocalZone;
-  let core: ZoneChanges & { close(): void; status(): { zoneId: string; zoneName: string } };
+  let server: CoalescerServer;
   let api: CoalescerApi;
 
   before(async () => {
     zone = await startLocalZone();
-    core = zoneChangesOver(zone);
-    api = await startCoalescerApi({
-      zone: core,
-      zoneName: zone.zoneName,
-      status: () => core.status(),
-      log: quiet,
-    });
+    server = await startCoalescerServer(zone);
+    api = server.api;
   });
   after(async () => {
-    await api.close(1_000);
-    core.close();
+    await server.close();
     await zone.close();
   });
+  const inZone = () => zoneRecords(zone, route53For(zone));
 
   it("lets an agent create, read back and delete its own sets through the client", async () => {
     const client = new CoalescerZone(api.url, "host-a");
@@ -59,6 +56,7 @@ describe("coalescer HTTP API", function () {
       srvRecord({ hostId: "host-a", container: 1, hostPort: 30001, zone: zone.zoneName }),
     ];
     await client.change(sets.map((recordSet) => ({ action: "CREATE", recordSet })));
+    assert.equal((await inZone()).length, 2);
     const mine = await client.listHostRecordSets("host-a");
     assert.deepEqual(mine.map((rs) => rs.SetIdentifier).sort(), sets.map((rs) => rs.SetIdentifier).sort());
     const byName = await client.readNames([`_calc._tcp.${zone.zoneName}`]);
@@ -69,6 +67,7 @@ describe("coalescer HTTP API", function () {
     assert.deepEqual(await client.listHostRecordSets("host-b"), []);
     await client.change(sets.map((recordSet) => ({ action: "DELETE", recordSet })));
     assert.deepEqual(await client.listHostRecordSets("host-a"), []);
+    assert.deepEqual(await inZone(), []);
   });
 
   it("answers the zone's id and name at /v1/status", async () => {
@@ -78,8 +77,16 @@ describe("coalescer HTTP API", function () {
 
   it("passes a batch refused as it stands back as InvalidChangeBatchError (409)", async () => {
     const client = new CoalescerZone(api.url, "host-c");
-    const gone = srvRecord({ hostId: "host-c", container: 2, hostPort: 30002, zone: zone.zoneName });
-    await assert.rejects(client.change([{ action: "DELETE", recordSet: gone }]), InvalidChangeBatchError);
+    const made = srvRecord({ hostId: "host-c", container: 2, hostPort: 30002, zone: zone.zoneName });
+    await client.change([{ action: "CREATE", recordSet: made }]);
+    const other = { ...made, ResourceRecords: [{ Value: `1 1 30009 host-c.${zone.zoneName}` }] };
+    await assert.rejects(client.change([{ action: "CREATE", recordSet: other }]), InvalidChangeBatchError);
+    await assert.rejects(client.change([{ action: "DELETE", recordSet: other }]), InvalidChangeBatchError);
+    assert.deepEqual(
+      (await inZone()).filter((r) => r.includes("host-c")),
+      [`_calc._tcp.${zone.zoneName}|SRV|${made.SetIdentifier}|1 1 30002 host-c.${zone.zoneName}`],
+    );
+    await client.change([{ action: "DELETE", recordSet: made }]);
   });
 
   it("refuses with 403 a change of another host's set, a task's, or one pointing elsewhere", async () => {
