@@ -51,6 +51,8 @@ export interface AgentConfig {
   dnsHoldDownSeconds: number;
   /** This deployment's mark in its SetIdentifiers (ECSSD_DEPLOYMENT); unset: unattributed `ecssd1` sets. */
   deployment?: string;
+  /** The zone's coalescer (ECSSD_COALESCER_URL): changes go to it, and the agent calls no Route53 API. */
+  coalescerUrl?: string;
 }
 
 /** ECSSD_ECS_AGENT_URL's value that turns confirmation off. */
@@ -127,6 +129,14 @@ export const SETTINGS = {
     ...integerCodec({ min: 1, max: 3_600 }),
   },
   deployment: { ...DEPLOYMENT, flag: "--deployment" },
+  coalescerUrl: {
+    env: "ECSSD_COALESCER_URL",
+    flag: "--coalescer-url",
+    meaning:
+      "the zone's coalescer (`ecssd coalescer`): the agent sends its changes to it and makes no Route53 request",
+    unset: "the agent writes Route53 itself",
+    ...urlCodec,
+  },
 } as const satisfies { readonly [K in keyof AgentConfig]-?: AgentSetting<NonNullable<AgentConfig[K]>> };
 
 /** The agent's settings table. */

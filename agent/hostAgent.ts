@@ -3,10 +3,13 @@
 
 import type { Route53Client } from "@aws-sdk/client-route-53";
 import type Docker from "dockerode";
+import { COALESCER_ROUTES } from "../coalescer/apiContract";
 import { ownershipRules } from "../records";
 import { route53Client } from "../route53/client";
+import { withRetries } from "../route53/retry";
 import { Agent } from "./agent";
 import { type Prober, probe } from "./checkProber";
+import { CoalescerZone } from "./coalescerZone";
 import { type AgentConfig, ECS_CONFIRMATION_OFF } from "./config";
 import type { ContainerSource } from "./containerSource";
 import type { HostContext } from "./desiredState";
@@ -54,18 +57,46 @@ function ownersOf(config: AgentConfig): Pick<HostContext, "serviceOwners"> {
   return owners ? { serviceOwners: owners } : {};
 }
 
+/** Start-up may meet a coalescer that is itself starting: retry its status a few times, as the zone lookup. */
+const COALESCER_STATUS_RETRIES = { maxAttempts: 8, baseDelayMs: 200, maxDelayMs: 5_000 };
+
+/**
+ * The zone the agent writes through: the coalescer's when ECSSD_COALESCER_URL is set (no Route53 client at
+ * all, the zone id configured or the coalescer's), else Route53 itself, as before.
+ */
+async function zoneOf(
+  config: AgentConfig,
+  hostId: string,
+  deps: HostAgentDeps,
+  metrics: AgentMetrics,
+): Promise<{ zone: ZoneWriter; zoneId: string }> {
+  if (config.coalescerUrl !== undefined) {
+    const zone = new CoalescerZone(config.coalescerUrl, hostId, {
+      ...(config.deployment !== undefined && { deployment: config.deployment }),
+      onApiCall: metrics.apiCall,
+    });
+    if (config.zoneId !== undefined) return { zone, zoneId: config.zoneId };
+    const status = await withRetries(() => zone.status(), COALESCER_STATUS_RETRIES);
+    if (status.zoneName !== config.zoneName)
+      throw new Error(
+        `the coalescer at ${config.coalescerUrl} writes the zone ${status.zoneName}, not ${config.zoneName} (ECSSD_ZONE_NAME)`,
+      );
+    return { zone, zoneId: status.zoneId };
+  }
+  const client =
+    deps.route53 ?? route53Client(config.route53Endpoint ? { endpoint: config.route53Endpoint } : {});
+  const zoneId = await zoneIdAtStart(client, config);
+  const zone = deps.zone ? deps.zone(zoneId, hostId) : new Route53Zone(client, zoneId, metrics.apiCall);
+  return { zone, zoneId };
+}
+
 async function prepare(config: AgentConfig, deps: HostAgentDeps) {
   const identity = await resolveHostIdentity({
     ...(config.hostId ? { hostId: config.hostId } : {}),
     ...(config.hostIp ? { address: config.hostIp } : {}),
   });
-  const client =
-    deps.route53 ?? route53Client(config.route53Endpoint ? { endpoint: config.route53Endpoint } : {});
   const metrics = new AgentMetrics();
-  const zoneId = await zoneIdAtStart(client, config);
-  const zone: ZoneWriter = deps.zone
-    ? deps.zone(zoneId, identity.hostId)
-    : new Route53Zone(client, zoneId, metrics.apiCall);
+  const { zone, zoneId } = await zoneOf(config, identity.hostId, deps, metrics);
   const host: HostContext = {
     hostId: identity.hostId,
     address: identity.address,
@@ -205,7 +236,10 @@ export async function syncHostOnce(
     await agent.stop();
     const converged = !expired && (await loop.flush(timeoutMs));
     await loop.stop();
-    return { converged, calls: metrics.callCounts.get("ChangeResourceRecordSets") ?? 0 };
+    const calls =
+      (metrics.callCounts.get("ChangeResourceRecordSets") ?? 0) +
+      (metrics.callCounts.get(COALESCER_ROUTES.changes) ?? 0);
+    return { converged, calls };
   } finally {
     clearTimeout(deadline);
   }

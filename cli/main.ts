@@ -1,6 +1,7 @@
 // The `ecssd` command line: one entry point, one subcommand per component.
 import { Command } from "commander";
 import { registerAgentCommand } from "./commands/agent";
+import { registerCoalescerCommand } from "./commands/coalescer";
 import { registerReconcileCommand } from "./commands/reconcile";
 import { registerResolveCommand } from "./commands/resolve";
 import { registerStackCommand } from "./commands/stack";
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions();
   registerZoneCommand(program);
   registerAgentCommand(program);
+  registerCoalescerCommand(program);
   registerReconcileCommand(program);
   registerTaskEventCommand(program);
   registerResolveCommand(program);

@@ -52,6 +52,7 @@ const noSsh2: Plugin = {
 
 const RECIPES: Record<ImageName, ImageRecipe> = {
   agent: { extras: () => {}, plugins: [noSsh2] },
+  coalescer: { extras: () => {} },
   time: { extras: copyZoneinfo },
   calc: { extras: () => {} },
   portal: {

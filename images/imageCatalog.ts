@@ -14,6 +14,7 @@ export const SHIPPED_NODE_MAJOR = 24;
 /** Each image's entry point and Dockerfile, relative to the repository root. */
 export const IMAGE_CATALOG = {
   agent: { entry: "agent/main.ts", dockerfile: "agent/Dockerfile" },
+  coalescer: { entry: "coalescer/main.ts", dockerfile: "coalescer/Dockerfile" },
   time: { entry: "examples/time/main.ts", dockerfile: "examples/time/Dockerfile" },
   calc: { entry: "examples/calc/main.ts", dockerfile: "examples/calc/Dockerfile" },
   portal: { entry: "examples/portal/main.ts", dockerfile: "examples/portal/Dockerfile" },

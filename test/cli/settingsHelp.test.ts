@@ -3,6 +3,7 @@ import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { AGENT_SETTINGS } from "../../agent/config";
+import { COALESCER_SETTINGS } from "../../coalescer/config";
 import { RECONCILER_SETTINGS } from "../../reconciler/config";
 import { REGISTRAR_SETTINGS } from "../../registrar/config";
 import type { Setting } from "../../settings/settingsTable";
@@ -16,6 +17,7 @@ describe("settings in the command line's help", () => {
     ["reconcile", ["reconcile"], RECONCILER_SETTINGS],
     ["task-event", ["task-event"], REGISTRAR_SETTINGS],
     ["agent", ["agent"], AGENT_SETTINGS],
+    ["coalescer", ["coalescer"], COALESCER_SETTINGS],
   ];
   for (const [name, args, table] of cases) {
     it(`ecssd ${name} --help names every setting of its table, with its default`, () => {

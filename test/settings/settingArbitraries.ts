@@ -39,6 +39,16 @@ const VALUES: Record<string, fc.Arbitrary<unknown>> = {
   ECSSD_ROUTE53_ENDPOINT: url,
   ECSSD_ECS_ENDPOINT: url,
   ECSSD_ECS_AGENT_URL: fc.oneof(fc.constant("off"), url),
+  ECSSD_COALESCER_URL: url,
+  ECSSD_COALESCER_ADDRESS: fc.oneof(fc.ipV4(), fc.constant("::")),
+  ECSSD_TASK_EVENTS_QUEUE_URL: url,
+  ECSSD_ROUTE53_BUDGET: fc.record(
+    {
+      requests: fc.integer({ min: 1, max: 100 }).map((n) => n / 100),
+      changes: fc.integer({ min: 1, max: 100 }).map((n) => n / 100),
+    },
+    { noNullPrototype: true },
+  ),
   ECSSD_ROUTING: fc.constantFrom("multivalue", "weighted"),
   ECSSD_SERVICE_OWNERS: serviceOwners,
   ECSSD_CLUSTERS: fc.uniqueArray(fc.oneof(clusterName, clusterArn), { maxLength: 4 }),

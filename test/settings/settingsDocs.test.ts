@@ -4,6 +4,7 @@ import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { AGENT_SETTINGS } from "../../agent/config";
+import { COALESCER_SETTINGS } from "../../coalescer/config";
 import { RECONCILER_SETTINGS } from "../../reconciler/config";
 import { REGISTRAR_SETTINGS } from "../../registrar/config";
 import { defaultText, type Setting } from "../../settings/settingsTable";
@@ -13,6 +14,7 @@ const ROOT = path.join(__dirname, "..", "..");
 describe("settings tables in the component READMEs", () => {
   const cases: [string, Record<string, Setting<unknown>>][] = [
     ["agent/README.md", AGENT_SETTINGS],
+    ["coalescer/README.md", COALESCER_SETTINGS],
     ["reconciler/README.md", RECONCILER_SETTINGS],
     ["registrar/README.md", REGISTRAR_SETTINGS],
   ];

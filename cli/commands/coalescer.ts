@@ -1,0 +1,86 @@
+// `ecssd coalescer`: the zone's one writer for a fleet (coalescer/README.md). Reads its settings from the
+// environment, lists the zone into its copy, serves the agents' HTTP API, and on SIGTERM or SIGINT stops
+// accepting, lets the submits under way finish (30 s at most) and stops the core. Shared by the `ecssd`
+// program and the coalescer's image (coalescer/main.ts).
+import type { Command } from "commander";
+import pino from "pino";
+import { zoneIdAtStart } from "../../agent/route53Zone";
+import { Coalescer } from "../../coalescer/coalescer";
+import { COALESCER_SETTINGS, type CoalescerConfig, coalescerConfigFromEnv } from "../../coalescer/config";
+import { startCoalescerApi } from "../../coalescer/httpApi";
+import { route53Client } from "../../route53/client";
+import { settingsHelp } from "../../settings/settingsTable";
+
+/** How long a stop waits for submits under way, and then for the core to send what it holds. */
+const STOP_GRACE_MS = 30_000;
+
+const logger = pino({
+  name: "ecssd-coalescer",
+  level: process.env.LOG_LEVEL ?? "info",
+  serializers: { err: (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e)) },
+});
+
+/** The coalescer's action and help on `cmd` (the `ecssd` subcommand, or the image's own program). */
+export function coalescerCommand(cmd: Command): Command {
+  return cmd
+    .description(
+      "The zone's one writer for a fleet: agents with ECSSD_COALESCER_URL send it their changes, and it applies " +
+        "everyone's in shared Route53 batches within ECSSD_ROUTE53_BUDGET. Runs until SIGTERM or SIGINT.",
+    )
+    .addHelpText(
+      "after",
+      `\nSettings (environment variables):\n${settingsHelp(COALESCER_SETTINGS)}\nSee coalescer/README.md.`,
+    )
+    .action(async () => {
+      await runCoalescer(coalescerConfigFromEnv(process.env));
+      process.exit(0);
+    });
+}
+
+export function registerCoalescerCommand(program: Command): void {
+  coalescerCommand(
+    program.command("coalescer").summary("write the zone for a fleet's agents, in shared batches"),
+  );
+}
+
+/** Runs the coalescer until a stop signal. */
+export async function runCoalescer(config: CoalescerConfig): Promise<void> {
+  const client = route53Client(config.route53Endpoint ? { endpoint: config.route53Endpoint } : {});
+  const zoneId = await zoneIdAtStart(client, config);
+  const core = new Coalescer({
+    client,
+    zoneId,
+    zoneName: config.zoneName,
+    budget: config.route53Budget,
+    windowMs: config.windowMs,
+    relistSeconds: config.relistSeconds,
+    log: logger,
+  });
+  await core.start();
+  // TASK EVENTS: when config.taskEventsQueueUrl is set, the queue poller that applies ECS task events to
+  // `core` (as the registrar would, with config's record settings) is started here and stopped before the API.
+  const api = await startCoalescerApi({
+    zone: core,
+    zoneName: config.zoneName,
+    status: () => core.status(),
+    log: logger,
+    address: config.address,
+    port: config.port,
+  });
+  logger.info(
+    { action: "listen", url: api.url, zone: config.zoneName, zoneId, budget: config.route53Budget },
+    "coalescer listening",
+  );
+  const signal = await new Promise<string>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
+  });
+  logger.info(
+    { action: "signal", signal, inFlight: api.inFlight() },
+    "stopping: finishing submits under way",
+  );
+  await api.close(STOP_GRACE_MS);
+  await core.stop(STOP_GRACE_MS);
+  client.destroy();
+  logger.info({ action: "stop", status: core.status() }, "coalescer stopped");
+}

@@ -1,0 +1,213 @@
+// The coalescer's request bodies read and judged, as pure functions: what a malformed body gets (400, the
+// first problem named by its path in the body) and what a host may change (403). The tenancy rule of issue
+// 25 holds here because the coalescer writes for every host: a host changes only its own sets (its
+// SetIdentifier and deployment), of the kinds an agent writes, named and pointing as an agent names and
+// points them, in the coalescer's zone; never another host's, a task's or somebody else's.
+import {
+  checkDeployment,
+  checkHostId,
+  hostRecordName,
+  isWrittenByUs,
+  type OwnedIdentity,
+  ownedByHost,
+  parseDnsName,
+  parseSetIdentifier,
+  parseSrvValue,
+  type RecordSet,
+} from "../records";
+import { COALESCER_API_LIMITS } from "./apiContract";
+import type { RecordChange } from "./zoneChanges";
+
+/** A request read, or why it is refused: 400 (malformed) or 403 (not the host's to change). */
+export type Judged<T> = { readonly ok: T } | { readonly status: 400 | 403; readonly message: string };
+
+export interface ChangeRequest {
+  readonly deployment?: string;
+  readonly changes: RecordChange[];
+}
+
+/** The host a request speaks for, and the zone the coalescer writes. */
+export interface Submitter {
+  readonly hostId: string;
+  readonly zoneName: string;
+}
+
+const ACTIONS = ["CREATE", "UPSERT", "DELETE"] as const;
+const RECORD_SET_FIELDS = new Set([
+  "Name",
+  "Type",
+  "TTL",
+  "SetIdentifier",
+  "MultiValueAnswer",
+  "Weight",
+  "ResourceRecords",
+]);
+const MAX_TTL = 2_147_483_647;
+/** Route53's longest value (a TXT set's strings together). */
+const MAX_VALUE_LENGTH = 4_000;
+
+const bad = (message: string) => ({ status: 400 as const, message });
+const forbidden = (message: string) => ({ status: 403 as const, message });
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** A host id from a path, checked as the agent checks its own. */
+export function judgeHostId(hostId: string): Judged<string> {
+  const p = checkHostId(hostId);
+  return p ? bad(p.message) : { ok: hostId };
+}
+
+/** A deployment mark from a query or a body; absent stays absent. */
+export function judgeDeployment(deployment: unknown, where: string): Judged<string | undefined> {
+  if (deployment === undefined) return { ok: undefined };
+  if (typeof deployment !== "string") return bad(`${where} must be a string`);
+  const p = checkDeployment(deployment);
+  return p ? bad(`${where}: ${p.message}`) : { ok: deployment };
+}
+
+/** `{ "names": [...] }`: at most COALESCER_API_LIMITS.namesPerRead DNS names, returned canonical. */
+export function judgeReadRequest(body: unknown): Judged<string[]> {
+  if (!isObject(body) || !Array.isArray(body.names)) return bad('the body must be { "names": [...] }');
+  const { names } = body;
+  if (names.length > COALESCER_API_LIMITS.namesPerRead)
+    return bad(`names: at most ${COALESCER_API_LIMITS.namesPerRead} per read, not ${names.length}`);
+  const out: string[] = [];
+  for (const [i, name] of names.entries()) {
+    if (typeof name !== "string") return bad(`names[${i}] must be a string`);
+    const parsed = parseDnsName(name);
+    if ("problem" in parsed) return bad(`names[${i}]: ${parsed.problem.message}`);
+    out.push(parsed.name);
+  }
+  return { ok: out };
+}
+
+/**
+ * `{ "deployment"?: string, "changes": [{ "action", "recordSet" }] }` from `submitter`: every change well
+ * formed (400 otherwise) and the host's own (403 otherwise). Names come back canonical.
+ */
+export function judgeChangeRequest(body: unknown, submitter: Submitter): Judged<ChangeRequest> {
+  if (!isObject(body) || !Array.isArray(body.changes))
+    return bad('the body must be { "deployment"?: string, "changes": [{ "action", "recordSet" }] }');
+  const deployment = judgeDeployment(body.deployment, "deployment");
+  if ("status" in deployment) return deployment;
+  const { changes } = body;
+  if (changes.length === 0) return bad("changes: at least one change");
+  if (changes.length > COALESCER_API_LIMITS.changesPerSubmit)
+    return bad(`changes: at most ${COALESCER_API_LIMITS.changesPerSubmit} per submit, not ${changes.length}`);
+  const out: RecordChange[] = [];
+  for (const [i, change] of changes.entries()) {
+    const judged = judgeChange(change, `changes[${i}]`, submitter, deployment.ok);
+    if ("status" in judged) return judged;
+    out.push(judged.ok);
+  }
+  return { ok: { ...(deployment.ok !== undefined && { deployment: deployment.ok }), changes: out } };
+}
+
+function judgeChange(
+  change: unknown,
+  where: string,
+  submitter: Submitter,
+  deployment: string | undefined,
+): Judged<RecordChange> {
+  if (!isObject(change)) return bad(`${where} must be { "action", "recordSet" }`);
+  const { action } = change;
+  if (typeof action !== "string" || !(ACTIONS as readonly string[]).includes(action))
+    return bad(`${where}.action must be one of ${ACTIONS.join(", ")}, not ${JSON.stringify(action)}`);
+  const shaped = judgeRecordSet(change.recordSet, `${where}.recordSet`, submitter.zoneName);
+  if ("status" in shaped) return shaped;
+  const owned = judgeOwnership(shaped.ok, `${where}.recordSet`, submitter, deployment);
+  if ("status" in owned) return owned;
+  return { ok: { action: action as RecordChange["action"], recordSet: shaped.ok } };
+}
+
+/** A record set of one of our types, in Route53's shape, named in the zone: or the first field that is not. */
+export function judgeRecordSet(value: unknown, where: string, zoneName: string): Judged<RecordSet> {
+  if (!isObject(value)) return bad(`${where} must be a record set object`);
+  const unknown = Object.keys(value).filter((k) => !RECORD_SET_FIELDS.has(k));
+  if (unknown.length > 0)
+    return bad(`${where}: ${unknown.map((k) => `"${k}"`).join(", ")} not allowed in a set the agent writes`);
+  const { Name, Type, TTL, SetIdentifier, MultiValueAnswer, Weight, ResourceRecords } = value;
+  if (typeof Name !== "string") return bad(`${where}.Name must be a string`);
+  const parsed = parseDnsName(Name);
+  if ("problem" in parsed) return bad(`${where}.Name: ${parsed.problem.message}`);
+  if (!parsed.name.endsWith(`.${zoneName}`))
+    return bad(`${where}.Name "${parsed.name}" is not in the zone ${zoneName}`);
+  if (Type !== "SRV" && Type !== "A" && Type !== "TXT")
+    return bad(`${where}.Type must be SRV, A or TXT, not ${JSON.stringify(Type)}`);
+  if (typeof TTL !== "number" || !Number.isInteger(TTL) || TTL < 0 || TTL > MAX_TTL)
+    return bad(`${where}.TTL must be an integer from 0 to ${MAX_TTL}`);
+  if (typeof SetIdentifier !== "string" || SetIdentifier === "")
+    return bad(`${where}.SetIdentifier must be a non-empty string`);
+  if (MultiValueAnswer !== undefined && typeof MultiValueAnswer !== "boolean")
+    return bad(`${where}.MultiValueAnswer must be true or false`);
+  if (
+    Weight !== undefined &&
+    (typeof Weight !== "number" || !Number.isInteger(Weight) || Weight < 0 || Weight > 255)
+  )
+    return bad(`${where}.Weight must be an integer from 0 to 255`);
+  if ((MultiValueAnswer === true) === (Weight !== undefined))
+    return bad(
+      `${where}: exactly one of MultiValueAnswer (true) and Weight, the routing of every set we write`,
+    );
+  if (!Array.isArray(ResourceRecords) || ResourceRecords.length === 0)
+    return bad(`${where}.ResourceRecords must be a non-empty array`);
+  const records: { Value: string }[] = [];
+  for (const [i, r] of ResourceRecords.entries()) {
+    if (!isObject(r) || typeof r.Value !== "string" || r.Value === "" || r.Value.length > MAX_VALUE_LENGTH)
+      return bad(
+        `${where}.ResourceRecords[${i}] must be { "Value": a string of 1 to ${MAX_VALUE_LENGTH} characters }`,
+      );
+    records.push({ Value: r.Value });
+  }
+  return {
+    ok: {
+      Name: parsed.name,
+      Type,
+      TTL,
+      SetIdentifier,
+      ...(MultiValueAnswer !== undefined && { MultiValueAnswer }),
+      ...(Weight !== undefined && { Weight }),
+      ResourceRecords: records,
+    },
+  };
+}
+
+/** Whose a set is, for a refusal a person can act on. */
+function ownerText(identity: OwnedIdentity | undefined): string {
+  if (identity === undefined) return "not written by ecssd (its SetIdentifier is not ours)";
+  const of = identity.deployment === undefined ? "" : ` of deployment "${identity.deployment}"`;
+  if (identity.kind === "task" || identity.kind === "task-instance")
+    return `the registrar's, for task ${identity.taskId}${of}`;
+  return `host "${identity.hostId}"'s${of}`;
+}
+
+function judgeOwnership(
+  rs: RecordSet,
+  where: string,
+  { hostId, zoneName }: Submitter,
+  deployment: string | undefined,
+): Judged<void> {
+  const identity = parseSetIdentifier(rs.SetIdentifier);
+  const mine =
+    deployment === undefined ? `host "${hostId}"` : `host "${hostId}" of deployment "${deployment}"`;
+  if (!ownedByHost(identity, { hostId, deployment }))
+    return forbidden(`${where} "${rs.SetIdentifier}" is ${ownerText(identity)}, not ${mine}'s to change`);
+  const { Type, SetIdentifier } = rs;
+  if (!isWrittenByUs(rs))
+    return forbidden(`${where}: an agent writes no ${Type} set with SetIdentifier "${SetIdentifier}"`);
+  const hostName = hostRecordName(hostId, zoneName);
+  if (rs.Type === "A" && rs.Name !== hostName)
+    return forbidden(`${where}: ${mine}'s address record is named ${hostName}, not ${rs.Name}`);
+  if (rs.Type === "SRV") {
+    for (const [i, r] of rs.ResourceRecords.entries()) {
+      const srv = parseSrvValue(r.Value);
+      if (srv === undefined)
+        return { status: 400, message: `${where}.ResourceRecords[${i}]: "${r.Value}" is not an SRV value` };
+      if (srv.target !== hostName)
+        return forbidden(
+          `${where}.ResourceRecords[${i}]: ${mine}'s instances point at ${hostName}, not ${srv.target}`,
+        );
+    }
+  }
+  return { ok: undefined };
+}

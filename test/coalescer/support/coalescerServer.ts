@@ -1,0 +1,48 @@
+// The coalescer as its command runs it, in the test's process: the real core over the local zone, and its HTTP
+// API on loopback.
+import pino from "pino";
+import { Coalescer } from "../../../coalescer/coalescer";
+import { type CoalescerApi, startCoalescerApi } from "../../../coalescer/httpApi";
+import { DEFAULT_ROUTE53_BUDGET } from "../../../coalescer/route53Budget";
+import type { LocalZone } from "../../../local/zone";
+import { route53For } from "../../kit/awsClients";
+
+export interface CoalescerServer {
+  readonly core: Coalescer;
+  readonly api: CoalescerApi;
+  /** Route53 requests the core made, by action. */
+  readonly calls: string[];
+  close(): Promise<void>;
+}
+
+export async function startCoalescerServer(zone: LocalZone): Promise<CoalescerServer> {
+  const client = route53For(zone);
+  const calls: string[] = [];
+  const core = new Coalescer({
+    client,
+    zoneId: zone.hostedZoneId,
+    zoneName: zone.zoneName,
+    budget: DEFAULT_ROUTE53_BUDGET,
+    windowMs: 20,
+    relistSeconds: 300,
+    log: pino({ level: "silent" }),
+    onApiCall: (action) => calls.push(action),
+  });
+  await core.start();
+  const api = await startCoalescerApi({
+    zone: core,
+    zoneName: zone.zoneName,
+    status: () => core.status(),
+    log: pino({ level: "silent" }),
+  });
+  return {
+    core,
+    api,
+    calls,
+    async close() {
+      await api.close(1_000);
+      await core.stop(0);
+      client.destroy();
+    },
+  };
+}
