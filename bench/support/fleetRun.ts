@@ -4,6 +4,7 @@
 // one request a second. Time may be compressed by `timeScale`: every rate and token refill of the limits, every
 // duration of the plan, and the writers' own timers (flush window, back-off, resync, retries) are scaled by the
 // same factor, and measured times are multiplied back into the fleet's own seconds.
+import { setMaxListeners } from "node:events";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import pino from "pino";
@@ -11,12 +12,12 @@ import { loadAgentConfig } from "../../agent/config";
 import { type HostAgent, startHostAgent } from "../../agent/hostAgent";
 import { ZONE_BACKOFF } from "../../agent/syncLoop";
 import { Coalescer } from "../../coalescer/coalescer";
-import { CoalescerHostZone } from "../../coalescer/hostZone";
+import { type CoalescerApi, startCoalescerApi } from "../../coalescer/httpApi";
 import { DEFAULT_ROUTE53_BUDGET, type Route53Budget } from "../../coalescer/route53Budget";
 import type { FaultSettings } from "../../local/zone";
 import { reconcile, reconcilerConfig } from "../../reconciler";
-import { applyTaskEvent, type TaskSource } from "../../registrar/registrar";
 import { CoalescerTaskZone } from "../../registrar/coalescerTaskZone";
+import { applyTaskEvent, type TaskSource } from "../../registrar/registrar";
 import { Route53TaskZone } from "../../registrar/route53TaskZone";
 import type { DescribedTask } from "../../registrar/taskAction";
 import type { TaskDefinitionShape } from "../../registrar/taskDeclarations";
@@ -214,6 +215,8 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
   const meter = new Route53Meter();
   // Everything scheduled for later (Lambda's retries, ECS's later events) is dropped at teardown.
   const torn = new AbortController();
+  // One listener per thing scheduled (thousands in a deploy): not a leak.
+  setMaxListeners(0, torn.signal);
   const later = (ms: number, fn: () => void) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
@@ -292,6 +295,17 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
         })
       : undefined;
   await coalescer?.start();
+  // The agents reach it over HTTP, as on their hosts (agent/coalescerZone.ts).
+  const coalescerApi: CoalescerApi | undefined = coalescer
+    ? await startCoalescerApi({
+        zone: coalescer,
+        zoneName: zone.zoneName,
+        status: () => coalescer.status(),
+        log: quiet,
+        address: "127.0.0.1",
+        port: 0,
+      })
+    : undefined;
   const registrarClient = meteredClient("registrar");
   const registrarCalls = new AwsCall(scaledPolicy(DEFAULT_RETRY_POLICY, k));
   // With the coalescer the task events reach it through an SQS queue and ride in its batches; a failed one comes
@@ -364,16 +378,14 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
       ECSSD_DNS_HOLD_DOWN_SECONDS: String(Math.max(1, Math.round(10 / k))),
       // The simulated containers carry ECS labels with no ECS agent behind them: believe the labels.
       ECSSD_ECS_AGENT_URL: "off",
+      ...(coalescerApi && { ECSSD_COALESCER_URL: coalescerApi.url }),
     });
     try {
       agents[h] = await startHostAgent(config, {
         log: quiet,
-        route53: agentClient(),
+        ...(!coalescerApi && { route53: agentClient() }),
         source: docker[h] as FleetDocker,
         backoff: { baseMs: ZONE_BACKOFF.baseMs / k, capMs: ZONE_BACKOFF.capMs / k },
-        ...(coalescer && {
-          zone: (_zoneId: string, hostId: string) => new CoalescerHostZone(coalescer, hostId),
-        }),
       });
       agentStats.started++;
     } catch (err) {
@@ -639,6 +651,7 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
         await a.loop.stop();
       }),
     );
+    await coalescerApi?.close(0);
     await coalescer?.stop(0);
     ecsDouble.restore();
     ecs.destroy();

@@ -2,13 +2,21 @@
 // environment, lists the zone into its copy, serves the agents' HTTP API, and on SIGTERM or SIGINT stops
 // accepting, lets the submits under way finish (30 s at most) and stops the core. Shared by the `ecssd`
 // program and the coalescer's image (coalescer/main.ts).
+
+import { SQSClient } from "@aws-sdk/client-sqs";
 import type { Command } from "commander";
 import pino from "pino";
 import { zoneIdAtStart } from "../../agent/route53Zone";
 import { Coalescer } from "../../coalescer/coalescer";
 import { COALESCER_SETTINGS, type CoalescerConfig, coalescerConfigFromEnv } from "../../coalescer/config";
 import { startCoalescerApi } from "../../coalescer/httpApi";
+import { startTaskEventQueue, type TaskEventQueue } from "../../coalescer/taskEventQueue";
+import { taskEventApplier } from "../../coalescer/taskEvents";
+import { EcsTaskSource } from "../../registrar/ecsTaskSource";
+import { AwsCall } from "../../route53/awsCall";
 import { route53Client } from "../../route53/client";
+import { ECS_REGION_MISSING, lambdaEcsClient } from "../../route53/lambdaClients";
+import { DEFAULT_RETRY_POLICY } from "../../route53/retry";
 import { settingsHelp } from "../../settings/settingsTable";
 
 /** How long a stop waits for submits under way, and then for the core to send what it holds. */
@@ -57,8 +65,9 @@ export async function runCoalescer(config: CoalescerConfig): Promise<void> {
     log: logger,
   });
   await core.start();
-  // TASK EVENTS: when config.taskEventsQueueUrl is set, the queue poller that applies ECS task events to
-  // `core` (as the registrar would, with config's record settings) is started here and stopped before the API.
+  // The registrar's task events, when a queue is set: applied by the registrar's core over this coalescer.
+  // (SQS's endpoint is the SDK's own: AWS_ENDPOINT_URL_SQS points it elsewhere, as for moto.)
+  const events = taskEvents(config, core);
   const api = await startCoalescerApi({
     zone: core,
     zoneName: config.zoneName,
@@ -79,8 +88,51 @@ export async function runCoalescer(config: CoalescerConfig): Promise<void> {
     { action: "signal", signal, inFlight: api.inFlight() },
     "stopping: finishing submits under way",
   );
+  await events?.queue.stop();
   await api.close(STOP_GRACE_MS);
   await core.stop(STOP_GRACE_MS);
+  events?.close();
   client.destroy();
   logger.info({ action: "stop", status: core.status() }, "coalescer stopped");
+}
+
+/** The task event poller over `core`, when the configuration names a queue. */
+function taskEvents(
+  config: CoalescerConfig,
+  core: Coalescer,
+): { queue: TaskEventQueue; close(): void } | undefined {
+  if (config.taskEventsQueueUrl === undefined) return undefined;
+  // ECS is regional: the task's region (AWS_REGION, which ECS sets in every task) names the cluster's.
+  const ecs = lambdaEcsClient({});
+  if (ecs === undefined) throw new Error(`ECSSD_TASK_EVENTS_QUEUE_URL is set but ${ECS_REGION_MISSING}`);
+  const sqs = new SQSClient({});
+  const calls = new AwsCall(DEFAULT_RETRY_POLICY);
+  const apply = taskEventApplier({
+    zone: core,
+    config: {
+      zoneName: config.zoneName,
+      ...(config.zoneId !== undefined && { zoneId: config.zoneId }),
+      clusters: config.clusters,
+      srvTtl: config.srvTtl,
+      routing: config.routing,
+      ...(config.serviceOwners !== undefined && { serviceOwners: config.serviceOwners }),
+      serviceOwnersClosed: config.serviceOwnersClosed,
+      ...(config.deployment !== undefined && { deployment: config.deployment }),
+    },
+    tasks: new EcsTaskSource(ecs, calls.call),
+    log: logger,
+    calls,
+  });
+  const queue = startTaskEventQueue({ sqs, queueUrl: config.taskEventsQueueUrl, apply, log: logger });
+  logger.info(
+    { action: "task-events", queueUrl: config.taskEventsQueueUrl },
+    "applying task events from the queue",
+  );
+  return {
+    queue,
+    close: () => {
+      ecs.destroy();
+      sqs.destroy();
+    },
+  };
 }
