@@ -5,7 +5,10 @@ import type { Route53Client } from "@aws-sdk/client-route-53";
 import type Docker from "dockerode";
 import { COALESCER_ROUTES } from "../coalescer/apiContract";
 import { ownershipRules } from "../records";
+import type { Route53Call } from "../route53/call";
 import { route53Client } from "../route53/client";
+import { QuotaWarning } from "../route53/recordSetQuota";
+import { hostedZoneRecordSetUsage } from "../route53/recordSetUsage";
 import { withRetries } from "../route53/retry";
 import { Agent } from "./agent";
 import { type Prober, probe } from "./checkProber";
@@ -18,6 +21,7 @@ import { EcsIntrospection } from "./ecsIntrospection";
 import { EcsConfirmedSource } from "./ecsIntrospectionSource";
 import { resolveHostIdentity } from "./hostIdentity";
 import { AgentMetrics } from "./metrics";
+import { RecordSetUsageWatch } from "./recordSetUsageWatch";
 import { Route53Zone, zoneIdAtStart } from "./route53Zone";
 import { type Log, SyncLoop } from "./syncLoop";
 import { WarningLimiter } from "./warningLimiter";
@@ -35,8 +39,8 @@ export interface HostAgentDeps {
   prober?: Prober;
   /** Back-off of zone writes (ms); tests shorten it. */
   backoff?: { baseMs: number; capMs: number };
-  /** Any zone edge instead of Route53 (the benches' fleet hands its agents the coalescer in-process). */
-  zone?: (zoneId: string, hostId: string) => ZoneWriter;
+  /** Says the zone is full, once a minute; tests give it their clock. */
+  quotaWarning?: QuotaWarning;
 }
 
 export interface HostAgent {
@@ -69,7 +73,7 @@ async function zoneOf(
   hostId: string,
   deps: HostAgentDeps,
   metrics: AgentMetrics,
-): Promise<{ zone: ZoneWriter; zoneId: string }> {
+): Promise<{ zone: ZoneWriter; zoneId: string; client?: Route53Client }> {
   if (config.coalescerUrl !== undefined) {
     const zone = new CoalescerZone(config.coalescerUrl, hostId, {
       ...(config.deployment !== undefined && { deployment: config.deployment }),
@@ -86,8 +90,7 @@ async function zoneOf(
   const client =
     deps.route53 ?? route53Client(config.route53Endpoint ? { endpoint: config.route53Endpoint } : {});
   const zoneId = await zoneIdAtStart(client, config);
-  const zone = deps.zone ? deps.zone(zoneId, hostId) : new Route53Zone(client, zoneId, metrics.apiCall);
-  return { zone, zoneId };
+  return { zone: new Route53Zone(client, zoneId, metrics.apiCall), zoneId, client };
 }
 
 async function prepare(config: AgentConfig, deps: HostAgentDeps) {
@@ -96,7 +99,9 @@ async function prepare(config: AgentConfig, deps: HostAgentDeps) {
     ...(config.hostIp ? { address: config.hostIp } : {}),
   });
   const metrics = new AgentMetrics();
-  const { zone, zoneId } = await zoneOf(config, identity.hostId, deps, metrics);
+  const { zone, zoneId, client } = await zoneOf(config, identity.hostId, deps, metrics);
+  // The coalescer tells the zone's size itself (GET /v1/status); an agent writing Route53 asks it.
+  const usage = client && recordSetUsageWatch(zone, client, zoneId, metrics, config, deps.log);
   const host: HostContext = {
     hostId: identity.hostId,
     address: identity.address,
@@ -115,8 +120,38 @@ async function prepare(config: AgentConfig, deps: HostAgentDeps) {
     log: deps.log,
     observer: metrics,
     ...(deps.backoff ? { backoff: deps.backoff } : {}),
+    quota: {
+      warning: deps.quotaWarning ?? new QuotaWarning(deps.log),
+      zone: { name: config.zoneName, id: zoneId },
+      ...(usage && { usage: () => usage.askNow() }),
+    },
   });
-  return { host, zoneId, metrics, loop };
+  return { host, zoneId, metrics, loop, usage };
+}
+
+/**
+ * The zone's record sets against its quota, for the gauges and the quota warning: asked of Route53 only when
+ * the agent writes to Route53 itself (a writer in between, such as the coalescer, answers for the zone).
+ */
+function recordSetUsageWatch(
+  zone: ZoneWriter,
+  client: Route53Client,
+  zoneId: string,
+  metrics: AgentMetrics,
+  config: AgentConfig,
+  log: Log,
+): RecordSetUsageWatch | undefined {
+  if (!(zone instanceof Route53Zone)) return undefined;
+  const counted: Route53Call = (operation, send) => {
+    metrics.apiCall(operation);
+    return send();
+  };
+  return new RecordSetUsageWatch({
+    ask: () => hostedZoneRecordSetUsage(client, zoneId, counted),
+    onUsage: (u) => metrics.zoneRecordSetUsage(u),
+    firstWithinMs: config.resyncSeconds * 1000,
+    log,
+  });
 }
 
 /**
@@ -180,7 +215,7 @@ function containerSource(config: AgentConfig, deps: HostAgentDeps, metrics: Agen
 
 /** Starts the agent: loads this host's records from the zone, lists containers, keeps converging. */
 export async function startHostAgent(config: AgentConfig, deps: HostAgentDeps): Promise<HostAgent> {
-  const { host, zoneId, metrics, loop } = await prepare(config, deps);
+  const { host, zoneId, metrics, loop, usage } = await prepare(config, deps);
   const server = config.metricsPort !== undefined ? await metrics.serve(config.metricsPort) : undefined;
   await loop.loadApplied();
   deps.log.info(
@@ -189,6 +224,7 @@ export async function startHostAgent(config: AgentConfig, deps: HostAgentDeps): 
   );
   const agent = agentOn({ host, loop, metrics }, config, deps, config.resyncSeconds * 1000);
   await agent.start();
+  usage?.start();
   let stopping: Promise<void> | undefined;
   return {
     host,
@@ -199,6 +235,7 @@ export async function startHostAgent(config: AgentConfig, deps: HostAgentDeps): 
     ...(server ? { metricsPort: server.port } : {}),
     stop(timeoutMs = 10_000) {
       stopping ??= (async () => {
+        usage?.stop();
         await agent.stop();
         const done = await loop.flush(timeoutMs);
         await loop.stop();

@@ -2,6 +2,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { RecordSetUsage } from "../route53/recordSetQuota";
 import type { CheckState } from "./checkSchedule";
 import type { CheckObserver } from "./healthMonitor";
 import type { LoopObserver } from "./reconcileLoop";
@@ -83,6 +84,21 @@ export class AgentMetrics implements LoopObserver, CheckObserver {
   introspectionRequest = (ok: boolean): void => {
     this.introspection.inc({ result: ok ? "ok" : "error" });
   };
+  private readonly zoneRecordSets = new Gauge({
+    name: "ecssd_agent_zone_record_sets",
+    help: "Record sets in the zone, every writer's (GetHostedZoneLimit's Count), as last asked",
+    registers: [this.registry],
+  });
+  private readonly zoneRecordSetsLimit = new Gauge({
+    name: "ecssd_agent_zone_record_sets_limit",
+    help: 'The zone\'s record-set quota ("Records per hosted zone", GetHostedZoneLimit MAX_RRSETS_BY_ZONE), as last asked',
+    registers: [this.registry],
+  });
+  /** The zone's record sets against its quota, from GetHostedZoneLimit. */
+  zoneRecordSetUsage(usage: RecordSetUsage): void {
+    this.zoneRecordSets.set(usage.used);
+    this.zoneRecordSetsLimit.set(usage.limit);
+  }
   /** Plain counts for the benchmark and tests, by API action. */
   readonly callCounts = new Map<string, number>();
 

@@ -2,9 +2,17 @@
 // after a short window, one request in flight, back-off with full jitter when the zone is busy. (Not the
 // reconciler: that is the Lambda in reconciler/, which removes what no host owns any more.)
 // Knows nothing of Docker or AWS: it talks to a ZoneWriter. What the reconciler's verdicts hold out is kept
-// in heldVerdicts.ts, the changes the zone refuses on their own in rejectedChanges.ts.
+// in heldVerdicts.ts, the changes the zone refuses on their own in rejectedChanges.ts. A full zone (its
+// record-set quota) refuses only batches that add sets: deletes and updates go on, and what adds a set waits
+// for the back-off and is tried again, pending, until the quota is raised or room is made.
 import { canonicalName, ownedByHost, parseSetIdentifier, type RecordSet, recordSetKey } from "../records";
 import { CHANGE_BATCH_LIMITS, firstBatch } from "../route53/changeBatches";
+import {
+  isRecordSetQuotaError,
+  type QuotaWarning,
+  type QuotaZone,
+  type RecordSetUsage,
+} from "../route53/recordSetQuota";
 import { withRetries } from "../route53/retry";
 import { Backoff, sleep } from "./backoff";
 import { HeldVerdicts } from "./heldVerdicts";
@@ -57,6 +65,21 @@ export interface SyncLoopOptions {
    * stepped back (NTP, a VM resumed) cannot hold a change back.
    */
   now?: () => number;
+  /**
+   * The zone's record-set quota: who says the zone is full (at most once a minute), which zone it is, and
+   * how full (GetHostedZoneLimit; absent where it cannot be asked). Without it a refusal is still held back
+   * and retried, only unannounced.
+   */
+  quota?: {
+    warning: QuotaWarning;
+    zone: QuotaZone;
+    usage?: () => Promise<RecordSetUsage | undefined>;
+  };
+}
+
+/** A change that adds a set to the zone: what a full zone refuses (an UPSERT replaces one of this host's). */
+function addsSet(change: RecordChange): boolean {
+  return change.action === "CREATE";
 }
 
 export class SyncLoop {
@@ -81,6 +104,11 @@ export class SyncLoop {
   private started = false;
   private readonly now: () => number;
   private readonly retryWarnings: WarningLimiter;
+  /**
+   * Set by a quota refusal: the changes that add sets wait for the next back-off pause, and the rest
+   * (deletes, updates) go first, at once: leaving DNS never waits for room in the zone.
+   */
+  private addsHeld = false;
 
   constructor(private readonly opts: SyncLoopOptions) {
     this.now = opts.now ?? (() => performance.now());
@@ -265,8 +293,15 @@ export class SyncLoop {
       // Never longer than the window itself, whatever the clock did.
       const wait = Math.min(this.opts.flushMs, (this.pendingSince ?? 0) + this.opts.flushMs - this.now());
       if (wait > 0 && !this.hurry) await sleep(wait, this.stopping.signal);
-      const batch = firstBatch(this.pendingChanges(), this.batchLimit);
+      const pending = this.pendingChanges();
+      const batch = firstBatch(this.addsHeld ? pending.filter((c) => !addsSet(c)) : pending, this.batchLimit);
       if (batch.length === 0) {
+        if (this.addsHeld && pending.length > 0) {
+          // Only changes that add sets are left, and the zone was full: try them again after the back-off.
+          this.addsHeld = false;
+          await sleep(this.backoff.next(), this.stopping.signal);
+          continue;
+        }
         this.pendingSince = undefined;
         return;
       }
@@ -304,6 +339,10 @@ export class SyncLoop {
   }
 
   private async handleFailure(err: unknown, batch: RecordChange[]): Promise<void> {
+    if (isRecordSetQuotaError(err)) {
+      await this.quotaRefused(err, batch);
+      return;
+    }
     if (err instanceof InvalidChangeBatchError) {
       this.opts.observer?.failed("invalid-change-batch");
       this.opts.log.warn(
@@ -322,6 +361,12 @@ export class SyncLoop {
       if (again.length > 0 && again.every((c) => before.has(changeFingerprint(c)))) {
         if (batch.length === 1) {
           const only = batch[0] as RecordChange;
+          // Route53's words for the quota are not published: a lone new set refused while the zone is
+          // at its limit is the quota, whatever the words (one GetHostedZoneLimit, only here).
+          if (addsSet(only) && (await this.zoneAtLimit())) {
+            await this.quotaRefused(err, batch);
+            return;
+          }
           this.opts.log.error(
             { action: only.action, record: recordSetKey(only.recordSet), err: err.message },
             "zone rejects this change; skipping it until the container changes",
@@ -340,6 +385,24 @@ export class SyncLoop {
       this.opts.observer?.failed("other");
     }
     await this.pause(err, batch);
+  }
+
+  /**
+   * The zone is full. Not a change refused on its own: nothing is isolated or skipped. The warning says so
+   * (once a minute per zone); the batch's deletes and updates are sent again at once without what adds a
+   * set, which is tried again after the back-off, until the quota is raised or room is made.
+   */
+  private async quotaRefused(err: unknown, batch: RecordChange[]): Promise<void> {
+    this.opts.observer?.failed("record-set-quota");
+    const quota = this.opts.quota;
+    if (quota) await quota.warning.report(quota.zone, quota.usage);
+    if (batch.some(addsSet)) this.addsHeld = true;
+    else await this.pause(err, batch);
+  }
+
+  private async zoneAtLimit(): Promise<boolean> {
+    const usage = await this.opts.quota?.usage?.().catch(() => undefined);
+    return usage !== undefined && usage.used >= usage.limit;
   }
 
   /** Backs off before the next attempt; anything unexpected is retried too, only slower and logged. */

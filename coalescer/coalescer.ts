@@ -30,6 +30,7 @@ import { CHANGE_BATCH_LIMITS, unitBatches } from "../route53/changeBatches";
 import { rejectedRecordSets, translateError } from "../route53/errorClass";
 import { InvalidChangeBatchError, ZoneBusyError } from "../route53/errors";
 import { ROUTE53_PAGE_SIZE, recordSetPages } from "../route53/recordSetPages";
+import { isRecordSetQuotaError, QuotaWarning } from "../route53/recordSetQuota";
 import { fromRoute53, toRoute53 } from "../route53/recordSetShape";
 import { type Route53Budget, Route53Pace } from "./route53Budget";
 import { ZoneCache } from "./zoneCache";
@@ -122,7 +123,7 @@ export class Coalescer implements ZoneChanges {
   private recordSetLimit: number | undefined;
   private sinceRelistPage = 0;
   private readonly warnings: WarningLimiter;
-  private readonly quotaWarnings: WarningLimiter;
+  private readonly quotaWarning: QuotaWarning;
   private readonly counts = {
     requests: {} as Record<string, number>,
     batches: 0,
@@ -139,7 +140,7 @@ export class Coalescer implements ZoneChanges {
       ...(opts.random && { random: opts.random }),
     });
     this.warnings = new WarningLimiter(WARNING_INTERVAL_MS, this.now);
-    this.quotaWarnings = new WarningLimiter(WARNING_INTERVAL_MS, this.now);
+    this.quotaWarning = new QuotaWarning(opts.log, { now: this.now });
     this.relistAt = this.now() + opts.relistSeconds * 1000;
   }
 
@@ -393,7 +394,7 @@ export class Coalescer implements ZoneChanges {
 
   private async failed(err: unknown, batch: Planned[]): Promise<void> {
     if (err instanceof InvalidChangeBatchError) {
-      if (isQuotaRefusal(err)) {
+      if (isRecordSetQuotaError(err)) {
         this.quotaRefused(err, batch);
         return;
       }
@@ -437,22 +438,17 @@ export class Coalescer implements ZoneChanges {
     await sleep(this.backoff.next(), this.stopping.signal);
   }
 
-  /** The zone is full: submissions that add sets are refused with Route53's words; the rest go on. */
+  /**
+   * The zone is full: submissions that add sets are refused with Route53's own error (an agent holds its additions
+   * and retries them after its back-off, record-set quota being no fault of the change); the rest go on. Said once
+   * a minute, with the figures of the copy and of the last GetHostedZoneLimit.
+   */
   private quotaRefused(err: InvalidChangeBatchError, batch: Planned[]): void {
-    const line = this.quotaWarnings.take();
-    if (line.log) {
-      this.opts.log.error(
-        {
-          action: "quota",
-          zone: this.opts.zoneName,
-          zoneId: this.opts.zoneId,
-          used: this.cache.size,
-          ...(this.recordSetLimit !== undefined && { limit: this.recordSetLimit }),
-          suppressed: line.suppressed,
-        },
-        `zone ${this.opts.zoneName} (${this.opts.zoneId}) is full: ${this.cache.size}${this.recordSetLimit !== undefined ? ` of ${this.recordSetLimit}` : ""} record sets; raise the "Records per hosted zone" quota of the zone (Service Quotas or AWS Support) or remove record sets`,
-      );
-    }
+    const used = this.cache.size;
+    const limit = this.recordSetLimit;
+    void this.quotaWarning.report({ name: this.opts.zoneName, id: this.opts.zoneId }, async () =>
+      limit !== undefined ? { used, limit } : undefined,
+    );
     this.limitAt = 0;
     for (const u of batch) {
       if (u.changes.some((c) => c.action === "CREATE") && this.remove(u.pending)) {
@@ -607,13 +603,6 @@ export function judge(
     }
   }
   return { changes: out };
-}
-
-/** Route53's refusal of a batch that would leave the zone above its record-set quota. */
-function isQuotaRefusal(err: Error): boolean {
-  return /limit on number of RRSets in this zone|MAX_RRSETS_BY_ZONE|TooManyResourceRecordSets/i.test(
-    err.message,
-  );
 }
 
 function errorText(err: unknown): string {

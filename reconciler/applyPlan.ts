@@ -27,6 +27,11 @@ export interface ApplyOutcome {
    * when it is gone.
    */
   readonly verdicts: { readonly written: number; readonly lifted: number; readonly cleared: number };
+  /**
+   * The zone refused verdict markers for its record-set quota: their failing instances stay in DNS (an
+   * instance leaves only with its verdict) until the quota is raised or room is made.
+   */
+  readonly zoneFull: boolean;
 }
 
 /** The outcome of a plan that was not applied (a dry run, or the safety valve tripped). */
@@ -36,6 +41,7 @@ export function nothingApplied(): ApplyOutcome {
     tasksStopped: 0,
     tasksStopFailed: 0,
     verdicts: { written: 0, lifted: 0, cleared: 0 },
+    zoneFull: false,
   };
 }
 
@@ -116,6 +122,7 @@ export async function applyPlan(
     tasksStopped,
     tasksStopFailed,
     verdicts,
+    zoneFull: markedOut.zoneFull,
   };
 }
 
@@ -127,9 +134,9 @@ async function writeVerdicts(
   plan: ReconcilePlan,
   zone: ReconcilerZone,
   log: Logger,
-): Promise<{ ready: Set<string>; failed: number }> {
+): Promise<{ ready: Set<string>; failed: number; zoneFull: boolean }> {
   const marked = plan.deletes.filter((d) => d.marker !== undefined);
-  if (marked.length === 0) return { ready: new Set(), failed: 0 };
+  if (marked.length === 0) return { ready: new Set(), failed: 0, zoneFull: false };
   const outcome = await zone.writeMarkers(marked.map((d) => d.marker as RecordSet));
   const written = new Set(outcome.written.map(recordSetKey));
   const ready = new Set(
@@ -140,7 +147,7 @@ async function writeVerdicts(
       { record: recordSetKey(f.set), error: f.error },
       "could not write health verdict: its failing instance stays in DNS until a run can",
     );
-  return { ready, failed: marked.length - ready.size };
+  return { ready, failed: marked.length - ready.size, zoneFull: outcome.zoneFull === true };
 }
 
 /**

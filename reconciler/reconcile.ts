@@ -4,6 +4,7 @@
 // runSummary.ts; the adapters (Route53, ECS, Docker, HTTP) are wired in reconcileWithClients.ts.
 import pino, { type Logger } from "pino";
 import { type DeploymentScope, ownershipRules } from "../records";
+import { QuotaWarning, type QuotaZone, quotaWarningText } from "../route53/recordSetQuota";
 import { type ApplyOutcome, applyPlan, nothingApplied } from "./applyPlan";
 import type { ReconcilerConfig } from "./config";
 import type { HealthChecker, HealthResult } from "./healthChecker";
@@ -62,6 +63,9 @@ export async function runReconcile(
   const health = config.checkHealth ? await checkSurvivors(stale, ports, config) : undefined;
   const plan = planReconcile(stale, snapshot, health?.results, config);
   const applied = await carryOut(plan, ports, config, log);
+  const zoneFull = applied.zoneFull
+    ? await zoneFullWarning(ports, { name: config.zoneName, id: zoneId }, log)
+    : undefined;
   const summary = runSummary({
     zone: { id: zoneId, name: config.zoneName },
     inventoryKind: ports.inventory.kind,
@@ -73,9 +77,24 @@ export async function runReconcile(
     maxDeleteShare: config.maxDeleteShare,
     apiCalls: ports.apiCalls,
     durationMs: Math.round(performance.now() - started),
+    ...(zoneFull && { zoneFull }),
   });
   log.info({ summary }, "reconcile run finished");
   return summary;
+}
+
+/**
+ * The zone refused verdict markers for its record-set quota: one warning that says which zone is full and what
+ * to do (a run is minutes from the next, so each run says it once), and the same for the summary.
+ */
+async function zoneFullWarning(
+  ports: ReconcilePorts,
+  zone: QuotaZone,
+  log: Logger,
+): Promise<NonNullable<ReconcileSummary["zoneFull"]>> {
+  const usage = ports.zone.recordSetUsage?.bind(ports.zone);
+  const logged = await new QuotaWarning(log).report(zone, usage);
+  return { ...logged?.usage, warning: quotaWarningText(zone, logged?.usage) };
 }
 
 /**

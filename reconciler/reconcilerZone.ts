@@ -1,6 +1,7 @@
 // The zone port the core owns: find the zone, read its record sets, delete some, write verdict markers. route53Zone.ts implements it
 // over Route53's API; the core sees only the project's record model.
 import type { RecordSet, ZoneRecordSet } from "../records";
+import type { RecordSetUsage } from "../route53/recordSetQuota";
 
 /** What became of each record set the core asked to delete. */
 export interface ZoneDeleteOutcome {
@@ -18,6 +19,8 @@ export interface ZoneDeleteOutcome {
 export interface ZoneMarkerOutcome {
   readonly written: readonly ZoneRecordSet[];
   readonly failed: readonly { readonly set: ZoneRecordSet; readonly error: string }[];
+  /** The zone refused markers for its record-set quota ("Records per hosted zone"). */
+  readonly zoneFull?: boolean;
 }
 
 export interface ReconcilerZone {
@@ -38,4 +41,6 @@ export interface ReconcilerZone {
    * role allows. A failure of some never stops the rest.
    */
   writeMarkers(markers: readonly RecordSet[]): Promise<ZoneMarkerOutcome>;
+  /** The zone's record sets against its quota (GetHostedZoneLimit), for the quota's warning; absent: unknown. */
+  recordSetUsage?(): Promise<RecordSetUsage>;
 }

@@ -4,6 +4,8 @@
 import type { Route53Client } from "@aws-sdk/client-route-53";
 import type { RecordSet, ZoneRecordSet } from "../records";
 import type { AwsCall } from "../route53/awsCall";
+import type { RecordSetUsage } from "../route53/recordSetQuota";
+import { hostedZoneRecordSetUsage } from "../route53/recordSetUsage";
 import { type ZoneRef, zoneIdCache } from "../route53/zoneLookup";
 import type { ReconcilerZone, ZoneDeleteOutcome, ZoneMarkerOutcome } from "./reconcilerZone";
 import * as zoneRecords from "./zoneRecords";
@@ -32,5 +34,9 @@ export class Route53ReconcilerZone implements ReconcilerZone {
 
   async writeMarkers(markers: readonly RecordSet[]): Promise<ZoneMarkerOutcome> {
     return zoneRecords.upsertMarkers(this.route53, await this.id(), markers, this.calls);
+  }
+
+  async recordSetUsage(): Promise<RecordSetUsage> {
+    return hostedZoneRecordSetUsage(this.route53, await this.id(), this.calls.call);
   }
 }

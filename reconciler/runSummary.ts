@@ -66,6 +66,11 @@ export interface ReconcileSummary {
   };
   readonly tasksStopped: number;
   readonly tasksStopFailed: number;
+  /**
+   * Present when the zone refused verdict markers for its record-set quota ("Records per hosted zone"): the
+   * zone's sets against its quota when GetHostedZoneLimit could be asked, and the warning the run logged.
+   */
+  readonly zoneFull?: { readonly used?: number; readonly limit?: number; readonly warning: string };
   readonly safetyValve: {
     readonly tripped: boolean;
     /** Planned deletes over our record sets. */
@@ -125,6 +130,7 @@ export interface RunFacts {
   readonly maxDeleteShare: number;
   readonly apiCalls: ApiCallCounts;
   readonly durationMs: number;
+  readonly zoneFull?: ReconcileSummary["zoneFull"];
 }
 
 export function runSummary(facts: RunFacts): ReconcileSummary {
@@ -168,6 +174,7 @@ export function runSummary(facts: RunFacts): ReconcileSummary {
     },
     tasksStopped: applied.tasksStopped,
     tasksStopFailed: applied.tasksStopFailed,
+    ...(facts.zoneFull && { zoneFull: facts.zoneFull }),
     safetyValve: {
       tripped: safetyValve.tripped,
       share: round(safetyValve.share),

@@ -10,6 +10,7 @@ import {
   type DeleteOutcome,
   deleteExactly,
   exactDeleteBatches,
+  isRecordSetQuotaError,
   isRejectedBatch,
   listZoneRecordSets,
   ROUTE53_PAGE_SIZE,
@@ -92,6 +93,8 @@ export interface MarkerOutcome {
   written: ZoneRecordSet[];
   /** Not written; each with the reason, and the error itself. */
   failed: { set: ZoneRecordSet; error: string; cause: unknown }[];
+  /** The zone refused them for its record-set quota: the markers from that batch on were not written. */
+  zoneFull: boolean;
 }
 
 const MARKER_COMMENT = "ecssd reconciler: record the verdict on instances that fail health checks";
@@ -102,7 +105,8 @@ const MARKER_COMMENT = "ecssd reconciler: record the verdict on instances that f
  * that also deleted an SRV set could as well write one; infra/policies.ts). A batch the zone rejects is
  * settled: the markers its error names fail and the rest are sent again; when it names none, the batch is
  * halved until the culprit is alone. Any other error (throttling past every retry) fails the batch's
- * markers, and the next batch goes on.
+ * markers, and the next batch goes on. A zone too full for them (its record-set quota) fails that batch and
+ * every one after it, unsent: no culprit is hunted, and no marker would pass.
  */
 export async function upsertMarkers(
   route53: Route53Client,
@@ -110,7 +114,7 @@ export async function upsertMarkers(
   markers: readonly ZoneRecordSet[],
   calls: AwsCall,
 ): Promise<MarkerOutcome> {
-  const outcome: MarkerOutcome = { written: [], failed: [] };
+  const outcome: MarkerOutcome = { written: [], failed: [], zoneFull: false };
   const upserts = (batch: readonly ZoneRecordSet[]) =>
     batch.map((recordSet) => ({ action: "UPSERT" as const, recordSet }));
   const fail = (batch: readonly ZoneRecordSet[], err: unknown) => {
@@ -122,6 +126,10 @@ export async function upsertMarkers(
       outcome.written.push(...batch);
       return;
     } catch (err) {
+      if (isRecordSetQuotaError(err)) {
+        outcome.zoneFull = true;
+        return fail(batch, err);
+      }
       if (!isRejectedBatch(err) || batch.length === 1) return fail(batch, err);
       const named = new Set(rejectedRecordSets(err).map(recordSetKey));
       const culprits = batch.filter((m) => named.has(recordSetKey(m)));
@@ -136,6 +144,9 @@ export async function upsertMarkers(
       await write(batch.slice(half));
     }
   };
-  for (const batch of unitBatches(markers, (m) => upserts([m]))) await write(batch);
+  for (const batch of unitBatches(markers, (m) => upserts([m]))) {
+    if (outcome.zoneFull) fail(batch, new Error("not sent: the zone is full (its record-set quota)"));
+    else await write(batch);
+  }
   return outcome;
 }

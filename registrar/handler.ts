@@ -2,10 +2,18 @@
 // over Registrar.apply(). A malformed event is logged and dropped (retrying cannot mend it, and the
 // reconciler's periodic run is the backstop); any other failure fails the invocation, so Lambda retries it
 // and, when the retries are spent, the event goes to the dead-letter queue with nothing half-written (each
-// change is one all-or-nothing batch).
+// change is one all-or-nothing batch). A zone too full for the task's sets (its record-set quota) fails it
+// too, after a warning (once a minute per zone) that says which zone is full and what to do: the retries,
+// and the dead-letter queue after them, keep the event until the quota is raised or room is made.
 import pino from "pino";
 import { ECS_REGION_MISSING, lambdaEcsClient, lambdaRoute53Client } from "../route53/lambdaClients";
 import { logLevel } from "../route53/logLevel";
+import {
+  isRecordSetQuotaError,
+  QuotaWarning,
+  type QuotaZone,
+  type RecordSetUsage,
+} from "../route53/recordSetQuota";
 import { RegistrarConfigError, registrarConfigFromEnv } from "./config";
 import type { EventResult } from "./registrar";
 import { Registrar } from "./registrarWithClients";
@@ -14,6 +22,8 @@ import { TaskEventError } from "./taskStateChange";
 export const logger = pino({ name: "ecssd-registrar", level: logLevel(process.env.LOG_LEVEL) });
 
 let registrar: Registrar | undefined;
+/** Lives as long as the Lambda's instance: at most one line a minute per zone across its invocations. */
+const quotaWarning = new QuotaWarning(logger);
 
 /** Applies one event; returns what it did (also logged as one line). */
 export const handler = async (
@@ -25,20 +35,26 @@ export const handler = async (
     if (!ecs) throw new RegistrarConfigError([ECS_REGION_MISSING]);
     registrar = new Registrar({ route53: lambdaRoute53Client(config), ecs }, config);
   }
-  return applyLogged(registrar, event, logger);
+  return applyLogged(registrar, event, logger, quotaWarning);
 };
 
 /** What applies events: the Registrar over AWS clients, or the local stack's registrar over Docker. */
 export interface EventApplier {
   apply(event: unknown): Promise<EventResult>;
   readonly calls: { readonly byOperation: Record<string, number> };
+  /** The zone it writes and how full it is, for the record-set quota's warning (its name and id alone when absent). */
+  readonly quota?: { zone(): Promise<QuotaZone>; usage(): Promise<RecordSetUsage> };
 }
 
-/** Applies one event and logs one line for it: the outcome, or the rejection of a malformed event. */
+/**
+ * Applies one event and logs one line for it: the outcome, or the rejection of a malformed event. A zone too
+ * full for the task's sets is said by `quotaWarning` (keep one across events: once a minute per zone).
+ */
 export async function applyLogged(
   r: EventApplier,
   event: unknown,
   log: pino.Logger,
+  quotaWarning: QuotaWarning = new QuotaWarning(log),
 ): Promise<EventResult | { outcome: "rejected"; reason: string }> {
   try {
     const result = await r.apply(event);
@@ -48,6 +64,10 @@ export async function applyLogged(
     if (err instanceof TaskEventError) {
       log.error({ field: err.field }, `event rejected: ${err.message}`);
       return { outcome: "rejected", reason: err.message };
+    }
+    if (isRecordSetQuotaError(err) && r.quota) {
+      const zone = await r.quota.zone().catch(() => undefined);
+      if (zone) await quotaWarning.report(zone, r.quota.usage);
     }
     log.error({ err }, "event failed; it will be retried");
     throw err;

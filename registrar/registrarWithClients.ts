@@ -4,6 +4,8 @@ import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { Route53Client } from "@aws-sdk/client-route-53";
 import { ownershipRules } from "../records";
 import { AwsCall } from "../route53/awsCall";
+import type { QuotaZone, RecordSetUsage } from "../route53/recordSetQuota";
+import { hostedZoneRecordSetUsage } from "../route53/recordSetUsage";
 import type { RetryPolicy } from "../route53/retry";
 import { zoneIdCache } from "../route53/zoneLookup";
 import type { RegistrarConfig } from "./config";
@@ -22,6 +24,8 @@ export class Registrar {
   readonly calls: AwsCall;
   private readonly tasks: EcsTaskSource;
   private readonly zone: Route53TaskZone;
+  /** The zone it writes, and how full it is: what the record-set quota's warning says. */
+  readonly quota: { zone(): Promise<QuotaZone>; usage(): Promise<RecordSetUsage> };
 
   constructor(
     clients: RegistrarClients,
@@ -31,12 +35,12 @@ export class Registrar {
     const { call } = this.calls;
     this.tasks = new EcsTaskSource(clients.ecs, call);
     // Looked up by the first event that needs it; a failed lookup is asked again by the next event.
-    this.zone = new Route53TaskZone(
-      clients.route53,
-      zoneIdCache(clients.route53, config, call),
-      call,
-      config.deployment,
-    );
+    const zoneId = zoneIdCache(clients.route53, config, call);
+    this.zone = new Route53TaskZone(clients.route53, zoneId, call, config.deployment);
+    this.quota = {
+      zone: async () => ({ name: config.zoneName, id: await zoneId() }),
+      usage: async () => hostedZoneRecordSetUsage(clients.route53, await zoneId(), call),
+    };
   }
 
   apply(event: unknown): Promise<EventResult> {

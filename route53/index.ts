@@ -42,6 +42,17 @@ export {
   recordSetPages,
   type ZonePosition,
 } from "./recordSetPages";
+export {
+  isRecordSetQuotaError,
+  QUOTA_ADVICE,
+  QUOTA_WARNING_INTERVAL_MS,
+  type QuotaLog,
+  QuotaWarning,
+  type QuotaZone,
+  quotaWarningText,
+  type RecordSetUsage,
+} from "./recordSetQuota";
 export { decodeRoute53Name, fromRoute53, toRoute53 } from "./recordSetShape";
+export { hostedZoneRecordSetUsage } from "./recordSetUsage";
 export { DEFAULT_RETRY_POLICY, type RetryHooks, type RetryPolicy, withRetries } from "./retry";
 export { findPrivateZoneId, stripZoneId, type ZoneRef, zoneIdCache } from "./zoneLookup";

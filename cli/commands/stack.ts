@@ -2,7 +2,8 @@
 import { join } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { STACK_DEFAULTS, stackUp } from "../../local/stack/stack";
-import { stackDown, stackStatus } from "../../local/stack/stackControl";
+import { type StackStatus, stackDown, stackStatus } from "../../local/stack/stackControl";
+import { quotaWarningText } from "../../route53/recordSetQuota";
 
 const STATE_DIR = join(__dirname, "..", "..", ".local-stack");
 
@@ -129,21 +130,29 @@ export function registerStackCommand(program: Command): void {
         say(JSON.stringify(status, null, 2));
         return;
       }
-      if (!status.running) {
-        say("no local stack is running (start one with `npm start`)");
-        return;
-      }
-      say(`portal ${status.portalUrl}   DNS ${status.dns}`);
-      for (const s of status.services) {
-        say(`${s.name}  (${s.instances.length} instance${s.instances.length === 1 ? "" : "s"})`);
-        for (const i of s.instances)
-          say(
-            `  ${i.target}:${i.port}  ${i.container ? `container ${i.container}` : `task ${i.task ?? "?"}`}  ttl ${i.ttl}  by ${i.owner ?? "?"}`,
-          );
-        for (const h of s.outOfDns) say(`  out of DNS: container ${h.container ?? "?"}  ${h.why}`);
-      }
-      for (const h of status.hosts) {
-        say(`${h.owner === "registrar" ? "awsvpc task" : "host"} ${h.name} → ${h.address}`);
-      }
+      for (const line of stackStatusLines(status)) say(line);
     });
+}
+
+/** What `stack status` prints for people (`--json` prints the status itself). */
+export function stackStatusLines(status: StackStatus): string[] {
+  if (!status.running) return ["no local stack is running (start one with `npm start`)"];
+  const lines = [`portal ${status.portalUrl}   DNS ${status.dns}`];
+  if (status.zone) {
+    const { name, id, recordSets } = status.zone;
+    lines.push(`zone ${name} (${id}): ${recordSets.used} of ${recordSets.limit} record sets`);
+    if (recordSets.used >= recordSets.limit) lines.push(`  ${quotaWarningText({ name, id }, recordSets)}`);
+  }
+  for (const s of status.services) {
+    lines.push(`${s.name}  (${s.instances.length} instance${s.instances.length === 1 ? "" : "s"})`);
+    for (const i of s.instances)
+      lines.push(
+        `  ${i.target}:${i.port}  ${i.container ? `container ${i.container}` : `task ${i.task ?? "?"}`}  ttl ${i.ttl}  by ${i.owner ?? "?"}`,
+      );
+    for (const h of s.outOfDns) lines.push(`  out of DNS: container ${h.container ?? "?"}  ${h.why}`);
+  }
+  for (const h of status.hosts) {
+    lines.push(`${h.owner === "registrar" ? "awsvpc task" : "host"} ${h.name} → ${h.address}`);
+  }
+  return lines;
 }

@@ -23,8 +23,8 @@ import {
 } from "../../records";
 import { applyLogged } from "../../registrar/handler";
 import { Route53TaskZone } from "../../registrar/route53TaskZone";
-import { route53Client } from "../../route53";
-import { type LocalZone, startLocalZone } from "../zone";
+import { hostedZoneRecordSetUsage, QuotaWarning, route53Client } from "../../route53";
+import { type LocalZone, ROUTE53_LIMITS, startLocalZone } from "../zone";
 import { LocalAwsvpcTasks, localTaskArn, newTaskId } from "./awsvpcTasks";
 import { LocalEcsIntrospection } from "./ecsIntrospectionServer";
 import { StackContainers } from "./stackContainers";
@@ -139,10 +139,12 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
   };
 
   try {
+    // Route53's limits, as `ecssd zone` applies them: what runs here meets the same throttling and quota.
     const zone = await startLocalZone({
       apiPort: opts.apiPort,
       dnsPort: opts.dnsPort,
       zoneName: opts.zoneName,
+      faults: ROUTE53_LIMITS,
     });
     cleanups.push(() => zone.close());
     opts.say(`local zone: Route53 API ${zone.apiUrl}, DNS ${zone.dns.host}:${zone.dns.port}`);
@@ -225,6 +227,11 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
     );
     const taskRoute53 = route53Client({ endpoint: zone.apiUrl });
     const calls = new ApiCalls();
+    const quotaWarning = new QuotaWarning(registrarLog);
+    const quota = {
+      zone: async () => ({ name: zone.zoneName, id: zone.hostedZoneId }),
+      usage: () => hostedZoneRecordSetUsage(taskRoute53, zone.hostedZoneId, calls.call.bind(calls)),
+    };
     const awsvpcTasks = new LocalAwsvpcTasks({
       docker: containers.docker,
       containers,
@@ -242,7 +249,8 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
         serviceOwners: ownershipRules(ownership.serviceOwners, ownership.serviceOwnersClosed),
         deployment,
       },
-      log: (event, apply) => applyLogged({ apply, calls }, event, registrarLog).then(() => undefined),
+      log: (event, apply) =>
+        applyLogged({ apply, calls, quota }, event, registrarLog, quotaWarning).then(() => undefined),
     });
     await awsvpcTasks.watch();
     cleanups.push(async () => {

@@ -8,7 +8,12 @@ import {
   parseSrvValue,
   type ZoneRecordSet,
 } from "../../records";
-import { listZoneRecordSets, route53Client } from "../../route53";
+import {
+  hostedZoneRecordSetUsage,
+  listZoneRecordSets,
+  type RecordSetUsage,
+  route53Client,
+} from "../../route53";
 import { StackContainers } from "./stackContainers";
 import { clearStackState, isAlive, readStackName, readStackState } from "./stackState";
 
@@ -44,6 +49,8 @@ export interface StackStatus {
   services: ServiceStatus[];
   /** A records: hosts' (the agent's) and awsvpc tasks' (the registrar's). */
   hosts: Array<{ name: string; address: string; owner?: "agent" | "registrar" }>;
+  /** The zone, with its record sets (everyone's) against its quota (GetHostedZoneLimit MAX_RRSETS_BY_ZONE). */
+  zone?: { name: string; id: string; recordSets: RecordSetUsage };
 }
 
 /** The ECS task a record names: an awsvpc task's, or a bridge task container's when it carries one. */
@@ -58,8 +65,10 @@ export async function stackStatus(stateDir: string): Promise<StackStatus> {
   if (!state) return { running: false, services: [], hosts: [] };
   const client = route53Client({ endpoint: state.apiUrl });
   let sets: ZoneRecordSet[];
+  let recordSets: RecordSetUsage;
   try {
     sets = await listZoneRecordSets(client, state.hostedZoneId);
+    recordSets = await hostedZoneRecordSetUsage(client, state.hostedZoneId);
   } finally {
     client.destroy();
   }
@@ -115,6 +124,7 @@ export async function stackStatus(stateDir: string): Promise<StackStatus> {
     dns: `${state.dns.host}:${state.dns.port}`,
     services: [...services.values()],
     hosts,
+    zone: { name: state.zoneName, id: state.hostedZoneId, recordSets },
   };
 }
 

@@ -1,0 +1,87 @@
+// Route53's exact words for the record-set quota are not published. The sync loop must not mistake a full zone
+// for a change refused on its own even when the words are others: a lone new set refused while
+// GetHostedZoneLimit shows the zone at its limit is the quota. It is warned about and kept pending, not skipped.
+import assert from "node:assert/strict";
+import { type Log, SyncLoop } from "../../agent/syncLoop";
+import { InvalidChangeBatchError, type RecordChange, type ZoneWriter } from "../../agent/zoneWriter";
+import type { RecordSet } from "../../records";
+import { QuotaWarning, type RecordSetUsage } from "../../route53/recordSetQuota";
+
+const HOST = "h1";
+
+function srv(container: number): RecordSet {
+  return {
+    Name: "_calc._tcp.servicediscovery.internal",
+    Type: "SRV",
+    TTL: 10,
+    SetIdentifier: `ecssd1:${HOST}:${container.toString(16).padStart(24, "0")}:8080`,
+    MultiValueAnswer: true,
+    ResourceRecords: [{ Value: `1 1 ${30000 + container} ${HOST}.servicediscovery.internal` }],
+  };
+}
+
+/** A zone with a quota that refuses, in words of its own, any batch that would take it above the limit. */
+class FullZone implements ZoneWriter {
+  readonly sets = new Map<string, RecordSet>();
+  constructor(public limit: number) {}
+  usage = async (): Promise<RecordSetUsage> => ({ used: this.sets.size, limit: this.limit });
+  async listHostRecordSets(): Promise<RecordSet[]> {
+    return [...this.sets.values()];
+  }
+  async readNames(names: string[]): Promise<RecordSet[]> {
+    return [...this.sets.values()].filter((rs) => names.includes(rs.Name));
+  }
+  async change(changes: RecordChange[]): Promise<void> {
+    const after = new Map(this.sets);
+    for (const c of changes) {
+      if (c.action === "DELETE") after.delete(c.recordSet.SetIdentifier as string);
+      else after.set(c.recordSet.SetIdentifier as string, c.recordSet);
+    }
+    if (after.size > this.sets.size && after.size > this.limit)
+      throw new InvalidChangeBatchError("[The zone cannot take this batch]");
+    this.sets.clear();
+    for (const [k, v] of after) this.sets.set(k, v);
+  }
+}
+
+describe("agent sync loop: a full zone, whatever Route53's words", () => {
+  it("takes a lone new set refused at the zone's limit for the quota: warned, kept pending, written later", async () => {
+    const zone = new FullZone(1);
+    const warnings: Record<string, unknown>[] = [];
+    const errors: string[] = [];
+    const log: Log = {
+      debug() {},
+      info() {},
+      warn: (obj) => void warnings.push({ ...obj }),
+      error: (_obj, msg) => void errors.push(msg ?? ""),
+    };
+    const loop = new SyncLoop({
+      zone,
+      hostId: HOST,
+      flushMs: 0,
+      log,
+      backoff: { baseMs: 1, capMs: 5 },
+      quota: {
+        warning: new QuotaWarning(log),
+        zone: { name: "servicediscovery.internal", id: "Z1" },
+        usage: zone.usage,
+      },
+    });
+    await loop.loadApplied();
+    loop.start();
+    loop.setGroup("a", [srv(1)]);
+    assert.ok(await loop.flush(5_000));
+    loop.setGroup("b", [srv(2)]);
+    assert.equal(await loop.flush(300), false, "the new set cannot land while the zone is full");
+    assert.equal(loop.rejectedCount, 0, "nothing is skipped until the container changes");
+    assert.deepEqual(errors, [], "no 'skipping it' line");
+    assert.deepEqual(
+      warnings.filter((w) => w.action === "record-set-quota"),
+      [{ action: "record-set-quota", zone: "servicediscovery.internal", zoneId: "Z1", used: 1, limit: 1 }],
+    );
+    zone.limit = 2;
+    assert.ok(await loop.flush(5_000), "written once there is room");
+    assert.equal(zone.sets.size, 2);
+    await loop.stop();
+  });
+});
