@@ -9,6 +9,7 @@ import { CoalescerHostZone } from "../../coalescer/hostZone";
 import { DEFAULT_ROUTE53_BUDGET, parseRoute53Budget } from "../../coalescer/route53Budget";
 import { type LocalZone, ROUTE53_LIMITS, startLocalZone } from "../../local/zone";
 import { InvalidChangeBatchError } from "../../route53/errors";
+import { isRecordSetQuotaError } from "../../route53/recordSetQuota";
 import { toRoute53 } from "../../route53/recordSetShape";
 import { route53For } from "../kit/awsClients";
 import { hostA, srvRecord } from "../kit/recordFixtures";
@@ -118,6 +119,55 @@ describe("coalescer: the zone's one writer", function () {
     ]);
     assert.deepEqual(await coalescer.hostRecordSets("i-0d"), []);
     assert.equal(await names(), 1);
+  });
+});
+
+describe("coalescer: a full zone", function () {
+  this.timeout(30_000);
+  it("refuses additions with Route53's quota error, says so once a minute, and lets deletes through", async () => {
+    const zone = await startLocalZone({ faults: { maxRecordSetsPerZone: 4 } });
+    const lines: { obj: object; msg?: string }[] = [];
+    const log = {
+      ...quiet,
+      warn: (obj: object, msg?: string) => lines.push({ obj, ...(msg !== undefined && { msg }) }),
+    } as unknown as typeof quiet;
+    const coalescer = new Coalescer({
+      client: route53For(zone),
+      zoneId: zone.hostedZoneId,
+      zoneName: zone.zoneName,
+      budget: DEFAULT_ROUTE53_BUDGET,
+      windowMs: 10,
+      relistSeconds: 300,
+      log,
+    });
+    try {
+      await coalescer.start();
+      const set = (n: number) =>
+        srvRecord({ hostId: "i-0f", container: n, hostPort: 32000 + n, zone: zone.zoneName });
+      // SOA and NS are two of the four.
+      await coalescer.submit("i-0f", [
+        { action: "CREATE", recordSet: set(1) },
+        { action: "CREATE", recordSet: set(2) },
+      ]);
+      for (let n = 3; n <= 4; n++) {
+        const refused = await coalescer.submit("i-0f", [{ action: "CREATE", recordSet: set(n) }]).then(
+          () => undefined,
+          (err: Error) => err,
+        );
+        assert.ok(isRecordSetQuotaError(refused), String(refused));
+      }
+      const said = lines.filter((l) => (l.obj as { action?: string }).action === "record-set-quota");
+      assert.equal(said.length, 1);
+      assert.match(
+        said[0]?.msg ?? "",
+        new RegExp(`zone ${zone.zoneName} \\(${zone.hostedZoneId}\\) is full: 4 of 4 record sets; raise`),
+      );
+      await coalescer.submit("i-0f", [{ action: "DELETE", recordSet: set(1) }]);
+      assert.equal(coalescer.status().recordSets, 3);
+    } finally {
+      await coalescer.stop(0);
+      await zone.close();
+    }
   });
 });
 
