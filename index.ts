@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { EXAMPLE_NAMES, type ExampleName } from "./examples/manifest";
 import { Cluster } from "./infra/cluster";
+import { COALESCER_IMAGE } from "./infra/coalescer";
 import { readStackConfig } from "./infra/config";
 import { exampleServiceOwners } from "./infra/exampleClaims";
 import { ExampleServices } from "./infra/exampleServices";
@@ -41,14 +42,22 @@ const brought = config.clusterName
   ? aws.ecs.getClusterOutput({ clusterName: config.clusterName })
   : undefined;
 
+// A brought cluster's instances are the user's: ecssd:instanceType names their architecture.
+const platform = imagePlatform(cluster?.architecture ?? instanceArchitecture(config.instanceType));
 const images = new Images("ecssd-images", {
-  // A brought cluster's instances are the user's: ecssd:instanceType names their architecture.
-  platform: imagePlatform(cluster?.architecture ?? instanceArchitecture(config.instanceType)),
+  platform,
   baseImage: config.baseImage,
   context: ".",
   // The Dockerfiles copy a bundle made beforehand, exactly as for the local stack.
   prepare: bundleImage,
-  names: config.examples ? ["agent", ...EXAMPLE_NAMES] : ["agent"],
+  // A Set: until the coalescer's image is in the catalog, it is the agent's (infra/coalescer.ts).
+  names: [
+    ...new Set([
+      "agent" as const,
+      ...(config.coalescer ? [COALESCER_IMAGE] : []),
+      ...(config.examples ? EXAMPLE_NAMES : []),
+    ]),
+  ],
 });
 
 // The examples' names are claimed by their own task families unless the stack's owners say otherwise.
@@ -66,6 +75,12 @@ const discovery = new ServiceDiscovery("ecssd", {
   ...(config.zoneId ? { zoneId: config.zoneId } : { zoneName: config.zoneName }),
   region: config.region,
   agentImage: images.imageUris.agent as pulumi.Output<string>,
+  imagePlatform: platform,
+  coalescer: config.coalescer,
+  ...(config.coalescer && {
+    coalescerImage: images.imageUris[COALESCER_IMAGE] as pulumi.Output<string>,
+    route53Budget: config.route53Budget,
+  }),
   srvTtl: config.srvTtl,
   reconciler: {
     schedule: config.reconcileSchedule,
@@ -117,6 +132,11 @@ export const zoneName = discovery.zoneName;
 export const clusterName = cluster?.clusterName ?? config.clusterName;
 /** Invoke it by hand: `aws lambda invoke --function-name <this> out.json`. */
 export const reconcilerFunctionName = discovery.reconcilerFunctionName;
+/** The registrar Lambda; undefined with the coalescer, which applies the task events itself. */
 export const registrarFunctionName = discovery.registrarFunctionName;
+/** What the agents send their changes to (inside the VPC); undefined without the coalescer. */
+export const coalescerUrl = discovery.coalescerUrl;
+/** The cluster's ECS task events on their way to the coalescer; undefined without it. */
+export const taskEventsQueueUrl = discovery.coalescer?.taskEvents.queue.url;
 /** What consumers give the resolver library: the zone and the DNS servers that answer for it. */
 export const resolverSettings = discovery.resolverSettings;

@@ -12,11 +12,17 @@ import type { ZoneWriterArgs } from "./zoneWriterArgs";
 export interface AgentServiceArgs extends ZoneWriterArgs {
   /** The agent image URI (required). */
   readonly image: pulumi.Input<string>;
+  /**
+   * The coalescer's URL (ECSSD_COALESCER_URL): the agent sends its changes there and calls no Route53 API, so its
+   * task role gets no Route53 permission at all. Default: none, the agent writes its host's records itself.
+   */
+  readonly coalescerUrl?: pulumi.Input<string>;
 }
 
 /**
  * The agent as a DAEMON ECS service: one task per container instance, host network mode, the
- * Docker socket mounted, and a task role that may change only SRV and A records of its zone. Host mode
+ * Docker socket mounted, and a task role that may change only SRV, A and TXT records of its zone, or nothing at
+ * all when the agent sends its changes to the coalescer. Host mode
  * puts the ECS agent's introspection API (localhost:51678, the agent's default ECSSD_ECS_AGENT_URL) and
  * IMDSv2 (instance id and address only) in its reach; its credentials are the task role's, never the
  * instance role's, which has no Route53 permission.
@@ -41,20 +47,27 @@ export class AgentService extends pulumi.ComponentResource {
       `${name}-task-role`,
       {
         assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", args.region, this),
-        description: "ecssd agent: SRV and A records of its zone only",
+        description:
+          args.coalescerUrl === undefined
+            ? "ecssd agent: SRV and A records of its zone only"
+            : "ecssd agent: no AWS permission, its changes go to the coalescer",
       },
       { parent: this },
     );
-    new aws.iam.RolePolicy(
-      `${name}-task-policy`,
-      {
-        role: this.taskRole.id,
-        policy: pulumi
-          .all([args.zoneArn, args.zoneName])
-          .apply(([zoneArn, zoneName]) => JSON.stringify(agentPolicy({ zoneArn, zoneName }))),
-      },
-      { parent: this },
-    );
+    // With the coalescer the role stays, empty: the agent's SDK finds the task role's credentials before the
+    // instance role's, so an agent never acts with the instance's permissions.
+    if (args.coalescerUrl === undefined) {
+      new aws.iam.RolePolicy(
+        `${name}-task-policy`,
+        {
+          role: this.taskRole.id,
+          policy: pulumi
+            .all([args.zoneArn, args.zoneName])
+            .apply(([zoneArn, zoneName]) => JSON.stringify(agentPolicy({ zoneArn, zoneName }))),
+        },
+        { parent: this },
+      );
+    }
 
     this.executionRole = taskExecutionRole(
       name,
@@ -73,8 +86,15 @@ export class AgentService extends pulumi.ComponentResource {
         executionRoleArn: this.executionRole.arn,
         volumes: [{ name: DOCKER_SOCKET_VOLUME, hostPath: DOCKER_SOCKET_PATH }],
         containerDefinitions: pulumi
-          .all([args.image, args.zoneName, args.zoneId, this.logGroup.name, args.deployment])
-          .apply(([image, zoneName, zoneId, logGroupName, deployment]) =>
+          .all([
+            args.image,
+            args.zoneName,
+            args.zoneId,
+            this.logGroup.name,
+            args.deployment,
+            args.coalescerUrl,
+          ])
+          .apply(([image, zoneName, zoneId, logGroupName, deployment, coalescerUrl]) =>
             JSON.stringify([
               agentContainer({
                 image,
@@ -87,6 +107,7 @@ export class AgentService extends pulumi.ComponentResource {
                   serviceOwnersClosed: args.serviceOwnersClosed,
                 }),
                 ...(deployment !== undefined && { deployment }),
+                ...(coalescerUrl !== undefined && { coalescerUrl }),
               }),
             ]),
           ),

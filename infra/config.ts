@@ -4,6 +4,7 @@ import { RECONCILER_SETTINGS } from "../reconciler/config";
 import { serviceOwnersFrom } from "../records/serviceOwners";
 import { defaultText } from "../settings/settingsTable";
 import { SERVICE_OWNERS_CLOSED, SRV_TTL, ZONE_NAME } from "../settings/sharedSettings";
+import { DEFAULT_ROUTE53_BUDGET, type Route53BudgetShares, route53BudgetFrom } from "./route53BudgetShares";
 import { parseScheduleExpression } from "./scheduleExpression";
 
 /** The namespace of every setting this program owns (the project name in Pulumi.yaml). */
@@ -62,6 +63,13 @@ export interface StackConfig {
   readonly closedNamespace: boolean;
   /** An ACM certificate in the stack's region: the portal's load balancer then serves HTTPS, and HTTP redirects. */
   readonly certificateArn?: string;
+  /**
+   * One writer per zone (`ecssd:coalescer`): the agents and the cluster's task events go to the coalescer, which
+   * applies them in shared batches. False: every agent and the registrar Lambda write Route53 themselves.
+   */
+  readonly coalescer: boolean;
+  /** The coalescer's shares of the account's Route53 rates (`ecssd:route53Budget`), defaults filled in. */
+  readonly route53Budget: Route53BudgetShares;
 }
 
 /** A VPC the stack uses and does not own. */
@@ -111,6 +119,8 @@ export const CONFIG_DEFAULTS = {
   examples: "false",
   // Open, as before the setting existed; Pulumi.dev.yaml closes it, and the deploy guide recommends it.
   closedNamespace: defaultText(SERVICE_OWNERS_CLOSED),
+  // Fleets are what the program is for: one writer per zone keeps their writes within the account's budget.
+  coalescer: "true",
 } as const satisfies Record<string, string>;
 
 /**
@@ -136,6 +146,8 @@ const OPTIONAL_KEYS = [
   "zoneId",
   "serviceOwners",
   "certificateArn",
+  // An object (Pulumi.yaml's schema has none); its default is the coalescer's, filled in by route53BudgetFrom.
+  "route53Budget",
 ] as const;
 type ConfigKey = keyof typeof CONFIG_DEFAULTS | (typeof OPTIONAL_KEYS)[number];
 const KNOWN_KEYS: ReadonlySet<string> = new Set<string>([...Object.keys(CONFIG_DEFAULTS), ...OPTIONAL_KEYS]);
@@ -330,6 +342,9 @@ export function parseStackConfig(input: Readonly<Record<string, string | undefin
     );
   }
 
+  const coalescer = boolean("coalescer");
+  const route53Budget = route53BudgetOf(raw[`${CONFIG_NAMESPACE}:route53Budget`], problems);
+
   if (problems.length > 0) throw new StackConfigError(problems);
 
   return {
@@ -362,7 +377,27 @@ export function parseStackConfig(input: Readonly<Record<string, string | undefin
     ...(serviceOwners && { serviceOwners }),
     closedNamespace,
     ...(certificateArn !== undefined && { certificateArn }),
+    coalescer,
+    route53Budget,
   };
+}
+
+/** `ecssd:route53Budget`, an object in the stack's YAML (the engine passes it as JSON text), or its default. */
+function route53BudgetOf(text: string | undefined, problems: string[]): Route53BudgetShares {
+  let value: unknown = {};
+  if (text !== undefined && text.trim() !== "") {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = text;
+    }
+  }
+  const checked = route53BudgetFrom(value);
+  if ("problems" in checked) {
+    for (const p of checked.problems) problems.push(`[route53Budget] ${p}`);
+    return DEFAULT_ROUTE53_BUDGET;
+  }
+  return checked.budget;
 }
 
 /** `ecssd:serviceOwners`, an object in the stack's YAML (the engine passes it as JSON text), by the writers' rules. */

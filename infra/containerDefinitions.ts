@@ -4,6 +4,8 @@
 import { agentEnvironment } from "../agent/config";
 import { calleeEnvironment, type ExampleName, exampleService } from "../examples/manifest";
 import { serviceDeclarationEnv } from "../records/serviceDeclarations";
+import { registrarEnvironment } from "../registrar/config";
+import { formatRoute53Budget, type Route53BudgetShares } from "./route53BudgetShares";
 import { ownershipSettings } from "./zoneWriterArgs";
 
 /** The subset of an ECS container definition this program writes. */
@@ -77,6 +79,8 @@ export interface AgentContainerSpec {
   readonly serviceOwnersClosed?: boolean;
   /** ECSSD_DEPLOYMENT: the stack's mark in every SetIdentifier the agent writes. */
   readonly deployment?: string;
+  /** ECSSD_COALESCER_URL: the agent sends its changes there instead of calling Route53. Default: none. */
+  readonly coalescerUrl?: string;
 }
 
 /**
@@ -101,11 +105,88 @@ export function agentContainer(spec: AgentContainerSpec): ContainerDefinition {
         srvTtl: spec.srvTtl,
         ...ownershipSettings(spec),
       }),
-    ).map(([name, value]) => ({ name, value })),
+    )
+      .map(([name, value]) => ({ name, value }))
+      // Written here until the agent's settings table, which gains ECSSD_COALESCER_URL with the agent's coalescer
+      // client, is merged; then it is `coalescerUrl` in agentEnvironment above.
+      .concat(
+        spec.coalescerUrl === undefined ? [] : [{ name: "ECSSD_COALESCER_URL", value: spec.coalescerUrl }],
+      ),
     mountPoints: [{ sourceVolume: DOCKER_SOCKET_VOLUME, containerPath: DOCKER_SOCKET_PATH, readOnly: false }],
     // SIGTERM makes the agent flush pending changes before it exits.
     stopTimeout: 30,
     logConfiguration: awslogs(spec.log, "agent"),
+  };
+}
+
+/** The port the coalescer serves the agents on (ECSSD_COALESCER_PORT), behind its load balancer too. */
+export const COALESCER_PORT = 8053;
+
+/** What the coalescer's container needs. */
+export interface CoalescerContainerSpec {
+  readonly image: string;
+  readonly zoneName: string;
+  readonly zoneId: string;
+  /** The region of its task-event queue (Route53 itself is global). */
+  readonly region: string;
+  /** The cluster whose task events it applies, as the registrar would. */
+  readonly clusterName: string;
+  readonly srvTtl: number;
+  /** ECSSD_ROUTE53_BUDGET: its shares of the account's Route53 rates. */
+  readonly route53Budget: Route53BudgetShares;
+  /** ECSSD_TASK_EVENTS_QUEUE_URL: the queue of the cluster's ECS task state change events. */
+  readonly taskEventsQueueUrl: string;
+  readonly log: LogTarget;
+  readonly serviceOwners?: string;
+  readonly serviceOwnersClosed?: boolean;
+  readonly deployment?: string;
+}
+
+/**
+ * The coalescer's settings as its environment: the registrar's record settings exactly as the registrar Lambda
+ * gets them (it applies the same task events with the same core), and its own.
+ *
+ * A plain map until the coalescer's settings table is merged; then this is `coalescerEnvironment({...})` of
+ * coalescer/config.ts, which refuses a value the coalescer would.
+ */
+export function coalescerEnvironmentOf(
+  spec: Omit<CoalescerContainerSpec, "image" | "log">,
+): Record<string, string> {
+  return {
+    ...registrarEnvironment({
+      zoneName: spec.zoneName,
+      zoneId: spec.zoneId,
+      clusters: [spec.clusterName],
+      srvTtl: spec.srvTtl,
+      ...ownershipSettings(spec),
+    }),
+    ECSSD_COALESCER_PORT: String(COALESCER_PORT),
+    ECSSD_ROUTE53_BUDGET: formatRoute53Budget(spec.route53Budget),
+    ECSSD_TASK_EVENTS_QUEUE_URL: spec.taskEventsQueueUrl,
+    // The AWS SDK's own variable: the SQS client needs the queue's region.
+    AWS_REGION: spec.region,
+  };
+}
+
+/**
+ * The coalescer's container: the zone's one writer, serving the agents on {@link COALESCER_PORT}. The task is
+ * 0.25 vCPU / 512 MiB (set on the task definition); the container takes all of it.
+ */
+export function coalescerContainer(spec: CoalescerContainerSpec): ContainerDefinition {
+  const { image, log, ...settings } = spec;
+  return {
+    name: "coalescer",
+    image,
+    essential: true,
+    cpu: 256,
+    memory: 512,
+    // It listens on an unprivileged port and writes no file: no reason to be root.
+    user: "1000",
+    environment: Object.entries(coalescerEnvironmentOf(settings)).map(([name, value]) => ({ name, value })),
+    portMappings: [{ containerPort: COALESCER_PORT, hostPort: COALESCER_PORT, protocol: "tcp" }],
+    // SIGTERM: it stops taking requests and lets the submits in flight finish (up to 30 s) before it exits.
+    stopTimeout: 45,
+    logConfiguration: awslogs(log, "coalescer"),
   };
 }
 

@@ -37,6 +37,24 @@ export const RECONCILER_VERDICT_TYPES = ofTypes("TXT");
 /** What the registrar writes for an awsvpc task: its A record and one SRV record per declared port. */
 export const REGISTRAR_RECORD_TYPES = ofTypes("SRV", "A");
 
+type NameShape = keyof typeof RECORD_NAME_PATTERNS;
+/** The names the agent writes: its instances' services and its host. */
+export const AGENT_NAME_SHAPES: readonly NameShape[] = ["services", "hosts"];
+/** The names the registrar writes: its tasks' services and the tasks. */
+export const REGISTRAR_NAME_SHAPES: readonly NameShape[] = ["services", "tasks"];
+
+/**
+ * What the coalescer writes: whatever the agents and the registrar hand it, together. One statement holds the
+ * union, not one statement per writer: IAM's condition keys are sets over the whole batch, and a shared batch
+ * carries hosts' and tasks' names side by side, which neither writer's statement alone would admit.
+ */
+export const COALESCER_RECORD_TYPES: readonly RecordType[] = [
+  ...new Set<RecordType>([...AGENT_RECORD_TYPES, ...REGISTRAR_RECORD_TYPES]),
+];
+export const COALESCER_NAME_SHAPES: readonly NameShape[] = [
+  ...new Set([...AGENT_NAME_SHAPES, ...REGISTRAR_NAME_SHAPES]),
+];
+
 /** A role's trust policy: who may assume it. */
 export interface TrustPolicy {
   readonly Version: "2012-10-17";
@@ -113,8 +131,6 @@ export interface ZoneRef {
   readonly zoneName: string;
 }
 
-type NameShape = keyof typeof RECORD_NAME_PATTERNS;
-
 /**
  * The Route53 change-batch conditions every writer of this system is held to: its record types, and names of
  * the shapes it writes (records/zone.ts), so that a customer's own names in a zone they bring (`db.<zone>`) and
@@ -154,7 +170,15 @@ function zoneReadStatements(zoneArn: string): PolicyStatement[] {
   ];
 }
 
-/** The agent's task role: change SRV, A and TXT (health marker) records below its zone, and read that zone. */
+/** Reading the zone's record-set quota and use, so a writer can say how full the zone is before it is. */
+function zoneLimitStatement(zoneArn: string): PolicyStatement {
+  return { Sid: "ReadZoneQuota", Effect: "Allow", Action: "route53:GetHostedZoneLimit", Resource: zoneArn };
+}
+
+/**
+ * The agent's task role when it writes Route53 itself: change SRV, A and TXT (health marker) records below its
+ * zone, read that zone and its quota. An agent that sends its changes to the coalescer gets no policy at all.
+ */
 export function agentPolicy(zone: ZoneRef): PolicyDocument {
   partitionOf(zone.zoneArn); // refuses what is not an ARN
   return {
@@ -165,9 +189,10 @@ export function agentPolicy(zone: ZoneRef): PolicyDocument {
         Effect: "Allow",
         Action: "route53:ChangeResourceRecordSets",
         Resource: zone.zoneArn,
-        Condition: recordChangeConditions(zone.zoneName, AGENT_RECORD_TYPES, ["services", "hosts"]),
+        Condition: recordChangeConditions(zone.zoneName, AGENT_RECORD_TYPES, AGENT_NAME_SHAPES),
       },
       ...zoneReadStatements(zone.zoneArn),
+      zoneLimitStatement(zone.zoneArn),
     ],
   };
 }
@@ -241,6 +266,7 @@ export function reconcilerPolicy(input: ReconcilerPolicyInput): PolicyDocument {
       ),
     },
     ...zoneReadStatements(input.zoneArn),
+    zoneLimitStatement(input.zoneArn),
   ];
   if (input.stopUnhealthyTasks) {
     statements.push({
@@ -255,10 +281,9 @@ export function reconcilerPolicy(input: ReconcilerPolicyInput): PolicyDocument {
 }
 
 /**
- * The registrar's role: describe the tasks of our cluster (the event is only a prompt; the task described now
- * is the truth), read task definitions (DescribeTaskDefinition supports no resource-level permission, hence
- * `*`; a definition holds no secret values, only references), change SRV and A records below its zone, and
- * read that zone. Logging comes from the AWSLambdaBasicExecutionRole managed policy.
+ * The registrar's role: describe the tasks of our cluster and their definitions ({@link taskReadStatements}),
+ * change SRV and A records below its zone, and read that zone. Logging comes from the AWSLambdaBasicExecutionRole
+ * managed policy.
  */
 export function registrarPolicy(
   input: ZoneRef & {
@@ -267,24 +292,16 @@ export function registrarPolicy(
     readonly deadLetterQueueArn?: string;
   },
 ): PolicyDocument {
-  const cluster = parseClusterArn(input.clusterArn);
   return {
     Version: "2012-10-17",
     Statement: [
-      {
-        Sid: "DescribeClusterTasks",
-        Effect: "Allow",
-        Action: "ecs:DescribeTasks",
-        Resource: `${cluster.prefix}:task/${cluster.name}/*`,
-        Condition: { ArnEquals: { "ecs:cluster": input.clusterArn } },
-      },
-      { Sid: "ReadTaskDefinitions", Effect: "Allow", Action: "ecs:DescribeTaskDefinition", Resource: "*" },
+      ...taskReadStatements(input.clusterArn),
       {
         Sid: "ChangeTaskRecords",
         Effect: "Allow",
         Action: "route53:ChangeResourceRecordSets",
         Resource: input.zoneArn,
-        Condition: recordChangeConditions(input.zoneName, REGISTRAR_RECORD_TYPES, ["services", "tasks"]),
+        Condition: recordChangeConditions(input.zoneName, REGISTRAR_RECORD_TYPES, REGISTRAR_NAME_SHAPES),
       },
       ...zoneReadStatements(input.zoneArn),
       ...(input.deadLetterQueueArn === undefined
@@ -297,6 +314,99 @@ export function registrarPolicy(
               Resource: input.deadLetterQueueArn,
             },
           ]),
+    ],
+  };
+}
+
+/**
+ * What applying a task event reads: the tasks of our cluster (the event is only a prompt; the task described now
+ * is the truth) and task definitions (DescribeTaskDefinition supports no resource-level permission, hence `*`;
+ * a definition holds no secret values, only references).
+ */
+function taskReadStatements(clusterArn: string): PolicyStatement[] {
+  const cluster = parseClusterArn(clusterArn);
+  return [
+    {
+      Sid: "DescribeClusterTasks",
+      Effect: "Allow",
+      Action: "ecs:DescribeTasks",
+      Resource: `${cluster.prefix}:task/${cluster.name}/*`,
+      Condition: { ArnEquals: { "ecs:cluster": clusterArn } },
+    },
+    { Sid: "ReadTaskDefinitions", Effect: "Allow", Action: "ecs:DescribeTaskDefinition", Resource: "*" },
+  ];
+}
+
+/**
+ * The coalescer's task role: the zone's one writer changes what the agents and the registrar would (SRV, A and
+ * TXT at service, host and task names, {@link COALESCER_NAME_SHAPES}), keeps its copy of the zone (list, quota),
+ * reads the tasks its task events name, and takes those events from their queue.
+ */
+export function coalescerPolicy(
+  input: ZoneRef & {
+    readonly clusterArn: string;
+    /** The queue of the cluster's ECS task state change events. */
+    readonly taskEventsQueueArn: string;
+  },
+): PolicyDocument {
+  partitionOf(input.zoneArn);
+  partitionOf(input.taskEventsQueueArn);
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "ChangeFleetRecords",
+        Effect: "Allow",
+        Action: "route53:ChangeResourceRecordSets",
+        Resource: input.zoneArn,
+        Condition: recordChangeConditions(input.zoneName, COALESCER_RECORD_TYPES, COALESCER_NAME_SHAPES),
+      },
+      ...zoneReadStatements(input.zoneArn),
+      zoneLimitStatement(input.zoneArn),
+      ...taskReadStatements(input.clusterArn),
+      {
+        Sid: "TakeTaskEvents",
+        Effect: "Allow",
+        Action: [
+          "sqs:ReceiveMessage",
+          "sqs:DeleteMessage",
+          "sqs:ChangeMessageVisibility",
+          "sqs:GetQueueAttributes",
+        ],
+        Resource: input.taskEventsQueueArn,
+      },
+    ],
+  };
+}
+
+/** An SQS queue's resource policy. */
+export interface QueuePolicyDocument {
+  readonly Version: "2012-10-17";
+  readonly Statement: readonly {
+    readonly Sid: string;
+    readonly Effect: "Allow";
+    readonly Principal: { readonly Service: "events.amazonaws.com" };
+    readonly Action: "sqs:SendMessage";
+    readonly Resource: string;
+    readonly Condition: { readonly ArnEquals: { readonly "aws:SourceArn": string } };
+  }[];
+}
+
+/** A queue policy that lets one EventBridge rule, and nothing else, send to the queue. */
+export function ruleToQueuePolicy(sid: string, queueArn: string, ruleArn: string): QueuePolicyDocument {
+  partitionOf(queueArn);
+  partitionOf(ruleArn);
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: sid,
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "sqs:SendMessage",
+        Resource: queueArn,
+        Condition: { ArnEquals: { "aws:SourceArn": ruleArn } },
+      },
     ],
   };
 }

@@ -4,7 +4,7 @@ import { DEFAULT_SRV_TTL } from "../records/zone";
 import { registrarEnvironment } from "../registrar/config";
 import { lambdaBase, lambdaFunction } from "./lambdaRole";
 import { REGISTRAR_RUNTIME } from "./lambdaRuntime";
-import { registrarPolicy } from "./policies";
+import { registrarPolicy, ruleToQueuePolicy } from "./policies";
 import { ownershipSettings, type ZoneWriterArgs } from "./zoneWriterArgs";
 
 /** The EventBridge pattern of our cluster's task state changes: the only events the registrar is sent. */
@@ -115,21 +115,11 @@ export class Registrar extends pulumi.ComponentResource {
       `${name}-dlq-policy`,
       {
         queueUrl: this.deadLetterQueue.url,
-        policy: pulumi.all([this.deadLetterQueue.arn, this.rule.arn]).apply(([queueArn, ruleArn]) =>
-          JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Sid: "UndeliveredTaskEvents",
-                Effect: "Allow",
-                Principal: { Service: "events.amazonaws.com" },
-                Action: "sqs:SendMessage",
-                Resource: queueArn,
-                Condition: { ArnEquals: { "aws:SourceArn": ruleArn } },
-              },
-            ],
-          }),
-        ),
+        policy: pulumi
+          .all([this.deadLetterQueue.arn, this.rule.arn])
+          .apply(([queueArn, ruleArn]) =>
+            JSON.stringify(ruleToQueuePolicy("UndeliveredTaskEvents", queueArn, ruleArn)),
+          ),
       },
       { parent: this },
     );

@@ -5,9 +5,10 @@ import { formatServiceOwners, serviceOwnersFrom } from "../records/serviceOwners
 import { checkDeployment, deploymentFromName } from "../records/setIdentifier";
 import { DEFAULT_ZONE } from "../records/zone";
 import { AgentService } from "./agentService";
+import { COALESCER_IMAGE, Coalescer } from "./coalescer";
 import { existingPrivateZone, type ZoneRef } from "./existingZone";
 import { bundleImage } from "./imageBundles";
-import { Images } from "./images";
+import { type ImageName, Images } from "./images";
 import { bundleLambda } from "./lambdaBundle";
 import {
   LAMBDA_NODE_RUNTIMES,
@@ -19,6 +20,7 @@ import { parseClusterArn } from "./policies";
 import { Reconciler, type ReconcilerBehaviour } from "./reconciler";
 import { RecordCleanup } from "./recordCleanup";
 import { Registrar } from "./registrar";
+import { type Route53BudgetShares, route53BudgetFrom } from "./route53BudgetShares";
 import { ServiceZone } from "./serviceZone";
 
 /** The repository root: the build context of the images and the home of the reconciler's handler. */
@@ -93,6 +95,20 @@ export interface ServiceDiscoveryArgs {
   readonly deployment?: string;
   /** A Route53-compatible API for the destroy-time cleanup instead of AWS (tests). Default: AWS. */
   readonly cleanupEndpoint?: pulumi.Input<string>;
+  /**
+   * One writer per zone, the coalescer: the agents send their changes to it and the cluster's task events reach it
+   * through a queue, and it applies them all in shared Route53 batches within `route53Budget`. Costs one Fargate
+   * task and one internal network load balancer. `false`: every agent writes its host's records and the registrar
+   * Lambda its tasks', each on its own. Default: true.
+   */
+  readonly coalescer?: boolean;
+  /**
+   * The coalescer's shares of the account's Route53 rates, each above 0 and at most 1: `requests` of the request
+   * rate, `changes` of the change-throughput rate. Default: `{ requests: 0.4, changes: 0.6 }`.
+   */
+  readonly route53Budget?: Partial<Route53BudgetShares>;
+  /** The coalescer's image. Default: built from this repository's coalescer/Dockerfile, pushed to a new ECR repository. */
+  readonly coalescerImage?: pulumi.Input<string>;
 }
 
 /**
@@ -116,10 +132,18 @@ export class ServiceDiscovery extends pulumi.ComponentResource {
   readonly recordCleanup?: RecordCleanup;
   readonly agent: AgentService;
   readonly reconciler: Reconciler;
-  /** Keeps the records of the cluster's awsvpc and Fargate tasks, from ECS task events. */
-  readonly registrar: Registrar;
+  /** The zone's one writer; undefined when `coalescer` is false. */
+  readonly coalescer?: Coalescer;
+  /**
+   * Keeps the records of the cluster's awsvpc and Fargate tasks, from ECS task events; undefined with the
+   * coalescer, which applies those events itself.
+   */
+  readonly registrar?: Registrar;
   readonly reconcilerFunctionName: pulumi.Output<string>;
-  readonly registrarFunctionName: pulumi.Output<string>;
+  /** The registrar Lambda's name; undefined with the coalescer. */
+  readonly registrarFunctionName?: pulumi.Output<string>;
+  /** The agents' ECSSD_COALESCER_URL; undefined without the coalescer. */
+  readonly coalescerUrl?: pulumi.Output<string>;
   readonly reconcilerSecurityGroupId: pulumi.Output<string>;
 
   constructor(name: string, args: ServiceDiscoveryArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -169,18 +193,21 @@ export class ServiceDiscovery extends pulumi.ComponentResource {
       ...(args.closedNamespace !== undefined && { serviceOwnersClosed: args.closedNamespace }),
     };
 
-    const agentImage =
-      args.agentImage ??
-      (new Images(
-        `${name}-images`,
-        {
-          names: ["agent"],
-          context: PACKAGE_ROOT,
-          prepare: bundleImage,
-          ...(args.imagePlatform !== undefined && { platform: args.imagePlatform }),
-        },
-        child,
-      ).imageUris.agent as pulumi.Output<string>);
+    // Read from AWS once when not given: the reconciler's checks reach it, and with no instance group the coalescer
+    // admits it.
+    const vpcCidr = args.vpcCidr ?? aws.ec2.getVpcOutput({ id: args.vpcId }, { parent: this }).cidrBlock;
+    const coalescerOn = args.coalescer ?? true;
+    const route53Budget = coalescerOn ? budgetOf(args.route53Budget) : undefined;
+    const images = builtImages(
+      [
+        ...(args.agentImage === undefined ? (["agent"] as const) : []),
+        ...(coalescerOn && args.coalescerImage === undefined ? [COALESCER_IMAGE] : []),
+      ],
+      `${name}-images`,
+      args.imagePlatform,
+      child,
+    );
+    const agentImage = args.agentImage ?? (images.agent as pulumi.Output<string>);
 
     // What every writer (and the reconciler) is told: the cluster, the zone, the region, the logs, the owners
     // and whether they close the namespace.
@@ -196,7 +223,38 @@ export class ServiceDiscovery extends pulumi.ComponentResource {
     };
     const srvTtl = args.srvTtl !== undefined ? { srvTtl: args.srvTtl } : {};
 
-    this.agent = new AgentService(`${name}-agent`, { ...shared, ...srvTtl, image: agentImage }, writerOpts);
+    if (coalescerOn) {
+      this.coalescer = new Coalescer(
+        `${name}-coalescer`,
+        {
+          ...shared,
+          ...srvTtl,
+          image: args.coalescerImage ?? (images[COALESCER_IMAGE] as pulumi.Output<string>),
+          ...(args.imagePlatform !== undefined && { imagePlatform: args.imagePlatform }),
+          clusterName,
+          vpcId: args.vpcId,
+          vpcCidr,
+          subnetIds: args.privateSubnetIds,
+          ...(args.instanceSecurityGroupId !== undefined && {
+            instanceSecurityGroupId: args.instanceSecurityGroupId,
+          }),
+          ...(route53Budget !== undefined && { route53Budget }),
+        },
+        writerOpts,
+      );
+      this.coalescerUrl = this.coalescer.url;
+    }
+
+    this.agent = new AgentService(
+      `${name}-agent`,
+      {
+        ...shared,
+        ...srvTtl,
+        image: agentImage,
+        ...(this.coalescerUrl !== undefined && { coalescerUrl: this.coalescerUrl }),
+      },
+      writerOpts,
+    );
 
     this.reconciler = new Reconciler(
       `${name}-reconciler`,
@@ -204,7 +262,7 @@ export class ServiceDiscovery extends pulumi.ComponentResource {
         ...args.reconciler,
         code: lambdaCode("reconciler", RECONCILER_RUNTIME),
         vpcId: args.vpcId,
-        vpcCidr: args.vpcCidr ?? aws.ec2.getVpcOutput({ id: args.vpcId }, { parent: this }).cidrBlock,
+        vpcCidr,
         subnetIds: args.privateSubnetIds,
         ...(args.instanceSecurityGroupId !== undefined && {
           instanceSecurityGroupId: args.instanceSecurityGroupId,
@@ -215,18 +273,21 @@ export class ServiceDiscovery extends pulumi.ComponentResource {
       writerOpts,
     );
 
-    this.registrar = new Registrar(
-      `${name}-registrar`,
-      { ...shared, ...srvTtl, clusterName, code: lambdaCode("registrar", REGISTRAR_RUNTIME) },
-      writerOpts,
-    );
+    // With the coalescer, the cluster's task events go to its queue instead of the registrar Lambda.
+    if (!coalescerOn) {
+      this.registrar = new Registrar(
+        `${name}-registrar`,
+        { ...shared, ...srvTtl, clusterName, code: lambdaCode("registrar", REGISTRAR_RUNTIME) },
+        writerOpts,
+      );
+      this.registrarFunctionName = this.registrar.functionName;
+    }
 
     this.zoneId = zone.zoneId;
     this.zoneArn = zone.zoneArn;
     this.zoneName = zone.zoneName;
     this.resolverSettings = zone.zoneName.apply((zoneName) => ({ zoneName, servers: [VPC_RESOLVER] }));
     this.reconcilerFunctionName = this.reconciler.functionName;
-    this.registrarFunctionName = this.registrar.functionName;
     this.reconcilerSecurityGroupId = this.reconciler.securityGroup.id;
     this.registerOutputs({
       zoneId: this.zoneId,
@@ -234,8 +295,41 @@ export class ServiceDiscovery extends pulumi.ComponentResource {
       resolverSettings: this.resolverSettings,
       reconcilerFunctionName: this.reconcilerFunctionName,
       registrarFunctionName: this.registrarFunctionName,
+      coalescerUrl: this.coalescerUrl,
     });
   }
+}
+
+/** The images this component builds itself (those it was not given), by name. */
+function builtImages(
+  names: readonly ImageName[],
+  name: string,
+  platform: pulumi.Input<string> | undefined,
+  opts: pulumi.ComponentResourceOptions,
+): Partial<Record<ImageName, pulumi.Output<string>>> {
+  if (names.length === 0) return {};
+  return new Images(
+    name,
+    {
+      // Until the coalescer's image is in the catalog, it is the agent's (infra/coalescer.ts): built once.
+      names: [...new Set(names)],
+      context: PACKAGE_ROOT,
+      prepare: bundleImage,
+      ...(platform !== undefined && { platform }),
+    },
+    opts,
+  ).imageUris;
+}
+
+/** The coalescer's budget, defaults filled in; throws naming every problem. */
+function budgetOf(given: Partial<Route53BudgetShares> | undefined): Route53BudgetShares {
+  const checked = route53BudgetFrom(given ?? {});
+  if ("problems" in checked) {
+    throw new Error(
+      `ServiceDiscovery: invalid route53Budget:\n${checked.problems.map((p) => ` - ${p}`).join("\n")}`,
+    );
+  }
+  return checked.budget;
 }
 
 /** The stack's deployment mark: the one given (checked now), or the cluster name's. */

@@ -38,6 +38,49 @@ describe("stack config", () => {
     assert.equal(await promiseOf(config.examplesPassword), "correct-horse-battery");
   });
 
+  it("turns the coalescer on with its default budget, and off with ecssd:coalescer false", () => {
+    const base = { "aws:region": "eu-west-1" };
+    assert.equal(parseStackConfig(base).coalescer, true);
+    assert.deepEqual(parseStackConfig(base).route53Budget, { requests: 0.4, changes: 0.6 });
+    assert.equal(parseStackConfig({ ...base, "ecssd:coalescer": "false" }).coalescer, false);
+    assert.deepEqual(problemsOf({ ...base, "ecssd:coalescer": "sometimes" }), [
+      '[coalescer] must be true or false, got "sometimes"',
+    ]);
+  });
+
+  it("reads ecssd:route53Budget as shares above 0 and at most 1, and names each problem with it", () => {
+    const base = { "aws:region": "eu-west-1" };
+    const budget = (value: string) =>
+      parseStackConfig({ ...base, "ecssd:route53Budget": value }).route53Budget;
+    assert.deepEqual(budget('{"requests":0.2,"changes":1}'), { requests: 0.2, changes: 1 });
+    assert.deepEqual(budget('{"changes":"0.3"}'), { requests: 0.4, changes: 0.3 });
+    const cases: [given: string, problems: string[]][] = [
+      ["0.5", ['[route53Budget] must be an object such as {"requests": 0.4, "changes": 0.6}, got 0.5']],
+      ["half", ['[route53Budget] must be an object such as {"requests": 0.4, "changes": 0.6}, got "half"']],
+      [
+        '["requests"]',
+        ['[route53Budget] must be an object such as {"requests": 0.4, "changes": 0.6}, got ["requests"]'],
+      ],
+      [
+        '{"requests":-0.1,"changes":"lots"}',
+        [
+          "[route53Budget] requests must be a share of the account's rate, above 0 and at most 1 (0.4 is 40%), got -0.1",
+          '[route53Budget] changes must be a share of the account\'s rate, above 0 and at most 1 (0.4 is 40%), got "lots"',
+        ],
+      ],
+      [
+        '{"requests":40}',
+        [
+          "[route53Budget] requests must be a share of the account's rate, above 0 and at most 1 (0.4 is 40%), got 40",
+        ],
+      ],
+      ['{"request":0.4}', ['[route53Budget] has no setting "request" (known: requests, changes)']],
+    ];
+    for (const [given, problems] of cases) {
+      assert.deepEqual(problemsOf({ ...base, "ecssd:route53Budget": given }), problems, given);
+    }
+  });
+
   it("keeps the password a secret Output", async () => {
     const { examplesPassword } = parseStackConfig(VALID);
     assert.ok(examplesPassword);

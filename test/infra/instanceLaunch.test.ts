@@ -151,7 +151,12 @@ describe("containers are kept away from the instance role (the program under Pul
   it("the agent's credentials come from its task role; the instance role grants nothing of Route53", () => {
     const task = mocks.named("ecssd-agent-task");
     assert.equal(task.inputs.taskRoleArn, `arn:aws:iam::${ACCOUNT}:role/ecssd-agent-task-role`);
-    assert.ok(actions(inlinePolicies("ecssd-agent-task-role")).includes("route53:ChangeResourceRecordSets"));
+    // With the coalescer (the default) the agent calls no AWS API: its task role grants nothing, and the zone's
+    // one writer holds the write in its own task role.
+    assert.deepEqual(inlinePolicies("ecssd-agent-task-role"), []);
+    assert.ok(
+      actions(inlinePolicies("ecssd-coalescer-task-role")).includes("route53:ChangeResourceRecordSets"),
+    );
     const instance = actions(inlinePolicies("ecssd-cluster-instance-role"));
     assert.ok(instance.length > 0, "the instance role's inline policy is found");
     assert.deepEqual(

@@ -95,6 +95,11 @@ const EXAMPLES = { "ecssd:examples": "true", "ecssd:examplesPassword": "Passw0rd
 const configs: [string, Record<string, string>, { policies: number; trusts: number }][] = [
   ["defaults with the examples", EXAMPLES, { policies: 3, trusts: 5 }],
   [
+    "per-host writing: the registrar Lambda, no coalescer",
+    { ...EXAMPLES, "ecssd:coalescer": "false" },
+    { policies: 3, trusts: 5 },
+  ],
+  [
     "task stopping on, health checks off",
     { ...EXAMPLES, "ecssd:stopUnhealthyTasks": "true", "ecssd:checkHealth": "false" },
     { policies: 3, trusts: 5 },
@@ -126,7 +131,8 @@ describe("policy documents, linted by parliament", function () {
         ...config,
       });
       const { findings, files } = await lint(mocks);
-      // Identity policies of the agent, the reconciler (and the examples' execution role), and every trust policy.
+      // Identity policies of the agent or the coalescer, the reconciler (and the examples' execution role), and every
+      // trust policy.
       assert.ok(files.filter((f) => f.endsWith(".policy.json")).length >= least.policies, files.join(", "));
       assert.ok(
         files.filter((f) => f.endsWith(".assumeRolePolicy.json")).length >= least.trusts,

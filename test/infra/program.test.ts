@@ -95,6 +95,8 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
     for (const role of [
       "ecssd-agent-task-role",
       "ecssd-agent-execution-role",
+      "ecssd-coalescer-task-role",
+      "ecssd-coalescer-execution-role",
       "ecssd-examples-execution-role",
     ]) {
       assert.deepEqual(
@@ -106,12 +108,15 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
         role,
       );
     }
-    for (const role of ["ecssd-reconciler-role", "ecssd-registrar-role"]) {
-      assert.deepEqual(conditionOf(role), { StringEquals: { "aws:SourceAccount": ACCOUNT } }, role);
-    }
+    assert.deepEqual(
+      conditionOf("ecssd-reconciler-role"),
+      { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+      "ecssd-reconciler-role",
+    );
     // EC2 sends neither key when it hands an instance its profile's credentials.
     assert.equal(conditionOf("ecssd-cluster-instance-role"), undefined);
-    assert.equal(Object.keys(trusts).length, 6, Object.keys(trusts).join(", "));
+    // No registrar Lambda with the coalescer: it applies the task events itself.
+    assert.equal(Object.keys(trusts).length, 7, Object.keys(trusts).join(", "));
   });
 
   it("puts every cloud resource inside a component and names it after that component", () => {
@@ -126,7 +131,11 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
       const [, , qualifiedType, name] = urn.split("::") as [string, string, string, string];
       const parents = qualifiedType.split("$").slice(0, -1);
       assert.ok(parents[0]?.startsWith("ecssd:infra:"), `${urn} has no ecssd:infra component parent`);
-      assert.match(name, /^ecssd-(network|zone|cluster|images|agent|reconciler|registrar|examples)-/, urn);
+      assert.match(
+        name,
+        /^ecssd-(network|zone|cluster|images|agent|coalescer|reconciler|registrar|examples)-/,
+        urn,
+      );
     }
     const components = new Set(
       registered.map(({ urn }) => urn.split("::")[2]?.split("$")[0]).filter((t) => t?.startsWith("ecssd:")),
@@ -134,15 +143,16 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
     assert.deepEqual([...components].sort(), [
       "ecssd:infra:AgentService",
       "ecssd:infra:Cluster",
+      "ecssd:infra:Coalescer",
       "ecssd:infra:ExampleSecrets",
       "ecssd:infra:ExampleServices",
       "ecssd:infra:ExamplesLoadBalancer",
       "ecssd:infra:Images",
       "ecssd:infra:Network",
       "ecssd:infra:Reconciler",
-      "ecssd:infra:Registrar",
       "ecssd:infra:ServiceDiscovery",
       "ecssd:infra:ServiceZone",
+      "ecssd:infra:TaskEventQueue",
     ]);
   });
 
@@ -324,6 +334,10 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
         { name: "ECSSD_SERVICE_OWNERS", value: EXAMPLE_OWNERS },
         { name: "ECSSD_SERVICE_OWNERS_CLOSED", value: "false" },
         { name: "ECSSD_DEPLOYMENT", value: DEPLOYMENT },
+        {
+          name: "ECSSD_COALESCER_URL",
+          value: `http://ecssd-coalescer-lb-1234567890.${REGION}.elb.amazonaws.com:8053`,
+        },
       ]);
       assert.match(agent.image, /ecssd-images-agent@sha256:/);
     });
@@ -334,147 +348,6 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
       assert.equal(task.inputs.executionRoleArn, `arn:aws:iam::${ACCOUNT}:role/ecssd-agent-execution-role`);
       const trust = JSON.parse(mocks.named("ecssd-agent-task-role").inputs.assumeRolePolicy);
       assert.deepEqual(trust.Statement[0].Principal, { Service: "ecs-tasks.amazonaws.com" });
-    });
-
-    it("agent role must not change records outside its zone", async () => {
-      const policy = policyOf("ecssd-agent-task-role");
-      const change = (zoneArn: string, types: string[], names: string[]) =>
-        isAllowed(policy, {
-          action: "route53:ChangeResourceRecordSets",
-          resource: zoneArn,
-          context: {
-            "route53:ChangeResourceRecordSetsRecordTypes": types,
-            "route53:ChangeResourceRecordSetsNormalizedRecordNames": names,
-            "route53:ChangeResourceRecordSetsActions": ["UPSERT"],
-          },
-        });
-      assert.equal(await change(ZONE_ARN, ["SRV"], [`_calc._tcp.${ZONE}`]), true, "its own SRV records");
-      assert.equal(await change(ZONE_ARN, ["A"], [`i-0abc1234def567890.${ZONE}`]), true, "its host record");
-      assert.equal(
-        await change("arn:aws:route53:::hostedzone/ZOTHERZONE", ["SRV"], [`_calc._tcp.${ZONE}`]),
-        false,
-      );
-      for (const type of ["NS", "SOA", "CNAME", "MX", "AAAA"]) {
-        assert.equal(await change(ZONE_ARN, [type], [`x.${ZONE}`]), false, `${type} records`);
-      }
-      // Issue 11: the agent writes a TXT health marker beside each instance whose port it checks.
-      assert.equal(
-        await change(ZONE_ARN, ["SRV", "TXT"], [`_calc._tcp.${ZONE}`]),
-        true,
-        "its health markers",
-      );
-      assert.equal(
-        await change(ZONE_ARN, ["SRV", "MX"], [`a.${ZONE}`, `b.${ZONE}`]),
-        false,
-        "a batch smuggling an MX",
-      );
-      assert.equal(await change(ZONE_ARN, ["A"], [ZONE]), false, "the zone apex");
-      for (const action of ["route53:DeleteHostedZone", "route53:AssociateVPCWithHostedZone"]) {
-        assert.equal(await isAllowed(policy, { action, resource: ZONE_ARN }), false, action);
-      }
-      // CreateHostedZone names no zone: AWS authorizes it on "*" (the simulator refuses any other resource).
-      assert.equal(await isAllowed(policy, { action: "route53:CreateHostedZone", resource: "*" }), false);
-      assert.equal(
-        await isAllowed(policy, { action: "route53:ListResourceRecordSets", resource: ZONE_ARN }),
-        true,
-      );
-      assert.equal(
-        await isAllowed(policy, { action: "route53:ListHostedZonesByName", resource: "*" }),
-        false,
-      );
-    });
-  });
-
-  describe("registrar (awsvpc and Fargate tasks)", () => {
-    const fn = () => mocks.named("ecssd-registrar-function");
-
-    it("runs the bundled registrar handler on a supported runtime, outside the VPC, with log retention", async () => {
-      assert.equal(isRuntimeSupported(fn().inputs.runtime, new Date()), true, fn().inputs.runtime);
-      assert.equal(fn().inputs.handler, "index.handler");
-      const assets = await (fn().inputs.code as pulumi.asset.AssetArchive).assets;
-      const code = await (assets["index.js"] as pulumi.asset.StringAsset).text;
-      assert.match(code, /ECS Task State Change/);
-      assert.doesNotMatch(code, /class ECSClient/, "the SDK is the runtime's");
-      assert.equal(fn().inputs.vpcConfig, undefined, "it needs only AWS APIs");
-      assert.equal(mocks.named("ecssd-registrar-logs").inputs.retentionInDays, 14);
-      assert.deepEqual(fn().inputs.environment.variables, {
-        ECSSD_ZONE_NAME: ZONE,
-        ECSSD_ZONE_ID: "Z0123456789ABCDEFGHIJ",
-        ECSSD_CLUSTERS: CLUSTER_NAME,
-        ECSSD_SRV_TTL: "10",
-        ECSSD_SERVICE_OWNERS: EXAMPLE_OWNERS,
-        ECSSD_SERVICE_OWNERS_CLOSED: "false",
-        ECSSD_DEPLOYMENT: DEPLOYMENT,
-      });
-    });
-
-    it("is invoked by a rule on our cluster's task state changes, with retries and a dead-letter queue", () => {
-      const rule = mocks.named("ecssd-registrar-task-events");
-      assert.deepEqual(JSON.parse(rule.inputs.eventPattern), {
-        source: ["aws.ecs"],
-        "detail-type": ["ECS Task State Change"],
-        detail: { clusterArn: [CLUSTER_ARN] },
-      });
-      const queueArn = `arn:aws:sqs:${REGION}:${ACCOUNT}:ecssd-registrar-dlq`;
-      const target = mocks.named("ecssd-registrar-target");
-      assert.match(target.inputs.arn, /function:ecssd-registrar-function/);
-      assert.equal(target.inputs.deadLetterConfig.arn, queueArn);
-      assert.ok(target.inputs.retryPolicy.maximumRetryAttempts > 0);
-      const invoke = mocks.named("ecssd-registrar-invoke-config");
-      assert.equal(invoke.inputs.maximumRetryAttempts, 2);
-      assert.equal(invoke.inputs.destinationConfig.onFailure.destination, queueArn);
-      const permission = mocks.named("ecssd-registrar-invoke-permission");
-      assert.equal(permission.inputs.principal, "events.amazonaws.com");
-      assert.match(permission.inputs.sourceArn, /ecssd-registrar-task-events/);
-      const queuePolicy = JSON.parse(mocks.named("ecssd-registrar-dlq-policy").inputs.policy);
-      assert.deepEqual(queuePolicy.Statement[0].Condition, {
-        ArnEquals: {
-          "aws:SourceArn": `arn:aws:mock:${REGION}:${ACCOUNT}:aws:cloudwatch/eventRule:EventRule/ecssd-registrar-task-events`,
-        },
-      });
-    });
-
-    it("may describe only our cluster's tasks and change only SRV and A records below its zone", async () => {
-      const policy = policyOf("ecssd-registrar-role");
-      const task = (cluster: string) =>
-        `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${cluster}/0123456789abcdef0123456789abcdef`;
-      const describe = (cluster: string, clusterArn: string) =>
-        isAllowed(policy, {
-          action: "ecs:DescribeTasks",
-          resource: task(cluster),
-          context: { "ecs:cluster": clusterArn },
-        });
-      assert.equal(await describe(CLUSTER_NAME, CLUSTER_ARN), true);
-      assert.equal(
-        await describe("payments", `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/payments`),
-        false,
-        "another cluster's task",
-      );
-      assert.equal(await isAllowed(policy, { action: "ecs:DescribeTaskDefinition", resource: "*" }), true);
-      const change = (types: string[], names: string[]) =>
-        isAllowed(policy, {
-          action: "route53:ChangeResourceRecordSets",
-          resource: ZONE_ARN,
-          context: {
-            "route53:ChangeResourceRecordSetsRecordTypes": types,
-            "route53:ChangeResourceRecordSetsNormalizedRecordNames": names,
-            "route53:ChangeResourceRecordSetsActions": ["UPSERT"],
-          },
-        });
-      assert.equal(
-        await change(["SRV", "A"], [`_time._tcp.${ZONE}`, `0123456789abcdef0123456789abcdef.${ZONE}`]),
-        true,
-      );
-      assert.equal(await change(["TXT"], [`_time._tcp.${ZONE}`]), false, "health markers are not its own");
-      assert.equal(await change(["A"], [ZONE]), false, "the apex");
-      const denied: [string, string][] = [
-        ["ecs:StopTask", task(CLUSTER_NAME)],
-        ["ecs:RunTask", `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/time:1`],
-        ["route53:DeleteHostedZone", ZONE_ARN],
-      ];
-      for (const [action, resource] of denied) {
-        assert.equal(await isAllowed(policy, { action, resource }), false, action);
-      }
     });
   });
 
@@ -841,7 +714,7 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
         false,
       );
       assert.equal(
-        await isAllowed(policyOf("ecssd-agent-task-role"), {
+        await isAllowed(policyOf("ecssd-coalescer-task-role"), {
           action: "ssm:GetParameters",
           resource: password,
         }),
@@ -859,5 +732,187 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
       mocks.named("ecssd-cluster-capacity").inputs.autoScalingGroupProvider.managedTerminationProtection,
       "DISABLED",
     );
+  });
+});
+
+describe("infra program (index.ts) with ecssd:coalescer false: every agent and the registrar write Route53", function () {
+  this.timeout(60_000);
+  let mocks: ProgramMocks;
+
+  const policyOf = (roleResourceName: string): PolicyDocument => {
+    const attached = mocks
+      .ofType("aws:iam/rolePolicy:RolePolicy")
+      .filter((p) => p.inputs.role === `${roleResourceName}-id`);
+    assert.equal(attached.length, 1, `one inline policy on ${roleResourceName}`);
+    return JSON.parse((attached[0] as RecordedResource).inputs.policy);
+  };
+
+  before(async () => {
+    ({ mocks } = await runProgram({
+      "aws:region": REGION,
+      "ecssd:examples": "true",
+      "ecssd:examplesPassword": PASSWORD,
+      "ecssd:coalescer": "false",
+    }));
+  });
+
+  it("creates no coalescer, and the agent gets no coalescer URL", () => {
+    assert.deepEqual(
+      mocks.resources.filter((r) => r.name.startsWith("ecssd-coalescer")).map((r) => r.name),
+      [],
+    );
+    const [agent] = JSON.parse(mocks.named("ecssd-agent-task").inputs.containerDefinitions);
+    assert.ok(!agent.environment.some((e: Json) => e.name === "ECSSD_COALESCER_URL"));
+  });
+
+  describe("agent", () => {
+    it("agent role must not change records outside its zone", async () => {
+      const policy = policyOf("ecssd-agent-task-role");
+      const change = (zoneArn: string, types: string[], names: string[]) =>
+        isAllowed(policy, {
+          action: "route53:ChangeResourceRecordSets",
+          resource: zoneArn,
+          context: {
+            "route53:ChangeResourceRecordSetsRecordTypes": types,
+            "route53:ChangeResourceRecordSetsNormalizedRecordNames": names,
+            "route53:ChangeResourceRecordSetsActions": ["UPSERT"],
+          },
+        });
+      assert.equal(await change(ZONE_ARN, ["SRV"], [`_calc._tcp.${ZONE}`]), true, "its own SRV records");
+      assert.equal(await change(ZONE_ARN, ["A"], [`i-0abc1234def567890.${ZONE}`]), true, "its host record");
+      assert.equal(
+        await change("arn:aws:route53:::hostedzone/ZOTHERZONE", ["SRV"], [`_calc._tcp.${ZONE}`]),
+        false,
+      );
+      for (const type of ["NS", "SOA", "CNAME", "MX", "AAAA"]) {
+        assert.equal(await change(ZONE_ARN, [type], [`x.${ZONE}`]), false, `${type} records`);
+      }
+      // Issue 11: the agent writes a TXT health marker beside each instance whose port it checks.
+      assert.equal(
+        await change(ZONE_ARN, ["SRV", "TXT"], [`_calc._tcp.${ZONE}`]),
+        true,
+        "its health markers",
+      );
+      assert.equal(
+        await change(ZONE_ARN, ["SRV", "MX"], [`a.${ZONE}`, `b.${ZONE}`]),
+        false,
+        "a batch smuggling an MX",
+      );
+      assert.equal(await change(ZONE_ARN, ["A"], [ZONE]), false, "the zone apex");
+      for (const action of ["route53:DeleteHostedZone", "route53:AssociateVPCWithHostedZone"]) {
+        assert.equal(await isAllowed(policy, { action, resource: ZONE_ARN }), false, action);
+      }
+      // CreateHostedZone names no zone: AWS authorizes it on "*" (the simulator refuses any other resource).
+      assert.equal(await isAllowed(policy, { action: "route53:CreateHostedZone", resource: "*" }), false);
+      assert.equal(
+        await isAllowed(policy, { action: "route53:ListResourceRecordSets", resource: ZONE_ARN }),
+        true,
+      );
+      assert.equal(
+        await isAllowed(policy, { action: "route53:ListHostedZonesByName", resource: "*" }),
+        false,
+      );
+    });
+
+    it("agent role may read its zone's record-set quota, and no other zone's", async () => {
+      const policy = policyOf("ecssd-agent-task-role");
+      const limit = (resource: string) =>
+        isAllowed(policy, { action: "route53:GetHostedZoneLimit", resource });
+      assert.equal(await limit(ZONE_ARN), true);
+      assert.equal(await limit("arn:aws:route53:::hostedzone/ZOTHERZONE"), false);
+    });
+  });
+
+  describe("registrar (awsvpc and Fargate tasks)", () => {
+    const fn = () => mocks.named("ecssd-registrar-function");
+
+    it("runs the bundled registrar handler on a supported runtime, outside the VPC, with log retention", async () => {
+      assert.equal(isRuntimeSupported(fn().inputs.runtime, new Date()), true, fn().inputs.runtime);
+      assert.equal(fn().inputs.handler, "index.handler");
+      const assets = await (fn().inputs.code as pulumi.asset.AssetArchive).assets;
+      const code = await (assets["index.js"] as pulumi.asset.StringAsset).text;
+      assert.match(code, /ECS Task State Change/);
+      assert.doesNotMatch(code, /class ECSClient/, "the SDK is the runtime's");
+      assert.equal(fn().inputs.vpcConfig, undefined, "it needs only AWS APIs");
+      assert.equal(mocks.named("ecssd-registrar-logs").inputs.retentionInDays, 14);
+      assert.deepEqual(fn().inputs.environment.variables, {
+        ECSSD_ZONE_NAME: ZONE,
+        ECSSD_ZONE_ID: "Z0123456789ABCDEFGHIJ",
+        ECSSD_CLUSTERS: CLUSTER_NAME,
+        ECSSD_SRV_TTL: "10",
+        ECSSD_SERVICE_OWNERS: EXAMPLE_OWNERS,
+        ECSSD_SERVICE_OWNERS_CLOSED: "false",
+        ECSSD_DEPLOYMENT: DEPLOYMENT,
+      });
+    });
+
+    it("is invoked by a rule on our cluster's task state changes, with retries and a dead-letter queue", () => {
+      const rule = mocks.named("ecssd-registrar-task-events");
+      assert.deepEqual(JSON.parse(rule.inputs.eventPattern), {
+        source: ["aws.ecs"],
+        "detail-type": ["ECS Task State Change"],
+        detail: { clusterArn: [CLUSTER_ARN] },
+      });
+      const queueArn = `arn:aws:sqs:${REGION}:${ACCOUNT}:ecssd-registrar-dlq`;
+      const target = mocks.named("ecssd-registrar-target");
+      assert.match(target.inputs.arn, /function:ecssd-registrar-function/);
+      assert.equal(target.inputs.deadLetterConfig.arn, queueArn);
+      assert.ok(target.inputs.retryPolicy.maximumRetryAttempts > 0);
+      const invoke = mocks.named("ecssd-registrar-invoke-config");
+      assert.equal(invoke.inputs.maximumRetryAttempts, 2);
+      assert.equal(invoke.inputs.destinationConfig.onFailure.destination, queueArn);
+      const permission = mocks.named("ecssd-registrar-invoke-permission");
+      assert.equal(permission.inputs.principal, "events.amazonaws.com");
+      assert.match(permission.inputs.sourceArn, /ecssd-registrar-task-events/);
+      const queuePolicy = JSON.parse(mocks.named("ecssd-registrar-dlq-policy").inputs.policy);
+      assert.deepEqual(queuePolicy.Statement[0].Condition, {
+        ArnEquals: {
+          "aws:SourceArn": `arn:aws:mock:${REGION}:${ACCOUNT}:aws:cloudwatch/eventRule:EventRule/ecssd-registrar-task-events`,
+        },
+      });
+    });
+
+    it("may describe only our cluster's tasks and change only SRV and A records below its zone", async () => {
+      const policy = policyOf("ecssd-registrar-role");
+      const task = (cluster: string) =>
+        `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${cluster}/0123456789abcdef0123456789abcdef`;
+      const describe = (cluster: string, clusterArn: string) =>
+        isAllowed(policy, {
+          action: "ecs:DescribeTasks",
+          resource: task(cluster),
+          context: { "ecs:cluster": clusterArn },
+        });
+      assert.equal(await describe(CLUSTER_NAME, CLUSTER_ARN), true);
+      assert.equal(
+        await describe("payments", `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/payments`),
+        false,
+        "another cluster's task",
+      );
+      assert.equal(await isAllowed(policy, { action: "ecs:DescribeTaskDefinition", resource: "*" }), true);
+      const change = (types: string[], names: string[]) =>
+        isAllowed(policy, {
+          action: "route53:ChangeResourceRecordSets",
+          resource: ZONE_ARN,
+          context: {
+            "route53:ChangeResourceRecordSetsRecordTypes": types,
+            "route53:ChangeResourceRecordSetsNormalizedRecordNames": names,
+            "route53:ChangeResourceRecordSetsActions": ["UPSERT"],
+          },
+        });
+      assert.equal(
+        await change(["SRV", "A"], [`_time._tcp.${ZONE}`, `0123456789abcdef0123456789abcdef.${ZONE}`]),
+        true,
+      );
+      assert.equal(await change(["TXT"], [`_time._tcp.${ZONE}`]), false, "health markers are not its own");
+      assert.equal(await change(["A"], [ZONE]), false, "the apex");
+      const denied: [string, string][] = [
+        ["ecs:StopTask", task(CLUSTER_NAME)],
+        ["ecs:RunTask", `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/time:1`],
+        ["route53:DeleteHostedZone", ZONE_ARN],
+      ];
+      for (const [action, resource] of denied) {
+        assert.equal(await isAllowed(policy, { action, resource }), false, action);
+      }
+    });
   });
 });

@@ -3,6 +3,7 @@
 // nothing brought is ever deleted), and the roles scoped to the brought cluster and zone as to ours.
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
+import { COALESCER_IMAGE } from "../../infra/coalescer";
 import { existingPrivateZone } from "../../infra/existingZone";
 import type { PolicyDocument } from "../../infra/policies";
 import { isAllowed } from "./support/iamEvaluation";
@@ -36,8 +37,13 @@ function policyOf(mocks: ProgramMocks, roleResourceName: string): PolicyDocument
   return JSON.parse((attached[0] as RecordedResource).inputs.policy);
 }
 
-const created = (mocks: ProgramMocks) =>
-  Object.fromEntries(Object.entries(OWNED).map(([what, type]) => [what, mocks.ofType(type).length]));
+/** What the program created of each kind; `loadBalancer` is the examples' (the coalescer's is counted apart). */
+const created = (mocks: ProgramMocks) => ({
+  ...Object.fromEntries(Object.entries(OWNED).map(([what, type]) => [what, mocks.ofType(type).length])),
+  loadBalancer: mocks.ofType(OWNED.loadBalancer).filter((lb) => lb.inputs.loadBalancerType !== "network")
+    .length,
+  coalescer: mocks.ofType("ecssd:infra:Coalescer").length,
+});
 
 describe("infra program modes", function () {
   this.timeout(60_000);
@@ -47,7 +53,7 @@ describe("infra program modes", function () {
     let program: Program;
     before(async () => ({ mocks, program } = await runProgram({ "aws:region": REGION })));
 
-    it("creates the VPC, cluster and zone, and neither examples nor a load balancer nor their images", async () => {
+    it("creates the VPC, cluster, zone and coalescer, and neither examples nor a load balancer nor their images", async () => {
       assert.deepEqual(created(mocks), {
         vpc: 1,
         cluster: 1,
@@ -55,14 +61,18 @@ describe("infra program modes", function () {
         zone: 1,
         loadBalancer: 0,
         cleanup: 0,
+        coalescer: 1,
       });
       assert.deepEqual(
-        mocks.ofType("aws:ecs/service:Service").map((s) => s.name),
-        ["ecssd-agent-service"],
+        mocks
+          .ofType("aws:ecs/service:Service")
+          .map((s) => s.name)
+          .sort(),
+        ["ecssd-agent-service", "ecssd-coalescer-service"],
       );
       assert.deepEqual(
         mocks.ofType("aws:ecr/repository:Repository").map((r) => r.name),
-        ["ecssd-images-agent"],
+        [...new Set(["agent", COALESCER_IMAGE])].map((image) => `ecssd-images-${image}`),
       );
       assert.deepEqual(mocks.ofType("aws:ssm/parameter:Parameter"), []);
       assert.equal(await promiseOf(program.portalUrl), undefined);
@@ -95,6 +105,7 @@ describe("infra program modes", function () {
         zone: 1,
         loadBalancer: 1,
         cleanup: 0,
+        coalescer: 1,
       });
       assert.deepEqual(mocks.named("ecssd-cluster-asg").inputs.vpcZoneIdentifiers, BROUGHT.privateSubnetIds);
       assert.deepEqual(
@@ -132,6 +143,7 @@ describe("infra program modes", function () {
         zone: 1,
         loadBalancer: 0,
         cleanup: 0,
+        coalescer: 1,
       });
       assert.deepEqual(mocks.ofType("aws:ecs/capacityProvider:CapacityProvider"), []);
       assert.deepEqual(mocks.ofType("aws:ec2/launchTemplate:LaunchTemplate"), []);
@@ -143,9 +155,20 @@ describe("infra program modes", function () {
       assert.equal(await promiseOf(program.clusterName), BROUGHT.clusterName);
     });
 
-    it("touches no security group of the brought instances", () => {
+    it("touches no security group of the brought instances, and lets the VPC's range reach the coalescer", () => {
+      const ours = new Set(mocks.ofType("aws:ec2/securityGroup:SecurityGroup").map((g) => g.id));
       const ingress = mocks.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
-      assert.deepEqual(ingress, [], "the docs say which rule the user adds for the reconciler's checks");
+      for (const rule of ingress) {
+        // The docs say which rule the user adds for the reconciler's checks.
+        assert.ok(
+          ours.has(rule.inputs.securityGroupId),
+          `${rule.name} opens a group the program did not make`,
+        );
+      }
+      // No instance group is known, so the coalescer's load balancer admits the VPC's range.
+      const fromAgents = mocks.named("ecssd-coalescer-lb-from-agents").inputs;
+      assert.equal(fromAgents.cidrIpv4, "10.0.0.0/16");
+      assert.equal(fromAgents.referencedSecurityGroupId, undefined);
     });
 
     it("reconciler must not read or stop tasks of clusters other than the brought one", async () => {
@@ -188,6 +211,7 @@ describe("infra program modes", function () {
         zone: 0,
         loadBalancer: 0,
         cleanup: 1,
+        coalescer: 1,
       });
       assert.equal(await promiseOf(program.zoneId), BROUGHT.zoneId);
       assert.equal(await promiseOf(program.zoneName), BROUGHT.zoneName);
@@ -212,8 +236,8 @@ describe("infra program modes", function () {
       assert.match(cleanup?.inputs.code, /removeOwnRecordSets/);
     });
 
-    it("agent role must not change records outside the brought zone", async () => {
-      const policy = policyOf(mocks, "ecssd-agent-task-role");
+    it("the zone's writer (the coalescer) must not change records outside the brought zone", async () => {
+      const policy = policyOf(mocks, "ecssd-coalescer-task-role");
       const change = (zoneArn: string, name: string) =>
         isAllowed(policy, {
           action: "route53:ChangeResourceRecordSets",
@@ -263,7 +287,7 @@ describe("infra program modes", function () {
     let mocks: ProgramMocks;
     before(async () => ({ mocks } = await runProgram({ "aws:region": REGION, ...VPC, ...CLUSTER, ...ZONE })));
 
-    it("creates only discovery: the agent, the reconciler, the registrar, their roles, logs and the cleanup", () => {
+    it("creates only discovery: the agent, the reconciler, the coalescer, their roles, logs and the cleanup", () => {
       assert.deepEqual(created(mocks), {
         vpc: 0,
         cluster: 0,
@@ -271,6 +295,7 @@ describe("infra program modes", function () {
         zone: 0,
         loadBalancer: 0,
         cleanup: 1,
+        coalescer: 1,
       });
       const custom = new Set(mocks.resources.filter((r) => r.custom).map((r) => r.type));
       assert.deepEqual([...custom].sort(), [
@@ -288,9 +313,13 @@ describe("infra program modes", function () {
         "aws:lambda/function:Function",
         "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
         "aws:lambda/permission:Permission",
+        "aws:lb/listener:Listener",
+        "aws:lb/loadBalancer:LoadBalancer",
+        "aws:lb/targetGroup:TargetGroup",
         "aws:sqs/queue:Queue",
         "aws:sqs/queuePolicy:QueuePolicy",
         "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
         "pulumi-nodejs:dynamic:Resource",
       ]);
       assert.equal(mocks.named("ecssd-agent-service").inputs.cluster, BROUGHT.clusterArn);
@@ -302,8 +331,9 @@ describe("infra program modes", function () {
       assert.ok(reconciler.includes(BROUGHT.clusterArn));
       assert.ok(reconciler.includes(BROUGHT.zoneArn));
       assert.ok(reconciler.includes(`_*._tcp.${BROUGHT.zoneName}`));
-      const agent = JSON.stringify(policyOf(mocks, "ecssd-agent-task-role"));
+      const agent = JSON.stringify(policyOf(mocks, "ecssd-coalescer-task-role"));
       assert.ok(agent.includes(BROUGHT.zoneArn));
+      assert.ok(agent.includes(BROUGHT.clusterArn));
       assert.doesNotMatch(
         agent + reconciler,
         /servicediscovery\.internal|Z0123456789ABCDEFGHIJ|ecssd-cluster/,

@@ -203,16 +203,30 @@ describe("infra program with an invalid stack config", () => {
   });
 });
 
+/**
+ * The environment the cluster's task events are applied with: the registrar Lambda's, or with the coalescer (the
+ * default) the coalescer's container's, which carries the registrar's settings.
+ */
+function registrarEnvironmentOf(mocks: ProgramMocks): Record<string, string> {
+  if (mocks.resources.some((r) => r.name === "ecssd-registrar-function")) {
+    return mocks.named("ecssd-registrar-function").inputs.environment.variables;
+  }
+  const [coalescer] = JSON.parse(mocks.named("ecssd-coalescer-task").inputs.containerDefinitions) as {
+    environment: { name: string; value: string }[];
+  }[];
+  return Object.fromEntries((coalescer?.environment ?? []).map((e) => [e.name, e.value]));
+}
+
 describe("infra program with ecssd:serviceOwners", function () {
   this.timeout(60_000);
   const ownersOf = (mocks: ProgramMocks) => {
-    const fn = mocks.named("ecssd-registrar-function");
+    const registrar = registrarEnvironmentOf(mocks);
     const agent = JSON.parse(mocks.named("ecssd-agent-task").inputs.containerDefinitions)[0] as {
       environment: { name: string; value: string }[];
     };
     const reconciler = mocks.named("ecssd-reconciler-function");
     const fromAgent = agent.environment.find((e) => e.name === "ECSSD_SERVICE_OWNERS")?.value;
-    assert.equal(fn.inputs.environment.variables.ECSSD_SERVICE_OWNERS, fromAgent, "registrar = agent");
+    assert.equal(registrar.ECSSD_SERVICE_OWNERS, fromAgent, "registrar = agent");
     assert.equal(
       reconciler.inputs.environment.variables.ECSSD_SERVICE_OWNERS,
       fromAgent,
@@ -251,7 +265,7 @@ describe("infra program with ecssd:closedNamespace", function () {
     }[];
     return {
       agent: Object.fromEntries((agent?.environment ?? []).map((e) => [e.name, e.value])),
-      registrar: mocks.named("ecssd-registrar-function").inputs.environment.variables,
+      registrar: registrarEnvironmentOf(mocks),
       reconciler: mocks.named("ecssd-reconciler-function").inputs.environment.variables,
     };
   };

@@ -2,7 +2,13 @@
 // (records/zone.ts): services (`_<name>._tcp|udp`), hosts (EC2 instance ids), tasks (ECS task ids). A
 // customer's `db.<zone>` cannot be changed by any of them. Asked of the IAM simulator.
 import { strict as assert } from "node:assert";
-import { agentPolicy, type PolicyDocument, reconcilerPolicy, registrarPolicy } from "../../infra/policies";
+import {
+  agentPolicy,
+  coalescerPolicy,
+  type PolicyDocument,
+  reconcilerPolicy,
+  registrarPolicy,
+} from "../../infra/policies";
 import { isHostOrTaskLabel } from "../../records";
 import { type IamRequest, isAllowed } from "./support/iamEvaluation";
 
@@ -35,6 +41,12 @@ const roles: Record<string, PolicyDocument> = {
     zoneName: ZONE,
     clusterArn: CLUSTER_ARN,
     stopUnhealthyTasks: true,
+  }),
+  coalescer: coalescerPolicy({
+    zoneArn: ZONE_ARN,
+    zoneName: ZONE,
+    clusterArn: CLUSTER_ARN,
+    taskEventsQueueArn: "arn:aws:sqs:eu-west-1:123456789012:ecssd-task-events",
   }),
 };
 
@@ -82,6 +94,17 @@ describe("IAM: our roles change only the names we write", () => {
     ],
     ["reconciler", "a verdict marker", change(["UPSERT"], ["TXT"], ["_time._tcp"])],
     ["reconciler", "verdict markers it lifts", change(["DELETE"], ["TXT"], ["_time._tcp", "_calc._tcp"])],
+    [
+      "coalescer",
+      "an agent's instance, marker and host",
+      change(["UPSERT"], ["SRV", "TXT", "A"], ["_calc._tcp", HOST]),
+    ],
+    ["coalescer", "a task's A and SRV", change(["UPSERT"], ["A", "SRV"], [TASK, "_time._tcp"])],
+    [
+      "coalescer",
+      "a shared batch of hosts' and tasks' sets, older ids too",
+      change(["UPSERT", "DELETE"], ["SRV", "A"], ["_calc._tcp", HOST, OLD_HOST, TASK, OLD_TASK]),
+    ],
   ];
   for (const [role, what, request] of mayWrite) {
     it(`${role} may change ${what}`, async () => {
@@ -106,6 +129,12 @@ describe("IAM: our roles change only the names we write", () => {
     ["reconciler", "a host's A record (UPSERT)", change(["UPSERT"], ["A"], [HOST])],
     ["reconciler", "a TXT set at a host's name (UPSERT)", change(["UPSERT"], ["TXT"], [HOST])],
     ["reconciler", "a TXT set at a task's name (UPSERT)", change(["UPSERT"], ["TXT"], [TASK])],
+    [
+      "coalescer",
+      "a shared batch that slips a customer's name in",
+      change(["UPSERT"], ["SRV", "A"], ["_calc._tcp", HOST, "db"]),
+    ],
+    ["coalescer", "a CNAME at a service's name", change(["UPSERT"], ["CNAME"], ["_calc._tcp"])],
   ];
   for (const [role, what, request] of mayNot) {
     it(`${role} may not change ${what}`, async () => {

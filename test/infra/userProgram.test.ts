@@ -8,6 +8,8 @@ import { waitForRegistrations } from "./support/runProgram";
 
 const PROGRAM = path.join(__dirname, "userProgram", "index.ts");
 const IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/ecssd-agent@sha256:" + "cd".repeat(32);
+const COALESCER_IMAGE =
+  "123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/ecssd-coalescer@sha256:" + "ef".repeat(32);
 
 describe("ServiceDiscovery from a user's own program", function () {
   this.timeout(60_000);
@@ -22,6 +24,7 @@ describe("ServiceDiscovery from a user's own program", function () {
       "platform:privateSubnetIds": JSON.stringify(BROUGHT.privateSubnetIds),
       "platform:clusterArn": BROUGHT.clusterArn,
       "platform:agentImage": IMAGE,
+      "platform:coalescerImage": COALESCER_IMAGE,
     });
     await pulumi.runtime.setMocks(mocks, "platform", "prod", false);
     delete require.cache[require.resolve(PROGRAM)];
@@ -39,12 +42,22 @@ describe("ServiceDiscovery from a user's own program", function () {
     });
   });
 
-  it("adds the agent to the user's cluster with the user's image, and builds no image of its own", () => {
+  it("adds the agent and the coalescer to the user's cluster with the user's images, and builds no image of its own", async () => {
     const service = mocks.named("sd-agent-service");
     assert.equal(service.inputs.cluster, BROUGHT.clusterArn);
     const [agent] = JSON.parse(mocks.named("sd-agent-task").inputs.containerDefinitions);
     assert.equal(agent.image, IMAGE);
+    assert.equal(mocks.named("sd-coalescer-service").inputs.cluster, BROUGHT.clusterArn);
+    const [coalescer] = JSON.parse(mocks.named("sd-coalescer-task").inputs.containerDefinitions);
+    assert.equal(coalescer.image, COALESCER_IMAGE);
     assert.deepEqual(mocks.ofType("aws:ecr/repository:Repository"), []);
+    assert.match((await promiseOf(program.coalescerUrl)) ?? "", /^http:\/\/sd-coalescer-lb-.*:8053$/);
+  });
+
+  it("lets the user's VPC range reach the coalescer when it names no instance group", () => {
+    const fromAgents = mocks.named("sd-coalescer-lb-from-agents").inputs;
+    assert.equal(fromAgents.cidrIpv4, BROUGHT.vpcCidr);
+    assert.equal(mocks.calls.filter((c) => c.token === "aws:ec2/getVpc:getVpc").length, 1, "read once");
   });
 
   it("runs the reconciler in the user's subnets against the user's cluster and VPC range", () => {

@@ -11,8 +11,10 @@ const sd = new ServiceDiscovery("sd", {
   clusterArn: config.require("clusterArn"),
   zoneName: "sd.platform.internal",
   agentImage: config.require("agentImage"),
+  coalescerImage: config.require("coalescerImage"),
 });
 
 export const zoneId = sd.zoneId;
 export const zoneName = sd.zoneName;
 export const resolverSettings = sd.resolverSettings;
+export const coalescerUrl = sd.coalescerUrl;
