@@ -50,13 +50,10 @@ const images = new Images("ecssd-images", {
   context: ".",
   // The Dockerfiles copy a bundle made beforehand, exactly as for the local stack.
   prepare: bundleImage,
-  // A Set: until the coalescer's image is in the catalog, it is the agent's (infra/coalescer.ts).
   names: [
-    ...new Set([
-      "agent" as const,
-      ...(config.coalescer ? [COALESCER_IMAGE] : []),
-      ...(config.examples ? EXAMPLE_NAMES : []),
-    ]),
+    "agent" as const,
+    ...(config.coalescer ? [COALESCER_IMAGE] : []),
+    ...(config.examples ? EXAMPLE_NAMES : []),
   ],
 });
 

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type ImageName, isImageName } from "../images/imageCatalog";
+import type { ImageName } from "../images/imageCatalog";
 import { DEFAULT_SRV_TTL } from "../records/zone";
 import { COALESCER_PORT, coalescerContainer } from "./containerDefinitions";
 import { stackScopedName } from "./names";
@@ -11,15 +11,8 @@ import { taskExecutionRole } from "./taskExecutionRole";
 import { serviceTrustPolicy } from "./trustPolicy";
 import type { ZoneWriterArgs } from "./zoneWriterArgs";
 
-const COALESCER_CATALOG_NAME = "coalescer";
-/**
- * The coalescer's image in the image catalog (images/imageCatalog.ts). Its entry (coalescer/main.ts running
- * `ecssd coalescer`) comes with the coalescer's code; until that is merged the agent's image stands in, so the
- * program and its tests run. After the merge this is `"coalescer"` and nothing else.
- */
-export const COALESCER_IMAGE: ImageName = isImageName(COALESCER_CATALOG_NAME)
-  ? COALESCER_CATALOG_NAME
-  : "agent";
+/** The coalescer's image in the image catalog (images/imageCatalog.ts): coalescer/main.ts runs `ecssd coalescer`. */
+export const COALESCER_IMAGE: ImageName = "coalescer";
 
 /** Arguments of {@link Coalescer}. */
 export interface CoalescerArgs extends ZoneWriterArgs {

@@ -2,10 +2,10 @@
 // puts them in task definitions, and the local stack translates the very same ones into Docker's create
 // options (local/stack/containerDefinitionToDocker.ts), so what runs locally is what `pulumi up` deploys.
 import { agentEnvironment } from "../agent/config";
+import { coalescerEnvironment } from "../coalescer/config";
 import { calleeEnvironment, type ExampleName, exampleService } from "../examples/manifest";
 import { serviceDeclarationEnv } from "../records/serviceDeclarations";
-import { registrarEnvironment } from "../registrar/config";
-import { formatRoute53Budget, type Route53BudgetShares } from "./route53BudgetShares";
+import type { Route53BudgetShares } from "./route53BudgetShares";
 import { ownershipSettings } from "./zoneWriterArgs";
 
 /** The subset of an ECS container definition this program writes. */
@@ -104,14 +104,9 @@ export function agentContainer(spec: AgentContainerSpec): ContainerDefinition {
         zoneId: spec.zoneId,
         srvTtl: spec.srvTtl,
         ...ownershipSettings(spec),
+        ...(spec.coalescerUrl !== undefined && { coalescerUrl: spec.coalescerUrl }),
       }),
-    )
-      .map(([name, value]) => ({ name, value }))
-      // Written here until the agent's settings table, which gains ECSSD_COALESCER_URL with the agent's coalescer
-      // client, is merged; then it is `coalescerUrl` in agentEnvironment above.
-      .concat(
-        spec.coalescerUrl === undefined ? [] : [{ name: "ECSSD_COALESCER_URL", value: spec.coalescerUrl }],
-      ),
+    ).map(([name, value]) => ({ name, value })),
     mountPoints: [{ sourceVolume: DOCKER_SOCKET_VOLUME, containerPath: DOCKER_SOCKET_PATH, readOnly: false }],
     // SIGTERM makes the agent flush pending changes before it exits.
     stopTimeout: 30,
@@ -153,17 +148,17 @@ export function coalescerEnvironmentOf(
   spec: Omit<CoalescerContainerSpec, "image" | "log">,
 ): Record<string, string> {
   return {
-    ...registrarEnvironment({
+    ...coalescerEnvironment({
       zoneName: spec.zoneName,
       zoneId: spec.zoneId,
       clusters: [spec.clusterName],
       srvTtl: spec.srvTtl,
       ...ownershipSettings(spec),
+      port: COALESCER_PORT,
+      route53Budget: spec.route53Budget,
+      taskEventsQueueUrl: spec.taskEventsQueueUrl,
     }),
-    ECSSD_COALESCER_PORT: String(COALESCER_PORT),
-    ECSSD_ROUTE53_BUDGET: formatRoute53Budget(spec.route53Budget),
-    ECSSD_TASK_EVENTS_QUEUE_URL: spec.taskEventsQueueUrl,
-    // The AWS SDK's own variable: the SQS client needs the queue's region.
+    // The AWS SDK's own variable: the SQS and ECS clients need the region of the queue and the cluster.
     AWS_REGION: spec.region,
   };
 }

@@ -1,20 +1,13 @@
 // The coalescer's share of the account's Route53 budget as the program takes it: an object of two shares
 // (`ecssd:route53Budget`, ServiceDiscovery's `route53Budget`), checked here with every problem named, and handed
 // to the coalescer as ECSSD_ROUTE53_BUDGET text.
-//
-// When the coalescer's core is merged, DEFAULT_ROUTE53_BUDGET and formatRoute53Budget come from
-// coalescer/route53Budget.ts (the same default, the same text) and the two here go: each fact once.
+// The default and the text are the coalescer's own (coalescer/route53Budget.ts).
+import { DEFAULT_ROUTE53_BUDGET, formatRoute53Budget, type Route53Budget } from "../coalescer/route53Budget";
 
 /** Shares of the account's Route53 rates the coalescer may use, each above 0 and at most 1. */
-export interface Route53BudgetShares {
-  /** Of the request rate (all actions together, and per action). */
-  readonly requests: number;
-  /** Of the change-throughput rate (record changes; an UPSERT counts twice). */
-  readonly changes: number;
-}
+export type Route53BudgetShares = Readonly<Route53Budget>;
 
-/** Leaves the customer's own tools most of the request rate, which they spend in more, smaller requests. */
-export const DEFAULT_ROUTE53_BUDGET: Route53BudgetShares = { requests: 0.4, changes: 0.6 };
+export { DEFAULT_ROUTE53_BUDGET, formatRoute53Budget };
 
 const KEYS = ["requests", "changes"] as const;
 
@@ -52,9 +45,4 @@ export function route53BudgetFrom(
     budget[key] = share;
   }
   return problems.length > 0 ? { problems } : { budget };
-}
-
-/** ECSSD_ROUTE53_BUDGET's text: `requests=<share>,changes=<share>`. */
-export function formatRoute53Budget(budget: Route53BudgetShares): string {
-  return `requests=${budget.requests},changes=${budget.changes}`;
 }

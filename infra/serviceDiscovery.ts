@@ -311,8 +311,7 @@ function builtImages(
   return new Images(
     name,
     {
-      // Until the coalescer's image is in the catalog, it is the agent's (infra/coalescer.ts): built once.
-      names: [...new Set(names)],
+      names,
       context: PACKAGE_ROOT,
       prepare: bundleImage,
       ...(platform !== undefined && { platform }),
