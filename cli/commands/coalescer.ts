@@ -3,13 +3,14 @@
 // accepting, lets the submits under way finish (30 s at most) and stops the core. Shared by the `ecssd`
 // program and the coalescer's image (coalescer/main.ts).
 
+import type { ECSClient } from "@aws-sdk/client-ecs";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { Command } from "commander";
 import pino from "pino";
 import { zoneIdAtStart } from "../../agent/route53Zone";
 import { Coalescer } from "../../coalescer/coalescer";
 import { COALESCER_SETTINGS, type CoalescerConfig, coalescerConfigFromEnv } from "../../coalescer/config";
-import { startCoalescerApi } from "../../coalescer/httpApi";
+import { type CoalescerApi, startCoalescerApi } from "../../coalescer/httpApi";
 import { startTaskEventQueue, type TaskEventQueue } from "../../coalescer/taskEventQueue";
 import { taskEventApplier } from "../../coalescer/taskEvents";
 import { EcsTaskSource } from "../../registrar/ecsTaskSource";
@@ -20,7 +21,7 @@ import { DEFAULT_RETRY_POLICY } from "../../route53/retry";
 import { settingsHelp } from "../../settings/settingsTable";
 
 /** How long a stop waits for submits under way, and then for the core to send what it holds. */
-const STOP_GRACE_MS = 30_000;
+export const STOP_GRACE_MS = 30_000;
 
 const logger = pino({
   name: "ecssd-coalescer",
@@ -53,6 +54,8 @@ export function registerCoalescerCommand(program: Command): void {
 
 /** Runs the coalescer until a stop signal. */
 export async function runCoalescer(config: CoalescerConfig): Promise<void> {
+  // First, so that a setting the task events lack is named before anything starts.
+  const eventClients = taskEventClients(config);
   const client = route53Client(config.route53Endpoint ? { endpoint: config.route53Endpoint } : {});
   const zoneId = await zoneIdAtStart(client, config);
   const core = new Coalescer({
@@ -66,16 +69,25 @@ export async function runCoalescer(config: CoalescerConfig): Promise<void> {
   });
   await core.start();
   // The registrar's task events, when a queue is set: applied by the registrar's core over this coalescer.
-  // (SQS's endpoint is the SDK's own: AWS_ENDPOINT_URL_SQS points it elsewhere, as for moto.)
-  const events = taskEvents(config, core);
-  const api = await startCoalescerApi({
-    zone: core,
-    zoneName: config.zoneName,
-    status: () => core.status(),
-    log: logger,
-    address: config.address,
-    port: config.port,
-  });
+  const events = eventClients && taskEvents(config, core, eventClients);
+  let api: CoalescerApi;
+  try {
+    api = await startCoalescerApi({
+      zone: core,
+      zoneName: config.zoneName,
+      status: () => core.status(),
+      log: logger,
+      address: config.address,
+      port: config.port,
+    });
+  } catch (err) {
+    // The core's loop and the poller would keep the process alive after the error: stop them first.
+    await events?.stop();
+    await core.stop(0);
+    eventClients?.close();
+    client.destroy();
+    throw err;
+  }
   logger.info(
     { action: "listen", url: api.url, zone: config.zoneName, zoneId, budget: config.route53Budget },
     "coalescer listening",
@@ -88,24 +100,45 @@ export async function runCoalescer(config: CoalescerConfig): Promise<void> {
     { action: "signal", signal, inFlight: api.inFlight() },
     "stopping: finishing submits under way",
   );
-  await events?.queue.stop();
+  await events?.stop();
   await api.close(STOP_GRACE_MS);
   await core.stop(STOP_GRACE_MS);
-  events?.close();
+  eventClients?.close();
   client.destroy();
   logger.info({ action: "stop", status: core.status() }, "coalescer stopped");
 }
 
-/** The task event poller over `core`, when the configuration names a queue. */
-function taskEvents(
-  config: CoalescerConfig,
-  core: Coalescer,
-): { queue: TaskEventQueue; close(): void } | undefined {
+interface TaskEventClients {
+  readonly queueUrl: string;
+  readonly ecs: ECSClient;
+  readonly sqs: SQSClient;
+  close(): void;
+}
+
+/**
+ * The task events' SQS and ECS clients, when the configuration names a queue. Their endpoints are the SDK's own:
+ * AWS_ENDPOINT_URL_SQS and AWS_ENDPOINT_URL_ECS point them elsewhere, as at moto.
+ */
+function taskEventClients(config: CoalescerConfig): TaskEventClients | undefined {
   if (config.taskEventsQueueUrl === undefined) return undefined;
   // ECS is regional: the task's region (AWS_REGION, which ECS sets in every task) names the cluster's.
   const ecs = lambdaEcsClient({});
   if (ecs === undefined) throw new Error(`ECSSD_TASK_EVENTS_QUEUE_URL is set but ${ECS_REGION_MISSING}`);
   const sqs = new SQSClient({});
+  return {
+    queueUrl: config.taskEventsQueueUrl,
+    ecs,
+    sqs,
+    close: () => {
+      ecs.destroy();
+      sqs.destroy();
+    },
+  };
+}
+
+/** The task event poller over `core`, started. */
+function taskEvents(config: CoalescerConfig, core: Coalescer, clients: TaskEventClients): TaskEventQueue {
+  const { queueUrl } = clients;
   const calls = new AwsCall(DEFAULT_RETRY_POLICY);
   const apply = taskEventApplier({
     zone: core,
@@ -119,20 +152,11 @@ function taskEvents(
       serviceOwnersClosed: config.serviceOwnersClosed,
       ...(config.deployment !== undefined && { deployment: config.deployment }),
     },
-    tasks: new EcsTaskSource(ecs, calls.call),
+    tasks: new EcsTaskSource(clients.ecs, calls.call),
     log: logger,
     calls,
   });
-  const queue = startTaskEventQueue({ sqs, queueUrl: config.taskEventsQueueUrl, apply, log: logger });
-  logger.info(
-    { action: "task-events", queueUrl: config.taskEventsQueueUrl },
-    "applying task events from the queue",
-  );
-  return {
-    queue,
-    close: () => {
-      ecs.destroy();
-      sqs.destroy();
-    },
-  };
+  const queue = startTaskEventQueue({ sqs: clients.sqs, queueUrl, apply, log: logger });
+  logger.info({ action: "task-events", queueUrl }, "applying task events from the queue");
+  return queue;
 }
