@@ -20,7 +20,7 @@ import {
   type Route53Client,
 } from "@aws-sdk/client-route-53";
 import { sleep } from "../agent/backoff";
-import { changeFingerprint, sameRecordSet } from "../agent/recordSetDiff";
+import { sameRecordSet } from "../agent/recordSetDiff";
 import type { Log } from "../agent/syncLoop";
 import { WarningLimiter } from "../agent/warningLimiter";
 import { canonicalName, type RecordSet, recordSetKey, type ZoneRecordSet } from "../records";
@@ -111,9 +111,13 @@ export class Coalescer implements ZoneChanges {
   private loaded: Promise<void> | undefined;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
-  /** Units per batch; halved while a refusal is unexplained. */
-  private unitLimit = Number.POSITIVE_INFINITY;
-  private lastRefused: string | undefined;
+  /**
+   * Groups of submissions to send on their own before anything new, the last first: the halves of a batch Route53
+   * refused with no reason the copy could explain. A bad submission is found in about 2·log2(n) requests, and
+   * delays only the batch it came in; new arrivals never join a group, so they cannot keep a refusal from being
+   * narrowed down.
+   */
+  private isolated: Pending[][] = [];
   /** A re-listing under way: the fresh copy so far, and where its next page starts (none: the first). */
   private relist:
     | { fresh: ZoneCache; next?: { name?: string; type?: string; identifier?: string } }
@@ -191,14 +195,20 @@ export class Coalescer implements ZoneChanges {
         reject,
         ...(signal && { signal }),
       };
+      if (signal?.aborted) return reject(new ZoneBusyError("the submitter gave up waiting", false));
       // A submitter that gave up (its connection closed) takes its changes back unless they are on the way.
-      signal?.addEventListener(
-        "abort",
-        () => {
-          if (this.remove(pending)) reject(new ZoneBusyError("the submitter gave up waiting", false));
-        },
-        { once: true },
-      );
+      const gaveUp = () => {
+        if (this.remove(pending)) reject(new ZoneBusyError("the submitter gave up waiting", false));
+      };
+      signal?.addEventListener("abort", gaveUp, { once: true });
+      pending.resolve = () => {
+        signal?.removeEventListener("abort", gaveUp);
+        resolve();
+      };
+      pending.reject = (err) => {
+        signal?.removeEventListener("abort", gaveUp);
+        reject(err);
+      };
       this.queue.push(pending);
       this.wake?.();
     });
@@ -306,9 +316,23 @@ export class Coalescer implements ZoneChanges {
    * touching the same record set.
    */
   private async compose(): Promise<Planned[]> {
+    while (this.isolated.length > 0) {
+      const group = (this.isolated.at(-1) as Pending[]).filter((p) => this.queue.includes(p));
+      if (group.length === 0) {
+        this.isolated.pop();
+        continue;
+      }
+      this.isolated[this.isolated.length - 1] = group;
+      return this.plan(group);
+    }
+    return this.plan([...this.queue]);
+  }
+
+  /** The submissions of `candidates` that can go together now, judged (see compose). */
+  private async plan(candidates: Pending[]): Promise<Planned[]> {
     const planned: Planned[] = [];
     const suspects: Pending[] = [];
-    for (const p of [...this.queue]) {
+    for (const p of candidates) {
       const judged = judge(p.changes, this.cache);
       if (judged.problem === undefined && judged.changes.length === 0) {
         this.remove(p);
@@ -337,8 +361,7 @@ export class Coalescer implements ZoneChanges {
     let tokens = 0;
     const maxTokens = this.pace.maxChangesPerRequest;
     const fits: Planned[] =
-      unitBatches(planned, (u) => u.changes, Math.min(this.unitLimit, CHANGE_BATCH_LIMITS.changes)).next()
-        .value ?? [];
+      unitBatches(planned, (u) => u.changes, CHANGE_BATCH_LIMITS.changes).next().value ?? [];
     for (const u of fits) {
       const own = u.changes.map((c) => recordSetKey(c.recordSet));
       if (own.some((k) => keys.has(k))) continue;
@@ -377,8 +400,7 @@ export class Coalescer implements ZoneChanges {
     this.counts.batches++;
     this.counts.changes += changes.length;
     this.backoff.reset();
-    this.unitLimit = Number.POSITIVE_INFINITY;
-    this.lastRefused = undefined;
+    this.doneWith(batch);
     const unlogged = this.warnings.reset();
     if (unlogged > 0)
       this.opts.log.info(
@@ -392,50 +414,69 @@ export class Coalescer implements ZoneChanges {
     );
   }
 
+  /** A group sent on its own is done with when it passed, or when its members were settled. */
+  private doneWith(batch: Planned[]): void {
+    const top = this.isolated.at(-1);
+    if (top && batch.every((u) => top.includes(u.pending))) this.isolated.pop();
+  }
+
+  /**
+   * A batch failed. Route53 busy: back off and send it again. Refused (InvalidChangeBatch, a denied permission, the
+   * zone full with nothing to hold back): a lone submission is refused back to its submitter, after its names are
+   * read again; a batch of several is halved and each half sent on its own, after the names Route53 named are read
+   * again (the copy may have been behind). Nobody's changes fail for another's.
+   */
   private async failed(err: unknown, batch: Planned[]): Promise<void> {
-    if (err instanceof InvalidChangeBatchError) {
-      if (isRecordSetQuotaError(err)) {
-        this.quotaRefused(err, batch);
-        return;
-      }
-      const fingerprint = batch.flatMap((u) => u.changes.map(changeFingerprint)).join("\n");
-      const named = rejectedRecordSets(err).map((r) => r.Name);
-      const names = named.length > 0 ? named : batch.flatMap((u) => u.changes.map((c) => c.recordSet.Name));
-      const unexplained = fingerprint === this.lastRefused;
-      this.lastRefused = fingerprint;
-      if (unexplained || new Set(names.map(canonicalName)).size > MAX_NAMES_REREAD) {
-        if (batch.length > 1) {
-          this.unitLimit = Math.max(1, Math.floor(batch.length / 2));
-          return;
-        }
-        const only = batch[0] as Planned;
-        this.remove(only.pending);
-        this.counts.refused++;
-        await this.reread(only.changes.map((c) => c.recordSet.Name)).catch(() => {});
+    if (err instanceof ZoneBusyError) {
+      const line = this.warnings.take();
+      if (line.log) {
         this.opts.log.warn(
-          { action: "refuse", origin: only.pending.origin, err: err.message },
-          "Route53 refuses this submission on its own",
+          { action: "retry", submitters: batch.length, err: errorText(err), suppressed: line.suppressed },
+          "zone write failed; retrying",
         );
-        only.pending.reject(err);
-        return;
       }
-      await this.reread(names);
+      await sleep(this.backoff.next(), this.stopping.signal);
       return;
     }
-    const line = this.warnings.take();
-    if (line.log) {
+    const refusal = err instanceof Error ? err : new Error(String(err));
+    if (isRecordSetQuotaError(refusal) && this.quotaRefused(refusal, batch)) return;
+    this.doneWith(batch);
+    if (batch.length === 1) {
+      const only = batch[0] as Planned;
+      await this.reread(only.changes.map((c) => c.recordSet.Name)).catch(() => {});
+      if (!this.remove(only.pending)) return;
+      this.counts.refused++;
+      const full = this.zoneFullFor(only);
       this.opts.log.warn(
-        { action: "retry", submitters: batch.length, err: errorText(err), suppressed: line.suppressed },
-        "zone write failed; retrying",
+        { action: "refuse", origin: only.pending.origin, err: errorText(refusal), zoneFull: full },
+        "Route53 refuses this submission on its own",
       );
+      if (full) {
+        this.quotaRefused(refusal, batch);
+        only.pending.reject(zoneFullError(this.opts.zoneName, refusal));
+      } else only.pending.reject(refusal);
+      return;
     }
-    if (!(err instanceof ZoneBusyError)) {
-      // Not Route53 being busy (a refused permission, a missing zone): the submitters hear it and retry themselves.
-      for (const u of batch) {
-        if (this.remove(u.pending)) u.pending.reject(err instanceof Error ? err : new Error(String(err)));
-      }
-    }
+    const named = rejectedRecordSets(refusal).map((r) => r.Name);
+    if (named.length > 0 && new Set(named.map(canonicalName)).size <= MAX_NAMES_REREAD)
+      await this.reread(named).catch(() => {});
+    const half = Math.ceil(batch.length / 2);
+    const pendings = batch.map((u) => u.pending);
+    // The second half is sent after the first: pushed first, popped last.
+    this.isolated.push(pendings.slice(half), pendings.slice(0, half));
     await sleep(this.backoff.next(), this.stopping.signal);
+  }
+
+  /**
+   * Route53's words for a full zone are not published: a lone submission that adds sets, refused while the copy
+   * holds as many sets as the zone's quota, is taken for it whatever the words (route53/recordSetQuota.ts).
+   */
+  private zoneFullFor(u: Planned): boolean {
+    return (
+      this.recordSetLimit !== undefined &&
+      this.cache.size >= this.recordSetLimit &&
+      u.changes.some((c) => c.action === "CREATE")
+    );
   }
 
   /**
@@ -443,19 +484,24 @@ export class Coalescer implements ZoneChanges {
    * and retries them after its back-off, record-set quota being no fault of the change); the rest go on. Said once
    * a minute, with the figures of the copy and of the last GetHostedZoneLimit.
    */
-  private quotaRefused(err: InvalidChangeBatchError, batch: Planned[]): void {
+  private quotaRefused(err: Error, batch: Planned[]): boolean {
     const used = this.cache.size;
     const limit = this.recordSetLimit;
     void this.quotaWarning.report({ name: this.opts.zoneName, id: this.opts.zoneId }, async () =>
       limit !== undefined ? { used, limit } : undefined,
     );
-    this.limitAt = 0;
+    // Asked again at the next turn, once: the next refusal finds it fresh.
+    if (this.limitAt > this.now() + 60_000) this.limitAt = 0;
+    let held = false;
     for (const u of batch) {
       if (u.changes.some((c) => c.action === "CREATE") && this.remove(u.pending)) {
         this.counts.refused++;
         u.pending.reject(err);
+        held = true;
       }
     }
+    if (held) this.doneWith(batch);
+    return held;
   }
 
   /** One Route53 request within the pace: waits for its tokens, counts it, translates its error. */
@@ -560,6 +606,14 @@ export class Coalescer implements ZoneChanges {
       r.next = next;
       return;
     }
+    this.relistAt = this.now() + this.opts.relistSeconds * 1000;
+    if (page.IsTruncated) {
+      // A listing that says there is more but cannot go on: the fresh copy is partial, and a partial copy would
+      // take sets it misses for deleted. The old one stays.
+      this.relist = undefined;
+      this.opts.log.warn({ action: "relist", at }, "the zone's listing stopped early; keeping the copy");
+      return;
+    }
     this.cache = r.fresh;
     this.relist = undefined;
     this.relistAt = this.now() + this.opts.relistSeconds * 1000;
@@ -607,4 +661,12 @@ export function judge(
 
 function errorText(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+/** A refusal of a full zone in words the agents and the registrar recognise (route53/recordSetQuota.ts). */
+function zoneFullError(zoneName: string, cause: Error): InvalidChangeBatchError {
+  return new InvalidChangeBatchError(
+    `zone ${zoneName} is full (MAX_RRSETS_BY_ZONE): Route53 refused a batch that adds record sets: ${cause.message}`,
+    { cause },
+  );
 }

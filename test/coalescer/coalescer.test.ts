@@ -105,6 +105,41 @@ describe("coalescer: the zone's one writer", function () {
     assert.equal(await names(), 2);
   });
 
+  it("finds the one submission Route53 refuses among many by halving, and applies everyone else's", async () => {
+    const good = Array.from({ length: 12 }, (_, h) =>
+      srvRecord({ hostId: `i-1${h}`, container: 100 + h, hostPort: 33000 + h, zone: zone.zoneName }),
+    );
+    // Outside the zone: the copy cannot know; Route53 refuses the whole batch for it.
+    const bad = { ...good[0], Name: "_calc._tcp.elsewhere.example" } as (typeof good)[number];
+    const before = calls.filter((c) => c === "ChangeResourceRecordSets").length;
+    const results = await Promise.allSettled([
+      ...good.slice(0, 6).map((rs, h) => coalescer.submit(`i-1${h}`, [{ action: "CREATE", recordSet: rs }])),
+      coalescer.submit("i-bad", [{ action: "CREATE", recordSet: bad }]),
+      ...good.slice(6).map((rs, h) => coalescer.submit(`i-1${h + 6}`, [{ action: "CREATE", recordSet: rs }])),
+    ]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      [...Array(6).fill("fulfilled"), "rejected", ...Array(6).fill("fulfilled")],
+    );
+    assert.ok((results[6] as PromiseRejectedResult).reason instanceof InvalidChangeBatchError);
+    assert.equal(await names(), 12);
+    // 13 submitters: the refused batch, then about two requests for each halving.
+    const sent = calls.filter((c) => c === "ChangeResourceRecordSets").length - before;
+    assert.ok(sent <= 1 + 2 * Math.ceil(Math.log2(13)), `${sent} requests`);
+  });
+
+  it("takes back a submission whose submitter gave up, before or while it waits", async () => {
+    const set = srvRecord({ hostId: "i-0g", container: 7, hostPort: 40007, zone: zone.zoneName });
+    const gone = new AbortController();
+    gone.abort();
+    await assert.rejects(
+      coalescer.submit("i-0g", [{ action: "CREATE", recordSet: set }], gone.signal),
+      /gave up/,
+    );
+    assert.equal(coalescer.status().queued, 0);
+    assert.deepEqual(await coalescer.hostRecordSets("i-0g"), []);
+  });
+
   it("reads again what someone else changed behind its back, and applies the rest", async () => {
     const gone = srvRecord({ hostId: "i-0d", container: 4, hostPort: 40000, zone: zone.zoneName });
     await coalescer.submit("i-0d", [{ action: "CREATE", recordSet: gone }]);
