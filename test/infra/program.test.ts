@@ -527,11 +527,12 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
   });
 
   describe("images", () => {
-    it("builds the four images from the repository's Dockerfiles into force-deletable ECR repositories", () => {
+    it("builds the five images from the repository's Dockerfiles into force-deletable ECR repositories", () => {
       const repositories = mocks.ofType("aws:ecr/repository:Repository");
       assert.deepEqual(repositories.map((r) => r.name).sort(), [
         "ecssd-images-agent",
         "ecssd-images-calc",
+        "ecssd-images-coalescer",
         "ecssd-images-portal",
         "ecssd-images-time",
       ]);
@@ -544,6 +545,7 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
         [
           ["ecssd-images-agent", "agent/Dockerfile", ".", "linux/amd64", "node:24-bookworm-slim"],
           ["ecssd-images-calc", "examples/calc/Dockerfile", ".", "linux/amd64", "node:24-bookworm-slim"],
+          ["ecssd-images-coalescer", "coalescer/Dockerfile", ".", "linux/amd64", "node:24-bookworm-slim"],
           ["ecssd-images-portal", "examples/portal/Dockerfile", ".", "linux/amd64", "node:24-bookworm-slim"],
           ["ecssd-images-time", "examples/time/Dockerfile", ".", "linux/amd64", "node:24-bookworm-slim"],
         ],
