@@ -396,8 +396,18 @@ export class SyncLoop {
     this.opts.observer?.failed("record-set-quota");
     const quota = this.opts.quota;
     if (quota) await quota.warning.report(quota.zone, quota.usage);
-    if (batch.some(addsSet)) this.addsHeld = true;
-    else await this.pause(err, batch);
+    if (batch.some(addsSet)) {
+      this.addsHeld = true;
+      return;
+    }
+    // No CREATE, yet the zone counted something as added: an UPSERT of a set that vanished behind our back (the
+    // reconciler, a person). Read the names again: it becomes a CREATE, held back as the others are, and the
+    // batch's deletes go on instead of waiting behind it.
+    try {
+      await this.reread(batch.map((c) => c.recordSet.Name));
+    } catch (readErr) {
+      await this.pause(readErr, batch);
+    }
   }
 
   private async zoneAtLimit(): Promise<boolean> {

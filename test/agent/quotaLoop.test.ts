@@ -23,7 +23,11 @@ function srv(container: number): RecordSet {
 /** A zone with a quota that refuses, in words of its own, any batch that would take it above the limit. */
 class FullZone implements ZoneWriter {
   readonly sets = new Map<string, RecordSet>();
-  constructor(public limit: number) {}
+  constructor(
+    public limit: number,
+    /** What it says when full: words of its own, or Route53's (the local zone's) quota words. */
+    private readonly words = "[The zone cannot take this batch]",
+  ) {}
   usage = async (): Promise<RecordSetUsage> => ({ used: this.sets.size, limit: this.limit });
   async listHostRecordSets(): Promise<RecordSet[]> {
     return [...this.sets.values()];
@@ -38,7 +42,7 @@ class FullZone implements ZoneWriter {
       else after.set(c.recordSet.SetIdentifier as string, c.recordSet);
     }
     if (after.size > this.sets.size && after.size > this.limit)
-      throw new InvalidChangeBatchError("[The zone cannot take this batch]");
+      throw new InvalidChangeBatchError(this.words);
     this.sets.clear();
     for (const [k, v] of after) this.sets.set(k, v);
   }
@@ -82,6 +86,47 @@ describe("agent sync loop: a full zone, whatever Route53's words", () => {
     zone.limit = 2;
     assert.ok(await loop.flush(5_000), "written once there is room");
     assert.equal(zone.sets.size, 2);
+    await loop.stop();
+  });
+
+  it("lets a delete through when the refused batch adds sets only by updating ones that vanished", async () => {
+    const zone = new FullZone(10, "Exceeded limit on number of RRSets in this zone");
+    const log: Log = { debug() {}, info() {}, warn() {}, error() {} };
+    const loop = new SyncLoop({
+      zone,
+      hostId: HOST,
+      flushMs: 0,
+      log,
+      backoff: { baseMs: 1, capMs: 5 },
+      quota: {
+        warning: new QuotaWarning(log),
+        zone: { name: "servicediscovery.internal", id: "Z1" },
+        usage: zone.usage,
+      },
+    });
+    await loop.loadApplied();
+    loop.start();
+    for (const n of [1, 2, 3, 4]) loop.setGroup(`c${n}`, [srv(n)]);
+    assert.ok(await loop.flush(5_000));
+    // Behind the agent's back: two of its sets vanish, another writer fills the zone, the quota is lowered.
+    zone.sets.delete(srv(1).SetIdentifier);
+    zone.sets.delete(srv(4).SetIdentifier);
+    zone.sets.set("theirs", { ...srv(9), SetIdentifier: "theirs" });
+    zone.limit = 3;
+    // Container 3 stops; containers 1 and 4 change (updates, as far as the agent knows).
+    loop.removeGroup("c3");
+    loop.setGroup("c1", [{ ...srv(1), TTL: 20 }]);
+    loop.setGroup("c4", [{ ...srv(4), TTL: 20 }]);
+    assert.equal(await loop.flush(500), false, "the vanished sets cannot come back while the zone is full");
+    assert.equal(zone.sets.has(srv(3).SetIdentifier), false, "the stopped container left DNS all the same");
+    // Read again, both are what they are to Route53, additions, and wait for room together.
+    assert.deepEqual(
+      loop.pendingChanges().map((c) => [c.action, c.recordSet.SetIdentifier]),
+      [
+        ["CREATE", srv(1).SetIdentifier],
+        ["CREATE", srv(4).SetIdentifier],
+      ],
+    );
     await loop.stop();
   });
 });
