@@ -2,6 +2,7 @@
 import { join } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { STACK_DEFAULTS, stackUp } from "../../local/stack/stack";
+import { NO_COALESCER } from "../../local/stack/stackCoalescer";
 import { type StackStatus, stackDown, stackStatus } from "../../local/stack/stackControl";
 import { quotaWarningText } from "../../route53/recordSetQuota";
 
@@ -74,6 +75,10 @@ export function registerStackCommand(program: Command): void {
       stackName,
       "local",
     )
+    .option(
+      "--no-coalescer",
+      "no coalescer (the zone's one writer, which the Pulumi program runs by default): the agent and the registrar write Route53 themselves",
+    )
     .action(
       async (o: {
         apiPort: number;
@@ -85,6 +90,7 @@ export function registerStackCommand(program: Command): void {
         awsvpcTime: number;
         awsvpcPrefix: string;
         stackName: string;
+        coalescer: boolean;
       }) => {
         const running = await stackUp({
           apiPort: o.apiPort,
@@ -96,6 +102,7 @@ export function registerStackCommand(program: Command): void {
           awsvpcTimeInstances: o.awsvpcTime,
           awsvpcAddressPrefix: o.awsvpcPrefix,
           stackName: o.stackName,
+          coalescer: o.coalescer,
           reconcileSeconds: STACK_DEFAULTS.reconcileSeconds,
           username: process.env.ECSSD_STACK_USERNAME || "admin",
           password: process.env.ECSSD_STACK_PASSWORD || "password",
@@ -105,7 +112,7 @@ export function registerStackCommand(program: Command): void {
         say(running.banner);
         await new Promise<void>((resolve) => {
           const onSignal = () => {
-            say("\nstopping: removing containers, agent, reconciler and zone");
+            say("\nstopping: removing containers, agent, reconciler, coalescer and zone");
             void running.stop().then(resolve);
           };
           process.once("SIGINT", onSignal);
@@ -122,7 +129,7 @@ export function registerStackCommand(program: Command): void {
 
   stack
     .command("status")
-    .description("list services and instances from the zone")
+    .description("list services and instances from the zone, and the coalescer's state")
     .option("--json", "print JSON")
     .action(async (o: { json?: boolean }) => {
       const status = await stackStatus(STATE_DIR);
@@ -143,6 +150,7 @@ export function stackStatusLines(status: StackStatus): string[] {
     lines.push(`zone ${name} (${id}): ${recordSets.used} of ${recordSets.limit} record sets`);
     if (recordSets.used >= recordSets.limit) lines.push(`  ${quotaWarningText({ name, id }, recordSets)}`);
   }
+  if (status.coalescer !== undefined) lines.push(coalescerLine(status.coalescer));
   for (const s of status.services) {
     lines.push(`${s.name}  (${s.instances.length} instance${s.instances.length === 1 ? "" : "s"})`);
     for (const i of s.instances)
@@ -155,4 +163,20 @@ export function stackStatusLines(status: StackStatus): string[] {
     lines.push(`${h.owner === "registrar" ? "awsvpc task" : "host"} ${h.name} → ${h.address}`);
   }
   return lines;
+}
+
+function coalescerLine(coalescer: StackStatus["coalescer"]): string {
+  if (!coalescer) return `coalescer: ${NO_COALESCER}`;
+  const { url, status, unreachable } = coalescer;
+  if (!status) return `coalescer ${url}: did not answer (${unreachable ?? "no status"})`;
+  const requests = Object.entries(status.requests);
+  const total = requests.reduce((n, [, count]) => n + count, 0);
+  const byAction = requests.map(([action, count]) => `${action} ${count}`).join(", ");
+  const limit = status.recordSetLimit === undefined ? "" : ` of ${status.recordSetLimit}`;
+  return [
+    `coalescer ${url}: ${status.queued} queued (${status.queuedChanges} changes)`,
+    `${total} requests${byAction ? ` (${byAction})` : ""}`,
+    `${status.throttled} throttled`,
+    `${status.recordSets}${limit} record sets`,
+  ].join(", ");
 }

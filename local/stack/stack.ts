@@ -1,5 +1,7 @@
-// The local stack: the whole system on one machine. The local zone runs in this process; the agent and
-// the reconciler run as `ecssd` child processes exactly as they would on a host; time, calc and portal
+// The local stack: the whole system on one machine. The local zone and, as the Pulumi program runs one by
+// default, the zone's one writer (the coalescer, stackCoalescer.ts) run in this process; the agent and the
+// reconciler run as `ecssd` child processes exactly as they would on a host, the agent sending its changes to
+// the coalescer (per-host writing, as before, with `coalescer: false`); time, calc and portal
 // run as containers built from the project's Dockerfiles, created from the container definitions the Pulumi
 // program computes (stackServices.ts). Everything started here is stopped by stop().
 import { type ChildProcess, spawn } from "node:child_process";
@@ -21,12 +23,15 @@ import {
   type ServiceOwners,
   serviceOwnersFrom,
 } from "../../records";
-import { applyLogged } from "../../registrar/handler";
+import { CoalescerTaskZone } from "../../registrar/coalescerTaskZone";
+import { applyLogged, type EventApplier } from "../../registrar/handler";
+import type { TaskZone } from "../../registrar/registrar";
 import { Route53TaskZone } from "../../registrar/route53TaskZone";
 import { hostedZoneRecordSetUsage, QuotaWarning, route53Client } from "../../route53";
 import { type LocalZone, ROUTE53_LIMITS, startLocalZone } from "../zone";
 import { LocalAwsvpcTasks, localTaskArn, newTaskId } from "./awsvpcTasks";
 import { LocalEcsIntrospection } from "./ecsIntrospectionServer";
+import { NO_COALESCER, type StackCoalescer, startStackCoalescer } from "./stackCoalescer";
 import { StackContainers } from "./stackContainers";
 import {
   LOCAL_HOST_ID,
@@ -64,6 +69,12 @@ export interface StackOptions {
   /** The awsvpc tasks' addresses are this prefix and 2, 3, ... Default `127.0.0.` (127.0.0.2 upwards). */
   awsvpcAddressPrefix?: string;
   reconcileSeconds: number;
+  /**
+   * Runs the zone's one writer, the coalescer, as the Pulumi program does by default: the agent sends it its
+   * changes and the awsvpc tasks' events are applied through it. false: every writer writes Route53 itself.
+   * Default true.
+   */
+  coalescer?: boolean;
   /** Progress lines for the person at the terminal. */
   say: (line: string) => void;
 }
@@ -89,6 +100,8 @@ export interface RunningStack {
   startInstance(service: "time" | "calc"): Promise<string>;
   /** The awsvpc tasks (time's Fargate variant): started, stopped as ECS would, and listed. */
   awsvpcTasks: LocalAwsvpcTasks;
+  /** The coalescer, unless the stack was started without one. */
+  coalescer?: StackCoalescer;
   /** Every example container the stack runs, by name. */
   instanceNames(): string[];
   stop(): Promise<void>;
@@ -148,6 +161,15 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
     });
     cleanups.push(() => zone.close());
     opts.say(`local zone: Route53 API ${zone.apiUrl}, DNS ${zone.dns.host}:${zone.dns.port}`);
+    // Started before the agent, stopped after it (cleanups run in reverse): the agent's last changes go
+    // through it, and it sends them before the zone closes.
+    let coalescer: StackCoalescer | undefined;
+    if (opts.coalescer ?? true) {
+      const started = await startStackCoalescer(zone, join(opts.stateDir, "coalescer.log"));
+      coalescer = started;
+      cleanups.push(() => started.stop());
+      opts.say(`coalescer: ${started.url} (the zone's one writer)`);
+    }
 
     opts.say(`building images: ${EXAMPLE_NAMES.join(", ")}`);
     const built = await Promise.all(EXAMPLE_NAMES.map((example) => buildImage(example)));
@@ -173,6 +195,7 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
       ecsAgentUrl,
       ...ownership,
       deployment,
+      ...(coalescer && { coalescerUrl: coalescer.url }),
     });
     const agent = superviseAgent({ ...childEnv, ...agentEnv }, opts);
     cleanups.push(() => agent.stop());
@@ -225,22 +248,14 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
       { name: "ecssd-registrar" },
       pino.destination(join(opts.stateDir, "registrar.log")),
     );
-    const taskRoute53 = route53Client({ endpoint: zone.apiUrl });
     const calls = new ApiCalls();
     const quotaWarning = new QuotaWarning(registrarLog);
-    const quota = {
-      zone: async () => ({ name: zone.zoneName, id: zone.hostedZoneId }),
-      usage: () => hostedZoneRecordSetUsage(taskRoute53, zone.hostedZoneId, calls.call.bind(calls)),
-    };
+    const tasksZone = registrarZone(zone, coalescer, calls, deployment);
+    const { quota } = tasksZone;
     const awsvpcTasks = new LocalAwsvpcTasks({
       docker: containers.docker,
       containers,
-      zone: new Route53TaskZone(
-        taskRoute53,
-        async () => zone.hostedZoneId,
-        calls.call.bind(calls),
-        deployment,
-      ),
+      zone: tasksZone.zone,
       settings: {
         zone: zone.zoneName,
         srvTtl: DEFAULT_SRV_TTL,
@@ -250,12 +265,14 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
         deployment,
       },
       log: (event, apply) =>
-        applyLogged({ apply, calls, quota }, event, registrarLog, quotaWarning).then(() => undefined),
+        applyLogged({ apply, calls, ...(quota && { quota }) }, event, registrarLog, quotaWarning).then(
+          () => undefined,
+        ),
     });
     await awsvpcTasks.watch();
     cleanups.push(async () => {
       await awsvpcTasks.close();
-      taskRoute53.destroy();
+      tasksZone.close();
     });
     for (let i = 0; i < opts.awsvpcTimeInstances; i++) {
       // 127.0.0.2 upwards by default: the tasks' "ENI" addresses, each its own, all on this machine's loopback.
@@ -281,6 +298,7 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
       hostedZoneId: zone.hostedZoneId,
       zoneName: zone.zoneName,
       portalUrl,
+      ...(coalescer && { coalescerUrl: coalescer.url }),
       startedAt: new Date(started).toISOString(),
     });
     const banner = [
@@ -289,8 +307,11 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
       `  credentials:  ${opts.username} / ${opts.password}   (the services' basic auth; set ECSSD_STACK_USERNAME/ECSSD_STACK_PASSWORD to change)`,
       `  records:      dig @127.0.0.1 -p ${zone.dns.port} SRV ${EXAMPLE_SERVICES.calc.offers}.${zone.zoneName}`,
       `  Route53 API:  ${zone.apiUrl}   (hosted zone ${zone.hostedZoneId})`,
+      coalescer
+        ? `  coalescer:    ${coalescer.url}   (the zone's one writer; --no-coalescer: each writer writes Route53 itself)`
+        : `  coalescer:    ${NO_COALESCER}`,
       `  status:       npx ecssd stack status`,
-      `  logs:         ${opts.stateDir}/agent.log, ${opts.stateDir}/reconciler.log, ${opts.stateDir}/registrar.log`,
+      `  logs:         ${opts.stateDir}/agent.log, ${opts.stateDir}/reconciler.log, ${opts.stateDir}/registrar.log${coalescer ? `, ${opts.stateDir}/coalescer.log` : ""}`,
       "Press Ctrl-C (or run `npx ecssd stack down`) to remove everything it started.",
     ].join("\n");
     return {
@@ -300,6 +321,7 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
       containers,
       startInstance,
       awsvpcTasks,
+      ...(coalescer && { coalescer }),
       instanceNames: () => [...names],
       stop,
     };
@@ -307,6 +329,30 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
     await stop();
     throw err;
   }
+}
+
+/**
+ * Where the stack's registrar applies the awsvpc tasks' events. With the coalescer, as the coalescer applies
+ * task events on AWS (without the queue): the writes ride in its shared batches, its copy answers the reads, and
+ * it warns of a full zone itself. Without it, to Route53, as the registrar Lambda writes, warning of a full zone.
+ */
+function registrarZone(
+  zone: LocalZone,
+  coalescer: StackCoalescer | undefined,
+  calls: ApiCalls,
+  deployment: string,
+): { zone: TaskZone; quota?: EventApplier["quota"]; close(): void } {
+  if (coalescer) return { zone: new CoalescerTaskZone(coalescer.core, deployment), close: () => undefined };
+  const client = route53Client({ endpoint: zone.apiUrl });
+  const call = calls.call.bind(calls);
+  return {
+    zone: new Route53TaskZone(client, async () => zone.hostedZoneId, call, deployment),
+    quota: {
+      zone: async () => ({ name: zone.zoneName, id: zone.hostedZoneId }),
+      usage: () => hostedZoneRecordSetUsage(client, zone.hostedZoneId, call),
+    },
+    close: () => client.destroy(),
+  };
 }
 
 async function waitUntilReady(zone: LocalZone, portalUrl: string, opts: StackOptions): Promise<void> {

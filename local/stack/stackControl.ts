@@ -1,4 +1,6 @@
 // `stack status` and `stack down`, run from another terminal against a stack that `stack up` started.
+import { COALESCER_ROUTES } from "../../coalescer/apiContract";
+import type { CoalescerStatus } from "../../coalescer/coalescer";
 import {
   instanceKey,
   type OwnedIdentity,
@@ -51,6 +53,29 @@ export interface StackStatus {
   hosts: Array<{ name: string; address: string; owner?: "agent" | "registrar" }>;
   /** The zone, with its record sets (everyone's) against its quota (GetHostedZoneLimit MAX_RRSETS_BY_ZONE). */
   zone?: { name: string; id: string; recordSets: RecordSetUsage };
+  /** The stack's coalescer; null: none, each writer writes Route53 itself (`--no-coalescer`). */
+  coalescer?: StackCoalescerStatus | null;
+}
+
+/** The coalescer's URL and what its `GET /v1/status` answers, or why it did not. */
+export interface StackCoalescerStatus {
+  url: string;
+  status?: CoalescerStatus;
+  unreachable?: string;
+}
+
+/** How long `stack status` waits for the coalescer's answer. */
+const COALESCER_STATUS_TIMEOUT_MS = 5_000;
+
+async function coalescerStatus(url: string): Promise<StackCoalescerStatus> {
+  const path = COALESCER_ROUTES.status.split(" ")[1] ?? "";
+  try {
+    const res = await fetch(new URL(path, url), { signal: AbortSignal.timeout(COALESCER_STATUS_TIMEOUT_MS) });
+    if (!res.ok) return { url, unreachable: `it answered ${res.status}: ${await res.text()}` };
+    return { url, status: (await res.json()) as CoalescerStatus };
+  } catch (err) {
+    return { url, unreachable: (err as Error).message };
+  }
 }
 
 /** The ECS task a record names: an awsvpc task's, or a bridge task container's when it carries one. */
@@ -66,6 +91,7 @@ export async function stackStatus(stateDir: string): Promise<StackStatus> {
   const client = route53Client({ endpoint: state.apiUrl });
   let sets: ZoneRecordSet[];
   let recordSets: RecordSetUsage;
+  const coalescer = state.coalescerUrl === undefined ? null : coalescerStatus(state.coalescerUrl);
   try {
     sets = await listZoneRecordSets(client, state.hostedZoneId);
     recordSets = await hostedZoneRecordSetUsage(client, state.hostedZoneId);
@@ -125,6 +151,7 @@ export async function stackStatus(stateDir: string): Promise<StackStatus> {
     services: [...services.values()],
     hosts,
     zone: { name: state.zoneName, id: state.hostedZoneId, recordSets },
+    coalescer: await coalescer,
   };
 }
 

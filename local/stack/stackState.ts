@@ -11,6 +11,8 @@ export interface StackState {
   hostedZoneId: string;
   zoneName: string;
   portalUrl: string;
+  /** The coalescer's API; absent: the stack writes per host (`--no-coalescer`, or a stack from before it). */
+  coalescerUrl?: string;
   startedAt: string;
 }
 

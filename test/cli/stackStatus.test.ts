@@ -1,11 +1,12 @@
 // `ecssd stack status` shows the zone's record sets against its quota (GetHostedZoneLimit on the local zone,
 // with Route53's limits on as the stack runs it), in its lines and in its JSON, and says what to do when the
-// zone is full.
+// zone is full; and the stack's coalescer (its URL and state), or that it runs none.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stackStatusLines } from "../../cli/commands/stack";
+import { type StackCoalescer, startStackCoalescer } from "../../local/stack/stackCoalescer";
 import { stackStatus } from "../../local/stack/stackControl";
 import { writeStackState } from "../../local/stack/stackState";
 import { type LocalZone, ROUTE53_LIMITS, startLocalZone } from "../../local/zone";
@@ -66,5 +67,76 @@ describe("ecssd stack status: the zone's record sets against its quota", () => {
       `zone status.internal (${zone.hostedZoneId}): 3 of 3 record sets`,
       `  zone status.internal (${zone.hostedZoneId}) is full: 3 of 3 record sets; raise the "Records per hosted zone" quota of the zone (Service Quotas or AWS Support) or remove record sets`,
     ]);
+  });
+});
+
+describe("ecssd stack status: the coalescer", () => {
+  let zone: LocalZone;
+  let dir: string;
+  let coalescer: StackCoalescer | undefined;
+
+  const state = (coalescerUrl?: string) =>
+    writeStackState(dir, {
+      pid: process.pid,
+      apiUrl: zone.apiUrl,
+      dns: { host: zone.dns.host, port: zone.dns.port },
+      hostedZoneId: zone.hostedZoneId,
+      zoneName: zone.zoneName,
+      portalUrl: "http://127.0.0.1:1/",
+      ...(coalescerUrl !== undefined && { coalescerUrl }),
+      startedAt: new Date().toISOString(),
+    });
+
+  beforeEach(async () => {
+    zone = await startLocalZone({ zoneName: "status.internal", faults: ROUTE53_LIMITS });
+    dir = mkdtempSync(join(tmpdir(), "ecssd-status-"));
+  });
+  afterEach(async () => {
+    await coalescer?.stop();
+    coalescer = undefined;
+    await zone.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("shows its URL, queue, requests, throttles and record sets against the limit, in lines and JSON", async () => {
+    coalescer = await startStackCoalescer(zone, join(dir, "coalescer.log"));
+    await coalescer.core.submit("host:local", [
+      { action: "UPSERT", recordSet: hostA("local", "127.0.0.1", zone.zoneName) },
+    ]);
+    state(coalescer.url);
+    const status = await stackStatus(dir);
+    const json = JSON.parse(JSON.stringify(status));
+    assert.equal(json.coalescer.url, coalescer.url);
+    assert.deepEqual(
+      [json.coalescer.status.queued, json.coalescer.status.recordSets, json.coalescer.status.recordSetLimit],
+      [0, 3, 10_000],
+    );
+    assert.equal(json.coalescer.status.requests.ChangeResourceRecordSets, 1);
+    assert.equal(
+      stackStatusLines(status)[2],
+      `coalescer ${coalescer.url}: 0 queued (0 changes), 3 requests (ListResourceRecordSets 1, GetHostedZoneLimit 1, ChangeResourceRecordSets 1), 0 throttled, 3 of 10000 record sets`,
+    );
+  });
+
+  it("says none when the stack writes per host (--no-coalescer)", async () => {
+    state();
+    const status = await stackStatus(dir);
+    assert.equal(JSON.parse(JSON.stringify(status)).coalescer, null);
+    assert.equal(
+      stackStatusLines(status)[2],
+      "coalescer: none (--no-coalescer): the agent and the registrar write Route53 themselves",
+    );
+  });
+
+  it("says the coalescer did not answer, and still lists the zone, when it is gone", async () => {
+    const gone = await startStackCoalescer(zone, join(dir, "coalescer.log"));
+    await gone.stop();
+    state(gone.url);
+    const status = await stackStatus(dir);
+    assert.equal(status.zone?.recordSets.used, 2);
+    assert.match(
+      stackStatusLines(status)[2] ?? "",
+      /^coalescer http:\/\/127\.0\.0\.1:\d+: did not answer \(.+\)$/,
+    );
   });
 });
