@@ -21,7 +21,7 @@ import { EcsIntrospection } from "./ecsIntrospection";
 import { EcsConfirmedSource } from "./ecsIntrospectionSource";
 import { resolveHostIdentity } from "./hostIdentity";
 import { AgentMetrics } from "./metrics";
-import { RecordSetUsageWatch } from "./recordSetUsageWatch";
+import { RECORD_SET_USAGE_EVERY_MS, RecordSetUsageWatch } from "./recordSetUsageWatch";
 import { Route53Zone, zoneIdAtStart } from "./route53Zone";
 import { type Log, SyncLoop } from "./syncLoop";
 import { WarningLimiter } from "./warningLimiter";
@@ -41,6 +41,8 @@ export interface HostAgentDeps {
   backoff?: { baseMs: number; capMs: number };
   /** Says the zone is full, once a minute; tests give it their clock. */
   quotaWarning?: QuotaWarning;
+  /** The first GetHostedZoneLimit comes at a random point within this (ms); default an hour. Tests shorten it. */
+  usageFirstWithinMs?: number;
 }
 
 export interface HostAgent {
@@ -101,7 +103,7 @@ async function prepare(config: AgentConfig, deps: HostAgentDeps) {
   const metrics = new AgentMetrics();
   const { zone, zoneId, client } = await zoneOf(config, identity.hostId, deps, metrics);
   // The coalescer tells the zone's size itself (GET /v1/status); an agent writing Route53 asks it.
-  const usage = client && recordSetUsageWatch(zone, client, zoneId, metrics, config, deps.log);
+  const usage = client && recordSetUsageWatch(zone, client, zoneId, metrics, deps);
   const host: HostContext = {
     hostId: identity.hostId,
     address: identity.address,
@@ -138,8 +140,7 @@ function recordSetUsageWatch(
   client: Route53Client,
   zoneId: string,
   metrics: AgentMetrics,
-  config: AgentConfig,
-  log: Log,
+  deps: HostAgentDeps,
 ): RecordSetUsageWatch | undefined {
   if (!(zone instanceof Route53Zone)) return undefined;
   const counted: Route53Call = (operation, send) => {
@@ -149,8 +150,8 @@ function recordSetUsageWatch(
   return new RecordSetUsageWatch({
     ask: () => hostedZoneRecordSetUsage(client, zoneId, counted),
     onUsage: (u) => metrics.zoneRecordSetUsage(u),
-    firstWithinMs: config.resyncSeconds * 1000,
-    log,
+    firstWithinMs: deps.usageFirstWithinMs ?? RECORD_SET_USAGE_EVERY_MS,
+    log: deps.log,
   });
 }
 

@@ -140,11 +140,12 @@ describe("agent: the zone's record-set quota", function () {
     zone = await startLocalZone({ zoneName: "gauges.internal", faults: { maxRecordSetsPerZone: 50 } });
     const docker = new SimulatedDocker();
     docker.startContainer(container(1));
-    // The first ask comes at a random point within the resync period: one second here.
-    agent = await startHostAgent(
-      agentConfig(zone, HOST, { ECSSD_ECS_AGENT_URL: "off", ECSSD_RESYNC_SECONDS: "1" }),
-      { log: recordingLog().log, source: docker },
-    );
+    // The first ask comes at a random point within the hour: one second here.
+    agent = await startHostAgent(agentConfig(zone, HOST, { ECSSD_ECS_AGENT_URL: "off" }), {
+      log: recordingLog().log,
+      source: docker,
+      usageFirstWithinMs: 1_000,
+    });
     assert.ok(await agent.loop.flush(10_000));
     // A gauge reads 0 until it is set.
     await until(

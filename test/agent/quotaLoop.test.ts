@@ -41,8 +41,7 @@ class FullZone implements ZoneWriter {
       if (c.action === "DELETE") after.delete(c.recordSet.SetIdentifier as string);
       else after.set(c.recordSet.SetIdentifier as string, c.recordSet);
     }
-    if (after.size > this.sets.size && after.size > this.limit)
-      throw new InvalidChangeBatchError(this.words);
+    if (after.size > this.sets.size && after.size > this.limit) throw new InvalidChangeBatchError(this.words);
     this.sets.clear();
     for (const [k, v] of after) this.sets.set(k, v);
   }
