@@ -1,9 +1,11 @@
 // The agent's ZoneWriter over the coalescer's HTTP API (coalescer/httpApi.ts), with Node's fetch: the
 // agent of a fleet sends its changes to the zone's one writer instead of calling Route53. Errors become the
 // core's: a refused batch is InvalidChangeBatchError (the loop re-reads and rebuilds), a coalescer that is
-// stopping, unreachable or slow is ZoneBusyError (the loop waits and retries), anything else an Error that
-// names the status and the body.
+// stopping, unreachable or slow is ZoneBusyError (the loop waits and retries), a refused token is
+// CoalescerTokenRefusedError (a ZoneBusyError too: see there), anything else an Error that names the status
+// and the body.
 import { COALESCER_API_LIMITS, COALESCER_ROUTES, type CoalescerRoute } from "../coalescer/apiContract";
+import { bearerHeader } from "../coalescer/apiToken";
 import type { RecordSet } from "../records";
 import type { ApiCallObserver } from "./route53Zone";
 import { InvalidChangeBatchError, type RecordChange, ZoneBusyError, type ZoneWriter } from "./zoneWriter";
@@ -17,9 +19,22 @@ export interface CoalescerTimeouts {
 
 export const COALESCER_TIMEOUTS: CoalescerTimeouts = { changesMs: 150_000, readsMs: 10_000 };
 
+/**
+ * The coalescer refuses our token (401): the agent's ECSSD_COALESCER_TOKEN is missing or not the coalescer's.
+ * A ZoneBusyError, so that the loop keeps the changes and retries them without bound, with its back-off and at
+ * most one warning line a minute: a token fixed by redeploying the coalescer (or one rotated in the wrong order)
+ * heals without restarting the agent, where a fatal error would stop it and a host's stops would be lost until
+ * it came back. Its own name and message keep it from reading as a busy zone.
+ */
+export class CoalescerTokenRefusedError extends ZoneBusyError {
+  override name = "CoalescerTokenRefusedError";
+}
+
 export interface CoalescerZoneOptions {
   /** This host's deployment mark, sent with its changes. */
   readonly deployment?: string;
+  /** The coalescer's bearer token (ECSSD_COALESCER_TOKEN), sent with every request; never in a message. */
+  readonly token?: string;
   /** Counts each call, under its route's name (COALESCER_ROUTES). */
   readonly onApiCall?: ApiCallObserver;
   readonly timeouts?: CoalescerTimeouts;
@@ -98,16 +113,24 @@ export class CoalescerZone implements ZoneWriter {
       res = await fetch(`${this.base}${path}`, {
         method: body === undefined ? "GET" : "POST",
         signal: AbortSignal.timeout(timeoutMs),
-        ...(body !== undefined && {
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify(body),
-        }),
+        headers: {
+          ...(this.opts.token !== undefined && bearerHeader(this.opts.token)),
+          ...(body !== undefined && { "Content-Type": "application/json" }),
+        },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
       });
       text = await res.text();
     } catch (err) {
       // Refused, reset or timed out: the coalescer may be restarting or its zone slow; the loop retries.
       throw new ZoneBusyError(`${route} at ${this.base}: ${reason(err)}`, false, { cause: err });
     }
+    if (res.status === 401)
+      throw new CoalescerTokenRefusedError(
+        `${route}: the coalescer at ${this.base} refuses our token (${
+          this.opts.token === undefined ? "none is set" : "it is not the coalescer's"
+        }): check ECSSD_COALESCER_TOKEN on the agent and the coalescer`,
+        false,
+      );
     if (res.status === 409) throw new InvalidChangeBatchError(messageOf(text) ?? text);
     if (res.status === 503)
       throw new ZoneBusyError(`${route}: the coalescer is busy (${messageOf(text) ?? text})`, false);

@@ -1,6 +1,7 @@
 // The agent's settings: one table (environment variable, flag, default, range, meaning) from which the reader
 // (environment variables, overridden by command-line flags, validated at start with every bad key named at
 // once), the writer of the environment (infra/, the local stack, the benches) and the help text all come.
+import { COALESCER_TOKEN } from "../coalescer/apiToken";
 import type { RoutingPolicy, ServiceOwners } from "../records";
 import {
   integerCodec,
@@ -53,6 +54,8 @@ export interface AgentConfig {
   deployment?: string;
   /** The zone's coalescer (ECSSD_COALESCER_URL): changes go to it, and the agent calls no Route53 API. */
   coalescerUrl?: string;
+  /** The coalescer's bearer token (ECSSD_COALESCER_TOKEN), sent with every request to it. */
+  coalescerToken?: string;
 }
 
 /** ECSSD_ECS_AGENT_URL's value that turns confirmation off. */
@@ -136,6 +139,11 @@ export const SETTINGS = {
       "the zone's coalescer (`ecssd coalescer`): the agent sends its changes to it and makes no Route53 request",
     unset: "the agent writes Route53 itself",
     ...urlCodec,
+  },
+  coalescerToken: {
+    ...COALESCER_TOKEN,
+    flag: "--coalescer-token",
+    unset: "no token is sent (a coalescer that has one refuses the agent)",
   },
 } as const satisfies { readonly [K in keyof AgentConfig]-?: AgentSetting<NonNullable<AgentConfig[K]>> };
 

@@ -79,6 +79,7 @@ async function zoneOf(
   if (config.coalescerUrl !== undefined) {
     const zone = new CoalescerZone(config.coalescerUrl, hostId, {
       ...(config.deployment !== undefined && { deployment: config.deployment }),
+      ...(config.coalescerToken !== undefined && { token: config.coalescerToken }),
       onApiCall: metrics.apiCall,
     });
     if (config.zoneId !== undefined) return { zone, zoneId: config.zoneId };

@@ -473,7 +473,13 @@ export class SyncLoop {
           // Only a busy zone is worth waiting for; a missing zone or a refused permission is reported. (The
           // port's own rule: the edge also retries raw network errors, which a ZoneWriter never lets out.)
           if (this.stopping.signal.aborted || !(err instanceof ZoneBusyError)) throw err;
-          this.opts.log.warn({ action: what, delayMs, err: errorText(err) }, "zone read failed; retrying");
+          // A read retried without bound (a long outage, a refused coalescer token) warns once a minute, with the
+          // writes' limiter; every attempt is still a debug line.
+          const fields = { action: what, delayMs, err: errorText(err) };
+          const line = this.retryWarnings.take();
+          if (line.log)
+            this.opts.log.warn({ ...fields, suppressed: line.suppressed }, "zone read failed; retrying");
+          else this.opts.log.debug(fields, "zone read failed; retrying");
         },
       },
     );

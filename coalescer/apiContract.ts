@@ -23,6 +23,8 @@ export const COALESCER_API_LIMITS = {
 
 /** The `error` of a refusal, by what the client should do about it. */
 export type CoalescerErrorCode =
+  /** No bearer token, or not the coalescer's (ECSSD_COALESCER_TOKEN): fix the agent's setting. */
+  | "Unauthorized"
   /** The body, path or query is not what the route takes: fix the request. */
   | "BadRequest"
   /** A change of a set the host in the path does not own. */

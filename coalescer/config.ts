@@ -15,6 +15,7 @@ import {
   writeSettings,
 } from "../settings/settingsTable";
 import { closedNamespaceProblem, ROUTE53_ENDPOINT, ZONE_ID, ZONE_NAME } from "../settings/sharedSettings";
+import { COALESCER_TOKEN } from "./apiToken";
 import {
   DEFAULT_ROUTE53_BUDGET,
   formatRoute53Budget,
@@ -31,6 +32,8 @@ export interface CoalescerConfig {
   readonly address: string;
   /** Its port; 0 picks a free one. */
   readonly port: number;
+  /** The bearer token every request must carry; none: anyone who reaches the port may call it. */
+  readonly token?: string;
   /** The shares of the account's Route53 request and change rates it may use. */
   readonly route53Budget: Route53Budget;
   /** How long the first change of a burst waits for others to share its request, ms. */
@@ -78,6 +81,7 @@ export const COALESCER_SETTINGS: SettingsTable<CoalescerConfig> = {
     default: 8053,
     ...integerCodec({ min: 0, max: 65_535 }),
   },
+  token: COALESCER_TOKEN,
   route53Budget: ROUTE53_BUDGET,
   windowMs: {
     env: "ECSSD_COALESCER_WINDOW_MS",

@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import type { Log } from "../agent/syncLoop";
 import { InvalidChangeBatchError, ZoneBusyError } from "../route53/errors";
 import { COALESCER_API_LIMITS, type CoalescerErrorBody, type CoalescerErrorCode } from "./apiContract";
+import { carriesToken } from "./apiToken";
 import { judgeChangeRequest, judgeDeployment, judgeHostId, judgeReadRequest } from "./changeRequest";
 import type { ZoneChanges } from "./zoneChanges";
 
@@ -22,6 +23,11 @@ export interface CoalescerApiOptions {
   readonly address?: string;
   /** Listen port; 0 (the default) picks a free one. */
   readonly port?: number;
+  /**
+   * The bearer token every request must carry (`Authorization: Bearer <token>`), status included; others get 401
+   * before their body is read. None: anyone who reaches the port may call it.
+   */
+  readonly token?: string;
 }
 
 export interface CoalescerApi {
@@ -30,6 +36,8 @@ export interface CoalescerApi {
   readonly port: number;
   /** Requests being answered now. */
   inFlight(): number;
+  /** Requests refused so far for want of the token (401). */
+  unauthorized(): number;
   /**
    * Stops accepting: new requests get 503 Busy, the listening socket closes, and submits under way may finish
    * for up to `graceMs` before every connection is closed.
@@ -59,6 +67,7 @@ const HOST_ROUTE = /^\/v1\/hosts\/([^/]+)\/(record-sets|changes)$/;
 export async function startCoalescerApi(opts: CoalescerApiOptions): Promise<CoalescerApi> {
   let stopping = false;
   let inFlight = 0;
+  let unauthorized = 0;
   const drained: (() => void)[] = [];
   const server = http.createServer({
     requestTimeout: RECEIVE_TIMEOUT_MS,
@@ -74,6 +83,18 @@ export async function startCoalescerApi(opts: CoalescerApiOptions): Promise<Coal
       inFlight--;
       if (inFlight === 0) for (const d of drained.splice(0)) d();
     });
+    // First of all, so that a caller without the token learns nothing (not even which routes exist) and sends
+    // no body we read: the connection closes after the answer, so its body is never drained either.
+    if (opts.token !== undefined && !carriesToken(req.headers.authorization, opts.token)) {
+      unauthorized++;
+      res.setHeader("Connection", "close");
+      res.setHeader("WWW-Authenticate", 'Bearer realm="ecssd-coalescer"');
+      send(res, 401, {
+        error: "Unauthorized",
+        message: "a bearer token (ECSSD_COALESCER_TOKEN) is required",
+      });
+      return;
+    }
     if (stopping) {
       res.setHeader("Connection", "close");
       send(res, 503, { error: "Busy", message: "the coalescer is stopping" });
@@ -111,6 +132,7 @@ export async function startCoalescerApi(opts: CoalescerApiOptions): Promise<Coal
     url: `http://${host}:${port}`,
     port,
     inFlight: () => inFlight,
+    unauthorized: () => unauthorized,
     async close(graceMs = 30_000) {
       stopping = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_SRV_TTL } from "../records/zone";
+import { type CoalescerTokenRef, readTokenPolicy } from "./coalescerToken";
 import { agentContainer, DOCKER_SOCKET_PATH, DOCKER_SOCKET_VOLUME } from "./containerDefinitions";
 import { stackScopedName } from "./names";
 import { agentPolicy } from "./policies";
@@ -17,6 +18,8 @@ export interface AgentServiceArgs extends ZoneWriterArgs {
    * task role gets no Route53 permission at all. Default: none, the agent writes its host's records itself.
    */
   readonly coalescerUrl?: pulumi.Input<string>;
+  /** The coalescer's token (required with `coalescerUrl`): an ECS secret its execution role alone may read. */
+  readonly coalescerToken?: CoalescerTokenRef;
 }
 
 /**
@@ -36,6 +39,8 @@ export class AgentService extends pulumi.ComponentResource {
 
   constructor(name: string, args: AgentServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ecssd:infra:AgentService", name, {}, opts);
+    if ((args.coalescerUrl === undefined) !== (args.coalescerToken === undefined))
+      throw new Error("AgentService: coalescerUrl and coalescerToken go together");
 
     this.logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
@@ -72,9 +77,13 @@ export class AgentService extends pulumi.ComponentResource {
     this.executionRole = taskExecutionRole(
       name,
       args.region,
-      "ECS pulls the agent image and ships its logs",
+      args.coalescerToken === undefined
+        ? "ECS pulls the agent image and ships its logs"
+        : "ECS pulls the agent image, ships its logs and reads the coalescer's token",
       this,
     );
+    const tokenRead =
+      args.coalescerToken && readTokenPolicy(name, this.executionRole, args.coalescerToken, this);
 
     this.taskDefinition = new aws.ecs.TaskDefinition(
       `${name}-task`,
@@ -93,8 +102,9 @@ export class AgentService extends pulumi.ComponentResource {
             this.logGroup.name,
             args.deployment,
             args.coalescerUrl,
+            args.coalescerToken?.parameterArn,
           ])
-          .apply(([image, zoneName, zoneId, logGroupName, deployment, coalescerUrl]) =>
+          .apply(([image, zoneName, zoneId, logGroupName, deployment, coalescerUrl, coalescerTokenArn]) =>
             JSON.stringify([
               agentContainer({
                 image,
@@ -108,11 +118,12 @@ export class AgentService extends pulumi.ComponentResource {
                 }),
                 ...(deployment !== undefined && { deployment }),
                 ...(coalescerUrl !== undefined && { coalescerUrl }),
+                ...(coalescerTokenArn !== undefined && { coalescerTokenArn }),
               }),
             ]),
           ),
       },
-      { parent: this },
+      { parent: this, ...(tokenRead && { dependsOn: [tokenRead] }) },
     );
 
     this.service = new aws.ecs.Service(

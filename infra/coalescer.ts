@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ImageName } from "../images/imageCatalog";
 import { DEFAULT_SRV_TTL } from "../records/zone";
+import { CoalescerToken, readTokenPolicy } from "./coalescerToken";
 import { COALESCER_PORT, coalescerContainer } from "./containerDefinitions";
 import { stackScopedName } from "./names";
 import { coalescerPolicy } from "./policies";
@@ -41,6 +42,8 @@ export interface CoalescerArgs extends ZoneWriterArgs {
  */
 export class Coalescer extends pulumi.ComponentResource {
   readonly taskEvents: TaskEventQueue;
+  /** The bearer token every caller must carry: the agents get it as an ECS secret too. */
+  readonly token: CoalescerToken;
   readonly taskRole: aws.iam.Role;
   readonly executionRole: aws.iam.Role;
   readonly logGroup: aws.cloudwatch.LogGroup;
@@ -91,9 +94,11 @@ export class Coalescer extends pulumi.ComponentResource {
     this.executionRole = taskExecutionRole(
       name,
       args.region,
-      "ECS pulls the coalescer image and ships its logs",
+      "ECS pulls the coalescer image, ships its logs and reads its token",
       this,
     );
+    this.token = new CoalescerToken(`${name}-token`, { region: args.region }, { parent: this });
+    const tokenRead = readTokenPolicy(name, this.executionRole, this.token.ref, this);
 
     [this.securityGroup, this.loadBalancerSecurityGroup] = this.securityGroups(name, args);
     let listener: aws.lb.Listener;
@@ -118,7 +123,7 @@ export class Coalescer extends pulumi.ComponentResource {
         executionRoleArn: this.executionRole.arn,
         containerDefinitions: this.containerDefinitions(args),
       },
-      { parent: this },
+      { parent: this, dependsOn: [tokenRead] },
     );
 
     this.service = new aws.ecs.Service(
@@ -166,24 +171,29 @@ export class Coalescer extends pulumi.ComponentResource {
         this.logGroup.name,
         this.taskEvents.queue.url,
         args.deployment,
+        this.token.parameter.arn,
       ])
-      .apply(([image, zoneName, zoneId, clusterName, logGroupName, taskEventsQueueUrl, deployment]) =>
-        JSON.stringify([
-          coalescerContainer({
-            image,
-            zoneName,
-            zoneId,
-            region: args.region,
-            clusterName,
-            srvTtl: args.srvTtl ?? DEFAULT_SRV_TTL,
-            route53Budget: args.route53Budget ?? DEFAULT_ROUTE53_BUDGET,
-            taskEventsQueueUrl,
-            log: { logGroupName, region: args.region },
-            ...(args.serviceOwners !== undefined && { serviceOwners: args.serviceOwners }),
-            ...(args.serviceOwnersClosed !== undefined && { serviceOwnersClosed: args.serviceOwnersClosed }),
-            ...(deployment !== undefined && { deployment }),
-          }),
-        ]),
+      .apply(
+        ([image, zoneName, zoneId, clusterName, logGroupName, taskEventsQueueUrl, deployment, tokenArn]) =>
+          JSON.stringify([
+            coalescerContainer({
+              image,
+              zoneName,
+              zoneId,
+              region: args.region,
+              clusterName,
+              srvTtl: args.srvTtl ?? DEFAULT_SRV_TTL,
+              route53Budget: args.route53Budget ?? DEFAULT_ROUTE53_BUDGET,
+              taskEventsQueueUrl,
+              log: { logGroupName, region: args.region },
+              ...(args.serviceOwners !== undefined && { serviceOwners: args.serviceOwners }),
+              ...(args.serviceOwnersClosed !== undefined && {
+                serviceOwnersClosed: args.serviceOwnersClosed,
+              }),
+              ...(deployment !== undefined && { deployment }),
+              tokenArn,
+            }),
+          ]),
       );
   }
 

@@ -2,6 +2,7 @@
 // puts them in task definitions, and the local stack translates the very same ones into Docker's create
 // options (local/stack/containerDefinitionToDocker.ts), so what runs locally is what `pulumi up` deploys.
 import { agentEnvironment } from "../agent/config";
+import { COALESCER_TOKEN } from "../coalescer/apiToken";
 import { coalescerEnvironment } from "../coalescer/config";
 import { calleeEnvironment, type ExampleName, exampleService } from "../examples/manifest";
 import { serviceDeclarationEnv } from "../records/serviceDeclarations";
@@ -81,6 +82,20 @@ export interface AgentContainerSpec {
   readonly deployment?: string;
   /** ECSSD_COALESCER_URL: the agent sends its changes there instead of calling Route53. Default: none. */
   readonly coalescerUrl?: string;
+  /** The SSM parameter of the coalescer's token, handed over as the ECS secret ECSSD_COALESCER_TOKEN. */
+  readonly coalescerTokenArn?: string;
+}
+
+/**
+ * The coalescer's token as an ECS secret: ECS reads it with the task execution role when the task starts, so it
+ * never sits in the task definition, and the container sees it as ECSSD_COALESCER_TOKEN.
+ */
+export function coalescerTokenSecrets(
+  parameterArn: string | undefined,
+): Pick<ContainerDefinition, "secrets"> | undefined {
+  return parameterArn === undefined
+    ? undefined
+    : { secrets: [{ name: COALESCER_TOKEN.env, valueFrom: parameterArn }] };
 }
 
 /**
@@ -107,6 +122,7 @@ export function agentContainer(spec: AgentContainerSpec): ContainerDefinition {
         ...(spec.coalescerUrl !== undefined && { coalescerUrl: spec.coalescerUrl }),
       }),
     ).map(([name, value]) => ({ name, value })),
+    ...coalescerTokenSecrets(spec.coalescerTokenArn),
     mountPoints: [{ sourceVolume: DOCKER_SOCKET_VOLUME, containerPath: DOCKER_SOCKET_PATH, readOnly: false }],
     // SIGTERM makes the agent flush pending changes before it exits.
     stopTimeout: 30,
@@ -135,6 +151,8 @@ export interface CoalescerContainerSpec {
   readonly serviceOwners?: string;
   readonly serviceOwnersClosed?: boolean;
   readonly deployment?: string;
+  /** The SSM parameter of its token, handed over as the ECS secret ECSSD_COALESCER_TOKEN. */
+  readonly tokenArn?: string;
 }
 
 /**
@@ -145,7 +163,7 @@ export interface CoalescerContainerSpec {
  * coalescer/config.ts, which refuses a value the coalescer would.
  */
 export function coalescerEnvironmentOf(
-  spec: Omit<CoalescerContainerSpec, "image" | "log">,
+  spec: Omit<CoalescerContainerSpec, "image" | "log" | "tokenArn">,
 ): Record<string, string> {
   return {
     ...coalescerEnvironment({
@@ -168,7 +186,7 @@ export function coalescerEnvironmentOf(
  * 0.25 vCPU / 512 MiB (set on the task definition); the container takes all of it.
  */
 export function coalescerContainer(spec: CoalescerContainerSpec): ContainerDefinition {
-  const { image, log, ...settings } = spec;
+  const { image, log, tokenArn, ...settings } = spec;
   return {
     name: "coalescer",
     image,
@@ -178,6 +196,7 @@ export function coalescerContainer(spec: CoalescerContainerSpec): ContainerDefin
     // It listens on an unprivileged port and writes no file: no reason to be root.
     user: "1000",
     environment: Object.entries(coalescerEnvironmentOf(settings)).map(([name, value]) => ({ name, value })),
+    ...coalescerTokenSecrets(tokenArn),
     portMappings: [{ containerPort: COALESCER_PORT, hostPort: COALESCER_PORT, protocol: "tcp" }],
     // SIGTERM: it stops taking requests and lets the submits in flight finish (up to 30 s) before it exits.
     stopTimeout: 45,

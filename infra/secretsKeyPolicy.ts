@@ -102,3 +102,43 @@ export function secretsKeyPolicy(input: SecretsKeyPolicyInput): KeyPolicyDocumen
     ],
   };
 }
+
+/**
+ * The key of the coalescer's token parameter. Unlike the examples' key it cannot name its readers: the agent's and
+ * the coalescer's task execution roles are made inside their components, after the parameter their task
+ * definitions name. So the key admits the account's principals, through SSM only, as far as their IAM policies
+ * allow: the program grants kms:Decrypt on it to those two roles alone, and AWS's managed policies the others carry
+ * grant none (the instance role's AmazonSSMManagedInstanceCore reads every parameter, and gets ciphertext). What
+ * it adds over SSM's own key (aws/ssm, which every principal allowed ssm:GetParameter may use) is that a role
+ * reading the account's parameters (ReadOnlyAccess, say) cannot open this one.
+ */
+export function tokenKeyPolicy(input: TrustScope): KeyPolicyDocument {
+  if (!/^\d{12}$/.test(input.account))
+    throw new Error(`tokenKeyPolicy: not an AWS account id: "${input.account}"`);
+  const account = { AWS: `arn:${input.partition}:iam::${input.account}:root` };
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "AdministerKey",
+        Effect: "Allow",
+        Principal: account,
+        Action: [...KEY_ADMIN_ACTIONS],
+        Resource: "*",
+      },
+      {
+        Sid: "UseThroughSsmAsIamAllows",
+        Effect: "Allow",
+        Principal: account,
+        Action: ["kms:Encrypt", "kms:Decrypt"],
+        Resource: "*",
+        Condition: {
+          StringEquals: {
+            "kms:ViaService": `ssm.${input.region}.amazonaws.com`,
+            "kms:CallerAccount": input.account,
+          },
+        },
+      },
+    ],
+  };
+}

@@ -251,7 +251,10 @@ export class ServiceDiscovery extends pulumi.ComponentResource {
         ...shared,
         ...srvTtl,
         image: agentImage,
-        ...(this.coalescerUrl !== undefined && { coalescerUrl: this.coalescerUrl }),
+        ...(this.coalescer !== undefined && {
+          coalescerUrl: this.coalescer.url,
+          coalescerToken: this.coalescer.token.ref,
+        }),
       },
       writerOpts,
     );

@@ -79,6 +79,7 @@ export async function runCoalescer(config: CoalescerConfig): Promise<void> {
       log: logger,
       address: config.address,
       port: config.port,
+      ...(config.token !== undefined && { token: config.token }),
     });
   } catch (err) {
     // The core's loop and the poller would keep the process alive after the error: stop them first.
@@ -92,6 +93,11 @@ export async function runCoalescer(config: CoalescerConfig): Promise<void> {
     { action: "listen", url: api.url, zone: config.zoneName, zoneId, budget: config.route53Budget },
     "coalescer listening",
   );
+  if (config.token === undefined)
+    logger.warn(
+      { action: "listen", url: api.url },
+      "no ECSSD_COALESCER_TOKEN: anyone who reaches this port may write any host's records",
+    );
   const signal = await new Promise<string>((resolve) => {
     process.once("SIGTERM", () => resolve("SIGTERM"));
     process.once("SIGINT", () => resolve("SIGINT"));

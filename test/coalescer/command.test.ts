@@ -51,6 +51,11 @@ describe("ecssd coalescer", function () {
       const lines = logLines(child)[Symbol.asyncIterator]();
       const listening = await lineWith(lines, "coalescer listening");
       assert.equal(listening.zoneId, zone.hostedZoneId);
+      const open = await lines.next();
+      assert.match(
+        String(JSON.parse(String(open.value)).msg),
+        /no ECSSD_COALESCER_TOKEN: anyone who reaches this port may write any host's records/,
+      );
       const client = new CoalescerZone(String(listening.url), "host-a");
       await client.change([{ action: "CREATE", recordSet: agentA("host-a", zone.zoneName) }]);
       assert.deepEqual(await zoneRecords(zone, route53For(zone)), [
@@ -64,12 +69,62 @@ describe("ecssd coalescer", function () {
     }
   });
 
+  it("with a token, refuses callers without it, serves those with it, and logs it nowhere", async () => {
+    const token = "coalescer-command-test-token-".padEnd(48, "z");
+    const child = spawn(process.execPath, [ecssd, "coalescer"], {
+      env: {
+        PATH: process.env.PATH,
+        ECSSD_ZONE_NAME: zone.zoneName,
+        ECSSD_ROUTE53_ENDPOINT: zone.apiUrl,
+        ECSSD_COALESCER_ADDRESS: "127.0.0.1",
+        ECSSD_COALESCER_PORT: "0",
+        ECSSD_COALESCER_TOKEN: token,
+        LOG_LEVEL: "debug",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const seen: string[] = [];
+    try {
+      const lines = logLines(child)[Symbol.asyncIterator]();
+      const record = async (msg: string) => {
+        for (let r = await lines.next(); !r.done; r = await lines.next()) {
+          seen.push(r.value);
+          if ((JSON.parse(r.value) as { msg?: string }).msg === msg) return JSON.parse(r.value);
+        }
+        throw new Error(`the coalescer exited before logging "${msg}"`);
+      };
+      const listening = await record("coalescer listening");
+      const res = await fetch(`${listening.url}/v1/status`);
+      assert.equal(res.status, 401);
+      const client = new CoalescerZone(String(listening.url), "host-t", { token });
+      await client.change([{ action: "CREATE", recordSet: agentA("host-t", zone.zoneName) }]);
+      await client.change([{ action: "DELETE", recordSet: agentA("host-t", zone.zoneName) }]);
+      child.kill("SIGTERM");
+      await record("coalescer stopped");
+      assert.equal(await exited, 0);
+    } finally {
+      child.kill("SIGKILL");
+    }
+    assert.deepEqual(
+      seen.filter((l) => l.includes("ECSSD_COALESCER_TOKEN")),
+      [],
+      "no warning of a missing token",
+    );
+    assert.ok(!seen.join("").includes(token) && !stderr.includes(token), "the token is in no log line");
+  });
+
   it("names every bad setting and exits 1 without starting", () => {
     const out = spawnSync(process.execPath, [ecssd, "coalescer"], {
       env: {
         PATH: process.env.PATH,
         ECSSD_COALESCER_PORT: "http",
         ECSSD_ROUTE53_BUDGET: "changes=0",
+        ECSSD_COALESCER_TOKEN: "short-secret-value",
       },
       encoding: "utf8",
       timeout: 30_000,
@@ -77,5 +132,7 @@ describe("ecssd coalescer", function () {
     assert.equal(out.status, 1);
     assert.match(out.stderr, /\[ECSSD_COALESCER_PORT\] must be an integer from 0 to 65535/);
     assert.match(out.stderr, /\[ECSSD_ROUTE53_BUDGET\] changes must be a share/);
+    assert.match(out.stderr, /\[ECSSD_COALESCER_TOKEN\] must be 32 to 512 characters long/);
+    assert.ok(!out.stderr.includes("short-secret-value"), "a bad token is not quoted");
   });
 });

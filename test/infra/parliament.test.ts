@@ -31,7 +31,7 @@ const ACCEPTED: { issue: string; document: RegExp; detail?: string; why: string 
   },
   {
     issue: "RESOURCE_STAR",
-    document: /secrets-key\.policy\.json$/,
+    document: /(secrets|token)-key\.policy\.json$/,
     why:
       'A key policy is attached to one key, and in it "*" means that key: AWS\'s key policies are written so. ' +
       "Who may use it is the principals and conditions of each statement, which the program's tests assess.",

@@ -144,6 +144,7 @@ describe("infra program (index.ts) under Pulumi mocks", function () {
       "ecssd:infra:AgentService",
       "ecssd:infra:Cluster",
       "ecssd:infra:Coalescer",
+      "ecssd:infra:CoalescerToken",
       "ecssd:infra:ExampleSecrets",
       "ecssd:infra:ExampleServices",
       "ecssd:infra:ExamplesLoadBalancer",

@@ -74,7 +74,11 @@ describe("infra program modes", function () {
         mocks.ofType("aws:ecr/repository:Repository").map((r) => r.name),
         [...new Set(["agent", COALESCER_IMAGE])].map((image) => `ecssd-images-${image}`),
       );
-      assert.deepEqual(mocks.ofType("aws:ssm/parameter:Parameter"), []);
+      // No examples' credentials: the one secret is the coalescer's token.
+      assert.deepEqual(
+        mocks.ofType("aws:ssm/parameter:Parameter").map((r) => r.inputs.name),
+        ["/ecssd/test/coalescer/token"],
+      );
       assert.equal(await promiseOf(program.portalUrl), undefined);
     });
 
@@ -310,6 +314,7 @@ describe("infra program modes", function () {
         "aws:iam/role:Role",
         "aws:iam/rolePolicy:RolePolicy",
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "aws:kms/key:Key",
         "aws:lambda/function:Function",
         "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
         "aws:lambda/permission:Permission",
@@ -318,9 +323,11 @@ describe("infra program modes", function () {
         "aws:lb/targetGroup:TargetGroup",
         "aws:sqs/queue:Queue",
         "aws:sqs/queuePolicy:QueuePolicy",
+        "aws:ssm/parameter:Parameter",
         "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
         "pulumi-nodejs:dynamic:Resource",
+        "random:index/randomPassword:RandomPassword",
       ]);
       assert.equal(mocks.named("ecssd-agent-service").inputs.cluster, BROUGHT.clusterArn);
       assert.equal(mocks.named("ecssd-reconciler-sg").inputs.vpcId, BROUGHT.vpcId);

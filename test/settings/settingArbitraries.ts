@@ -40,6 +40,7 @@ const VALUES: Record<string, fc.Arbitrary<unknown>> = {
   ECSSD_ECS_ENDPOINT: url,
   ECSSD_ECS_AGENT_URL: fc.oneof(fc.constant("off"), url),
   ECSSD_COALESCER_URL: url,
+  ECSSD_COALESCER_TOKEN: fc.stringMatching(/^[\x21-\x7e]{32,80}$/),
   ECSSD_COALESCER_ADDRESS: fc.oneof(fc.ipV4(), fc.constant("::")),
   ECSSD_TASK_EVENTS_QUEUE_URL: url,
   ECSSD_ROUTE53_BUDGET: fc.record(

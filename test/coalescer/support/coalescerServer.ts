@@ -15,7 +15,17 @@ export interface CoalescerServer {
   close(): Promise<void>;
 }
 
-export async function startCoalescerServer(zone: LocalZone): Promise<CoalescerServer> {
+export interface CoalescerServerOptions {
+  /** The API's bearer token; none: it takes every caller. */
+  readonly token?: string;
+  /** The API's port (a restarted coalescer keeps its address); default any free one. */
+  readonly port?: number;
+}
+
+export async function startCoalescerServer(
+  zone: LocalZone,
+  opts: CoalescerServerOptions = {},
+): Promise<CoalescerServer> {
   const client = route53For(zone);
   const calls: string[] = [];
   const core = new Coalescer({
@@ -34,6 +44,7 @@ export async function startCoalescerServer(zone: LocalZone): Promise<CoalescerSe
     zoneName: zone.zoneName,
     status: () => core.status(),
     log: pino({ level: "silent" }),
+    ...opts,
   });
   return {
     core,

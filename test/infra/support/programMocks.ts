@@ -92,6 +92,9 @@ function computedOutputs(
         arn: arn("sqs", name),
         url: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${name}`,
       };
+    case "random:index/randomPassword:RandomPassword":
+      // Letters and digits only, as the program asks (special: false), of the length it asks.
+      return { result: "Rand0m".repeat(20).slice(0, Number(inputs.length)) };
     case "aws:kms/key:Key":
       return { arn: SECRETS_KEY_ARN, keyId: SECRETS_KEY_ARN.split("/")[1] };
     case "aws:cloudwatch/logGroup:LogGroup":
