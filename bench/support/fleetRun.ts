@@ -4,6 +4,7 @@
 // one request a second. Time may be compressed by `timeScale`: every rate and token refill of the limits, every
 // duration of the plan, and the writers' own timers (flush window, back-off, resync, retries) are scaled by the
 // same factor, and measured times are multiplied back into the fleet's own seconds.
+import { randomBytes } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
@@ -295,7 +296,8 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
         })
       : undefined;
   await coalescer?.start();
-  // The agents reach it over HTTP, as on their hosts (agent/coalescerZone.ts).
+  // The agents reach it over HTTP, as on their hosts (agent/coalescerZone.ts), with its token.
+  const coalescerToken = randomBytes(24).toString("base64url");
   const coalescerApi: CoalescerApi | undefined = coalescer
     ? await startCoalescerApi({
         zone: coalescer,
@@ -304,6 +306,7 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
         log: quiet,
         address: "127.0.0.1",
         port: 0,
+        token: coalescerToken,
       })
     : undefined;
   const registrarClient = meteredClient("registrar");
@@ -378,7 +381,10 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
       ECSSD_DNS_HOLD_DOWN_SECONDS: String(Math.max(1, Math.round(10 / k))),
       // The simulated containers carry ECS labels with no ECS agent behind them: believe the labels.
       ECSSD_ECS_AGENT_URL: "off",
-      ...(coalescerApi && { ECSSD_COALESCER_URL: coalescerApi.url }),
+      ...(coalescerApi && {
+        ECSSD_COALESCER_URL: coalescerApi.url,
+        ECSSD_COALESCER_TOKEN: coalescerToken,
+      }),
     });
     try {
       agents[h] = await startHostAgent(config, {

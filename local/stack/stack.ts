@@ -195,7 +195,7 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
       ecsAgentUrl,
       ...ownership,
       deployment,
-      ...(coalescer && { coalescerUrl: coalescer.url }),
+      ...(coalescer && { coalescerUrl: coalescer.url, coalescerToken: coalescer.token }),
     });
     const agent = superviseAgent({ ...childEnv, ...agentEnv }, opts);
     cleanups.push(() => agent.stop());
@@ -298,7 +298,7 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
       hostedZoneId: zone.hostedZoneId,
       zoneName: zone.zoneName,
       portalUrl,
-      ...(coalescer && { coalescerUrl: coalescer.url }),
+      ...(coalescer && { coalescerUrl: coalescer.url, coalescerToken: coalescer.token }),
       startedAt: new Date(started).toISOString(),
     });
     const banner = [

@@ -5,6 +5,7 @@
 // It listens on 127.0.0.1 and a free port rather than a fixed one: only this process's children reach it, and
 // they learn the URL from their environment, so nobody has to type it; a fixed port would only be one more that
 // a second stack beside the first has to be told to move.
+import { randomBytes } from "node:crypto";
 import pino from "pino";
 import { Coalescer, type CoalescerStatus } from "../../coalescer/coalescer";
 import { coalescerConfigFromEnv, coalescerEnvironment } from "../../coalescer/config";
@@ -15,6 +16,12 @@ import type { LocalZone } from "../zone";
 export interface StackCoalescer {
   /** `http://127.0.0.1:<port>`, which the agent gets as ECSSD_COALESCER_URL. */
   readonly url: string;
+  /**
+   * The token every request must carry (ECSSD_COALESCER_TOKEN): made afresh for each stack, so that nothing else
+   * on the machine that reaches loopback can write the zone through it. The agent gets it in its environment;
+   * `stack status` reads it from the stack's state file, which only its owner may read.
+   */
+  readonly token: string;
   /** The core, for the stack's in-process registrar (registrar/coalescerTaskZone.ts). */
   readonly core: Coalescer;
   status(): CoalescerStatus;
@@ -41,6 +48,7 @@ export async function startStackCoalescer(zone: LocalZone, logFile: string): Pro
       port: 0,
     }),
   );
+  const token = randomBytes(24).toString("base64url");
   const log = pino({ name: "ecssd-coalescer" }, pino.destination(logFile));
   const client = route53Client({ endpoint: zone.apiUrl });
   const core = new Coalescer({
@@ -61,6 +69,7 @@ export async function startStackCoalescer(zone: LocalZone, logFile: string): Pro
       log,
       address: config.address,
       port: config.port,
+      token,
     });
     log.info(
       { action: "listen", url: api.url, zone: zone.zoneName, budget: config.route53Budget },
@@ -68,6 +77,7 @@ export async function startStackCoalescer(zone: LocalZone, logFile: string): Pro
     );
     return {
       url: api.url,
+      token,
       core,
       status: () => core.status(),
       async stop() {

@@ -1,5 +1,6 @@
 // `stack status` and `stack down`, run from another terminal against a stack that `stack up` started.
 import { COALESCER_ROUTES } from "../../coalescer/apiContract";
+import { bearerHeader } from "../../coalescer/apiToken";
 import type { CoalescerStatus } from "../../coalescer/coalescer";
 import {
   instanceKey,
@@ -67,10 +68,13 @@ export interface StackCoalescerStatus {
 /** How long `stack status` waits for the coalescer's answer. */
 const COALESCER_STATUS_TIMEOUT_MS = 5_000;
 
-async function coalescerStatus(url: string): Promise<StackCoalescerStatus> {
+async function coalescerStatus(url: string, token: string | undefined): Promise<StackCoalescerStatus> {
   const path = COALESCER_ROUTES.status.split(" ")[1] ?? "";
   try {
-    const res = await fetch(new URL(path, url), { signal: AbortSignal.timeout(COALESCER_STATUS_TIMEOUT_MS) });
+    const res = await fetch(new URL(path, url), {
+      signal: AbortSignal.timeout(COALESCER_STATUS_TIMEOUT_MS),
+      ...(token !== undefined && { headers: bearerHeader(token) }),
+    });
     if (!res.ok) return { url, unreachable: `it answered ${res.status}: ${await res.text()}` };
     return { url, status: (await res.json()) as CoalescerStatus };
   } catch (err) {
@@ -91,7 +95,8 @@ export async function stackStatus(stateDir: string): Promise<StackStatus> {
   const client = route53Client({ endpoint: state.apiUrl });
   let sets: ZoneRecordSet[];
   let recordSets: RecordSetUsage;
-  const coalescer = state.coalescerUrl === undefined ? null : coalescerStatus(state.coalescerUrl);
+  const coalescer =
+    state.coalescerUrl === undefined ? null : coalescerStatus(state.coalescerUrl, state.coalescerToken);
   try {
     sets = await listZoneRecordSets(client, state.hostedZoneId);
     recordSets = await hostedZoneRecordSetUsage(client, state.hostedZoneId);

@@ -13,6 +13,8 @@ export interface StackState {
   portalUrl: string;
   /** The coalescer's API; absent: the stack writes per host (`--no-coalescer`, or a stack from before it). */
   coalescerUrl?: string;
+  /** The token its API asks for; the file is written for its owner alone. */
+  coalescerToken?: string;
   startedAt: string;
 }
 
@@ -21,7 +23,8 @@ const FILE = "state.json";
 export function writeStackState(dir: string, state: StackState): void {
   mkdirSync(dir, { recursive: true });
   const tmp = join(dir, `${FILE}.${process.pid}.tmp`);
-  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
+  // Owner only: it holds the coalescer's token.
+  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   renameSync(tmp, join(dir, FILE));
 }
 

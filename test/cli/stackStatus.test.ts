@@ -75,7 +75,7 @@ describe("ecssd stack status: the coalescer", () => {
   let dir: string;
   let coalescer: StackCoalescer | undefined;
 
-  const state = (coalescerUrl?: string) =>
+  const state = (coalescerUrl?: string, coalescerToken?: string) =>
     writeStackState(dir, {
       pid: process.pid,
       apiUrl: zone.apiUrl,
@@ -84,6 +84,7 @@ describe("ecssd stack status: the coalescer", () => {
       zoneName: zone.zoneName,
       portalUrl: "http://127.0.0.1:1/",
       ...(coalescerUrl !== undefined && { coalescerUrl }),
+      ...(coalescerToken !== undefined && { coalescerToken }),
       startedAt: new Date().toISOString(),
     });
 
@@ -103,9 +104,10 @@ describe("ecssd stack status: the coalescer", () => {
     await coalescer.core.submit("host:local", [
       { action: "UPSERT", recordSet: hostA("local", "127.0.0.1", zone.zoneName) },
     ]);
-    state(coalescer.url);
+    state(coalescer.url, coalescer.token);
     const status = await stackStatus(dir);
     const json = JSON.parse(JSON.stringify(status));
+    assert.ok(!JSON.stringify(json).includes(coalescer.token), "the token is not in the status");
     assert.equal(json.coalescer.url, coalescer.url);
     assert.deepEqual(
       [json.coalescer.status.queued, json.coalescer.status.recordSets, json.coalescer.status.recordSetLimit],
