@@ -367,12 +367,8 @@ export function coalescerPolicy(
       {
         Sid: "TakeTaskEvents",
         Effect: "Allow",
-        Action: [
-          "sqs:ReceiveMessage",
-          "sqs:DeleteMessage",
-          "sqs:ChangeMessageVisibility",
-          "sqs:GetQueueAttributes",
-        ],
+        // What the poller calls (DeleteMessageBatch is authorised as DeleteMessage); nothing more.
+        Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage"],
         Resource: input.taskEventsQueueArn,
       },
     ],

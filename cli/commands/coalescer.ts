@@ -106,9 +106,14 @@ export async function runCoalescer(config: CoalescerConfig): Promise<void> {
     { action: "signal", signal, inFlight: api.inFlight() },
     "stopping: finishing submits under way",
   );
-  await events?.stop();
-  await api.close(STOP_GRACE_MS);
-  await core.stop(STOP_GRACE_MS);
+  // One deadline for the three steps, inside the task's stopTimeout (45 s): the poller finishes the events in hand,
+  // the API the submits under way, the core what it holds; whatever is left then is retried by its submitter
+  // (an agent, or the queue's redelivery).
+  const deadline = Date.now() + STOP_GRACE_MS;
+  const left = () => Math.max(0, deadline - Date.now());
+  if (events) await Promise.race([events.stop(), new Promise((r) => setTimeout(r, left()).unref())]);
+  await api.close(left());
+  await core.stop(left());
   eventClients?.close();
   client.destroy();
   logger.info({ action: "stop", status: core.status() }, "coalescer stopped");
