@@ -340,7 +340,7 @@ export class SyncLoop {
 
   private async handleFailure(err: unknown, batch: RecordChange[]): Promise<void> {
     if (isRecordSetQuotaError(err)) {
-      await this.quotaRefused(err, batch);
+      await this.quotaRefused(batch);
       return;
     }
     if (err instanceof InvalidChangeBatchError) {
@@ -364,7 +364,7 @@ export class SyncLoop {
           // Route53's words for the quota are not published: a lone new set refused while the zone is
           // at its limit is the quota, whatever the words (one GetHostedZoneLimit, only here).
           if (addsSet(only) && (await this.zoneAtLimit())) {
-            await this.quotaRefused(err, batch);
+            await this.quotaRefused(batch);
             return;
           }
           this.opts.log.error(
@@ -392,7 +392,7 @@ export class SyncLoop {
    * (once a minute per zone); the batch's deletes and updates are sent again at once without what adds a
    * set, which is tried again after the back-off, until the quota is raised or room is made.
    */
-  private async quotaRefused(err: unknown, batch: RecordChange[]): Promise<void> {
+  private async quotaRefused(batch: RecordChange[]): Promise<void> {
     this.opts.observer?.failed("record-set-quota");
     const quota = this.opts.quota;
     if (quota) await quota.warning.report(quota.zone, quota.usage);
