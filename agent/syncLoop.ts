@@ -403,11 +403,17 @@ export class SyncLoop {
     // No CREATE, yet the zone counted something as added: an UPSERT of a set that vanished behind our back (the
     // reconciler, a person). Read the names again: it becomes a CREATE, held back as the others are, and the
     // batch's deletes go on instead of waiting behind it.
+    const before = new Set(batch.map(changeFingerprint));
     try {
       await this.reread(batch.map((c) => c.recordSet.Name));
     } catch (readErr) {
       await this.pause(readErr, batch);
+      return;
     }
+    // Nothing read explains it: the same batch would be refused again at once, so wait for the back-off first.
+    const again = firstBatch(this.pendingChanges(), this.batchLimit);
+    if (again.length > 0 && again.every((c) => before.has(changeFingerprint(c))))
+      await this.pause(new Error("the zone is full"), batch);
   }
 
   private async zoneAtLimit(): Promise<boolean> {

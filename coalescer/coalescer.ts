@@ -8,8 +8,9 @@
 // before sending: a change already made is dropped (an UPSERT of what is there, a DELETE of what is gone), an
 // UPSERT of a new set becomes a CREATE (half the change tokens), and a change the zone would refuse is refused
 // back to its submitter alone, after its names are read again, instead of failing everyone's batch. When Route53
-// refuses a batch anyway (someone else changed the zone), the names it names are read again and the batch rebuilt;
-// a refusal nothing explains is narrowed down by halving, as the agent's own loop does.
+// refuses a batch anyway (someone else changed the zone), the names it names are read again and the batch is
+// halved, each half sent on its own, down to the one submission it refuses, which is judged once more against the
+// fresh copy before it is refused back to its submitter alone.
 //
 // One loop, one request in flight: batches, re-reads and the periodic re-listing take turns, so the copy never
 // misses a write of its own.
@@ -124,6 +125,8 @@ export class Coalescer implements ZoneChanges {
     | undefined;
   private relistAt: number;
   private limitAt = 0;
+  /** When the quota was last asked. */
+  private limitReadAt = Number.NEGATIVE_INFINITY;
   private recordSetLimit: number | undefined;
   private sinceRelistPage = 0;
   private readonly warnings: WarningLimiter;
@@ -389,8 +392,13 @@ export class Coalescer implements ZoneChanges {
         ),
       );
     } catch (err) {
-      // Back in the queue, in their places: the next turn judges them again.
-      this.queue.unshift(...batch.map((u) => u.pending));
+      // Back in the queue, in their places: the next turn judges them again. A submitter that gave up while its
+      // batch was on its way takes its changes back now.
+      for (const u of batch) {
+        if (u.pending.signal?.aborted)
+          u.pending.reject(new ZoneBusyError("the submitter gave up waiting", false));
+      }
+      this.queue.unshift(...batch.map((u) => u.pending).filter((p) => !p.signal?.aborted));
       this.queue.sort((a, b) => a.since - b.since);
       await this.failed(err, batch);
       return;
@@ -417,7 +425,11 @@ export class Coalescer implements ZoneChanges {
   /** A group sent on its own is done with when it passed, or when its members were settled. */
   private doneWith(batch: Planned[]): void {
     const top = this.isolated.at(-1);
-    if (top && batch.every((u) => top.includes(u.pending))) this.isolated.pop();
+    if (!top || !batch.every((u) => top.includes(u.pending))) return;
+    const sent = new Set(batch.map((u) => u.pending));
+    const rest = top.filter((p) => !sent.has(p));
+    if (rest.length > 0) this.isolated[this.isolated.length - 1] = rest;
+    else this.isolated.pop();
   }
 
   /**
@@ -439,11 +451,41 @@ export class Coalescer implements ZoneChanges {
       return;
     }
     const refusal = err instanceof Error ? err : new Error(String(err));
+    if (!(refusal instanceof InvalidChangeBatchError)) {
+      // Not about the changes (a refused permission, a missing zone, expired credentials): no half of the batch
+      // would fare better. Every submitter hears it and retries after its own back-off, as before.
+      const line = this.warnings.take();
+      if (line.log) {
+        this.opts.log.error(
+          {
+            action: "refuse",
+            submitters: batch.length,
+            err: errorText(refusal),
+            suppressed: line.suppressed,
+          },
+          "Route53 refuses the coalescer's requests",
+        );
+      }
+      this.doneWith(batch);
+      for (const u of batch) if (this.remove(u.pending)) u.pending.reject(refusal);
+      await sleep(this.backoff.next(), this.stopping.signal);
+      return;
+    }
     if (isRecordSetQuotaError(refusal) && this.quotaRefused(refusal, batch)) return;
     this.doneWith(batch);
     if (batch.length === 1) {
       const only = batch[0] as Planned;
       await this.reread(only.changes.map((c) => c.recordSet.Name)).catch(() => {});
+      // The fresh copy may explain it (the zone changed behind the copy, or an earlier attempt landed and its
+      // answer was lost): judged again once, it goes as the zone now stands, or is found made already.
+      const again = judge(only.pending.changes, this.cache);
+      if (
+        !only.pending.reread &&
+        (again.problem !== undefined || !sameChanges(again.changes, only.changes))
+      ) {
+        only.pending.reread = true;
+        return;
+      }
       if (!this.remove(only.pending)) return;
       this.counts.refused++;
       const full = this.zoneFullFor(only);
@@ -490,8 +532,8 @@ export class Coalescer implements ZoneChanges {
     void this.quotaWarning.report({ name: this.opts.zoneName, id: this.opts.zoneId }, async () =>
       limit !== undefined ? { used, limit } : undefined,
     );
-    // Asked again at the next turn, once: the next refusal finds it fresh.
-    if (this.limitAt > this.now() + 60_000) this.limitAt = 0;
+    // Asked again at the next turn, at most once a minute: the next refusals find it fresh.
+    if (this.now() - this.limitReadAt > 60_000) this.limitAt = 0;
     let held = false;
     for (const u of batch) {
       if (u.changes.some((c) => c.action === "CREATE") && this.remove(u.pending)) {
@@ -621,6 +663,7 @@ export class Coalescer implements ZoneChanges {
 
   private async refreshLimit(): Promise<void> {
     this.limitAt = this.now() + LIMIT_REFRESH_MS;
+    this.limitReadAt = this.now();
     const out = await this.request("GetHostedZoneLimit", 0, () =>
       this.opts.client.send(
         new GetHostedZoneLimitCommand({ HostedZoneId: this.opts.zoneId, Type: "MAX_RRSETS_BY_ZONE" }),
@@ -668,5 +711,14 @@ function zoneFullError(zoneName: string, cause: Error): InvalidChangeBatchError 
   return new InvalidChangeBatchError(
     `zone ${zoneName} is full (MAX_RRSETS_BY_ZONE): Route53 refused a batch that adds record sets: ${cause.message}`,
     { cause },
+  );
+}
+
+function sameChanges(a: readonly RecordChange[], b: readonly RecordChange[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every(
+      (c, i) => c.action === b[i]?.action && sameRecordSet(c.recordSet, (b[i] as RecordChange).recordSet),
+    )
   );
 }

@@ -100,7 +100,7 @@ export async function startCoalescerApi(opts: CoalescerApiOptions): Promise<Coal
       send(res, 503, { error: "Busy", message: "the coalescer is stopping" });
       return;
     }
-    route(req, opts, gaveUp.signal)
+    route(req, opts, gaveUp.signal, () => unauthorized)
       .then((answer) => send(res, answer.status, answer.body))
       .catch((err: unknown) => {
         if (err instanceof Refusal) {
@@ -162,12 +162,14 @@ async function route(
   req: http.IncomingMessage,
   opts: CoalescerApiOptions,
   gaveUp: AbortSignal,
+  unauthorized: () => number,
 ): Promise<Answer> {
   const url = new URL(req.url ?? "/", "http://coalescer");
   const method = req.method ?? "GET";
   if (url.pathname === "/v1/status") {
     allow(method, "GET");
-    return { status: 200, body: opts.status() };
+    // With the requests it refused for want of the token: a misconfigured fleet shows here.
+    return { status: 200, body: { ...opts.status(), unauthorized: unauthorized() } };
   }
   if (url.pathname === "/v1/record-sets/read") {
     allow(method, "POST");

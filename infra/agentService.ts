@@ -137,6 +137,9 @@ export class AgentService extends pulumi.ComponentResource {
         // A daemon replaces its task in place on each instance: stop the old, then start the new.
         deploymentMinimumHealthyPercent: 0,
         deploymentMaximumPercent: 100,
+        // `pulumi up` waits until every instance runs the new agent before it goes on: the deletions it makes last
+        // (the agent role's Route53 policy, when the coalescer takes over) never find an old agent still writing.
+        waitForSteadyState: true,
         forceDelete: true,
       },
       { parent: this },
