@@ -25,6 +25,8 @@ type Described = {
   containerInstanceArn?: string;
   containerIds?: string[];
   family?: string;
+  taskDefinitionArn?: string;
+  startedAt?: Date;
   eniAddress?: string;
   undescribed?: boolean;
   /** What its running containers publish, by Docker id. */
@@ -128,6 +130,8 @@ export class EcsInventory implements Inventory {
           ...(hostId !== undefined && { hostId }),
           ...(t.containerIds !== undefined && { containerIds: t.containerIds }),
           ...(t.family !== undefined && { family: t.family }),
+          ...(t.taskDefinitionArn !== undefined && { taskDefinitionArn: t.taskDefinitionArn }),
+          ...(t.startedAt !== undefined && { startedAt: t.startedAt }),
           ...(t.eniAddress !== undefined && { eniAddress: t.eniAddress }),
           ...(t.undescribed && { undescribed: true }),
         };
@@ -251,6 +255,8 @@ export class EcsInventory implements Inventory {
         taskArn,
         ...(t.containerInstanceArn && { containerInstanceArn: t.containerInstanceArn }),
         ...(family !== undefined && { family }),
+        ...(t.taskDefinitionArn && { taskDefinitionArn: t.taskDefinitionArn }),
+        ...((t.startedAt ?? t.createdAt) && { startedAt: t.startedAt ?? t.createdAt }),
         ...(complete && { containerIds: runtimeIds as string[] }),
         ...(eniAddress !== undefined && { eniAddress }),
         // An awsvpc task publishes on its ENI, never on its host's ports.

@@ -12,6 +12,10 @@ export interface LiveTask {
   readonly hostId?: string;
   /** Its task definition's family, which service ownership (ECSSD_SERVICE_OWNERS) is judged by. */
   readonly family?: string;
+  /** Its task definition's ARN, for readers of what it declares (`ecssd status`). */
+  readonly taskDefinitionArn?: string;
+  /** When ECS says it started (or, before that, was created); unknown when ECS does not say. */
+  readonly startedAt?: Date;
   /**
    * The Docker ids of the task's containers, when ECS reported one for every container. Undefined when
    * any is unknown (a container not started yet), so that a record is never judged on partial facts.
