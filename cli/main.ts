@@ -5,6 +5,7 @@ import { registerCoalescerCommand } from "./commands/coalescer";
 import { registerReconcileCommand } from "./commands/reconcile";
 import { registerResolveCommand } from "./commands/resolve";
 import { registerStackCommand } from "./commands/stack";
+import { registerStatusCommand } from "./commands/status";
 import { registerTaskEventCommand } from "./commands/taskEvent";
 import { registerZoneCommand } from "./commands/zone";
 
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerTaskEventCommand(program);
   registerResolveCommand(program);
   registerStackCommand(program);
+  registerStatusCommand(program);
   return program;
 }
 
