@@ -132,7 +132,6 @@ async function prepare(config: AgentConfig, deps: HostAgentDeps) {
       ...(usage && { usage: () => usage.askNow() }),
     },
   });
-  metrics.syncedWhen(() => loop.pendingChanges().length === 0);
   return { host, zoneId, metrics, loop, usage };
 }
 
@@ -234,6 +233,8 @@ export async function startHostAgent(config: AgentConfig, deps: HostAgentDeps): 
   );
   const agent = agentOn({ host, loop, metrics }, config, deps, config.resyncSeconds * 1000);
   await agent.start();
+  // In sync: nothing pending once the containers were listed (before that, an empty zone would look in sync).
+  metrics.syncedWhen(() => loop.pendingChanges().length === 0);
   usage?.start();
   const emf = startPeriodicEmf(emfWriter, (w) => metrics.emitTo(w, host.hostId), deps.emf?.everyMs);
   let stopping: Promise<void> | undefined;
