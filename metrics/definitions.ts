@@ -86,7 +86,7 @@ export const METRICS = {
   agentApiCalls: agent({
     kind: "counter",
     unit: "Count",
-    meaning: "Route53 API calls, by action",
+    meaning: "Route53 API calls (Prometheus: by action)",
     emf: "AgentRoute53Requests",
     prometheus: { name: "ecssd_agent_api_calls_total", labelNames: ["action"] },
   }),
@@ -223,7 +223,7 @@ export const METRICS = {
     "reconciler",
     "ReconcilerDeletedContainerGone",
     "Count",
-    "Record sets deleted because their container is gone",
+    "Record sets deleted because their container is no longer in its task, or not on that host",
   ),
   reconcilerDeletedUnhealthy: lambda(
     "reconciler",
@@ -235,13 +235,13 @@ export const METRICS = {
     "reconciler",
     "ReconcilerDeletedNotOwned",
     "Count",
-    "Record sets deleted because their writer may not own the service",
+    "Record sets deleted because the task's family may not offer the name (ECSSD_SERVICE_OWNERS)",
   ),
   reconcilerDeletedForged: lambda(
     "reconciler",
     "ReconcilerDeletedForged",
     "Count",
-    "Record sets deleted because they claim a host or task that did not write them",
+    "Record sets deleted because the task or container their SetIdentifier names does not publish what they say",
   ),
   reconcilerSafetyValveTrips: lambda(
     "reconciler",

@@ -1,6 +1,8 @@
 // Every metric in the table, written as EMF by its component's writer, is an EMF document by the specification;
 // the catalog lists exactly what the writers can write; the agent's Prometheus names stay as published.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { AgentMetrics } from "../../agent/metrics";
 import { EMITTED_METRICS, emittedMetricNames } from "../../metrics/catalog";
 import {
@@ -130,6 +132,19 @@ describe("metrics: EMF lines", () => {
       ],
     ];
     for (const [what, l] of bad) assert.throws(() => assertEmfLine(l), assert.AssertionError, what);
+  });
+
+  it("the READMEs list every metric of the table", () => {
+    const metricsReadme = readFileSync(path.join(__dirname, "../../metrics/README.md"), "utf8");
+    const agentReadme = readFileSync(path.join(__dirname, "../../agent/README.md"), "utf8");
+    for (const d of Object.values(METRICS) as MetricDefinition[]) {
+      if (d.emf) assert.ok(metricsReadme.includes(`| \`${d.emf}\` |`), `${d.emf} in metrics/README.md`);
+      if (d.prometheus)
+        assert.ok(
+          agentReadme.includes(`| \`${d.prometheus.name}\` |`),
+          `${d.prometheus.name} in agent/README.md`,
+        );
+    }
   });
 
   it("the agent's Prometheus names and labels stay as published", async () => {
