@@ -220,11 +220,12 @@ function containerSource(config: AgentConfig, deps: HostAgentDeps, metrics: Agen
 
 /** Starts the agent: loads this host's records from the zone, lists containers, keeps converging. */
 export async function startHostAgent(config: AgentConfig, deps: HostAgentDeps): Promise<HostAgent> {
-  const { host, zoneId, metrics, loop, usage } = await prepare(config, deps);
+  // First, so that a wrong ECSSD_EMF is named before anything starts.
   const emfWriter = new EmfWriter("agent", {
     enabled: deps.emf?.enabled ?? emfEnabled(process.env),
     ...(deps.emf?.write && { write: deps.emf.write }),
   });
+  const { host, zoneId, metrics, loop, usage } = await prepare(config, deps);
   const server = config.metricsPort !== undefined ? await metrics.serve(config.metricsPort) : undefined;
   await loop.loadApplied();
   deps.log.info(
