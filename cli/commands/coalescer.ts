@@ -68,8 +68,9 @@ export async function runCoalescer(config: CoalescerConfig): Promise<void> {
     relistSeconds: config.relistSeconds,
     log: logger,
   });
-  await core.start();
+  // Before the core starts, so that a wrong ECSSD_EMF is named with nothing to stop.
   const metrics = startStatusMetrics(() => core.status());
+  await core.start();
   // The registrar's task events, when a queue is set: applied by the registrar's core over this coalescer.
   const events = eventClients && taskEvents(config, core, eventClients);
   let api: CoalescerApi;
