@@ -4,6 +4,7 @@
 import type { Route53Client } from "@aws-sdk/client-route-53";
 import type Docker from "dockerode";
 import { COALESCER_ROUTES } from "../coalescer/apiContract";
+import { EmfWriter, emfEnabled, startPeriodicEmf } from "../metrics/emf";
 import { ownershipRules } from "../records";
 import type { Route53Call } from "../route53/call";
 import { route53Client } from "../route53/client";
@@ -43,6 +44,8 @@ export interface HostAgentDeps {
   quotaWarning?: QuotaWarning;
   /** The first GetHostedZoneLimit comes at a random point within this (ms); default an hour. Tests shorten it. */
   usageFirstWithinMs?: number;
+  /** The EMF lines for CloudWatch: default every minute to stdout, unless ECSSD_EMF is `off`. Tests catch them. */
+  emf?: { write?: (line: string) => void; everyMs?: number; enabled?: boolean };
 }
 
 export interface HostAgent {
@@ -217,6 +220,11 @@ function containerSource(config: AgentConfig, deps: HostAgentDeps, metrics: Agen
 
 /** Starts the agent: loads this host's records from the zone, lists containers, keeps converging. */
 export async function startHostAgent(config: AgentConfig, deps: HostAgentDeps): Promise<HostAgent> {
+  // First, so that a wrong ECSSD_EMF is named before anything starts.
+  const emfWriter = new EmfWriter("agent", {
+    enabled: deps.emf?.enabled ?? emfEnabled(process.env),
+    ...(deps.emf?.write && { write: deps.emf.write }),
+  });
   const { host, zoneId, metrics, loop, usage } = await prepare(config, deps);
   const server = config.metricsPort !== undefined ? await metrics.serve(config.metricsPort) : undefined;
   await loop.loadApplied();
@@ -226,7 +234,10 @@ export async function startHostAgent(config: AgentConfig, deps: HostAgentDeps): 
   );
   const agent = agentOn({ host, loop, metrics }, config, deps, config.resyncSeconds * 1000);
   await agent.start();
+  // In sync: nothing pending once the containers were listed (before that, an empty zone would look in sync).
+  metrics.syncedWhen(() => loop.pendingChanges().length === 0);
   usage?.start();
+  const emf = startPeriodicEmf(emfWriter, (w) => metrics.emitTo(w, host.hostId), deps.emf?.everyMs);
   let stopping: Promise<void> | undefined;
   return {
     host,
@@ -241,6 +252,7 @@ export async function startHostAgent(config: AgentConfig, deps: HostAgentDeps): 
         await agent.stop();
         const done = await loop.flush(timeoutMs);
         await loop.stop();
+        emf.stop();
         await server?.close();
         deps.log.info(
           { action: "stop", converged: done, pending: loop.pendingChanges().length },

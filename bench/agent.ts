@@ -74,6 +74,8 @@ async function simulatedAgent(zone: LocalZone, hostId: string, source: Simulated
     log: quiet,
     route53: route53For(zone),
     source,
+    // The benchmark's own output is on stdout: no CloudWatch lines there.
+    emf: { enabled: false },
   });
 }
 
@@ -173,6 +175,7 @@ async function realBurst(count: number) {
     {
       log: quiet,
       route53: route53For(zone),
+      emf: { enabled: false },
     },
   );
   try {
@@ -220,6 +223,7 @@ async function latency() {
   const agent = await startHostAgent(agentConfig(zone, hostId, agentEnvironment({ flushMs: 75 })), {
     log: quiet,
     route53: route53For(zone),
+    emf: { enabled: false },
   });
   const fromStart: number[] = [];
   const fromCall: number[] = [];

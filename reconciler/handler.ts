@@ -2,11 +2,12 @@
 // the clients are built once per container and reused by every invocation.
 import type { Context, ScheduledEvent } from "aws-lambda";
 import pino from "pino";
+import { EmfWriter, emfEnabled } from "../metrics/emf";
 import { configFromEnv, type ReconcilerConfig } from "./config";
 import { buildDefaultClients, type ReconcilerClients } from "./defaultClients";
 import { logLevel } from "./logLevel";
 import { reconcile } from "./reconcileWithClients";
-import type { ReconcileSummary } from "./runSummary";
+import { putRunMetrics, type ReconcileSummary } from "./runSummary";
 
 /** The handler's logger: JSON lines to stdout, which Lambda sends to CloudWatch. Level from LOG_LEVEL (default info). */
 export const logger = pino({ name: "ecssd-reconciler", level: logLevel(process.env.LOG_LEVEL) });
@@ -29,8 +30,36 @@ export const handler = async (
   const deadline = context?.getRemainingTimeInMillis
     ? Date.now() + context.getRemainingTimeInMillis()
     : undefined;
-  return reconcile(
-    { ...clients, logger, ...(deadline !== undefined && { deadline }) },
-    { ...config, dryRun: config.dryRun || event?.dryRun === true },
-  );
+  const emf = runMetricsWriter(config);
+  try {
+    const summary = await reconcile(
+      { ...clients, logger, ...(deadline !== undefined && { deadline }) },
+      { ...config, dryRun: config.dryRun || event?.dryRun === true },
+    );
+    putRunMetrics(emf, summary);
+    return summary;
+  } catch (err) {
+    emf.put("reconcilerErrors", 1);
+    throw err;
+  } finally {
+    emf.flush();
+  }
 };
+
+/** One EMF line per run (unless ECSSD_EMF is `off`), with the cluster as its dimension when there is one. */
+export function runMetricsWriter(
+  config: Pick<ReconcilerConfig, "clusters">,
+  write?: (line: string) => void,
+): EmfWriter<"reconciler"> {
+  const only = config.clusters.length === 1 ? config.clusters[0] : undefined;
+  return new EmfWriter("reconciler", {
+    enabled: emfEnabled(process.env),
+    ...(only !== undefined && { cluster: clusterName(only) }),
+    ...(write && { write }),
+  });
+}
+
+/** A cluster's name from its name or ARN (`arn:aws:ecs:region:account:cluster/NAME`). */
+export function clusterName(nameOrArn: string): string {
+  return nameOrArn.includes(":cluster/") ? nameOrArn.slice(nameOrArn.lastIndexOf("/") + 1) : nameOrArn;
+}

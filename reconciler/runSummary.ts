@@ -1,5 +1,7 @@
 // The report: the JSON summary of one reconcile run, what the handler returns and `ecssd reconcile` prints.
 // Its shape is a public interface (users' scripts and dashboards read it).
+import type { EmfKey } from "../metrics/definitions";
+import type { EmfWriter } from "../metrics/emf";
 import type { ApplyOutcome } from "./applyPlan";
 import type { HealthResult } from "./healthChecker";
 import type { InventorySnapshot } from "./inventory";
@@ -192,4 +194,26 @@ export function runSummary(facts: RunFacts): ReconcileSummary {
 
 function round(x: number): number {
   return Math.round(x * 10_000) / 10_000;
+}
+
+/** The CloudWatch metric of each deletion reason (metrics/definitions.ts). */
+const DELETED_METRIC: Readonly<Record<DeleteReason, EmfKey<"reconciler">>> = {
+  "host-gone": "reconcilerDeletedHostGone",
+  "task-gone": "reconcilerDeletedTaskGone",
+  "container-gone": "reconcilerDeletedContainerGone",
+  unhealthy: "reconcilerDeletedUnhealthy",
+  "not-owned": "reconcilerDeletedNotOwned",
+  forged: "reconcilerDeletedForged",
+};
+
+/** Puts one run's metrics into `writer`: deletions by reason, a safety-valve trip, errors, the zone against its quota. */
+export function putRunMetrics(writer: EmfWriter<"reconciler">, summary: ReconcileSummary): void {
+  for (const reason of DELETE_REASONS)
+    writer.put(DELETED_METRIC[reason], summary.deleted.byReason[reason] ?? 0);
+  writer
+    .put("reconcilerSafetyValveTrips", summary.safetyValve.tripped ? 1 : 0)
+    .put("reconcilerErrors", summary.deleted.failed + summary.tasksStopFailed)
+    .put("reconcilerZoneRecordSets", summary.zoneFull?.used ?? summary.records.seen);
+  if (summary.zoneFull?.limit !== undefined)
+    writer.put("reconcilerZoneRecordSetsLimit", summary.zoneFull.limit);
 }

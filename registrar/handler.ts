@@ -6,6 +6,8 @@
 // too, after a warning (once a minute per zone) that says which zone is full and what to do: the retries,
 // and the dead-letter queue after them, keep the event until the quota is raised or room is made.
 import pino from "pino";
+import type { EmfKey } from "../metrics/definitions";
+import { EmfWriter, emfEnabled } from "../metrics/emf";
 import { ECS_REGION_MISSING, lambdaEcsClient, lambdaRoute53Client } from "../route53/lambdaClients";
 import { logLevel } from "../route53/logLevel";
 import {
@@ -35,8 +37,29 @@ export const handler = async (
     if (!ecs) throw new RegistrarConfigError([ECS_REGION_MISSING]);
     registrar = new Registrar({ route53: lambdaRoute53Client(config), ecs }, config);
   }
-  return applyLogged(registrar, event, logger, quotaWarning);
+  return applyLogged(registrar, event, logger, quotaWarning, outcomeWriter(event));
 };
+
+/** The EMF writer of one event (unless ECSSD_EMF is `off`), with its cluster as the dimension when the event names one. */
+export function outcomeWriter(event: unknown, write?: (line: string) => void): EmfWriter<"registrar"> {
+  const arn = (event as { detail?: { clusterArn?: unknown } } | null)?.detail?.clusterArn;
+  return new EmfWriter("registrar", {
+    enabled: emfEnabled(process.env),
+    ...(typeof arn === "string" &&
+      arn.includes(":cluster/") && { cluster: arn.slice(arn.lastIndexOf("/") + 1) }),
+    ...(write && { write }),
+  });
+}
+
+const OUTCOME_METRIC: Readonly<Record<EventResult["outcome"] | "rejected" | "failed", EmfKey<"registrar">>> =
+  {
+    registered: "registrarRegistered",
+    deregistered: "registrarDeregistered",
+    waiting: "registrarWaiting",
+    ignored: "registrarIgnored",
+    rejected: "registrarRejected",
+    failed: "registrarFailed",
+  };
 
 /** What applies events: the Registrar over AWS clients, or the local stack's registrar over Docker. */
 export interface EventApplier {
@@ -55,13 +78,18 @@ export async function applyLogged(
   event: unknown,
   log: pino.Logger,
   quotaWarning: QuotaWarning = new QuotaWarning(log),
+  emf?: EmfWriter<"registrar">,
 ): Promise<EventResult | { outcome: "rejected"; reason: string }> {
+  let outcome: keyof typeof OUTCOME_METRIC = "failed";
+  let taskId: string | undefined;
   try {
     const result = await r.apply(event);
+    ({ outcome, taskId } = result);
     logEventResult(log, result, r.calls.byOperation);
     return result;
   } catch (err) {
     if (err instanceof TaskEventError) {
+      outcome = "rejected";
       log.error({ field: err.field }, `event rejected: ${err.message}`);
       return { outcome: "rejected", reason: err.message };
     }
@@ -71,6 +99,9 @@ export async function applyLogged(
     }
     log.error({ err }, "event failed; it will be retried");
     throw err;
+  } finally {
+    // One line per event: its outcome counted once, the task id beside it (never a dimension).
+    emf?.put(OUTCOME_METRIC[outcome], 1).flush(taskId !== undefined ? { taskId } : {});
   }
 }
 

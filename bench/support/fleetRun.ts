@@ -392,6 +392,8 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
         ...(!coalescerApi && { route53: agentClient() }),
         source: docker[h] as FleetDocker,
         backoff: { baseMs: ZONE_BACKOFF.baseMs / k, capMs: ZONE_BACKOFF.capMs / k },
+        // Hundreds of agents in one process: no CloudWatch lines on the benchmark's stdout.
+        emf: { enabled: false },
       });
       agentStats.started++;
     } catch (err) {

@@ -11,6 +11,7 @@ import { zoneIdAtStart } from "../../agent/route53Zone";
 import { Coalescer } from "../../coalescer/coalescer";
 import { COALESCER_SETTINGS, type CoalescerConfig, coalescerConfigFromEnv } from "../../coalescer/config";
 import { type CoalescerApi, startCoalescerApi } from "../../coalescer/httpApi";
+import { startStatusMetrics } from "../../coalescer/statusMetrics";
 import { startTaskEventQueue, type TaskEventQueue } from "../../coalescer/taskEventQueue";
 import { taskEventApplier } from "../../coalescer/taskEvents";
 import { EcsTaskSource } from "../../registrar/ecsTaskSource";
@@ -67,6 +68,8 @@ export async function runCoalescer(config: CoalescerConfig): Promise<void> {
     relistSeconds: config.relistSeconds,
     log: logger,
   });
+  // Before the core starts, so that a wrong ECSSD_EMF is named with nothing to stop.
+  const metrics = startStatusMetrics(() => core.status());
   await core.start();
   // The registrar's task events, when a queue is set: applied by the registrar's core over this coalescer.
   const events = eventClients && taskEvents(config, core, eventClients);
@@ -114,6 +117,7 @@ export async function runCoalescer(config: CoalescerConfig): Promise<void> {
   if (events) await Promise.race([events.stop(), new Promise((r) => setTimeout(r, left()).unref())]);
   await api.close(left());
   await core.stop(left());
+  metrics.stop();
   eventClients?.close();
   client.destroy();
   logger.info({ action: "stop", status: core.status() }, "coalescer stopped");

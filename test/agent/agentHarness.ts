@@ -43,6 +43,7 @@ export async function startAgent(
   return startHostAgent(agentConfig(zone, hostId, extra), {
     route53: route53For(zone),
     backoff: { baseMs: 50, capMs: 1000 },
+    emf: { enabled: false },
     ...deps,
   });
 }
