@@ -15,6 +15,7 @@ import {
 import {
   closedNamespaceProblem,
   DEPLOYMENT,
+  EMF,
   HOST_ID,
   ROUTE53_ENDPOINT,
   ROUTING,
@@ -56,6 +57,8 @@ export interface AgentConfig {
   coalescerUrl?: string;
   /** The coalescer's bearer token (ECSSD_COALESCER_TOKEN), sent with every request to it. */
   coalescerToken?: string;
+  /** Whether its metrics go to stdout as CloudWatch EMF lines (ECSSD_EMF, `--emf on|off`). */
+  emf: boolean;
 }
 
 /** ECSSD_ECS_AGENT_URL's value that turns confirmation off. */
@@ -145,6 +148,7 @@ export const SETTINGS = {
     flag: "--coalescer-token",
     unset: "no token is sent (a coalescer that has one refuses the agent)",
   },
+  emf: { ...EMF, flag: "--emf" },
 } as const satisfies { readonly [K in keyof AgentConfig]-?: AgentSetting<NonNullable<AgentConfig[K]>> };
 
 /** The agent's settings table. */

@@ -14,7 +14,13 @@ import {
   urlCodec,
   writeSettings,
 } from "../settings/settingsTable";
-import { closedNamespaceProblem, ROUTE53_ENDPOINT, ZONE_ID, ZONE_NAME } from "../settings/sharedSettings";
+import {
+  closedNamespaceProblem,
+  EMF,
+  ROUTE53_ENDPOINT,
+  ZONE_ID,
+  ZONE_NAME,
+} from "../settings/sharedSettings";
 import { COALESCER_TOKEN } from "./apiToken";
 import {
   DEFAULT_ROUTE53_BUDGET,
@@ -49,6 +55,8 @@ export interface CoalescerConfig {
   readonly serviceOwners?: ServiceOwners;
   readonly serviceOwnersClosed: boolean;
   readonly deployment?: string;
+  /** Whether its metrics go to stdout as CloudWatch EMF lines (ECSSD_EMF). */
+  readonly emf: boolean;
 }
 
 const ADDRESS: Setting<string> = {
@@ -108,6 +116,7 @@ export const COALESCER_SETTINGS: SettingsTable<CoalescerConfig> = {
   serviceOwners: REGISTRAR_SETTINGS.serviceOwners,
   serviceOwnersClosed: REGISTRAR_SETTINGS.serviceOwnersClosed,
   deployment: REGISTRAR_SETTINGS.deployment,
+  emf: EMF,
 };
 
 export class CoalescerConfigError extends Error {

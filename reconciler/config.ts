@@ -18,6 +18,7 @@ import {
   closedNamespaceProblem,
   DEPLOYMENT,
   ECS_ENDPOINT,
+  EMF,
   HOST_ID,
   ROUTE53_ENDPOINT,
   SERVICE_OWNERS,
@@ -68,6 +69,8 @@ export interface ReconcilerConfig {
    * to before deployments had names. Off: they are left alone and counted.
    */
   readonly claimUnattributed: boolean;
+  /** Whether each run's metrics go to stdout as a CloudWatch EMF line (ECSSD_EMF). */
+  readonly emf: boolean;
 }
 
 // A path and optional query; no spaces or control characters, which could split the request line.
@@ -160,6 +163,7 @@ export const RECONCILER_SETTINGS = {
     default: false,
     ...booleanCodec,
   },
+  emf: EMF,
 } as const satisfies SettingsTable<ReconcilerConfig>;
 
 /** The defaults of {@link RECONCILER_SETTINGS}: every setting but those that are absent when unset. */

@@ -9,6 +9,7 @@ import {
   closedNamespaceProblem,
   DEPLOYMENT,
   ECS_ENDPOINT,
+  EMF,
   ROUTE53_ENDPOINT,
   ROUTING,
   SERVICE_OWNERS,
@@ -35,6 +36,8 @@ export interface RegistrarConfig {
   serviceOwnersClosed: boolean;
   /** Its deployment's mark (ECSSD_DEPLOYMENT) in every set it writes; it touches only sets with that mark. */
   deployment?: string;
+  /** Whether each event's outcome goes to stdout as a CloudWatch EMF line (ECSSD_EMF). */
+  readonly emf: boolean;
 }
 
 /** The registrar's settings: environment variable, default, range and meaning of each. */
@@ -49,6 +52,7 @@ export const REGISTRAR_SETTINGS: SettingsTable<RegistrarConfig> = {
   serviceOwners: SERVICE_OWNERS,
   serviceOwnersClosed: SERVICE_OWNERS_CLOSED,
   deployment: DEPLOYMENT,
+  emf: EMF,
 };
 
 export class RegistrarConfigError extends Error {

@@ -1,5 +1,6 @@
 // The settings more than one component reads, each written once: the zone, how records are shaped (the
-// agent's and the registrar's), who may offer which name, the clusters, the host, and the local endpoints.
+// agent's and the registrar's), who may offer which name, the clusters, the host, the local endpoints, and
+// whether metrics go to CloudWatch as EMF lines.
 // A component's table takes them as they are, or with its own meaning.
 import {
   checkDeployment,
@@ -154,4 +155,21 @@ export const DEPLOYMENT: Setting<string> = {
     return p ? { problems: [p.message] } : { value: text };
   },
   format: (deployment) => deployment,
+};
+
+/**
+ * Whether a component writes its metrics as CloudWatch EMF lines on stdout (metrics/README.md): `on` or `off`,
+ * in any case. Every component reads it, the same way.
+ */
+export const EMF: Setting<boolean> = {
+  env: "ECSSD_EMF",
+  meaning: "write metrics as CloudWatch EMF lines to stdout: on or off",
+  default: true,
+  parse: (text) => {
+    const lowered = text.toLowerCase();
+    if (lowered === "on") return { value: true };
+    if (lowered === "off") return { value: false };
+    return { problems: [`must be "on" or "off", not "${text}"`] };
+  },
+  format: (on) => (on ? "on" : "off"),
 };

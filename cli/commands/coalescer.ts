@@ -68,8 +68,7 @@ export async function runCoalescer(config: CoalescerConfig): Promise<void> {
     relistSeconds: config.relistSeconds,
     log: logger,
   });
-  // Before the core starts, so that a wrong ECSSD_EMF is named with nothing to stop.
-  const metrics = startStatusMetrics(() => core.status());
+  const metrics = startStatusMetrics(() => core.status(), { enabled: config.emf });
   await core.start();
   // The registrar's task events, when a queue is set: applied by the registrar's core over this coalescer.
   const events = eventClients && taskEvents(config, core, eventClients);
@@ -166,6 +165,7 @@ function taskEvents(config: CoalescerConfig, core: Coalescer, clients: TaskEvent
       ...(config.serviceOwners !== undefined && { serviceOwners: config.serviceOwners }),
       serviceOwnersClosed: config.serviceOwnersClosed,
       ...(config.deployment !== undefined && { deployment: config.deployment }),
+      emf: config.emf,
     },
     tasks: new EcsTaskSource(clients.ecs, calls.call),
     log: logger,

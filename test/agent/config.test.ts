@@ -13,6 +13,7 @@ describe("agent config", () => {
       serviceOwnersClosed: false,
       maxPortsPerContainer: 16,
       dnsHoldDownSeconds: 10,
+      emf: true,
     });
   });
 

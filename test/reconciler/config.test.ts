@@ -20,6 +20,7 @@ describe("reconciler configuration from the environment", () => {
       inventory: "ecs",
       serviceOwnersClosed: false,
       claimUnattributed: false,
+      emf: true,
     });
     assert.equal(CONFIG_DEFAULTS.maxDeleteShare, 0.5);
   });
@@ -45,6 +46,7 @@ describe("reconciler configuration from the environment", () => {
       ECSSD_SERVICE_OWNERS_CLOSED: "yes",
       ECSSD_DEPLOYMENT: "shop-prod",
       ECSSD_CLAIM_UNATTRIBUTED: "true",
+      ECSSD_EMF: "Off",
     });
     assert.deepEqual(c, {
       zoneName: "sd.example.internal",
@@ -66,6 +68,7 @@ describe("reconciler configuration from the environment", () => {
       serviceOwnersClosed: true,
       deployment: "shop-prod",
       claimUnattributed: true,
+      emf: false,
     });
   });
 

@@ -33,6 +33,7 @@ describe("reconciler settings codec", () => {
       ECSSD_INVENTORY: "ecs",
       ECSSD_SERVICE_OWNERS_CLOSED: "false",
       ECSSD_CLAIM_UNATTRIBUTED: "false",
+      ECSSD_EMF: "on",
     });
   });
 

@@ -101,6 +101,8 @@ function spellingsOf(env: string, text: string): fc.Arbitrary<string> {
       return fc.constantFrom(text, `/hostedzone/${text}`, `hostedzone/${text}`);
     case "ECSSD_CLUSTERS":
       return fc.constantFrom(text, `${text},`, text === "" ? "" : `${text}, ${text.split(",")[0]}`);
+    case "ECSSD_EMF":
+      return fc.constantFrom(text, text.toUpperCase(), `${text[0]?.toUpperCase()}${text.slice(1)}`);
     default:
       if (text === "true") return fc.constantFrom("true", "TRUE", "yes", "1");
       if (text === "false") return fc.constantFrom("false", "False", "no", "0");
