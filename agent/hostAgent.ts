@@ -4,7 +4,7 @@
 import type { Route53Client } from "@aws-sdk/client-route-53";
 import type Docker from "dockerode";
 import { COALESCER_ROUTES } from "../coalescer/apiContract";
-import { EmfWriter, emfEnabled, startPeriodicEmf } from "../metrics/emf";
+import { EmfWriter, startPeriodicEmf } from "../metrics/emf";
 import { ownershipRules } from "../records";
 import type { Route53Call } from "../route53/call";
 import { route53Client } from "../route53/client";
@@ -44,7 +44,10 @@ export interface HostAgentDeps {
   quotaWarning?: QuotaWarning;
   /** The first GetHostedZoneLimit comes at a random point within this (ms); default an hour. Tests shorten it. */
   usageFirstWithinMs?: number;
-  /** The EMF lines for CloudWatch: default every minute to stdout, unless ECSSD_EMF is `off`. Tests catch them. */
+  /**
+   * The EMF lines for CloudWatch: default every minute to stdout, when the config's `emf` (ECSSD_EMF) is on;
+   * `enabled` overrides it. Tests catch them.
+   */
   emf?: { write?: (line: string) => void; everyMs?: number; enabled?: boolean };
 }
 
@@ -220,9 +223,8 @@ function containerSource(config: AgentConfig, deps: HostAgentDeps, metrics: Agen
 
 /** Starts the agent: loads this host's records from the zone, lists containers, keeps converging. */
 export async function startHostAgent(config: AgentConfig, deps: HostAgentDeps): Promise<HostAgent> {
-  // First, so that a wrong ECSSD_EMF is named before anything starts.
   const emfWriter = new EmfWriter("agent", {
-    enabled: deps.emf?.enabled ?? emfEnabled(process.env),
+    enabled: deps.emf?.enabled ?? config.emf,
     ...(deps.emf?.write && { write: deps.emf.write }),
   });
   const { host, zoneId, metrics, loop, usage } = await prepare(config, deps);

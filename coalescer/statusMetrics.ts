@@ -1,11 +1,12 @@
 // The coalescer's CloudWatch metrics: once a minute, what its status (GET /v1/status) added since the last line
 // (requests, throttles, batches, changes, refusals) and what it holds now (the queue, the zone against its quota).
-import { EmfWriter, emfEnabled, type PeriodicEmf, startPeriodicEmf } from "../metrics/emf";
+import { EmfWriter, type PeriodicEmf, startPeriodicEmf } from "../metrics/emf";
 import type { CoalescerStatus } from "./coalescer";
 
 export interface StatusMetricsOptions {
-  /** Default: stdout, unless ECSSD_EMF is `off`. */
+  /** Default: stdout. */
   write?: (line: string) => void;
+  /** The coalescer's ECSSD_EMF (`config.emf`); default true. */
   enabled?: boolean;
   everyMs?: number;
 }
@@ -23,7 +24,7 @@ export function startStatusMetrics(
   opts: StatusMetricsOptions = {},
 ): PeriodicEmf {
   const writer = new EmfWriter("coalescer", {
-    enabled: opts.enabled ?? emfEnabled(process.env),
+    enabled: opts.enabled ?? true,
     ...(opts.write && { write: opts.write }),
   });
   let last: Totals = { requests: 0, batches: 0, changes: 0, throttled: 0, refused: 0 };

@@ -2,23 +2,27 @@
 // component: the Lambdas and the long-running agent and coalescer alike (metrics/README.md says why it fits
 // outside Lambda). Metrics are named by their key in the one table (definitions.ts), never by a string.
 import { Metrics } from "@aws-lambda-powertools/metrics";
+import { EMF } from "../settings/sharedSettings";
 import { type Component, type EmfKey, METRICS, METRICS_NAMESPACE, type MetricKey } from "./definitions";
 
-/** The off switch: `ECSSD_EMF=off` where nobody wants CloudWatch lines in the log. */
-export const EMF_SETTING = "ECSSD_EMF";
+/** The off switch: `ECSSD_EMF=off` where nobody wants CloudWatch lines in the log (settings/sharedSettings.ts). */
+export const EMF_SETTING = EMF.env;
 
 export class EmfSettingError extends Error {
   override name = "EmfSettingError";
 }
 
-/** Whether EMF lines are written: on unless ECSSD_EMF is `off`; any other value than `on`/`off` is an error. */
+/**
+ * Whether EMF lines are written, read from `env` by the setting's own row: on unless ECSSD_EMF is `off`; any
+ * other value than `on`/`off` is an error. The components read it through their configs (`config.emf`); this
+ * is for code that has none.
+ */
 export function emfEnabled(env: Readonly<Record<string, string | undefined>>): boolean {
-  const raw = env[EMF_SETTING]?.trim().toLowerCase();
-  if (raw === undefined || raw === "" || raw === "on") return true;
-  if (raw === "off") return false;
-  throw new EmfSettingError(
-    `[${EMF_SETTING}] must be "on" or "off", not ${JSON.stringify(env[EMF_SETTING])}`,
-  );
+  const text = env[EMF_SETTING]?.trim();
+  if (text === undefined || text === "") return EMF.default ?? true;
+  const parsed = EMF.parse(text);
+  if ("problems" in parsed) throw new EmfSettingError(`[${EMF_SETTING}] ${parsed.problems.join("; ")}`);
+  return parsed.value;
 }
 
 export interface EmfWriterOptions {

@@ -2,7 +2,7 @@
 // the clients are built once per container and reused by every invocation.
 import type { Context, ScheduledEvent } from "aws-lambda";
 import pino from "pino";
-import { EmfWriter, emfEnabled } from "../metrics/emf";
+import { EmfWriter } from "../metrics/emf";
 import { configFromEnv, type ReconcilerConfig } from "./config";
 import { buildDefaultClients, type ReconcilerClients } from "./defaultClients";
 import { logLevel } from "./logLevel";
@@ -46,14 +46,17 @@ export const handler = async (
   }
 };
 
-/** One EMF line per run (unless ECSSD_EMF is `off`), with the cluster as its dimension when there is one. */
+/**
+ * One EMF line per run (none when the config's `emf`, ECSSD_EMF, is off; default on), with the cluster as its
+ * dimension when there is one.
+ */
 export function runMetricsWriter(
-  config: Pick<ReconcilerConfig, "clusters">,
+  config: Pick<ReconcilerConfig, "clusters"> & Partial<Pick<ReconcilerConfig, "emf">>,
   write?: (line: string) => void,
 ): EmfWriter<"reconciler"> {
   const only = config.clusters.length === 1 ? config.clusters[0] : undefined;
   return new EmfWriter("reconciler", {
-    enabled: emfEnabled(process.env),
+    enabled: config.emf ?? true,
     ...(only !== undefined && { cluster: clusterName(only) }),
     ...(write && { write }),
   });

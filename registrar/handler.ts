@@ -7,7 +7,7 @@
 // and the dead-letter queue after them, keep the event until the quota is raised or room is made.
 import pino from "pino";
 import type { EmfKey } from "../metrics/definitions";
-import { EmfWriter, emfEnabled } from "../metrics/emf";
+import { EmfWriter } from "../metrics/emf";
 import { ECS_REGION_MISSING, lambdaEcsClient, lambdaRoute53Client } from "../route53/lambdaClients";
 import { logLevel } from "../route53/logLevel";
 import {
@@ -16,14 +16,14 @@ import {
   type QuotaZone,
   type RecordSetUsage,
 } from "../route53/recordSetQuota";
-import { RegistrarConfigError, registrarConfigFromEnv } from "./config";
+import { type RegistrarConfig, RegistrarConfigError, registrarConfigFromEnv } from "./config";
 import type { EventResult } from "./registrar";
 import { Registrar } from "./registrarWithClients";
 import { TaskEventError } from "./taskStateChange";
 
 export const logger = pino({ name: "ecssd-registrar", level: logLevel(process.env.LOG_LEVEL) });
 
-let registrar: Registrar | undefined;
+let prepared: { registrar: Registrar; config: RegistrarConfig } | undefined;
 /** Lives as long as the Lambda's instance: at most one line a minute per zone across its invocations. */
 const quotaWarning = new QuotaWarning(logger);
 
@@ -31,20 +31,28 @@ const quotaWarning = new QuotaWarning(logger);
 export const handler = async (
   event: unknown,
 ): Promise<EventResult | { outcome: "rejected"; reason: string }> => {
-  if (!registrar) {
+  if (!prepared) {
     const config = registrarConfigFromEnv(process.env);
     const ecs = lambdaEcsClient(config);
     if (!ecs) throw new RegistrarConfigError([ECS_REGION_MISSING]);
-    registrar = new Registrar({ route53: lambdaRoute53Client(config), ecs }, config);
+    prepared = { registrar: new Registrar({ route53: lambdaRoute53Client(config), ecs }, config), config };
   }
-  return applyLogged(registrar, event, logger, quotaWarning, outcomeWriter(event));
+  const { registrar, config } = prepared;
+  return applyLogged(registrar, event, logger, quotaWarning, outcomeWriter(event, undefined, config));
 };
 
-/** The EMF writer of one event (unless ECSSD_EMF is `off`), with its cluster as the dimension when the event names one. */
-export function outcomeWriter(event: unknown, write?: (line: string) => void): EmfWriter<"registrar"> {
+/**
+ * The EMF writer of one event (writing nothing when the config's `emf`, ECSSD_EMF, is off; default on), with its
+ * cluster as the dimension when the event names one.
+ */
+export function outcomeWriter(
+  event: unknown,
+  write?: (line: string) => void,
+  config: Pick<RegistrarConfig, "emf"> = { emf: true },
+): EmfWriter<"registrar"> {
   const arn = (event as { detail?: { clusterArn?: unknown } } | null)?.detail?.clusterArn;
   return new EmfWriter("registrar", {
-    enabled: emfEnabled(process.env),
+    enabled: config.emf,
     ...(typeof arn === "string" &&
       arn.includes(":cluster/") && { cluster: arn.slice(arn.lastIndexOf("/") + 1) }),
     ...(write && { write }),
