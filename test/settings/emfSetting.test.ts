@@ -1,6 +1,8 @@
 // ECSSD_EMF is one row, shared by the four components' tables: each reads it with its other settings (a bad value
 // is named in the component's own config error, before anything starts), and each writer writes it back.
 import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
 import { AGENT_SETTINGS, agentEnvironment, loadAgentConfig, SETTINGS } from "../../agent/config";
 import { COALESCER_SETTINGS, coalescerConfigFromEnv, coalescerEnvironment } from "../../coalescer/config";
 import { emfEnabled } from "../../metrics/emf";
@@ -9,6 +11,18 @@ import { REGISTRAR_SETTINGS, registrarConfigFromEnv, registrarEnvironment } from
 import { EMF } from "../../settings/sharedSettings";
 
 type Env = Record<string, string | undefined>;
+
+const ecssd = path.join(__dirname, "..", "..", "bin", "ecssd.js");
+/** Runs `ecssd` with ECSSD_EMF as given and no other ECSSD_ setting; returns its exit status and stderr. */
+function run(emf: string, ...args: string[]): { status: number | null; stderr: string } {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ECSSD_")));
+  const r = spawnSync(process.execPath, [ecssd, ...args], {
+    env: { ...env, ECSSD_EMF: emf },
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  return { status: r.status, stderr: r.stderr };
+}
 
 const components: [
   string,
@@ -73,6 +87,19 @@ describe("ECSSD_EMF, one row of every component's settings", () => {
       () => loadAgentConfig({}, { emf: "maybe" }),
       /\[--emf\] must be "on" or "off", not "maybe"/,
     );
+  });
+
+  it("a wrong value stops `ecssd coalescer` and `ecssd agent` at start, naming the variable or the flag", function () {
+    this.timeout(60_000);
+    const coalescer = run("maybe", "coalescer");
+    assert.equal(coalescer.status, 1);
+    assert.match(
+      coalescer.stderr,
+      /Invalid coalescer config:\n - \[ECSSD_EMF\] must be "on" or "off", not "maybe"/,
+    );
+    const agent = run("off", "agent", "--emf", "sometimes", "--host-id", "h1", "--host-ip", "10.0.0.1");
+    assert.equal(agent.status, 1);
+    assert.match(agent.stderr, /Invalid agent config:\n - \[--emf\] must be "on" or "off", not "sometimes"/);
   });
 
   it("emfEnabled, for code without a config, reads the same row", () => {
