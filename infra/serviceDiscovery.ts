@@ -161,6 +161,9 @@ export class ServiceDiscovery extends pulumi.ComponentResource {
   constructor(name: string, args: ServiceDiscoveryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ecssd:infra:ServiceDiscovery", name, {}, opts);
     const region = args.region ?? aws.config.requireRegion();
+    const alarms = args.alarms === false ? undefined : args.alarms === true ? {} : (args.alarms ?? {});
+    // Checked before anything is made.
+    if (alarms !== undefined) checkAlarmOptions(alarms);
     // Stacks deployed before this component existed hold these components at the root of the stack.
     const child = { parent: this, aliases: [{ parent: pulumi.rootStackResource }] };
 
@@ -209,9 +212,6 @@ export class ServiceDiscovery extends pulumi.ComponentResource {
     // admits it.
     const vpcCidr = args.vpcCidr ?? aws.ec2.getVpcOutput({ id: args.vpcId }, { parent: this }).cidrBlock;
     const coalescerOn = args.coalescer ?? true;
-    const alarms = args.alarms === false ? undefined : args.alarms === true ? {} : (args.alarms ?? {});
-    // Checked before anything is made, as the other arguments are.
-    if (alarms !== undefined) checkAlarmOptions(alarms);
     const route53Budget = coalescerOn ? budgetOf(args.route53Budget) : undefined;
     const images = builtImages(
       [
