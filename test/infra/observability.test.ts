@@ -5,6 +5,8 @@
 // the real writers (the agent against the local zone, the coalescer's status lines, the Lambdas' writers made from
 // the environment and the events this program gives them).
 import { strict as assert } from "node:assert";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import pino from "pino";
 import type { ContainerDescription } from "../../agent/containerSource";
 import { startHostAgent } from "../../agent/hostAgent";
@@ -456,6 +458,20 @@ describe("alarms and the dashboard in the program", function () {
       assert.deepEqual(registrar.map((w) => w.name).sort(), [...EMITTED_METRICS.registrar]);
       assert.ok(!graphed.some((w) => w.dimensions.service === "ecssd-coalescer"), "no coalescer row");
     });
+  });
+
+  it("has every alarm, with and without the coalescer, explained in docs/deploy.md's Running it", async () => {
+    const { mocks } = await runProgram({ "aws:region": REGION, "ecssd:coalescer": "false" });
+    const { mocks: withCoalescer } = await runProgram({ "aws:region": REGION });
+    const docs = readFileSync(path.join(__dirname, "..", "..", "docs", "deploy.md"), "utf8");
+    const running = docs.slice(
+      docs.indexOf("## Running it"),
+      docs.indexOf("\n## ", docs.indexOf("## Running it") + 1),
+    );
+    assert.ok(running.length > 100, "docs/deploy.md has a Running it section");
+    for (const what of new Set([...Object.keys(alarmsOf(mocks)), ...Object.keys(alarmsOf(withCoalescer))])) {
+      assert.match(running, new RegExp(`^\\| [^|]*\`${what}\``, "m"), `${what} has a row`);
+    }
   });
 
   describe("from the stack's config", () => {
