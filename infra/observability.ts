@@ -16,6 +16,9 @@ export const THROTTLE_PERIODS = 3;
 /** Smallest stale-host threshold: the agents write their gauge once a minute, so less would only be noise. */
 export const MIN_STALE_HOST_SECONDS = 120;
 
+/** A share as people read it: 0.07 → "7%" (not 7.000000000000001%). */
+const percent = (share: number) => `${Math.round(share * 1000) / 10}%`;
+
 /** What a user tunes of the alarms (`ServiceDiscoveryArgs.alarms`). */
 export interface AlarmOptions {
   /** An SNS topic told when an alarm fires and when it is OK again. Default: none (the alarms only show). */
@@ -306,7 +309,7 @@ export class Observability extends pulumi.ComponentResource {
       });
       alarm(
         `${component}-throttled`,
-        `ecssd: over ${throttledShare * 100}% of the ${component}'s Route53 requests throttled, ${THROTTLE_PERIODS * 5} minutes in a row`,
+        `ecssd: over ${percent(throttledShare)} of the ${component}'s Route53 requests throttled, ${THROTTLE_PERIODS * 5} minutes in a row`,
         {
           comparisonOperator: "GreaterThanThreshold",
           threshold: throttledShare,
@@ -342,7 +345,7 @@ export class Observability extends pulumi.ComponentResource {
       },
       returnData: false,
     });
-    alarm("zone-quota", `ecssd: the zone holds over ${ZONE_QUOTA_SHARE * 100}% of its record-set quota`, {
+    alarm("zone-quota", `ecssd: the zone holds over ${percent(ZONE_QUOTA_SHARE)} of its record-set quota`, {
       comparisonOperator: "GreaterThanThreshold",
       threshold: ZONE_QUOTA_SHARE,
       evaluationPeriods: 1,

@@ -481,6 +481,8 @@ describe("alarms and the dashboard in the program", function () {
         "ecssd:alarmTopicArn": TOPIC,
         "ecssd:staleHostSeconds": "1800",
       });
+      // The default share, written as people read it.
+      assert.match(mocks.named("ecssd-observability-agent-throttled").inputs.alarmDescription, /over 10% of/);
       const alarms = alarmsOf(mocks);
       assert.equal(Object.keys(alarms).length, 8);
       for (const [what, a] of Object.entries(alarms)) {
