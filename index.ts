@@ -92,6 +92,10 @@ const discovery = new ServiceDiscovery("ecssd", {
   logRetentionDays: config.logRetentionDays,
   ...(Object.keys(serviceOwners).length > 0 && { serviceOwners }),
   closedNamespace: config.closedNamespace,
+  alarms: config.alarms && {
+    staleHostSeconds: config.staleHostSeconds,
+    ...(config.alarmTopicArn !== undefined && { topicArn: config.alarmTopicArn }),
+  },
 });
 
 // The config allows the examples only with a cluster this program creates (config.ts says why).
@@ -135,5 +139,7 @@ export const registrarFunctionName = discovery.registrarFunctionName;
 export const coalescerUrl = discovery.coalescerUrl;
 /** The cluster's ECS task events on their way to the coalescer; undefined without it. */
 export const taskEventsQueueUrl = discovery.coalescer?.taskEvents.queue.url;
+/** The CloudWatch dashboard of every component's metrics; undefined with ecssd:alarms false. */
+export const dashboardName = discovery.dashboardName;
 /** What consumers give the resolver library: the zone and the DNS servers that answer for it. */
 export const resolverSettings = discovery.resolverSettings;

@@ -4,6 +4,7 @@ import { RECONCILER_SETTINGS } from "../reconciler/config";
 import { serviceOwnersFrom } from "../records/serviceOwners";
 import { defaultText } from "../settings/settingsTable";
 import { SERVICE_OWNERS_CLOSED, SRV_TTL, ZONE_NAME } from "../settings/sharedSettings";
+import { ALARM_DEFAULTS, MIN_STALE_HOST_SECONDS } from "./observability";
 import { DEFAULT_ROUTE53_BUDGET, type Route53BudgetShares, route53BudgetFrom } from "./route53BudgetShares";
 import { parseScheduleExpression } from "./scheduleExpression";
 
@@ -70,6 +71,12 @@ export interface StackConfig {
   readonly coalescer: boolean;
   /** The coalescer's shares of the account's Route53 rates (`ecssd:route53Budget`), defaults filled in. */
   readonly route53Budget: Route53BudgetShares;
+  /** CloudWatch alarms and the dashboard (`ecssd:alarms`). */
+  readonly alarms: boolean;
+  /** An SNS topic the alarms notify (`ecssd:alarmTopicArn`); none: they only show in CloudWatch. */
+  readonly alarmTopicArn?: string;
+  /** Seconds a host may go without its records equalling its containers before its alarm (`ecssd:staleHostSeconds`). */
+  readonly staleHostSeconds: number;
 }
 
 /** A VPC the stack uses and does not own. */
@@ -121,6 +128,9 @@ export const CONFIG_DEFAULTS = {
   closedNamespace: defaultText(SERVICE_OWNERS_CLOSED),
   // Fleets are what the program is for: one writer per zone keeps their writes within the account's budget.
   coalescer: "true",
+  // Operable by default: an alarm with no topic only shows in CloudWatch, and costs cents a month.
+  alarms: "true",
+  staleHostSeconds: String(ALARM_DEFAULTS.staleHostSeconds),
 } as const satisfies Record<string, string>;
 
 /**
@@ -148,6 +158,7 @@ const OPTIONAL_KEYS = [
   "certificateArn",
   // An object (Pulumi.yaml's schema has none); its default is the coalescer's, filled in by route53BudgetFrom.
   "route53Budget",
+  "alarmTopicArn",
 ] as const;
 type ConfigKey = keyof typeof CONFIG_DEFAULTS | (typeof OPTIONAL_KEYS)[number];
 const KNOWN_KEYS: ReadonlySet<string> = new Set<string>([...Object.keys(CONFIG_DEFAULTS), ...OPTIONAL_KEYS]);
@@ -345,6 +356,23 @@ export function parseStackConfig(input: Readonly<Record<string, string | undefin
   const coalescer = boolean("coalescer");
   const route53Budget = route53BudgetOf(raw[`${CONFIG_NAMESPACE}:route53Budget`], problems);
 
+  const alarms = boolean("alarms");
+  const staleHostSeconds = integer("staleHostSeconds", MIN_STALE_HOST_SECONDS, 86_400);
+  const alarmTopicArn = optional("alarmTopicArn");
+  const topicRegion = /^arn:aws(-cn|-us-gov)?:sns:([a-z0-9-]+):\d{12}:[A-Za-z0-9_-]{1,256}$/.exec(
+    alarmTopicArn ?? "",
+  )?.[2];
+  if (alarmTopicArn !== undefined && topicRegion === undefined) {
+    problems.push(
+      `[alarmTopicArn] must be an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:oncall, got "${alarmTopicArn}"`,
+    );
+  } else if (alarmTopicArn !== undefined && region !== undefined && topicRegion !== region) {
+    // CloudWatch alarms notify topics of their own region only.
+    problems.push(
+      `[alarmTopicArn] must be a topic of the stack's region ${region}, got one of ${topicRegion}`,
+    );
+  }
+
   if (problems.length > 0) throw new StackConfigError(problems);
 
   return {
@@ -379,6 +407,9 @@ export function parseStackConfig(input: Readonly<Record<string, string | undefin
     ...(certificateArn !== undefined && { certificateArn }),
     coalescer,
     route53Budget,
+    alarms,
+    ...(alarmTopicArn !== undefined && { alarmTopicArn }),
+    staleHostSeconds,
   };
 }
 

@@ -16,6 +16,7 @@ import {
   RECONCILER_RUNTIME,
   REGISTRAR_RUNTIME,
 } from "./lambdaRuntime";
+import { type AlarmOptions, checkAlarmOptions, Observability } from "./observability";
 import { parseClusterArn } from "./policies";
 import { Reconciler, type ReconcilerBehaviour } from "./reconciler";
 import { RecordCleanup } from "./recordCleanup";
@@ -109,6 +110,13 @@ export interface ServiceDiscoveryArgs {
   readonly route53Budget?: Partial<Route53BudgetShares>;
   /** The coalescer's image. Default: built from this repository's coalescer/Dockerfile, pushed to a new ECR repository. */
   readonly coalescerImage?: pulumi.Input<string>;
+  /**
+   * CloudWatch alarms (dead letters, reconciler errors and safety valve, Lambda errors, stale hosts, sustained
+   * Route53 throttling, the zone above 80% of its record-set quota) and a dashboard of every metric the components
+   * write. `false`: none; an object tunes them (`topicArn` to notify, `staleHostSeconds`, `throttledShare`).
+   * Default: true, with the defaults of infra/observability.ts and no topic.
+   */
+  readonly alarms?: boolean | AlarmOptions;
 }
 
 /**
@@ -145,10 +153,17 @@ export class ServiceDiscovery extends pulumi.ComponentResource {
   /** The agents' ECSSD_COALESCER_URL; undefined without the coalescer. */
   readonly coalescerUrl?: pulumi.Output<string>;
   readonly reconcilerSecurityGroupId: pulumi.Output<string>;
+  /** The alarms and the dashboard; undefined with `alarms: false`. */
+  readonly observability?: Observability;
+  /** The CloudWatch dashboard's name; undefined with `alarms: false`. */
+  readonly dashboardName?: pulumi.Output<string>;
 
   constructor(name: string, args: ServiceDiscoveryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ecssd:infra:ServiceDiscovery", name, {}, opts);
     const region = args.region ?? aws.config.requireRegion();
+    const alarms = args.alarms === false ? undefined : args.alarms === true ? {} : (args.alarms ?? {});
+    // Checked before anything is made.
+    if (alarms !== undefined) checkAlarmOptions(alarms);
     // Stacks deployed before this component existed hold these components at the root of the stack.
     const child = { parent: this, aliases: [{ parent: pulumi.rootStackResource }] };
 
@@ -286,6 +301,25 @@ export class ServiceDiscovery extends pulumi.ComponentResource {
       this.registrarFunctionName = this.registrar.functionName;
     }
 
+    if (alarms !== undefined) {
+      const deadLetters = this.coalescer?.taskEvents.deadLetterQueue ?? this.registrar?.deadLetterQueue;
+      this.observability = new Observability(
+        `${name}-observability`,
+        {
+          ...alarms,
+          clusterName,
+          region,
+          reconcilerFunctionName: this.reconciler.functionName,
+          coalescer: coalescerOn,
+          deadLetterQueueName: (deadLetters as aws.sqs.Queue).name,
+          ...(this.registrar && { registrarFunctionName: this.registrar.functionName }),
+          ...(this.coalescer && { taskEventsQueueName: this.coalescer.taskEvents.queue.name }),
+        },
+        { parent: this },
+      );
+      this.dashboardName = this.observability.dashboardName;
+    }
+
     this.zoneId = zone.zoneId;
     this.zoneArn = zone.zoneArn;
     this.zoneName = zone.zoneName;
@@ -299,6 +333,7 @@ export class ServiceDiscovery extends pulumi.ComponentResource {
       reconcilerFunctionName: this.reconcilerFunctionName,
       registrarFunctionName: this.registrarFunctionName,
       coalescerUrl: this.coalescerUrl,
+      dashboardName: this.dashboardName,
     });
   }
 }

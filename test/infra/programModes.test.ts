@@ -303,9 +303,11 @@ describe("infra program modes", function () {
       });
       const custom = new Set(mocks.resources.filter((r) => r.custom).map((r) => r.type));
       assert.deepEqual([...custom].sort(), [
+        "aws:cloudwatch/dashboard:Dashboard",
         "aws:cloudwatch/eventRule:EventRule",
         "aws:cloudwatch/eventTarget:EventTarget",
         "aws:cloudwatch/logGroup:LogGroup",
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
         "aws:ec2/securityGroup:SecurityGroup",
         "aws:ecr/lifecyclePolicy:LifecyclePolicy",
         "aws:ecr/repository:Repository",

@@ -89,6 +89,7 @@ function computedOutputs(
       return { name: inputs.name ?? `${name}-a1b2c3d`, arn: arn("lambda", `function:${name}-a1b2c3d`) };
     case "aws:sqs/queue:Queue":
       return {
+        name: inputs.name ?? name,
         arn: arn("sqs", name),
         url: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${name}`,
       };
