@@ -10,6 +10,9 @@ import type { CheckState } from "./checkSchedule";
 import type { CheckObserver } from "./healthMonitor";
 import type { LoopObserver } from "./reconcileLoop";
 
+/** EMF takes at most 100 values of one metric in one line. */
+const MAX_EMF_VALUES = 100;
+
 /** Kinds of `failed` that are the zone refusing the change itself, not failing to answer. */
 const REJECTED_KINDS = new Set(["invalid-change-batch", "record-set-quota"]);
 
@@ -46,6 +49,14 @@ export class AgentMetrics implements LoopObserver, CheckObserver {
   private readonly checkStateGauge = promGauge("agentChecks", this.registry);
   private readonly checkTransitions = promCounter("agentCheckTransitions", this.registry);
   private readonly checkDuration = promHistogram("agentCheckDuration", this.registry);
+  private readonly startToZone = promHistogram("agentStartToZone", this.registry);
+  /** The start → in-zone latencies since the last EMF line (at most the last 100: EMF's values per metric). */
+  private startToZoneSince: number[] = [];
+  reachedZone = (seconds: number): void => {
+    this.startToZone.observe(seconds);
+    this.startToZoneSince.push(seconds);
+    if (this.startToZoneSince.length > MAX_EMF_VALUES) this.startToZoneSince.shift();
+  };
   private readonly skipped = promCounter("agentDeclarationsSkipped", this.registry);
   private readonly lastSyncGauge = promGauge("agentLastSync", this.registry);
   private readonly consecutiveFailuresGauge = promGauge("agentConsecutiveFailures", this.registry);
@@ -166,6 +177,9 @@ export class AgentMetrics implements LoopObserver, CheckObserver {
         Math.max(0, Math.round((this.now() - (this.lastSyncAt ?? this.startedAt)) / 1000)),
       )
       .put("agentChecksFailing", this.checksFailing);
+    // Each latency as one value of the metric: CloudWatch computes its percentiles across hosts.
+    for (const v of this.startToZoneSince.splice(0))
+      writer.put("agentStartToZone", Math.round(v * 1000) / 1000);
     if (this.usage) {
       writer.put("agentZoneRecordSets", this.usage.used).put("agentZoneRecordSetsLimit", this.usage.limit);
     }

@@ -45,6 +45,11 @@ export interface LoopObserver {
   throttled(): void;
   failed(kind: string): void;
   recordCounts(desired: number, applied: number): void;
+  /**
+   * An instance's SRV set reached the zone this many seconds after the agent first wanted it there (a container's
+   * start, or its first passing check): the start → in-zone latency.
+   */
+  reachedZone?(seconds: number): void;
 }
 
 export interface SyncLoopOptions {
@@ -86,6 +91,8 @@ export class SyncLoop {
   private readonly groups = new Map<string, RecordSet[]>();
   private desired = new Map<string, RecordSet>();
   private readonly applied = new Map<string, RecordSet>();
+  /** Instances wanted in the zone and not there yet, with when they were first wanted (monotonic ms). */
+  private readonly wantedSince = new Map<string, number>();
   /** An instance held by a verdict is left out of the desired state until the reconciler lifts it. */
   private readonly held: HeldVerdicts;
   private refreshHeldRequested = false;
@@ -224,6 +231,13 @@ export class SyncLoop {
       for (const rs of sets) if (!this.held.holds(rs)) desired.set(recordSetKey(rs), rs);
     }
     this.desired = desired;
+    // When each instance the zone does not have yet was first wanted there; forgotten when no longer wanted.
+    const now = this.now();
+    for (const key of this.wantedSince.keys()) if (!desired.has(key)) this.wantedSince.delete(key);
+    for (const [key, rs] of desired) {
+      if (rs.Type === "SRV" && !this.applied.has(key) && !this.wantedSince.has(key))
+        this.wantedSince.set(key, now);
+    }
     this.rejected.keepPending(() => diffRecordSets(this.desired, this.applied));
     this.pendingSince ??= this.now();
     this.report();
@@ -322,11 +336,17 @@ export class SyncLoop {
       }
       this.batchLimit = CHANGE_BATCH_LIMITS.changes;
       const counts = new Map<string, number>();
+      const landed = this.now();
       for (const c of batch) {
         const key = recordSetKey(c.recordSet);
         if (c.action === "DELETE") this.applied.delete(key);
         else this.applied.set(key, c.recordSet);
         counts.set(c.action, (counts.get(c.action) ?? 0) + 1);
+        const since = c.action === "DELETE" ? undefined : this.wantedSince.get(key);
+        if (since !== undefined) {
+          this.wantedSince.delete(key);
+          this.opts.observer?.reachedZone?.((landed - since) / 1000);
+        }
       }
       this.opts.observer?.batchApplied(batch.length);
       for (const [action, n] of counts) this.opts.observer?.changesApplied(action, n);

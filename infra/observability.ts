@@ -107,7 +107,7 @@ const PERIOD = 300;
 
 /**
  * The dashboard's body: one row per component, every metric it emits (from the one table, so nothing it does not
- * write), graphed by kind and unit (counters as Sum, gauges as Maximum), and beside them the AWS metrics of its
+ * write), graphed by kind and unit (counters as Sum, gauges as Maximum, latencies as p99), and beside them the AWS metrics of its
  * Lambda and queues.
  */
 export function dashboardBody(facts: DashboardFacts): { widgets: Widget[] } {
@@ -119,11 +119,16 @@ export function dashboardBody(facts: DashboardFacts): { widgets: Widget[] } {
       if (def.component !== component || def.emf === undefined) continue;
       const counter = def.kind === "counter";
       const key = `${def.kind} ${def.unit}`;
-      const group = groups.get(key) ?? {
-        title: `${component}: ${counter ? "counts (Sum)" : `${def.unit === "Seconds" ? "seconds" : "levels"} (Maximum)`}`,
-        stat: counter ? "Sum" : "Maximum",
-        metrics: [],
-      };
+      // A histogram's values are latencies from every host: its p99 says what the slowest are.
+      const group =
+        groups.get(key) ??
+        (def.kind === "histogram"
+          ? { title: `${component}: latency, seconds (p99)`, stat: "p99", metrics: [] }
+          : {
+              title: `${component}: ${counter ? "counts (Sum)" : `${def.unit === "Seconds" ? "seconds" : "levels"} (Maximum)`}`,
+              stat: counter ? "Sum" : "Maximum",
+              metrics: [],
+            });
       group.metrics.push([METRICS_NAMESPACE, def.emf, ...dims]);
       groups.set(key, group);
     }

@@ -176,6 +176,17 @@ export const METRICS = {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     },
   }),
+  agentStartToZone: agent({
+    kind: "histogram",
+    unit: "Seconds",
+    meaning:
+      "Seconds from the agent first wanting an instance in the zone (its container's start, or its first passing check) to Route53 accepting it",
+    emf: "AgentStartToZoneSeconds",
+    prometheus: {
+      name: "ecssd_agent_start_to_zone_seconds",
+      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120],
+    },
+  }),
   agentDeclarationsSkipped: agent({
     kind: "counter",
     unit: "Count",

@@ -378,10 +378,11 @@ describe("alarms and the dashboard in the program", function () {
         );
       }
       assert.ok(!graphed.some((w) => component(w) === "registrar"), "no registrar with the coalescer");
-      // Counters as Sum, gauges as Maximum.
+      // Counters as Sum, gauges as Maximum, latencies as p99.
       for (const w of graphed) {
         const gauge = /SecondsSinceSync|Consecutive|Checks|Queued|ZoneRecordSets/.test(w.name);
-        assert.equal(w.stat, gauge ? "Maximum" : "Sum", w.name);
+        const latency = /StartToZone/.test(w.name);
+        assert.equal(w.stat, latency ? "p99" : gauge ? "Maximum" : "Sum", w.name);
       }
       const rows = (JSON.parse(dashboard.inputs.dashboardBody).widgets as Json[]).reduce(
         (byRow: Map<number, Set<string>>, w) => {

@@ -77,6 +77,11 @@ describe("metrics: the agent's EMF lines", function () {
       "the zone refused a write for its quota",
       async () => (await prom(a, "ecssd_agent_errors_total", { kind: "record-set-quota" })) >= 1,
     );
+    // The refusal asks the zone's usage (GetHostedZoneLimit) on its way: let it answer before the quota goes.
+    await until(
+      "the refusal's usage was read",
+      async () => (await prom(a, "ecssd_agent_zone_record_sets_limit")) === 4,
+    );
     zone.setFaults({});
     assert.ok(await a.loop.flush(10_000), "converged once the zone takes the writes");
     docker.stopContainer(container(1).Id, true);
@@ -107,6 +112,7 @@ describe("metrics: the agent's EMF lines", function () {
       "AgentRoute53Requests",
       "AgentRoute53Throttled",
       "AgentSecondsSinceSync",
+      "AgentStartToZoneSeconds",
       "AgentZoneRecordSets",
       "AgentZoneRecordSetsLimit",
     ]);
@@ -126,6 +132,16 @@ describe("metrics: the agent's EMF lines", function () {
     assert.equal(total(sink.docs, "AgentRoute53Errors"), 0);
     assert.equal(last.AgentConsecutiveFailedSyncs, 0, "the zone answers again");
     assert.equal(last.AgentChecksFailing, 0);
+    // Start → in the zone: once per instance that entered (two), in Prometheus and in the lines alike.
+    const latencies = sink.docs.flatMap((doc) => {
+      const v = doc.AgentStartToZoneSeconds;
+      return v === undefined ? [] : Array.isArray(v) ? v : [v];
+    }) as number[];
+    assert.equal(latencies.length, 2);
+    assert.ok(
+      latencies.every((v) => v >= 0 && v < 30),
+      JSON.stringify(latencies),
+    );
     assert.ok((last.AgentSecondsSinceSync as number) < 60, "it was in sync when it stopped");
   });
 });

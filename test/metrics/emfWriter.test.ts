@@ -164,6 +164,7 @@ describe("metrics: EMF lines", () => {
       "ecssd_agent_ecs_introspection_requests_total",
       "ecssd_agent_errors_total",
       "ecssd_agent_last_sync_timestamp_seconds",
+      "ecssd_agent_start_to_zone_seconds",
       "ecssd_agent_throttles_total",
       "ecssd_agent_zone_record_sets",
       "ecssd_agent_zone_record_sets_limit",
