@@ -59,7 +59,7 @@ describe("the Lambda bundles in a Node.js 24 Lambda runtime", function () {
     bundle: { fileName: string; code: string },
     handler: string,
     env: Record<string, string>,
-  ): Promise<string> {
+  ): Promise<{ result: string; emf: Record<string, unknown>[] }> {
     const lambdaRoot = mkdtempSync(path.join(root, "fn-"));
     const task = path.join(lambdaRoot, "var", "task");
     const runtimeModules = path.join(lambdaRoot, "var", "runtime", "node_modules");
@@ -88,7 +88,13 @@ describe("the Lambda bundles in a Node.js 24 Lambda runtime", function () {
         ...env,
       },
     });
-    return stdout;
+    // The function's log stream: its EMF lines (metrics/), then the handler's result, written last.
+    const lines = stdout.split("\n").filter((l) => l.trim() !== "");
+    const result = lines.pop() ?? "";
+    const emf = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((doc) => typeof doc._aws === "object");
+    return { result, emf };
   }
 
   it("reconciler: loads from index.js with only the runtime's SDK, and its async handler reconciles", async () => {
@@ -117,13 +123,16 @@ describe("the Lambda bundles in a Node.js 24 Lambda runtime", function () {
     const staleSet = srvRecord({ hostId: host.hostId, container: 1, hostPort: 32_101, taskId: "gone-task" });
     await createSets(route53, zone.hostedZoneId, [hostA(host.hostId), liveSet, staleSet]);
 
-    const stdout = await invoke(bundle, String(fn.inputs.handler), {
+    const out = await invoke(bundle, String(fn.inputs.handler), {
       ECSSD_CLUSTERS: "lambda-load",
       ECSSD_CHECK_HEALTH: "false",
       EVENT: JSON.stringify({ "detail-type": "Scheduled Event", source: "aws.events" }),
     });
-    const summary = JSON.parse(stdout) as { deleted: { byReason: Record<string, number> } };
+    const summary = JSON.parse(out.result) as { deleted: { byReason: Record<string, number> } };
     assert.equal(summary.deleted.byReason["task-gone"], 1);
+    // Its metrics, through Powertools in the bundle: the deletion under its reason.
+    assert.equal(out.emf.length, 1, JSON.stringify(out.emf));
+    assert.equal(out.emf[0]?.ReconcilerDeletedTaskGone, 1);
     const left = await readZone(route53, zone.hostedZoneId);
     assert.ok(left.has(recordSetKey(liveSet)), "the live task's record stays");
     assert.ok(!left.has(recordSetKey(staleSet)), "the gone task's record is removed");
@@ -149,11 +158,13 @@ describe("the Lambda bundles in a Node.js 24 Lambda runtime", function () {
       ]);
       const taskArn = await world.run(cluster, definition);
       const event = taskEvent(await world.describe(cluster, taskArn), { version: 3 });
-      const stdout = await invoke(bundle, String(fn.inputs.handler), {
+      const out = await invoke(bundle, String(fn.inputs.handler), {
         ECSSD_CLUSTERS: "lambda-registrar",
         EVENT: JSON.stringify(event),
       });
-      assert.equal(JSON.parse(stdout).outcome, "registered", stdout);
+      assert.equal(JSON.parse(out.result).outcome, "registered", out.result);
+      assert.equal(out.emf.length, 1, JSON.stringify(out.emf));
+      assert.equal(out.emf[0]?.RegistrarRegistered, 1);
       world.ecs.destroy();
     } finally {
       await holdTaskStates(moto.endpoint, false);
