@@ -1,4 +1,11 @@
 // @ecssd/resolver: DNS SRV service discovery with a TTL cache, RFC 2782 selection and failover.
+export {
+  type AvailabilityZoneOptions,
+  type AvailabilityZoneResult,
+  type AvailabilityZoneSource,
+  AZ_ID_PATTERN,
+  discoverAvailabilityZone,
+} from "./availabilityZone";
 export { isConnectionError } from "./connectionErrors";
 export {
   type FailedQuery,
