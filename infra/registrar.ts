@@ -4,7 +4,8 @@ import { DEFAULT_SRV_TTL } from "../records/zone";
 import { registrarEnvironment } from "../registrar/config";
 import { lambdaBase, lambdaFunction } from "./lambdaRole";
 import { REGISTRAR_RUNTIME } from "./lambdaRuntime";
-import { registrarPolicy, ruleToQueuePolicy } from "./policies";
+import { registrarPolicy } from "./policies";
+import { ruleOnlyQueuePolicy } from "./ruleQueuePolicy";
 import { ownershipSettings, type ZoneWriterArgs } from "./zoneWriterArgs";
 
 /** The EventBridge pattern of our cluster's task state changes: the only events the registrar is sent. */
@@ -111,18 +112,7 @@ export class Registrar extends pulumi.ComponentResource {
       { parent: this },
     );
     // EventBridge may put events it could not deliver into the queue: only this rule's.
-    new aws.sqs.QueuePolicy(
-      `${name}-dlq-policy`,
-      {
-        queueUrl: this.deadLetterQueue.url,
-        policy: pulumi
-          .all([this.deadLetterQueue.arn, this.rule.arn])
-          .apply(([queueArn, ruleArn]) =>
-            JSON.stringify(ruleToQueuePolicy("UndeliveredTaskEvents", queueArn, ruleArn)),
-          ),
-      },
-      { parent: this },
-    );
+    ruleOnlyQueuePolicy(`${name}-dlq-policy`, "UndeliveredTaskEvents", this.deadLetterQueue, this.rule, this);
     new aws.cloudwatch.EventTarget(
       `${name}-target`,
       {

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ruleToQueuePolicy } from "./policies";
 import { REGISTRAR_MAX_EVENT_AGE_SECONDS, taskStateChangePattern } from "./registrar";
+import { ruleOnlyQueuePolicy } from "./ruleQueuePolicy";
 
 /** Receives of one event before SQS moves it to the dead-letter queue: Lambda's first try and its two retries. */
 export const TASK_EVENT_MAX_RECEIVES = 3;
@@ -59,30 +59,14 @@ export class TaskEventQueue extends pulumi.ComponentResource {
       { parent: this },
     );
     const policies = [
-      new aws.sqs.QueuePolicy(
-        `${name}-queue-policy`,
-        {
-          queueUrl: this.queue.url,
-          policy: pulumi
-            .all([this.queue.arn, this.rule.arn])
-            .apply(([queueArn, ruleArn]) =>
-              JSON.stringify(ruleToQueuePolicy("TaskEvents", queueArn, ruleArn)),
-            ),
-        },
-        { parent: this },
-      ),
+      ruleOnlyQueuePolicy(`${name}-queue-policy`, "TaskEvents", this.queue, this.rule, this),
       // EventBridge puts an event it could not deliver into the dead-letter queue: only this rule's.
-      new aws.sqs.QueuePolicy(
+      ruleOnlyQueuePolicy(
         `${name}-dlq-policy`,
-        {
-          queueUrl: this.deadLetterQueue.url,
-          policy: pulumi
-            .all([this.deadLetterQueue.arn, this.rule.arn])
-            .apply(([queueArn, ruleArn]) =>
-              JSON.stringify(ruleToQueuePolicy("UndeliveredTaskEvents", queueArn, ruleArn)),
-            ),
-        },
-        { parent: this },
+        "UndeliveredTaskEvents",
+        this.deadLetterQueue,
+        this.rule,
+        this,
       ),
     ];
     new aws.cloudwatch.EventTarget(
