@@ -22,7 +22,7 @@ import {
 } from "@aws-sdk/client-route-53";
 import { sleep } from "../agent/backoff";
 import { sameRecordSet } from "../agent/recordSetDiff";
-import type { Log } from "../agent/syncLoop";
+import { errorText, type Log } from "../agent/syncLoop";
 import { WarningLimiter } from "../agent/warningLimiter";
 import { canonicalName, type RecordSet, recordSetKey, type ZoneRecordSet } from "../records";
 import { type BucketFigures, changeTokens } from "../route53/accountLimits";
@@ -700,10 +700,6 @@ export function judge(
     }
   }
   return { changes: out };
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
 /** A refusal of a full zone in words the agents and the registrar recognise (route53/recordSetQuota.ts). */

@@ -5,7 +5,7 @@
 // zone's shared budget, which is easiest to see to with the server's own timeouts in view.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Log } from "../agent/syncLoop";
+import { errorText, type Log } from "../agent/syncLoop";
 import { InvalidChangeBatchError, ZoneBusyError } from "../route53/errors";
 import { COALESCER_API_LIMITS, type CoalescerErrorBody, type CoalescerErrorCode } from "./apiContract";
 import { carriesToken } from "./apiToken";
@@ -248,8 +248,4 @@ function send(res: http.ServerResponse, status: number, body?: unknown | Coalesc
     "Content-Length": Buffer.byteLength(text),
   });
   res.end(text);
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
