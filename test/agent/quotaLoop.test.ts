@@ -47,6 +47,25 @@ class FullZone implements ZoneWriter {
   }
 }
 
+/** A started loop over `zone`, quick to back off, told the zone's usage for its quota warning. */
+async function startedLoop(zone: FullZone, log: Log): Promise<SyncLoop> {
+  const loop = new SyncLoop({
+    zone,
+    hostId: HOST,
+    flushMs: 0,
+    log,
+    backoff: { baseMs: 1, capMs: 5 },
+    quota: {
+      warning: new QuotaWarning(log),
+      zone: { name: "servicediscovery.internal", id: "Z1" },
+      usage: zone.usage,
+    },
+  });
+  await loop.loadApplied();
+  loop.start();
+  return loop;
+}
+
 describe("agent sync loop: a full zone, whatever Route53's words", () => {
   it("takes a lone new set refused at the zone's limit for the quota: warned, kept pending, written later", async () => {
     const zone = new FullZone(1);
@@ -58,20 +77,7 @@ describe("agent sync loop: a full zone, whatever Route53's words", () => {
       warn: (obj) => void warnings.push({ ...obj }),
       error: (_obj, msg) => void errors.push(msg ?? ""),
     };
-    const loop = new SyncLoop({
-      zone,
-      hostId: HOST,
-      flushMs: 0,
-      log,
-      backoff: { baseMs: 1, capMs: 5 },
-      quota: {
-        warning: new QuotaWarning(log),
-        zone: { name: "servicediscovery.internal", id: "Z1" },
-        usage: zone.usage,
-      },
-    });
-    await loop.loadApplied();
-    loop.start();
+    const loop = await startedLoop(zone, log);
     loop.setGroup("a", [srv(1)]);
     assert.ok(await loop.flush(5_000));
     loop.setGroup("b", [srv(2)]);
@@ -91,20 +97,7 @@ describe("agent sync loop: a full zone, whatever Route53's words", () => {
   it("lets a delete through when the refused batch adds sets only by updating ones that vanished", async () => {
     const zone = new FullZone(10, "Exceeded limit on number of RRSets in this zone");
     const log: Log = { debug() {}, info() {}, warn() {}, error() {} };
-    const loop = new SyncLoop({
-      zone,
-      hostId: HOST,
-      flushMs: 0,
-      log,
-      backoff: { baseMs: 1, capMs: 5 },
-      quota: {
-        warning: new QuotaWarning(log),
-        zone: { name: "servicediscovery.internal", id: "Z1" },
-        usage: zone.usage,
-      },
-    });
-    await loop.loadApplied();
-    loop.start();
+    const loop = await startedLoop(zone, log);
     for (const n of [1, 2, 3, 4]) loop.setGroup(`c${n}`, [srv(n)]);
     assert.ok(await loop.flush(5_000));
     // Behind the agent's back: two of its sets vanish, another writer fills the zone, the quota is lowered.
