@@ -12,6 +12,7 @@ import { InvalidChangeBatchError } from "../../route53/errors";
 import { isRecordSetQuotaError } from "../../route53/recordSetQuota";
 import { toRoute53 } from "../../route53/recordSetShape";
 import { route53For } from "../kit/awsClients";
+import { localCoalescer } from "../kit/localCoalescer";
 import { hostA, srvRecord } from "../kit/recordFixtures";
 import { changeZone } from "../kit/zoneSeeding";
 
@@ -26,16 +27,7 @@ describe("coalescer: the zone's one writer", function () {
   beforeEach(async () => {
     zone = await startLocalZone({ faults: { ...ROUTE53_LIMITS } });
     calls.length = 0;
-    coalescer = new Coalescer({
-      client: route53For(zone),
-      zoneId: zone.hostedZoneId,
-      zoneName: zone.zoneName,
-      budget: DEFAULT_ROUTE53_BUDGET,
-      windowMs: 50,
-      relistSeconds: 300,
-      log: quiet,
-      onApiCall: (a) => calls.push(a),
-    });
+    coalescer = localCoalescer(zone, { windowMs: 50, log: quiet, onApiCall: (a) => calls.push(a) });
     await coalescer.start();
   });
   afterEach(async () => {

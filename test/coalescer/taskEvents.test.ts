@@ -14,8 +14,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import pino from "pino";
-import { Coalescer } from "../../coalescer/coalescer";
-import { DEFAULT_ROUTE53_BUDGET } from "../../coalescer/route53Budget";
+import type { Coalescer } from "../../coalescer/coalescer";
 import { TaskEventQueue } from "../../coalescer/taskEventQueue";
 import { taskEventApplier } from "../../coalescer/taskEvents";
 import { type LocalZone, ROUTE53_LIMITS, startLocalZone } from "../../local/zone";
@@ -25,6 +24,7 @@ import { AwsCall, route53Client } from "../../route53";
 import { REGION } from "../kit/awsClients";
 import { digShortCanonical as dig } from "../kit/dig";
 import { eventually } from "../kit/eventually";
+import { localCoalescer } from "../kit/localCoalescer";
 import { motoCredentials } from "../kit/moto";
 import { ecsClient } from "../reconciler/support/ecsWorld";
 import { sharedMoto } from "../reconciler/support/sharedMoto";
@@ -71,15 +71,10 @@ describe("coalescer: the registrar's task events from SQS (moto SQS and ECS, loc
     sqs = new SQSClient({ endpoint: moto.endpoint, region: REGION, credentials: motoCredentials });
     world = new AwsvpcWorld(ecsClient(moto.endpoint), moto.endpoint);
     cluster = await world.cluster("apps");
-    coalescer = new Coalescer({
+    coalescer = localCoalescer(zone, {
       client: route53,
-      zoneId: zone.hostedZoneId,
-      zoneName: ZONE,
-      budget: DEFAULT_ROUTE53_BUDGET,
       // Long enough that one receive's applies share a batch however slowly moto answers on a busy machine.
       windowMs: 500,
-      relistSeconds: 300,
-      log: pino({ level: "silent" }),
     });
     await coalescer.start();
   });

@@ -7,13 +7,10 @@
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import pino from "pino";
 import type { ContainerDescription } from "../../agent/containerSource";
 import { startHostAgent } from "../../agent/hostAgent";
 import type { Log } from "../../agent/syncLoop";
 import { SimulatedDocker } from "../../bench/support/simulatedDocker";
-import { Coalescer } from "../../coalescer/coalescer";
-import { DEFAULT_ROUTE53_BUDGET } from "../../coalescer/route53Budget";
 import { startStatusMetrics } from "../../coalescer/statusMetrics";
 import { parseStackConfig, StackConfigError } from "../../infra/config";
 import { checkAlarmOptions } from "../../infra/observability";
@@ -24,7 +21,7 @@ import { configFromEnv } from "../../reconciler/config";
 import { runMetricsWriter } from "../../reconciler/handler";
 import { outcomeWriter } from "../../registrar/handler";
 import { agentConfig } from "../kit/agentFixtures";
-import { route53For } from "../kit/awsClients";
+import { localCoalescer } from "../kit/localCoalescer";
 import { type EmfDocument, emfSink } from "../metrics/emfLines";
 import { promiseOf } from "./support/outputs";
 import { ACCOUNT, type ProgramMocks, REGION, type RecordedResource } from "./support/programMocks";
@@ -141,15 +138,7 @@ async function agentDimensions(): Promise<Set<string>> {
 /** The dimension sets the real coalescer's status lines carry, against the local zone. */
 async function coalescerDimensions(): Promise<Set<string>> {
   const zone = await startLocalZone({ zoneName: "alarms.internal" });
-  const coalescer = new Coalescer({
-    client: route53For(zone),
-    zoneId: zone.hostedZoneId,
-    zoneName: zone.zoneName,
-    budget: DEFAULT_ROUTE53_BUDGET,
-    windowMs: 10,
-    relistSeconds: 300,
-    log: pino({ level: "silent" }),
-  });
+  const coalescer = localCoalescer(zone, { windowMs: 10 });
   const sink = emfSink();
   const lines = startStatusMetrics(() => coalescer.status(), {
     write: sink.write,

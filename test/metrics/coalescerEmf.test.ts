@@ -1,12 +1,9 @@
 // The coalescer's EMF line, made from its status: what its counters added since the line before, and what it
 // holds now. The core runs against the local zone with a record-set quota low enough to refuse a submission.
 import assert from "node:assert/strict";
-import pino from "pino";
-import { Coalescer } from "../../coalescer/coalescer";
-import { DEFAULT_ROUTE53_BUDGET } from "../../coalescer/route53Budget";
 import { startStatusMetrics } from "../../coalescer/statusMetrics";
 import { startLocalZone } from "../../local/zone";
-import { route53For } from "../kit/awsClients";
+import { localCoalescer } from "../kit/localCoalescer";
 import { srvRecord } from "../kit/recordFixtures";
 import { type EmfDocument, emfSink } from "./emfLines";
 
@@ -14,15 +11,7 @@ describe("metrics: the coalescer's EMF lines", function () {
   this.timeout(30_000);
   it("counts batches, changes, requests and refusals once each, and shows the zone against its quota", async () => {
     const zone = await startLocalZone({ faults: { maxRecordSetsPerZone: 4 } });
-    const coalescer = new Coalescer({
-      client: route53For(zone),
-      zoneId: zone.hostedZoneId,
-      zoneName: zone.zoneName,
-      budget: DEFAULT_ROUTE53_BUDGET,
-      windowMs: 10,
-      relistSeconds: 300,
-      log: pino({ level: "silent" }),
-    });
+    const coalescer = localCoalescer(zone, { windowMs: 10 });
     const sink = emfSink();
     const lines = startStatusMetrics(() => coalescer.status(), {
       write: sink.write,

@@ -3,9 +3,7 @@
 // everyone else's by the same rule. The real coalescer, the real SDK, the local zone.
 import assert from "node:assert/strict";
 import type { Route53Client } from "@aws-sdk/client-route-53";
-import pino from "pino";
-import { Coalescer } from "../../coalescer/coalescer";
-import { DEFAULT_ROUTE53_BUDGET } from "../../coalescer/route53Budget";
+import type { Coalescer } from "../../coalescer/coalescer";
 import { type LocalZone, startLocalZone } from "../../local/zone";
 import {
   parseServiceDeclarations,
@@ -16,6 +14,7 @@ import {
 import { CoalescerTaskZone } from "../../registrar/coalescerTaskZone";
 import { route53Client, toRoute53 } from "../../route53";
 import { digShortCanonical as dig } from "../kit/dig";
+import { localCoalescer } from "../kit/localCoalescer";
 import { hostA, srvRecord } from "../kit/recordFixtures";
 import { changeZone, createSets } from "../kit/zoneSeeding";
 
@@ -55,15 +54,7 @@ describe("registrar: CoalescerTaskZone (the task zone over the coalescer, local 
 
   /** The coalescer, started (it lists the zone: seed before). */
   async function coalescer(): Promise<Coalescer> {
-    changes = new Coalescer({
-      client: route53,
-      zoneId: zone.hostedZoneId,
-      zoneName: ZONE,
-      budget: DEFAULT_ROUTE53_BUDGET,
-      windowMs: 20,
-      relistSeconds: 300,
-      log: pino({ level: "silent" }),
-    });
+    changes = localCoalescer(zone, { client: route53 });
     await changes.start();
     return changes;
   }

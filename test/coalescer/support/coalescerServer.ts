@@ -1,11 +1,11 @@
 // The coalescer as its command runs it, in the test's process: the real core over the local zone, and its HTTP
 // API on loopback.
 import pino from "pino";
-import { Coalescer } from "../../../coalescer/coalescer";
+import type { Coalescer } from "../../../coalescer/coalescer";
 import { type CoalescerApi, startCoalescerApi } from "../../../coalescer/httpApi";
-import { DEFAULT_ROUTE53_BUDGET } from "../../../coalescer/route53Budget";
 import type { LocalZone } from "../../../local/zone";
 import { route53For } from "../../kit/awsClients";
+import { localCoalescer } from "../../kit/localCoalescer";
 
 export interface CoalescerServer {
   readonly core: Coalescer;
@@ -28,16 +28,7 @@ export async function startCoalescerServer(
 ): Promise<CoalescerServer> {
   const client = route53For(zone);
   const calls: string[] = [];
-  const core = new Coalescer({
-    client,
-    zoneId: zone.hostedZoneId,
-    zoneName: zone.zoneName,
-    budget: DEFAULT_ROUTE53_BUDGET,
-    windowMs: 20,
-    relistSeconds: 300,
-    log: pino({ level: "silent" }),
-    onApiCall: (action) => calls.push(action),
-  });
+  const core = localCoalescer(zone, { client, onApiCall: (action) => calls.push(action) });
   await core.start();
   const api = await startCoalescerApi({
     zone: core,
