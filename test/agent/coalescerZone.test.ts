@@ -3,28 +3,16 @@
 // and makes no Route53 request of its own.
 import { strict as assert } from "node:assert";
 import pino from "pino";
-import type { ContainerDescription } from "../../agent/containerSource";
 import { type HostAgent, startHostAgent } from "../../agent/hostAgent";
 import { SimulatedDocker } from "../../bench/support/simulatedDocker";
 import { COALESCER_ROUTES } from "../../coalescer/apiContract";
 import { type LocalZone, startLocalZone } from "../../local/zone";
 import { type CoalescerServer, startCoalescerServer } from "../coalescer/support/coalescerServer";
-import { agentConfig, zoneRecords } from "../kit/agentFixtures";
+import { agentConfig, calcContainer, zoneRecords } from "../kit/agentFixtures";
 import { route53For } from "../kit/awsClients";
 import { eventually } from "../kit/eventually";
 
 const CONTAINER_ID = "ab".repeat(32);
-
-function calcContainer(): ContainerDescription {
-  return {
-    Id: CONTAINER_ID,
-    Name: "/calc-1",
-    Config: { Env: ["SERVICE_8080_NAME=_calc._tcp"], Labels: {} },
-    State: { Running: true, Paused: false, Restarting: false },
-    HostConfig: { NetworkMode: "bridge" },
-    NetworkSettings: { Ports: { "8080/tcp": [{ HostIp: "0.0.0.0", HostPort: "32768" }] } },
-  };
-}
 
 describe("agent through the coalescer (ECSSD_COALESCER_URL)", function () {
   this.timeout(60_000);
@@ -55,7 +43,7 @@ describe("agent through the coalescer (ECSSD_COALESCER_URL)", function () {
     agent = await startHostAgent(config, { log: pino({ level: "silent" }), source: docker });
     assert.equal(agent.zoneId, zone.hostedZoneId, "the zone id comes from the coalescer's status");
 
-    docker.startContainer(calcContainer());
+    docker.startContainer(calcContainer(CONTAINER_ID, 32768));
     const srv = `_calc._tcp.${zone.zoneName}|SRV|ecssd1:host-a:${CONTAINER_ID.slice(0, 24)}:8080|1 1 32768 host-a.${zone.zoneName}`;
     const host = `host-a.${zone.zoneName}|A|ecssd1:host-a|127.0.0.1`;
     await eventually(

@@ -4,28 +4,16 @@
 // a restart once the coalescer is redeployed with its token. No log line carries a token.
 import { strict as assert } from "node:assert";
 import pino from "pino";
-import type { ContainerDescription } from "../../agent/containerSource";
 import { type HostAgent, startHostAgent } from "../../agent/hostAgent";
 import { SimulatedDocker } from "../../bench/support/simulatedDocker";
 import { type LocalZone, startLocalZone } from "../../local/zone";
 import { type CoalescerServer, startCoalescerServer } from "../coalescer/support/coalescerServer";
-import { agentConfig, zoneRecords } from "../kit/agentFixtures";
+import { agentConfig, calcContainer, zoneRecords } from "../kit/agentFixtures";
 import { route53For } from "../kit/awsClients";
 import { eventually } from "../kit/eventually";
 
 const TOKEN = "T0ken-of-the-coalescer-".padEnd(48, "x");
 const OTHER = "An0ther-token-entirely-".padEnd(48, "y");
-
-function calcContainer(id: string, hostPort: number): ContainerDescription {
-  return {
-    Id: id,
-    Name: `/calc-${id.slice(0, 4)}`,
-    Config: { Env: ["SERVICE_8080_NAME=_calc._tcp"], Labels: {} },
-    State: { Running: true, Paused: false, Restarting: false },
-    HostConfig: { NetworkMode: "bridge" },
-    NetworkSettings: { Ports: { "8080/tcp": [{ HostIp: "0.0.0.0", HostPort: String(hostPort) }] } },
-  };
-}
 
 /** A logger whose lines the test reads back. */
 function capturedLog(): { log: pino.Logger; lines: string[] } {

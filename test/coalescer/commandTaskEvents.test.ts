@@ -15,13 +15,12 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import pino from "pino";
-import type { ContainerDescription } from "../../agent/containerSource";
 import { type HostAgent, startHostAgent } from "../../agent/hostAgent";
 import { SimulatedDocker } from "../../bench/support/simulatedDocker";
 import { STOP_GRACE_MS } from "../../cli/commands/coalescer";
 import type { CoalescerStatus } from "../../coalescer/coalescer";
 import { type LocalZone, ROUTE53_LIMITS, startLocalZone } from "../../local/zone";
-import { agentConfig } from "../kit/agentFixtures";
+import { agentConfig, calcContainer } from "../kit/agentFixtures";
 import { REGION } from "../kit/awsClients";
 import { digShortCanonical as dig } from "../kit/dig";
 import { eventually } from "../kit/eventually";
@@ -99,17 +98,6 @@ async function runToExit(env: Record<string, string>): Promise<{ code: number | 
   const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
   clearTimeout(kill);
   return { code, stderr };
-}
-
-function calcContainer(): ContainerDescription {
-  return {
-    Id: CONTAINER_ID,
-    Name: "/calc-1",
-    Config: { Env: ["SERVICE_8080_NAME=_calc._tcp"], Labels: {} },
-    State: { Running: true, Paused: false, Restarting: false },
-    HostConfig: { NetworkMode: "bridge" },
-    NetworkSettings: { Ports: { "8080/tcp": [{ HostIp: "0.0.0.0", HostPort: "32768" }] } },
-  };
 }
 
 describe("ecssd coalescer as a process: task events from SQS and agents' changes, one writer", function () {
@@ -239,7 +227,7 @@ describe("ecssd coalescer as a process: task events from SQS and agents' changes
       { log: pino({ level: "silent" }), source: docker },
     );
     assert.equal(agent.zoneId, zone.hostedZoneId, "the zone id from the coalescer's status");
-    docker.startContainer(calcContainer());
+    docker.startContainer(calcContainer(CONTAINER_ID, 32768));
     const srv = `_calc._tcp.${zone.zoneName}`;
     await eventually(async () => (await dig(zone, "SRV", srv)).length === 1, 30_000, "the container's SRV");
     assert.deepEqual(await dig(zone, "SRV", srv), [`1 1 32768 host-a.${zone.zoneName}`]);

@@ -2,6 +2,7 @@
 // zone's record sets read back the way they compare them.
 import { ListResourceRecordSetsCommand, type Route53Client } from "@aws-sdk/client-route-53";
 import { type AgentConfig, loadAgentConfig } from "../../agent/config";
+import type { ContainerDescription } from "../../agent/containerSource";
 import type { LocalZone } from "../../local/zone";
 import { canonicalName, parseSetIdentifier } from "../../records";
 
@@ -43,4 +44,16 @@ export async function zoneRecords(zone: LocalZone, client: Route53Client): Promi
     };
   }
   return out.sort();
+}
+
+/** A running bridge container offering `_calc._tcp` on 8080, published on `hostPort`, as `docker inspect` says. */
+export function calcContainer(id: string, hostPort: number): ContainerDescription {
+  return {
+    Id: id,
+    Name: `/calc-${id.slice(0, 4)}`,
+    Config: { Env: ["SERVICE_8080_NAME=_calc._tcp"], Labels: {} },
+    State: { Running: true, Paused: false, Restarting: false },
+    HostConfig: { NetworkMode: "bridge" },
+    NetworkSettings: { Ports: { "8080/tcp": [{ HostIp: "0.0.0.0", HostPort: String(hostPort) }] } },
+  };
 }
