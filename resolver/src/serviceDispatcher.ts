@@ -13,6 +13,7 @@ import { Agent, Dispatcher } from "undici";
 import { isConnectionError } from "./connectionErrors";
 import { NotFoundError } from "./errors";
 import { Failover } from "./failover";
+import { olderShapeAdapter } from "./handlerShape";
 import { type HeaderPair, instanceHeaders, replaceHeaders, replaceRawHeaders } from "./instanceHeaders";
 import type { Resolver } from "./resolver";
 import { routeShortName, serviceTarget, type Target } from "./serviceTarget";
@@ -100,8 +101,12 @@ class StableController implements Dispatcher.DispatchController {
   get paused(): boolean {
     return this.#paused;
   }
+  /** The answer's headers with ours in place of the instance's, when instanceHeaders added them. */
+  answerRawHeaders: Dispatcher.DispatchController["rawHeaders"] = undefined;
+  // A caller may read the raw headers here rather than the object it was handed (undici 8's adapter for older-shape
+  // callers does): it must see the same headers.
   get rawHeaders() {
-    return this.target?.rawHeaders;
+    return this.answerRawHeaders ?? this.target?.rawHeaders;
   }
   get rawTrailers() {
     return this.target?.rawTrailers;
@@ -356,7 +361,7 @@ class Attempt implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart(
-    _controller: Dispatcher.DispatchController,
+    controller: Dispatcher.DispatchController,
     statusCode: number,
     headers: NewerHeaders,
     statusMessage?: string,
@@ -367,6 +372,10 @@ class Attempt implements Dispatcher.DispatchHandler {
     }
     const added = this.request.answered();
     const all = added ? replaceHeaders(headers, added) : headers;
+    const raw = controller.rawHeaders;
+    if (added && Array.isArray(raw)) {
+      this.request.controller.answerRawHeaders = replaceRawHeaders(raw as Buffer[], added, Buffer.from);
+    }
     this.request.caller.onResponseStart?.(this.request.controller, statusCode, all, statusMessage);
   }
 
@@ -445,6 +454,8 @@ class ServiceDispatcher extends Dispatcher {
   // Origins seen, with what they mean: parsing a URL and matching names once per origin, not per request.
   private readonly origins = new Map<string, { url: URL; target: Target }>();
   private readonly agentDispatch: Dispatcher["dispatch"];
+  /** With undici 8: where an older-shape caller's request goes to be adapted, then comes back here (handlerShape.ts). */
+  private readonly olderShapeEntry = olderShapeAdapter ? new olderShapeAdapter(this) : undefined;
 
   constructor(
     private readonly agent: Agent,
@@ -468,6 +479,9 @@ class ServiceDispatcher extends Dispatcher {
   }
 
   override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    if (this.olderShapeEntry && typeof handler.onRequestStart !== "function") {
+      return this.olderShapeEntry.dispatch(opts, handler);
+    }
     let known: { url: URL; target: Target };
     try {
       known = this.classify(String(opts.origin));
