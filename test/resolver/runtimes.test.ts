@@ -1,5 +1,7 @@
-// The dispatcher with Node's own global fetch on every runtime our consumers use: the machine's Node.js and the
-// Node.js 22 and 24 binaries from the npm registry's `node` package (scripts/node-runtime.sh).
+// The dispatcher with Node's own global fetch on every runtime our consumers use (the Node.js binaries from the
+// npm registry's `node` package, scripts/node-runtime.sh), the resolver on undici 7 and on undici 8
+// (support/undici8.js), handed to fetch per request and set for the whole process with setGlobalDispatcher: a
+// dispatcher of one undici major under a fetch of another.
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
 import http from "node:http";
@@ -13,7 +15,20 @@ import { route53Client } from "../../route53";
 const REPO = path.join(__dirname, "..", "..");
 const run = promisify(execFile);
 
-describe("global fetch with the dispatcher on Node.js 20, 22 and 24", function () {
+/** The runtimes our consumers use, each from scripts/node-runtime.sh. */
+const RUNTIMES = [20, 22, 24, 26] as const;
+/** The undici major each one's global fetch is built on (`process.versions.undici`), as resolver/README.md says. */
+const BUNDLED_UNDICI: Record<(typeof RUNTIMES)[number], number> = { 20: 6, 22: 6, 24: 7, 26: 8 };
+
+interface Answer {
+  node: string;
+  bundledUndici: string;
+  undici: string;
+  status: number;
+  body: string;
+}
+
+describe("global fetch with the dispatcher on Node.js 20, 22, 24 and 26, the resolver on undici 7 and 8", function () {
   this.timeout(180_000);
   let zone: LocalZone;
   let server: http.Server;
@@ -60,40 +75,41 @@ describe("global fetch with the dispatcher on Node.js 20, 22 and 24", function (
     await zone.close();
   });
 
-  const binaries: [string, () => Promise<string>][] = [
-    ["the machine's", async () => process.execPath],
-    [
-      "22",
-      async () => (await run("bash", [path.join(REPO, "scripts", "node-runtime.sh"), "22"])).stdout.trim(),
-    ],
-    [
-      "24",
-      async () => (await run("bash", [path.join(REPO, "scripts", "node-runtime.sh"), "24"])).stdout.trim(),
-    ],
-  ];
-  for (const [label, binary] of binaries) {
-    it(`reaches the service on ${label} Node.js`, async () => {
-      const node = await binary();
-      const url = `http://_rt._tcp.${zone.zoneName}/`;
-      const { stdout } = await run(
-        node,
-        ["--require", "tsx/cjs", path.join(__dirname, "fixtures", "globalFetch.ts")],
-        {
-          cwd: REPO,
-          timeout: 60_000,
-          env: {
-            ...process.env,
-            TSX_TSCONFIG_PATH: path.join(REPO, "tsconfig.json"),
-            DNS_SERVER: `${zone.dns.host}:${zone.dns.port}`,
-            ZONE: zone.zoneName,
-            URL: url,
-          },
-        },
-      );
-      const out = JSON.parse(stdout) as { node: string; status: number; body: string };
-      if (label !== "the machine's") assert.match(out.node, new RegExp(`^v${label}\\.`));
-      assert.equal(out.status, 200);
-      assert.equal(out.body, `hello _rt._tcp.${zone.zoneName}`);
-    });
+  for (const runtime of RUNTIMES) {
+    // undici 8 does not load on Node.js 20 (it needs 22.19): there the resolver runs on undici 7 alone.
+    for (const undici of runtime === 20 ? [7] : [7, 8]) {
+      for (const global of [false, true]) {
+        const how = global ? "setGlobalDispatcher and a plain fetch" : "fetch(url, { dispatcher })";
+        it(`Node.js ${runtime} (its fetch on undici ${BUNDLED_UNDICI[runtime]}), the resolver on undici ${undici}: ${how}`, async () => {
+          const node = (
+            await run("bash", [path.join(REPO, "scripts", "node-runtime.sh"), String(runtime)])
+          ).stdout.trim();
+          const url = `http://_rt._tcp.${zone.zoneName}/`;
+          const onUndici8 = undici === 8 ? ["--require", path.join(__dirname, "support", "undici8.js")] : [];
+          const { stdout } = await run(
+            node,
+            ["--require", "tsx/cjs", ...onUndici8, path.join(__dirname, "fixtures", "globalFetch.ts")],
+            {
+              cwd: REPO,
+              timeout: 60_000,
+              env: {
+                ...process.env,
+                TSX_TSCONFIG_PATH: path.join(REPO, "tsconfig.json"),
+                DNS_SERVER: `${zone.dns.host}:${zone.dns.port}`,
+                ZONE: zone.zoneName,
+                URL: url,
+                GLOBAL_DISPATCHER: global ? "1" : "0",
+              },
+            },
+          );
+          const out = JSON.parse(stdout) as Answer;
+          assert.match(out.node, new RegExp(`^v${runtime}\\.`));
+          assert.match(out.bundledUndici, new RegExp(`^${BUNDLED_UNDICI[runtime]}\\.`));
+          assert.match(out.undici, new RegExp(`^${undici}\\.`));
+          assert.equal(out.status, 200);
+          assert.equal(out.body, `hello _rt._tcp.${zone.zoneName}`);
+        });
+      }
+    }
   }
 });
