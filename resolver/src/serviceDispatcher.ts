@@ -236,7 +236,10 @@ class ServiceRequest {
   private send(endpoint: Endpoint): void {
     this.endpoint = endpoint;
     this.failover.sending();
-    const attempt = this.legacy ? new LegacyAttempt(this) : new Attempt(this);
+    // undici 8's types know only the newer shape (a LegacyAttempt is made only on undici 7, which takes both).
+    const attempt = this.legacy
+      ? (new LegacyAttempt(this) as unknown as Dispatcher.DispatchHandler)
+      : new Attempt(this);
     try {
       this.dispatch(
         {
