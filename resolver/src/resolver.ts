@@ -415,6 +415,7 @@ export class Resolver {
       try {
         const result = await fn(endpoint);
         this.health.markSucceeded(endpointId);
+        this.outliers?.report(key, endpoint, "connected");
         return result;
       } catch (err) {
         if (!isRetryable(err)) throw err;

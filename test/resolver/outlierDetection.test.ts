@@ -174,6 +174,28 @@ describe("outlier detection: ejection, its share, panic and return", () => {
     assert.equal(instanceStats(r, b!)?.ejected, true);
   });
 
+  it("withEndpoint counts its connection failures, and its successes reset them", async () => {
+    const { r, endpoints } = await fleet(10);
+    const dead = endpoints[0]!;
+    /** Calls through withEndpoint until `dead` has been called `times` times, failing or answering there. */
+    async function meetDead(times: number, fails: boolean): Promise<void> {
+      for (let met = 0, calls = 0; met < times && calls < 10_000; calls++) {
+        await r.withEndpoint("api", (e) => {
+          if (e.port !== dead.port) return;
+          met++;
+          if (fails) throw Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+        });
+        clock += 20_000; // past the connection back-off of each failure (1 s, 2 s ... 16 s)
+      }
+    }
+    await meetDead(4, true);
+    assert.equal(instanceStats(r, dead)?.consecutiveConnectionFailures, 4);
+    await meetDead(1, false);
+    assert.equal(instanceStats(r, dead)?.consecutiveConnectionFailures, 0);
+    await meetDead(5, true);
+    assert.equal(instanceStats(r, dead)?.ejected, true);
+  });
+
   it("ejects for base × ejections, up to the maximum, and returns the instance when its time is over", async () => {
     const { r, endpoints } = await fleet(10, { outlierDetection: { maxEjectionMs: 100_000 } });
     const bad = endpoints[0]!;
