@@ -1,6 +1,7 @@
 // Failover between the instances of a service, shared by the fetch dispatcher (one request) and the http.Agent (one
 // connection): how many instances were sent to, which failed and how, the resolver told of each, the next pick
-// avoiding them, and the error that names every instance tried once none is left.
+// avoiding them, and the error that names every instance tried once none is left. It is also the one path by which
+// both tell the resolver's outlier detection what each instance did (a status, a connection made or failed).
 import type { Resolver } from "./resolver";
 import { type Endpoint, endpointKey } from "./srvSelect";
 
@@ -62,16 +63,35 @@ export class Failover {
     this.sent++;
   }
 
-  /** The instance answered (or accepted the connection): its failure back-off, if any, ends. */
-  succeeded(endpoint: Endpoint): void {
+  /** The instance accepted the connection: its failure back-off, if any, ends. */
+  connected(endpoint: Endpoint): void {
     this.resolver.markSucceeded(endpoint);
+    this.resolver.reportOutcome(this.srvName, endpoint, "connected");
+  }
+
+  /** The instance answered with `statusCode` (whatever it is, the connection worked: its back-off ends). */
+  answered(endpoint: Endpoint, statusCode: number): void {
+    this.resolver.markSucceeded(endpoint);
+    this.resolver.reportOutcome(this.srvName, endpoint, statusCode);
+  }
+
+  /** The instance answered 502 or 503 and the request goes to another: counted, and this request avoids it. */
+  unavailable(endpoint: Endpoint, statusCode: number): void {
+    this.resolver.reportOutcome(this.srvName, endpoint, statusCode);
+    this.failed(endpoint, `HTTP ${statusCode}`);
+  }
+
+  /** The instance could not be reached (refused, reset before any answer, timed out): see {@link failed}. */
+  unreachable(endpoint: Endpoint, error: string, cause?: unknown): void {
+    this.resolver.reportOutcome(this.srvName, endpoint, "connection-failed");
+    this.failed(endpoint, error, cause);
   }
 
   /**
    * The instance failed this request (`error` says how; `cause`, when given, is the error to report if no instance
    * is left): the resolver skips it for a while, and this request does not go back to it.
    */
-  failed(endpoint: Endpoint, error: string, cause?: unknown): void {
+  private failed(endpoint: Endpoint, error: string, cause?: unknown): void {
     this.resolver.markFailed(endpoint);
     this.tried ??= new Set();
     this.tried.add(endpointKey(endpoint));

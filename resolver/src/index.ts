@@ -18,7 +18,21 @@ export {
 } from "./errors";
 export { type InstanceAttempt, ServiceRequestError } from "./failover";
 export { type Nameserver, parseNameserver, parseResolvConf } from "./nameservers";
-export { createResolver, Resolver, type ResolverOptions, type WithEndpointOptions } from "./resolver";
+export {
+  type InstanceOutlierStats,
+  OUTLIER_DEFAULTS,
+  type Outcome,
+  type OutlierDetectionOptions,
+  type OutlierStats,
+  type ServiceOutlierStats,
+} from "./outlierDetection";
+export {
+  createResolver,
+  Resolver,
+  type ResolverOptions,
+  type ResolverStats,
+  type WithEndpointOptions,
+} from "./resolver";
 export { createAgent, type ServiceAgentOptions } from "./serviceAgent";
 export { createDispatcher, type ServiceDispatcherOptions } from "./serviceDispatcher";
 export { DEFAULT_DOMAIN, expandServiceName } from "./serviceName";

@@ -9,8 +9,15 @@ import { exchange, UdpSocketSource } from "./dnsTransport";
 import { EndpointHealth } from "./endpointHealth";
 import { NotFoundError, type ServerAttempt, ServerFailureError, TimeoutError } from "./errors";
 import { type Nameserver, parseNameserver, systemNameservers } from "./nameservers";
+import {
+  type Outcome,
+  type OutlierDetectionOptions,
+  OutlierDetector,
+  type OutlierStats,
+  outlierSettings,
+} from "./outlierDetection";
 import { assertValidName, DEFAULT_DOMAIN, expandServiceName, normalizeDomain } from "./serviceName";
-import { type Endpoint, type EndpointSet, endpointKey, type RandomSource } from "./srvSelect";
+import { type AvoidTest, type Endpoint, type EndpointSet, endpointKey, type RandomSource } from "./srvSelect";
 
 /** Settings of a {@link Resolver}. Every field is optional. */
 export interface ResolverOptions {
@@ -45,6 +52,17 @@ export interface ResolverOptions {
   readonly random?: RandomSource;
   /** Clock in milliseconds. Default Date.now. Inject one in tests to move time. */
   readonly now?: () => number;
+  /**
+   * Outlier detection: instances that keep answering 5xx, or keep refusing connections, are ejected for a while,
+   * shared by every dispatcher and agent on this resolver (see outlierDetection.ts). `false` turns it off.
+   * Default on, with Envoy's defaults.
+   */
+  readonly outlierDetection?: false | OutlierDetectionOptions;
+}
+
+/** What {@link Resolver.stats} returns: plain data. */
+export interface ResolverStats {
+  readonly outlierDetection: OutlierStats;
 }
 
 /** Settings of {@link Resolver.withEndpoint}. */
@@ -102,6 +120,8 @@ export class Resolver {
   private readonly addressKeys = new Map<string, string>();
   private readonly maxNames: number;
   private readonly health: EndpointHealth;
+  /** Passive health from what requests saw; undefined when turned off. */
+  private readonly outliers: OutlierDetector | undefined;
   /** Index of the server that answered last: the next query starts there. */
   private preferred = 0;
   private readonly sockets = new UdpSocketSource();
@@ -133,6 +153,7 @@ export class Resolver {
     } catch (err) {
       problems.push(`[domain] ${(err as Error).message}`);
     }
+    const outliers = outlierSettings(options.outlierDetection, problems);
     if (problems.length > 0) throw new TypeError(`Invalid resolver options:\n - ${problems.join("\n - ")}`);
 
     this.servers = servers;
@@ -161,6 +182,13 @@ export class Resolver {
       options.maxFailureBackoffMs ?? 30_000,
       this.now,
     );
+    if (outliers !== undefined) {
+      this.outliers = new OutlierDetector(outliers, {
+        setOf: (service) => this.cache.get(service)?.set,
+        inBackoff: (key, now) => this.health.isAvoided(key, now),
+        now: this.now,
+      });
+    }
   }
 
   /** Number of answers in the cache (SRV, address and negative). */
@@ -178,13 +206,14 @@ export class Resolver {
    * ```
    */
   async resolve(name: string): Promise<Endpoint[]> {
-    const entry = await this.lookup(this.keyOf(name), "SRV");
+    const key = this.keyOf(name);
+    const entry = await this.lookup(key, "SRV");
     const set = entry.set;
     if (set === undefined) throw copyError(entry.error!);
     const ordered = set.order(this.random);
-    const now = this.now();
-    if (!this.health.anyAvoided(now)) return ordered;
-    const good = ordered.filter((e) => !this.health.isAvoided(endpointKey(e), now));
+    const avoid = this.avoidance(key, set, this.now());
+    if (avoid === undefined) return ordered;
+    const good = ordered.filter((e) => !avoid(endpointKey(e)));
     return good.length === ordered.length ? ordered : good.concat(ordered.filter((e) => !good.includes(e)));
   }
 
@@ -202,9 +231,10 @@ export class Resolver {
   async pick(name: string): Promise<Endpoint> {
     const cached = this.pickCached(name);
     if (cached !== undefined) return cached;
-    const entry = await this.lookup(this.keyOf(name), "SRV");
+    const key = this.keyOf(name);
+    const entry = await this.lookup(key, "SRV");
     if (entry.set === undefined) throw copyError(entry.error!);
-    return this.select(entry.set, this.now());
+    return this.select(key, entry.set, this.now());
   }
 
   /**
@@ -227,7 +257,7 @@ export class Resolver {
     if (now >= entry.prefetchAt && !this.servable(entry, now)) return undefined;
     const set = entry.set;
     if (set === undefined) throw copyError(entry.error!);
-    if (this.health.anyAvoided(now)) return this.select(set, now);
+    if (this.health.anyAvoided(now) || this.outliers?.anyEjected) return this.select(key, set, now);
     return set.pick(this.random);
   }
 
@@ -296,6 +326,41 @@ export class Resolver {
   }
 
   /**
+   * Reports how a request to an instance of a service went, for outlier detection: its HTTP status, or
+   * `"connection-failed"` (refused, reset, timed out), or `"connected"`. The dispatcher and the agent report every
+   * request of theirs; callers of {@link pick} may report theirs. Does nothing when outlier detection is off.
+   *
+   * @example
+   * ```ts
+   * const e = await resolver.pick("calc");
+   * const res = await fetch(`http://${e.address}:${e.port}/add?a=1&b=2`);
+   * resolver.reportOutcome("calc", e, res.status);
+   * ```
+   */
+  reportOutcome(name: string, endpoint: Endpoint, outcome: Outcome): void {
+    this.outliers?.report(this.keyOf(name), endpoint, outcome);
+  }
+
+  /**
+   * What the resolver knows of its instances, as plain data: per service with an instance on record, each
+   * instance's consecutive failures, whether and until when it is ejected and how often it was, and whether the
+   * service is in panic; totals of ejections.
+   *
+   * @example
+   * ```ts
+   * for (const s of resolver.stats().outlierDetection.services) console.log(s.service, s.ejected, s.panic);
+   * ```
+   */
+  stats(): ResolverStats {
+    const off: OutlierStats = {
+      enabled: false,
+      services: [],
+      totals: { ejections: 0, returns: 0, ejectedNow: 0, refusedByMaxShare: 0 },
+    };
+    return { outlierDetection: this.outliers?.stats() ?? off };
+  }
+
+  /**
    * Picks like {@link pick}, but never an endpoint whose `address:port` is in `tried`; undefined when
    * only those are left. What a caller trying one instance after another (the fetch dispatcher) needs.
    *
@@ -306,14 +371,11 @@ export class Resolver {
    */
   async pickExcept(name: string, tried: ReadonlySet<string>): Promise<Endpoint | undefined> {
     if (tried.size === 0) return this.pick(name);
-    const entry = await this.lookup(this.keyOf(name), "SRV");
+    const key = this.keyOf(name);
+    const entry = await this.lookup(key, "SRV");
     const set = entry.set;
     if (set === undefined) throw copyError(entry.error!);
-    const now = this.now();
-    return (
-      set.pickAvoiding(this.random, (k) => tried.has(k) || this.health.isAvoided(k, now)) ??
-      set.pickAvoiding(this.random, (k) => tried.has(k))
-    );
+    return this.pickUntried(key, set, tried);
   }
 
   /**
@@ -346,20 +408,19 @@ export class Resolver {
       const entry = await this.lookup(key, "SRV");
       const set = entry.set;
       if (set === undefined) throw copyError(entry.error!);
-      const now = this.now();
-      const endpoint =
-        set.pickAvoiding(this.random, (k) => tried.has(k) || this.health.isAvoided(k, now)) ??
-        set.pickAvoiding(this.random, (k) => tried.has(k));
+      const endpoint = this.pickUntried(key, set, tried);
       if (endpoint === undefined) break;
       const endpointId = endpointKey(endpoint);
       tried.add(endpointId);
       try {
         const result = await fn(endpoint);
         this.health.markSucceeded(endpointId);
+        this.outliers?.report(key, endpoint, "connected");
         return result;
       } catch (err) {
         if (!isRetryable(err)) throw err;
         this.health.markFailed(endpointId);
+        if (isConnectionError(err)) this.outliers?.report(key, endpoint, "connection-failed");
         lastError = err;
       }
     }
@@ -415,9 +476,30 @@ export class Resolver {
     return key;
   }
 
-  private select(set: EndpointSet, now: number): Endpoint {
-    if (!this.health.anyAvoided(now)) return set.pick(this.random);
-    return set.pickAvoiding(this.random, (k) => this.health.isAvoided(k, now)) ?? set.pick(this.random);
+  private select(service: string, set: EndpointSet, now: number): Endpoint {
+    const avoid = this.avoidance(service, set, now);
+    if (avoid === undefined) return set.pick(this.random);
+    return set.pickAvoiding(this.random, avoid) ?? set.pick(this.random);
+  }
+
+  /** Never one in `tried`; others in their back-off or ejected only when no other is left. */
+  private pickUntried(service: string, set: EndpointSet, tried: ReadonlySet<string>): Endpoint | undefined {
+    const avoid = this.avoidance(service, set, this.now());
+    return (
+      (avoid && set.pickAvoiding(this.random, (k) => tried.has(k) || avoid(k))) ??
+      set.pickAvoiding(this.random, (k) => tried.has(k))
+    );
+  }
+
+  /**
+   * Which instances of a service a pick passes over: those in their connection back-off and, with outlier
+   * detection, the ejected ones, unless too few would be left (panic). Undefined when none.
+   */
+  private avoidance(service: string, set: EndpointSet, now: number): AvoidTest | undefined {
+    const health = this.health;
+    const backoff = health.anyAvoided(now) ? (k: string) => health.isAvoided(k, now) : undefined;
+    if (this.outliers === undefined) return backoff;
+    return this.outliers.avoidance(service, set.keys, backoff, now);
   }
 
   /** Whether an entry past its prefetch point may be served now (see AnswerCache), refreshing it in the background. */

@@ -68,13 +68,22 @@ export function createAgent(resolver: Resolver, options: ServiceAgentOptions = {
     throw new TypeError(`Invalid agent options:\n - [attempts] must be an integer >= 1, got ${attempts}`);
   }
   const Base = useTls ? https.Agent : http.Agent;
-  /** The instance each connection reached, and how many were tried for it until its first response. */
-  const reached = new WeakMap<object, { endpoint: Endpoint; attempts: number }>();
+  /**
+   * The instance each connection reached, how many were tried for it until its first response, and the failover
+   * that reports what the instance answers on it.
+   */
+  const reached = new WeakMap<object, { endpoint: Endpoint; attempts: number; failover: Failover }>();
 
-  /** Our headers on a response, in place of any of the same names the instance sent (headers, raw, distinct). */
-  function stamp(req: http.ClientRequest, res: http.IncomingMessage): void {
+  /** A response came on a connection to an instance: its status is reported, and our headers added if asked for. */
+  function answered(req: http.ClientRequest, res: http.IncomingMessage): void {
     const connection = req.socket ? reached.get(req.socket) : undefined;
     if (connection === undefined) return;
+    connection.failover.answered(connection.endpoint, res.statusCode ?? 0);
+    if (instanceHeaders) stamp(connection, res);
+  }
+
+  /** Our headers on a response, in place of any of the same names the instance sent (headers, raw, distinct). */
+  function stamp(connection: { endpoint: Endpoint; attempts: number }, res: http.IncomingMessage): void {
     const ours = headersFor(connection.endpoint, connection.attempts);
     connection.attempts = 1; // the next request on this kept-alive connection tries no other instance
     // Node builds headers and headersDistinct from rawHeaders lazily, by the count it parsed: both are set here.
@@ -110,7 +119,7 @@ export function createAgent(resolver: Resolver, options: ServiceAgentOptions = {
       }, connectTimeoutMs);
       const onError = (err: Error & { code?: string }) => {
         clearTimeout(timer);
-        failover.failed(endpoint, err.code ?? err.message, err);
+        failover.unreachable(endpoint, err.code ?? err.message, err);
         failover.next().then(
           (next) => attempt(next, err),
           (lookupError: Error) => callback(lookupError),
@@ -120,8 +129,8 @@ export function createAgent(resolver: Resolver, options: ServiceAgentOptions = {
       socket.once(ready, () => {
         clearTimeout(timer);
         socket.off("error", onError);
-        failover.succeeded(endpoint);
-        if (instanceHeaders) reached.set(socket, { endpoint, attempts: failover.sent });
+        failover.connected(endpoint);
+        reached.set(socket, { endpoint, attempts: failover.sent, failover });
         callback(null, socket);
       });
     };
@@ -151,7 +160,7 @@ export function createAgent(resolver: Resolver, options: ServiceAgentOptions = {
       }
       const toHost = () => baseAddRequest.call(this, req, options);
       const add = (first: Endpoint) => {
-        if (instanceHeaders) req.prependOnceListener("response", (res) => stamp(req, res));
+        req.prependOnceListener("response", (res) => answered(req, res));
         baseAddRequest.call(this, req, {
           ...options,
           // The pool key: one keep-alive pool per instance.

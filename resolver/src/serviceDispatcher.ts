@@ -292,15 +292,15 @@ class ServiceRequest {
     ) {
       return false;
     }
-    this.failover.failed(this.endpoint as Endpoint, `HTTP ${statusCode}`);
+    this.failover.unavailable(this.endpoint as Endpoint, statusCode);
     return true;
   }
 
-  /** An instance answered. Returns the headers to add for the caller, when asked for. */
-  answered(): HeaderPair[] | undefined {
+  /** An instance answered with `statusCode`. Returns the headers to add for the caller, when asked for. */
+  answered(statusCode: number): HeaderPair[] | undefined {
     this.responded = true;
     const endpoint = this.endpoint as Endpoint;
-    this.failover.succeeded(endpoint);
+    this.failover.answered(endpoint, statusCode);
     if (!this.settings.instanceHeaders) return undefined;
     return instanceHeaders(endpoint, this.failover.sent);
   }
@@ -315,7 +315,7 @@ class ServiceRequest {
       this.fail(err);
       return;
     }
-    this.failover.failed(endpoint, (err as { code?: string }).code ?? err.message, err);
+    this.failover.unreachable(endpoint, (err as { code?: string }).code ?? err.message, err);
     if (!this.aborted && this.canReplay && this.failover.canTryAnother) {
       void this.pickAndSend();
       return;
@@ -359,7 +359,7 @@ class Attempt implements Dispatcher.DispatchHandler {
     headers: Parameters<NonNullable<Dispatcher.DispatchHandler["onRequestUpgrade"]>>[2],
     socket: Parameters<NonNullable<Dispatcher.DispatchHandler["onRequestUpgrade"]>>[3],
   ): void {
-    this.request.answered();
+    this.request.answered(statusCode);
     this.request.caller.onRequestUpgrade?.(this.request.controller, statusCode, headers, socket);
   }
 
@@ -373,7 +373,7 @@ class Attempt implements Dispatcher.DispatchHandler {
       this.discarding = true;
       return;
     }
-    const added = this.request.answered();
+    const added = this.request.answered(statusCode);
     const all = added ? replaceHeaders(headers, added) : headers;
     const raw = controller.rawHeaders;
     if (added && Array.isArray(raw)) {
@@ -426,7 +426,7 @@ class LegacyAttempt implements LegacyHandler {
       this.discarding = true;
       return true;
     }
-    const added = this.request.answered();
+    const added = this.request.answered(statusCode);
     const all = added ? replaceRawHeaders(rawHeaders, added, (text) => Buffer.from(text)) : rawHeaders;
     return this.request.caller.onHeaders?.(statusCode, all, resume, statusText) ?? true;
   }
@@ -442,7 +442,7 @@ class LegacyAttempt implements LegacyHandler {
   }
 
   onUpgrade(statusCode: number, rawHeaders: Buffer[] | null, socket: unknown): void {
-    this.request.answered();
+    this.request.answered(statusCode);
     this.request.caller.onUpgrade?.(statusCode, rawHeaders, socket);
   }
 
