@@ -1,7 +1,12 @@
 // Same-AZ-first selection (issue 28): Envoy's zone-aware routing, applied inside the one RFC 2782 priority group
 // that selection uses anyway. Laid out once per answer (which AZ each endpoint is in, and for the first group
 // with nothing avoided, each endpoint's whole probability), so that a pick allocates nothing.
-import { type AvailabilityZoneOptions, AZ_ID_PATTERN } from "./availabilityZone";
+import {
+  type AvailabilityZoneOptions,
+  type AvailabilityZoneResult,
+  AZ_ID_PATTERN,
+  discoverAvailabilityZone,
+} from "./availabilityZone";
 import type { AvoidTest, Endpoint, RandomSource } from "./srvSelect";
 
 /** Settings of same-AZ-first selection: where the resolver learns its AZ, and how the rule is tuned. */
@@ -99,6 +104,36 @@ export function zoneSettings(
     minEndpointsPerZone: o.minEndpointsPerZone ?? DEFAULT_MIN_ENDPOINTS_PER_ZONE,
     callerShares: o.callerShares,
   };
+}
+
+/**
+ * A resolver's own AZ, found once, in the background: no lookup waits for it. Until it is known, and when no
+ * source gives it, selection is plain RFC 2782. Without options every resolver of the process shares one
+ * discovery (discoverAvailabilityZone memoizes it), so tests and tools that make many resolvers ask once.
+ */
+export class OwnZone {
+  /** The discovery's result; undefined while it runs, and when turned off. */
+  result: AvailabilityZoneResult | undefined;
+  /** Settles with {@link result} once it is known (undefined when turned off). */
+  readonly known: Promise<AvailabilityZoneResult | undefined>;
+
+  constructor(option: boolean | ZoneAwareOptions | undefined, onFound: (zone: ZoneSettings) => void) {
+    if (option === false) {
+      this.known = Promise.resolve(undefined);
+      return;
+    }
+    const discovery =
+      typeof option === "object" ? discoverAvailabilityZone(option) : discoverAvailabilityZone();
+    this.known = discovery.then(
+      (result) => {
+        this.result = result;
+        if (result.azId !== undefined) onFound(zoneSettings(option, result.azId));
+        return result;
+      },
+      // discoverAvailabilityZone does not throw; should it ever, selection stays plain, and no rejection escapes.
+      () => undefined,
+    );
+  }
 }
 
 /**
