@@ -1,6 +1,7 @@
 // From an accepted DNS answer to the cache entry it makes: records of the asked type, or a negative answer with its
 // cache time; for SRV, the endpoints with the addresses of their targets (from the additional section, else asked
-// for), the shortest TTL of the records they came from, and RFC 2782's "decidedly not available".
+// for), their AZs (asked for only once the resolver knows its own), the shortest TTL of the records they came
+// from, and RFC 2782's "decidedly not available".
 import { isIP } from "node:net";
 import type { AddressAnswer, AnswerCache, CacheEntry } from "./answerCache";
 import type { Interpretation, QueryType, SrvData, WireMessage, WireRecord } from "./dnsMessage";
@@ -12,6 +13,13 @@ import {
   ServiceUnavailableError,
 } from "./errors";
 import { type Endpoint, EndpointSet } from "./srvSelect";
+import { azIdFromTxt, type ZoneSettings } from "./zoneAware";
+
+/** The AZ a target's TXT answer gave, with its TTL. */
+interface TargetZone {
+  readonly azId: string;
+  readonly ttl: number;
+}
 
 /** An answer a server gave to one question, with every server asked on the way. */
 export interface Answer {
@@ -28,8 +36,14 @@ export function copyError(error: ResolverError): ResolverError {
   return error;
 }
 
-/** Makes cache entries from answers; the addresses of SRV targets the answer lacks come from `lookupAddress`. */
+/**
+ * Makes cache entries from answers; the addresses of SRV targets the answer lacks come from `lookupAddress`, and
+ * while `zone` is set (the resolver knows its AZ), every target's AZ from `lookupZone`.
+ */
 export class AnswerBuilder {
+  /** Same-AZ-first settings, once the resolver knows its AZ: answers built from then on ask for their targets' AZs. */
+  zone: ZoneSettings | undefined = undefined;
+
   constructor(
     private readonly cache: AnswerCache,
     /** Upper bound on any cached TTL, in seconds. */
@@ -38,6 +52,8 @@ export class AnswerBuilder {
     private readonly maxNegativeTtl: number,
     /** The A answer for a host: from the cache when servable, else from the network. */
     private readonly lookupAddress: (host: string) => Promise<CacheEntry>,
+    /** The TXT answer for a host, the same way. */
+    private readonly lookupZone: (host: string) => Promise<CacheEntry>,
   ) {}
 
   /** The cache entry an answer makes; a promise while targets it gave no address for are looked up. */
@@ -55,6 +71,10 @@ export class AnswerBuilder {
     if (type === "A") {
       const address = records[0]!.data as string;
       return this.cache.entry(key, query, setTtl, undefined, { address, ttl: setTtl }, undefined);
+    }
+    if (type === "TXT") {
+      const values = records.map((rr) => rr.data as readonly string[]);
+      return this.cache.entry(key, query, setTtl, undefined, undefined, undefined, azIdFromTxt(values));
     }
     return this.srvEntry(key, query, answer, records, setTtl);
   }
@@ -89,10 +109,39 @@ export class AnswerBuilder {
     }
     const missing: string[] = [];
     for (const [host, address] of addresses) if (address === undefined) missing.push(host);
+    const zone = this.zone;
+    if (zone !== undefined) {
+      // The AZs are asked alongside the missing addresses: one more round trip at most, and only here.
+      return Promise.all([
+        missing.length === 0 ? undefined : this.lookUpTargets(missing, addresses),
+        this.lookUpZones([...addresses.keys()]),
+      ]).then(([firstError, zones]) =>
+        this.endpointsEntry(key, query, usable, addresses, setTtl, firstError, zone, zones),
+      );
+    }
     if (missing.length === 0) return this.endpointsEntry(key, query, usable, addresses, setTtl, undefined);
     return this.lookUpTargets(missing, addresses).then((firstError) =>
       this.endpointsEntry(key, query, usable, addresses, setTtl, firstError),
     );
+  }
+
+  /**
+   * The AZ of each target that has one. Never fails: a target whose TXT question fails in any way (no such
+   * record, a server failure, a timeout) is in an unknown AZ, which turns same AZ first off and nothing else.
+   */
+  private async lookUpZones(hosts: string[]): Promise<Map<string, TargetZone>> {
+    const zones = new Map<string, TargetZone>();
+    await Promise.all(
+      hosts.map(async (host) => {
+        try {
+          const entry = await this.lookupZone(host);
+          if (entry.azId !== undefined) zones.set(host, { azId: entry.azId, ttl: entry.ttl });
+        } catch {
+          // Unknown AZ: see above.
+        }
+      }),
+    );
+    return zones;
   }
 
   /** A lookups for targets the answer gave no address for; returns the first not-found error. */
@@ -124,24 +173,30 @@ export class AnswerBuilder {
     addresses: Map<string, AddressAnswer | undefined>,
     setTtl: number,
     firstError: unknown,
+    zone?: ZoneSettings,
+    zones?: Map<string, TargetZone>,
   ): CacheEntry {
     const endpoints: Endpoint[] = [];
     let ttl = setTtl;
     for (const srv of usable) {
       const address = addresses.get(srv.target);
       if (address === undefined) continue;
-      const endpointTtl = Math.min(setTtl, address.ttl);
+      // A known AZ bounds the endpoint like its address does; an unknown one bounds nothing, so a target
+      // without the record is not asked about more often than its SRV set is.
+      const targetZone = zones?.get(srv.target);
+      const endpointTtl = Math.min(setTtl, address.ttl, targetZone?.ttl ?? setTtl);
       if (endpointTtl < ttl) ttl = endpointTtl;
-      endpoints.push({
+      const endpoint: Endpoint = {
         host: srv.target,
         address: address.address,
         port: srv.port,
         priority: srv.priority,
         weight: srv.weight,
         ttl: endpointTtl,
-      });
+      };
+      endpoints.push(targetZone === undefined ? endpoint : { ...endpoint, azId: targetZone.azId });
     }
     if (endpoints.length === 0) throw firstError ?? new NotFoundError("NODATA", { query });
-    return this.cache.entry(key, query, ttl, new EndpointSet(endpoints), undefined, undefined);
+    return this.cache.entry(key, query, ttl, new EndpointSet(endpoints, zone), undefined, undefined);
   }
 }

@@ -11,7 +11,10 @@ export interface AddressAnswer {
   readonly ttl: number;
 }
 
-/** A cached answer: endpoints, an address, or a negative answer to rethrow. Also its own LRU node. */
+/**
+ * A cached answer: endpoints, an address, a target's AZ (from its TXT records), or a negative answer to rethrow.
+ * Also its own LRU node.
+ */
 export class CacheEntry implements LruNode {
   prev: LruNode | undefined = undefined;
   next: LruNode | undefined = undefined;
@@ -29,6 +32,8 @@ export class CacheEntry implements LruNode {
     readonly expiresAt: number,
     readonly prefetchAt: number,
     readonly staleUntil: number,
+    /** A TXT answer's `az-id=` value; undefined for other answers and for TXT sets without one. */
+    readonly azId: string | undefined = undefined,
   ) {}
 }
 
@@ -74,6 +79,7 @@ export class AnswerCache {
     set: EndpointSet | undefined,
     address: AddressAnswer | undefined,
     error: ResolverError | undefined,
+    azId?: string,
   ): CacheEntry {
     const now = this.policy.now();
     const ttlMs = ttlSeconds * 1000;
@@ -87,6 +93,7 @@ export class AnswerCache {
       now + ttlMs,
       now + ttlMs * this.policy.prefetchRatio,
       now + ttlMs + this.policy.maxStaleMs,
+      azId,
     );
   }
 

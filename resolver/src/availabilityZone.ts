@@ -1,5 +1,7 @@
 // The caller's own availability zone, as an AZ ID (use1-az4: the same zone in every account, unlike the name
 // us-east-1a), for same-AZ-first selection. Sources are asked one at a time, each bounded; nothing here throws.
+import { open } from "node:fs/promises";
+import { join } from "node:path";
 
 /** Where an AZ ID came from, or which source was asked and could not give one. */
 export type AvailabilityZoneSource = "option" | "ecs-task-metadata" | "imds";
@@ -19,8 +21,13 @@ export interface AvailabilityZoneOptions {
   readonly azIdsByName?: Readonly<Record<string, string>>;
   /** Where environment variables are read (`ECS_CONTAINER_METADATA_URI_V4`, `AWS_EC2_METADATA_DISABLED`). Default: `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** The instance metadata service's base URL. Default: `http://169.254.169.254`. */
+  /**
+   * The instance metadata service's base URL. Default: `http://169.254.169.254`, asked only on a machine that
+   * says it is an EC2 instance (see `sysfsRoot`); when given, it is asked wherever the process runs.
+   */
   readonly imdsBaseUrl?: string;
+  /** Where the EC2 machine check reads sysfs (`class/dmi/id/...`, `hypervisor/uuid`). Default: `/sys`. */
+  readonly sysfsRoot?: string;
   /** The bound on each source, request and body included. Default: 1,000 ms. */
   readonly timeoutMs?: number;
 }
@@ -33,6 +40,9 @@ const DEFAULT_TIMEOUT_MS = 1000;
 // The task document lists every container with its labels and networks: a few KB; an AZ ID is a dozen bytes.
 const TASK_BODY_LIMIT = 64 * 1024;
 const IMDS_BODY_LIMIT = 256;
+const DEFAULT_SYSFS = "/sys";
+// A sysfs attribute is one short line; anything longer is not what the check looks for.
+const SYSFS_READ_LIMIT = 128;
 
 type Found = { azId: string } | { problem: string };
 
@@ -116,6 +126,10 @@ async function fromImds(options: AvailabilityZoneOptions, signal: AbortSignal): 
   // The AWS SDKs' switch for "no instance metadata here": honoured so a process told so does not wait on it.
   if ((options.env ?? process.env).AWS_EC2_METADATA_DISABLED?.toLowerCase() === "true")
     return { problem: "AWS_EC2_METADATA_DISABLED is true" };
+  // Every process that makes a resolver asks for its AZ, tests and laptops included: the link-local address
+  // is asked only where it can answer, so elsewhere nothing leaves the machine and nothing waits a timeout.
+  if (options.imdsBaseUrl === undefined && !(await isEc2Machine(options.sysfsRoot ?? DEFAULT_SYSFS)))
+    return { problem: "not an EC2 machine" };
   const base = (options.imdsBaseUrl ?? DEFAULT_IMDS).replace(/\/+$/, "");
   const tokenRes = await fetch(`${base}/latest/api/token`, {
     method: "PUT",
@@ -131,6 +145,44 @@ async function fromImds(options: AvailabilityZoneOptions, signal: AbortSignal): 
   const azId = await readBody(res, IMDS_BODY_LIMIT);
   if (typeof azId !== "string") return azId;
   return checked(azId.trim());
+}
+
+/**
+ * Whether the Linux machine under `sysfsRoot` says it is an EC2 instance, by the signs AWS documents: on Nitro
+ * the DMI system vendor "Amazon EC2" and the instance id as the board asset tag; the system UUID (readable by
+ * root only) or, on Xen, the hypervisor UUID starting with "ec2". Unreadable files (another OS, a container
+ * without sysfs) count as no.
+ */
+export async function isEc2Machine(sysfsRoot: string): Promise<boolean> {
+  const [vendor, assetTag, productUuid, hypervisorUuid] = await Promise.all(
+    [
+      "class/dmi/id/sys_vendor",
+      "class/dmi/id/board_asset_tag",
+      "class/dmi/id/product_uuid",
+      "hypervisor/uuid",
+    ].map((file) => readSmallFile(join(sysfsRoot, file))),
+  );
+  return (
+    vendor === "Amazon EC2" ||
+    /^i-[0-9a-f]{8,17}$/.test(assetTag!) ||
+    productUuid!.toLowerCase().startsWith("ec2") ||
+    hypervisorUuid!.toLowerCase().startsWith("ec2")
+  );
+}
+
+/** The first bytes of a file, trimmed; "" when it cannot be read. */
+async function readSmallFile(path: string): Promise<string> {
+  let file: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    file = await open(path, "r");
+    const buf = Buffer.alloc(SYSFS_READ_LIMIT);
+    const { bytesRead } = await file.read(buf, 0, buf.length, 0);
+    return buf.toString("latin1", 0, bytesRead).trim();
+  } catch {
+    return "";
+  } finally {
+    await file?.close().catch(() => {});
+  }
 }
 
 function checked(azId: string): Found {

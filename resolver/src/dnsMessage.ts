@@ -9,7 +9,7 @@ import { decodeMessage, type SrvData, sameQuestion, type WireMessage, type WireR
 const { FLAG_QR, HEADER_LENGTH, OPCODE_MASK, RCODE_NAMES, RCODE_NXDOMAIN } = protocol;
 
 /** Record types the resolver asks for. */
-export type QueryType = "SRV" | "A";
+export type QueryType = "SRV" | "A" | "TXT";
 
 // Query ids come from the CSPRNG (RFC 5452 §9.2); drawing them from a pooled buffer keeps the
 // cost off the per-query path.

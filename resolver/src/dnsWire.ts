@@ -26,6 +26,7 @@ const {
   TYPE_OPT,
   TYPE_SOA,
   TYPE_SRV,
+  TYPE_TXT,
   typeName,
 } = protocol;
 
@@ -38,15 +39,18 @@ export interface SrvData {
   readonly target: string;
 }
 
-/** One resource record; `data` is decoded for A, AAAA, CNAME, SRV and SOA, undefined for the rest. */
+/** One resource record; `data` is decoded for A, AAAA, CNAME, SRV, SOA and TXT, undefined for the rest. */
 export interface WireRecord {
   /** Owner name, lower case, no trailing dot. */
   readonly name: string;
   /** Type mnemonic ("SRV", "A", ...; `TYPE<n>` for types without one, RFC 3597). */
   readonly type: string;
   readonly ttl: number;
-  /** A/AAAA: address text; CNAME: name; SRV: SrvData; SOA: the negative TTL min(TTL, MINIMUM). */
-  readonly data: string | SrvData | number | undefined;
+  /**
+   * A/AAAA: address text; CNAME: name; SRV: SrvData; SOA: the negative TTL min(TTL, MINIMUM); TXT: its
+   * character-strings, each byte one character (latin1).
+   */
+  readonly data: string | SrvData | number | readonly string[] | undefined;
 }
 
 /** A decoded message. */
@@ -73,7 +77,7 @@ export class MalformedMessageError extends Error {
   }
 }
 
-const QUERY_TYPES = { A: TYPE_A, SRV: TYPE_SRV } as const;
+const QUERY_TYPES = { A: TYPE_A, SRV: TYPE_SRV, TXT: TYPE_TXT } as const;
 
 /**
  * Writes a name in presentation form (no trailing dot, "" for the root) at `offset` in wire form; returns
@@ -121,7 +125,7 @@ export function writeName(name: string, buf: Buffer, offset: number): number {
  * The wire form of a recursive query for `name` (lower case, no trailing dot), with an EDNS0 OPT record
  * (payload 1232, version 0, no flags or options; RFC 6891 §6.1.2) unless `edns` is false.
  */
-export function encodeQuery(id: number, name: string, type: "SRV" | "A", edns: boolean): Buffer {
+export function encodeQuery(id: number, name: string, type: keyof typeof QUERY_TYPES, edns: boolean): Buffer {
   // Written once into the scratch buffer, which holds any name that fits a query, then copied.
   const nameLength = name.length > scratch.length - 2 ? -1 : writeName(name, scratch, 0);
   if (nameLength < 0 || nameLength > MAX_NAME_WIRE)
@@ -421,9 +425,27 @@ function readRecord(buf: Buffer, offset: number): WireRecord {
       if (nameEnd + 20 !== end) throw new MalformedMessageError("SOA record data has the wrong size");
       return { name, type: "SOA", ttl, data: Math.min(ttl, ttlOf(buf.readUInt32BE(nameEnd + 16))) };
     }
+    case TYPE_TXT:
+      return { name, type: "TXT", ttl, data: characterStrings(buf, data, end) };
     default:
       return { name, type: typeName(type), ttl, data: undefined };
   }
+}
+
+/**
+ * TXT data (RFC 1035 §3.3.14): character-strings, each a length byte and that many bytes, filling the data
+ * exactly. No data at all is read as no strings rather than refused: it holds nothing to misread.
+ */
+function characterStrings(buf: Buffer, start: number, end: number): string[] {
+  const strings: string[] = [];
+  let at = start;
+  while (at < end) {
+    const stringEnd = at + 1 + buf[at]!;
+    if (stringEnd > end) throw new MalformedMessageError("TXT character-string runs past its record data");
+    strings.push(buf.toString("latin1", at + 1, stringEnd));
+    at = stringEnd;
+  }
+  return strings;
 }
 
 function readSection(buf: Buffer, count: number, offset: number): WireRecord[] {

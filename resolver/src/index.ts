@@ -38,3 +38,4 @@ export { createDispatcher, type ServiceDispatcherOptions } from "./serviceDispat
 export { DEFAULT_DOMAIN, expandServiceName } from "./serviceName";
 export { serviceTarget } from "./serviceTarget";
 export type { Endpoint, RandomSource } from "./srvSelect";
+export type { ZoneAwareOptions } from "./zoneAware";

@@ -3,6 +3,7 @@
 // answerBuilder.ts; RFC 2782 selection, and failover between endpoints.
 import { type Answer, AnswerBuilder, copyError } from "./answerBuilder";
 import { AnswerCache, type CacheEntry } from "./answerCache";
+import type { AvailabilityZoneResult } from "./availabilityZone";
 import { isConnectionError } from "./connectionErrors";
 import { interpret, type QueryType } from "./dnsMessage";
 import { exchange, UdpSocketSource } from "./dnsTransport";
@@ -18,6 +19,7 @@ import {
 } from "./outlierDetection";
 import { assertValidName, DEFAULT_DOMAIN, expandServiceName, normalizeDomain } from "./serviceName";
 import { type AvoidTest, type Endpoint, type EndpointSet, endpointKey, type RandomSource } from "./srvSelect";
+import { OwnZone, type ZoneAwareOptions, zoneAwareProblems } from "./zoneAware";
 
 /** Settings of a {@link Resolver}. Every field is optional. */
 export interface ResolverOptions {
@@ -58,6 +60,12 @@ export interface ResolverOptions {
    * Default on, with Envoy's defaults.
    */
   readonly outlierDetection?: false | OutlierDetectionOptions;
+  /**
+   * Same AZ first: the resolver learns its AZ in the background (the `azId` option, the ECS task metadata
+   * endpoint, IMDSv2) and, once it knows it, reads each SRV target's `az-id=` TXT record and prefers instances in
+   * its own AZ while they have the capacity (see zoneAware.ts). `false` turns it off. Default on.
+   */
+  readonly zoneAware?: boolean | ZoneAwareOptions;
 }
 
 /** What {@link Resolver.stats} returns: plain data. */
@@ -125,6 +133,7 @@ export class Resolver {
   /** Index of the server that answered last: the next query starts there. */
   private preferred = 0;
   private readonly sockets = new UdpSocketSource();
+  private readonly ownZone: OwnZone;
 
   constructor(options: ResolverOptions = {}) {
     const problems: string[] = [];
@@ -154,6 +163,7 @@ export class Resolver {
       problems.push(`[domain] ${(err as Error).message}`);
     }
     const outliers = outlierSettings(options.outlierDetection, problems);
+    problems.push(...zoneAwareProblems(options.zoneAware));
     if (problems.length > 0) throw new TypeError(`Invalid resolver options:\n - ${problems.join("\n - ")}`);
 
     this.servers = servers;
@@ -176,6 +186,7 @@ export class Resolver {
       options.maxTtlSeconds ?? 86_400,
       options.maxNegativeTtlSeconds ?? 5,
       (host) => this.lookup(`A ${host}`, "A", host),
+      (host) => this.lookup(`TXT ${host}`, "TXT", host),
     );
     this.health = new EndpointHealth(
       options.failureBackoffMs ?? 1000,
@@ -189,6 +200,31 @@ export class Resolver {
         now: this.now,
       });
     }
+    this.ownZone = new OwnZone(options.zoneAware, (zone) => {
+      this.answers.zone = zone;
+    });
+  }
+
+  /**
+   * The resolver's own AZ and where it learned it (`{ azId, source }`), or why no source gave it
+   * (`{ azId: undefined, tried }`); undefined while it is being found, and with `zoneAware: false`.
+   *
+   * @example
+   * ```ts
+   * const zone = await resolver.whenAvailabilityZoneKnown();
+   * console.log(resolver.availabilityZone); // { azId: "use1-az4", source: "ecs-task-metadata" }
+   * ```
+   */
+  get availabilityZone(): AvailabilityZoneResult | undefined {
+    return this.ownZone.result;
+  }
+
+  /**
+   * Settles once the resolver has found its AZ or found that it cannot (undefined with `zoneAware: false`).
+   * Lookups never wait for it; a caller that wants its first picks to prefer its AZ may.
+   */
+  whenAvailabilityZoneKnown(): Promise<AvailabilityZoneResult | undefined> {
+    return this.ownZone.known;
   }
 
   /** Number of answers in the cache (SRV, address and negative). */

@@ -1,4 +1,6 @@
-// RFC 2782 selection over one SRV answer, laid out once per answer so that picking allocates nothing.
+// RFC 2782 selection over one SRV answer, laid out once per answer so that picking allocates nothing; same AZ
+// first within a priority group when the caller's AZ and the endpoints' are known (zoneAware.ts).
+import { ZonePlan, type ZoneSettings } from "./zoneAware";
 
 /** One instance of a service: where to connect and how the SRV record ranks it. */
 export interface Endpoint {
@@ -11,8 +13,13 @@ export interface Endpoint {
   readonly priority: number;
   /** Relative share within its priority; 0 only when no weighted endpoint is left. */
   readonly weight: number;
-  /** Seconds this endpoint was valid for when it was fetched: min(SRV set TTL, address TTL). */
+  /** Seconds this endpoint was valid for when it was fetched: min(SRV set TTL, address TTL, AZ record TTL). */
   readonly ttl: number;
+  /**
+   * The AZ ID the target runs in, from its `az-id=` TXT record; present only when the resolver knows its own AZ
+   * (it asks for no TXT otherwise) and the target has one.
+   */
+  readonly azId?: string;
 }
 
 /** Returns a number in [0, 1), like Math.random. */
@@ -44,14 +51,19 @@ export class EndpointSet {
   private readonly firstEnd: number;
   private readonly firstTotal: number;
   private keyList: string[] | undefined;
+  /** Same AZ first, when the answer spans the caller's AZ and another; undefined for plain RFC 2782. */
+  private readonly zones: ZonePlan | undefined;
+  /** Whether a pick with nothing avoided goes by {@link zones}: one field read on the hot path. */
+  private readonly zonedFirst: boolean;
 
   /**
    * Takes the endpoints over: every caller of the cached answer shares these objects, so they are frozen
    * here, and no caller can change another's. The set's maker gives objects of its own, made for the set.
    * Built once per uncached answer, on the lookup's path: plain arrays and an insertion sort, since answers
    * are small and typed arrays and a comparator sort cost more than the rest of the lookup.
+   * With `zone` (the resolver knows its AZ), picks prefer the caller's AZ as zoneAware.ts says.
    */
-  constructor(endpoints: readonly Endpoint[]) {
+  constructor(endpoints: readonly Endpoint[], zone?: ZoneSettings) {
     if (endpoints.length === 0) throw new Error("an endpoint set needs at least one endpoint");
     const sorted: Endpoint[] = new Array(endpoints.length);
     for (let i = 0; i < endpoints.length; i++) sorted[i] = Object.freeze(endpoints[i]!);
@@ -81,6 +93,8 @@ export class EndpointSet {
     this.cumulative = cumulative;
     this.firstEnd = starts[1]!;
     this.firstTotal = cumulative[this.firstEnd - 1]!;
+    this.zones = zone === undefined ? undefined : ZonePlan.make(sorted, this.firstEnd, zone);
+    this.zonedFirst = this.zones?.zonedFirst ?? false;
   }
 
   /** Each endpoint's `address:port`, in the order of {@link endpoints}; built when first needed. */
@@ -97,6 +111,7 @@ export class EndpointSet {
   pick(random: RandomSource): Endpoint {
     const end = this.firstEnd;
     if (end === 1) return this.endpoints[0]!;
+    if (this.zonedFirst) return this.endpoints[this.zones!.pickFirst(random)]!;
     const total = this.firstTotal;
     if (total === 0) return this.endpoints[Math.min(end - 1, Math.floor(random() * end))]!;
     const x = Math.min(total - 1, Math.floor(random() * total));
@@ -108,7 +123,7 @@ export class EndpointSet {
 
   /**
    * Like {@link pick}, skipping endpoints for which `avoid` is true: the lowest priority that has
-   * an endpoint left wins. Returns undefined when every endpoint is avoided.
+   * an endpoint left wins (same AZ first among what is left). Returns undefined when every endpoint is avoided.
    */
   pickAvoiding(random: RandomSource, avoid: AvoidTest): Endpoint | undefined {
     const starts = this.groupStart;
@@ -124,6 +139,10 @@ export class EndpointSet {
         total += this.endpoints[i]!.weight;
       }
       if (count === 0) continue;
+      if (this.zones !== undefined) {
+        const i = this.zones.pickAvoiding(this.endpoints, keys, start, end, avoid, random);
+        if (i >= 0) return this.endpoints[i]!;
+      }
       if (total === 0) {
         let n = Math.min(count - 1, Math.floor(random() * count));
         for (let i = start; i < end; i++) {

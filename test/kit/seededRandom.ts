@@ -24,7 +24,7 @@ export function chiSquare(observed: number[], expectedShares: number[]): number 
   return stat;
 }
 
-/** Chi-square critical values at p = 0.001 by degrees of freedom (1-4). */
-export const CHI2_P001 = [Number.NaN, 10.828, 13.816, 16.266, 18.467];
+/** Chi-square critical values at p = 0.001 by degrees of freedom (1-8). */
+export const CHI2_P001 = [Number.NaN, 10.828, 13.816, 16.266, 18.467, 20.515, 22.458, 24.322, 26.124];
 /** Chi-square critical values at p = 1e-6 by degrees of freedom (1-4): for the real RNG. */
 export const CHI2_P1E6 = [Number.NaN, 23.928, 27.631, 30.664, 33.377];

@@ -1,7 +1,14 @@
 import { strict as assert } from "node:assert";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type AvailabilityZoneOptions, discoverAvailabilityZone } from "../../resolver/src/availabilityZone";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import {
+  type AvailabilityZoneOptions,
+  discoverAvailabilityZone,
+  isEc2Machine,
+} from "../../resolver/src/availabilityZone";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -240,6 +247,71 @@ describe("availability zone discovery", () => {
     assert.equal(ecs.requests.length, 1);
     await discoverAvailabilityZone(options());
     assert.equal(ecs.requests.length, 2);
+  });
+});
+
+describe("availability zone discovery: IMDS only on an EC2 machine", () => {
+  const roots: string[] = [];
+  after(() => {
+    for (const root of roots) rmSync(root, { recursive: true, force: true });
+  });
+
+  /** A sysfs tree holding just `files` (path under the root → content). */
+  function sysfs(files: Record<string, string>): string {
+    const root = mkdtempSync(join(tmpdir(), "sysfs-"));
+    roots.push(root);
+    for (const [file, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, file)), { recursive: true });
+      writeFileSync(join(root, file), content);
+    }
+    return root;
+  }
+
+  it("knows an EC2 machine by its DMI vendor, asset tag or system UUID, or its Xen hypervisor UUID", async () => {
+    const ec2: Record<string, string>[] = [
+      { "class/dmi/id/sys_vendor": "Amazon EC2\n" },
+      { "class/dmi/id/board_asset_tag": "i-0123456789abcdef0\n" },
+      { "class/dmi/id/product_uuid": "EC2E1916-9099-7CAF-FD21-012345678901\n" },
+      { "hypervisor/uuid": "ec2e1916-9099-7caf-fd21-012345678901\n" },
+    ];
+    for (const files of ec2) assert.equal(await isEc2Machine(sysfs(files)), true, JSON.stringify(files));
+    const other: Record<string, string>[] = [
+      {},
+      {
+        "class/dmi/id/sys_vendor": "QEMU\n",
+        "class/dmi/id/product_uuid": "4c4c4544-0042-3510-8052-b4c04f4e4a31",
+      },
+      { "class/dmi/id/sys_vendor": "Amazon EC2 and more" },
+      { "class/dmi/id/board_asset_tag": "i-not-an-id" },
+      { "class/dmi/id/sys_vendor": `${"x".repeat(100_000)}Amazon EC2` },
+    ];
+    for (const files of other) assert.equal(await isEc2Machine(sysfs(files)), false, JSON.stringify(files));
+    assert.equal(await isEc2Machine(join(tmpdir(), "no-such-sysfs-root")), false);
+  });
+
+  it("does not ask IMDS on a machine that is not EC2, and says so", async () => {
+    // Nothing is listening for it here: only the sysfs tree decides, and no request may leave loopback.
+    const zone = await discoverAvailabilityZone({
+      env: {},
+      sysfsRoot: sysfs({ "class/dmi/id/sys_vendor": "QEMU" }),
+    });
+    assert.deepEqual(zone, {
+      azId: undefined,
+      tried: [tried("ecs-unset"), { source: "imds", problem: "not an EC2 machine" }],
+    });
+  });
+
+  it("asks IMDS wherever the process runs when imdsBaseUrl is given", async () => {
+    const imds = new Double();
+    const imdsBaseUrl = await imds.start();
+    imds.handler = imdsv2("use1-az2");
+    try {
+      const zone = await discoverAvailabilityZone({ env: {}, imdsBaseUrl, sysfsRoot: sysfs({}) });
+      assert.deepEqual(zone, { azId: "use1-az2", source: "imds" });
+      assert.equal(imds.requests.length, 2);
+    } finally {
+      await imds.stop();
+    }
   });
 });
 

@@ -16,13 +16,23 @@ const srv = fc.record({
   data: fc.record({ priority: fc.nat(65535), weight: fc.nat(65535), port: fc.nat(65535), target: name }),
 });
 const a = fc.record({ name, type: fc.constant("A" as const), ttl, data: ipv4 });
+// Character-strings of any bytes (latin1 maps each to one character), empty ones included.
+const txt = fc.record({
+  name,
+  type: fc.constant("TXT" as const),
+  ttl,
+  data: fc.array(
+    fc.uint8Array({ maxLength: 255 }).map((b) => Buffer.from(b).toString("latin1")),
+    { minLength: 1, maxLength: 4 },
+  ),
+});
 
 describe("resolver wire decoding (dns-packet under our checks)", () => {
-  it("decodes every SRV and A record dns-packet encodes, names in lower case", () => {
+  it("decodes every SRV, A and TXT record dns-packet encodes, names in lower case", () => {
     fc.assert(
       fc.property(
         name,
-        fc.array(fc.oneof(srv, a), { maxLength: 12 }),
+        fc.array(fc.oneof(srv, a, txt), { maxLength: 12 }),
         fc.array(a, { maxLength: 4 }),
         (q, answers, extra) => {
           const buf = dnsPacket.encode({
@@ -30,7 +40,10 @@ describe("resolver wire decoding (dns-packet under our checks)", () => {
             type: "response",
             flags: dnsPacket.AUTHORITATIVE_ANSWER,
             questions: [{ type: "SRV", name: q }],
-            answers,
+            // dns-packet writes a string as UTF-8; a Buffer as the bytes it holds.
+            answers: answers.map((rr) =>
+              rr.type === "TXT" ? { ...rr, data: rr.data.map((t) => Buffer.from(t, "latin1")) } : rr,
+            ),
             additionals: extra,
           });
           const m = decodeMessage(buf);
@@ -43,6 +56,7 @@ describe("resolver wire decoding (dns-packet under our checks)", () => {
             assert.equal(rr.name, expected.name);
             assert.equal(rr.ttl, expected.ttl);
             if (expected.type === "A") assert.equal(rr.data, expected.data);
+            else if (expected.type === "TXT") assert.deepEqual(rr.data, expected.data);
             else assert.deepEqual(rr.data, { ...expected.data });
           });
           assert.deepEqual(
@@ -90,18 +104,26 @@ describe("resolver wire decoding (dns-packet under our checks)", () => {
       questions: [{ type: "SRV", name: "_calc._tcp.example" }],
       answers: [{ type: "SRV", name: "_calc._tcp.example", ttl: 5, data: { port: 1, target: "h.example" } }],
     });
-    fc.assert(
-      fc.property(fc.nat(good.length - 1), fc.nat(255), fc.nat(good.length), (at, byte, cut) => {
-        const bad = Buffer.from(good.subarray(0, Math.max(cut, at + 1)));
-        bad[at] = byte;
-        try {
-          decodeMessage(bad);
-        } catch (err) {
-          assert.ok(err instanceof MalformedMessageError, String(err));
-        }
-      }),
-      { numRuns: 2000 },
-    );
+    const goodTxt = dnsPacket.encode({
+      type: "response",
+      id: 8,
+      questions: [{ type: "TXT", name: "h.example" }],
+      answers: [{ type: "TXT", name: "h.example", ttl: 5, data: ["az-id=use1-az4", "", "more"] }],
+    });
+    for (const message of [good, goodTxt]) {
+      fc.assert(
+        fc.property(fc.nat(message.length - 1), fc.nat(255), fc.nat(message.length), (at, byte, cut) => {
+          const bad = Buffer.from(message.subarray(0, Math.max(cut, at + 1)));
+          bad[at] = byte;
+          try {
+            decodeMessage(bad);
+          } catch (err) {
+            assert.ok(err instanceof MalformedMessageError, String(err));
+          }
+        }),
+        { numRuns: 2000 },
+      );
+    }
     assert.throws(() => decodeMessage(Buffer.alloc(5)), /malformed DNS message: shorter than a header/);
     // A compression pointer to itself must not loop.
     const loop = Buffer.from(good);
@@ -343,6 +365,15 @@ describe("resolver wire decoding: names as servers compress and spell them", () 
       [wireName([], 12), 33, Buffer.concat([srvData(1, wireName([], 12)), Buffer.from([0])])],
     ]);
     assert.throws(() => decodeMessage(longSrv), /SRV record data does not end with its target/);
+    // A TXT string of 9 bytes where the data holds 5 after its length byte.
+    const longString = response(question, [[wireName([], 12), 16, Buffer.from("\x09az-id", "latin1")]]);
+    assert.throws(() => decodeMessage(longString), /TXT character-string runs past its record data/);
+    const twoStrings = response(question, [[wireName([], 12), 16, Buffer.from("\x01a\x00\x02bc", "latin1")]]);
+    assert.deepEqual(decodeMessage(twoStrings).answers[0]!.data, ["a", "", "bc"]);
+    assert.deepEqual(
+      decodeMessage(response(question, [[wireName([], 12), 16, Buffer.alloc(0)]])).answers[0]!.data,
+      [],
+    );
   });
 
   it("will not write a name with an empty or overlong label", () => {
