@@ -516,11 +516,8 @@ export class Resolver {
         });
         this.preferred = index;
         if (started >= 0 && lookupChannel.hasSubscribers) {
-          lookupChannel.publish({
-            name,
-            type,
-            durationMs: performance.now() - started,
-          } satisfies LookupMessage);
+          const durationMs = performance.now() - started;
+          lookupChannel.publish({ name, type, durationMs } satisfies LookupMessage);
         }
         return { interpretation: interpretation!, message: result.message, attempts };
       }
