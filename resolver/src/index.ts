@@ -8,6 +8,13 @@ export {
 } from "./availabilityZone";
 export { isConnectionError } from "./connectionErrors";
 export {
+  type AttemptMessage,
+  CHANNEL_NAMES,
+  type EjectedMessage,
+  type LookupMessage,
+  type ReturnedMessage,
+} from "./diagnostics";
+export {
   type FailedQuery,
   NotFoundError,
   ResolverError,
@@ -38,4 +45,13 @@ export { createDispatcher, type ServiceDispatcherOptions } from "./serviceDispat
 export { DEFAULT_DOMAIN, expandServiceName } from "./serviceName";
 export { serviceTarget } from "./serviceTarget";
 export type { Endpoint, RandomSource } from "./srvSelect";
+export {
+  ATTR_SERVICE,
+  enableOpenTelemetry,
+  METRIC_NAMES,
+  type MeterProviderLike,
+  type OpenTelemetryOptions,
+  type ResolverInstrumentation,
+} from "./telemetry";
+export { type SpanAttributes, type UndiciRequestLike, undiciStartSpanHook } from "./undiciSpans";
 export type { ZoneAwareOptions } from "./zoneAware";

@@ -5,6 +5,7 @@ import { type Answer, AnswerBuilder, copyError } from "./answerBuilder";
 import { AnswerCache, type CacheEntry } from "./answerCache";
 import type { AvailabilityZoneResult } from "./availabilityZone";
 import { isConnectionError } from "./connectionErrors";
+import { type LookupMessage, lookupChannel } from "./diagnostics";
 import { interpret, type QueryType } from "./dnsMessage";
 import { exchange, UdpSocketSource } from "./dnsTransport";
 import { EndpointHealth } from "./endpointHealth";
@@ -602,6 +603,8 @@ export class Resolver {
   private async ask(name: string, type: QueryType): Promise<Answer> {
     const attempts: ServerAttempt[] = [];
     const servers = this.servers;
+    // Timed only for a listener (-1: none at the start, so none is told a duration it did not see begin).
+    const started = lookupChannel.hasSubscribers ? performance.now() : -1;
     let lastCause: unknown;
     for (let round = 0; round < this.attempts; round++) {
       for (let i = 0; i < servers.length; i++) {
@@ -630,13 +633,22 @@ export class Resolver {
           outcome: interpretation!.kind === "records" ? "NOERROR" : interpretation!.reason,
         });
         this.preferred = index;
+        if (started >= 0 && lookupChannel.hasSubscribers) {
+          const durationMs = performance.now() - started;
+          lookupChannel.publish({ name, type, durationMs } satisfies LookupMessage);
+        }
         return { interpretation: interpretation!, message: result.message, attempts };
       }
     }
     const query = { name, type };
-    if (attempts.every((a) => a.outcome === "timeout"))
-      throw new TimeoutError({ query, attempts, cause: lastCause });
-    throw new ServerFailureError({ query, attempts, cause: lastCause });
+    const error = attempts.every((a) => a.outcome === "timeout")
+      ? new TimeoutError({ query, attempts, cause: lastCause })
+      : new ServerFailureError({ query, attempts, cause: lastCause });
+    if (started >= 0 && lookupChannel.hasSubscribers) {
+      const durationMs = performance.now() - started;
+      lookupChannel.publish({ name, type, durationMs, errorType: error.name } satisfies LookupMessage);
+    }
+    throw error;
   }
 }
 

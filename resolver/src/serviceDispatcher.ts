@@ -11,6 +11,7 @@
 // caller's own shape, so undici hands it through untouched.
 import { Agent, Dispatcher } from "undici";
 import { isConnectionError } from "./connectionErrors";
+import { type AttemptMessage, attemptChannel } from "./diagnostics";
 import { NotFoundError } from "./errors";
 import { Failover } from "./failover";
 import { olderShapeAdapter } from "./handlerShape";
@@ -18,6 +19,7 @@ import { type HeaderPair, instanceHeaders, replaceHeaders, replaceRawHeaders } f
 import type { Resolver } from "./resolver";
 import { routeShortName, serviceTarget, type Target } from "./serviceTarget";
 import type { Endpoint } from "./srvSelect";
+import { markForUndici, undiciRequestCreate } from "./undiciSpans";
 
 export interface ServiceDispatcherOptions {
   /** Instances tried for one request before it fails. Default 3. */
@@ -235,20 +237,21 @@ class ServiceRequest {
 
   private send(endpoint: Endpoint): void {
     this.endpoint = endpoint;
+    const resendCount = this.failover.sent;
     this.failover.sending();
     // undici 8's types know only the newer shape (a LegacyAttempt is made only on undici 7, which takes both).
     const attempt = this.legacy
       ? (new LegacyAttempt(this) as unknown as Dispatcher.DispatchHandler)
       : new Attempt(this);
+    const origin = this.url.protocol + authorityOf(endpoint);
+    let headers = withHost(this.opts.headers, this.url.host);
+    if (attemptChannel.hasSubscribers || undiciRequestCreate.hasSubscribers) {
+      const message: AttemptMessage = { service: this.srvName, host: this.url.host, endpoint, resendCount };
+      if (attemptChannel.hasSubscribers) attemptChannel.publish(message);
+      if (undiciRequestCreate.hasSubscribers) headers = markForUndici(headers, origin, message);
+    }
     try {
-      this.dispatch(
-        {
-          ...this.opts,
-          origin: this.url.protocol + authorityOf(endpoint),
-          headers: withHost(this.opts.headers, this.url.host),
-        },
-        attempt,
-      );
+      this.dispatch({ ...this.opts, origin, headers }, attempt);
     } catch (err) {
       this.attemptFailed(err as Error);
     }
