@@ -2,7 +2,6 @@
 // script's own clean-up must not drop its lock's release, a killed holder's lock (or one whose pid another
 // process now has) is taken over at once, and a live holder is waited for and named.
 import { strict as assert } from "node:assert";
-import { type ChildProcess, spawn } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -14,31 +13,10 @@ import {
 } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { killGroup, pathWithout, REPO_ROOT, until } from "./prepareScripts";
+import { killGroup, pathWithout, startSourced, until } from "./prepareScripts";
 
-/** Runs `body` in bash after sourcing lock.sh, as the prepare scripts do (set -euo pipefail). */
-function bash(body: string, env: NodeJS.ProcessEnv): { child: ChildProcess; done: Promise<RunResult> } {
-  const script = `set -euo pipefail\n. ${JSON.stringify(join(REPO_ROOT, "scripts/lib/lock.sh"))}\n${body}`;
-  const child = spawn("bash", ["-c", script], { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (c) => {
-    stdout += c;
-  });
-  child.stderr?.on("data", (c) => {
-    stderr += c;
-  });
-  const done = new Promise<RunResult>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-  return { child, done };
-}
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+/** Runs `body` in bash after sourcing lock.sh, as the prepare scripts do. */
+const bash = (body: string, env: NodeJS.ProcessEnv) => startSourced(["lock"], body, [], env);
 
 describe("scripts/lib/lock.sh without flock (the lock folder)", () => {
   let dir: string;

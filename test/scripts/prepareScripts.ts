@@ -19,7 +19,28 @@ export function startScript(
   args: readonly string[],
   env: NodeJS.ProcessEnv,
 ): { child: ChildProcess; done: Promise<ScriptRun> } {
-  const child = spawn("bash", [join(REPO_ROOT, "scripts", script), ...args], {
+  return startBash([join(REPO_ROOT, "scripts", script), ...args], env);
+}
+
+/**
+ * Starts `body` in bash in its own process group, after sourcing the helpers `libs` (scripts/lib/<name>.sh)
+ * as the prepare scripts do, under `set -euo pipefail`; `args` are its $1, $2, ...
+ */
+export function startSourced(
+  libs: readonly string[],
+  body: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): { child: ChildProcess; done: Promise<ScriptRun> } {
+  const sources = libs.map((lib) => `. ${JSON.stringify(join(REPO_ROOT, "scripts", "lib", `${lib}.sh`))}\n`);
+  return startBash(["-c", `set -euo pipefail\n${sources.join("")}${body}`, "bash", ...args], env);
+}
+
+function startBash(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): { child: ChildProcess; done: Promise<ScriptRun> } {
+  const child = spawn("bash", args, {
     cwd: REPO_ROOT,
     env,
     detached: true,
