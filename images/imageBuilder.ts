@@ -6,6 +6,7 @@ import { cpSync, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { build, type Plugin } from "esbuild";
+import { withDirLock } from "./dirLock";
 import { IMAGE_CATALOG, IMAGE_NAMES, type ImageName, isImageName, SHIPPED_NODE_MAJOR } from "./imageCatalog";
 
 const run = promisify(execFile);
@@ -139,33 +140,18 @@ export async function buildImage(service: string, opts: BuildImageOptions = {}):
 }
 
 const LOCK_DIR = join(REPO_ROOT, "dist", "images", ".build.lock");
-const LOCK_STALE_MS = 10 * 60_000;
 
 /**
  * Runs one image build at a time across processes: every build sends all of dist/images/ as its
- * context, so a bundle being rewritten by another build would corrupt it. mkdir is the atomic step;
- * a lock older than any build (a crashed process) is taken over.
+ * context, so a bundle being rewritten by another build would corrupt it. A lock left by a build that was
+ * stopped (Ctrl-C while the stack builds its images) is taken over at once by the next.
  */
-async function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
-  mkdirSync(join(LOCK_DIR, ".."), { recursive: true });
-  const deadline = Date.now() + LOCK_STALE_MS;
-  for (;;) {
-    try {
-      mkdirSync(LOCK_DIR);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const age = Date.now() - (statSync(LOCK_DIR, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > LOCK_STALE_MS) rmSync(LOCK_DIR, { recursive: true, force: true });
-      else if (Date.now() > deadline) throw new Error(`another image build holds ${LOCK_DIR} for too long`);
-      else await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(LOCK_DIR, { recursive: true, force: true });
-  }
+function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
+  return withDirLock(
+    LOCK_DIR,
+    { what: "image build", say: (line) => process.stderr.write(`[images] ${line}\n`) },
+    fn,
+  );
 }
 
 async function bundleAndBuild(service: ImageName, base: string, tag: string): Promise<string> {

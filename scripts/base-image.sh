@@ -41,7 +41,7 @@ done
 
 work="$(mktemp -d)"
 importing="$importing_repo:$host-$$-$RANDOM"
-trap 'rm -rf "$work"; docker image rm -f "$importing" >/dev/null 2>&1 || true' EXIT
+on_exit 'rm -rf "$work"; docker image rm -f "$importing" >/dev/null 2>&1'
 root="$work/root"
 node_bin="$(readlink -f "$node_bin")"
 mkdir -p "$root/usr/local/bin" "$root/tmp" "$root/etc" "$root/app" "$root/home/node"

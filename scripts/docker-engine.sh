@@ -14,6 +14,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 best_effort=0
 [ "${1:-}" = "--best-effort" ] && best_effort=1
 log() { printf '[setup] %s\n' "$*" >&2; }
+# dockerd's output; ECSSD_DOCKERD_LOG names another file (the tests' stand-in engine writes its own).
+log_file="${ECSSD_DOCKERD_LOG:-/var/log/ecssd-dockerd.log}"
 
 docker info >/dev/null 2>&1 && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
@@ -30,13 +32,13 @@ fi
 # given the time to start; a second one would fail on the first one's pid file and socket.
 if ! pgrep -x dockerd >/dev/null 2>&1; then
   log "starting dockerd"
-  mkdir -p /var/log
+  mkdir -p "$(dirname "$log_file")"
   # In a session of its own: a Ctrl-C meant for `npm start` must not reach the engine it started.
-  setsid nohup dockerd >/var/log/ecssd-dockerd.log 2>&1 {ECSSD_LOCK_FD}>&- &
+  start_detached "$log_file" dockerd
 fi
 for _ in $(seq 1 60); do
   docker info >/dev/null 2>&1 && exit 0
   sleep 1
 done
-log "dockerd did not start; see /var/log/ecssd-dockerd.log"; tail -20 /var/log/ecssd-dockerd.log >&2
+log "dockerd did not start; see $log_file"; tail -20 "$log_file" >&2
 exit 1

@@ -30,7 +30,7 @@ if ! usable "$bin"; then
     # Under the lock no other run is installing, so any work folder left here is a killed run's.
     rm -rf "$runtimes/.$major.installing."*
     work="$(mktemp -d "$runtimes/.$major.installing.XXXXXX")"
-    trap 'rm -rf "$work"' EXIT
+    on_exit 'rm -rf "$work"'
     chmod 755 "$work"
     echo '{"private":true}' >"$work/package.json"
     # The package's preinstall step links the platform package's binary; it must run. The binary is a hard
@@ -41,10 +41,10 @@ if ! usable "$bin"; then
       exit 1
     fi
     # What stood in the target's place was not usable (an older layout, or a copy from elsewhere): replace it.
-    # The rename is atomic, so a reader sees either no install or a whole one.
+    # The rename is atomic, so a reader sees either no install or a whole one (and the clean-up at exit
+    # finds no work folder left to remove).
     rm -rf "$prefix"
     mv "$work" "$prefix"
-    trap - EXIT
   fi
 fi
 "$bin" -v >/dev/null

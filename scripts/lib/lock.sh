@@ -4,9 +4,21 @@
 # Each step therefore takes its lock, looks again at what it finds, and writes nothing a reader could take
 # for whole before it is.
 
+# on_exit CMD: runs CMD when the calling shell exits (in a subshell, when that subshell exits), before what
+# was registered earlier. A script's own clean-up and the lock folders it holds share the one EXIT trap this
+# keeps: a script setting a trap of its own would drop the release of its locks.
+on_exit() {
+  # One list per subshell depth: a subshell inherits its parent's variables, not its trap, and must run
+  # only what it registered itself.
+  local list="ECSSD_ON_EXIT_${BASH_SUBSHELL}"
+  eval "$list=\"{ \$1; } || true; \${$list:-}\""
+  # shellcheck disable=SC2064 # the list's name is fixed now, its content read at exit
+  trap "eval \"\${$list}\"" EXIT
+}
+
 # hold_lock FILE WHAT: waits for the lock FILE (said once on stderr when another run holds it), then keeps it
-# until the calling shell exits. Commands started in the background that outlive the script (dockerd) must be
-# started with `{ECSSD_LOCK_FD}>&-`, or they would hold the lock after it.
+# until the calling shell exits. Commands started in the background that outlive the script must be started
+# with start_detached, or they would hold the lock after it.
 hold_lock() {
   local file="$1" what="$2"
   mkdir -p "$(dirname "$file")"
@@ -24,24 +36,112 @@ hold_lock() {
   fi
 }
 
-# Where flock(1) is missing (macOS): a folder made atomically with mkdir, holding its owner's pid; one whose
-# owner is gone is taken over. Released when the calling shell exits.
+# start_detached LOG COMMAND...: starts COMMAND in the background in a session of its own (a Ctrl-C meant for
+# the caller must not reach it), its output to LOG, without the flock descriptor: a command that outlives the
+# script (dockerd) would otherwise hold the lock after it.
+start_detached() {
+  local log="$1"
+  shift
+  if [ -n "${ECSSD_LOCK_FD:-}" ]; then
+    setsid nohup "$@" >"$log" 2>&1 {ECSSD_LOCK_FD}>&- &
+  else
+    setsid nohup "$@" >"$log" 2>&1 &
+  fi
+}
+
+# Where flock(1) is missing (macOS): a folder made atomically with mkdir (FILE.d), released when the calling
+# shell exits. Its owner is written into it as files: `host` (uname -n), `started` (the process's start time,
+# so that another process given the same pid later is not taken for it) and, last and whole, `pid`. A folder
+# whose owner is gone from this machine is taken over at once.
 hold_dir_lock() {
-  local dir="$1.d" what="$2" said=0
+  local dir="$1.d" what="$2" said=0 pid
   until mkdir "$dir" 2>/dev/null; do
-    local owner
-    owner="$(cat "$dir/pid" 2>/dev/null || true)"
-    if [ -n "$owner" ] && ! kill -0 "$owner" 2>/dev/null; then rm -rf "$dir"; continue; fi
-    [ $said = 0 ] && printf '[setup] waiting for another run that is preparing %s\n' "$what" >&2 && said=1
+    if dir_lock_gone "$dir"; then
+      take_over_dir_lock "$dir" && continue
+    elif [ $said = 0 ]; then
+      printf '[setup] waiting for another run (%s) that is preparing %s\n' "$(dir_lock_owner "$dir")" "$what" >&2
+      said=1
+    fi
     sleep 1
   done
-  echo $$ >"$dir/pid"
-  ECSSD_LOCK_DIRS="${ECSSD_LOCK_DIRS:-} $dir"
-  trap 'for d in $ECSSD_LOCK_DIRS; do rm -rf "$d"; done' EXIT
+  pid="${BASHPID:-$$}"
+  uname -n >"$dir/host"
+  process_started "$pid" >"$dir/started"
+  echo "$pid" >"$dir/pid.new" && mv "$dir/pid.new" "$dir/pid"
+  on_exit "release_dir_lock $(printf %q "$dir") $pid"
+}
+
+# process_started PID: prints when the process PID started (nothing when there is no such process): its start
+# in clock ticks after boot from /proc where there is one, else the start time ps gives.
+process_started() {
+  if [ -r "/proc/$1/stat" ]; then
+    local stat
+    stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 0
+    # The command name (field 2) is in parentheses and may hold spaces; field 22 is the 20th after it.
+    # shellcheck disable=SC2086 # split on purpose
+    set -- ${stat##*) }
+    echo "${20:-}"
+  elif [ ! -d /proc/self ]; then
+    ps -o lstart= -p "$1" 2>/dev/null || true
+  fi
+}
+
+# dir_lock_owner DIR: the lock's owner as the waiting message names it.
+dir_lock_owner() {
+  local pid host
+  pid="$(cat "$1/pid" 2>/dev/null || true)"
+  host="$(cat "$1/host" 2>/dev/null || true)"
+  if [ -z "$pid" ]; then echo "owner not written yet"
+  elif [ -n "$host" ] && [ "$host" != "$(uname -n)" ]; then echo "pid $pid on $host"
+  else echo "pid $pid"; fi
+}
+
+# dir_lock_gone DIR: whether the lock's owner is known to be gone: its process is not running on this
+# machine, or runs but started at another time (its pid was given to another process), or it never wrote its
+# pid (killed right after making the folder) and the folder is over a minute old. The owner of a lock made on
+# another machine sharing the folder cannot be seen from here, and is waited for.
+dir_lock_gone() {
+  local pid host started now
+  pid="$(cat "$1/pid" 2>/dev/null || true)"
+  if [ -z "$pid" ]; then
+    [ -n "$(find "$1" -maxdepth 0 -mmin +1 2>/dev/null)" ]
+    return
+  fi
+  host="$(cat "$1/host" 2>/dev/null || true)"
+  [ -n "$host" ] && [ "$host" != "$(uname -n)" ] && return 1
+  now="$(process_started "$pid")"
+  [ -z "$now" ] && return 0
+  started="$(cat "$1/started" 2>/dev/null || true)"
+  [ -n "$started" ] && [ "$started" != "$now" ]
+}
+
+# take_over_dir_lock DIR: removes a gone owner's lock. Several waiters may find the same dead owner; each
+# takes the folder `takeover` inside the lock first and looks at the owner again under it, so that none
+# removes a lock that another has meanwhile taken over and holds. A `takeover` left by a waiter killed in
+# those few milliseconds is removed once it is a minute old. Fails when the lock is still there (the caller
+# waits and looks again).
+take_over_dir_lock() {
+  if mkdir "$1/takeover" 2>/dev/null; then
+    if dir_lock_gone "$1"; then rm -rf "$1"; return 0; fi
+    rmdir "$1/takeover" 2>/dev/null || true
+  elif [ ! -d "$1" ]; then
+    return 0
+  elif [ -n "$(find "$1/takeover" -maxdepth 0 -mmin +1 2>/dev/null)" ]; then
+    rmdir "$1/takeover" 2>/dev/null || true
+  fi
+  return 1
+}
+
+# release_dir_lock DIR PID: removes the lock when it is still PID's (never one taken over from it).
+release_dir_lock() {
+  [ "$(cat "$1/pid" 2>/dev/null || true)" = "$2" ] && rm -rf "$1"
 }
 
 # The folder for locks that guard machine-wide things (the Docker engine, apt, the images): shared by every
-# clone on the machine, as those things are.
+# clone on the machine, as those things are. ECSSD_MACHINE_LOCK_DIR names another (tests use their own).
 machine_lock_dir() {
-  if [ -w /run/lock ]; then echo /run/lock; else echo "${TMPDIR:-/tmp}"; fi
+  if [ -n "${ECSSD_MACHINE_LOCK_DIR:-}" ]; then
+    mkdir -p "$ECSSD_MACHINE_LOCK_DIR"
+    echo "$ECSSD_MACHINE_LOCK_DIR"
+  elif [ -w /run/lock ]; then echo /run/lock; else echo "${TMPDIR:-/tmp}"; fi
 }

@@ -3,8 +3,11 @@
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
-import { killGroup, runScript, startScript, until } from "./prepareScripts";
+import { killGroup, pathWithout, runScript, startScript, until } from "./prepareScripts";
 
 const run = promisify(execFile);
 const IMPORTING = "ecssd/node-base-importing";
@@ -52,6 +55,23 @@ describe("scripts/base-image.sh", function () {
     assert.match(await nodeVersionIn(name), /^v24\./);
     assert.ok(runs.filter((r) => r.stderr.includes("waiting for another run")).length >= 1);
     assert.deepEqual(await importingTags(), []);
+  });
+
+  it("without flock: three at once make one image and leave no lock folder behind", async () => {
+    const locks = mkdtempSync(join(tmpdir(), "ecssd-locks-"));
+    try {
+      const noFlock = { ...env, PATH: pathWithout(["flock"]), ECSSD_MACHINE_LOCK_DIR: locks };
+      const runs = await Promise.all([1, 2, 3].map(() => runScript("base-image.sh", [], noFlock)));
+      for (const r of runs) assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(
+        runs.map((r) => r.stdout.trim()),
+        [name, name, name],
+      );
+      assert.deepEqual(readdirSync(locks), [], "the lock folder is released by the run that made the image");
+      assert.deepEqual(await importingTags(), []);
+    } finally {
+      rmSync(locks, { recursive: true, force: true });
+    }
   });
 
   it("a run killed half-way leaves no image under the name, and the next run makes a whole one", async () => {

@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { killGroup, runScript, startScript, until } from "./prepareScripts";
+import { killGroup, pathWithout, runScript, startScript, until } from "./prepareScripts";
 
 const MAJOR = "24";
 
@@ -60,6 +60,25 @@ describe("scripts/node-runtime.sh", function () {
     const run = await runScript("node-runtime.sh", [MAJOR], env);
     assert.equal(run.code, 0, run.stderr);
     assert.match(versionOf(run.stdout.trim()), new RegExp(`^v${MAJOR}\\.`));
+  });
+
+  it("without flock: a run killed holding the lock folder is taken over at once, and none is left", async () => {
+    const noFlock = { ...env, PATH: pathWithout(["flock"]) };
+    const lockFolder = join(runtimes, `.${MAJOR}.lock.d`);
+    const first = startScript("node-runtime.sh", [MAJOR], noFlock);
+    await until("the first run to hold the lock folder", 30_000, () => existsSync(join(lockFolder, "pid")));
+    killGroup(first.child);
+    await first.done;
+    assert.ok(existsSync(lockFolder), "SIGKILL leaves the folder: what the next runs meet");
+
+    const runs = await Promise.all([1, 2, 3].map(() => runScript("node-runtime.sh", [MAJOR], noFlock)));
+    for (const run of runs) assert.equal(run.code, 0, run.stderr);
+    assert.equal(new Set(runs.map((run) => run.stdout.trim())).size, 1);
+    assert.match(versionOf(runs[0]?.stdout.trim() ?? ""), new RegExp(`^v${MAJOR}\\.`));
+    // The killed run's pid is never named: its folder was taken over, not waited for.
+    for (const run of runs) assert.doesNotMatch(run.stderr, new RegExp(`pid ${first.child.pid}\\)`));
+    assert.ok(!existsSync(lockFolder), "the lock folder is released by the run that installed");
+    assert.deepEqual(leftovers(), []);
   });
 
   it("refuses what is not a major version number, clearly", async () => {
