@@ -1,11 +1,12 @@
 // Benchmark of fetch through @ecssd/resolver's dispatcher, against HTTP servers in child processes registered in
 // the local zone. 1. Throughput and latency, in one run and interleaved: undici's fetch through the dispatcher
 // (URL names the service) against undici's fetch through a plain Agent with an instance's address in the URL.
+// With same-AZ-first selection, outlier detection and the OpenTelemetry bridge (no SDK) on.
 // 2. A rolling restart of three instances under a bounded load loop whose caller has no retry code: failed
 // requests are counted. Last line: one JSON object with every figure.
 import { type ChildProcess, spawn } from "node:child_process";
 import { ChangeResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
-import { createDispatcher, createResolver } from "@ecssd/resolver";
+import { createDispatcher, createResolver, enableOpenTelemetry } from "@ecssd/resolver";
 import { Agent, fetch } from "undici";
 import { startLocalZone } from "../local/zone";
 import { route53Client } from "../route53";
@@ -19,6 +20,8 @@ const ROUNDS = 9;
 /** Requests per path before timing: the first few thousand through fetch run before the JIT has settled. */
 const WARM_REQUESTS = 6_000;
 const RESTART_LOAD_LOOPS = 4;
+/** The AZ of the caller and of every instance. */
+const AZ_ID = "use1-az1";
 
 /** One instance: a plain HTTP server in its own process that drains on SIGTERM. */
 const INSTANCE = `
@@ -133,6 +136,17 @@ export async function main(): Promise<void> {
               ResourceRecords: [{ Value: "127.0.0.1" }],
             },
           },
+          {
+            // The host's AZ, as the agent writes it: the resolver below knows its own, so same-AZ-first selection
+            // runs on every pick (every instance is in the caller's AZ, so it keeps them all).
+            Action: "UPSERT",
+            ResourceRecordSet: {
+              Name: `h.${zone.zoneName}`,
+              Type: "TXT",
+              TTL: 60,
+              ResourceRecords: [{ Value: `"az-id=${AZ_ID}"` }],
+            },
+          },
         ],
       },
     }),
@@ -140,7 +154,15 @@ export async function main(): Promise<void> {
   let instances: Instance[] = await Promise.all([startInstance(), startInstance(), startInstance()]);
   for (const i of instances) await change("UPSERT", i);
 
-  const resolver = createResolver({ servers: [`${zone.dns.host}:${zone.dns.port}`], domain: zone.zoneName });
+  // Everything on, as a user gets it: same AZ first (its AZ given), outlier detection (on by default), and the
+  // OpenTelemetry bridge enabled with no SDK registered (the no-op MeterProvider: it must cost nothing).
+  enableOpenTelemetry();
+  const resolver = createResolver({
+    servers: [`${zone.dns.host}:${zone.dns.port}`],
+    domain: zone.zoneName,
+    zoneAware: { azId: AZ_ID },
+  });
+  await resolver.whenAvailabilityZoneKnown();
   const dispatcher = createDispatcher(resolver);
   const plain = new Agent({ connections: 32 });
   const ports = instances.map((i) => i.port);
