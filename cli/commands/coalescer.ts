@@ -165,6 +165,7 @@ function taskEvents(config: CoalescerConfig, core: Coalescer, clients: TaskEvent
       ...(config.serviceOwners !== undefined && { serviceOwners: config.serviceOwners }),
       serviceOwnersClosed: config.serviceOwnersClosed,
       ...(config.deployment !== undefined && { deployment: config.deployment }),
+      maxPortsPerContainer: config.maxPortsPerContainer,
       emf: config.emf,
     },
     tasks: new EcsTaskSource(clients.ecs, calls.call),
