@@ -17,6 +17,7 @@ import {
   DEPLOYMENT,
   EMF,
   HOST_ID,
+  MAX_PORTS_PER_CONTAINER,
   ROUTE53_ENDPOINT,
   ROUTING,
   SERVICE_OWNERS,
@@ -118,14 +119,7 @@ export const SETTINGS = {
       text.toLowerCase() === ECS_CONFIRMATION_OFF ? { value: ECS_CONFIRMATION_OFF } : urlCodec.parse(text),
     format: (value: string) => value,
   },
-  maxPortsPerContainer: {
-    env: "ECSSD_MAX_PORTS_PER_CONTAINER",
-    flag: "--max-ports-per-container",
-    meaning:
-      "ports one container may publish; beyond it the lowest container ports are kept and the rest left out",
-    default: 16,
-    ...integerCodec({ min: 1, max: 1_000 }),
-  },
+  maxPortsPerContainer: { ...MAX_PORTS_PER_CONTAINER, flag: "--max-ports-per-container" },
   dnsHoldDownSeconds: {
     env: "ECSSD_DNS_HOLD_DOWN_SECONDS",
     flag: "--dns-hold-down-seconds",

@@ -1,6 +1,7 @@
 // Containers → the record sets that should exist for them. Pure: no Docker, no AWS, no clock.
 import {
   agentCheckMarker,
+  capPorts,
   hostRecordSet,
   instanceKey,
   instanceRecordSet,
@@ -197,29 +198,8 @@ export function containerRecordSets(c: ConfirmableDescription, host: HostContext
   return out;
 }
 
-/**
- * The declarations one container may publish: at most `cap`, the lowest container ports first (the parser
- * returns them in port order), so that what is kept does not depend on the order of its variables. Each
- * port is a record set (two with a check), and the zone's quota of record sets is shared by every container.
- */
-export function capPorts(
-  services: readonly ServiceDeclaration[],
-  cap: number | undefined,
-): { kept: readonly ServiceDeclaration[]; left: number; problem?: Problem } {
-  if (cap === undefined || services.length <= cap) return { kept: services, left: 0 };
-  const kept = services.slice(0, cap);
-  const left = services.length - cap;
-  const firstLeft = services[cap]?.containerPort;
-  return {
-    kept,
-    left,
-    problem: problem(
-      "too-many-ports",
-      "SERVICE_<port>_NAME",
-      `the container declares ${services.length} ports, more than the ${cap} a container may publish (ECSSD_MAX_PORTS_PER_CONTAINER): the ${cap} lowest container ports are published, the other ${left} (from port ${firstLeft} up) are not`,
-    ),
-  };
-}
+// The cap is records/portCap.ts's, the registrar's too; exported here as before.
+export { capPorts };
 
 /** The host's own A record set, target of every SRV record it writes. */
 export function hostRecordSets(host: HostContext): RecordSet[] {

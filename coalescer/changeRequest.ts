@@ -2,11 +2,14 @@
 // first problem named by its path in the body) and what a host may change (403). The tenancy rule of issue
 // 25 holds here because the coalescer writes for every host: a host changes only its own sets (its
 // SetIdentifier and deployment), of the kinds an agent writes, named and pointing as an agent names and
-// points them, in the coalescer's zone; never another host's, a task's or somebody else's.
+// points them, in the coalescer's zone; never another host's, a task's or somebody else's. What it writes
+// is held to the agent's own rules too: no service under a host's or task's name, and no more sets per
+// container than a container may publish.
 import {
   checkDeployment,
   checkHostId,
   hostRecordName,
+  isHostOrTaskLabel,
   isWrittenByUs,
   type OwnedIdentity,
   ownedByHost,
@@ -14,6 +17,8 @@ import {
   parseSetIdentifier,
   parseSrvValue,
   type RecordSet,
+  recordSetKey,
+  SRV_NAME,
 } from "../records";
 import { COALESCER_API_LIMITS } from "./apiContract";
 import type { RecordChange } from "./zoneChanges";
@@ -117,6 +122,12 @@ function judgeChange(
   if ("status" in shaped) return shaped;
   const owned = judgeOwnership(shaped.ok, `${where}.recordSet`, submitter, deployment);
   if ("status" in owned) return owned;
+  // A DELETE of the host's own set stays allowed whatever its name: an agent must be able to remove what an
+  // older agent wrote before these rules, or its every batch would be refused.
+  if (action !== "DELETE") {
+    const named = judgeServiceName(shaped.ok, `${where}.recordSet`, submitter.zoneName);
+    if ("status" in named) return named;
+  }
   return { ok: { action: action as RecordChange["action"], recordSet: shaped.ok } };
 }
 
@@ -208,6 +219,84 @@ function judgeOwnership(
           `${where}.ResourceRecords[${i}]: ${mine}'s instances point at ${hostName}, not ${srv.target}`,
         );
     }
+  }
+  return { ok: undefined };
+}
+
+/**
+ * An agent writes SRV sets and their TXT markers only at service names (`_<service>._tcp|udp.<zone>`, the
+ * declarations' shape), and never under a service label of a host's or task's shape: such a service would sit
+ * beside that host's or task's address record (`reserved-service-name`, which every writer refuses).
+ */
+function judgeServiceName(rs: RecordSet, where: string, zoneName: string): Judged<void> {
+  if (rs.Type === "A") return { ok: undefined };
+  const relative = rs.Name.slice(0, -(zoneName.length + 1));
+  const service = SRV_NAME.exec(relative);
+  if (!service)
+    return forbidden(
+      `${where}.Name "${rs.Name}": an agent writes ${rs.Type} sets only at service names (_<service>._tcp or _<service>._udp in ${zoneName})`,
+    );
+  if (isHostOrTaskLabel(service[1] as string))
+    return forbidden(
+      `${where}.Name "${rs.Name}": reserved-service-name: the service label "${service[1]}" has the shape of a host or task name (an EC2 instance id or an ECS task id), which only address records may use`,
+    );
+  return { ok: undefined };
+}
+
+/**
+ * Whether a host's submit keeps each of its containers within what a container may publish: at most `cap` SRV
+ * sets (one per declared port, as the agent caps them: ECSSD_MAX_PORTS_PER_CONTAINER) and `cap` TXT markers,
+ * counted per deployment mark, host and container as their SetIdentifiers name them, over `current` (the
+ * host's own sets in the coalescer's copy of the zone) with the submit's changes applied in order. Only a
+ * submit that adds to a container already over the cap is refused (403): one that replaces or removes sets
+ * of such a container (written under a higher cap) passes, so its agent can always bring it down.
+ */
+export function judgeContainerCaps(
+  changes: readonly RecordChange[],
+  current: readonly RecordSet[],
+  cap: number,
+): Judged<void> {
+  const containerOf = (rs: RecordSet): string | undefined => {
+    if (rs.Type !== "SRV" && rs.Type !== "TXT") return undefined;
+    const id = parseSetIdentifier(rs.SetIdentifier);
+    if (id?.kind !== "instance") return undefined;
+    return `${id.deployment ?? ""}|${id.hostId}|${id.containerId}`;
+  };
+  const grown = new Set<string>();
+  for (const c of changes) {
+    const container = c.action === "DELETE" ? undefined : containerOf(c.recordSet);
+    if (container !== undefined) grown.add(`${container}|${c.recordSet.Type}`);
+  }
+  if (grown.size === 0) return { ok: undefined };
+  const sets = new Map<string, Set<string>>();
+  const setsOf = (group: string) => {
+    let keys = sets.get(group);
+    if (!keys) {
+      keys = new Set();
+      sets.set(group, keys);
+    }
+    return keys;
+  };
+  for (const rs of current) {
+    const container = containerOf(rs);
+    if (container !== undefined) setsOf(`${container}|${rs.Type}`).add(recordSetKey(rs));
+  }
+  const before = new Map([...sets].map(([group, keys]) => [group, keys.size]));
+  for (const c of changes) {
+    const container = containerOf(c.recordSet);
+    if (container === undefined) continue;
+    const keys = setsOf(`${container}|${c.recordSet.Type}`);
+    if (c.action === "DELETE") keys.delete(recordSetKey(c.recordSet));
+    else keys.add(recordSetKey(c.recordSet));
+  }
+  for (const group of grown) {
+    const after = sets.get(group)?.size ?? 0;
+    if (after <= cap || after <= (before.get(group) ?? 0)) continue;
+    const [deployment, hostId, containerId, type] = group.split("|");
+    const of = deployment === "" ? "" : ` of deployment "${deployment}"`;
+    return forbidden(
+      `changes: container ${containerId} of host "${hostId}"${of} would have ${after} ${type} sets, more than the ${cap} ports a container may publish (ECSSD_MAX_PORTS_PER_CONTAINER)`,
+    );
   }
   return { ok: undefined };
 }

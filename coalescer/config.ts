@@ -55,6 +55,7 @@ export interface CoalescerConfig {
   readonly serviceOwners?: ServiceOwners;
   readonly serviceOwnersClosed: boolean;
   readonly deployment?: string;
+  readonly maxPortsPerContainer: number;
   /** Whether its metrics go to stdout as CloudWatch EMF lines (ECSSD_EMF). */
   readonly emf: boolean;
 }
@@ -116,6 +117,7 @@ export const COALESCER_SETTINGS: SettingsTable<CoalescerConfig> = {
   serviceOwners: REGISTRAR_SETTINGS.serviceOwners,
   serviceOwnersClosed: REGISTRAR_SETTINGS.serviceOwnersClosed,
   deployment: REGISTRAR_SETTINGS.deployment,
+  maxPortsPerContainer: REGISTRAR_SETTINGS.maxPortsPerContainer,
   emf: EMF,
 };
 

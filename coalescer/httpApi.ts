@@ -9,7 +9,13 @@ import { errorText, type Log } from "../agent/syncLoop";
 import { InvalidChangeBatchError, ZoneBusyError } from "../route53/errors";
 import { COALESCER_API_LIMITS, type CoalescerErrorBody, type CoalescerErrorCode } from "./apiContract";
 import { carriesToken } from "./apiToken";
-import { judgeChangeRequest, judgeDeployment, judgeHostId, judgeReadRequest } from "./changeRequest";
+import {
+  judgeChangeRequest,
+  judgeContainerCaps,
+  judgeDeployment,
+  judgeHostId,
+  judgeReadRequest,
+} from "./changeRequest";
 import type { ZoneChanges } from "./zoneChanges";
 
 export interface CoalescerApiOptions {
@@ -28,6 +34,11 @@ export interface CoalescerApiOptions {
    * before their body is read. None: anyone who reaches the port may call it.
    */
   readonly token?: string;
+  /**
+   * ECSSD_MAX_PORTS_PER_CONTAINER: a host's submit may not take one of its containers over this many SRV sets
+   * (or TXT markers), as its agent would not; none: not counted.
+   */
+  readonly maxPortsPerContainer?: number;
 }
 
 export interface CoalescerApi {
@@ -188,6 +199,13 @@ async function route(
     }
     allow(method, "POST");
     const request = judged(judgeChangeRequest(await readJson(req), { hostId, zoneName: opts.zoneName }));
+    // Judged sets other than A ones are the host's instances and their markers: only a submit that writes one
+    // can take a container over the cap, and only it pays for reading the host's sets from the copy.
+    const cap = opts.maxPortsPerContainer;
+    if (cap !== undefined && request.changes.some((c) => c.action !== "DELETE" && c.recordSet.Type !== "A")) {
+      const current = await opts.zone.hostRecordSets(hostId, request.deployment);
+      judged(judgeContainerCaps(request.changes, current, cap));
+    }
     try {
       await opts.zone.submit(hostId, request.changes, gaveUp);
     } catch (err) {

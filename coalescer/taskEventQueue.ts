@@ -37,6 +37,8 @@ export interface TaskEventQueueCounts {
   received: number;
   /** Applied and deleted, by the registrar's outcome. */
   applied: Record<EventOutcome, number>;
+  /** Declared ports left out by ECSSD_MAX_PORTS_PER_CONTAINER (the registrar's `portsOverCap` of each event). */
+  portsOverCap: number;
   /** Failed and left in the queue, to come back (each receive of one message counts). */
   failed: number;
   /** Not JSON or not a task state change: logged and deleted. */
@@ -56,6 +58,7 @@ export class TaskEventQueue {
   private readonly counts: TaskEventQueueCounts = {
     received: 0,
     applied: { registered: 0, deregistered: 0, waiting: 0, ignored: 0 },
+    portsOverCap: 0,
     failed: 0,
     malformed: 0,
     sqsErrors: 0,
@@ -169,6 +172,7 @@ export class TaskEventQueue {
     try {
       const result = await this.opts.apply(event);
       this.counts.applied[result.outcome]++;
+      this.counts.portsOverCap += result.portsOverCap ?? 0;
       return "delete";
     } catch (err) {
       if (err instanceof TaskEventError) {

@@ -5,6 +5,7 @@
 // re-listing (the reconciler and the customer's tools also write). Pure: no requests of its own.
 import {
   canonicalName,
+  hostOf,
   isOwnType,
   ownedByHost,
   parseSetIdentifier,
@@ -19,6 +20,12 @@ export class ZoneCache {
   private readonly sets = new Map<string, RecordSet>();
   /** Keys by canonical name. */
   private readonly keysByName = new Map<string, Set<string>>();
+  /**
+   * Keys by the host their SetIdentifier names, so that a host's sets are found without parsing every
+   * SetIdentifier of the zone (agents read theirs, and a submit that adds instances is counted, often). Only
+   * added to: a key whose set has gone is dropped when its host's sets are next asked for.
+   */
+  private readonly keysByHost = new Map<string, Set<string>>();
   /** Sets of other types or shapes (SOA, NS, the customer's, aliases) by canonical name: counted only. */
   private readonly othersByName = new Map<string, number>();
   private others = 0;
@@ -32,6 +39,7 @@ export class ZoneCache {
   replaceAll(listing: Iterable<ZoneRecordSet>): void {
     this.sets.clear();
     this.keysByName.clear();
+    this.keysByHost.clear();
     this.othersByName.clear();
     this.others = 0;
     for (const rs of listing) this.add(rs);
@@ -69,9 +77,13 @@ export class ZoneCache {
   hostSets(hostId: string, deployment?: string): RecordSet[] {
     const host = { hostId, ...(deployment !== undefined && { deployment }) };
     const out: RecordSet[] = [];
-    for (const rs of this.sets.values()) {
-      if (ownedByHost(parseSetIdentifier(rs.SetIdentifier), host)) out.push(rs);
+    const keys = this.keysByHost.get(hostId) ?? new Set<string>();
+    for (const key of keys) {
+      const rs = this.sets.get(key);
+      if (!rs) keys.delete(key);
+      else if (ownedByHost(parseSetIdentifier(rs.SetIdentifier), host)) out.push(rs);
     }
+    if (keys.size === 0) this.keysByHost.delete(hostId);
     return out;
   }
 
@@ -98,6 +110,15 @@ export class ZoneCache {
     }
     const key = recordSetKey(rs);
     this.sets.set(key, rs);
+    const hostId = hostOf(parseSetIdentifier(rs.SetIdentifier));
+    if (hostId !== undefined) {
+      let hostKeys = this.keysByHost.get(hostId);
+      if (!hostKeys) {
+        hostKeys = new Set();
+        this.keysByHost.set(hostId, hostKeys);
+      }
+      hostKeys.add(key);
+    }
     let keys = this.keysByName.get(name);
     if (!keys) {
       keys = new Set();

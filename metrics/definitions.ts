@@ -307,6 +307,12 @@ export const METRICS = {
     "Task events not ours (another cluster, no declaration, not awsvpc)",
   ),
   registrarRejected: lambda("registrar", "RegistrarRejected", "Count", "Malformed events, dropped"),
+  registrarPortsOverCap: lambda(
+    "registrar",
+    "RegistrarPortsOverCap",
+    "Count",
+    "Declared ports of awsvpc tasks' containers left out, over ECSSD_MAX_PORTS_PER_CONTAINER (each port once per event that registers its task)",
+  ),
   registrarFailed: lambda(
     "registrar",
     "RegistrarFailed",

@@ -1,7 +1,8 @@
 // The registrar's settings, one table for the reader of the environment and its writer (the Pulumi program):
 // the zone, clusters and endpoints it shares with the reconciler (it runs beside it on the same cluster and
 // zone), and the settings that shape records under the agent's names (ECSSD_SRV_TTL, ECSSD_ROUTING,
-// ECSSD_SERVICE_OWNERS, ECSSD_SERVICE_OWNERS_CLOSED), so a task's records look like a container's. Every bad setting is named at once.
+// ECSSD_SERVICE_OWNERS, ECSSD_SERVICE_OWNERS_CLOSED, ECSSD_MAX_PORTS_PER_CONTAINER), so a task's records look
+// like a container's. Every bad setting is named at once.
 import type { RoutingPolicy, ServiceOwners } from "../records";
 import { fromEnvironment, readSettings, type SettingsTable, writeSettings } from "../settings/settingsTable";
 import {
@@ -10,6 +11,7 @@ import {
   DEPLOYMENT,
   ECS_ENDPOINT,
   EMF,
+  MAX_PORTS_PER_CONTAINER,
   ROUTE53_ENDPOINT,
   ROUTING,
   SERVICE_OWNERS,
@@ -36,6 +38,8 @@ export interface RegistrarConfig {
   serviceOwnersClosed: boolean;
   /** Its deployment's mark (ECSSD_DEPLOYMENT) in every set it writes; it touches only sets with that mark. */
   deployment?: string;
+  /** ECSSD_MAX_PORTS_PER_CONTAINER, the agent's setting: declared ports one container of a task may publish. */
+  maxPortsPerContainer: number;
   /** Whether each event's outcome goes to stdout as a CloudWatch EMF line (ECSSD_EMF). */
   readonly emf: boolean;
 }
@@ -52,6 +56,7 @@ export const REGISTRAR_SETTINGS: SettingsTable<RegistrarConfig> = {
   serviceOwners: SERVICE_OWNERS,
   serviceOwnersClosed: SERVICE_OWNERS_CLOSED,
   deployment: DEPLOYMENT,
+  maxPortsPerContainer: MAX_PORTS_PER_CONTAINER,
   emf: EMF,
 };
 

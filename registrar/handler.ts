@@ -90,9 +90,11 @@ export async function applyLogged(
 ): Promise<EventResult | { outcome: "rejected"; reason: string }> {
   let outcome: keyof typeof OUTCOME_METRIC = "failed";
   let taskId: string | undefined;
+  let portsOverCap = 0;
   try {
     const result = await r.apply(event);
     ({ outcome, taskId } = result);
+    portsOverCap = result.portsOverCap ?? 0;
     logEventResult(log, result, r.calls.byOperation);
     return result;
   } catch (err) {
@@ -109,7 +111,10 @@ export async function applyLogged(
     throw err;
   } finally {
     // One line per event: its outcome counted once, the task id beside it (never a dimension).
-    emf?.put(OUTCOME_METRIC[outcome], 1).flush(taskId !== undefined ? { taskId } : {});
+    emf?.put(OUTCOME_METRIC[outcome], 1);
+    // The ports a container declared beyond the cap, each counted (its log line says which container).
+    if (portsOverCap > 0) emf?.put("registrarPortsOverCap", portsOverCap);
+    emf?.flush(taskId !== undefined ? { taskId } : {});
   }
 }
 

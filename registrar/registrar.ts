@@ -54,6 +54,11 @@ export interface EventResult {
   records: number;
   services: string[];
   problems: TaskRecords["problems"];
+  /**
+   * Declared ports left out by ECSSD_MAX_PORTS_PER_CONTAINER, when the event wrote (or tried to write) the
+   * task's records: each `too-many-ports` problem above says which container and how many.
+   */
+  portsOverCap?: number;
 }
 
 /** DescribeTasks is behind the event: the invocation fails, and the retry finds ECS caught up. */
@@ -128,6 +133,7 @@ export async function applyTaskEvent(
       outcome: "ignored",
       reason: "the task declares no service (SERVICE_<port>_NAME) that can be registered",
       problems: planned.problems,
+      ...(planned.portsOverCap > 0 && { portsOverCap: planned.portsOverCap }),
     };
   }
   await deps.zone.upsert(planned.recordSets);
@@ -143,6 +149,7 @@ export async function applyTaskEvent(
       records,
       services: planned.services,
       problems: planned.problems,
+      ...(planned.portsOverCap > 0 && { portsOverCap: planned.portsOverCap }),
     };
   }
   return {
@@ -153,6 +160,7 @@ export async function applyTaskEvent(
     records: planned.recordSets.length,
     services: planned.services,
     problems: planned.problems,
+    ...(planned.portsOverCap > 0 && { portsOverCap: planned.portsOverCap }),
   };
 }
 

@@ -58,5 +58,6 @@ export function registrarSettings(config: RegistrarConfig): RegistrarSettings {
     clusters: config.clusters,
     ...(owners && { serviceOwners: owners }),
     ...(config.deployment !== undefined && { deployment: config.deployment }),
+    maxPortsPerContainer: config.maxPortsPerContainer,
   };
 }

@@ -2,6 +2,7 @@
 // port (`_svc._proto.<zone>` → `<prio> <weight> <containerPort> <taskId>.<zone>`), built by records/ so the
 // contract is the agent's. Pure.
 import {
+  capPorts,
   ownershipProblem,
   type Problem,
   type RecordSet,
@@ -22,6 +23,8 @@ export interface TaskRecordSettings {
   serviceOwners?: ServiceOwners;
   /** Its deployment's mark (ECSSD_DEPLOYMENT) in every set it writes; unset: unattributed `ecssd1task` sets. */
   deployment?: string;
+  /** Declared ports one container may publish (ECSSD_MAX_PORTS_PER_CONTAINER), as for the agent; none: unbounded. */
+  maxPortsPerContainer?: number;
 }
 
 export interface TaskRecords {
@@ -36,6 +39,8 @@ export interface TaskRecords {
   problems: (Problem & { container: string })[];
   /** `_svc._proto` of each SRV record, in order (for logs). */
   services: string[];
+  /** Declared ports left out, over all the task's containers, because a container declared more than the cap. */
+  portsOverCap: number;
 }
 
 /** What the task should have in the zone once it serves at `address` (undefined: no address known yet). */
@@ -46,7 +51,7 @@ export function taskRecordSets(
   settings: TaskRecordSettings,
 ): TaskRecords {
   const { taskId } = task;
-  const out: TaskRecords = { recordSets: [], names: [], problems: [], services: [] };
+  const out: TaskRecords = { recordSets: [], names: [], problems: [], services: [], portsOverCap: 0 };
   const base = {
     zone: settings.zone,
     taskId,
@@ -57,7 +62,11 @@ export function taskRecordSets(
   for (const offer of offers) {
     for (const p of offer.declarations.problems) out.problems.push({ ...p, container: offer.container });
     if (offer.declarations.ignored) continue;
-    for (const service of offer.declarations.services) {
+    // Capped per container, as the agent caps a container of its host: the same rule, the same line.
+    const capped = capPorts(offer.declarations.services, settings.maxPortsPerContainer);
+    if (capped.problem) out.problems.push({ ...capped.problem, container: offer.container });
+    out.portsOverCap += capped.left;
+    for (const service of capped.kept) {
       const notOwned = ownershipProblem(settings.serviceOwners, service, task.family);
       if (notOwned) {
         out.problems.push({ ...notOwned, container: offer.container });

@@ -5,6 +5,7 @@
 import {
   checkDeployment,
   checkHostId,
+  DEFAULT_MAX_PORTS_PER_CONTAINER,
   DEFAULT_SRV_TTL,
   DEFAULT_ZONE,
   normalizeZone,
@@ -90,6 +91,18 @@ export function closedNamespaceProblem(settings: {
   if (settings.serviceOwnersClosed !== true || (settings.serviceOwners?.size ?? 0) > 0) return undefined;
   return `[${SERVICE_OWNERS_CLOSED.env}] needs ${SERVICE_OWNERS.env} to list at least one name: a closed namespace without one refuses every service`;
 }
+
+/**
+ * How many declared ports one container may publish (records/portCap.ts): the agent's cap for its host's
+ * containers, and the registrar's (and so the coalescer's task events') for each container of an awsvpc task.
+ */
+export const MAX_PORTS_PER_CONTAINER: Setting<number> = {
+  env: "ECSSD_MAX_PORTS_PER_CONTAINER",
+  meaning:
+    "ports one container may publish; beyond it the lowest container ports are kept and the rest left out",
+  default: DEFAULT_MAX_PORTS_PER_CONTAINER,
+  ...integerCodec({ min: 1, max: 1_000 }),
+};
 
 export const ROUTE53_ENDPOINT: Setting<string> = {
   env: "ECSSD_ROUTE53_ENDPOINT",

@@ -82,6 +82,7 @@ export async function runCoalescer(config: CoalescerConfig): Promise<void> {
       address: config.address,
       port: config.port,
       ...(config.token !== undefined && { token: config.token }),
+      maxPortsPerContainer: config.maxPortsPerContainer,
     });
   } catch (err) {
     // The core's loop and the poller would keep the process alive after the error: stop them first.
@@ -165,6 +166,7 @@ function taskEvents(config: CoalescerConfig, core: Coalescer, clients: TaskEvent
       ...(config.serviceOwners !== undefined && { serviceOwners: config.serviceOwners }),
       serviceOwnersClosed: config.serviceOwnersClosed,
       ...(config.deployment !== undefined && { deployment: config.deployment }),
+      maxPortsPerContainer: config.maxPortsPerContainer,
       emf: config.emf,
     },
     tasks: new EcsTaskSource(clients.ecs, calls.call),

@@ -16,6 +16,7 @@ import { exampleFamily, exampleServiceOwners } from "../../infra/exampleClaims";
 import { ApiCalls } from "../../reconciler/apiCalls";
 import { reconcilerEnvironment } from "../../reconciler/config";
 import {
+  DEFAULT_MAX_PORTS_PER_CONTAINER,
   DEFAULT_SRV_TTL,
   DEFAULT_ZONE,
   deploymentFromName,
@@ -263,6 +264,7 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
         // The registrar's code in-process: the rules its settings (ECSSD_SERVICE_OWNERS[_CLOSED]) would give it.
         serviceOwners: ownershipRules(ownership.serviceOwners, ownership.serviceOwnersClosed),
         deployment,
+        maxPortsPerContainer: DEFAULT_MAX_PORTS_PER_CONTAINER,
       },
       log: (event, apply) =>
         applyLogged({ apply, calls, ...(quota && { quota }) }, event, registrarLog, quotaWarning).then(

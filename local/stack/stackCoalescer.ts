@@ -70,6 +70,7 @@ export async function startStackCoalescer(zone: LocalZone, logFile: string): Pro
       address: config.address,
       port: config.port,
       token,
+      maxPortsPerContainer: config.maxPortsPerContainer,
     });
     log.info(
       { action: "listen", url: api.url, zone: zone.zoneName, budget: config.route53Budget },

@@ -239,6 +239,56 @@ describe("coalescer HTTP API", function () {
   });
 });
 
+describe("coalescer HTTP API: the agent's own rules for a token holder (issue 25)", function () {
+  this.timeout(30_000);
+  let zone: LocalZone;
+  let server: CoalescerServer;
+
+  before(async () => {
+    zone = await startLocalZone();
+    server = await startCoalescerServer(zone, { maxPortsPerContainer: 2 });
+  });
+  after(async () => {
+    await server.close();
+    await zone.close();
+  });
+  const submit = (changes: object[]) =>
+    post(server.api, "/v1/hosts/host-a/changes", JSON.stringify({ changes }));
+  const create = (recordSet: object) => ({ action: "CREATE", recordSet });
+  const instance = (container: number, hostPort: number) =>
+    srvRecord({ hostId: "host-a", container, hostPort, zone: zone.zoneName });
+
+  it("refuses a service under a host's or a task's label with 403 reserved-service-name, writing nothing", async () => {
+    for (const label of ["i-0abc1234def567890", "0123456789abcdef0123456789abcdef"]) {
+      const res = await submit([create({ ...instance(1, 30001), Name: `_${label}._tcp.${zone.zoneName}` })]);
+      assert.equal(res.status, 403, label);
+      assert.equal(res.body.error, "Forbidden");
+      assert.match(res.body.message, /reserved-service-name/);
+    }
+    assert.deepEqual(await zoneRecords(zone, route53For(zone)), []);
+  });
+
+  it("refuses a submit that takes one container over ECSSD_MAX_PORTS_PER_CONTAINER, in one submit or over several", async () => {
+    const client = new CoalescerZone(server.api.url, "host-a");
+    // Route53 keeps a name's sets apart by SetIdentifier, whose port part is the container port: the sets of one
+    // container differ by name here, as a token holder's would.
+    const named = (i: number) => ({ ...instance(7, 30007), Name: `_port${i}._tcp.${zone.zoneName}` });
+    await client.change([named(1), named(2)].map((recordSet) => ({ action: "CREATE", recordSet })));
+    const third = await submit([create(named(3))]);
+    assert.equal(third.status, 403);
+    assert.match(third.body.message, /would have 3 SRV sets, more than the 2 ports a container may publish/);
+    const many = await submit(
+      [1, 2, 3].map((i) => create({ ...instance(8, 30008), Name: `_m${i}._tcp.${zone.zoneName}` })),
+    );
+    assert.equal(many.status, 403);
+    assert.equal((await zoneRecords(zone, route53For(zone))).length, 2, "only the two within the cap");
+    // Its other containers, and taking the capped one down, are unaffected.
+    await client.change([{ action: "CREATE", recordSet: instance(9, 30009) }]);
+    await client.change([named(1), named(2)].map((recordSet) => ({ action: "DELETE", recordSet })));
+    assert.equal((await zoneRecords(zone, route53For(zone))).length, 1);
+  });
+});
+
 describe("coalescer HTTP API stopping", function () {
   this.timeout(30_000);
 

@@ -196,6 +196,7 @@ describe("coalescer: the registrar's task events from SQS (moto SQS and ECS, loc
     assert.deepEqual(q.status(), {
       received: 2,
       applied: { registered: 1, deregistered: 1, waiting: 0, ignored: 0 },
+      portsOverCap: 0,
       failed: 0,
       malformed: 0,
       sqsErrors: 0,
@@ -331,6 +332,7 @@ describe("coalescer: the registrar's task events from SQS (moto SQS and ECS, loc
     assert.deepEqual(q.status(), {
       received: 100,
       applied: { registered: 100, deregistered: 0, waiting: 0, ignored: 0 },
+      portsOverCap: 0,
       failed: 0,
       malformed: 0,
       sqsErrors: 0,

@@ -255,6 +255,27 @@ describe("infra program with ecssd:serviceOwners", function () {
   });
 });
 
+describe("infra program: one cap on declared ports per container", function () {
+  this.timeout(60_000);
+  // Issue 25, finding 4: the agent caps its host's containers, and awsvpc tasks' containers are held to the same
+  // cap by whatever applies the task events (the coalescer, or the registrar Lambda without it).
+  for (const coalescer of ["true", "false"]) {
+    it(`gives the agent and the task events one ECSSD_MAX_PORTS_PER_CONTAINER (ecssd:coalescer ${coalescer})`, async () => {
+      const { mocks } = await runProgram({ "aws:region": REGION, "ecssd:coalescer": coalescer });
+      const [agent] = JSON.parse(mocks.named("ecssd-agent-task").inputs.containerDefinitions) as {
+        environment: { name: string; value: string }[];
+      }[];
+      const agentEnv = Object.fromEntries((agent?.environment ?? []).map((e) => [e.name, e.value]));
+      const agentCap = agentConfigFromEnv({
+        ...agentEnv,
+        ECSSD_HOST_ID: "i-0123456789abcdef0",
+      }).maxPortsPerContainer;
+      assert.equal(registrarConfigFromEnv(registrarEnvironmentOf(mocks)).maxPortsPerContainer, agentCap);
+      assert.equal(agentCap, 16);
+    });
+  }
+});
+
 describe("infra program with ecssd:closedNamespace", function () {
   this.timeout(60_000);
   type Env = Record<string, string>;

@@ -38,6 +38,7 @@ describe("registrar settings codec", () => {
       srvTtl: 30,
       routing: "weighted",
       serviceOwnersClosed: false,
+      maxPortsPerContainer: 16,
       emf: true,
     });
     for (const [key, setting] of Object.entries(REGISTRAR_SETTINGS)) {

@@ -7,13 +7,16 @@ import path from "node:path";
 import { promisify } from "node:util";
 import type { DescribeTasksCommandOutput, ECSClient } from "@aws-sdk/client-ecs";
 import { ListResourceRecordSetsCommand, type Route53Client } from "@aws-sdk/client-route-53";
+import pino from "pino";
 import { type LocalZone, startLocalZone } from "../../local/zone";
 import { registrarConfigFromEnv } from "../../registrar/config";
+import { applyLogged, outcomeWriter } from "../../registrar/handler";
 import { TaskNotCaughtUpError } from "../../registrar/registrar";
 import { Registrar } from "../../registrar/registrarWithClients";
 import { TaskEventError } from "../../registrar/taskStateChange";
 import { route53Client } from "../../route53";
 import { digShortCanonical as dig } from "../kit/dig";
+import { emfSink } from "../metrics/emfLines";
 import { ecsClient } from "../reconciler/support/ecsWorld";
 import { sharedMoto } from "../reconciler/support/sharedMoto";
 import type { MotoServer } from "../support/moto";
@@ -187,6 +190,55 @@ describe("registrar: awsvpc tasks from ECS Task State Change events (moto ECS, l
     );
     assert.deepEqual(await dig(zone, "SRV", `_unlisted._tcp.${ZONE}`), []);
     assert.deepEqual(await dig(zone, "SRV", `_ledger._tcp.${ZONE}`), [`1 1 80 ${t.taskId}.${ZONE}`]);
+  });
+
+  // Finding 4 of issue 25, for awsvpc tasks: before the cap, every declared port became a record set.
+  it("publishes at most ECSSD_MAX_PORTS_PER_CONTAINER ports per container, as the agent does, with one line and the count", async () => {
+    const capped = new Registrar(
+      { route53, ecs: world.ecs },
+      registrarConfigFromEnv({
+        ECSSD_ZONE_NAME: ZONE,
+        ECSSD_ZONE_ID: zone.hostedZoneId,
+        ECSSD_CLUSTERS: "apps",
+        ECSSD_MAX_PORTS_PER_CONTAINER: "2",
+      }),
+    );
+    const def = await world.definition("wide", [
+      {
+        name: "noisy",
+        environment: Object.fromEntries(
+          [9004, 9002, 9003, 9001].map((p) => [`SERVICE_${p}_NAME`, "_wide._tcp"]),
+        ),
+      },
+      { name: "quiet", environment: { SERVICE_80_NAME: "_narrow._tcp" } },
+    ]);
+    const t = await start(def);
+    const lines: Record<string, unknown>[] = [];
+    const log = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const emf = emfSink();
+    const r = await applyLogged(capped, t.running(), log, undefined, outcomeWriter(t.running(), emf.write));
+    assert.equal(r.outcome, "registered", "reason" in r ? r.reason : "");
+    assert.deepEqual(await dig(zone, "SRV", `_wide._tcp.${ZONE}`), [
+      `1 1 9001 ${t.taskId}.${ZONE}`,
+      `1 1 9002 ${t.taskId}.${ZONE}`,
+    ]);
+    assert.deepEqual(await dig(zone, "SRV", `_narrow._tcp.${ZONE}`), [`1 1 80 ${t.taskId}.${ZONE}`]);
+    const skipped = lines.filter((l) => l.problem === "too-many-ports");
+    assert.equal(skipped.length, 1, "one line for the container");
+    assert.equal(skipped[0]?.container, "noisy");
+    assert.equal(skipped[0]?.level, 40, "a warning");
+    assert.match(
+      String(skipped[0]?.msg),
+      /declares 4 ports, more than the 2 .* other 2 \(from port 9003 up\)/,
+    );
+    assert.equal(emf.docs[0]?.RegistrarPortsOverCap, 2, "each port left out, counted");
+    assert.equal(emf.docs[0]?.RegistrarRegistered, 1);
+
+    await world.stop(cluster, t.taskArn);
+    const s = await capped.apply(t.stopping());
+    assert.equal(s.outcome, "deregistered", s.reason);
+    assert.equal(s.records, 4, "its A record and its three SRV records");
+    assert.deepEqual(await dig(zone, "SRV", `_wide._tcp.${ZONE}`), []);
   });
 
   it("ignores other clusters' tasks and bridge-mode tasks (the agent's)", async () => {

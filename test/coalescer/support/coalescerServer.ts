@@ -20,6 +20,8 @@ export interface CoalescerServerOptions {
   readonly token?: string;
   /** The API's port (a restarted coalescer keeps its address); default any free one. */
   readonly port?: number;
+  /** The API's ECSSD_MAX_PORTS_PER_CONTAINER; none: not counted. */
+  readonly maxPortsPerContainer?: number;
 }
 
 export async function startCoalescerServer(
