@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_DEFAULTS, type ReconcilerConfig, reconcilerEnvironment } from "../reconciler/config";
 import { EPHEMERAL_PORT_RANGES } from "./ephemeralPorts";
+import { httpsEgress } from "./httpsEgress";
 import { lambdaBase, lambdaFunction } from "./lambdaRole";
 import { RECONCILER_RUNTIME } from "./lambdaRuntime";
 import { reconcilerPolicy } from "./policies";
@@ -96,20 +97,8 @@ export class Reconciler extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    // The AWS APIs (ECS, Route53) have no fixed addresses; they are reached through the NAT.
-    // DNS to the VPC resolver is not subject to security groups.
-    new aws.vpc.SecurityGroupEgressRule(
-      `${name}-egress-https`,
-      {
-        securityGroupId: this.securityGroup.id,
-        ipProtocol: "tcp",
-        fromPort: 443,
-        toPort: 443,
-        cidrIpv4: "0.0.0.0/0",
-        description: "AWS APIs",
-      },
-      { parent: this },
-    );
+    // ECS and Route53.
+    httpsEgress(`${name}-egress-https`, this.securityGroup.id, "AWS APIs", this);
     if (checkHealth) {
       for (const range of EPHEMERAL_PORT_RANGES) {
         new aws.vpc.SecurityGroupEgressRule(
