@@ -6,12 +6,12 @@ import { CoalescerToken, readTokenPolicy } from "./coalescerToken";
 import { COALESCER_PORT, coalescerContainer } from "./containerDefinitions";
 import { smallestFargateTask } from "./fargateTask";
 import { httpsEgress } from "./httpsEgress";
+import { componentLogGroup } from "./logGroup";
 import { stackScopedName } from "./names";
 import { coalescerPolicy } from "./policies";
 import { DEFAULT_ROUTE53_BUDGET, type Route53BudgetShares } from "./route53BudgetShares";
 import { TaskEventQueue } from "./taskEventQueue";
-import { taskExecutionRole } from "./taskExecutionRole";
-import { serviceTrustPolicy } from "./trustPolicy";
+import { taskExecutionRole, taskRole } from "./taskExecutionRole";
 import type { ZoneWriterArgs } from "./zoneWriterArgs";
 
 /** The coalescer's image in the image catalog (images/imageCatalog.ts): coalescer/main.ts runs `ecssd coalescer`. */
@@ -68,18 +68,12 @@ export class Coalescer extends pulumi.ComponentResource {
       { clusterArn: args.clusterArn },
       { parent: this },
     );
-    this.logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-logs`,
-      { retentionInDays: args.logRetentionDays ?? 14 },
-      { parent: this },
-    );
-    this.taskRole = new aws.iam.Role(
-      `${name}-task-role`,
-      {
-        assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", args.region, this),
-        description: "ecssd coalescer: the zone's one writer, SRV, A and TXT records of our names only",
-      },
-      { parent: this },
+    this.logGroup = componentLogGroup(name, args.logRetentionDays, this);
+    this.taskRole = taskRole(
+      name,
+      args.region,
+      "ecssd coalescer: the zone's one writer, SRV, A and TXT records of our names only",
+      this,
     );
     new aws.iam.RolePolicy(
       `${name}-task-policy`,

@@ -9,6 +9,7 @@ import { ExamplesLoadBalancer } from "./examplesLoadBalancer";
 import { smallestFargateTask } from "./fargateTask";
 import { httpsEgress } from "./httpsEgress";
 import type { Architecture } from "./instanceLaunch";
+import { componentLogGroup } from "./logGroup";
 import { taskExecutionRole } from "./taskExecutionRole";
 
 export { exampleFamily, exampleServiceOwners } from "./exampleClaims";
@@ -105,11 +106,7 @@ export class ExampleServices extends pulumi.ComponentResource {
     this.passwordParameter = this.secrets.passwordParameter;
     const secretsPolicy = this.secrets.readPolicy;
 
-    this.logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-logs`,
-      { retentionInDays: args.logRetentionDays ?? 14 },
-      { parent: this },
-    );
+    this.logGroup = componentLogGroup(name, args.logRetentionDays, this);
 
     this.portalLoadBalancer = new ExamplesLoadBalancer(
       name,
