@@ -369,16 +369,8 @@ export class SyncLoop {
         { action: "rebuild", changes: batch.length, err: err.message },
         "zone rejected the batch; re-reading its names",
       );
-      const before = new Set(batch.map(changeFingerprint));
-      try {
-        await this.reread(batch.map((c) => c.recordSet.Name));
-      } catch (readErr) {
-        await this.pause(readErr, batch);
-        return;
-      }
-      const again = firstBatch(this.pendingChanges(), this.batchLimit);
       // The re-read explained nothing when the same changes come back: narrow down to the culprit.
-      if (again.length > 0 && again.every((c) => before.has(changeFingerprint(c)))) {
+      if ((await this.rereadAfterRefusal(batch)) === "unexplained") {
         if (batch.length === 1) {
           const only = batch[0] as RecordChange;
           // Route53's words for the quota are not published: a lone new set refused while the zone is
@@ -423,17 +415,27 @@ export class SyncLoop {
     // No CREATE, yet the zone counted something as added: an UPSERT of a set that vanished behind our back (the
     // reconciler, a person). Read the names again: it becomes a CREATE, held back as the others are, and the
     // batch's deletes go on instead of waiting behind it.
+    // Nothing read explains it: the same batch would be refused again at once, so wait for the back-off first.
+    if ((await this.rereadAfterRefusal(batch)) === "unexplained")
+      await this.pause(new Error("the zone is full"), batch);
+  }
+
+  /**
+   * After the zone refused `batch`: reads its names again and says whether that explained the refusal. The same
+   * changes coming back first are "unexplained"; a failed read pauses the loop on its error ("paused").
+   */
+  private async rereadAfterRefusal(batch: RecordChange[]): Promise<"explained" | "unexplained" | "paused"> {
     const before = new Set(batch.map(changeFingerprint));
     try {
       await this.reread(batch.map((c) => c.recordSet.Name));
     } catch (readErr) {
       await this.pause(readErr, batch);
-      return;
+      return "paused";
     }
-    // Nothing read explains it: the same batch would be refused again at once, so wait for the back-off first.
     const again = firstBatch(this.pendingChanges(), this.batchLimit);
-    if (again.length > 0 && again.every((c) => before.has(changeFingerprint(c))))
-      await this.pause(new Error("the zone is full"), batch);
+    return again.length > 0 && again.every((c) => before.has(changeFingerprint(c)))
+      ? "unexplained"
+      : "explained";
   }
 
   private async zoneAtLimit(): Promise<boolean> {

@@ -5,11 +5,11 @@
 // 2. A rolling restart of three instances under a bounded load loop whose caller has no retry code: failed
 // requests are counted. Last line: one JSON object with every figure.
 import { type ChildProcess, spawn } from "node:child_process";
-import { ChangeResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { createDispatcher, createResolver, enableOpenTelemetry } from "@ecssd/resolver";
 import { Agent, fetch } from "undici";
 import { startLocalZone } from "../local/zone";
 import { route53Client } from "../route53";
+import { changeZone } from "../test/kit/zoneSeeding";
 import { floorRankPercentile, median } from "./support/rankStats";
 
 const CONCURRENCY = 16;
@@ -101,56 +101,42 @@ export async function main(): Promise<void> {
   const route53 = route53Client({ endpoint: zone.apiUrl });
   const service = `_bench._tcp.${zone.zoneName}`;
   const change = async (action: "UPSERT" | "DELETE", i: Instance) => {
-    await route53.send(
-      new ChangeResourceRecordSetsCommand({
-        HostedZoneId: zone.hostedZoneId,
-        ChangeBatch: {
-          Changes: [
-            {
-              Action: action,
-              ResourceRecordSet: {
-                Name: service,
-                Type: "SRV",
-                TTL: 1,
-                SetIdentifier: `i-${i.port}`,
-                MultiValueAnswer: true,
-                ResourceRecords: [{ Value: `1 1 ${i.port} h.${zone.zoneName}` }],
-              },
-            },
-          ],
+    await changeZone(route53, zone.hostedZoneId, [
+      {
+        Action: action,
+        ResourceRecordSet: {
+          Name: service,
+          Type: "SRV",
+          TTL: 1,
+          SetIdentifier: `i-${i.port}`,
+          MultiValueAnswer: true,
+          ResourceRecords: [{ Value: `1 1 ${i.port} h.${zone.zoneName}` }],
         },
-      }),
-    );
-  };
-  await route53.send(
-    new ChangeResourceRecordSetsCommand({
-      HostedZoneId: zone.hostedZoneId,
-      ChangeBatch: {
-        Changes: [
-          {
-            Action: "UPSERT",
-            ResourceRecordSet: {
-              Name: `h.${zone.zoneName}`,
-              Type: "A",
-              TTL: 60,
-              ResourceRecords: [{ Value: "127.0.0.1" }],
-            },
-          },
-          {
-            // The host's AZ, as the agent writes it: the resolver below knows its own, so same-AZ-first selection
-            // runs on every pick (every instance is in the caller's AZ, so it keeps them all).
-            Action: "UPSERT",
-            ResourceRecordSet: {
-              Name: `h.${zone.zoneName}`,
-              Type: "TXT",
-              TTL: 60,
-              ResourceRecords: [{ Value: `"az-id=${AZ_ID}"` }],
-            },
-          },
-        ],
       },
-    }),
-  );
+    ]);
+  };
+  await changeZone(route53, zone.hostedZoneId, [
+    {
+      Action: "UPSERT",
+      ResourceRecordSet: {
+        Name: `h.${zone.zoneName}`,
+        Type: "A",
+        TTL: 60,
+        ResourceRecords: [{ Value: "127.0.0.1" }],
+      },
+    },
+    {
+      // The host's AZ, as the agent writes it: the resolver below knows its own, so same-AZ-first selection runs on
+      // every pick (every instance is in the caller's AZ, so it keeps them all).
+      Action: "UPSERT",
+      ResourceRecordSet: {
+        Name: `h.${zone.zoneName}`,
+        Type: "TXT",
+        TTL: 60,
+        ResourceRecords: [{ Value: `"az-id=${AZ_ID}"` }],
+      },
+    },
+  ]);
   let instances: Instance[] = await Promise.all([startInstance(), startInstance(), startInstance()]);
   for (const i of instances) await change("UPSERT", i);
 

@@ -3,10 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_SRV_TTL } from "../records/zone";
 import { type CoalescerTokenRef, readTokenPolicy } from "./coalescerToken";
 import { agentContainer, DOCKER_SOCKET_PATH, DOCKER_SOCKET_VOLUME } from "./containerDefinitions";
+import { componentLogGroup } from "./logGroup";
 import { stackScopedName } from "./names";
 import { agentPolicy } from "./policies";
-import { taskExecutionRole } from "./taskExecutionRole";
-import { serviceTrustPolicy } from "./trustPolicy";
+import { taskExecutionRole, taskRole } from "./taskExecutionRole";
 import type { ZoneWriterArgs } from "./zoneWriterArgs";
 
 /** Arguments of {@link AgentService}. */
@@ -42,22 +42,15 @@ export class AgentService extends pulumi.ComponentResource {
     if ((args.coalescerUrl === undefined) !== (args.coalescerToken === undefined))
       throw new Error("AgentService: coalescerUrl and coalescerToken go together");
 
-    this.logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-logs`,
-      { retentionInDays: args.logRetentionDays ?? 14 },
-      { parent: this },
-    );
+    this.logGroup = componentLogGroup(name, args.logRetentionDays, this);
 
-    this.taskRole = new aws.iam.Role(
-      `${name}-task-role`,
-      {
-        assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", args.region, this),
-        description:
-          args.coalescerUrl === undefined
-            ? "ecssd agent: SRV and A records of its zone only"
-            : "ecssd agent: no AWS permission, its changes go to the coalescer",
-      },
-      { parent: this },
+    this.taskRole = taskRole(
+      name,
+      args.region,
+      args.coalescerUrl === undefined
+        ? "ecssd agent: SRV and A records of its zone only"
+        : "ecssd agent: no AWS permission, its changes go to the coalescer",
+      this,
     );
     // With the coalescer the role stays, empty: the agent's SDK finds the task role's credentials before the
     // instance role's, so an agent never acts with the instance's permissions.

@@ -4,12 +4,14 @@ import type { ImageName } from "../images/imageCatalog";
 import { DEFAULT_SRV_TTL } from "../records/zone";
 import { CoalescerToken, readTokenPolicy } from "./coalescerToken";
 import { COALESCER_PORT, coalescerContainer } from "./containerDefinitions";
+import { smallestFargateTask } from "./fargateTask";
+import { httpsEgress } from "./httpsEgress";
+import { componentLogGroup } from "./logGroup";
 import { stackScopedName } from "./names";
 import { coalescerPolicy } from "./policies";
 import { DEFAULT_ROUTE53_BUDGET, type Route53BudgetShares } from "./route53BudgetShares";
 import { TaskEventQueue } from "./taskEventQueue";
-import { taskExecutionRole } from "./taskExecutionRole";
-import { serviceTrustPolicy } from "./trustPolicy";
+import { taskExecutionRole, taskRole } from "./taskExecutionRole";
 import type { ZoneWriterArgs } from "./zoneWriterArgs";
 
 /** The coalescer's image in the image catalog (images/imageCatalog.ts): coalescer/main.ts runs `ecssd coalescer`. */
@@ -66,18 +68,12 @@ export class Coalescer extends pulumi.ComponentResource {
       { clusterArn: args.clusterArn },
       { parent: this },
     );
-    this.logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-logs`,
-      { retentionInDays: args.logRetentionDays ?? 14 },
-      { parent: this },
-    );
-    this.taskRole = new aws.iam.Role(
-      `${name}-task-role`,
-      {
-        assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", args.region, this),
-        description: "ecssd coalescer: the zone's one writer, SRV, A and TXT records of our names only",
-      },
-      { parent: this },
+    this.logGroup = componentLogGroup(name, args.logRetentionDays, this);
+    this.taskRole = taskRole(
+      name,
+      args.region,
+      "ecssd coalescer: the zone's one writer, SRV, A and TXT records of our names only",
+      this,
     );
     new aws.iam.RolePolicy(
       `${name}-task-policy`,
@@ -109,16 +105,11 @@ export class Coalescer extends pulumi.ComponentResource {
       `${name}-task`,
       {
         family: stackScopedName(pulumi.getProject(), pulumi.getStack(), "coalescer"),
-        networkMode: "awsvpc",
-        requiresCompatibilities: ["FARGATE"],
-        cpu: "256",
-        memory: "512",
-        runtimePlatform: {
-          operatingSystemFamily: "LINUX",
-          cpuArchitecture: pulumi
+        ...smallestFargateTask(
+          pulumi
             .output(args.imagePlatform ?? "linux/amd64")
             .apply((platform) => (platform.endsWith("arm64") ? "ARM64" : "X86_64")),
-        },
+        ),
         taskRoleArn: this.taskRole.arn,
         executionRoleArn: this.executionRole.arn,
         containerDefinitions: this.containerDefinitions(args),
@@ -243,19 +234,8 @@ export class Coalescer extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    // Route53, ECS, SQS, ECR and CloudWatch Logs have no fixed addresses; they are reached through the NAT.
-    new aws.vpc.SecurityGroupEgressRule(
-      `${name}-egress-https`,
-      {
-        securityGroupId: tasks.id,
-        ipProtocol: "tcp",
-        fromPort: 443,
-        toPort: 443,
-        cidrIpv4: "0.0.0.0/0",
-        description: "AWS APIs",
-      },
-      { parent: this },
-    );
+    // Route53, ECS, SQS, ECR and CloudWatch Logs.
+    httpsEgress(`${name}-egress-https`, tasks.id, "AWS APIs", this);
     return [tasks, balancer];
   }
 

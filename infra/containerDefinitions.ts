@@ -157,10 +157,9 @@ export interface CoalescerContainerSpec {
 
 /**
  * The coalescer's settings as its environment: the registrar's record settings exactly as the registrar Lambda
- * gets them (it applies the same task events with the same core), and its own.
- *
- * A plain map until the coalescer's settings table is merged; then this is `coalescerEnvironment({...})` of
- * coalescer/config.ts, which refuses a value the coalescer would.
+ * gets them (it applies the same task events with the same core), and its own. Written by the coalescer's own
+ * codec (`coalescerEnvironment` of coalescer/config.ts), which refuses a value the coalescer would; only the AWS
+ * SDK's region is added here, as it is no setting of the coalescer's.
  */
 export function coalescerEnvironmentOf(
   spec: Omit<CoalescerContainerSpec, "image" | "log" | "tokenArn">,

@@ -6,7 +6,10 @@ import { exampleServiceContainer } from "./containerDefinitions";
 import { exampleFamily } from "./exampleClaims";
 import { ExampleSecrets } from "./exampleSecrets";
 import { ExamplesLoadBalancer } from "./examplesLoadBalancer";
+import { smallestFargateTask } from "./fargateTask";
+import { httpsEgress } from "./httpsEgress";
 import type { Architecture } from "./instanceLaunch";
+import { componentLogGroup } from "./logGroup";
 import { taskExecutionRole } from "./taskExecutionRole";
 
 export { exampleFamily, exampleServiceOwners } from "./exampleClaims";
@@ -103,11 +106,7 @@ export class ExampleServices extends pulumi.ComponentResource {
     this.passwordParameter = this.secrets.passwordParameter;
     const secretsPolicy = this.secrets.readPolicy;
 
-    this.logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-logs`,
-      { retentionInDays: args.logRetentionDays ?? 14 },
-      { parent: this },
-    );
+    this.logGroup = componentLogGroup(name, args.logRetentionDays, this);
 
     this.portalLoadBalancer = new ExamplesLoadBalancer(
       name,
@@ -240,31 +239,17 @@ export class ExampleServices extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      new aws.vpc.SecurityGroupEgressRule(
+      httpsEgress(
         `${name}-${example}-fargate-egress`,
-        {
-          securityGroupId: group.id,
-          ipProtocol: "tcp",
-          fromPort: 443,
-          toPort: 443,
-          cidrIpv4: "0.0.0.0/0",
-          description: "image registry, logs and SSM through the NAT gateway",
-        },
-        { parent: this },
+        group.id,
+        "image registry, logs and SSM through the NAT gateway",
+        this,
       );
       const taskDefinition = new aws.ecs.TaskDefinition(
         `${name}-${example}-fargate-task`,
         {
           family: exampleFamily(project, stack, example, true),
-          networkMode: "awsvpc",
-          requiresCompatibilities: ["FARGATE"],
-          // Fargate sizes a task as a whole: the smallest size holds the one container.
-          cpu: "256",
-          memory: "512",
-          runtimePlatform: {
-            operatingSystemFamily: "LINUX",
-            cpuArchitecture: args.architecture === "arm64" ? "ARM64" : "X86_64",
-          },
+          ...smallestFargateTask(args.architecture === "arm64" ? "ARM64" : "X86_64"),
           executionRoleArn: this.executionRole.arn,
           containerDefinitions: definitionOf(example, "awsvpc"),
         },

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { managedPolicyArn, partitionForRegion } from "./awsPartition";
 import type { LambdaNodeRuntime } from "./lambdaRuntime";
+import { componentLogGroup } from "./logGroup";
 import { serviceTrustPolicy } from "./trustPolicy";
 
 /** What both our Lambdas (the reconciler, the registrar) have besides their code. */
@@ -49,11 +50,7 @@ export function lambdaBase(
     { parent },
   );
   const policy = new aws.iam.RolePolicy(`${name}-policy`, { role: role.id, policy: args.policy }, { parent });
-  const logGroup = new aws.cloudwatch.LogGroup(
-    `${name}-logs`,
-    { retentionInDays: args.logRetentionDays ?? 14 },
-    { parent },
-  );
+  const logGroup = componentLogGroup(name, args.logRetentionDays, parent);
   return { role, logGroup, grants: [managed, policy] };
 }
 

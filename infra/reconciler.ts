@@ -2,10 +2,11 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_DEFAULTS, type ReconcilerConfig, reconcilerEnvironment } from "../reconciler/config";
 import { EPHEMERAL_PORT_RANGES } from "./ephemeralPorts";
-import { lambdaBase, lambdaFunction } from "./lambdaRole";
+import { httpsEgress } from "./httpsEgress";
 import { RECONCILER_RUNTIME } from "./lambdaRuntime";
 import { reconcilerPolicy } from "./policies";
-import { ownershipSettings, type ZoneWriterArgs } from "./zoneWriterArgs";
+import type { ZoneWriterArgs } from "./zoneWriterArgs";
+import { invokedByRule, zoneWriterLambda } from "./zoneWriterLambda";
 
 /** The reconciler's settings as its environment carries them (reconciler/config.ts). */
 export type ReconcilerSettings = Partial<ReconcilerConfig>;
@@ -96,20 +97,8 @@ export class Reconciler extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    // The AWS APIs (ECS, Route53) have no fixed addresses; they are reached through the NAT.
-    // DNS to the VPC resolver is not subject to security groups.
-    new aws.vpc.SecurityGroupEgressRule(
-      `${name}-egress-https`,
-      {
-        securityGroupId: this.securityGroup.id,
-        ipProtocol: "tcp",
-        fromPort: 443,
-        toPort: 443,
-        cidrIpv4: "0.0.0.0/0",
-        description: "AWS APIs",
-      },
-      { parent: this },
-    );
+    // ECS and Route53.
+    httpsEgress(`${name}-egress-https`, this.securityGroup.id, "AWS APIs", this);
     if (checkHealth) {
       for (const range of EPHEMERAL_PORT_RANGES) {
         new aws.vpc.SecurityGroupEgressRule(
@@ -141,52 +130,37 @@ export class Reconciler extends pulumi.ComponentResource {
       }
     }
 
-    const base = lambdaBase(name, this, {
-      region: args.region,
-      description: "ecssd reconciler: read ECS, prune its zone",
-      // It runs in the VPC: the managed policy also lets Lambda create its network interfaces there.
-      managed: { suffix: "vpc-access", policy: "AWSLambdaVPCAccessExecutionRole" },
-      policy: pulumi
-        .all([args.zoneArn, args.zoneName, args.clusterArn])
-        .apply(([zoneArn, zoneName, clusterArn]) =>
-          JSON.stringify(reconcilerPolicy({ zoneArn, zoneName, clusterArn, stopUnhealthyTasks })),
-        ),
-      ...(args.logRetentionDays !== undefined && { logRetentionDays: args.logRetentionDays }),
-    });
-    this.role = base.role;
-    this.logGroup = base.logGroup;
-
     // No reserved concurrency: new accounts cannot reserve any (10 must stay unreserved). Runs overlap only
     // when one outlasts the schedule's interval, and then at worst both try to delete the same stale records;
     // the next run starts again from fresh data.
-    this.function = lambdaFunction(name, this, base, {
+    const lambda = zoneWriterLambda(name, this, args, {
+      roleDescription: "ecssd reconciler: read ECS, prune its zone",
+      // It runs in the VPC: the managed policy also lets Lambda create its network interfaces there.
+      managed: { suffix: "vpc-access", policy: "AWSLambdaVPCAccessExecutionRole" },
+      policy: (scope) => JSON.stringify(reconcilerPolicy({ ...scope, stopUnhealthyTasks })),
       description: "ecssd reconciler: removes stale records, health-checks instances",
       runtime: RECONCILER_RUNTIME,
-      code: args.code,
       timeout: RECONCILER_TIMEOUT_SECONDS,
       vpcConfig: { subnetIds: args.subnetIds, securityGroupIds: [this.securityGroup.id] },
-      environment: pulumi
-        .all([args.zoneName, args.zoneId, args.clusterName, args.deployment])
-        .apply(([zoneName, zoneId, clusterName, deployment]) =>
-          reconcilerEnvironment({
-            zoneName,
-            zoneId,
-            clusters: [clusterName],
-            // Every tunable is written, given or not, so the function's configuration shows what it runs with.
-            checkHealth,
-            healthPath: args.healthPath ?? CONFIG_DEFAULTS.healthPath,
-            healthTimeoutMs: args.healthTimeoutMs ?? CONFIG_DEFAULTS.healthTimeoutMs,
-            healthConcurrency: args.healthConcurrency ?? CONFIG_DEFAULTS.healthConcurrency,
-            stopUnhealthyTasks,
-            dryRun: args.dryRun ?? CONFIG_DEFAULTS.dryRun,
-            maxDeleteShare: args.maxDeleteShare ?? CONFIG_DEFAULTS.maxDeleteShare,
-            ...ownershipSettings({ ...args, deployment }),
-            claimUnattributed: args.claimUnattributed ?? CONFIG_DEFAULTS.claimUnattributed,
-          }),
-        ),
+      environment: (zone) =>
+        reconcilerEnvironment({
+          ...zone,
+          // Every tunable is written, given or not, so the function's configuration shows what it runs with.
+          checkHealth,
+          healthPath: args.healthPath ?? CONFIG_DEFAULTS.healthPath,
+          healthTimeoutMs: args.healthTimeoutMs ?? CONFIG_DEFAULTS.healthTimeoutMs,
+          healthConcurrency: args.healthConcurrency ?? CONFIG_DEFAULTS.healthConcurrency,
+          stopUnhealthyTasks,
+          dryRun: args.dryRun ?? CONFIG_DEFAULTS.dryRun,
+          maxDeleteShare: args.maxDeleteShare ?? CONFIG_DEFAULTS.maxDeleteShare,
+          claimUnattributed: args.claimUnattributed ?? CONFIG_DEFAULTS.claimUnattributed,
+        }),
       // A failed run is not retried: the next scheduled run does the same work on fresher data.
       invoke: { maximumRetryAttempts: 0 },
     });
+    this.role = lambda.role;
+    this.logGroup = lambda.logGroup;
+    this.function = lambda.function;
     this.functionName = this.function.name;
 
     this.scheduleRule = new aws.cloudwatch.EventRule(
@@ -194,21 +168,7 @@ export class Reconciler extends pulumi.ComponentResource {
       { description: "runs the ecssd reconciler", scheduleExpression: args.schedule ?? "rate(5 minutes)" },
       { parent: this },
     );
-    const permission = new aws.lambda.Permission(
-      `${name}-invoke-permission`,
-      {
-        action: "lambda:InvokeFunction",
-        function: this.function.name,
-        principal: "events.amazonaws.com",
-        sourceArn: this.scheduleRule.arn,
-      },
-      { parent: this },
-    );
-    new aws.cloudwatch.EventTarget(
-      `${name}-schedule-target`,
-      { rule: this.scheduleRule.name, arn: this.function.arn },
-      { parent: this, dependsOn: [permission] },
-    );
+    invokedByRule(name, this, this.function, this.scheduleRule, `${name}-schedule-target`);
 
     this.registerOutputs({ functionName: this.functionName, functionArn: this.function.arn });
   }

@@ -2,11 +2,11 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_SRV_TTL } from "../records/zone";
 import { registrarEnvironment } from "../registrar/config";
-import { lambdaBase, lambdaFunction } from "./lambdaRole";
 import { REGISTRAR_RUNTIME } from "./lambdaRuntime";
 import { registrarPolicy } from "./policies";
 import { ruleOnlyQueuePolicy } from "./ruleQueuePolicy";
-import { ownershipSettings, type ZoneWriterArgs } from "./zoneWriterArgs";
+import type { ZoneWriterArgs } from "./zoneWriterArgs";
+import { invokedByRule, zoneWriterLambda } from "./zoneWriterLambda";
 
 /** The EventBridge pattern of our cluster's task state changes: the only events the registrar is sent. */
 export function taskStateChangePattern(clusterArn: string): Record<string, unknown> {
@@ -54,41 +54,26 @@ export class Registrar extends pulumi.ComponentResource {
       { messageRetentionSeconds: 14 * 24 * 3600, sqsManagedSseEnabled: true },
       { parent: this },
     );
-    const base = lambdaBase(name, this, {
-      region: args.region,
-      description: "ecssd registrar: describe our cluster's tasks, keep awsvpc tasks' records",
+    const lambda = zoneWriterLambda(name, this, args, {
+      roleDescription: "ecssd registrar: describe our cluster's tasks, keep awsvpc tasks' records",
       managed: { suffix: "logging", policy: "AWSLambdaBasicExecutionRole" },
-      policy: pulumi
-        .all([args.zoneArn, args.zoneName, args.clusterArn, this.deadLetterQueue.arn])
-        .apply(([zoneArn, zoneName, clusterArn, deadLetterQueueArn]) =>
-          JSON.stringify(registrarPolicy({ zoneArn, zoneName, clusterArn, deadLetterQueueArn })),
+      policy: (scope) =>
+        this.deadLetterQueue.arn.apply((deadLetterQueueArn) =>
+          JSON.stringify(registrarPolicy({ ...scope, deadLetterQueueArn })),
         ),
-      ...(args.logRetentionDays !== undefined && { logRetentionDays: args.logRetentionDays }),
-    });
-    this.role = base.role;
-    this.logGroup = base.logGroup;
-    this.function = lambdaFunction(name, this, base, {
       description: "ecssd registrar: records of awsvpc and Fargate tasks from ECS task events",
       runtime: REGISTRAR_RUNTIME,
-      code: args.code,
       timeout: 30,
-      environment: pulumi
-        .all([args.zoneName, args.zoneId, args.clusterName, args.deployment])
-        .apply(([zoneName, zoneId, clusterName, deployment]) =>
-          registrarEnvironment({
-            zoneName,
-            zoneId,
-            clusters: [clusterName],
-            srvTtl: args.srvTtl ?? DEFAULT_SRV_TTL,
-            ...ownershipSettings({ ...args, deployment }),
-          }),
-        ),
+      environment: (zone) => registrarEnvironment({ ...zone, srvTtl: args.srvTtl ?? DEFAULT_SRV_TTL }),
       invoke: {
         maximumRetryAttempts: REGISTRAR_RETRIES,
         maximumEventAgeInSeconds: REGISTRAR_MAX_EVENT_AGE_SECONDS,
         destinationConfig: { onFailure: { destination: this.deadLetterQueue.arn } },
       },
     });
+    this.role = lambda.role;
+    this.logGroup = lambda.logGroup;
+    this.function = lambda.function;
     this.functionName = this.function.name;
 
     this.rule = new aws.cloudwatch.EventRule(
@@ -101,28 +86,12 @@ export class Registrar extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const permission = new aws.lambda.Permission(
-      `${name}-invoke-permission`,
-      {
-        action: "lambda:InvokeFunction",
-        function: this.function.name,
-        principal: "events.amazonaws.com",
-        sourceArn: this.rule.arn,
-      },
-      { parent: this },
-    );
     // EventBridge may put events it could not deliver into the queue: only this rule's.
     ruleOnlyQueuePolicy(`${name}-dlq-policy`, "UndeliveredTaskEvents", this.deadLetterQueue, this.rule, this);
-    new aws.cloudwatch.EventTarget(
-      `${name}-target`,
-      {
-        rule: this.rule.name,
-        arn: this.function.arn,
-        retryPolicy: { maximumRetryAttempts: 8, maximumEventAgeInSeconds: REGISTRAR_MAX_EVENT_AGE_SECONDS },
-        deadLetterConfig: { arn: this.deadLetterQueue.arn },
-      },
-      { parent: this, dependsOn: [permission] },
-    );
+    invokedByRule(name, this, this.function, this.rule, `${name}-target`, {
+      retryPolicy: { maximumRetryAttempts: 8, maximumEventAgeInSeconds: REGISTRAR_MAX_EVENT_AGE_SECONDS },
+      deadLetterConfig: { arn: this.deadLetterQueue.arn },
+    });
 
     this.registerOutputs({ functionName: this.functionName, deadLetterQueueUrl: this.deadLetterQueue.url });
   }

@@ -59,8 +59,16 @@ export const KEY_ADMIN_ACTIONS = [
  * once (no refresh) to be written in.
  */
 export function secretsKeyPolicy(input: SecretsKeyPolicyInput): KeyPolicyDocument {
-  if (!/^\d{12}$/.test(input.account))
-    throw new Error(`secretsKeyPolicy: not an AWS account id: "${input.account}"`);
+  return accountAdministeredKeyPolicy("secretsKeyPolicy", input, (account) =>
+    secretsStatements(input, account),
+  );
+}
+
+/** The secrets key's statements besides administering it: the deployer's, then the tasks'. */
+function secretsStatements(
+  input: SecretsKeyPolicyInput,
+  account: { AWS: string },
+): KeyPolicyDocument["Statement"] {
   if (!/^arn:[a-z-]+:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(input.readerRoleArn)) {
     throw new Error(`secretsKeyPolicy: not an IAM role ARN: "${input.readerRoleArn}"`);
   }
@@ -69,38 +77,27 @@ export function secretsKeyPolicy(input: SecretsKeyPolicyInput): KeyPolicyDocumen
     throw new Error(`secretsKeyPolicy: not an AWS user id: "${input.deployerUserId}"`);
   }
   const viaSsm = { "kms:ViaService": `ssm.${input.region}.amazonaws.com` };
-  const account = { AWS: `arn:${input.partition}:iam::${input.account}:root` };
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "AdministerKey",
-        Effect: "Allow",
-        Principal: account,
-        Action: [...KEY_ADMIN_ACTIONS],
-        Resource: "*",
+  return [
+    {
+      Sid: "DeployerWritesAndReadsBackParameters",
+      Effect: "Allow",
+      Principal: account,
+      Action: ["kms:Encrypt", "kms:Decrypt"],
+      Resource: "*",
+      Condition: {
+        StringEquals: viaSsm,
+        StringLike: { "aws:userid": session === undefined ? principalId : `${principalId}:*` },
       },
-      {
-        Sid: "DeployerWritesAndReadsBackParameters",
-        Effect: "Allow",
-        Principal: account,
-        Action: ["kms:Encrypt", "kms:Decrypt"],
-        Resource: "*",
-        Condition: {
-          StringEquals: viaSsm,
-          StringLike: { "aws:userid": session === undefined ? principalId : `${principalId}:*` },
-        },
-      },
-      {
-        Sid: "TasksReadSecrets",
-        Effect: "Allow",
-        Principal: { AWS: input.readerRoleArn },
-        Action: "kms:Decrypt",
-        Resource: "*",
-        Condition: { StringEquals: viaSsm },
-      },
-    ],
-  };
+    },
+    {
+      Sid: "TasksReadSecrets",
+      Effect: "Allow",
+      Principal: { AWS: input.readerRoleArn },
+      Action: "kms:Decrypt",
+      Resource: "*",
+      Condition: { StringEquals: viaSsm },
+    },
+  ];
 }
 
 /**
@@ -113,9 +110,35 @@ export function secretsKeyPolicy(input: SecretsKeyPolicyInput): KeyPolicyDocumen
  * reading the account's parameters (ReadOnlyAccess, say) cannot open this one.
  */
 export function tokenKeyPolicy(input: TrustScope): KeyPolicyDocument {
-  if (!/^\d{12}$/.test(input.account))
-    throw new Error(`tokenKeyPolicy: not an AWS account id: "${input.account}"`);
-  const account = { AWS: `arn:${input.partition}:iam::${input.account}:root` };
+  return accountAdministeredKeyPolicy("tokenKeyPolicy", input, (account) => [
+    {
+      Sid: "UseThroughSsmAsIamAllows",
+      Effect: "Allow",
+      Principal: account,
+      Action: ["kms:Encrypt", "kms:Decrypt"],
+      Resource: "*",
+      Condition: {
+        StringEquals: {
+          "kms:ViaService": `ssm.${input.region}.amazonaws.com`,
+          "kms:CallerAccount": input.account,
+        },
+      },
+    },
+  ]);
+}
+
+/**
+ * A key policy whose first statement lets the account's IAM policies administer the key (never use it), then
+ * `statements` given the account's principal. `policy` names the caller in the error on a bad account id.
+ */
+function accountAdministeredKeyPolicy(
+  policy: string,
+  scope: TrustScope,
+  statements: (account: { AWS: string }) => KeyPolicyDocument["Statement"],
+): KeyPolicyDocument {
+  if (!/^\d{12}$/.test(scope.account))
+    throw new Error(`${policy}: not an AWS account id: "${scope.account}"`);
+  const account = { AWS: `arn:${scope.partition}:iam::${scope.account}:root` };
   return {
     Version: "2012-10-17",
     Statement: [
@@ -126,19 +149,7 @@ export function tokenKeyPolicy(input: TrustScope): KeyPolicyDocument {
         Action: [...KEY_ADMIN_ACTIONS],
         Resource: "*",
       },
-      {
-        Sid: "UseThroughSsmAsIamAllows",
-        Effect: "Allow",
-        Principal: account,
-        Action: ["kms:Encrypt", "kms:Decrypt"],
-        Resource: "*",
-        Condition: {
-          StringEquals: {
-            "kms:ViaService": `ssm.${input.region}.amazonaws.com`,
-            "kms:CallerAccount": input.account,
-          },
-        },
-      },
+      ...statements(account),
     ],
   };
 }

@@ -4,6 +4,23 @@ import { managedPolicyArn, partitionForRegion } from "./awsPartition";
 import { serviceTrustPolicy } from "./trustPolicy";
 
 /**
+ * The role a task's containers act as (only ECS tasks, for this stack, may assume it), named `${name}-task-role`
+ * under `parent`; the caller grants it what its containers need.
+ */
+export function taskRole(
+  name: string,
+  region: string,
+  description: string,
+  parent: pulumi.Resource,
+): aws.iam.Role {
+  return new aws.iam.Role(
+    `${name}-task-role`,
+    { assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", region, parent), description },
+    { parent },
+  );
+}
+
+/**
  * The role ECS itself uses for a task (pull its image, ship its logs), with AWS's managed policy for that.
  * Children are named `${name}-execution-role` and `${name}-execution-policy` under `parent`.
  */

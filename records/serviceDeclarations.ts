@@ -175,24 +175,9 @@ export function parseServiceDeclarations(
     }
     const priority = parseU16(entry.priority, DEFAULT_PRIORITY);
     const weight = parseU16(entry.weight, DEFAULT_WEIGHT);
-    if (priority === undefined) {
-      problems.push(
-        problem(
-          "invalid-priority",
-          `SERVICE_${portText}_PRIORITY`,
-          `SERVICE_${portText}_PRIORITY="${printable(entry.priority ?? "")}" must be an integer from 0 to 65535`,
-        ),
-      );
-      continue;
-    }
-    if (weight === undefined) {
-      problems.push(
-        problem(
-          "invalid-weight",
-          `SERVICE_${portText}_WEIGHT`,
-          `SERVICE_${portText}_WEIGHT="${printable(entry.weight ?? "")}" must be an integer from 0 to 65535`,
-        ),
-      );
+    if (priority === undefined || weight === undefined) {
+      const field = priority === undefined ? "priority" : "weight";
+      problems.push(notU16(field, portText, entry[field]));
       continue;
     }
     services.push({
@@ -272,6 +257,16 @@ export function serviceDeclarationEnv(decl: ServiceDeclarationInput): Record<str
     ...(decl.weight !== undefined ? { [`SERVICE_${port}_WEIGHT`]: String(decl.weight) } : {}),
     ...checkEnv,
   };
+}
+
+/** The problem of a SERVICE_<port>_PRIORITY or _WEIGHT label that is not an integer from 0 to 65535. */
+function notU16(field: "priority" | "weight", portText: string, text: string | undefined): Problem {
+  const label = `SERVICE_${portText}_${field.toUpperCase()}`;
+  return problem(
+    field === "priority" ? "invalid-priority" : "invalid-weight",
+    label,
+    `${label}="${printable(text ?? "")}" must be an integer from 0 to 65535`,
+  );
 }
 
 function parseU16(text: string | undefined, fallback: number): number | undefined {

@@ -80,6 +80,17 @@ export const SERVICE_OWNERS_CLOSED: Setting<boolean> = {
 };
 
 /**
+ * How records under the agent's names are shaped and who may offer them: the agent's settings, which the
+ * registrar shares so that a task's records look like a container's.
+ */
+export const RECORD_SETTINGS = {
+  srvTtl: SRV_TTL,
+  routing: ROUTING,
+  serviceOwners: SERVICE_OWNERS,
+  serviceOwnersClosed: SERVICE_OWNERS_CLOSED,
+} as const;
+
+/**
  * The rule between the two owners settings, the same for every reader and writer: a closed namespace lists at
  * least one name. With none it would refuse every service, and the reconciler judges ownership only when the
  * map lists something; surely a mistake, so it is named as one.

@@ -7,9 +7,9 @@
 import { randomBytes } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
+import { ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import pino from "pino";
-import { loadAgentConfig } from "../../agent/config";
+import { agentEnvironment, ECS_CONFIRMATION_OFF, loadAgentConfig, SETTINGS } from "../../agent/config";
 import { type HostAgent, startHostAgent } from "../../agent/hostAgent";
 import { ZONE_BACKOFF } from "../../agent/syncLoop";
 import { Coalescer } from "../../coalescer/coalescer";
@@ -28,6 +28,7 @@ import { route53Client } from "../../route53/client";
 import { ecsClient } from "../../route53/ecsClient";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../../route53/retry";
 import { type DoubleCluster, type DoubleTask, installEcsDouble } from "../../test/kit/ecsDouble";
+import { changeZone } from "../../test/kit/zoneSeeding";
 import { FLEET_ACCOUNT, FLEET_CLUSTER_ARN, FleetDocker, type FleetTask, hostId } from "./fleetHosts";
 import type { Happening, ScenarioPlan } from "./fleetScenarios";
 import { type FleetZone, startFleetZone } from "./fleetZone";
@@ -370,22 +371,23 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
     const id = hostId(h);
     ownerOf.set(`h:${id}`, { host: h });
     truth.expect(`h:${id}`, true, "start", false);
-    const config = loadAgentConfig({
-      ECSSD_ZONE_NAME: zone.zoneName,
-      ECSSD_ZONE_ID: zone.hostedZoneId,
-      ECSSD_ROUTE53_ENDPOINT: zone.apiUrl,
-      ECSSD_HOST_ID: id,
-      ECSSD_HOST_IP: `10.0.${(h >> 8) & 255}.${h & 255}`,
-      ECSSD_FLUSH_MS: String(Math.max(1, Math.round(75 / k))),
-      ECSSD_RESYNC_SECONDS: String(Math.max(1, Math.round(60 / k))),
-      ECSSD_DNS_HOLD_DOWN_SECONDS: String(Math.max(1, Math.round(10 / k))),
-      // The simulated containers carry ECS labels with no ECS agent behind them: believe the labels.
-      ECSSD_ECS_AGENT_URL: "off",
-      ...(coalescerApi && {
-        ECSSD_COALESCER_URL: coalescerApi.url,
-        ECSSD_COALESCER_TOKEN: coalescerToken,
+    // Written through the agent's own codec, as infra/ writes it; timers are its defaults scaled with the clock.
+    const scaled = (defaultValue: number) => Math.max(1, Math.round(defaultValue / k));
+    const config = loadAgentConfig(
+      agentEnvironment({
+        zoneName: zone.zoneName,
+        zoneId: zone.hostedZoneId,
+        route53Endpoint: zone.apiUrl,
+        hostId: id,
+        hostIp: `10.0.${(h >> 8) & 255}.${h & 255}`,
+        flushMs: scaled(SETTINGS.flushMs.default),
+        resyncSeconds: scaled(SETTINGS.resyncSeconds.default),
+        dnsHoldDownSeconds: scaled(SETTINGS.dnsHoldDownSeconds.default),
+        // The simulated containers carry ECS labels with no ECS agent behind them: believe the labels.
+        ecsAgentUrl: ECS_CONFIRMATION_OFF,
+        ...(coalescerApi && { coalescerUrl: coalescerApi.url, coalescerToken }),
       }),
-    });
+    );
     try {
       agents[h] = await startHostAgent(config, {
         log: quiet,
@@ -477,24 +479,17 @@ export async function runScenario(plan: ScenarioPlan, settings: RunSettings): Pr
         n++;
         const send =
           n % 2 === 0
-            ? otherClient.send(
-                new ChangeResourceRecordSetsCommand({
-                  HostedZoneId: zone.hostedZoneId,
-                  ChangeBatch: {
-                    Changes: [
-                      {
-                        Action: "UPSERT",
-                        ResourceRecordSet: {
-                          Name: `other-tool.${zone.zoneName}`,
-                          Type: "TXT",
-                          TTL: 300,
-                          ResourceRecords: [{ Value: `"run ${n}"` }],
-                        },
-                      },
-                    ],
+            ? changeZone(otherClient, zone.hostedZoneId, [
+                {
+                  Action: "UPSERT",
+                  ResourceRecordSet: {
+                    Name: `other-tool.${zone.zoneName}`,
+                    Type: "TXT",
+                    TTL: 300,
+                    ResourceRecords: [{ Value: `"run ${n}"` }],
                   },
-                }),
-              )
+                },
+              ])
             : otherClient.send(
                 new ListResourceRecordSetsCommand({ HostedZoneId: zone.hostedZoneId, MaxItems: 1 }),
               );

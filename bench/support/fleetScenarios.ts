@@ -64,6 +64,35 @@ function byTime(a: Happening, b: Happening): number {
 }
 
 /**
+ * A scenario's plan from what it is and its happenings: sorted by time, ending at `boundAt` (given the last
+ * change), with the reconciler's scheduled runs up to that end.
+ */
+function planOf(
+  scenario: Pick<ScenarioPlan, "name" | "description" | "hosts" | "initial" | "agentsStartInScenario">,
+  happenings: Happening[],
+  boundAtAfter: (lastChangeAt: number) => number,
+): ScenarioPlan {
+  happenings.sort(byTime);
+  const lastChangeAt = happenings.at(-1)?.at ?? 0;
+  const boundAt = boundAtAfter(lastChangeAt);
+  return {
+    ...scenario,
+    happenings,
+    lastChangeAt,
+    boundAt,
+    reconcilerAt: reconcilerRuns(lastChangeAt, boundAt),
+  };
+}
+
+/** A replacement as ECS makes it: the new task starts at `at`, the old one stops once the new one runs. */
+function replaced(old: FleetTask, task: FleetTask, at: number): Happening[] {
+  return [
+    { at, kind: "start", hostIndex: task.hostIndex, task },
+    { at: at + REPLACEMENT_OVERLAP_MS, kind: "stop", hostIndex: old.hostIndex, task: old },
+  ];
+}
+
+/**
  * Cold start: a new cluster. Every host's agent starts within the first 10 s (instances booting), and every
  * host's containers start at uniformly random times within `windowS`. All bridge tasks: the agents' work.
  */
@@ -80,20 +109,17 @@ export function coldStartPlan(sizes: PlanSizes, opts: { windowS: number; settleS
       happenings.push({ at: random() * opts.windowS * S, kind: "start", hostIndex: h, task });
     }
   }
-  happenings.sort(byTime);
-  const lastChangeAt = happenings.at(-1)?.at ?? 0;
-  const boundAt = opts.windowS * S + opts.settleS * S;
-  return {
-    name: "cold-start",
-    description: `${sizes.hosts} hosts × ${sizes.containersPerHost} containers start within ${opts.windowS} s (a new cluster: agents start in the first 10 s)`,
-    hosts: sizes.hosts,
-    initial: [],
-    agentsStartInScenario: true,
+  return planOf(
+    {
+      name: "cold-start",
+      description: `${sizes.hosts} hosts × ${sizes.containersPerHost} containers start within ${opts.windowS} s (a new cluster: agents start in the first 10 s)`,
+      hosts: sizes.hosts,
+      initial: [],
+      agentsStartInScenario: true,
+    },
     happenings,
-    lastChangeAt,
-    boundAt,
-    reconcilerAt: reconcilerRuns(lastChangeAt, boundAt),
-  };
+    () => opts.windowS * S + opts.settleS * S,
+  );
 }
 
 /** The running fleet of the deploy and churn scenarios: `tasks` tasks spread over the hosts. */
@@ -133,24 +159,19 @@ export function rollingDeployPlan(
   const happenings: Happening[] = [];
   initial.forEach((old, k) => {
     const at = random() * (opts.windowS * S - REPLACEMENT_OVERLAP_MS);
-    const task = replacement(old, sizes.tasks + k, sizes, random);
-    happenings.push({ at, kind: "start", hostIndex: task.hostIndex, task });
-    happenings.push({ at: at + REPLACEMENT_OVERLAP_MS, kind: "stop", hostIndex: old.hostIndex, task: old });
+    happenings.push(...replaced(old, replacement(old, sizes.tasks + k, sizes, random), at));
   });
-  happenings.sort(byTime);
-  const lastChangeAt = happenings.at(-1)?.at ?? 0;
-  const boundAt = lastChangeAt + opts.settleS * S;
-  return {
-    name: "rolling-deploy",
-    description: `${sizes.tasks} tasks (${Math.round(sizes.awsvpcShare * 100)}% awsvpc) on ${sizes.hosts} hosts replaced within ${opts.windowS} s, a start and a stop each`,
-    hosts: sizes.hosts,
-    initial,
-    agentsStartInScenario: false,
+  return planOf(
+    {
+      name: "rolling-deploy",
+      description: `${sizes.tasks} tasks (${Math.round(sizes.awsvpcShare * 100)}% awsvpc) on ${sizes.hosts} hosts replaced within ${opts.windowS} s, a start and a stop each`,
+      hosts: sizes.hosts,
+      initial,
+      agentsStartInScenario: false,
+    },
     happenings,
-    lastChangeAt,
-    boundAt,
-    reconcilerAt: reconcilerRuns(lastChangeAt, boundAt),
-  };
+    (lastChangeAt) => lastChangeAt + opts.settleS * S,
+  );
 }
 
 /**
@@ -170,9 +191,7 @@ export function steadyChurnPlan(
   for (let k = 0; k < replacements && candidates.length > 0; k++) {
     const old = candidates.splice(Math.floor(random() * candidates.length), 1)[0] as FleetTask;
     const at = ((k + random()) / replacements) * (window - REPLACEMENT_OVERLAP_MS);
-    const task = replacement(old, sizes.tasks + k, sizes, random);
-    happenings.push({ at, kind: "start", hostIndex: task.hostIndex, task });
-    happenings.push({ at: at + REPLACEMENT_OVERLAP_MS, kind: "stop", hostIndex: old.hostIndex, task: old });
+    happenings.push(...replaced(old, replacement(old, sizes.tasks + k, sizes, random), at));
   }
   const flap = opts.flapS * S;
   for (const task of initial.filter((t) => t.healthChecked)) {
@@ -182,21 +201,18 @@ export function steadyChurnPlan(
       happenings.push({ at, kind: healthy ? "healthy" : "unhealthy", hostIndex: task.hostIndex, task });
     }
   }
-  happenings.sort(byTime);
-  const lastChangeAt = happenings.at(-1)?.at ?? 0;
-  const boundAt = window + opts.settleS * S;
   const flapping = initial.filter((t) => t.healthChecked).length;
-  return {
-    name: "steady-churn",
-    description: `${sizes.tasks} tasks on ${sizes.hosts} hosts, ${opts.replacementsPerMinute} replaced a minute, ${flapping} containers (1 in 50 of the bridge ones) flapping their health check every ${opts.flapS} s, for ${opts.windowS} s`,
-    hosts: sizes.hosts,
-    initial,
-    agentsStartInScenario: false,
+  return planOf(
+    {
+      name: "steady-churn",
+      description: `${sizes.tasks} tasks on ${sizes.hosts} hosts, ${opts.replacementsPerMinute} replaced a minute, ${flapping} containers (1 in 50 of the bridge ones) flapping their health check every ${opts.flapS} s, for ${opts.windowS} s`,
+      hosts: sizes.hosts,
+      initial,
+      agentsStartInScenario: false,
+    },
     happenings,
-    lastChangeAt,
-    boundAt,
-    reconcilerAt: reconcilerRuns(lastChangeAt, boundAt),
-  };
+    () => window + opts.settleS * S,
+  );
 }
 
 /** Enough service names that none has more than `perService` instances. */

@@ -1,38 +1,13 @@
 // Resource records from Route53 value strings (RFC 1035 §3.2, §4.1.3), written by the resolver's DNS codec (its
 // server half). Records are encoded once per owner name and zone version and copied into answers, so this is not
 // on the per-query path; what is ours is turning a Route53 value into the record the codec writes.
-import {
-  HEADER_LENGTH,
-  TYPE_A,
-  TYPE_AAAA,
-  TYPE_CAA,
-  TYPE_CNAME,
-  TYPE_MX,
-  TYPE_NS,
-  TYPE_PTR,
-  TYPE_SOA,
-  TYPE_SPF,
-  TYPE_SRV,
-  TYPE_TXT,
-} from "../../resolver/src/dnsProtocol";
+import { TYPE_CODES as CODEC_TYPE_CODES, HEADER_LENGTH } from "../../resolver/src/dnsProtocol";
 import { encodeRecord as encodeWireRecord, type RecordToEncode } from "../../resolver/src/dnsWireServer";
 import { packetName, storedName } from "./dnsName";
 import { parseCharacterStrings, type RecordType } from "./route53Records";
 
-/** RR type codes of the types the DNS side serves. */
-export const TYPE_CODES: Partial<Record<RecordType, number>> = {
-  A: TYPE_A,
-  NS: TYPE_NS,
-  CNAME: TYPE_CNAME,
-  SOA: TYPE_SOA,
-  PTR: TYPE_PTR,
-  MX: TYPE_MX,
-  TXT: TYPE_TXT,
-  AAAA: TYPE_AAAA,
-  SRV: TYPE_SRV,
-  SPF: TYPE_SPF,
-  CAA: TYPE_CAA,
-};
+/** RR type codes of the types the DNS side serves: those the resolver's codec writes. */
+export const TYPE_CODES: Partial<Record<RecordType, number>> = CODEC_TYPE_CODES;
 
 /** A domain name inside a value, as the codec takes it; undefined when it is not served (see packetName). */
 function nameIn(text: string | undefined): string | undefined {

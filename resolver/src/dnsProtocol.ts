@@ -49,6 +49,21 @@ export const TYPE_SPF = 99;
 export const TYPE_ANY = 255;
 export const TYPE_CAA = 257;
 
+/** The codes of the record types the DNS codec writes (dnsWireServer.ts), by mnemonic: the local zone serves these. */
+export const TYPE_CODES = {
+  A: TYPE_A,
+  NS: TYPE_NS,
+  CNAME: TYPE_CNAME,
+  SOA: TYPE_SOA,
+  PTR: TYPE_PTR,
+  MX: TYPE_MX,
+  TXT: TYPE_TXT,
+  AAAA: TYPE_AAAA,
+  SRV: TYPE_SRV,
+  SPF: TYPE_SPF,
+  CAA: TYPE_CAA,
+} as const satisfies Readonly<Record<string, number>>;
+
 /** Mnemonics of the types a resolver or the local zone may meet, by code. */
 export const TYPE_NAMES: Readonly<Record<number, string>> = {
   [TYPE_A]: "A",

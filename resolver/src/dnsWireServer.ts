@@ -23,18 +23,8 @@ const {
   MAX_NAME_WIRE,
   OPT_LENGTH,
   PLAIN_UDP_SIZE,
-  TYPE_A,
-  TYPE_AAAA,
-  TYPE_CAA,
-  TYPE_CNAME,
-  TYPE_MX,
-  TYPE_NS,
+  TYPE_CODES,
   TYPE_OPT,
-  TYPE_PTR,
-  TYPE_SOA,
-  TYPE_SPF,
-  TYPE_SRV,
-  TYPE_TXT,
 } = protocol;
 
 /** A query as a server reads it: its header, its one question and its OPT record (RFC 6891). */
@@ -208,20 +198,6 @@ export interface MessageToEncode {
   readonly additionals?: readonly (RecordToEncode | OptToEncode)[];
 }
 
-const RECORD_TYPES: Readonly<Record<RecordToEncode["type"], number>> = {
-  A: TYPE_A,
-  AAAA: TYPE_AAAA,
-  CNAME: TYPE_CNAME,
-  NS: TYPE_NS,
-  PTR: TYPE_PTR,
-  SRV: TYPE_SRV,
-  MX: TYPE_MX,
-  SOA: TYPE_SOA,
-  TXT: TYPE_TXT,
-  SPF: TYPE_SPF,
-  CAA: TYPE_CAA,
-};
-
 /** Largest DNS message (its length must fit the TCP frame's 16 bits, RFC 1035 §4.2.2). */
 const MAX_MESSAGE = 65535;
 /** Messages are written here, then copied out at their size. */
@@ -376,7 +352,7 @@ function record(rr: RecordToEncode | OptToEncode, ownerAt?: number): void {
   }
   if (ownerAt === undefined) name(rr.name);
   else u16(0xc000 | ownerAt);
-  u16(RECORD_TYPES[rr.type]);
+  u16(TYPE_CODES[rr.type]);
   u16(rr.class ?? CLASS_IN);
   u32(rr.ttl);
   const lengthAt = at;
