@@ -1,9 +1,11 @@
 // The coalescer's request bodies read and judged, as pure functions: what a malformed body gets (400, the
 // first problem named by its path in the body) and what a host may change (403). The tenancy rule of issue
 // 25 holds here because the coalescer writes for every host: a host changes only its own sets (its
-// SetIdentifier and deployment), of the kinds an agent writes, named and pointing as an agent names and
-// points them, in the coalescer's zone; never another host's, a task's or somebody else's.
+// SetIdentifier and deployment), of the kinds an agent writes (its instances, their health markers, its A set
+// and the AZ set beside it), named and pointing as an agent names and points them, in the coalescer's zone;
+// never another host's, a task's or somebody else's.
 import {
+  azIdOf,
   checkDeployment,
   checkHostId,
   hostRecordName,
@@ -198,6 +200,16 @@ function judgeOwnership(
   const hostName = hostRecordName(hostId, zoneName);
   if (rs.Type === "A" && rs.Name !== hostName)
     return forbidden(`${where}: ${mine}'s address record is named ${hostName}, not ${rs.Name}`);
+  // A TXT set of the host itself (not of an instance) is its AZ set: beside its A set, and nothing else.
+  if (rs.Type === "TXT" && identity?.kind === "host") {
+    if (rs.Name !== hostName)
+      return forbidden(`${where}: ${mine}'s AZ set is named ${hostName}, not ${rs.Name}`);
+    if (azIdOf(rs) === undefined)
+      return {
+        status: 400,
+        message: `${where}.ResourceRecords: a host's TXT set holds one value "az-id=<AZ ID>" (such as "az-id=use1-az4")`,
+      };
+  }
   if (rs.Type === "SRV") {
     for (const [i, r] of rs.ResourceRecords.entries()) {
       const srv = parseSrvValue(r.Value);
