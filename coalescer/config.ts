@@ -57,6 +57,8 @@ export interface CoalescerConfig {
   readonly deployment?: string;
   /** Whether its metrics go to stdout as CloudWatch EMF lines (ECSSD_EMF). */
   readonly emf: boolean;
+  /** AZ name → AZ ID for the tasks' AZ sets (ECSSD_AZ_IDS); absent: asked of EC2 once. */
+  readonly azIds?: ReadonlyMap<string, string>;
 }
 
 const ADDRESS: Setting<string> = {
@@ -117,6 +119,7 @@ export const COALESCER_SETTINGS: SettingsTable<CoalescerConfig> = {
   serviceOwnersClosed: REGISTRAR_SETTINGS.serviceOwnersClosed,
   deployment: REGISTRAR_SETTINGS.deployment,
   emf: EMF,
+  azIds: REGISTRAR_SETTINGS.azIds,
 };
 
 export class CoalescerConfigError extends Error {

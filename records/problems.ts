@@ -32,7 +32,8 @@ export type ProblemCode =
   | "invalid-check"
   | "check-below-floor"
   | "too-many-ports"
-  | "invalid-az-id";
+  | "invalid-az-id"
+  | "unknown-az-id";
 
 export function problem(code: ProblemCode, subject: string, message: string): Problem {
   return { code, subject, message };
