@@ -1,6 +1,8 @@
 // The agent's core: container events and lists in, desired record sets out to the sync loop.
 // Subscribes before listing, resyncs after every reconnect and on a ticker; one bad container is logged
 // and skipped. Knows Docker and Route53 only through ContainerSource and the loop's ZoneWriter.
+
+import { azIdOf, recordSetKey } from "../records";
 import { Backoff, sleep } from "./backoff";
 import type { Prober } from "./checkProber";
 import { CheckSchedule, monotonicNow } from "./checkSchedule";
@@ -44,6 +46,12 @@ export interface AgentOptions {
   checkConcurrency?: number;
   /** A checked port's place in DNS changes at most once this often (ms); its first entry and stops excepted. */
   dnsHoldDownMs?: number;
+  /**
+   * The host's AZ ID when it is learnt after start (asked of the metadata endpoints in the background);
+   * undefined when none could be. Until it settles, an AZ set this host has in the zone is kept as it is, so a
+   * restart does not delete it only to write it back a moment later.
+   */
+  availabilityZone?: Promise<string | undefined>;
 }
 
 interface ContainerEntry {
@@ -99,7 +107,18 @@ export class Agent {
    * loop flushes from then on. The loop's applied state must already be loaded.
    */
   async start(): Promise<void> {
-    this.opts.loop.setGroup(HOST_GROUP, hostRecordSets(this.opts.host));
+    this.setHostGroup(this.opts.availabilityZone !== undefined);
+    void this.opts.availabilityZone?.then(
+      (azId) => {
+        if (this.stopped.signal.aborted) return;
+        if (azId !== undefined) this.opts.host.azId = azId;
+        this.setHostGroup(false);
+      },
+      // Discovery reports failures as a result and never rejects; should it, the host is written without.
+      () => {
+        if (!this.stopped.signal.aborted) this.setHostGroup(false);
+      },
+    );
     this.watching = this.watch();
     await Promise.race([this.firstSync.promise, this.watching]);
     this.opts.loop.start();
@@ -111,6 +130,20 @@ export class Agent {
       if (++ticks % (this.opts.zoneRefreshEvery ?? 10) === 0) this.opts.loop.requestZoneRefresh();
     }, this.opts.resyncMs);
     this.resyncTimer.unref();
+  }
+
+  /**
+   * The host's own group: its A set, and its AZ set when the AZ is known. `azPending`: the AZ is still being
+   * asked for, so the AZ set the zone holds for this host (if any) stays.
+   */
+  private setHostGroup(azPending: boolean): void {
+    const sets = hostRecordSets(this.opts.host);
+    const [address] = sets;
+    if (azPending && sets.length === 1 && address !== undefined) {
+      const held = this.opts.loop.appliedSet(recordSetKey({ ...address, Type: "TXT" }));
+      if (held !== undefined && azIdOf(held) !== undefined) sets.push(held);
+    }
+    this.opts.loop.setGroup(HOST_GROUP, sets);
   }
 
   /** Stops watching; the loop is left to the caller (flush or not). */

@@ -2,7 +2,7 @@
 // (environment variables, overridden by command-line flags, validated at start with every bad key named at
 // once), the writer of the environment (infra/, the local stack, the benches) and the help text all come.
 import { COALESCER_TOKEN } from "../coalescer/apiToken";
-import type { RoutingPolicy, ServiceOwners } from "../records";
+import { availabilityZoneIdProblem, type RoutingPolicy, type ServiceOwners } from "../records";
 import {
   integerCodec,
   readSettings,
@@ -57,7 +57,15 @@ export interface AgentConfig {
   coalescerToken?: string;
   /** Whether its metrics go to stdout as CloudWatch EMF lines (ECSSD_EMF, `--emf on|off`). */
   emf: boolean;
+  /**
+   * The AZ ID of this host (ECSSD_AZ_ID), written beside its host record; `off`: none is written and none is
+   * asked for. Absent: asked once at start (the ECS task metadata endpoint, then IMDSv2), in the background.
+   */
+  azId?: string;
 }
+
+/** ECSSD_AZ_ID's value that writes no AZ set and asks no endpoint for one. */
+export const AZ_ID_OFF = "off";
 
 /** ECSSD_ECS_AGENT_URL's value that turns confirmation off. */
 export const ECS_CONFIRMATION_OFF = "off";
@@ -140,6 +148,19 @@ export const SETTINGS = {
     unset: "no token is sent (a coalescer that has one refuses the agent)",
   },
   emf: { ...EMF, flag: "--emf" },
+  azId: {
+    env: "ECSSD_AZ_ID",
+    flag: "--az-id",
+    meaning:
+      "the AZ ID this host runs in (use1-az4, not the name us-east-1a), written as a TXT set beside its host record for clients that prefer their own AZ ('off': none is written, nothing is asked)",
+    unset: "asked once at start: the ECS task metadata endpoint, then IMDSv2; unknown, no AZ set is written",
+    parse: (text: string) => {
+      if (text.toLowerCase() === AZ_ID_OFF) return { value: AZ_ID_OFF };
+      const p = availabilityZoneIdProblem(text);
+      return p ? { problems: [p.message] } : { value: text };
+    },
+    format: (value: string) => value,
+  },
 } as const satisfies { readonly [K in keyof AgentConfig]-?: AgentSetting<NonNullable<AgentConfig[K]>> };
 
 /** The agent's settings table. */

@@ -1,6 +1,7 @@
 // Containers → the record sets that should exist for them. Pure: no Docker, no AWS, no clock.
 import {
   agentCheckMarker,
+  availabilityZoneRecordSet,
   capPorts,
   hostRecordSet,
   instanceKey,
@@ -61,6 +62,8 @@ export interface HostContext {
   maxPortsPerContainer?: number;
   /** Its deployment's mark (ECSSD_DEPLOYMENT) in every SetIdentifier; unset: unattributed `ecssd1` sets. */
   deployment?: string;
+  /** The AZ ID the host runs in (ECSSD_AZ_ID, or found at start): written beside its A set; unknown, none is. */
+  azId?: string;
 }
 
 /** Why a container is (not) in DNS right now. */
@@ -201,7 +204,10 @@ export function containerRecordSets(c: ConfirmableDescription, host: HostContext
 // The cap is records/portCap.ts's, the registrar's too; exported here as before.
 export { capPorts };
 
-/** The host's own A record set, target of every SRV record it writes. */
+/**
+ * The host's own A record set, target of every SRV record it writes, and beside it, when the host's AZ is
+ * known, its AZ set: one group, so the two are written and deleted together.
+ */
 export function hostRecordSets(host: HostContext): RecordSet[] {
   const built = hostRecordSet({
     zone: host.zone,
@@ -211,7 +217,10 @@ export function hostRecordSets(host: HostContext): RecordSet[] {
     ...(host.deployment !== undefined && { deployment: host.deployment }),
   });
   if ("problems" in built) throw new Error(built.problems.map((p) => p.message).join("; "));
-  return [built.recordSet];
+  if (host.azId === undefined) return [built.recordSet];
+  const az = availabilityZoneRecordSet(built.recordSet, host.azId);
+  if ("problems" in az) throw new Error(az.problems.map((p) => p.message).join("; "));
+  return [built.recordSet, az.recordSet];
 }
 
 /**

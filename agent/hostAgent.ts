@@ -6,6 +6,11 @@ import type Docker from "dockerode";
 import { COALESCER_ROUTES } from "../coalescer/apiContract";
 import { EmfWriter, startPeriodicEmf } from "../metrics/emf";
 import { ownershipRules } from "../records";
+import {
+  type AvailabilityZoneOptions,
+  type AvailabilityZoneResult,
+  discoverAvailabilityZone,
+} from "../resolver/src/availabilityZone";
 import type { Route53Call } from "../route53/call";
 import { route53Client } from "../route53/client";
 import { QuotaWarning } from "../route53/recordSetQuota";
@@ -14,7 +19,7 @@ import { withRetries } from "../route53/retry";
 import { Agent } from "./agent";
 import { type Prober, probe } from "./checkProber";
 import { CoalescerZone } from "./coalescerZone";
-import { type AgentConfig, ECS_CONFIRMATION_OFF } from "./config";
+import { type AgentConfig, AZ_ID_OFF, ECS_CONFIRMATION_OFF } from "./config";
 import type { ContainerSource } from "./containerSource";
 import type { HostContext } from "./desiredState";
 import { DockerSource } from "./dockerSource";
@@ -49,6 +54,11 @@ export interface HostAgentDeps {
    * `enabled` overrides it. Tests catch them.
    */
   emf?: { write?: (line: string) => void; everyMs?: number; enabled?: boolean };
+  /**
+   * Where the host's AZ is asked for when ECSSD_AZ_ID is unset (resolver/src/availabilityZone.ts): default the
+   * ECS task metadata endpoint of process.env, then IMDSv2, each within a second. Tests point it at doubles.
+   */
+  availabilityZone?: AvailabilityZoneOptions;
 }
 
 export interface HostAgent {
@@ -102,7 +112,36 @@ async function zoneOf(
   return { zone: new Route53Zone(client, zoneId, metrics.apiCall), zoneId, client };
 }
 
+/**
+ * The host's AZ ID: ECSSD_AZ_ID's, none when it is `off`, else asked once of the metadata endpoints in the
+ * background (each bounded). Not knowing it costs only the AZ set: one line says why, and the agent goes on.
+ */
+function availabilityZoneOf(
+  config: AgentConfig,
+  deps: HostAgentDeps,
+): { azId?: string; pending?: Promise<string | undefined> } {
+  if (config.azId === AZ_ID_OFF) return {};
+  if (config.azId !== undefined) return { azId: config.azId };
+  const pending = discoverAvailabilityZone(deps.availabilityZone).then((found: AvailabilityZoneResult) => {
+    if (found.azId !== undefined) {
+      deps.log.info(
+        { action: "availability-zone", azId: found.azId, source: found.source },
+        `this host runs in ${found.azId} (from ${found.source}); its AZ set is written beside its host record`,
+      );
+      return found.azId;
+    }
+    deps.log.warn(
+      { action: "availability-zone", tried: found.tried },
+      `cannot tell which AZ this host runs in (${found.tried.map((t) => `${t.source}: ${t.problem}`).join("; ")}); no AZ set is written (set ECSSD_AZ_ID to give it)`,
+    );
+    return undefined;
+  });
+  return { pending };
+}
+
 async function prepare(config: AgentConfig, deps: HostAgentDeps) {
+  // Asked first, so that the metadata endpoints answer while the zone is looked up and read.
+  const az = availabilityZoneOf(config, deps);
   const identity = await resolveHostIdentity({
     ...(config.hostId ? { hostId: config.hostId } : {}),
     ...(config.hostIp ? { address: config.hostIp } : {}),
@@ -120,6 +159,7 @@ async function prepare(config: AgentConfig, deps: HostAgentDeps) {
     ...ownersOf(config),
     maxPortsPerContainer: config.maxPortsPerContainer,
     ...(config.deployment !== undefined && { deployment: config.deployment }),
+    ...(az.azId !== undefined && { azId: az.azId }),
   };
   const loop = new SyncLoop({
     zone,
@@ -135,7 +175,7 @@ async function prepare(config: AgentConfig, deps: HostAgentDeps) {
       ...(usage && { usage: () => usage.askNow() }),
     },
   });
-  return { host, zoneId, metrics, loop, usage };
+  return { host, zoneId, metrics, loop, usage, azPending: az.pending };
 }
 
 /**
@@ -168,12 +208,12 @@ function recordSetUsageWatch(
  */
 /** The agent over a prepared host, with the same options whether it runs on or converges once. */
 function agentOn(
-  prepared: Pick<Awaited<ReturnType<typeof prepare>>, "host" | "loop" | "metrics">,
+  prepared: Pick<Awaited<ReturnType<typeof prepare>>, "host" | "loop" | "metrics" | "azPending">,
   config: AgentConfig,
   deps: HostAgentDeps,
   resyncMs: number,
 ): Agent {
-  const { host, loop, metrics } = prepared;
+  const { host, loop, metrics, azPending } = prepared;
   return new Agent({
     source: containerSource(config, deps, metrics),
     loop,
@@ -184,6 +224,7 @@ function agentOn(
     prober: deps.prober ?? probe,
     checkObserver: metrics,
     dnsHoldDownMs: config.dnsHoldDownSeconds * 1000,
+    ...(azPending !== undefined && { availabilityZone: azPending }),
   });
 }
 
@@ -227,14 +268,14 @@ export async function startHostAgent(config: AgentConfig, deps: HostAgentDeps): 
     enabled: deps.emf?.enabled ?? config.emf,
     ...(deps.emf?.write && { write: deps.emf.write }),
   });
-  const { host, zoneId, metrics, loop, usage } = await prepare(config, deps);
+  const { host, zoneId, metrics, loop, usage, azPending } = await prepare(config, deps);
   const server = config.metricsPort !== undefined ? await metrics.serve(config.metricsPort) : undefined;
   await loop.loadApplied();
   deps.log.info(
     { action: "start", host: host.hostId, zone: host.zone, zoneId, records: loop.appliedCount },
     "agent starting",
   );
-  const agent = agentOn({ host, loop, metrics }, config, deps, config.resyncSeconds * 1000);
+  const agent = agentOn({ host, loop, metrics, azPending }, config, deps, config.resyncSeconds * 1000);
   await agent.start();
   // In sync: nothing pending once the containers were listed (before that, an empty zone would look in sync).
   metrics.syncedWhen(() => loop.pendingChanges().length === 0);
@@ -272,9 +313,9 @@ export async function syncHostOnce(
   deps: HostAgentDeps,
   timeoutMs = 60_000,
 ): Promise<{ converged: boolean; calls: number }> {
-  const { host, loop, metrics } = await prepare(config, deps);
+  const { host, loop, metrics, azPending } = await prepare(config, deps);
   // One pass: no resync within it.
-  const agent = agentOn({ host, loop, metrics }, config, deps, 3_600_000);
+  const agent = agentOn({ host, loop, metrics, azPending }, config, deps, 3_600_000);
   let expired = false;
   const deadline = setTimeout(() => {
     expired = true;
@@ -286,6 +327,8 @@ export async function syncHostOnce(
     await agent.start();
     // A declared check must pass before its port is written; give every check its first try.
     await agent.checksProbed(Math.max(0, timeoutMs / 2));
+    // The AZ, when asked for, is in this one pass too (each endpoint is bounded, so this is short).
+    await azPending;
     await agent.stop();
     const converged = !expired && (await loop.flush(timeoutMs));
     await loop.stop();

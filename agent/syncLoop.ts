@@ -150,6 +150,11 @@ export class SyncLoop {
     return this.groups.has(group);
   }
 
+  /** The set the zone holds (as the loop last knew it) under this key (recordSetKey), if any. */
+  appliedSet(key: string): RecordSet | undefined {
+    return this.applied.get(key);
+  }
+
   /** Applied state from the zone: every record set of this host. Call before `start`. */
   async loadApplied(): Promise<void> {
     const sets = await this.retrying("list", () =>

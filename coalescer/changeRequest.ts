@@ -1,11 +1,12 @@
 // The coalescer's request bodies read and judged, as pure functions: what a malformed body gets (400, the
 // first problem named by its path in the body) and what a host may change (403). The tenancy rule of issue
 // 25 holds here because the coalescer writes for every host: a host changes only its own sets (its
-// SetIdentifier and deployment), of the kinds an agent writes, named and pointing as an agent names and
-// points them, in the coalescer's zone; never another host's, a task's or somebody else's. What it writes
-// is held to the agent's own rules too: no service under a host's or task's name, and no more sets per
-// container than a container may publish.
+// SetIdentifier and deployment), of the kinds an agent writes (its instances, their health markers, its A set
+// and the AZ set beside it), named and pointing as an agent names and points them, in the coalescer's zone;
+// never another host's, a task's or somebody else's. What it writes is held to the agent's own rules too: no
+// service under a host's or task's name, and no more sets per container than a container may publish.
 import {
+  azIdOf,
   checkDeployment,
   checkHostId,
   hostRecordName,
@@ -209,6 +210,16 @@ function judgeOwnership(
   const hostName = hostRecordName(hostId, zoneName);
   if (rs.Type === "A" && rs.Name !== hostName)
     return forbidden(`${where}: ${mine}'s address record is named ${hostName}, not ${rs.Name}`);
+  // A TXT set of the host itself (not of an instance) is its AZ set: beside its A set, and nothing else.
+  if (rs.Type === "TXT" && identity?.kind === "host") {
+    if (rs.Name !== hostName)
+      return forbidden(`${where}: ${mine}'s AZ set is named ${hostName}, not ${rs.Name}`);
+    if (azIdOf(rs) === undefined)
+      return {
+        status: 400,
+        message: `${where}.ResourceRecords: a host's TXT set holds one value "az-id=<AZ ID>" (such as "az-id=use1-az4")`,
+      };
+  }
   if (rs.Type === "SRV") {
     for (const [i, r] of rs.ResourceRecords.entries()) {
       const srv = parseSrvValue(r.Value);
@@ -224,12 +235,13 @@ function judgeOwnership(
 }
 
 /**
- * An agent writes SRV sets and their TXT markers only at service names (`_<service>._tcp|udp.<zone>`, the
+ * Beside its host records, an agent writes SRV sets and their TXT markers only at service names (`_<service>._tcp|udp.<zone>`, the
  * declarations' shape), and never under a service label of a host's or task's shape: such a service would sit
  * beside that host's or task's address record (`reserved-service-name`, which every writer refuses).
  */
 function judgeServiceName(rs: RecordSet, where: string, zoneName: string): Judged<void> {
-  if (rs.Type === "A") return { ok: undefined };
+  // The host's A set and the AZ set beside it sit at the host's own name, which judgeOwnership has checked.
+  if (rs.Type === "A" || parseSetIdentifier(rs.SetIdentifier)?.kind === "host") return { ok: undefined };
   const relative = rs.Name.slice(0, -(zoneName.length + 1));
   const service = SRV_NAME.exec(relative);
   if (!service)

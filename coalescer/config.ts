@@ -58,6 +58,8 @@ export interface CoalescerConfig {
   readonly maxPortsPerContainer: number;
   /** Whether its metrics go to stdout as CloudWatch EMF lines (ECSSD_EMF). */
   readonly emf: boolean;
+  /** AZ name → AZ ID for the tasks' AZ sets (ECSSD_AZ_IDS); absent: asked of EC2 once. */
+  readonly azIds?: ReadonlyMap<string, string>;
 }
 
 const ADDRESS: Setting<string> = {
@@ -119,6 +121,7 @@ export const COALESCER_SETTINGS: SettingsTable<CoalescerConfig> = {
   deployment: REGISTRAR_SETTINGS.deployment,
   maxPortsPerContainer: REGISTRAR_SETTINGS.maxPortsPerContainer,
   emf: EMF,
+  azIds: REGISTRAR_SETTINGS.azIds,
 };
 
 export class CoalescerConfigError extends Error {

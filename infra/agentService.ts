@@ -27,7 +27,7 @@ export interface AgentServiceArgs extends ZoneWriterArgs {
  * Docker socket mounted, and a task role that may change only SRV, A and TXT records of its zone, or nothing at
  * all when the agent sends its changes to the coalescer. Host mode
  * puts the ECS agent's introspection API (localhost:51678, the agent's default ECSSD_ECS_AGENT_URL) and
- * IMDSv2 (instance id and address only) in its reach; its credentials are the task role's, never the
+ * IMDSv2 (instance id, address and AZ ID only) in its reach; its credentials are the task role's, never the
  * instance role's, which has no Route53 permission.
  */
 export class AgentService extends pulumi.ComponentResource {

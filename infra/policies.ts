@@ -16,16 +16,20 @@ export interface PolicyDocument {
 }
 
 /**
- * The record types this system writes: SRV for instances, A for hosts, TXT for health markers beside
- * instances (records/healthMarkers.ts; see DESIGN.md).
+ * The record types this system writes: SRV for instances, A for hosts and tasks, TXT for health markers beside
+ * instances (records/healthMarkers.ts) and for the AZ sets beside hosts' and tasks' A sets
+ * (records/availabilityZones.ts).
  */
 export const RECORD_TYPES = ["SRV", "A", "TXT"] as const;
 type RecordType = (typeof RECORD_TYPES)[number];
 /** A writer's types: a subset of ours, kept as a literal tuple for the policy documents' types. */
 const ofTypes = <const T extends readonly RecordType[]>(...types: T): T => types;
-/** What the agent writes: its instances, its host, and the marker saying it checks an instance itself. */
+/**
+ * What the agent writes: its instances, its host and the host's AZ set, and the marker saying it checks an
+ * instance itself.
+ */
 export const AGENT_RECORD_TYPES = ofTypes("SRV", "A", "TXT");
-/** What the reconciler deletes: stale instances and hosts, and the verdict markers it lifts. */
+/** What the reconciler deletes: stale instances, hosts and tasks (their AZ sets too), and the verdict markers it lifts. */
 export const RECONCILER_DELETE_TYPES = ofTypes("SRV", "A", "TXT");
 /**
  * What the reconciler writes: its TXT verdict markers, and nothing else. IAM's condition keys are sets over
@@ -34,8 +38,13 @@ export const RECONCILER_DELETE_TYPES = ofTypes("SRV", "A", "TXT");
  */
 export const RECONCILER_VERDICT_TYPES = ofTypes("TXT");
 
-/** What the registrar writes for an awsvpc task: its A record and one SRV record per declared port. */
-export const REGISTRAR_RECORD_TYPES = ofTypes("SRV", "A");
+/**
+ * What the registrar writes for an awsvpc task: its A record, the AZ set (TXT) beside it, and one SRV record per
+ * declared port. The three go in one batch, and IAM's condition keys are sets over the whole batch, so the same
+ * statement admits a TXT set at a service's name too: the types and the names cannot be paired in IAM. The
+ * registrar's code writes TXT only at its tasks' names (records/availabilityZones.ts).
+ */
+export const REGISTRAR_RECORD_TYPES = ofTypes("SRV", "A", "TXT");
 
 type NameShape = keyof typeof RECORD_NAME_PATTERNS;
 /** The names the agent writes: its instances' services and its host. */
@@ -281,9 +290,9 @@ export function reconcilerPolicy(input: ReconcilerPolicyInput): PolicyDocument {
 }
 
 /**
- * The registrar's role: describe the tasks of our cluster and their definitions ({@link taskReadStatements}),
- * change SRV and A records below its zone, and read that zone. Logging comes from the AWSLambdaBasicExecutionRole
- * managed policy.
+ * The registrar's role: describe the tasks of our cluster and their definitions, and the region's AZs
+ * ({@link taskReadStatements}), change SRV, A and TXT records at service and task names below its zone, and read
+ * that zone. Logging comes from the AWSLambdaBasicExecutionRole managed policy.
  */
 export function registrarPolicy(
   input: ZoneRef & {
@@ -320,8 +329,9 @@ export function registrarPolicy(
 
 /**
  * What applying a task event reads: the tasks of our cluster (the event is only a prompt; the task described now
- * is the truth) and task definitions (DescribeTaskDefinition supports no resource-level permission, hence `*`;
- * a definition holds no secret values, only references).
+ * is the truth), task definitions (DescribeTaskDefinition supports no resource-level permission, hence `*`;
+ * a definition holds no secret values, only references), and the region's AZs, whose IDs the tasks' AZ sets
+ * carry (DescribeAvailabilityZones has no resource either; it says nothing of the account's resources).
  */
 function taskReadStatements(clusterArn: string): PolicyStatement[] {
   const cluster = parseClusterArn(clusterArn);
@@ -334,13 +344,14 @@ function taskReadStatements(clusterArn: string): PolicyStatement[] {
       Condition: { ArnEquals: { "ecs:cluster": clusterArn } },
     },
     { Sid: "ReadTaskDefinitions", Effect: "Allow", Action: "ecs:DescribeTaskDefinition", Resource: "*" },
+    { Sid: "ReadZoneIds", Effect: "Allow", Action: "ec2:DescribeAvailabilityZones", Resource: "*" },
   ];
 }
 
 /**
  * The coalescer's task role: the zone's one writer changes what the agents and the registrar would (SRV, A and
  * TXT at service, host and task names, {@link COALESCER_NAME_SHAPES}), keeps its copy of the zone (list, quota),
- * reads the tasks its task events name, and takes those events from their queue.
+ * reads the tasks its task events name and the region's AZs, and takes those events from their queue.
  */
 export function coalescerPolicy(
   input: ZoneRef & {

@@ -65,7 +65,8 @@ export function instanceEvidence(
 
 /**
  * Judges one of the registrar's sets of an awsvpc task against ECS: the A record must hold the task's ENI
- * address, an SRV record must point at the task's name on the container port its SetIdentifier names.
+ * address, an SRV record must point at the task's name on the container port its SetIdentifier names. Its AZ
+ * set is not judged here.
  */
 export function taskRecordEvidence(
   identity: Extract<OwnedIdentity, { kind: "task" | "task-instance" }>,
@@ -76,6 +77,9 @@ export function taskRecordEvidence(
   const task = snapshot.tasks?.get(identity.taskId);
   if (task === undefined || task.undescribed || task.eniAddress === undefined) return "unknown";
   const values = set.ResourceRecords.map((r) => r.Value);
+  // The AZ set beside the A set: ECS names the task's AZ, not its ID, so the inventory cannot judge it; it
+  // goes with its task (staleTaskRecords).
+  if (set.Type === "TXT") return "unknown";
   if (identity.kind === "task") {
     return values.length === 1 && values[0] === task.eniAddress ? "confirmed" : "forged";
   }

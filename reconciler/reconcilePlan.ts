@@ -3,6 +3,7 @@
 // whether the safety valve holds it all back. Each decision carries its reason. No I/O here: reconcile.ts
 // reads the zone, the inventory and the health checks, and applyPlan.ts carries the plan out.
 import {
+  azIdOf,
   canonicalName,
   type DeploymentScope,
   hostRecordName,
@@ -59,7 +60,10 @@ export interface InstanceRecord {
   readonly srv?: SrvValue;
 }
 
-/** A record set of an awsvpc task, the registrar's: its A record or the SRV record of one of its ports. */
+/**
+ * A record set of an awsvpc task, the registrar's: its A record, the AZ set beside it, or the SRV record of one
+ * of its ports.
+ */
 export interface TaskRecord {
   readonly key: string;
   readonly set: RecordSet;
@@ -67,7 +71,7 @@ export interface TaskRecord {
   readonly identity: Extract<OwnedIdentity, { kind: "task" | "task-instance" }>;
 }
 
-/** One of our host A record sets. */
+/** One of our host A record sets, or the AZ set beside one: the two live and go together. */
 export interface HostRecord {
   readonly key: string;
   readonly set: RecordSet;
@@ -92,8 +96,12 @@ export interface ZoneView {
    */
   readonly unattributed: number;
   readonly instances: readonly InstanceRecord[];
+  /** Our hosts' A sets and the AZ sets beside them. */
   readonly hosts: readonly HostRecord[];
-  /** The registrar's record sets (awsvpc tasks): judged by their task alone, never health-checked here. */
+  /**
+   * The registrar's record sets (awsvpc tasks), the AZ sets beside their A sets included: judged by their task
+   * alone, never health-checked here.
+   */
   readonly taskRecords: readonly TaskRecord[];
   /** Instance keys (records' instanceKey) whose port declares an agent check: their health is the agent's. */
   readonly agentChecked: ReadonlySet<string>;
@@ -141,8 +149,8 @@ export interface PlannedDelete {
 /**
  * Sorts the zone's record sets into ours and everything else. Ours means: the SetIdentifier parses as ours,
  * names this deployment (`scope`; see records/ownedBy), and the set has the type we write for that identity
- * (SRV for an instance, A named `<hostId>.<zone>` for a host). Anything else, however close, is somebody
- * else's and is never touched: another deployment's sets are not even judged.
+ * (SRV for an instance, A named `<hostId>.<zone>` for a host, and the AZ set at that name beside it). Anything
+ * else, however close, is somebody else's and is never touched: another deployment's sets are not even judged.
  */
 export function viewZone(
   sets: readonly ZoneRecordSet[],
@@ -171,7 +179,7 @@ export function viewZone(
     if (parsed !== undefined && identity === undefined && parsed.deployment === undefined) unattributed++;
     if (
       (identity?.kind === "task-instance" && set.Type === "SRV") ||
-      (identity?.kind === "task" && set.Type === "A")
+      (identity?.kind === "task" && (set.Type === "A" || azIdOf(set) !== undefined))
     ) {
       taskRecords.push({ key, set, taskId: identity.taskId, identity });
     }
@@ -183,6 +191,11 @@ export function viewZone(
         instances.push({ key, set, identity, ...(srv && { srv }) });
       }
     } else if (set.Type === "TXT") {
+      // A host's AZ set goes with its A set (unusedHostRecords), whose name it must have.
+      if (identity?.kind === "host" && name === hostRecordName(identity.hostId, zoneName)) {
+        if (azIdOf(set) !== undefined) hosts.push({ key, set, hostId: identity.hostId });
+        continue;
+      }
       const marker = parseHealthMarker(set);
       if (identity?.kind !== "instance" || !marker) continue;
       if (marker.kind === "agent-check") {
@@ -346,8 +359,8 @@ export function staleInstances(
 }
 
 /**
- * Our host records whose host is gone and that no SRV set left in the zone (ours or anyone's) points at.
- * `deleting` holds the keys of SRV sets this run deletes.
+ * Our host records whose host is gone and that no SRV set left in the zone (ours or anyone's) points at, with
+ * the AZ sets beside them. `deleting` holds the keys of SRV sets this run deletes.
  */
 export function unusedHostRecords(
   view: ZoneView,

@@ -1,4 +1,5 @@
 // The record contract: every name, value and identifier that crosses a process boundary. Pure code, no I/O.
+export * from "./availabilityZones";
 export * from "./checkDeclarations";
 export * from "./healthMarkers";
 export * from "./portCap";

@@ -31,7 +31,9 @@ export type ProblemCode =
   | "service-not-owned"
   | "invalid-check"
   | "check-below-floor"
-  | "too-many-ports";
+  | "too-many-ports"
+  | "invalid-az-id"
+  | "unknown-az-id";
 
 export function problem(code: ProblemCode, subject: string, message: string): Problem {
   return { code, subject, message };

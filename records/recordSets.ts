@@ -14,7 +14,10 @@ import { DEFAULT_SRV_TTL, HOST_TTL, hostRecordName, taskRecordName } from "./zon
 
 export type RoutingPolicy = "multivalue" | "weighted";
 
-/** The record types we write: SRV for instances, A for hosts, TXT for health markers (healthMarkers.ts). */
+/**
+ * The record types we write: SRV for instances, A for hosts and tasks, TXT for health markers (healthMarkers.ts)
+ * and for the AZ sets beside hosts' and tasks' A sets (availabilityZones.ts).
+ */
 export type OwnRecordType = "SRV" | "A" | "TXT";
 /** Every record type Route53 stores (its RRType): a zone read back holds SOA, NS and others' sets too. */
 export type ZoneRecordType =
@@ -66,8 +69,9 @@ export function isOwnType(rs: ZoneRecordSet): rs is RecordSet {
 
 /**
  * True for a set one of our writers made: a type we write, with values, whose SetIdentifier parses as ours
- * and names what that type is written for (an instance's or a task's SRV set, a TXT health marker, a host's
- * or a task's A set). Whatever else a zone holds, however close, belongs to somebody else and is left alone.
+ * and names what that type is written for (an instance's or a task's SRV set, a TXT health marker beside an
+ * instance, a host's or a task's A set and the TXT AZ set beside it). Whatever else a zone holds, however close,
+ * belongs to somebody else and is left alone.
  */
 export function isWrittenByUs(rs: ZoneRecordSet): rs is RecordSet {
   if (!isOwnType(rs)) return false;
@@ -75,7 +79,8 @@ export function isWrittenByUs(rs: ZoneRecordSet): rs is RecordSet {
   if (identity === undefined) return false;
   if (rs.Type === "A") return identity.kind === "host" || identity.kind === "task";
   if (rs.Type === "SRV") return identity.kind === "instance" || identity.kind === "task-instance";
-  return identity.kind === "instance"; // TXT: the health markers beside an agent's instance
+  // TXT: the health markers beside an agent's instance, and the AZ set beside a host's or a task's A set.
+  return identity.kind === "instance" || identity.kind === "host" || identity.kind === "task";
 }
 
 export interface SrvValue {

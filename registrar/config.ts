@@ -3,8 +3,14 @@
 // zone), and the settings that shape records under the agent's names (ECSSD_SRV_TTL, ECSSD_ROUTING,
 // ECSSD_SERVICE_OWNERS, ECSSD_SERVICE_OWNERS_CLOSED, ECSSD_MAX_PORTS_PER_CONTAINER), so a task's records look
 // like a container's. Every bad setting is named at once.
-import type { RoutingPolicy, ServiceOwners } from "../records";
-import { fromEnvironment, readSettings, type SettingsTable, writeSettings } from "../settings/settingsTable";
+import { availabilityZoneIdProblem, type RoutingPolicy, type ServiceOwners } from "../records";
+import {
+  fromEnvironment,
+  readSettings,
+  type Setting,
+  type SettingsTable,
+  writeSettings,
+} from "../settings/settingsTable";
 import {
   CLUSTERS,
   closedNamespaceProblem,
@@ -39,7 +45,48 @@ export interface RegistrarConfig {
   maxPortsPerContainer: number;
   /** Whether each event's outcome goes to stdout as a CloudWatch EMF line (ECSSD_EMF). */
   readonly emf: boolean;
+  /**
+   * AZ name → AZ ID (ECSSD_AZ_IDS), for the tasks' AZ sets, for accounts whose role may not ask EC2; absent:
+   * asked of EC2 (DescribeAvailabilityZones) once.
+   */
+  readonly azIds?: ReadonlyMap<string, string>;
 }
+
+/** An AZ name as ECS and EC2 spell it: us-east-1a, us-gov-west-1b, us-west-2-lax-1a. */
+const AZ_NAME = /^[a-z]{2}(-[a-z0-9]+)+$/;
+
+/** ECSSD_AZ_IDS: `us-east-1a=use1-az4,us-east-1b=use1-az6`, each AZ name of the region with its AZ ID. */
+export const AZ_IDS: Setting<ReadonlyMap<string, string>> = {
+  env: "ECSSD_AZ_IDS",
+  meaning:
+    "AZ name=AZ ID pairs, comma-separated (us-east-1a=use1-az4,us-east-1b=use1-az6), from `aws ec2 describe-availability-zones`: the AZ IDs of tasks' AZ sets, for a role that may not call it",
+  unset: "asked of EC2 (DescribeAvailabilityZones) once",
+  parse: (text) => {
+    const ids = new Map<string, string>();
+    const problems: string[] = [];
+    for (const raw of text.split(",")) {
+      const pair = raw.trim();
+      if (pair === "") continue;
+      const [name = "", azId = "", ...rest] = pair.split("=").map((p) => p.trim());
+      const azProblem = availabilityZoneIdProblem(azId);
+      if (rest.length > 0 || !AZ_NAME.test(name) || name.length > 64) {
+        problems.push(`"${pair.slice(0, 80)}" is not <AZ name>=<AZ ID>, such as us-east-1a=use1-az4`);
+      } else if (azProblem) {
+        problems.push(`${name}: ${azProblem.message}`);
+      } else if (ids.has(name) && ids.get(name) !== azId) {
+        problems.push(`${name} is given two AZ IDs, ${ids.get(name)} and ${azId}`);
+      } else ids.set(name, azId);
+    }
+    return problems.length > 0 ? { problems } : { value: ids };
+  },
+  format: (ids) => {
+    for (const [name, azId] of ids) {
+      if (!AZ_NAME.test(name) || availabilityZoneIdProblem(azId))
+        throw new Error(`invalid AZ name=ID pair "${name}=${azId}"`);
+    }
+    return [...ids].map(([name, azId]) => `${name}=${azId}`).join(",");
+  },
+};
 
 /** The registrar's settings: environment variable, default, range and meaning of each. */
 export const REGISTRAR_SETTINGS: SettingsTable<RegistrarConfig> = {
@@ -53,6 +100,7 @@ export const REGISTRAR_SETTINGS: SettingsTable<RegistrarConfig> = {
   deployment: DEPLOYMENT,
   maxPortsPerContainer: MAX_PORTS_PER_CONTAINER,
   emf: EMF,
+  azIds: AZ_IDS,
 };
 
 export class RegistrarConfigError extends Error {

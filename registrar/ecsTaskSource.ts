@@ -37,6 +37,7 @@ export class EcsTaskSource implements TaskSource {
       desiredStatus: t.desiredStatus,
       ...(t.healthStatus !== undefined && { healthStatus: t.healthStatus }),
       ...(t.eniAddress !== undefined && { eniAddress: t.eniAddress }),
+      ...(t.availabilityZone !== undefined && { availabilityZone: t.availabilityZone }),
       taskDefinitionArn: t.taskDefinitionArn,
       containerOverrides: t.containerOverrides,
     };

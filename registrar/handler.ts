@@ -8,7 +8,12 @@
 import pino from "pino";
 import type { EmfKey } from "../metrics/definitions";
 import { EmfWriter } from "../metrics/emf";
-import { ECS_REGION_MISSING, lambdaEcsClient, lambdaRoute53Client } from "../route53/lambdaClients";
+import {
+  ECS_REGION_MISSING,
+  lambdaEc2Client,
+  lambdaEcsClient,
+  lambdaRoute53Client,
+} from "../route53/lambdaClients";
 import { logLevel } from "../route53/logLevel";
 import {
   isRecordSetQuotaError,
@@ -35,7 +40,10 @@ export const handler = async (
     const config = registrarConfigFromEnv(process.env);
     const ecs = lambdaEcsClient(config);
     if (!ecs) throw new RegistrarConfigError([ECS_REGION_MISSING]);
-    prepared = { registrar: new Registrar({ route53: lambdaRoute53Client(config), ecs }, config), config };
+    // EC2 maps tasks' AZ names to AZ IDs, unless ECSSD_AZ_IDS does (then it is never asked).
+    const ec2 = config.azIds === undefined ? lambdaEc2Client() : undefined;
+    const clients = { route53: lambdaRoute53Client(config), ecs, ...(ec2 && { ec2 }) };
+    prepared = { registrar: new Registrar(clients, config), config };
   }
   const { registrar, config } = prepared;
   return applyLogged(registrar, event, logger, quotaWarning, outcomeWriter(event, undefined, config));

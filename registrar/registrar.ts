@@ -8,7 +8,8 @@
 // RUNNING never brings back a task told to stop. After a registration the task is described once more: a stop
 // that raced the write (another invocation deleted the records before this one's UPSERT landed) is caught here
 // and undone, not left to the reconciler.
-import { familyFromTaskDefinitionArn, type RecordSet } from "../records";
+import { familyFromTaskDefinitionArn, problem, type RecordSet } from "../records";
+import type { AvailabilityZoneIds } from "./availabilityZoneIds";
 import { type DescribedTask, taskAction } from "./taskAction";
 import { isAwsvpc, type TaskDefinitionShape, taskOffers } from "./taskDeclarations";
 import { type TaskRecordSettings, type TaskRecords, taskRecordSets } from "./taskRecords";
@@ -40,6 +41,11 @@ export interface RegistrarSettings extends TaskRecordSettings {
 export interface RegistrarDeps {
   tasks: TaskSource;
   zone: TaskZone;
+  /**
+   * AZ names → AZ IDs (availabilityZoneIds.ts), for each task's AZ set beside its A record; none: no task gets
+   * one, and nothing is said of it.
+   */
+  zones?: AvailabilityZoneIds;
 }
 
 export type EventOutcome = "registered" | "deregistered" | "waiting" | "ignored";
@@ -113,9 +119,16 @@ export async function applyTaskEvent(
   }
   const identity = { taskId: change.taskId, family };
   if (action.action === "deregister") {
-    // The address only makes the exact DELETE match at once; the task's sets are read back when it does not.
+    // The address and AZ only make the exact DELETE match at once; the task's sets are read back when it does not.
     const address = described === "missing" ? change.eniAddress : described.eniAddress;
-    const planned = taskRecordSets(identity, address, offers, settings);
+    const az = await azIdOfTask(deps.zones, described === "missing" ? change : described);
+    const planned = taskRecordSets(
+      identity,
+      address,
+      offers,
+      settings,
+      az && "azId" in az ? az.azId : undefined,
+    );
     const records = await deregister(deps.zone, change.taskId, planned, settings.deployment);
     return {
       ...base,
@@ -126,7 +139,20 @@ export async function applyTaskEvent(
       services: planned.services,
     };
   }
-  const planned = taskRecordSets(identity, action.address, offers, settings);
+  const az = await azIdOfTask(deps.zones, described === "missing" ? change : described);
+  const planned = taskRecordSets(
+    identity,
+    action.address,
+    offers,
+    settings,
+    az && "azId" in az ? az.azId : undefined,
+  );
+  // A task whose AZ is not known is registered all the same, without its AZ set, and the line says why.
+  if (az && "problem" in az && planned.recordSets.length > 0)
+    planned.problems.push({
+      ...problem("unknown-az-id", "availabilityZone", `no AZ set is written: ${az.problem}`),
+      container: "(task)",
+    });
   if (planned.recordSets.length === 0) {
     return {
       ...base,
@@ -162,6 +188,19 @@ export async function applyTaskEvent(
     problems: planned.problems,
     ...(planned.portsOverCap > 0 && { portsOverCap: planned.portsOverCap }),
   };
+}
+
+/**
+ * The AZ ID of the task's AZ (DescribeTasks' `availabilityZone`, a name), or why there is none; undefined when
+ * the registrar maps no AZs at all.
+ */
+async function azIdOfTask(
+  zones: AvailabilityZoneIds | undefined,
+  task: { availabilityZone?: string },
+): Promise<{ azId: string } | { problem: string } | undefined> {
+  if (zones === undefined) return undefined;
+  if (task.availabilityZone === undefined) return { problem: "ECS names no availabilityZone for the task" };
+  return zones.idOf(task.availabilityZone);
 }
 
 /**

@@ -1,5 +1,6 @@
 // The registrar over real clients: ECS for tasks, Route53 for the zone, both through the AWS edge (route53/),
 // every request counted and retried by its AwsCall. Shared by the Lambda handler and `ecssd task-event`.
+import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { Route53Client } from "@aws-sdk/client-route-53";
 import { ownershipRules } from "../records";
@@ -8,6 +9,7 @@ import type { QuotaZone, RecordSetUsage } from "../route53/recordSetQuota";
 import { hostedZoneRecordSetUsage } from "../route53/recordSetUsage";
 import type { RetryPolicy } from "../route53/retry";
 import { zoneIdCache } from "../route53/zoneLookup";
+import { type AvailabilityZoneIds, availabilityZoneIds } from "./availabilityZoneIds";
 import type { RegistrarConfig } from "./config";
 import { EcsTaskSource } from "./ecsTaskSource";
 import { applyTaskEvent, type EventResult, type RegistrarSettings } from "./registrar";
@@ -16,6 +18,8 @@ import { Route53TaskZone } from "./route53TaskZone";
 export interface RegistrarClients {
   route53: Route53Client;
   ecs: ECSClient;
+  /** Maps tasks' AZ names to AZ IDs (DescribeAvailabilityZones) unless ECSSD_AZ_IDS does; none: neither, no AZ sets. */
+  ec2?: EC2Client;
   retryPolicy?: RetryPolicy;
 }
 
@@ -24,6 +28,7 @@ export class Registrar {
   readonly calls: AwsCall;
   private readonly tasks: EcsTaskSource;
   private readonly zone: Route53TaskZone;
+  private readonly zones: AvailabilityZoneIds | undefined;
   /** The zone it writes, and how full it is: what the record-set quota's warning says. */
   readonly quota: { zone(): Promise<QuotaZone>; usage(): Promise<RecordSetUsage> };
 
@@ -34,6 +39,7 @@ export class Registrar {
     this.calls = new AwsCall(clients.retryPolicy);
     const { call } = this.calls;
     this.tasks = new EcsTaskSource(clients.ecs, call);
+    this.zones = availabilityZoneIds(config.azIds, clients.ec2, call);
     // Looked up by the first event that needs it; a failed lookup is asked again by the next event.
     const zoneId = zoneIdCache(clients.route53, config, call);
     this.zone = new Route53TaskZone(clients.route53, zoneId, call, config.deployment);
@@ -44,7 +50,11 @@ export class Registrar {
   }
 
   apply(event: unknown): Promise<EventResult> {
-    return applyTaskEvent(event, { tasks: this.tasks, zone: this.zone }, registrarSettings(this.config));
+    return applyTaskEvent(
+      event,
+      { tasks: this.tasks, zone: this.zone, ...(this.zones && { zones: this.zones }) },
+      registrarSettings(this.config),
+    );
   }
 }
 

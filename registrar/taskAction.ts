@@ -15,6 +15,8 @@ export type DescribedTask =
       desiredStatus: TaskStatus;
       healthStatus?: string;
       eniAddress?: string;
+      /** The AZ the task runs in, by name (us-east-1a); absent where ECS gives none. */
+      availabilityZone?: string;
       /** The task's definition, which says what it declares. */
       taskDefinitionArn: string;
       /** Environment given at RunTask/StartTask per container, as DescribeTasks returns it. */

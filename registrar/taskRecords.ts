@@ -2,6 +2,7 @@
 // port (`_svc._proto.<zone>` → `<prio> <weight> <containerPort> <taskId>.<zone>`), built by records/ so the
 // contract is the agent's. Pure.
 import {
+  availabilityZoneRecordSet,
   capPorts,
   ownershipProblem,
   type Problem,
@@ -29,8 +30,9 @@ export interface TaskRecordSettings {
 
 export interface TaskRecords {
   /**
-   * The A record first, then the SRV records; empty when the task declares no service, or when its address
-   * is not known (SRV records without the A record they point at are never written, nor deleted alone).
+   * The A record first, then its AZ set when the task's AZ ID is known, then the SRV records; empty when the
+   * task declares no service, or when its address is not known (SRV records without the A record they point at
+   * are never written, nor deleted alone).
    */
   recordSets: RecordSet[];
   /** Where the task's record sets live (its A record's name, each SRV name), known even without an address. */
@@ -43,12 +45,16 @@ export interface TaskRecords {
   portsOverCap: number;
 }
 
-/** What the task should have in the zone once it serves at `address` (undefined: no address known yet). */
+/**
+ * What the task should have in the zone once it serves at `address` (undefined: no address known yet), in
+ * the AZ whose ID is `azId` (undefined: unknown, and then it has no AZ set).
+ */
 export function taskRecordSets(
   task: { taskId: string; family: string },
   address: string | undefined,
   offers: readonly ContainerOffer[],
   settings: TaskRecordSettings,
+  azId?: string,
 ): TaskRecords {
   const { taskId } = task;
   const out: TaskRecords = { recordSets: [], names: [], problems: [], services: [], portsOverCap: 0 };
@@ -90,6 +96,9 @@ export function taskRecordSets(
     out.recordSets = [];
     return out;
   }
-  out.recordSets.unshift(a.recordSet);
+  // The AZ set goes with the A set, in the same request: one is never in the zone without the other for long.
+  const az = azId === undefined ? undefined : availabilityZoneRecordSet(a.recordSet, azId);
+  if (az && "problems" in az) out.problems.push(...az.problems.map((p) => ({ ...p, container: "(task)" })));
+  out.recordSets.unshift(a.recordSet, ...(az && "recordSet" in az ? [az.recordSet] : []));
   return out;
 }

@@ -57,6 +57,8 @@ export interface TaskStateChange {
   healthStatus?: string;
   /** The private IPv4 address of the task's ENI (awsvpc tasks), once ECS has attached it. */
   eniAddress?: string;
+  /** The AZ the task runs in, by name (us-east-1a): the registrar maps it to the AZ ID of its AZ set. */
+  availabilityZone?: string;
   containers: TaskContainerState[];
   /** Environment given at RunTask/StartTask per container; it overrides the task definition's. */
   containerOverrides: { name: string; environment: Map<string, string> }[];
@@ -264,6 +266,8 @@ export function readTask(
   const launchType = optionalString(detail, "launchType", "detail");
   const healthStatus = optionalString(detail, "healthStatus", "detail");
   const address = eniAddress(detail);
+  const availabilityZone = optionalString(detail, "availabilityZone", "detail");
+  if (availabilityZone !== undefined) change.availabilityZone = availabilityZone;
   if (launchType !== undefined) change.launchType = launchType;
   if (healthStatus !== undefined) change.healthStatus = healthStatus;
   if (address !== undefined) change.eniAddress = address;

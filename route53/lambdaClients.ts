@@ -2,9 +2,11 @@
 // environment when none are injected, pointed at local servers when ECSSD_ROUTE53_ENDPOINT /
 // ECSSD_ECS_ENDPOINT say so. The SDK's own retries are off (maxAttempts 1): every request goes through
 // AwsCall, which retries with back-off and jitter and counts each attempt.
+import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { Route53Client } from "@aws-sdk/client-route-53";
 import { route53Client } from "./client";
+import { ec2Client } from "./ec2Client";
 import { ecsClient } from "./ecsClient";
 
 /** The settings that say where the APIs are (the reconciler's and the registrar's, same names). */
@@ -40,4 +42,13 @@ export function lambdaEcsClient(endpoints: AwsEndpoints, env: Env = process.env)
   const region = regionOf(env) ?? (endpoints.ecsEndpoint !== undefined ? "us-east-1" : undefined);
   if (region === undefined) return undefined;
   return ecsClient({ region, endpoint: endpoints.ecsEndpoint, env });
+}
+
+/**
+ * EC2, in the environment's region, for the registrar's AZ names → AZ IDs (the task's AZs are its cluster's
+ * region's); undefined when no region is known: then no task gets an AZ set unless ECSSD_AZ_IDS maps them.
+ */
+export function lambdaEc2Client(env: Env = process.env): EC2Client | undefined {
+  const region = regionOf(env);
+  return region === undefined ? undefined : ec2Client({ region, env });
 }

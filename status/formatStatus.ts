@@ -51,7 +51,7 @@ export function formatStatus(report: StatusReport): string {
   for (const h of report.hosts) {
     const mark = h.stale ? "STALE" : h.inEcs ? "ok" : "GONE";
     lines.push(
-      `  ${h.hostId}  ${h.address ?? "no host record"}  ${mark}  ${h.instances} instance(s); ${h.detail}`,
+      `  ${h.hostId}  ${h.address ?? "no host record"}${h.azId !== undefined ? ` (${h.azId})` : ""}  ${mark}  ${h.instances} instance(s); ${h.detail}`,
     );
   }
   const rs = report.recordSets;

@@ -4,6 +4,7 @@
 
 import type { InventorySnapshot, LiveTask } from "../reconciler/inventory";
 import {
+  azIdOf,
   canonicalName,
   type DeploymentScope,
   type HealthMarker,
@@ -94,6 +95,8 @@ export interface HostStatus {
   readonly inEcs: boolean;
   /** Its A record's address, when the zone has one of ours. */
   readonly address?: string;
+  /** The AZ ID its AZ set names, when the zone has one of ours beside its A record. */
+  readonly azId?: string;
   /** Instances in the zone that name it. */
   readonly instances: number;
   /** Declared ports of its (agent-published) tasks that have run past the threshold. */
@@ -382,6 +385,10 @@ function hostsOf(
     const address = owned.some((o) => o.identity.kind === "host" && o.identity.hostId === hostId)
       ? addresses.get(hostRecordName(hostId, zone))
       : undefined;
+    const azId = owned
+      .filter((o) => o.identity.kind === "host" && o.identity.hostId === hostId)
+      .map((o) => azIdOf(o.set))
+      .find((id) => id !== undefined);
     const { expected, missing } = expectedByHost.get(hostId) ?? { expected: 0, missing: 0 };
     const hasRecord = address !== undefined;
     const stale = inEcs && expected > 0 && (missing > 0 || !hasRecord);
@@ -399,6 +406,7 @@ function hostsOf(
       hostId,
       inEcs,
       ...(address !== undefined && { address }),
+      ...(azId !== undefined && { azId }),
       instances: instances.filter((i) => i.hostId === hostId).length,
       expected,
       missing,

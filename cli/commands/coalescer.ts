@@ -3,6 +3,7 @@
 // accepting, lets the submits under way finish (30 s at most) and stops the core. Shared by the `ecssd`
 // program and the coalescer's image (coalescer/main.ts).
 
+import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { Command } from "commander";
@@ -17,7 +18,7 @@ import { taskEventApplier } from "../../coalescer/taskEvents";
 import { EcsTaskSource } from "../../registrar/ecsTaskSource";
 import { AwsCall } from "../../route53/awsCall";
 import { route53Client } from "../../route53/client";
-import { ECS_REGION_MISSING, lambdaEcsClient } from "../../route53/lambdaClients";
+import { ECS_REGION_MISSING, lambdaEc2Client, lambdaEcsClient } from "../../route53/lambdaClients";
 import { DEFAULT_RETRY_POLICY } from "../../route53/retry";
 import { settingsHelp } from "../../settings/settingsTable";
 
@@ -126,13 +127,15 @@ export async function runCoalescer(config: CoalescerConfig): Promise<void> {
 interface TaskEventClients {
   readonly queueUrl: string;
   readonly ecs: ECSClient;
+  /** Tasks' AZ names → AZ IDs; none when ECSSD_AZ_IDS maps them. */
+  readonly ec2?: EC2Client;
   readonly sqs: SQSClient;
   close(): void;
 }
 
 /**
- * The task events' SQS and ECS clients, when the configuration names a queue. Their endpoints are the SDK's own:
- * AWS_ENDPOINT_URL_SQS and AWS_ENDPOINT_URL_ECS point them elsewhere, as at moto.
+ * The task events' SQS, ECS and EC2 clients, when the configuration names a queue. Their endpoints are the SDK's
+ * own: AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_ECS and AWS_ENDPOINT_URL_EC2 point them elsewhere, as at moto.
  */
 function taskEventClients(config: CoalescerConfig): TaskEventClients | undefined {
   if (config.taskEventsQueueUrl === undefined) return undefined;
@@ -140,12 +143,15 @@ function taskEventClients(config: CoalescerConfig): TaskEventClients | undefined
   const ecs = lambdaEcsClient({});
   if (ecs === undefined) throw new Error(`ECSSD_TASK_EVENTS_QUEUE_URL is set but ${ECS_REGION_MISSING}`);
   const sqs = new SQSClient({});
+  const ec2 = config.azIds === undefined ? lambdaEc2Client() : undefined;
   return {
     queueUrl: config.taskEventsQueueUrl,
     ecs,
+    ...(ec2 && { ec2 }),
     sqs,
     close: () => {
       ecs.destroy();
+      ec2?.destroy();
       sqs.destroy();
     },
   };
@@ -168,10 +174,12 @@ function taskEvents(config: CoalescerConfig, core: Coalescer, clients: TaskEvent
       ...(config.deployment !== undefined && { deployment: config.deployment }),
       maxPortsPerContainer: config.maxPortsPerContainer,
       emf: config.emf,
+      ...(config.azIds !== undefined && { azIds: config.azIds }),
     },
     tasks: new EcsTaskSource(clients.ecs, calls.call),
     log: logger,
     calls,
+    ...(clients.ec2 && { ec2: clients.ec2 }),
   });
   const queue = startTaskEventQueue({ sqs: clients.sqs, queueUrl, apply, log: logger });
   logger.info({ action: "task-events", queueUrl }, "applying task events from the queue");

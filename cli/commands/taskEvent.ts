@@ -9,6 +9,7 @@ import { buildDefaultClients } from "../../reconciler/defaultClients";
 import { REGISTRAR_SETTINGS, registrarConfigFromEnv } from "../../registrar/config";
 import { applyLogged } from "../../registrar/handler";
 import { Registrar } from "../../registrar/registrarWithClients";
+import { lambdaEc2Client } from "../../route53/lambdaClients";
 import { settingsHelp } from "../../settings/settingsTable";
 
 function readEvent(source: string): unknown {
@@ -40,7 +41,12 @@ export function registerTaskEventCommand(program: Command): void {
       const config = registrarConfigFromEnv(process.env);
       const clients = buildDefaultClients(reconcilerConfig(config));
       if (!clients.ecs) throw new Error("the registrar needs an ECS client");
-      const registrar = new Registrar({ route53: clients.route53, ecs: clients.ecs }, config);
+      // Tasks' AZ names → AZ IDs, unless ECSSD_AZ_IDS maps them (then EC2 is never asked).
+      const ec2 = config.azIds === undefined ? lambdaEc2Client() : undefined;
+      const registrar = new Registrar(
+        { route53: clients.route53, ecs: clients.ecs, ...(ec2 && { ec2 }) },
+        config,
+      );
       try {
         const result = await applyLogged(
           registrar,
@@ -52,6 +58,7 @@ export function registerTaskEventCommand(program: Command): void {
       } finally {
         clients.route53.destroy();
         clients.ecs.destroy();
+        ec2?.destroy();
       }
     });
 }

@@ -14,7 +14,7 @@ import { type LocalZone, startLocalZone } from "../../local/zone";
 import { zoneRecords } from "../kit/agentFixtures";
 import { route53For } from "../kit/awsClients";
 import { type CoalescerServer, startCoalescerServer } from "./support/coalescerServer";
-import { agentA, srvRecord, taskSrv } from "./support/records";
+import { agentA, agentAz, srvRecord, taskSrv } from "./support/records";
 
 const quiet = pino({ level: "silent" });
 
@@ -53,10 +53,11 @@ describe("coalescer HTTP API", function () {
     const client = new CoalescerZone(api.url, "host-a");
     const sets = [
       agentA("host-a", zone.zoneName),
+      agentAz("host-a", zone.zoneName),
       srvRecord({ hostId: "host-a", container: 1, hostPort: 30001, zone: zone.zoneName }),
     ];
     await client.change(sets.map((recordSet) => ({ action: "CREATE", recordSet })));
-    assert.equal((await inZone()).length, 2);
+    assert.equal((await inZone()).length, 3);
     const mine = await client.listHostRecordSets("host-a");
     assert.deepEqual(mine.map((rs) => rs.SetIdentifier).sort(), sets.map((rs) => rs.SetIdentifier).sort());
     const byName = await client.readNames([`_calc._tcp.${zone.zoneName}`]);
@@ -98,6 +99,11 @@ describe("coalescer HTTP API", function () {
         "its own SetIdentifier on another host's name",
         { ...agentA("host-a", zone.zoneName), Name: `host-b.${zone.zoneName}` },
         /address record is named host-a\./,
+      ],
+      [
+        "its AZ set on another host's name",
+        { ...agentAz("host-a", zone.zoneName), Name: `host-b.${zone.zoneName}` },
+        /AZ set is named host-a\./,
       ],
       [
         "an instance pointing at another host",
@@ -192,6 +198,12 @@ describe("coalescer HTTP API", function () {
         "/v1/hosts/host-a/changes",
         change({ ...good, ResourceRecords: [{ Value: "nope" }] }),
         /is not an SRV value/,
+      ],
+      [
+        "a host's TXT set that is not an AZ set",
+        "/v1/hosts/host-a/changes",
+        change({ ...agentAz("host-a", zone.zoneName), ResourceRecords: [{ Value: '"az-id=us-east-1a"' }] }),
+        /a host's TXT set holds one value "az-id=<AZ ID>"/,
       ],
       [
         "a bad deployment",

@@ -877,7 +877,7 @@ describe("infra program (index.ts) with ecssd:coalescer false: every agent and t
       });
     });
 
-    it("may describe only our cluster's tasks and change only SRV and A records below its zone", async () => {
+    it("may describe only our cluster's tasks and change only SRV, A and TXT (AZ) records below its zone", async () => {
       const policy = policyOf("ecssd-registrar-role");
       const task = (cluster: string) =>
         `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${cluster}/0123456789abcdef0123456789abcdef`;
@@ -905,10 +905,20 @@ describe("infra program (index.ts) with ecssd:coalescer false: every agent and t
           },
         });
       assert.equal(
-        await change(["SRV", "A"], [`_time._tcp.${ZONE}`, `0123456789abcdef0123456789abcdef.${ZONE}`]),
+        await change(["SRV", "A", "TXT"], [`_time._tcp.${ZONE}`, `0123456789abcdef0123456789abcdef.${ZONE}`]),
         true,
+        "a task's SRV, A and AZ sets in one batch",
       );
-      assert.equal(await change(["TXT"], [`_time._tcp.${ZONE}`]), false, "health markers are not its own");
+      assert.equal(
+        await change(["TXT"], [`i-0123456789abcdef0.${ZONE}`]),
+        false,
+        "a host's AZ set is not its own",
+      );
+      assert.equal(
+        await isAllowed(policy, { action: "ec2:DescribeAvailabilityZones", resource: "*" }),
+        true,
+        "the AZ IDs of its tasks' AZ names",
+      );
       assert.equal(await change(["A"], [ZONE]), false, "the apex");
       const denied: [string, string][] = [
         ["ecs:StopTask", task(CLUSTER_NAME)],

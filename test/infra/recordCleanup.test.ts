@@ -8,6 +8,7 @@ import { recordCleanupProvider, recordRemovalCode } from "../../infra/recordClea
 import { type LocalZone, startLocalZone } from "../../local/zone";
 import {
   agentCheckMarker,
+  availabilityZoneRecordSet,
   hostRecordSet,
   instanceRecordSet,
   type RecordSet,
@@ -100,6 +101,13 @@ const FOREIGN: ZoneRecordSet[] = [
   },
 ];
 
+/** The AZ set beside an A set, as its writer makes it. */
+function azSet(address: RecordSet): RecordSet {
+  const built = availabilityZoneRecordSet(address, "use1-az4");
+  if ("problems" in built) throw new Error(JSON.stringify(built.problems));
+  return built.recordSet;
+}
+
 describe("record cleanup: which record sets are ours", () => {
   const cases: [label: string, set: ZoneRecordSet, ours: boolean][] = [
     ["an instance's SRV set", instance("i-0abc", 8080), true],
@@ -108,6 +116,8 @@ describe("record cleanup: which record sets are ours", () => {
     ["an awsvpc task's A set (the registrar's)", taskSets()[0] as RecordSet, true],
     ["an awsvpc task's SRV set (the registrar's)", taskSets()[1] as RecordSet, true],
     ["an agent's TXT health marker", agentCheckMarker(instance("i-0abc", 8080), "http"), true],
+    ["a host's AZ set", azSet(host("i-0abc")), true],
+    ["an awsvpc task's AZ set (the registrar's)", azSet(taskSets()[0] as RecordSet), true],
     ...FOREIGN.map((set): [string, ZoneRecordSet, boolean] => [
       `foreign ${set.Type} ${set.Name}`,
       set,

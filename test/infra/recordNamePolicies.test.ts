@@ -87,6 +87,22 @@ describe("IAM: our roles change only the names we write", () => {
     ["agent", "an older host id's A record", change(["DELETE"], ["A"], [OLD_HOST])],
     ["registrar", "a task's A and SRV", change(["UPSERT"], ["A", "SRV"], [TASK, "_time._tcp"])],
     ["registrar", "an older task id's A record", change(["DELETE"], ["A"], [OLD_TASK])],
+    ["agent", "its host's A record and AZ set", change(["UPSERT", "DELETE"], ["A", "TXT"], [HOST, OLD_HOST])],
+    [
+      "registrar",
+      "a task's A record, AZ set and SRV",
+      change(["UPSERT", "DELETE"], ["A", "TXT", "SRV"], [TASK, OLD_TASK, "_time._tcp"]),
+    ],
+    [
+      "reconciler",
+      "a stale host's and task's AZ sets with their A records",
+      change(["DELETE"], ["SRV", "A", "TXT"], ["_time._tcp", HOST, TASK]),
+    ],
+    [
+      "coalescer",
+      "a shared batch of hosts' and tasks' AZ sets",
+      change(["UPSERT", "DELETE"], ["SRV", "A", "TXT"], ["_calc._tcp", HOST, OLD_HOST, TASK, OLD_TASK]),
+    ],
     [
       "reconciler",
       "a stale instance, host and task",
@@ -115,6 +131,13 @@ describe("IAM: our roles change only the names we write", () => {
   const mayNot: [role: string, what: string, request: IamRequest][] = [
     ["agent", "a task's A record", change(["UPSERT"], ["A"], [TASK])],
     ["registrar", "a host's A record", change(["UPSERT"], ["A"], [HOST])],
+    ["registrar", "a TXT set at a host's name", change(["UPSERT"], ["TXT"], [HOST])],
+    ["agent", "a TXT set at a task's name", change(["UPSERT"], ["TXT"], [TASK])],
+    [
+      "registrar",
+      "a TXT set at a customer's name beside its task's",
+      change(["UPSERT"], ["TXT"], [TASK, "db"]),
+    ],
     [
       "agent",
       "a batch that slips a customer's name in beside its own",
@@ -139,6 +162,19 @@ describe("IAM: our roles change only the names we write", () => {
   for (const [role, what, request] of mayNot) {
     it(`${role} may not change ${what}`, async () => {
       assert.equal(await isAllowed(roles[role] as PolicyDocument, request), false);
+    });
+  }
+
+  // The registrar's code maps tasks' AZ names to AZ IDs; the agent reads its own from instance metadata.
+  for (const [role, allowed] of [
+    ["registrar", true],
+    ["coalescer", true],
+    ["agent", false],
+    ["reconciler", false],
+  ] as const) {
+    it(`${role} ${allowed ? "may" : "may not"} call ec2:DescribeAvailabilityZones`, async () => {
+      const request = { action: "ec2:DescribeAvailabilityZones", resource: "*" };
+      assert.equal(await isAllowed(roles[role] as PolicyDocument, request), allowed);
     });
   }
 

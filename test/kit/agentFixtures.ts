@@ -6,7 +6,10 @@ import type { ContainerDescription } from "../../agent/containerSource";
 import type { LocalZone } from "../../local/zone";
 import { canonicalName, parseSetIdentifier } from "../../records";
 
-/** The agent's configuration for `hostId` against the local zone: a short flush window, `extra` on top. */
+/**
+ * The agent's configuration for `hostId` against the local zone: a short flush window, no AZ (nothing asked of
+ * metadata endpoints, which are not on loopback), `extra` on top.
+ */
 export function agentConfig(
   zone: LocalZone,
   hostId: string,
@@ -19,6 +22,7 @@ export function agentConfig(
     ECSSD_HOST_IP: "127.0.0.1",
     ECSSD_FLUSH_MS: "50",
     ECSSD_RESYNC_SECONDS: "30",
+    ECSSD_AZ_ID: "off",
     ...extra,
   });
 }

@@ -14,6 +14,7 @@ import {
   viewZone,
 } from "../../reconciler/reconcilePlan";
 import {
+  availabilityZoneRecordSet,
   parseServiceDeclarations,
   type RecordSet,
   recordSetKey,
@@ -184,6 +185,27 @@ describe("reconciler backstop for the registrar's awsvpc task records", () => {
     assert.equal(plan.toCheck.length, 0, "the registrar's instances are not health-checked here");
   });
 
+  it("deletes a gone task's AZ set with its A record, never judges it forged, and keeps a live one's", () => {
+    const withAz = (taskId: string) => {
+      const [a, srv] = built(taskId) as [RecordSet, RecordSet];
+      const az = availabilityZoneRecordSet(a, "use1-az4");
+      if ("problems" in az) throw new Error("bad fixture");
+      return [a, az.recordSet, srv];
+    };
+    const sets = [...withAz(live), ...withAz(gone)];
+    const running = task(live, { eniAddress: "10.0.1.23" });
+    const plan = planStale(sets, ecsSnapshot([H1], [running]), ZONE);
+    assert.equal(plan.view.taskRecords.length, 6);
+    assert.deepEqual(
+      plan.stale.map((d) => [d.set.Type, d.set.SetIdentifier, d.reason]),
+      [
+        ["A", `ecssd1task:${gone}`, "task-gone"],
+        ["TXT", `ecssd1task:${gone}`, "task-gone"],
+        ["SRV", `ecssd1task:${gone}:8080`, "task-gone"],
+      ],
+    );
+  });
+
   it("keeps task records when the inventory has no notion of tasks (Docker)", () => {
     const plan = planStale(built(gone), { hosts: new Set([H1]), containers: new Set(), counts: {} }, ZONE);
     assert.deepEqual(plan.stale, []);
@@ -241,6 +263,13 @@ describe("reconciler plan: zone + inventory + health checks in, deletions and st
   const t2 = srvRecord({ hostId: H1, container: 2, hostPort: 8002, taskId: "t2" });
   const onDead = srvRecord({ hostId: H2, container: 3, hostPort: 8003, taskId: "t3" });
   const noTask = srvRecord({ hostId: H1, container: 4, hostPort: 8004 });
+  const azOf = (a: RecordSet, azId: string): RecordSet => {
+    const built = availabilityZoneRecordSet(a, azId);
+    if ("problems" in built) throw new Error("bad fixture");
+    return built.recordSet;
+  };
+  const az1 = azOf(a1, "use1-az1");
+  const az2 = azOf(a2, "use1-az2");
   const live: InventorySnapshot = {
     ...ecsSnapshot([H1], [task("t1", { hostId: H1 }), task("t2", { hostId: H1 })]),
     published: publishing([1, 8001], [2, 8002]),
@@ -284,6 +313,28 @@ describe("reconciler plan: zone + inventory + health checks in, deletions and st
         [onDead, "host-gone"],
         [a2, "host-gone"],
       ],
+    },
+    {
+      name: "a dead host's AZ set goes with its A record, after its instances; a live host keeps both",
+      zone: [a2, az2, onDead, a1, az1, t1],
+      snapshot: live,
+      deletes: [
+        [onDead, "host-gone"],
+        [a2, "host-gone"],
+        [az2, "host-gone"],
+      ],
+    },
+    {
+      name: "a dead host's AZ set stays while its A record does: an SRV set still points at it",
+      zone: [a2, az2, { ...onDead, SetIdentifier: "not ours" }],
+      snapshot: live,
+      deletes: [],
+    },
+    {
+      name: "a dead host's AZ set goes even when its A record is gone already",
+      zone: [az2, a1, t1],
+      snapshot: live,
+      deletes: [[az2, "host-gone"]],
     },
     {
       name: "a stopped task loses its record, its host keeps its A record",

@@ -38,6 +38,7 @@ describe("parseTaskStateChange", () => {
       desiredStatus: "RUNNING",
       launchType: "FARGATE",
       eniAddress: "10.0.1.23",
+      availabilityZone: "us-east-1b",
       containers: [{ name: "time", lastStatus: "RUNNING" }],
       containerOverrides: [{ name: "time", environment: new Map() }],
     });

@@ -29,6 +29,8 @@ const serviceOwners: fc.Arbitrary<ServiceOwners> = fc
   )
   .map((entries) => new Map(entries.map(([name, families]) => [name, new Set(families)])));
 
+const azId = fc.stringMatching(/^[a-z]{2,4}[0-9]-az[0-9]{1,2}$/);
+
 /** Valid values of each setting, by environment variable. */
 const VALUES: Record<string, fc.Arbitrary<unknown>> = {
   ECSSD_ZONE_NAME: zoneName,
@@ -56,6 +58,15 @@ const VALUES: Record<string, fc.Arbitrary<unknown>> = {
   ECSSD_HEALTH_PATH: fc.stringMatching(/^\/[\x21-\x7e]{0,30}$/),
   ECSSD_MAX_DELETE_SHARE: fc.double({ min: 0, max: 1, noNaN: true }).map((x) => (x === 0 ? 0 : x)),
   ECSSD_INVENTORY: fc.constantFrom("ecs", "docker"),
+  ECSSD_AZ_ID: fc.oneof(fc.constant("off"), azId),
+  ECSSD_AZ_IDS: fc
+    .uniqueArray(fc.tuple(fc.stringMatching(/^[a-z]{2}-[a-z]{2,9}-[1-9][a-z]$/), azId), {
+      selector: ([name]) => name,
+      // An empty mapping writes as no variable at all, which reads as unset.
+      minLength: 1,
+      maxLength: 4,
+    })
+    .map((pairs) => new Map(pairs)),
 };
 
 /** A valid value of `setting`: a table's range, or true/false, or one of the above. */

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import type { InventorySnapshot, LiveTask } from "../../reconciler/inventory";
 import {
   agentCheckMarker,
+  availabilityZoneRecordSet,
   parseServiceDeclarations,
   type RecordSet,
   taskAddressRecordSet,
@@ -141,6 +142,33 @@ describe("statusReport", () => {
     assert.deepEqual(r.services, []);
     assert.deepEqual(r.drift, []);
     assert.deepEqual([r.recordSets.listed, r.recordSets.ours], [2, 1]);
+  });
+
+  it("shows a host's AZ, counts AZ sets as ours, and a gone host's or task's AZ set as drift", () => {
+    const GONE = "i-0fedcba9876543210";
+    const taskId = "0123456789abcdef0123456789abcdef";
+    const a = hostA(HOST, "10.0.0.5");
+    const goneA = hostA(GONE, "10.0.0.6");
+    const taskA = ok(taskAddressRecordSet({ zone: ZONE, taskId, address: "10.0.1.9" }));
+    const sets = [a, goneA, taskA].flatMap((set) => [set, ok(availabilityZoneRecordSet(set, "use1-az4"))]);
+    const r = report({ sets, snapshot: snapshot([]) });
+    assert.deepEqual([r.recordSets.listed, r.recordSets.ours], [6, 6]);
+    assert.deepEqual(
+      r.hosts.map((h) => [h.hostId, h.address, h.azId, h.inEcs]),
+      [
+        [HOST, "10.0.0.5", "use1-az4", true],
+        [GONE, "10.0.0.6", "use1-az4", false],
+      ],
+    );
+    assert.deepEqual(
+      r.drift.map((d) => [d.kind, d.record?.type]),
+      [
+        ["record-without-host", "A"],
+        ["record-without-host", "TXT"],
+        ["record-without-task", "A"],
+        ["record-without-task", "TXT"],
+      ],
+    );
   });
 
   it("says the quota could not be read rather than failing", () => {

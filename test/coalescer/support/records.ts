@@ -2,6 +2,7 @@
 // contract, in the test zone, of a deployment when asked.
 
 import {
+  availabilityZoneRecordSet,
   instanceRecordSet,
   parseServiceDeclarations,
   type RecordSet,
@@ -15,6 +16,13 @@ const CALC = parseServiceDeclarations(["SERVICE_8080_NAME=_calc._tcp"], {}).serv
 /** The host A record set of `hostId`. */
 export function agentA(hostId: string, zone: string): RecordSet {
   return hostRecord(hostId, "127.0.0.1", zone);
+}
+
+/** The AZ set beside the host A record set of `hostId`. */
+export function agentAz(hostId: string, zone: string, azId = "use1-az4"): RecordSet {
+  const out = availabilityZoneRecordSet(agentA(hostId, zone), azId);
+  if ("problems" in out) throw new Error(JSON.stringify(out.problems));
+  return out.recordSet;
 }
 
 /** The `_calc._tcp` SRV set of one container on `hostId`. */
