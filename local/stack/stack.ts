@@ -194,6 +194,8 @@ export async function stackUp(opts: StackOptions): Promise<RunningStack> {
       hostId: LOCAL_HOST_ID,
       hostIp: "127.0.0.1",
       ecsAgentUrl,
+      // One machine is one AZ, and no metadata endpoint here can say which: no AZ set, and no warning about it.
+      azId: "off",
       ...ownership,
       deployment,
       ...(coalescer && { coalescerUrl: coalescer.url, coalescerToken: coalescer.token }),
