@@ -14,8 +14,9 @@ const REACHES = [
   /from "[./]*(?:kit|support)\/(?:moto|browser|docker)";/,
   /from "[./]*(?:reconciler\/support|support)\/sharedMoto";/,
   /from "[./]*(?:test\/)?agent\/agentHarness";|from "\.\/agentHarness";/,
-  // The docker CLI run directly, or the scripts that make images with it.
-  /\(\s*"docker",|Script\("base-image\.sh"/,
+  // The docker CLI run directly (run, spawn, exec...: not a stand-in of that name made for a test), or the
+  // scripts that make images with it.
+  /\b(?:run|spawn|exec\w*)\(\s*"docker",|Script\("base-image\.sh"/,
 ];
 
 function testFiles(dir: string): string[] {
