@@ -22,6 +22,8 @@ const WARM_REQUESTS = 6_000;
 const RESTART_LOAD_LOOPS = 4;
 /** The AZ of the caller and of every instance. */
 const AZ_ID = "use1-az1";
+/** The AZ of one more instance, which same-AZ-first selection keeps the caller away from. */
+const FAR_AZ_ID = "use1-az2";
 
 /** One instance: a plain HTTP server in its own process that drains on SIGTERM. */
 const INSTANCE = `
@@ -58,6 +60,8 @@ async function load(
   count: number,
   url: (i: number) => string,
   dispatcher: Agent | ReturnType<typeof createDispatcher>,
+  /** Told each answer's body (`ok <pid>`): which instance answered. */
+  onBody?: (body: string) => void,
 ) {
   const latencies: number[] = [];
   let next = 0;
@@ -71,7 +75,8 @@ async function load(
         const t0 = process.hrtime.bigint();
         try {
           const res = await fetch(url(i), { dispatcher });
-          await res.text();
+          const body = await res.text();
+          onBody?.(body);
           if (res.status !== 200) failed++;
         } catch {
           failed++;
@@ -100,7 +105,7 @@ export async function main(): Promise<void> {
   const zone = await startLocalZone({ soaMinimumTtl: 1 });
   const route53 = route53Client({ endpoint: zone.apiUrl });
   const service = `_bench._tcp.${zone.zoneName}`;
-  const change = async (action: "UPSERT" | "DELETE", i: Instance) => {
+  const change = async (action: "UPSERT" | "DELETE", i: Instance, host = "h") => {
     await changeZone(route53, zone.hostedZoneId, [
       {
         Action: action,
@@ -110,33 +115,38 @@ export async function main(): Promise<void> {
           TTL: 1,
           SetIdentifier: `i-${i.port}`,
           MultiValueAnswer: true,
-          ResourceRecords: [{ Value: `1 1 ${i.port} h.${zone.zoneName}` }],
+          ResourceRecords: [{ Value: `1 1 ${i.port} ${host}.${zone.zoneName}` }],
         },
       },
     ]);
   };
-  await changeZone(route53, zone.hostedZoneId, [
+  /** A host's A and AZ records, as the agent writes them. */
+  const host = (name: string, azId: string): Parameters<typeof changeZone>[2] => [
     {
       Action: "UPSERT",
       ResourceRecordSet: {
-        Name: `h.${zone.zoneName}`,
+        Name: `${name}.${zone.zoneName}`,
         Type: "A",
         TTL: 60,
         ResourceRecords: [{ Value: "127.0.0.1" }],
       },
     },
     {
-      // The host's AZ, as the agent writes it: the resolver below knows its own, so same-AZ-first selection runs on
-      // every pick (every instance is in the caller's AZ, so it keeps them all).
       Action: "UPSERT",
       ResourceRecordSet: {
-        Name: `h.${zone.zoneName}`,
+        Name: `${name}.${zone.zoneName}`,
         Type: "TXT",
         TTL: 60,
-        ResourceRecords: [{ Value: `"az-id=${AZ_ID}"` }],
+        ResourceRecords: [{ Value: `"az-id=${azId}"` }],
       },
     },
-  ]);
+  ];
+  // The three instances measured run on `h`, in the caller's AZ; a fourth runs on `far`, in another AZ. So every
+  // pick runs same-AZ-first selection (four endpoints in two AZs: the rule is on) and keeps to the caller's AZ,
+  // whose three instances are the three the fixed-address path rotates over.
+  await changeZone(route53, zone.hostedZoneId, [...host("h", AZ_ID), ...host("far", FAR_AZ_ID)]);
+  const far = await startInstance();
+  await change("UPSERT", far, "far");
   let instances: Instance[] = await Promise.all([startInstance(), startInstance(), startInstance()]);
   for (const i of instances) await change("UPSERT", i);
 
@@ -154,7 +164,12 @@ export async function main(): Promise<void> {
   const ports = instances.map((i) => i.port);
 
   // Warm both paths (connections, JIT, the resolver's cache), then interleave rounds.
-  const throughDispatcher = () => load(REQUESTS_PER_ROUND, () => `http://${service}/`, dispatcher);
+  const farBody = `ok ${far.child.pid}`;
+  let toFar = 0;
+  const countFar = (body: string) => {
+    if (body === farBody) toFar++;
+  };
+  const throughDispatcher = () => load(REQUESTS_PER_ROUND, () => `http://${service}/`, dispatcher, countFar);
   const toAddress = () => load(REQUESTS_PER_ROUND, (n) => `http://127.0.0.1:${ports[n % 3]}/`, plain);
   await load(WARM_REQUESTS, () => `http://${service}/`, dispatcher);
   await load(WARM_REQUESTS, (n) => `http://127.0.0.1:${ports[n % 3]}/`, plain);
@@ -194,6 +209,9 @@ export async function main(): Promise<void> {
   console.log(
     `ratio (median of rounds): throughput ${throughputRatio}x (target >= 0.95), p99 ${p99Ratio}x (target <= 1.1), CPU/request ${cpuRatio}x`,
   );
+  console.log(
+    `same AZ first        : ${toFar} of ${ROUNDS * REQUESTS_PER_ROUND} measured requests went to the instance in the other AZ (expected 0)`,
+  );
 
   // Rolling restart: each instance leaves DNS (as the agent does at the first sign of a stop), drains after the
   // TTL, stops; its replacement starts and registers. The caller just calls fetch.
@@ -229,7 +247,7 @@ export async function main(): Promise<void> {
 
   await Promise.all([dispatcher.close(), plain.close()]);
   resolver.close();
-  await Promise.all(instances.map(stopInstance));
+  await Promise.all([...instances, far].map(stopInstance));
   route53.destroy();
   await zone.close();
   console.log(
@@ -241,6 +259,7 @@ export async function main(): Promise<void> {
       viaDispatcher: d,
       viaAddress: a,
       throughputRatio,
+      requestsToOtherAz: toFar,
       p99Ratio,
       cpuRatio,
       rollingRestart: { requests, failed: failures },

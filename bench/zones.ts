@@ -2,22 +2,25 @@
 // in three availability zones on loopback (each instance an HTTP server on its own 127.0.0.x address, its host's
 // A and AZ TXT records in the local zone, as the agent writes them), and callers in each AZ, each with its own
 // resolver that knows its AZ. Scenarios, each bounded in requests:
-//  1. balanced capacity: the share of requests that leave the caller's AZ (target <= 20%);
+//  1. balanced capacity, 3/3/3 and 4/4/4 (answers hold 8 records): the share of requests that leave the caller's AZ
+//     (target <= 20%);
 //  2. one AZ at a third of the others' capacity: each instance's load against the mean (target: none above 1.5x);
 //  3. every instance of one AZ killed mid-run: requests that failed although another instance could have served
 //     them (target 0);
-//  4. one instance answering 503 to everything: how many of its requests each caller sent before ejecting it
-//     (target <= 5), and its share of the traffic afterwards (target < 2%).
+//  4. one instance answering 503 to everything, callers one request at a time: how many of its requests each
+//     caller sent before ejecting it
+//     (target <= 5), and its share of its own AZ's callers' traffic afterwards (target < 2%).
 // Last line: one JSON object with every figure.
 import diagnostics from "node:diagnostics_channel";
 import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Change, ChangeResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
+import type { Change } from "@aws-sdk/client-route-53";
 import { createDispatcher, createResolver, type Resolver } from "@ecssd/resolver";
 import { fetch } from "undici";
 import { startLocalZone } from "../local/zone";
 import { route53Client } from "../route53";
+import { changeZone } from "../test/kit/zoneSeeding";
 
 /** The outlier channel, by its public name (what any listener outside the package subscribes to). */
 const ejectedChannel = diagnostics.channel("ecssd:outlier:ejected");
@@ -81,20 +84,21 @@ interface CallerResult {
   crossAz: number;
 }
 
-/** `count` GETs from one caller AZ through its dispatcher, by `LOOPS_PER_CALLER` loops. */
+/** `count` GETs from one caller AZ through its dispatcher, by `loops` concurrent loops. */
 async function callFrom(
   az: Az,
   service: string,
   dispatcher: ReturnType<typeof createDispatcher>,
   instanceAz: Map<string, Az>,
   count: number,
+  loops: number,
   onRequest?: (i: number) => void,
 ): Promise<CallerResult> {
   let next = 0;
   let failed = 0;
   let crossAz = 0;
   await Promise.all(
-    Array.from({ length: LOOPS_PER_CALLER }, async () => {
+    Array.from({ length: loops }, async () => {
       while (next < count) {
         const i = next++;
         onRequest?.(i);
@@ -120,13 +124,16 @@ export async function main(): Promise<void> {
   const route53 = route53Client({ endpoint: zone.apiUrl });
   const domain = zone.zoneName;
   const service = `_zones._tcp.${domain}`;
-  const change = (changes: Change[]) =>
-    route53.send(
-      new ChangeResourceRecordSetsCommand({
-        HostedZoneId: zone.hostedZoneId,
-        ChangeBatch: { Changes: changes },
-      }),
-    );
+  const change = (changes: Change[]) => changeZone(route53, zone.hostedZoneId, changes);
+  /** An instance's SRV set, as the agent writes it (one set per instance, multivalue answers). */
+  const srvSet = (i: Instance): Change["ResourceRecordSet"] => ({
+    Name: service,
+    Type: "SRV",
+    TTL: TTL,
+    SetIdentifier: i.name,
+    MultiValueAnswer: true,
+    ResourceRecords: [{ Value: `1 1 ${i.port} ${i.name}` }],
+  });
 
   let made = 0;
   /** `perAz[k]` instances in AZS[k], each with its host's A and AZ records and its SRV set. */
@@ -143,49 +150,25 @@ export async function main(): Promise<void> {
       instances.flatMap((i): Change[] => [
         {
           Action: "UPSERT",
-          ResourceRecordSet: { Name: i.name, Type: "A", TTL: TTL, ResourceRecords: [{ Value: i.address }] },
+          ResourceRecordSet: { Name: i.name, Type: "A", TTL, ResourceRecords: [{ Value: i.address }] },
         },
         {
           Action: "UPSERT",
           ResourceRecordSet: {
             Name: i.name,
             Type: "TXT",
-            TTL: TTL,
+            TTL,
             ResourceRecords: [{ Value: `"az-id=${i.az}"` }],
           },
         },
-        {
-          Action: "UPSERT",
-          ResourceRecordSet: {
-            Name: service,
-            Type: "SRV",
-            TTL: TTL,
-            SetIdentifier: i.name,
-            MultiValueAnswer: true,
-            ResourceRecords: [{ Value: `1 1 ${i.port} ${i.name}` }],
-          },
-        },
+        { Action: "UPSERT", ResourceRecordSet: srvSet(i) },
       ]),
     );
     return instances;
   }
 
   async function retire(instances: readonly Instance[]): Promise<void> {
-    await change(
-      instances.map(
-        (i): Change => ({
-          Action: "DELETE",
-          ResourceRecordSet: {
-            Name: service,
-            Type: "SRV",
-            TTL: TTL,
-            SetIdentifier: i.name,
-            MultiValueAnswer: true,
-            ResourceRecords: [{ Value: `1 1 ${i.port} ${i.name}` }],
-          },
-        }),
-      ),
-    );
+    await change(instances.map((i): Change => ({ Action: "DELETE", ResourceRecordSet: srvSet(i) })));
     for (const i of instances) if (i.server.listening) i.kill();
   }
 
@@ -209,16 +192,19 @@ export async function main(): Promise<void> {
   async function run(
     instances: readonly Instance[],
     onRequest?: (az: Az, i: number) => void,
+    loops = LOOPS_PER_CALLER,
+    cs = callers(),
   ): Promise<{ results: CallerResult[]; cs: ReturnType<typeof callers> }> {
     const instanceAz = new Map(instances.map((i) => [`${i.name}:${i.port}`, i.az] as [string, Az]));
-    const cs = callers();
     // Warm each caller's cache (SRV, A and TXT answers) so that every scenario measures selection, not the first lookup.
     for (const c of cs) await c.resolver.resolve(service);
     await new Promise((r) => setTimeout(r, 50));
     for (const i of instances) i.reset();
     const results = await Promise.all(
       cs.map((c) =>
-        callFrom(c.az, service, c.dispatcher, instanceAz, REQUESTS_PER_CALLER, (i) => onRequest?.(c.az, i)),
+        callFrom(c.az, service, c.dispatcher, instanceAz, REQUESTS_PER_CALLER, loops, (i) =>
+          onRequest?.(c.az, i),
+        ),
       ),
     );
     return { results, cs };
@@ -237,6 +223,17 @@ export async function main(): Promise<void> {
     `balanced (3/3/3)      : ${(balancedCross * 100).toFixed(1)}% of requests left the caller's AZ (target <= 20%), ${balancedFailed} failed`,
   );
   await retire(balanced);
+
+  // 1b. Balanced past eight instances: a multivalue answer holds at most 8 records, chosen at random (as Route53's
+  // does), so each caller judges its AZ's capacity from a sample of the fleet.
+  const wide = await fleet([4, 4, 4]);
+  const oneWide = await run(wide);
+  await closeAll(oneWide.cs);
+  const wideCross = crossShare(oneWide.results);
+  console.log(
+    `balanced (4/4/4)      : ${(wideCross * 100).toFixed(1)}% of requests left the caller's AZ (target <= 20%; each answer holds 8 of the 12)`,
+  );
+  await retire(wide);
 
   // 2. One AZ short: 3/3/1, callers evenly spread.
   const short = await fleet([3, 3, 1]);
@@ -273,32 +270,39 @@ export async function main(): Promise<void> {
   const outlierFleet = await fleet([3, 3, 3]);
   const bad = outlierFleet[0] as Instance;
   bad.failing = true;
-  const beforeEjection = new Map<string, number>();
-  const ejections: unknown[] = [];
-  const onEjected = (message: unknown) => ejections.push(message);
-  ejectedChannel.subscribe(onEjected);
-  let badAtEjection = -1;
-  let totalAtEjection = 0;
-  let sent = 0;
-  const four = await run(outlierFleet, (az) => {
-    sent++;
-    if (badAtEjection < 0 && ejections.length > 0) {
-      badAtEjection = bad.total;
-      totalAtEjection = sent;
-      for (const [caller, n] of bad.byCaller) beforeEjection.set(caller, n);
+  // One loop per caller here, so that no request is already on its way when a caller ejects it. Each caller's
+  // resolver has its own outlier state: what the instance had received from a caller is counted the moment that
+  // caller ejects it (synchronously, inside the answer that tripped it, read from the resolver's stats).
+  const cs = callers();
+  const receivedAtEjection = new Map<Az, number>();
+  const sentAtEjection = new Map<Az, number>();
+  const sentBy = new Map<Az, number>();
+  let ejections = 0;
+  const onEjected = () => {
+    ejections++;
+    for (const c of cs) {
+      if (receivedAtEjection.has(c.az) || c.resolver.stats().outlierDetection.totals.ejections === 0)
+        continue;
+      receivedAtEjection.set(c.az, bad.byCaller.get(c.az) ?? 0);
+      sentAtEjection.set(c.az, sentBy.get(c.az) ?? 0);
     }
-    void az;
-  });
+  };
+  ejectedChannel.subscribe(onEjected);
+  const four = await run(outlierFleet, (az) => sentBy.set(az, (sentBy.get(az) ?? 0) + 1), 1, cs);
   ejectedChannel.unsubscribe(onEjected);
   await closeAll(four.cs);
-  const totalRequests = four.results.reduce((s, r) => s + r.requests, 0);
-  const afterShare =
-    badAtEjection < 0
-      ? 1
-      : round3((bad.total - badAtEjection) / Math.max(1, totalRequests - totalAtEjection));
-  const requestsToEject = Math.max(0, ...[...beforeEjection.values()]);
+  const requestsToEject = Math.max(0, ...receivedAtEjection.values());
+  // Its share afterwards, for the callers of its own AZ: same AZ first keeps other AZs' callers away from it
+  // anyway, so their requests would only dilute the figure.
+  const local = bad.az;
+  const afterShare = receivedAtEjection.has(local)
+    ? round3(
+        ((bad.byCaller.get(local) ?? 0) - (receivedAtEjection.get(local) ?? 0)) /
+          Math.max(1, REQUESTS_PER_CALLER - (sentAtEjection.get(local) ?? 0)),
+      )
+    : 1;
   console.log(
-    `outlier (503 always)  : ejected after ${requestsToEject} of its requests from its busiest caller (target <= 5), ${ejections.length} ejection(s); ${(afterShare * 100).toFixed(2)}% of the traffic afterwards (target < 2%)`,
+    `outlier (503 always)  : ejected after ${requestsToEject} of its requests at most, by each of the ${receivedAtEjection.size} caller(s) that reached it (target <= 5); ${(afterShare * 100).toFixed(2)}% of its AZ's callers' traffic afterwards (target < 2%)`,
   );
   await retire(outlierFleet);
 
@@ -310,6 +314,7 @@ export async function main(): Promise<void> {
       azs: AZS.length,
       requestsPerCaller: REQUESTS_PER_CALLER,
       balanced: { crossAzShare: balancedCross, failed: balancedFailed, target: 0.2 },
+      balancedPastEight: { crossAzShare: wideCross, target: 0.2 },
       oneAzShort: { maxOverMean, loads, crossAzShare: shortCross, target: 1.5 },
       azKilled: {
         failed: killFailed,
@@ -318,7 +323,7 @@ export async function main(): Promise<void> {
       },
       outlier: {
         requestsToEject,
-        ejections: ejections.length,
+        ejections,
         shareAfter: afterShare,
         targets: { requestsToEject: 5, shareAfter: 0.02 },
       },
