@@ -1,9 +1,10 @@
 // Outlier detection, Envoy's adapted to a client without a sidecar: the passive health of each instance of a
 // service, learnt from what requests to it saw. Consecutive 5xx, consecutive gateway errors (502/503/504) or
 // consecutive connection failures eject an instance for a time that grows with each ejection; at most a share of a
-// service's instances are out at once; and when too few are usable, selection ignores ejections and back-offs
-// altogether (panic), so a request never fails for want of a healthy instance. No timers: an ejection ends when a
-// pick (or stats()) next looks at the service, so nothing here keeps a process alive.
+// service's instances are out at once; and when too few of the RFC 2782 priority group a pick would use are usable,
+// selection ignores ejections and back-offs in that group (panic), so a request never fails for want of a healthy
+// instance. No timers: an ejection ends when a pick (or stats()) next looks at the service, so nothing here keeps
+// a process alive.
 import { ejectedChannel, returnedChannel } from "./diagnostics";
 import { type AvoidTest, type Endpoint, type EndpointSet, endpointKey } from "./srvSelect";
 
@@ -22,8 +23,9 @@ export interface OutlierDetectionOptions {
   /** At most this share of a service's instances is ejected at once, but one always may be. Default 10 (Envoy: 10). */
   readonly maxEjectionPercent?: number;
   /**
-   * Below this share of usable instances (neither ejected nor in their connection back-off), a pick ignores both
-   * and balances across every instance. 0 turns panic off. Default 50 (Envoy: 50).
+   * Below this share of usable instances (neither ejected nor in their connection back-off) in the priority group
+   * a pick would use, the pick ignores both and balances across every instance of that group. 0 turns panic off.
+   * Default 50 (Envoy: 50, per priority).
    */
   readonly panicThresholdPercent?: number;
 }
@@ -69,8 +71,13 @@ export interface ServiceOutlierStats {
   readonly instances: readonly InstanceOutlierStats[];
   /** How many are ejected now. */
   readonly ejected: number;
-  /** Whether picks ignore ejections and back-offs now, too few instances being usable. */
+  /**
+   * Whether picks ignore ejections and back-offs now in the priority group they use, too few of its instances
+   * being usable (or none in any group).
+   */
   readonly panic: boolean;
+  /** While in panic: the SRV priority of the group picks balance across. */
+  readonly panicPriority?: number;
 }
 
 /** What `resolver.stats().outlierDetection` holds: plain data, safe to serialize. */
@@ -247,13 +254,15 @@ export class OutlierDetector {
   }
 
   /**
-   * The avoid test for one pick of `service`: instances in their back-off (`backoff`, when any is) or ejected.
-   * Undefined when nothing is to be avoided, or when fewer than the panic threshold's share of `keys` would be
-   * left: then every instance is fair game (panic), as in Envoy.
+   * The avoid test for one pick of `service` from `set`: instances in their back-off (`backoff`, when any is) or
+   * ejected; undefined when nothing is to be avoided. Panic, as Envoy decides it per priority: in the group a
+   * pick would use (the lowest priority with a usable instance, or the lowest of all when none has one), when
+   * fewer than the threshold's share is usable, the test passes over none of that group's instances, so the pick
+   * balances across all of them. Undefined too when that group is the whole answer: RFC 2782 alone.
    */
   avoidance(
     service: string,
-    keys: readonly string[],
+    set: EndpointSet,
     backoff: AvoidTest | undefined,
     now: number,
   ): AvoidTest | undefined {
@@ -262,7 +271,11 @@ export class OutlierDetector {
     const ejected = record?.isEjected;
     const avoid: AvoidTest =
       ejected === undefined ? backoff! : backoff === undefined ? ejected : (k) => ejected(k) || backoff(k);
-    return this.panics(keys, avoid) ? undefined : avoid;
+    const g = this.panicGroup(set, avoid);
+    if (g < 0) return avoid;
+    if (set.groupBounds.length === 2) return undefined;
+    const forgiven = set.groupKeys(g);
+    return (k) => !forgiven.has(k) && avoid(k);
   }
 
   /** Plain data: every service with a record, its instances and whether it is in panic; the totals. */
@@ -292,8 +305,14 @@ export class OutlierDetector {
       for (let i = 0; i < keys.length; i++) add(keys[i]!, set!.endpoints[i]!.host);
       for (const r of record.instances.values()) if (!listed.has(r.key)) add(r.key, r.endpoint.host);
       const backoff = (k: string) => this.sources.inBackoff(k, now);
-      const panic = keys.length > 0 && this.panics(keys, (k) => record.isEjected(k) || backoff(k));
-      services.push({ service: record.name, instances, ejected: record.ejected, panic });
+      const g = set === undefined ? -1 : this.panicGroup(set, (k) => record.isEjected(k) || backoff(k));
+      services.push({
+        service: record.name,
+        instances,
+        ejected: record.ejected,
+        panic: g >= 0,
+        ...(g >= 0 ? { panicPriority: set!.endpoints[set!.groupBounds[g]!]!.priority } : {}),
+      });
     }
     return {
       enabled: true,
@@ -316,13 +335,24 @@ export class OutlierDetector {
     return record.ejected > 0 ? record : undefined;
   }
 
-  /** Whether fewer than the panic threshold's share of `keys` are left once `avoid`'s are set aside. */
-  private panics(keys: readonly string[], avoid: AvoidTest): boolean {
+  /**
+   * The priority group (its index in `set`) in panic, or -1: the lowest group with an instance `avoid` leaves is
+   * the one a pick would use, in panic when fewer than the threshold's share of it is left; with none left in any
+   * group, the lowest is, as RFC 2782 alone would pick from it.
+   */
+  private panicGroup(set: EndpointSet, avoid: AvoidTest): number {
     const threshold = this.settings.panicThresholdPercent;
-    if (threshold === 0) return false;
-    let usable = 0;
-    for (const k of keys) if (!avoid(k)) usable++;
-    return usable * 100 < keys.length * threshold;
+    if (threshold === 0) return -1;
+    const bounds = set.groupBounds;
+    const keys = set.keys;
+    for (let g = 0; g + 1 < bounds.length; g++) {
+      const start = bounds[g]!;
+      const end = bounds[g + 1]!;
+      let usable = 0;
+      for (let i = start; i < end; i++) if (!avoid(keys[i]!)) usable++;
+      if (usable > 0) return usable * 100 < (end - start) * threshold ? g : -1;
+    }
+    return 0;
   }
 
   private eject(record: InstanceRecord, reason: Reason, now: number): void {

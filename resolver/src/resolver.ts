@@ -381,7 +381,7 @@ export class Resolver {
   /**
    * What the resolver knows of its instances, as plain data: per service with an instance on record, each
    * instance's consecutive failures, whether and until when it is ejected and how often it was, and whether the
-   * service is in panic; totals of ejections.
+   * priority group its picks use is in panic (and which); totals of ejections.
    *
    * @example
    * ```ts
@@ -530,13 +530,14 @@ export class Resolver {
 
   /**
    * Which instances of a service a pick passes over: those in their connection back-off and, with outlier
-   * detection, the ejected ones, unless too few would be left (panic). Undefined when none.
+   * detection, the ejected ones, unless too few of the priority group the pick would use are left (panic: then
+   * none of that group). Undefined when none.
    */
   private avoidance(service: string, set: EndpointSet, now: number): AvoidTest | undefined {
     const health = this.health;
     const backoff = health.anyAvoided(now) ? (k: string) => health.isAvoided(k, now) : undefined;
     if (this.outliers === undefined) return backoff;
-    return this.outliers.avoidance(service, set.keys, backoff, now);
+    return this.outliers.avoidance(service, set, backoff, now);
   }
 
   /** Whether an entry past its prefetch point may be served now (see AnswerCache), refreshing it in the background. */

@@ -3,7 +3,8 @@
 // pool (the Agent pools by the address it is given), and whose connections fail over to another instance when
 // one cannot be reached. A failover here happens before any byte of the request is sent, so it is safe for
 // every method; a connection that breaks later is the caller's error, as with any http.Agent. The failover is
-// the fetch dispatcher's (failover.ts).
+// the fetch dispatcher's (failover.ts). A connection that failed over is in the pool of the instance picked
+// first, not of the one it reached: it carries its one request and closes.
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
@@ -45,6 +46,16 @@ type ConnectOptions = http.ClientRequestArgs &
 
 type ConnectCallback = (err: Error | null, socket?: Duplex) => void;
 
+interface Connection {
+  readonly endpoint: Endpoint;
+  attempts: number;
+  readonly failover: Failover;
+  /** Reached another instance than the one its pool is keyed by (the one picked first). */
+  readonly failedOver: boolean;
+  /** A response came on it: it has carried a request. */
+  answered: boolean;
+}
+
 /**
  * An http.Agent (or https.Agent with `tls: true`) for service names under the resolver's domain; other hosts
  * are served as by a plain Agent.
@@ -69,15 +80,16 @@ export function createAgent(resolver: Resolver, options: ServiceAgentOptions = {
   }
   const Base = useTls ? https.Agent : http.Agent;
   /**
-   * The instance each connection reached, how many were tried for it until its first response, and the failover
-   * that reports what the instance answers on it.
+   * The instance each connection reached, how many were tried for it until its first response, the failover
+   * that reports what the instance answers on it, and whether it failed over (so sits in another's pool).
    */
-  const reached = new WeakMap<object, { endpoint: Endpoint; attempts: number; failover: Failover }>();
+  const reached = new WeakMap<object, Connection>();
 
   /** A response came on a connection to an instance: its status is reported, and our headers added if asked for. */
   function answered(req: http.ClientRequest, res: http.IncomingMessage): void {
     const connection = req.socket ? reached.get(req.socket) : undefined;
     if (connection === undefined) return;
+    connection.answered = true;
     connection.failover.answered(connection.endpoint, res.statusCode ?? 0);
     if (instanceHeaders) stamp(connection, res);
   }
@@ -130,7 +142,8 @@ export function createAgent(resolver: Resolver, options: ServiceAgentOptions = {
         clearTimeout(timer);
         socket.off("error", onError);
         failover.connected(endpoint);
-        reached.set(socket, { endpoint, attempts: failover.sent, failover });
+        const failedOver = endpoint !== service.first;
+        reached.set(socket, { endpoint, attempts: failover.sent, failover, failedOver, answered: false });
         callback(null, socket);
       });
     };
@@ -147,6 +160,22 @@ export function createAgent(resolver: Resolver, options: ServiceAgentOptions = {
   ).addRequest;
 
   class ServiceAgent extends Base {
+    constructor(agentOptions: https.AgentOptions) {
+      super(agentOptions);
+      // A socket is freed when its request is done; kept alive, it would serve the next request picked for the
+      // instance its pool is keyed by. One that failed over reached another instance: requests picked for the
+      // first would go there, the first's refusals never seen again (outlier detection could not count them)
+      // and the load skewed. So it closes once it has carried its request. Not keepSocketAlive(): Node hands
+      // a freed socket straight to a request queued for its pool (maxSockets reached) without asking it, and
+      // frees a new socket made for such a request (which is why one not yet answered on stays). This
+      // listener runs before the Agent's own, which passes over a socket no longer writable; the socket's
+      // close then makes a queued request a connection of its own.
+      this.prependListener("free", (socket: Duplex) => {
+        const connection = reached.get(socket);
+        if (connection?.failedOver && connection.answered) socket.destroy();
+      });
+    }
+
     addRequest(req: http.ClientRequest, options: ConnectOptions): void {
       const host = String(options.host ?? options.hostname ?? "");
       // Node has filled in the port by now: the scheme's own (or the request's defaultPort) means none was named.

@@ -51,6 +51,8 @@ export class EndpointSet {
   private readonly firstEnd: number;
   private readonly firstTotal: number;
   private keyList: string[] | undefined;
+  /** Each priority group's keys as a set; built per group when first needed. */
+  private groupKeySets: Set<string>[] | undefined;
   /** Same AZ first, when the answer spans the caller's AZ and another; undefined for plain RFC 2782. */
   private readonly zones: ZonePlan | undefined;
   /** Whether a pick with nothing avoided goes by {@link zones}: one field read on the hot path. */
@@ -101,6 +103,26 @@ export class EndpointSet {
   get keys(): readonly string[] {
     this.keyList ??= this.endpoints.map(endpointKey);
     return this.keyList;
+  }
+
+  /**
+   * Where each priority group starts in {@link endpoints} (lowest priority first), then their count: group g is
+   * `groupBounds[g]` .. `groupBounds[g + 1] - 1`.
+   */
+  get groupBounds(): readonly number[] {
+    return this.groupStart;
+  }
+
+  /** The `address:port` keys of the g-th lowest priority group. */
+  groupKeys(g: number): ReadonlySet<string> {
+    this.groupKeySets ??= [];
+    const sets = this.groupKeySets;
+    let keys = sets[g];
+    if (keys === undefined) {
+      keys = new Set(this.keys.slice(this.groupStart[g], this.groupStart[g + 1]));
+      sets[g] = keys;
+    }
+    return keys;
   }
 
   /**

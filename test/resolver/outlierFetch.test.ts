@@ -165,24 +165,80 @@ describe("outlier detection through fetch and http.get", function () {
     agent.destroy();
   });
 
-  it("http.get through the agent: an instance refusing every connection is ejected after 5", async () => {
+  /** Requests each connection has carried: a connection's second is one taken from its pool (free or queued). */
+  const carried = new WeakMap<object, number>();
+
+  /**
+   * One http.get through `agent`: how many instances its connection tried (`x-ecssd-attempts`), and whether it went
+   * on a kept-alive connection pooled under another instance's key than the one the connection reached.
+   */
+  function getThrough(agent: http.Agent, url: string): Promise<{ tried: number; misplaced: boolean }> {
+    return new Promise((resolve, reject) => {
+      http
+        .get(url, { agent }, (res) => {
+          const socket = res.socket;
+          // The pool key of a connection in use: the `address:port:` its agent's sockets list it under.
+          const key = Object.entries(agent.sockets).find(([, list]) => list?.includes(socket))?.[0];
+          const count = (carried.get(socket) ?? 0) + 1;
+          carried.set(socket, count);
+          // Node marks only a connection taken from the free list as reused; one handed to a queued request is not.
+          const misplaced = count > 1 && !key?.startsWith(`${socket.remoteAddress}:${socket.remotePort}:`);
+          res.resume();
+          res.on("end", () => resolve({ tried: Number(res.headers["x-ecssd-attempts"]), misplaced }));
+        })
+        .on("error", reject);
+    });
+  }
+
+  it("http.get through the agent, keep-alive: an instance refusing every connection is ejected after 5", async () => {
     await serve("agent-refusing", 200, true);
-    // Without keep-alive each request connects afresh: a kept-alive connection made after a failover sits in the
-    // pool of the instance picked first, and requests on it never meet the dead one again.
-    const agent = createAgent(resolver, { instanceHeaders: true, keepAlive: false });
+    const agent = createAgent(resolver, { instanceHeaders: true });
     let failovers = 0;
     for (let i = 0; i < REQUESTS; i++) {
-      const tried = await new Promise<number>((resolve, reject) => {
-        http
-          .get(`http://_agent-refusing._tcp.${ZONE}/`, { agent }, (res) => {
-            res.resume();
-            res.on("end", () => resolve(Number(res.headers["x-ecssd-attempts"])));
-          })
-          .on("error", reject);
-      });
-      if (tried > 1) failovers++;
+      const got = await getThrough(agent, `http://_agent-refusing._tcp.${ZONE}/`);
+      assert.equal(got.misplaced, false, `request ${i} went on a connection pooled as another instance`);
+      if (got.tried > 1) failovers++;
     }
+    // A connection that failed over serves its one request and closes: later picks of the dead instance connect
+    // to it afresh, each refusal counted, until it is ejected.
     assert.equal(failovers, 5);
+    assert.deepEqual(ejected, [{ reason: "connection-failures", port: fleet[0]!.port }]);
+    for (const [key, free] of Object.entries(agent.freeSockets)) {
+      for (const socket of free ?? []) {
+        assert.ok(
+          key.startsWith(`${socket.remoteAddress}:${socket.remotePort}:`),
+          `${key} holds another's socket`,
+        );
+      }
+    }
+    agent.destroy();
+  });
+
+  it("http.get through the agent, keep-alive with maxSockets 1: queued requests never take a failed-over connection", async () => {
+    await serve("agent-queued", 200, true);
+    // One connection per instance at a time, so requests picked for the dead instance queue for its pool's one
+    // connection; Node hands a freed connection straight to the next queued request of the same pool.
+    const agent = createAgent(resolver, { instanceHeaders: true, maxSockets: 1 });
+    const BATCH = 20;
+    let failovers = 0;
+    let lateFailovers = 0;
+    for (let i = 0; i < REQUESTS; i += BATCH) {
+      const batch = await Promise.all(
+        Array.from({ length: BATCH }, () => getThrough(agent, `http://_agent-queued._tcp.${ZONE}/`)),
+      );
+      for (const got of batch) {
+        assert.equal(
+          got.misplaced,
+          false,
+          `a request of batch ${i / BATCH} went on another instance's connection`,
+        );
+        if (got.tried > 1) failovers++;
+        if (got.tried > 1 && ejected.length > 0 && i >= REQUESTS / 2) lateFailovers++;
+      }
+    }
+    // Connections already under way when the fifth refusal ejects it may meet it too, but no later one does.
+    assert.ok(failovers >= 5, `failovers: ${failovers}`);
+    assert.equal(lateFailovers, 0);
     assert.deepEqual(ejected, [{ reason: "connection-failures", port: fleet[0]!.port }]);
     agent.destroy();
   });
