@@ -5,6 +5,7 @@
 import { isIP } from "node:net";
 import type { AddressAnswer, AnswerCache, CacheEntry } from "./answerCache";
 import type { Interpretation, QueryType, SrvData, WireMessage, WireRecord } from "./dnsMessage";
+import { MULTIVALUE_LIMIT } from "./dnsProtocol";
 import {
   type FailedQuery,
   NotFoundError,
@@ -109,6 +110,8 @@ export class AnswerBuilder {
     }
     const missing: string[] = [];
     for (const [host, address] of addresses) if (address === undefined) missing.push(host);
+    // As many records as a Route53 multivalue answer holds: maybe a random few of a larger set (zoneAware.ts).
+    const sampled = records.length === MULTIVALUE_LIMIT;
     const zone = this.zone;
     if (zone !== undefined) {
       // The AZs are asked alongside the missing addresses: one more round trip at most, and only here.
@@ -116,12 +119,13 @@ export class AnswerBuilder {
         missing.length === 0 ? undefined : this.lookUpTargets(missing, addresses),
         this.lookUpZones([...addresses.keys()]),
       ]).then(([firstError, zones]) =>
-        this.endpointsEntry(key, query, usable, addresses, setTtl, firstError, zone, zones),
+        this.endpointsEntry(key, query, usable, addresses, setTtl, firstError, sampled, zone, zones),
       );
     }
-    if (missing.length === 0) return this.endpointsEntry(key, query, usable, addresses, setTtl, undefined);
+    if (missing.length === 0)
+      return this.endpointsEntry(key, query, usable, addresses, setTtl, undefined, sampled);
     return this.lookUpTargets(missing, addresses).then((firstError) =>
-      this.endpointsEntry(key, query, usable, addresses, setTtl, firstError),
+      this.endpointsEntry(key, query, usable, addresses, setTtl, firstError, sampled),
     );
   }
 
@@ -173,6 +177,7 @@ export class AnswerBuilder {
     addresses: Map<string, AddressAnswer | undefined>,
     setTtl: number,
     firstError: unknown,
+    sampled: boolean,
     zone?: ZoneSettings,
     zones?: Map<string, TargetZone>,
   ): CacheEntry {
@@ -197,6 +202,6 @@ export class AnswerBuilder {
       endpoints.push(targetZone === undefined ? endpoint : { ...endpoint, azId: targetZone.azId });
     }
     if (endpoints.length === 0) throw firstError ?? new NotFoundError("NODATA", { query });
-    return this.cache.entry(key, query, ttl, new EndpointSet(endpoints, zone), undefined, undefined);
+    return this.cache.entry(key, query, ttl, new EndpointSet(endpoints, zone, sampled), undefined, undefined);
   }
 }

@@ -87,6 +87,37 @@ describe("resolver: same AZ first, end to end (targets' az-id TXT records)", () 
     );
   });
 
+  it("an answer of 8 records may be a sample (one instance of slack for the local AZ); one of 7 is read exactly", async () => {
+    /** Publishes `_<service>._tcp` with `perAz[z]` instances in AZ z, each with its AZ record; returns the ports' AZs. */
+    function publishLayout(service: string, perAz: number[]): string[] {
+      const azOfPort = perAz.flatMap((n, z) => Array.from({ length: n }, () => AZS[z]!));
+      const hosts = azOfPort.map((_, i) => `${service}-h${i}.${ZONE}`);
+      dns.addService(
+        `_${service}._tcp.${ZONE}`,
+        hosts.map((target, i) => ({ target, address: `10.0.1.${i + 1}`, port: 9000 + i })),
+        30,
+      );
+      for (const [i, host] of hosts.entries())
+        dns.set(host, "TXT", [{ name: host, type: "TXT", ttl: 60, data: [`az-id=${azOfPort[i]}`] }]);
+      return azOfPort;
+    }
+    const r = resolver({ zoneAware: { azId: "use1-az1" } });
+    await r.whenAvailabilityZoneKnown();
+    const localShare = async (service: string, azOfPort: string[]): Promise<number> => {
+      let local = 0;
+      for (let i = 0; i < 8000; i++) {
+        const e = r.pickCached(service) ?? (await r.pick(service));
+        if (azOfPort[e.port - 9000] === "use1-az1") local++;
+      }
+      return local / 8000;
+    };
+    // 2/3/3: a quarter of the weight, within one instance of its third: every pick stays (the plain rule: 3/4).
+    assert.equal(await localShare("eight", publishLayout("eight", [2, 3, 3])), 1);
+    // 1/3/3 in one answer of 7: the whole set, so it spills as the plain rule says, staying (1/7)/(1/3) = 3/7.
+    const share = await localShare("seven", publishLayout("seven", [1, 3, 3]));
+    assert.ok(Math.abs(share - 3 / 7) < 0.03, `local share ${share}, expected 3/7`);
+  });
+
   it("with zoneAware: false, asks no TXT question and picks as RFC 2782 does", async () => {
     const hosts = publish("off");
     const r = resolver({ zoneAware: false });
