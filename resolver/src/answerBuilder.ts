@@ -1,7 +1,7 @@
 // From an accepted DNS answer to the cache entry it makes: records of the asked type, or a negative answer with its
 // cache time; for SRV, the endpoints with the addresses of their targets (from the additional section, else asked
 // for), their AZs (asked for only once the resolver knows its own), the shortest TTL of the records they came
-// from, and RFC 2782's "decidedly not available".
+// from, and RFC 2782's "decidedly not available". The AZ questions never hold an answer up for long: see zoneWaitMs.
 import { isIP } from "node:net";
 import type { AddressAnswer, AnswerCache, CacheEntry } from "./answerCache";
 import type { Interpretation, QueryType, SrvData, WireMessage, WireRecord } from "./dnsMessage";
@@ -55,6 +55,13 @@ export class AnswerBuilder {
     private readonly lookupAddress: (host: string) => Promise<CacheEntry>,
     /** The TXT answer for a host, the same way. */
     private readonly lookupZone: (host: string) => Promise<CacheEntry>,
+    /**
+     * How long after the SRV answer its targets' AZ answers are waited for (and no longer than their addresses,
+     * when those are being asked for). A late one is an unknown AZ for this answer; it still lands in the cache
+     * for the next. Same AZ first saves money and latency, but is never worth holding a lookup up for: a TXT
+     * question that times out would otherwise cost every uncached SRV lookup the whole DNS timeout.
+     */
+    private readonly zoneWaitMs: number,
   ) {}
 
   /** The cache entry an answer makes; a promise while targets it gave no address for are looked up. */
@@ -114,11 +121,13 @@ export class AnswerBuilder {
     const sampled = records.length === MULTIVALUE_LIMIT;
     const zone = this.zone;
     if (zone !== undefined) {
-      // The AZs are asked alongside the missing addresses: one more round trip at most, and only here.
+      // The AZs are asked alongside the missing addresses: one more round trip at most, and only here. The
+      // entry is built from the AZs known when the wait ends; later ones fill `zones` for no one.
+      const zones = new Map<string, TargetZone>();
       return Promise.all([
         missing.length === 0 ? undefined : this.lookUpTargets(missing, addresses),
-        this.lookUpZones([...addresses.keys()]),
-      ]).then(([firstError, zones]) =>
+        settledWithin(this.lookUpZones([...addresses.keys()], zones), this.zoneWaitMs),
+      ]).then(([firstError]) =>
         this.endpointsEntry(key, query, usable, addresses, setTtl, firstError, sampled, zone, zones),
       );
     }
@@ -130,11 +139,20 @@ export class AnswerBuilder {
   }
 
   /**
-   * The AZ of each target that has one. Never fails: a target whose TXT question fails in any way (no such
-   * record, a server failure, a timeout) is in an unknown AZ, which turns same AZ first off and nothing else.
+   * The entry of a target's TXT question that every server failed (a timeout, a server failure) with no stale
+   * answer to serve: an unknown AZ, kept as long as a negative answer may be, so that the refreshes of the SRV
+   * answers naming the target do not ask again at once, each waiting out zoneWaitMs for nothing.
    */
-  private async lookUpZones(hosts: string[]): Promise<Map<string, TargetZone>> {
-    const zones = new Map<string, TargetZone>();
+  unknownZone(key: string, name: string): CacheEntry {
+    return this.cache.entry(key, { name, type: "TXT" }, this.maxNegativeTtl, undefined, undefined, undefined);
+  }
+
+  /**
+   * Puts the AZ of each target that has one into `zones` as its answer comes. Never fails: a target whose TXT
+   * question fails in any way (no such record, a server failure, a timeout) is in an unknown AZ, which turns
+   * same AZ first off and nothing else.
+   */
+  private async lookUpZones(hosts: string[], zones: Map<string, TargetZone>): Promise<void> {
     await Promise.all(
       hosts.map(async (host) => {
         try {
@@ -145,7 +163,6 @@ export class AnswerBuilder {
         }
       }),
     );
-    return zones;
   }
 
   /** A lookups for targets the answer gave no address for; returns the first not-found error. */
@@ -204,4 +221,19 @@ export class AnswerBuilder {
     if (endpoints.length === 0) throw firstError ?? new NotFoundError("NODATA", { query });
     return this.cache.entry(key, query, ttl, new EndpointSet(endpoints, zone, sampled), undefined, undefined);
   }
+}
+
+/**
+ * Settles when `work` does or after `ms`, whichever comes first; never rejects (`work` must not). The timer
+ * keeps no process alive.
+ */
+function settledWithin(work: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    work.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
