@@ -42,8 +42,8 @@ export interface TypeAnswer {
   totalWeight: number;
 }
 
-/** Route53 returns at most eight records of a multivalue answer set. */
-export const MULTIVALUE_LIMIT = 8;
+/** Route53 returns at most eight records of a multivalue answer set (the resolver allows for it too). */
+export { MULTIVALUE_LIMIT } from "../../resolver/src/dnsProtocol";
 
 interface EncodedSet {
   /** One RR per value, owner = pointer to the question name. */

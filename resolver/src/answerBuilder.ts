@@ -1,10 +1,11 @@
 // From an accepted DNS answer to the cache entry it makes: records of the asked type, or a negative answer with its
 // cache time; for SRV, the endpoints with the addresses of their targets (from the additional section, else asked
 // for), their AZs (asked for only once the resolver knows its own), the shortest TTL of the records they came
-// from, and RFC 2782's "decidedly not available".
+// from, and RFC 2782's "decidedly not available". The AZ questions never hold an answer up for long: see zoneWaitMs.
 import { isIP } from "node:net";
 import type { AddressAnswer, AnswerCache, CacheEntry } from "./answerCache";
 import type { Interpretation, QueryType, SrvData, WireMessage, WireRecord } from "./dnsMessage";
+import { MULTIVALUE_LIMIT } from "./dnsProtocol";
 import {
   type FailedQuery,
   NotFoundError,
@@ -54,6 +55,13 @@ export class AnswerBuilder {
     private readonly lookupAddress: (host: string) => Promise<CacheEntry>,
     /** The TXT answer for a host, the same way. */
     private readonly lookupZone: (host: string) => Promise<CacheEntry>,
+    /**
+     * How long after the SRV answer its targets' AZ answers are waited for (and no longer than their addresses,
+     * when those are being asked for). A late one is an unknown AZ for this answer; it still lands in the cache
+     * for the next. Same AZ first saves money and latency, but is never worth holding a lookup up for: a TXT
+     * question that times out would otherwise cost every uncached SRV lookup the whole DNS timeout.
+     */
+    private readonly zoneWaitMs: number,
   ) {}
 
   /** The cache entry an answer makes; a promise while targets it gave no address for are looked up. */
@@ -109,28 +117,42 @@ export class AnswerBuilder {
     }
     const missing: string[] = [];
     for (const [host, address] of addresses) if (address === undefined) missing.push(host);
+    // As many records as a Route53 multivalue answer holds: maybe a random few of a larger set (zoneAware.ts).
+    const sampled = records.length === MULTIVALUE_LIMIT;
     const zone = this.zone;
     if (zone !== undefined) {
-      // The AZs are asked alongside the missing addresses: one more round trip at most, and only here.
+      // The AZs are asked alongside the missing addresses: one more round trip at most, and only here. The
+      // entry is built from the AZs known when the wait ends; later ones fill `zones` for no one.
+      const zones = new Map<string, TargetZone>();
       return Promise.all([
         missing.length === 0 ? undefined : this.lookUpTargets(missing, addresses),
-        this.lookUpZones([...addresses.keys()]),
-      ]).then(([firstError, zones]) =>
-        this.endpointsEntry(key, query, usable, addresses, setTtl, firstError, zone, zones),
+        settledWithin(this.lookUpZones([...addresses.keys()], zones), this.zoneWaitMs),
+      ]).then(([firstError]) =>
+        this.endpointsEntry(key, query, usable, addresses, setTtl, firstError, sampled, zone, zones),
       );
     }
-    if (missing.length === 0) return this.endpointsEntry(key, query, usable, addresses, setTtl, undefined);
+    if (missing.length === 0)
+      return this.endpointsEntry(key, query, usable, addresses, setTtl, undefined, sampled);
     return this.lookUpTargets(missing, addresses).then((firstError) =>
-      this.endpointsEntry(key, query, usable, addresses, setTtl, firstError),
+      this.endpointsEntry(key, query, usable, addresses, setTtl, firstError, sampled),
     );
   }
 
   /**
-   * The AZ of each target that has one. Never fails: a target whose TXT question fails in any way (no such
-   * record, a server failure, a timeout) is in an unknown AZ, which turns same AZ first off and nothing else.
+   * The entry of a target's TXT question that every server failed (a timeout, a server failure) with no stale
+   * answer to serve: an unknown AZ, kept as long as a negative answer may be, so that the refreshes of the SRV
+   * answers naming the target do not ask again at once, each waiting out zoneWaitMs for nothing.
    */
-  private async lookUpZones(hosts: string[]): Promise<Map<string, TargetZone>> {
-    const zones = new Map<string, TargetZone>();
+  unknownZone(key: string, name: string): CacheEntry {
+    return this.cache.entry(key, { name, type: "TXT" }, this.maxNegativeTtl, undefined, undefined, undefined);
+  }
+
+  /**
+   * Puts the AZ of each target that has one into `zones` as its answer comes. Never fails: a target whose TXT
+   * question fails in any way (no such record, a server failure, a timeout) is in an unknown AZ, which turns
+   * same AZ first off and nothing else.
+   */
+  private async lookUpZones(hosts: string[], zones: Map<string, TargetZone>): Promise<void> {
     await Promise.all(
       hosts.map(async (host) => {
         try {
@@ -141,7 +163,6 @@ export class AnswerBuilder {
         }
       }),
     );
-    return zones;
   }
 
   /** A lookups for targets the answer gave no address for; returns the first not-found error. */
@@ -173,6 +194,7 @@ export class AnswerBuilder {
     addresses: Map<string, AddressAnswer | undefined>,
     setTtl: number,
     firstError: unknown,
+    sampled: boolean,
     zone?: ZoneSettings,
     zones?: Map<string, TargetZone>,
   ): CacheEntry {
@@ -197,6 +219,21 @@ export class AnswerBuilder {
       endpoints.push(targetZone === undefined ? endpoint : { ...endpoint, azId: targetZone.azId });
     }
     if (endpoints.length === 0) throw firstError ?? new NotFoundError("NODATA", { query });
-    return this.cache.entry(key, query, ttl, new EndpointSet(endpoints, zone), undefined, undefined);
+    return this.cache.entry(key, query, ttl, new EndpointSet(endpoints, zone, sampled), undefined, undefined);
   }
+}
+
+/**
+ * Settles when `work` does or after `ms`, whichever comes first; never rejects (`work` must not). The timer
+ * keeps no process alive.
+ */
+function settledWithin(work: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    work.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

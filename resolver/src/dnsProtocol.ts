@@ -34,6 +34,12 @@ export const RCODE_NAMES: readonly string[] = [
   "REFUSED",
 ];
 
+/**
+ * Route53 answers a multivalue answer set with at most this many records, chosen at random among the healthy
+ * ones: what the local zone's server does too, and what the resolver's same-AZ rule allows for (zoneAware.ts).
+ */
+export const MULTIVALUE_LIMIT = 8;
+
 /** Record types (RFC 1035, 3596, 2782, 6891, 4034, 9460, 7208, 8659). */
 export const TYPE_A = 1;
 export const TYPE_NS = 2;

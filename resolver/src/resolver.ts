@@ -42,7 +42,8 @@ export interface ResolverOptions {
   readonly maxTtlSeconds?: number;
   /**
    * Upper bound on negative caching (RFC 2308 caches by the SOA minimum, which is often a day):
-   * kept short so a service that starts is found soon. Default 5 s.
+   * kept short so a service that starts is found soon. Also how long a target's TXT (AZ) question that every
+   * server failed counts as an unknown AZ. Default 5 s.
    */
   readonly maxNegativeTtlSeconds?: number;
   /** A hit after this fraction of the TTL refreshes the answer in the background. Default 0.8. */
@@ -188,6 +189,9 @@ export class Resolver {
       options.maxNegativeTtlSeconds ?? 5,
       (host) => this.lookup(`A ${host}`, "A", host),
       (host) => this.lookup(`TXT ${host}`, "TXT", host),
+      // A quarter of one server's timeout: a server answering the SRV and A questions in time answers the TXT
+      // ones, asked with them, about as fast; 250 ms by default, well within the whole DNS timeout (2 s).
+      this.timeoutMs / 4,
     );
     this.health = new EndpointHealth(
       options.failureBackoffMs ?? 1000,
@@ -591,6 +595,12 @@ export class Resolver {
     } catch (err) {
       const stale = this.cache.staleOnFailure(key, err);
       if (stale !== undefined) return stale;
+      if (type === "TXT") {
+        // A target's AZ the servers cannot give now is unknown for a while, not an error (answerBuilder.ts).
+        const unknown = this.answers.unknownZone(key, name);
+        this.cache.keep(unknown);
+        return unknown;
+      }
       throw err;
     } finally {
       this.inflight.delete(key);

@@ -63,9 +63,10 @@ export class EndpointSet {
    * here, and no caller can change another's. The set's maker gives objects of its own, made for the set.
    * Built once per uncached answer, on the lookup's path: plain arrays and an insertion sort, since answers
    * are small and typed arrays and a comparator sort cost more than the rest of the lookup.
-   * With `zone` (the resolver knows its AZ), picks prefer the caller's AZ as zoneAware.ts says.
+   * With `zone` (the resolver knows its AZ), picks prefer the caller's AZ as zoneAware.ts says; `sampled` says the
+   * answer may be a random sample of a larger set (a full Route53 multivalue answer), which that rule allows for.
    */
-  constructor(endpoints: readonly Endpoint[], zone?: ZoneSettings) {
+  constructor(endpoints: readonly Endpoint[], zone?: ZoneSettings, sampled = false) {
     if (endpoints.length === 0) throw new Error("an endpoint set needs at least one endpoint");
     const sorted: Endpoint[] = new Array(endpoints.length);
     for (let i = 0; i < endpoints.length; i++) sorted[i] = Object.freeze(endpoints[i]!);
@@ -95,7 +96,7 @@ export class EndpointSet {
     this.cumulative = cumulative;
     this.firstEnd = starts[1]!;
     this.firstTotal = cumulative[this.firstEnd - 1]!;
-    this.zones = zone === undefined ? undefined : ZonePlan.make(sorted, this.firstEnd, zone);
+    this.zones = zone === undefined ? undefined : ZonePlan.make(sorted, this.firstEnd, zone, sampled);
     this.zonedFirst = this.zones?.zonedFirst ?? false;
   }
 

@@ -147,6 +147,16 @@ export class OwnZone {
  * otherwise an AZ in proportion to its spare capacity w_z/W - s_z (positive ones only); then by weight within
  * the AZ. Off (plain RFC 2782) when an endpoint's AZ is unknown, when the local AZ holds none, and when there
  * are fewer than minEndpointsPerZone × N endpoints.
+ *
+ * An answer that may be a sample (as many SRV records as a Route53 multivalue answer holds, MULTIVALUE_LIMIT,
+ * drawn at random from a larger set) shows each AZ's capacity with an error of about one endpoint (the standard
+ * deviation of the local AZ's count, drawing 8 of a 10/10/10 fleet, is 1.16), and the plain rule's threshold
+ * turns that error into cross-AZ picks where capacity is even (18.2% of them there). So for such an answer the
+ * local AZ keeps all its callers while w_L/W >= s_L - w_max/W (w_max the heaviest endpoint counted). Below that
+ * threshold the rule is the plain one, (w_L/W)/s_L, not shifted by the slack: it is linear in the sample's count,
+ * so over the samples an AZ's load averages to its true share. One endpoint, not more, because a wider slack
+ * overloads an AZ that is truly short (the README's "Same AZ first" has the figures). A complete answer is read
+ * exactly: fewer records, or more from a server that sends them all.
  */
 export class ZonePlan {
   /** Per endpoint (in the set's order): the index of its AZ, -1 when unknown. */
@@ -155,6 +165,8 @@ export class ZonePlan {
   /** Per AZ: its callers' share as given, or undefined when callers are taken to be spread evenly. */
   private readonly callerShare: Float64Array | undefined;
   private readonly minPerZone: number;
+  /** Whether the answer may be a random sample of a larger set: the local AZ is then given one endpoint of slack. */
+  private readonly sampled: boolean;
   // Scratch, per AZ, rewritten by every pick that meets an avoided endpoint: no allocation per pick.
   private readonly weight: Float64Array;
   private readonly count: Float64Array;
@@ -166,16 +178,20 @@ export class ZonePlan {
   /** Whether the last {@link zoneMasses} weighed endpoints by their SRV weight (else each counted 1). */
   private byWeight = true;
 
-  /** Undefined when the rule could never apply: the caller's AZ holds no endpoint, or it is the only AZ. */
+  /**
+   * Undefined when the rule could never apply: the caller's AZ holds no endpoint, or it is the only AZ. `sampled`:
+   * the answer may be a random sample of a larger set (see the class's comment).
+   */
   static make(
     endpoints: readonly Endpoint[],
     firstEnd: number,
     settings: ZoneSettings,
+    sampled = false,
   ): ZonePlan | undefined {
     const ids: string[] = [];
     for (const e of endpoints) if (e.azId !== undefined && !ids.includes(e.azId)) ids.push(e.azId);
     if (ids.length < 2 || !ids.includes(settings.localAzId)) return undefined;
-    return new ZonePlan(endpoints, firstEnd, settings, ids);
+    return new ZonePlan(endpoints, firstEnd, settings, ids, sampled);
   }
 
   private constructor(
@@ -183,7 +199,9 @@ export class ZonePlan {
     firstEnd: number,
     settings: ZoneSettings,
     ids: string[],
+    sampled: boolean,
   ) {
+    this.sampled = sampled;
     this.zoneOf = new Int32Array(endpoints.length);
     for (let i = 0; i < endpoints.length; i++) {
       const azId = endpoints[i]!.azId;
@@ -287,6 +305,7 @@ export class ZonePlan {
     let total = 0;
     let all = 0;
     let weighted = 0;
+    let heaviest = 0;
     let unknownWeighted = false;
     let unknownAny = false;
     for (let i = start; i < end; i++) {
@@ -305,6 +324,7 @@ export class ZonePlan {
       if (w > 0) {
         weight[z]! += w;
         count[z]!++;
+        if (w > heaviest) heaviest = w;
       }
     }
     if (all === 0) return false;
@@ -328,8 +348,10 @@ export class ZonePlan {
     if (given !== undefined) for (let z = 0; z < have.length; z++) if (have[z]! > 0) shareSum += given[z]!;
     const localShare = given !== undefined ? given[local]! / shareSum : 1 / zones;
     const localCapacity = have[local]! / sum;
-    // A hair of slack: equal shares computed two ways may differ in the last bit.
-    if (localCapacity >= localShare - 1e-12) {
+    // One endpoint of slack for a sampled answer (see the class's comment): each counts 1 when none is weighted.
+    const slack = this.sampled ? (byWeight ? heaviest : 1) / sum : 0;
+    // And a hair more: equal shares computed two ways may differ in the last bit.
+    if (localCapacity >= localShare - slack - 1e-12) {
       mass[local] = 1;
       return true;
     }

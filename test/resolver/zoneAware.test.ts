@@ -108,6 +108,98 @@ describe("same AZ first (zone-aware selection within a priority group)", () => {
     assert.ok(Math.abs(load[0]! - mean) / mean < 0.05, `the short AZ's instance: ${load[0]} against ${mean}`);
   });
 
+  it("a full multivalue answer (8 records, maybe a sample) gives the local AZ one endpoint of slack", () => {
+    // 2/3/3: A holds 2/8 = 0.25 of the weight, short of its third by less than one endpoint (1/8): all local.
+    const endpoints = fleet([
+      [A, 2],
+      [B, 3],
+      [C, 3],
+    ]);
+    const azIds = [A, B, C];
+    const sampled = new EndpointSet(endpoints, settings(A), true);
+    assertSplit(counts(sampled, endpoints, 81), [1, 1, 0, 0, 0, 0, 0, 0], "sampled, callers in A");
+    assertSplit(counts(sampled, endpoints, 82, []), [1, 1, 0, 0, 0, 0, 0, 0], "sampled, pickAvoiding");
+    // Read as complete, the plain rule: stay 0.25 / (1/3) = 3/4; B and C each spare 3/8 - 1/3, an eighth each.
+    const complete = new EndpointSet(endpoints, settings(A));
+    assertSplit(
+      byZone(endpoints, counts(complete, endpoints, 83), azIds),
+      [6, 1, 1],
+      "complete, callers in A",
+    );
+    // Balanced as 8 can be (3/3/2): no caller leaves its AZ, the one with 2 included.
+    const even = fleet([
+      [A, 3],
+      [B, 3],
+      [C, 2],
+    ]);
+    for (const [z, seed] of [
+      [A, 84],
+      [B, 85],
+      [C, 86],
+    ] as const) {
+      const picks = byZone(even, counts(new EndpointSet(even, settings(z), true), even, seed), azIds);
+      assert.equal(picks[azIds.indexOf(z)], SAMPLES, `callers in ${z}: ${picks}`);
+    }
+    // More than one endpoint short still spills, by the plain rule (1/4/3: 1/8 < 1/3 - 1/8): stay (1/8)/(1/3) =
+    // 3/8; B spare 1/2 - 1/3 = 1/6 and C 3/8 - 1/3 = 1/24 share the other 5/8 as 4 to 1.
+    const short = fleet([
+      [A, 1],
+      [B, 4],
+      [C, 3],
+    ]);
+    for (const [isSampled, seed] of [
+      [true, 87],
+      [false, 88],
+    ] as const) {
+      const picks = counts(new EndpointSet(short, settings(A), isSampled), short, seed);
+      assertSplit(byZone(short, picks, azIds), [3, 4, 1], `1/4/3, sampled: ${isSampled}`);
+    }
+    // The slack is the heaviest endpoint's weight: A's 2 of W = 11 against 1/3 - 4/11 (C holds a weight 4).
+    const heavy = [ep(A), ep(A), ep(B), ep(B), ep(B), ep(C), ep(C), ep(C, 4)];
+    const picks = counts(new EndpointSet(heavy, settings(A), true), heavy, 89);
+    assertSplit(picks, [1, 1, 0, 0, 0, 0, 0, 0], "a weight-4 endpoint elsewhere");
+  });
+
+  it("8 records drawn from a 10/10/10 fleet: the cross-AZ share of picks stays under the derived bound", () => {
+    // A caller in A crosses only when its answer holds at most one of A's endpoints: none with probability
+    // C(20,8)/C(30,8) = 2.15% (every pick leaves), one with 10·C(20,7)/C(30,8) = 13.24% (stay (1/8)/(1/3), so
+    // 5/8 leave); two or more keep every pick (2/8 >= 1/3 - 1/8), but for the rare answers from two AZs only
+    // (they add 0.18 points). Summed over every split of the 8: 10.60% of picks cross (10.86% measured here).
+    // The plain rule, which kept a caller at home only from 3 of the 8 on, sent 18.22% across (2 of 8: a quarter
+    // of the picks leave; 18.38% measured here).
+    // Per answer the cross share has a variance of about 0.06, so over 3,000 answers the mean's standard error
+    // is 0.45 points: 12.5% is the derived figure plus four of them.
+    const all = fleet([
+      [A, 10],
+      [B, 10],
+      [C, 10],
+    ]);
+    const random = seededRandom(90);
+    const ANSWERS = 3000;
+    const PICKS = 40;
+    const crossed = { sampled: 0, plain: 0 };
+    const order = all.map((_, i) => i);
+    for (let n = 0; n < ANSWERS; n++) {
+      // A uniform random 8 of the 30, as Route53 (and the local zone's server) draws them.
+      for (let i = 0; i < 8; i++) {
+        const j = i + Math.floor(random() * (all.length - i));
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      const answer = order.slice(0, 8).map((i) => all[i]!);
+      const sampled = new EndpointSet(answer, settings(A), true);
+      const plain = new EndpointSet(answer, settings(A));
+      for (let k = 0; k < PICKS; k++) {
+        if (sampled.pick(random).azId !== A) crossed.sampled++;
+        if (plain.pick(random).azId !== A) crossed.plain++;
+      }
+    }
+    const share = crossed.sampled / (ANSWERS * PICKS);
+    const plainShare = crossed.plain / (ANSWERS * PICKS);
+    assert.ok(share < 0.125, `cross-AZ share ${(share * 100).toFixed(2)}%, bound 12.5%`);
+    assert.ok(share > 0.087, `cross-AZ share ${(share * 100).toFixed(2)}%: below 10.60% by four errors`);
+    assert.ok(plainShare > 0.163, `the plain rule's ${(plainShare * 100).toFixed(2)}%, derived 18.22%`);
+  });
+
   it("the caller's AZ emptied by avoidance: everything spills to the others, by weight", () => {
     const endpoints = [...fleet([[A, 2]]), ep(B, 1), ep(B, 1), ep(C, 2), ep(C, 2)];
     const set = new EndpointSet(endpoints, settings(A));

@@ -1,8 +1,16 @@
 import { strict as assert } from "node:assert";
+import diagnostics from "node:diagnostics_channel";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createResolver, type Endpoint, type Resolver, type ResolverOptions } from "@ecssd/resolver";
+import {
+  CHANNEL_NAMES,
+  createResolver,
+  type Endpoint,
+  type LookupMessage,
+  type Resolver,
+  type ResolverOptions,
+} from "@ecssd/resolver";
 import { AuthoritativeServer } from "../kit/authoritativeServer";
 import { CHI2_P001, chiSquare, seededRandom } from "./support/seededRandom";
 
@@ -87,6 +95,37 @@ describe("resolver: same AZ first, end to end (targets' az-id TXT records)", () 
     );
   });
 
+  it("an answer of 8 records may be a sample (one instance of slack for the local AZ); one of 7 is read exactly", async () => {
+    /** Publishes `_<service>._tcp` with `perAz[z]` instances in AZ z, each with its AZ record; returns the ports' AZs. */
+    function publishLayout(service: string, perAz: number[]): string[] {
+      const azOfPort = perAz.flatMap((n, z) => Array.from({ length: n }, () => AZS[z]!));
+      const hosts = azOfPort.map((_, i) => `${service}-h${i}.${ZONE}`);
+      dns.addService(
+        `_${service}._tcp.${ZONE}`,
+        hosts.map((target, i) => ({ target, address: `10.0.1.${i + 1}`, port: 9000 + i })),
+        30,
+      );
+      for (const [i, host] of hosts.entries())
+        dns.set(host, "TXT", [{ name: host, type: "TXT", ttl: 60, data: [`az-id=${azOfPort[i]}`] }]);
+      return azOfPort;
+    }
+    const r = resolver({ zoneAware: { azId: "use1-az1" } });
+    await r.whenAvailabilityZoneKnown();
+    const localShare = async (service: string, azOfPort: string[]): Promise<number> => {
+      let local = 0;
+      for (let i = 0; i < 8000; i++) {
+        const e = r.pickCached(service) ?? (await r.pick(service));
+        if (azOfPort[e.port - 9000] === "use1-az1") local++;
+      }
+      return local / 8000;
+    };
+    // 2/3/3: a quarter of the weight, within one instance of its third: every pick stays (the plain rule: 3/4).
+    assert.equal(await localShare("eight", publishLayout("eight", [2, 3, 3])), 1);
+    // 1/3/3 in one answer of 7: the whole set, so it spills as the plain rule says, staying (1/7)/(1/3) = 3/7.
+    const share = await localShare("seven", publishLayout("seven", [1, 3, 3]));
+    assert.ok(Math.abs(share - 3 / 7) < 0.03, `local share ${share}, expected 3/7`);
+  });
+
   it("with zoneAware: false, asks no TXT question and picks as RFC 2782 does", async () => {
     const hosts = publish("off");
     const r = resolver({ zoneAware: false });
@@ -141,6 +180,53 @@ describe("resolver: same AZ first, end to end (targets' az-id TXT records)", () 
       assert.equal(txtQueries(hosts), 6);
     } finally {
       dns.hook = undefined;
+    }
+  });
+
+  it("a TXT question that never answers holds no SRV lookup up; it is not asked again at once, and the AZ is learnt once TXT answers", async () => {
+    const hosts = publish("mute");
+    let clock = Date.now();
+    // The default timeouts: 1 s per server and 2 attempts, so a question with no answer fails after 2 s.
+    const r = resolver({ zoneAware: { azId: "use1-az1" }, maxNegativeTtlSeconds: 60, now: () => clock });
+    await r.whenAvailabilityZoneKnown();
+    const txtFailures: string[] = [];
+    const onLookup = (m: unknown): void => {
+      const { type, name, errorType } = m as LookupMessage;
+      if (type === "TXT" && errorType !== undefined) txtFailures.push(name);
+    };
+    diagnostics.subscribe(CHANNEL_NAMES.lookup, onLookup);
+    dns.hook = (ctx) => ctx.query.questions?.[0]?.type === "TXT"; // silence for TXT questions only
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const halfTimeout = new Promise<"timed out">((done) => {
+        timer = setTimeout(done, 1000, "timed out");
+      });
+      const first = await Promise.race([r.resolve("mute"), halfTimeout]);
+      assert.notEqual(first, "timed out", "the SRV lookup waited on its TXT questions");
+      assert.ok(
+        (first as Endpoint[]).length === 6 && (first as Endpoint[]).every((e) => e.azId === undefined),
+      );
+      // The TXT questions went on in the background, each to its end (2 attempts), and failed.
+      while (txtFailures.length < 6) await new Promise((done) => setTimeout(done, 50));
+      assert.equal(txtQueries(hosts), 12);
+      // Their failure is kept as an unknown AZ (here for 60 s): the SRV answer's next lookup asks no TXT question.
+      clock += 31_000;
+      const second = await r.resolve("mute");
+      assert.ok(second.every((e) => e.azId === undefined));
+      assert.equal(txtQueries(hosts), 12, "a failed TXT question asked again at once");
+      // Once that is over, and the TXT questions are answered again, the AZs are known.
+      dns.hook = undefined;
+      clock += 31_000;
+      const third = await r.resolve("mute");
+      assert.deepEqual(
+        third.map((e) => [e.port, e.azId]).sort(),
+        hosts.map((_, i) => [9000 + i, AZS[Math.floor(i / 2)]]).sort(),
+      );
+      assert.equal(txtQueries(hosts), 18);
+    } finally {
+      clearTimeout(timer);
+      dns.hook = undefined;
+      diagnostics.unsubscribe(CHANNEL_NAMES.lookup, onLookup);
     }
   });
 
