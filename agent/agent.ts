@@ -48,8 +48,9 @@ export interface AgentOptions {
   dnsHoldDownMs?: number;
   /**
    * The host's AZ ID when it is learnt after start (asked of the metadata endpoints in the background);
-   * undefined when none could be. Until it settles, an AZ set this host has in the zone is kept as it is, so a
-   * restart does not delete it only to write it back a moment later.
+   * undefined when none could be. Until it is learnt, an AZ set this host has in the zone is kept as it is: a
+   * restart does not delete it only to write it back a moment later, and a lookup that fails (a metadata
+   * endpoint briefly down) does not delete it at all, since a host never changes AZ.
    */
   availabilityZone?: Promise<string | undefined>;
 }
@@ -110,14 +111,13 @@ export class Agent {
     this.setHostGroup(this.opts.availabilityZone !== undefined);
     void this.opts.availabilityZone?.then(
       (azId) => {
-        if (this.stopped.signal.aborted) return;
-        if (azId !== undefined) this.opts.host.azId = azId;
+        // None learnt: the host group stays as set above, with the AZ set the zone holds, if any.
+        if (this.stopped.signal.aborted || azId === undefined) return;
+        this.opts.host.azId = azId;
         this.setHostGroup(false);
       },
-      // Discovery reports failures as a result and never rejects; should it, the host is written without.
-      () => {
-        if (!this.stopped.signal.aborted) this.setHostGroup(false);
-      },
+      // Discovery reports failures as a result and never rejects; should it, the held set stays too.
+      () => {},
     );
     this.watching = this.watch();
     await Promise.race([this.firstSync.promise, this.watching]);
@@ -134,7 +134,7 @@ export class Agent {
 
   /**
    * The host's own group: its A set, and its AZ set when the AZ is known. `azPending`: the AZ is still being
-   * asked for, so the AZ set the zone holds for this host (if any) stays.
+   * asked for (or could not be learnt), so the AZ set the zone holds for this host (if any) stays.
    */
   private setHostGroup(azPending: boolean): void {
     const sets = hostRecordSets(this.opts.host);

@@ -2,7 +2,8 @@
 // agent of a fleet sends its changes to the zone's one writer instead of calling Route53. Errors become the
 // core's: a refused batch is InvalidChangeBatchError (the loop re-reads and rebuilds), a coalescer that is
 // stopping, unreachable or slow is ZoneBusyError (the loop waits and retries), a refused token is
-// CoalescerTokenRefusedError (a ZoneBusyError too: see there), anything else an Error that names the status
+// CoalescerTokenRefusedError (a ZoneBusyError too: see there), a change the coalescer forbids is
+// InvalidChangeBatchError too (the loop isolates and skips it), anything else an Error that names the status
 // and the body.
 import { COALESCER_API_LIMITS, COALESCER_ROUTES, type CoalescerRoute } from "../coalescer/apiContract";
 import { bearerHeader } from "../coalescer/apiToken";
@@ -132,6 +133,14 @@ export class CoalescerZone implements ZoneWriter {
         false,
       );
     if (res.status === 409) throw new InvalidChangeBatchError(messageOf(text) ?? text);
+    // The coalescer's judgement of a submit (403 Forbidden, naming `changes`): one of them breaks a rule of what
+    // a host may write (a container over its port cap, a reserved service name, ...). As a refused batch, the
+    // loop narrows it down to that change and skips it until its container changes; any other error would have
+    // it resend the same batch forever, every other container's changes queued behind it.
+    const refusal =
+      route === COALESCER_ROUTES.changes && res.status === 403 ? changeRefusal(text) : undefined;
+    if (refusal !== undefined)
+      throw new InvalidChangeBatchError(`${route} at ${this.base} answered 403: ${refusal}`);
     if (res.status === 503)
       throw new ZoneBusyError(`${route}: the coalescer is busy (${messageOf(text) ?? text})`, false);
     if (!res.ok) throw new Error(`${route} at ${this.base} answered ${res.status}: ${text.slice(0, 500)}`);
@@ -155,10 +164,24 @@ function recordSetsOf(body: unknown): RecordSet[] {
   return body.recordSets as RecordSet[];
 }
 
+/** The message of the coalescer's refusal of a submit's changes (changeRequest.ts), or undefined if not one. */
+function changeRefusal(text: string): string | undefined {
+  const body = jsonObject(text);
+  const message = body?.message;
+  return body?.error === "Forbidden" && typeof message === "string" && /^changes\b/.test(message)
+    ? message
+    : undefined;
+}
+
 function messageOf(text: string): string | undefined {
+  const message = jsonObject(text)?.message;
+  return typeof message === "string" ? message : undefined;
+}
+
+function jsonObject(text: string): Record<string, unknown> | undefined {
   try {
     const body: unknown = JSON.parse(text);
-    return isObject(body) && typeof body.message === "string" ? body.message : undefined;
+    return isObject(body) ? body : undefined;
   } catch {
     return undefined;
   }

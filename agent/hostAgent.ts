@@ -17,6 +17,7 @@ import { QuotaWarning } from "../route53/recordSetQuota";
 import { hostedZoneRecordSetUsage } from "../route53/recordSetUsage";
 import { withRetries } from "../route53/retry";
 import { Agent } from "./agent";
+import { sleep } from "./backoff";
 import { type Prober, probe } from "./checkProber";
 import { CoalescerZone } from "./coalescerZone";
 import { type AgentConfig, AZ_ID_OFF, ECS_CONFIRMATION_OFF } from "./config";
@@ -59,6 +60,8 @@ export interface HostAgentDeps {
    * ECS task metadata endpoint of process.env, then IMDSv2, each within a second. Tests point it at doubles.
    */
   availabilityZone?: AvailabilityZoneOptions;
+  /** When the AZ is asked again after the endpoints failed (ms); default AZ_RETRY. Tests shorten it. */
+  availabilityZoneRetry?: { firstMs: number; capMs: number };
 }
 
 export interface HostAgent {
@@ -113,35 +116,63 @@ async function zoneOf(
 }
 
 /**
- * The host's AZ ID: ECSSD_AZ_ID's, none when it is `off`, else asked once of the metadata endpoints in the
- * background (each bounded). Not knowing it costs only the AZ set: one line says why, and the agent goes on.
+ * How often the metadata endpoints are asked again for the host's AZ after they failed (ms): a minute, doubling
+ * up to an hour. A host never changes AZ; only an endpoint briefly down is waited for, and waiting costs nothing.
+ */
+export const AZ_RETRY = { firstMs: 60_000, capMs: 3_600_000 } as const;
+
+/**
+ * The host's AZ ID: ECSSD_AZ_ID's, none when it is `off`, else asked of the metadata endpoints in the background
+ * (each bounded). Not knowing it costs only the AZ set: one line says why, and the agent goes on; with
+ * `keepAsking` the endpoints are asked again (AZ_RETRY) until they answer or it is aborted, without one.
  */
 function availabilityZoneOf(
   config: AgentConfig,
   deps: HostAgentDeps,
+  keepAsking?: AbortSignal,
 ): { azId?: string; pending?: Promise<string | undefined> } {
   if (config.azId === AZ_ID_OFF) return {};
   if (config.azId !== undefined) return { azId: config.azId };
-  const pending = discoverAvailabilityZone(deps.availabilityZone).then((found: AvailabilityZoneResult) => {
+  return { pending: askAvailabilityZone(deps, keepAsking) };
+}
+
+async function askAvailabilityZone(
+  deps: HostAgentDeps,
+  keepAsking?: AbortSignal,
+): Promise<string | undefined> {
+  const retry = deps.availabilityZoneRetry ?? AZ_RETRY;
+  let delayMs = retry.firstMs;
+  for (let attempt = 1; ; attempt++) {
+    // A new options object each time: discovery remembers its answer per options object.
+    const found: AvailabilityZoneResult = await discoverAvailabilityZone({ ...deps.availabilityZone });
     if (found.azId !== undefined) {
       deps.log.info(
-        { action: "availability-zone", azId: found.azId, source: found.source },
+        { action: "availability-zone", azId: found.azId, source: found.source, attempt },
         `this host runs in ${found.azId} (from ${found.source}); its AZ set is written beside its host record`,
       );
       return found.azId;
     }
-    deps.log.warn(
-      { action: "availability-zone", tried: found.tried },
-      `cannot tell which AZ this host runs in (${found.tried.map((t) => `${t.source}: ${t.problem}`).join("; ")}); no AZ set is written (set ECSSD_AZ_ID to give it)`,
-    );
-    return undefined;
-  });
-  return { pending };
+    if (attempt === 1) {
+      const tried = found.tried.map((t) => `${t.source}: ${t.problem}`).join("; ");
+      const later = keepAsking
+        ? `, asked again in the background (after ${retry.firstMs / 1000} s, doubling up to ${retry.capMs / 1000} s) until one answers`
+        : "";
+      deps.log.warn(
+        { action: "availability-zone", tried: found.tried },
+        `cannot tell which AZ this host runs in (${tried}); no AZ set is written${later}, and one the zone holds for this host is kept (set ECSSD_AZ_ID to give it)`,
+      );
+    }
+    if (keepAsking === undefined) return undefined;
+    await sleep(delayMs, keepAsking, true);
+    if (keepAsking.aborted) return undefined;
+    delayMs = Math.min(delayMs * 2, retry.capMs);
+  }
 }
 
-async function prepare(config: AgentConfig, deps: HostAgentDeps) {
+/** `keepAsking`: the AZ is asked again until the endpoints answer or it is aborted (a long-running agent). */
+async function prepare(config: AgentConfig, deps: HostAgentDeps, keepAsking?: AbortSignal) {
   // Asked first, so that the metadata endpoints answer while the zone is looked up and read.
-  const az = availabilityZoneOf(config, deps);
+  const az = availabilityZoneOf(config, deps, keepAsking);
   const identity = await resolveHostIdentity({
     ...(config.hostId ? { hostId: config.hostId } : {}),
     ...(config.hostIp ? { address: config.hostIp } : {}),
@@ -264,11 +295,26 @@ function containerSource(config: AgentConfig, deps: HostAgentDeps, metrics: Agen
 
 /** Starts the agent: loads this host's records from the zone, lists containers, keeps converging. */
 export async function startHostAgent(config: AgentConfig, deps: HostAgentDeps): Promise<HostAgent> {
+  // The AZ is asked for until the endpoints answer, as long as the agent runs (or until its start fails).
+  const azAsking = new AbortController();
+  try {
+    return await runHostAgent(config, deps, azAsking);
+  } catch (err) {
+    azAsking.abort();
+    throw err;
+  }
+}
+
+async function runHostAgent(
+  config: AgentConfig,
+  deps: HostAgentDeps,
+  azAsking: AbortController,
+): Promise<HostAgent> {
   const emfWriter = new EmfWriter("agent", {
     enabled: deps.emf?.enabled ?? config.emf,
     ...(deps.emf?.write && { write: deps.emf.write }),
   });
-  const { host, zoneId, metrics, loop, usage, azPending } = await prepare(config, deps);
+  const { host, zoneId, metrics, loop, usage, azPending } = await prepare(config, deps, azAsking.signal);
   const server = config.metricsPort !== undefined ? await metrics.serve(config.metricsPort) : undefined;
   await loop.loadApplied();
   deps.log.info(
@@ -291,6 +337,7 @@ export async function startHostAgent(config: AgentConfig, deps: HostAgentDeps): 
     ...(server ? { metricsPort: server.port } : {}),
     stop(timeoutMs = 10_000) {
       stopping ??= (async () => {
+        azAsking.abort();
         usage?.stop();
         await agent.stop();
         const done = await loop.flush(timeoutMs);

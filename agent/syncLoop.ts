@@ -419,8 +419,8 @@ export class SyncLoop {
     }
     // No CREATE, yet the zone counted something as added: an UPSERT of a set that vanished behind our back (the
     // reconciler, a person). Read the names again: it becomes a CREATE, held back as the others are, and the
-    // batch's deletes go on instead of waiting behind it.
-    // Nothing read explains it: the same batch would be refused again at once, so wait for the back-off first.
+    // batch's deletes go on instead of waiting behind it. When the read explains nothing, the same batch would be
+    // refused again at once: wait for the back-off first.
     if ((await this.rereadAfterRefusal(batch)) === "unexplained")
       await this.pause(new Error("the zone is full"), batch);
   }

@@ -73,7 +73,7 @@ async function acquire(dir: string, opts: DirLockOptions): Promise<void> {
     }
     const owner = lockOwner(dir);
     if (ownerGone(dir, owner, maxWaitMs)) {
-      if (takeOver(dir, maxWaitMs)) continue;
+      if (await takeOver(dir, maxWaitMs)) continue;
     } else if (Date.now() > deadline) {
       throw new Error(
         `another ${opts.what} (${describe(owner)}) has held ${dir} for over ${Math.round(maxWaitMs / 1000)} s; ` +
@@ -146,7 +146,7 @@ function ownerGone(dir: string, owner: LockOwner, maxWaitMs: number): boolean {
  * another has meanwhile taken over and holds. One left by a waiter killed in those few milliseconds is removed
  * once it is a minute old. Says whether the lock is gone now (else the caller waits and looks again).
  */
-function takeOver(dir: string, maxWaitMs: number): boolean {
+async function takeOver(dir: string, maxWaitMs: number): Promise<boolean> {
   const guard = join(dir, "takeover");
   try {
     mkdirSync(guard);
@@ -158,12 +158,32 @@ function takeOver(dir: string, maxWaitMs: number): boolean {
     if (ageMs(guard) > UNWRITTEN_OWNER_MS) rmSync(guard, { recursive: true, force: true });
     return false;
   }
-  if (ownerGone(dir, lockOwner(dir), maxWaitMs)) {
-    rmSync(dir, { recursive: true, force: true });
-    return true;
-  }
+  if (ownerGone(dir, lockOwner(dir), maxWaitMs)) return removeGone(dir);
   rmSync(guard, { recursive: true, force: true });
   return false;
+}
+
+/** How often, and how far apart, a gone owner's folder is removed while another waiter's `takeover` is in it. */
+const REMOVE_TRIES = { count: 10, apartMs: 20 };
+
+/**
+ * Removes a gone owner's folder, under our `takeover`. Another waiter may make its own `takeover` inside while the
+ * folder is removed (after ours went): the folder is then not empty (ENOTEMPTY). That waiter finds no owner and
+ * lets its `takeover` go within moments, and no one can make the lock meanwhile (the folder is there), so the
+ * removal is tried again; if it still fails, the lock is not taken and the caller looks again.
+ */
+async function removeGone(dir: string): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+      return true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== "ENOTEMPTY" && code !== "EEXIST") throw err;
+      if (attempt >= REMOVE_TRIES.count) return false;
+    }
+    await new Promise((r) => setTimeout(r, REMOVE_TRIES.apartMs));
+  }
 }
 
 /**

@@ -26,8 +26,9 @@ export interface ReconcileSummary {
     /** Record sets whose SetIdentifier parses as ours. */
     readonly ours: number;
     readonly instances: number;
+    /** Our hosts, by their A sets (the AZ set beside one is not a second host). */
     readonly hosts: number;
-    /** The registrar's record sets of awsvpc tasks (A and SRV). */
+    /** The registrar's record sets of awsvpc tasks (A, AZ and SRV). */
     readonly tasks: number;
     /** Our instance records whose SRV target is not the host their SetIdentifier names: never checked, never a stop. */
     readonly unverified: number;
@@ -150,7 +151,7 @@ export function runSummary(facts: RunFacts): ReconcileSummary {
       // Health markers are ours too (the safety valve counts only instances, hosts and task records).
       ours: safetyValve.ours + markers,
       instances: view.instances.length,
-      hosts: view.hosts.length,
+      hosts: view.hosts.filter((h) => h.set.Type === "A").length,
       tasks: view.taskRecords.length,
       unverified: plan.unverifiedCount,
       unattributed: view.unattributed,

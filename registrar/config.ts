@@ -77,6 +77,9 @@ export const AZ_IDS: Setting<ReadonlyMap<string, string>> = {
         problems.push(`${name} is given two AZ IDs, ${ids.get(name)} and ${azId}`);
       } else ids.set(name, azId);
     }
+    // Only separators (","): an empty mapping would turn the tasks' AZ sets off without a word.
+    if (problems.length === 0 && ids.size === 0)
+      problems.push("no <AZ name>=<AZ ID> pair, such as us-east-1a=use1-az4 (unset it to ask EC2)");
     return problems.length > 0 ? { problems } : { value: ids };
   },
   format: (ids) => {

@@ -129,7 +129,10 @@ export async function applyTaskEvent(
       settings,
       az && "azId" in az ? az.azId : undefined,
     );
-    const records = await deregister(deps.zone, change.taskId, planned, settings.deployment);
+    const records = await deregister(deps.zone, change.taskId, planned, {
+      deployment: settings.deployment,
+      azUnknown: az !== undefined && "problem" in az,
+    });
     return {
       ...base,
       version: action.version,
@@ -166,7 +169,10 @@ export async function applyTaskEvent(
   const after = await deps.tasks.describeTask(change.clusterArn, change.taskArn);
   const recheck = taskAction({ ...change, version: action.version }, after, healthChecked);
   if (recheck.action === "deregister") {
-    const records = await deregister(deps.zone, change.taskId, planned, settings.deployment);
+    const records = await deregister(deps.zone, change.taskId, planned, {
+      deployment: settings.deployment,
+      azUnknown: az !== undefined && "problem" in az,
+    });
     return {
       ...base,
       version: recheck.version,
@@ -206,20 +212,22 @@ async function azIdOfTask(
 /**
  * Removes the task's record sets. The sets it should have are deleted exactly, in one request; when Route53
  * rejects that (already gone: a repeated stop; or written with other settings), the task's sets are read at
- * their names and those found are deleted as read. Returns the number deleted.
+ * their names and those found are deleted as read. Returns the number deleted. `azUnknown`: the task's AZ could
+ * not be looked up now, so the plan has no AZ set, though the task may have been registered with one.
  */
 async function deregister(
   zone: TaskZone,
   taskId: string,
   planned: TaskRecords,
-  deployment: string | undefined,
+  { deployment, azUnknown }: { deployment: string | undefined; azUnknown: boolean },
 ): Promise<number> {
   const expected = planned.recordSets;
   if (expected.length > 0 && (await zone.deleteExactly(expected))) {
-    if (deployment === undefined) return expected.length;
-    // A task registered before deployments had names may still have its unattributed sets beside these; left
-    // behind, its A record would point at an address ECS hands to another task. They would sit at the task's
-    // own name, so one read of that name tells; only then is every name read and cleared.
+    if (deployment === undefined && !azUnknown) return expected.length;
+    // Sets the plan could not name may be left beside these, at the task's own name: with a deployment, the
+    // unattributed sets of a task registered before deployments had names (its A record would point at an
+    // address ECS hands to another task); with its AZ unknown, the AZ set it was registered with. One read of
+    // that name tells; only then is every name read and cleared.
     const [taskName] = planned.names;
     if (taskName === undefined || (await zone.taskSets([taskName], taskId)).length === 0)
       return expected.length;

@@ -6,7 +6,13 @@ import { strict as assert } from "node:assert";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import pino from "pino";
-import { type HostAgent, type HostAgentDeps, removeHostRecords, startHostAgent } from "../../agent/hostAgent";
+import {
+  type HostAgent,
+  type HostAgentDeps,
+  removeHostRecords,
+  startHostAgent,
+  syncHostOnce,
+} from "../../agent/hostAgent";
 import { SimulatedDocker } from "../../bench/support/simulatedDocker";
 import { type LocalZone, startLocalZone } from "../../local/zone";
 import { type CoalescerServer, startCoalescerServer } from "../coalescer/support/coalescerServer";
@@ -17,16 +23,24 @@ import { eventually } from "../kit/eventually";
 
 const HOST = "i-0123456789abcdef0";
 
-/** An IMDSv2 double on loopback that answers `azId` (after `delayMs`) and counts the AZ requests. */
+/**
+ * An IMDSv2 double on loopback that answers `azId` (after `delayMs`; 500 to the first `failFirst` requests)
+ * and counts the AZ requests.
+ */
 async function imdsDouble(
   azId: string,
   delayMs = 0,
+  failFirst = 0,
 ): Promise<{ url: string; asked: () => number; close(): Promise<void> }> {
   let asked = 0;
   const server = http.createServer((req, res) => {
     if (req.method === "PUT" && req.url === "/latest/api/token") return void res.end("token");
     if (req.url === "/latest/meta-data/placement/availability-zone-id") {
       asked++;
+      if (asked <= failFirst) {
+        res.statusCode = 500;
+        return void res.end();
+      }
       setTimeout(() => res.end(azId), delayMs);
       return;
     }
@@ -200,6 +214,76 @@ describe("agent: the host's AZ set (ECSSD_AZ_ID, or asked of the metadata endpoi
     }
     assert.deepEqual([...seen].sort(), [hostAz("use1-az4"), hostAz("use1-az6")].sort());
     assert.deepEqual(await inZone(), [hostA(), hostAz("use1-az6")].sort());
+  });
+
+  it("keeps the AZ set the zone holds when a restarted agent cannot learn its AZ", async () => {
+    agent = await start({ ECSSD_AZ_ID: "use1-az4" });
+    await eventually(async () => (await inZone()).includes(hostAz("use1-az4")), 20_000, "the first AZ set");
+    await agent.stop(5_000);
+    const closed = await imdsDouble("unused");
+    await closed.close();
+    const { log, lines } = memoryLog();
+    agent = await start(
+      { ECSSD_AZ_ID: "", ECSSD_FLUSH_MS: "0" },
+      { log, availabilityZone: { env: {}, imdsBaseUrl: closed.url, timeoutMs: 500 } },
+    );
+    await eventually(
+      () => lines.some((l) => l.action === "availability-zone"),
+      20_000,
+      "the line that says the AZ is unknown",
+    );
+    assert.equal(await agent.loop.flush(5_000), true);
+    assert.deepEqual(await inZone(), [hostA(), hostAz("use1-az4")].sort(), "a host never changes AZ");
+    assert.match(
+      lines.find((l) => l.action === "availability-zone")?.msg ?? "",
+      /one the zone holds .* is kept/,
+    );
+    // Converging once asks only once, and keeps it too.
+    await agent.stop(5_000);
+    agent = undefined;
+    const once = await syncHostOnce(
+      agentConfig(zone, HOST, { ECSSD_ECS_AGENT_URL: "off", ECSSD_AZ_ID: "" }),
+      {
+        log: pino({ level: "silent" }),
+        route53: route53For(zone),
+        source: new SimulatedDocker(),
+        availabilityZone: { env: {}, imdsBaseUrl: closed.url, timeoutMs: 500 },
+      },
+      10_000,
+    );
+    assert.equal(once.converged, true);
+    assert.deepEqual(await inZone(), [hostA(), hostAz("use1-az4")].sort());
+  });
+
+  it("asks again in the background until the endpoint answers, then writes the AZ set, in one warning line", async () => {
+    const imds = await imdsDouble("use1-az5", 0, 2);
+    closers.push(imds.close);
+    const { log, lines } = memoryLog();
+    agent = await start(
+      { ECSSD_AZ_ID: "" },
+      {
+        log,
+        availabilityZone: { env: {}, imdsBaseUrl: imds.url, timeoutMs: 2_000 },
+        availabilityZoneRetry: { firstMs: 50, capMs: 200 },
+      },
+    );
+    await eventually(
+      async () => (await inZone()).includes(hostAz("use1-az5")),
+      20_000,
+      "the AZ set, once the endpoint answers",
+    );
+    assert.deepEqual(await inZone(), [hostA(), hostAz("use1-az5")].sort());
+    assert.equal(imds.asked(), 3, "asked until it answered, then no more");
+    const said = lines.filter((l) => l.action === "availability-zone");
+    assert.deepEqual(
+      said.map((l) => l.level),
+      [40, 30],
+      "one warning while it fails, one line when it answers",
+    );
+    assert.match(
+      said[0]?.msg ?? "",
+      /asked again in the background \(after 0\.05 s, doubling up to 0\.2 s\)/,
+    );
   });
 
   it("writes the AZ set through the coalescer too, and removes it with the host's records", async () => {

@@ -3,7 +3,7 @@
 // builds of one process take it in turn without waiting on themselves.
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import fs, { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { lockOwner, processStarted, withDirLock } from "../../images/dirLock";
@@ -78,6 +78,41 @@ describe("images/dirLock: the image builder's lock across processes", () => {
     assert.deepEqual(said, []);
     other.child.kill("SIGKILL");
     await other.exited;
+  });
+
+  it("a second waiter's takeover made inside a dead owner's folder while it is removed makes no error", async () => {
+    mkdirSync(lock, { recursive: true });
+    writeFileSync(join(lock, "host"), `${hostname()}\n`);
+    writeFileSync(join(lock, "pid"), `${2 ** 22 + 1}\n`);
+    // The race, made certain: the removal meets the other waiter's `takeover`, made after the owner's files
+    // went. That waiter finds no owner and lets its `takeover` go a moment later.
+    const realRm = fs.rmSync;
+    let raced = false;
+    let released: Promise<void> = Promise.resolve();
+    fs.rmSync = ((path: fs.PathLike, options?: fs.RmOptions) => {
+      if (raced || path !== lock) return realRm(path, options);
+      raced = true;
+      for (const name of fs.readdirSync(lock)) realRm(join(lock, name), { recursive: true });
+      mkdirSync(join(lock, "takeover"));
+      released = new Promise((r) =>
+        setTimeout(() => r(realRm(join(lock, "takeover"), { recursive: true, force: true })), 30),
+      );
+      throw Object.assign(new Error(`ENOTEMPTY: directory not empty, rmdir '${lock}'`), {
+        code: "ENOTEMPTY",
+      });
+    }) as typeof fs.rmSync;
+    try {
+      assert.equal(
+        await withDirLock(lock, { ...opts(), pollMs: 20 }, async () => lockOwner(lock).pid),
+        process.pid,
+      );
+    } finally {
+      fs.rmSync = realRm;
+    }
+    await released;
+    assert.ok(raced);
+    assert.deepEqual(said, []);
+    assert.ok(!existsSync(lock), "released after the build");
   });
 
   it("the builds of one process take the lock in turn, never at once, and never wait on themselves", async () => {

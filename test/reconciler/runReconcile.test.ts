@@ -6,7 +6,7 @@ import { reconcilerConfig } from "../../reconciler";
 import type { HealthCheckOptions, HealthResult, HealthTarget } from "../../reconciler/healthChecker";
 import type { Inventory, InventorySnapshot } from "../../reconciler/inventory";
 import { type ReconcilePorts, runReconcile } from "../../reconciler/reconcile";
-import { recordSetKey } from "../../records";
+import { availabilityZoneRecordSet, recordSetKey } from "../../records";
 import { srvRecord } from "./support/ecsWorld";
 import { MemoryZone, RecordingStopper } from "./support/memoryPorts";
 import { hostA } from "./support/zoneFixtures";
@@ -121,6 +121,19 @@ describe("runReconcile over in-memory ports", () => {
     ]);
     assert.deepEqual(Object.keys(summary.safetyValve), ["tripped", "share", "maxShare"]);
     assert.deepEqual(summary.apiCalls, { total: 3, retries: 0, byOperation: { ListResourceRecordSets: 3 } });
+  });
+
+  it("counts a host once, its AZ set beside its A set among our sets", async () => {
+    const az = availabilityZoneRecordSet(a1, "use1-az4");
+    assert.ok("recordSet" in az);
+    const summary = await runReconcile(
+      ports(new MemoryZone([a1, az.recordSet, t1])).p,
+      reconcilerConfig({ checkHealth: false }),
+    );
+    assert.equal(summary.records.hosts, 1);
+    assert.equal(summary.records.instances, 1);
+    assert.equal(summary.records.ours, 3);
+    assert.equal(summary.deleted.total, 0);
   });
 
   it("a dry run plans and deletes nothing", async () => {

@@ -193,6 +193,24 @@ describe("registrar: the AZ set beside an awsvpc task's A set (moto ECS and EC2,
     );
   });
 
+  it("removes the AZ set at the stop even when the task's AZ cannot be looked up then", async () => {
+    const t = await start("lostaz");
+    const mapped = new GivenAzIds(new Map([[AZ_NAME, "use1-az2"]]));
+    const r = await applyTaskEvent(t.running(), deps(route53Zone(), mapped), registrarSettings(config));
+    assert.equal(r.records, 3, "A, AZ and SRV sets");
+    await world.stop(cluster, t.taskArn);
+    // At the stop the lookup fails (EC2 refused, say): the plan has no AZ set, yet the task has one.
+    const lost = new GivenAzIds(new Map());
+    const s = await applyTaskEvent(t.stopping(), deps(route53Zone(), lost), registrarSettings(config));
+    assert.equal(s.outcome, "deregistered", s.reason);
+    assert.equal(s.records, 3, "the A and SRV sets as planned, and the AZ set found at the task's name");
+    assert.deepEqual(await digShort(zone, "TXT", `${t.taskId}.${ZONE}`), []);
+    assert.deepEqual(
+      (await zoneRecords(zone, route53)).filter((x) => x.includes(t.taskId)),
+      [],
+    );
+  });
+
   it("registers a task ECS gives no AZ, with one problem line, through the Registrar over EC2", async () => {
     const registrar = new Registrar(
       { route53, ecs: ecsClient(moto.endpoint), ec2 },

@@ -68,6 +68,16 @@ describe("registrar settings codec", () => {
     );
   });
 
+  it("refuses an ECSSD_AZ_IDS of separators only, which would turn the AZ sets off unseen", () => {
+    for (const text of [",", " , ,"])
+      assert.throws(
+        () => registrarConfigFromEnv({ ECSSD_AZ_IDS: text }),
+        /\[ECSSD_AZ_IDS\] .*no <AZ name>=<AZ ID> pair, such as us-east-1a=use1-az4 \(unset it to ask EC2\)/,
+        JSON.stringify(text),
+      );
+    assert.equal(registrarConfigFromEnv({ ECSSD_AZ_IDS: "us-east-1a=use1-az4," }).azIds?.size, 1);
+  });
+
   it("names every bad setting at once, in its own error", () => {
     assert.throws(
       () =>
