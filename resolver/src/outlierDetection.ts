@@ -3,9 +3,9 @@
 // consecutive connection failures eject an instance for a time that grows with each ejection; at most a share of a
 // service's instances are out at once; and when too few of the RFC 2782 priority group a pick would use are usable,
 // selection ignores ejections and back-offs in that group (panic), so a request never fails for want of a healthy
-// instance. No timers: an ejection ends when a pick (or stats()) next looks at the service, so nothing here keeps
-// a process alive.
+// instance. No timers: an ejection ends when a pick (or stats()) next looks, so nothing here keeps a process alive.
 import { ejectedChannel, returnedChannel } from "./diagnostics";
+import { ServiceRoster } from "./serviceRoster";
 import { type AvoidTest, type Endpoint, type EndpointSet, endpointKey } from "./srvSelect";
 
 /** The `outlierDetection` option of a resolver. Every field is optional; a count of 0 turns that rule off. */
@@ -46,6 +46,11 @@ export const OUTLIER_DEFAULTS: OutlierSettings = {
 
 /** What one request to an instance saw: an HTTP status, a connection made, or a connection that failed. */
 export type Outcome = number | "connected" | "connection-failed";
+
+/** A connection made or a response under 500: what resets counts, and needs nothing while none is on record. */
+function isSuccess(outcome: Outcome): boolean {
+  return outcome === "connected" || (typeof outcome === "number" && outcome < 500);
+}
 
 /** An instance in {@link OutlierStats}. */
 export interface InstanceOutlierStats {
@@ -193,13 +198,22 @@ class ServiceRecord {
 
 /**
  * The passive health of the instances of every service a resolver serves, shared by every dispatcher and agent on
- * it. Records at most `maxTracked` instances; the one that failed least recently goes first.
+ * it. Records at most `maxTracked` instances; the one that failed least recently goes first. The roster of each
+ * service's instances, for the share that may be ejected, is bounded the same way.
  */
 export class OutlierDetector {
   private readonly services = new Map<string, ServiceRecord>();
   /** Every record, least recently failed first: the bound's eviction order. */
   private readonly order = new Set<InstanceRecord>();
+  /** The instances each service's answers held within maxEjectionMs: its size for maxEjectionPercent. */
+  private readonly roster: ServiceRoster;
   private ejectedNow = 0;
+  /**
+   * No ejection of any service ends before this (infinity while none is ejected): until then anyEjected needs no
+   * sweep, and past it one sweep of every service returns the instances whose time is over, even of a service no
+   * longer picked, so picks of the others go back to the fast path.
+   */
+  private nextReturn = Number.POSITIVE_INFINITY;
   private ejections = 0;
   private returns = 0;
   private refusedByMaxShare = 0;
@@ -208,17 +222,38 @@ export class OutlierDetector {
     readonly settings: OutlierSettings,
     private readonly sources: OutlierSources,
     private readonly maxTracked = 10_000,
-  ) {}
+  ) {
+    this.roster = new ServiceRoster(settings.maxEjectionMs, maxTracked);
+  }
 
-  /** True while some instance may be ejected: lets the pick hot path skip every other check. */
-  get anyEjected(): boolean {
+  /** True while some instance is ejected at `now`: lets the pick hot path skip every other check. */
+  anyEjected(now: number): boolean {
+    if (this.ejectedNow === 0) return false;
+    if (now < this.nextReturn) return true;
+    this.sweepAll(now);
     return this.ejectedNow > 0;
+  }
+
+  /**
+   * Whether `outcome` changes nothing: a success while no instance is on record, the path of almost every
+   * response. A caller checks it before it works out which service the outcome is of.
+   */
+  ignores(outcome: Outcome): boolean {
+    return this.order.size === 0 && isSuccess(outcome);
+  }
+
+  /**
+   * Counts in a new answer of `service` (its SRV name), which arrived at `now`: its instances count in the
+   * service's size for maxEjectionPercent while they are in its answers and for maxEjectionMs after.
+   */
+  sawAnswer(service: string, set: EndpointSet, now: number): void {
+    this.roster.saw(service, set, now);
   }
 
   /** Counts one outcome of a request to `endpoint`, an instance of `service` (its SRV name), and ejects on a rule. */
   report(service: string, endpoint: Endpoint, outcome: Outcome): void {
-    if (outcome === "connected" || (typeof outcome === "number" && outcome < 500)) {
-      // The path of almost every response: nothing to reset while nothing is on record.
+    if (isSuccess(outcome)) {
+      // Nothing to reset while nothing is on record.
       if (this.order.size === 0) return;
       const record = this.services.get(service)?.instances.get(endpointKey(endpoint));
       if (record === undefined) return;
@@ -266,7 +301,7 @@ export class OutlierDetector {
     backoff: AvoidTest | undefined,
     now: number,
   ): AvoidTest | undefined {
-    const record = this.ejectedNow > 0 ? this.ejectedOf(service, now) : undefined;
+    const record = this.anyEjected(now) ? this.ejectedOf(service, now) : undefined;
     if (record === undefined && backoff === undefined) return undefined;
     const ejected = record?.isEjected;
     const avoid: AvoidTest =
@@ -281,9 +316,9 @@ export class OutlierDetector {
   /** Plain data: every service with a record, its instances and whether it is in panic; the totals. */
   stats(): OutlierStats {
     const now = this.sources.now();
+    this.sweepAll(now);
     const services: ServiceOutlierStats[] = [];
-    for (const record of [...this.services.values()]) {
-      this.sweep(record, now);
+    for (const record of this.services.values()) {
       const set = this.sources.setOf(record.name);
       const keys = set?.keys ?? [];
       const instances: InstanceOutlierStats[] = [];
@@ -361,7 +396,9 @@ export class OutlierDetector {
     // Answers to requests sent before the ejection still arrive; they change nothing while it lasts.
     if (record.ejectedUntil !== 0) return;
     const s = this.settings;
-    const total = Math.max(this.sources.setOf(service.name)?.endpoints.length ?? 0, service.instances.size);
+    // The service's size: the instances its answers held lately, not its answer now, which may be a sample of 8.
+    const seen = this.roster.size(service.name, this.sources.setOf(service.name), now);
+    const total = Math.max(seen, service.instances.size);
     // At most the share, rounded down; but one may always be ejected (as Envoy does), or small services never would.
     if (service.ejected > 0 && (service.ejected + 1) * 100 > total * s.maxEjectionPercent) {
       this.refusedByMaxShare++;
@@ -381,6 +418,7 @@ export class OutlierDetector {
     record.consecutiveConnectionFailures = 0;
     service.ejected++;
     if (record.ejectedUntil < service.nextReturn) service.nextReturn = record.ejectedUntil;
+    if (record.ejectedUntil < this.nextReturn) this.nextReturn = record.ejectedUntil;
     this.ejectedNow++;
     this.ejections++;
     if (ejectedChannel.hasSubscribers) {
@@ -392,6 +430,17 @@ export class OutlierDetector {
         durationMs,
       });
     }
+  }
+
+  /** Returns to rotation the instances of every service whose ejection is over at `now`. */
+  private sweepAll(now: number): void {
+    let next = Number.POSITIVE_INFINITY;
+    for (const service of this.services.values()) {
+      if (service.ejected === 0) continue;
+      this.sweep(service, now);
+      if (service.ejected > 0 && service.nextReturn < next) next = service.nextReturn;
+    }
+    this.nextReturn = next;
   }
 
   /** Returns to rotation the service's instances whose ejection is over at `now`. */

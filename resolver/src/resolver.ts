@@ -298,7 +298,7 @@ export class Resolver {
     if (now >= entry.prefetchAt && !this.servable(entry, now)) return undefined;
     const set = entry.set;
     if (set === undefined) throw copyError(entry.error!);
-    if (this.health.anyAvoided(now) || this.outliers?.anyEjected) return this.select(key, set, now);
+    if (this.health.anyAvoided(now) || this.outliers?.anyEjected(now)) return this.select(key, set, now);
     return set.pick(this.random);
   }
 
@@ -379,7 +379,10 @@ export class Resolver {
    * ```
    */
   reportOutcome(name: string, endpoint: Endpoint, outcome: Outcome): void {
-    this.outliers?.report(this.keyOf(name), endpoint, outcome);
+    const outliers = this.outliers;
+    // Called once per response by the dispatcher: a success with nothing on record looks no name up.
+    if (outliers === undefined || outliers.ignores(outcome)) return;
+    outliers.report(this.keyOf(name), endpoint, outcome);
   }
 
   /**
@@ -591,6 +594,7 @@ export class Resolver {
       let entry = this.answers.entryFor(key, type, name, answer);
       if (entry instanceof Promise) entry = await entry;
       this.cache.keep(entry);
+      if (type === "SRV" && entry.set !== undefined) this.outliers?.sawAnswer(key, entry.set, this.now());
       return entry;
     } catch (err) {
       const stale = this.cache.staleOnFailure(key, err);
