@@ -54,6 +54,13 @@ export const METRIC_NAMES = {
 /** The attribute that names the service (its SRV name) on our metrics. */
 export const ATTR_SERVICE = "ecssd.service.name";
 
+/**
+ * At most this many services, and this many instances in all, are held as ejected between two collections: a
+ * MeterProvider may never collect, and anyone may publish on the channels. A resolver's own detector records at
+ * most 10,000 instances, so its ejections never reach the bound.
+ */
+const MAX_EJECTED = 10_000;
+
 /** The semantic conventions' advice for `dns.lookup.duration`, in seconds. */
 const LOOKUP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
@@ -90,8 +97,13 @@ class Bridge implements ResolverInstrumentation {
   private enabled = false;
   private subscribed = false;
   private instruments!: Instruments;
-  /** Instances ejected now, by service, with when their ejection ends (a missed "returned" cannot leave one in). */
+  /**
+   * Instances ejected now, by service, with when their ejection ends (a missed "returned" cannot leave one in);
+   * the service ejected from last is last.
+   */
   private readonly ejected = new Map<string, Map<string, number>>();
+  /** Instances in {@link ejected}, across services. */
+  private ejectedHeld = 0;
   private readonly handlers: ReadonlyArray<readonly [string, (message: unknown) => void]>;
 
   constructor(
@@ -217,23 +229,52 @@ class Bridge implements ResolverInstrumentation {
       [ATTR_SERVICE]: message.service,
       "ecssd.outlier.reason": message.reason,
     });
+    const now = performance.now();
     let instances = this.ejected.get(message.service);
-    if (instances === undefined) {
-      instances = new Map();
-      this.ejected.set(message.service, instances);
-    }
+    if (instances === undefined) instances = new Map();
+    else this.ejected.delete(message.service);
+    this.ejected.set(message.service, instances);
+    // Pruned here too, not only when collected: with a MeterProvider that never collects, a service's ejections
+    // that are over would pile up.
+    this.expire(instances, now);
+    const key = instanceKey(message.endpoint);
+    if (!instances.has(key)) this.ejectedHeld++;
     const durationMs = isDuration(message.durationMs) ? message.durationMs : 0;
-    instances.set(instanceKey(message.endpoint), performance.now() + durationMs);
+    instances.set(key, now + durationMs);
+    while (this.ejectedHeld > MAX_EJECTED || this.ejected.size > MAX_EJECTED) this.dropOldest();
   };
 
   private readonly onReturned = (message: ReturnedMessage): void => {
-    this.ejected.get(message.service)?.delete(instanceKey(message.endpoint));
+    if (this.ejected.get(message.service)?.delete(instanceKey(message.endpoint))) this.ejectedHeld--;
   };
+
+  /** Forgets the ejections of `instances` that are over at `now`. */
+  private expire(instances: Map<string, number>, now: number): void {
+    for (const [key, until] of instances) {
+      if (until > now) continue;
+      instances.delete(key);
+      this.ejectedHeld--;
+    }
+  }
+
+  /** Past the bound: forgets the oldest ejection of the service ejected from least recently, or that service. */
+  private dropOldest(): void {
+    const first = this.ejected.entries().next().value;
+    if (first === undefined) return;
+    const [service, instances] = first;
+    const oldest = instances.keys().next().value;
+    if (oldest === undefined) {
+      this.ejected.delete(service);
+      return;
+    }
+    instances.delete(oldest);
+    this.ejectedHeld--;
+  }
 
   private readonly observeEjected = (result: OpenTelemetryApi.ObservableResult): void => {
     const now = performance.now();
     for (const [service, instances] of this.ejected) {
-      for (const [key, until] of instances) if (until <= now) instances.delete(key);
+      this.expire(instances, now);
       result.observe(instances.size, { [ATTR_SERVICE]: service });
       // Told 0 once, a service with none ejected is forgotten: the map holds only services with ejections.
       if (instances.size === 0) this.ejected.delete(service);

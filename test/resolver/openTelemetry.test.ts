@@ -183,6 +183,50 @@ describe("OpenTelemetry and diagnostics channels", function () {
       );
     });
 
+    it("holds a bounded number of ejections between collections, the ejections that are over first out", async () => {
+      // A reader that keeps every series (the SDK's default keeps 2,000 per metric).
+      const wide = new TestReader({ cardinalitySelector: () => 20_000 });
+      const provider = new MeterProvider({ readers: [wide] });
+      bridges.push(enableOpenTelemetry({ meterProvider: provider }));
+      const ejectedNow = async (): Promise<DataPoint<unknown>[]> => {
+        const { resourceMetrics, errors } = await wide.collect();
+        assert.deepEqual(errors, []);
+        return points(resourceMetrics, "ecssd.outlier.ejected_instances")!;
+      };
+      const endpoint = {
+        host: `h1.${ZONE}`,
+        address: "10.0.0.5",
+        port: 8080,
+        priority: 1,
+        weight: 1,
+        ttl: 10,
+      };
+      const eject = (service: string, address: string, durationMs: number): void =>
+        ejectedChannel.publish({
+          service,
+          endpoint: { ...endpoint, address },
+          reason: "consecutive-5xx",
+          ejections: 1,
+          durationMs,
+        } satisfies EjectedMessage);
+      // Nothing collects while these come: 9,999 services with an instance out for a minute, then one service's
+      // 5,000 ejections that are over at once, each gone as the next comes, then 3 more services: past the bound
+      // of 10,000 services, the 3 ejected from least recently go.
+      for (let i = 0; i < 9_999; i++) eject(`_s${i}._tcp.${ZONE}`, "10.0.0.5", 60_000);
+      for (let i = 0; i < 5_000; i++) eject(SERVICE, `10.1.${i >> 8}.${i & 255}`, 0);
+      for (let i = 0; i < 3; i++) eject(`_t${i}._tcp.${ZONE}`, "10.0.0.5", 60_000);
+      const observed = new Map(
+        (await ejectedNow()).map((p) => [p.attributes["ecssd.service.name"], p.value as number]),
+      );
+      assert.equal(observed.size, 10_000);
+      assert.equal([...observed.values()].filter((v) => v === 1).length, 9_999);
+      assert.equal(observed.get(SERVICE), 0);
+      for (const i of [0, 1, 2]) assert.equal(observed.has(`_s${i}._tcp.${ZONE}`), false);
+      assert.equal(observed.get(`_s3._tcp.${ZONE}`), 1);
+      assert.equal(observed.get(`_t2._tcp.${ZONE}`), 1);
+      await provider.shutdown();
+    });
+
     it("ignores malformed messages on its channels without throwing", async () => {
       bridge();
       const uncaught: unknown[] = [];
