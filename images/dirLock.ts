@@ -1,8 +1,10 @@
 // A lock held by one process at a time across processes, as a folder made with mkdir (the atomic step), with
 // its owner written inside as scripts/lib/lock.sh's hold_dir_lock writes it: `host`, `started` (when the
 // owner process started, so that a later process given the same pid is not taken for it) and, last and whole,
-// `pid`. A lock whose owner is gone from this machine (a build stopped by Ctrl-C or SIGKILL leaves its folder)
-// is taken over at once; within one process the callers queue, so a process never waits on itself.
+// `pid`. A lock whose owner is gone from this machine (a build stopped by Ctrl-C or SIGKILL leaves its
+// folder) is taken over at once, one whose owner was killed before writing its pid once it is a minute old;
+// one made on another machine sharing the folder is waited for, up to maxWaitMs, and never taken over.
+// Within one process the callers queue, so a process never waits on itself.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
@@ -15,8 +17,8 @@ export interface DirLockOptions {
   readonly say?: (line: string) => void;
   /**
    * How long to wait for an owner that is alive, or that cannot be seen from here (another machine sharing
-   * the folder), before giving up with an error. A lock folder older than this whose owner cannot be seen
-   * is taken over. Default 10 minutes.
+   * the folder), before giving up with an error that names it. Such a lock is never taken over, however old:
+   * a build on another machine may still be running. Default 10 minutes.
    */
   readonly maxWaitMs?: number;
   /** How often to look again while waiting. Default 200 ms. */
@@ -72,8 +74,8 @@ async function acquire(dir: string, opts: DirLockOptions): Promise<void> {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     }
     const owner = lockOwner(dir);
-    if (ownerGone(dir, owner, maxWaitMs)) {
-      if (await takeOver(dir, maxWaitMs)) continue;
+    if (ownerGone(dir, owner)) {
+      if (takeOver(dir)) continue;
     } else if (Date.now() > deadline) {
       throw new Error(
         `another ${opts.what} (${describe(owner)}) has held ${dir} for over ${Math.round(maxWaitMs / 1000)} s; ` +
@@ -129,12 +131,12 @@ function ageMs(path: string): number {
 /**
  * Whether the owner is known to be gone: its process is not running on this machine, or runs but started at
  * another time (its pid was given to another process), or it never wrote its pid and the folder is older
- * than a minute. An owner on another machine cannot be seen; its lock counts as gone once older than
- * `maxWaitMs`, longer than any build.
+ * than a minute (its modified time is its owner's last write: nothing else writes in it). An owner on another
+ * machine cannot be seen, and is never taken for gone.
  */
-function ownerGone(dir: string, owner: LockOwner, maxWaitMs: number): boolean {
+function ownerGone(dir: string, owner: LockOwner): boolean {
   if (owner.pid === undefined) return ageMs(dir) > UNWRITTEN_OWNER_MS;
-  if (owner.host !== undefined && owner.host !== hostname()) return ageMs(dir) > maxWaitMs;
+  if (owner.host !== undefined && owner.host !== hostname()) return false;
   const now = processStarted(owner.pid);
   if (now === undefined) return true;
   return owner.started !== undefined && now !== "" && owner.started !== now;
@@ -142,47 +144,29 @@ function ownerGone(dir: string, owner: LockOwner, maxWaitMs: number): boolean {
 
 /**
  * Removes a gone owner's lock. Several waiters may find the same dead owner: each takes the folder
- * `takeover` inside the lock first and looks at the owner again under it, so that none removes a lock that
- * another has meanwhile taken over and holds. One left by a waiter killed in those few milliseconds is removed
- * once it is a minute old. Says whether the lock is gone now (else the caller waits and looks again).
+ * `<dir>.takeover` beside the lock first and looks at the owner again under it, so that none removes a lock
+ * that another has meanwhile taken over and holds. Beside, not inside: a folder made inside would change the
+ * lock's modified time, the age an owner that never wrote its pid is judged by, and that lock would look new
+ * at every look. One left by a waiter killed in those few milliseconds is removed once it is a minute old.
+ * Says whether the lock is gone now (else the caller waits and looks again).
  */
-async function takeOver(dir: string, maxWaitMs: number): Promise<boolean> {
-  const guard = join(dir, "takeover");
+function takeOver(dir: string): boolean {
+  const guard = `${dir}.takeover`;
   try {
     mkdirSync(guard);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    // The lock went meanwhile: the caller makes it again.
-    if (code === "ENOENT") return true;
-    if (code !== "EEXIST") throw err;
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     if (ageMs(guard) > UNWRITTEN_OWNER_MS) rmSync(guard, { recursive: true, force: true });
     return false;
   }
-  if (ownerGone(dir, lockOwner(dir), maxWaitMs)) return removeGone(dir);
-  rmSync(guard, { recursive: true, force: true });
-  return false;
-}
-
-/** How often, and how far apart, a gone owner's folder is removed while another waiter's `takeover` is in it. */
-const REMOVE_TRIES = { count: 10, apartMs: 20 };
-
-/**
- * Removes a gone owner's folder, under our `takeover`. Another waiter may make its own `takeover` inside while the
- * folder is removed (after ours went): the folder is then not empty (ENOTEMPTY). That waiter finds no owner and
- * lets its `takeover` go within moments, and no one can make the lock meanwhile (the folder is there), so the
- * removal is tried again; if it still fails, the lock is not taken and the caller looks again.
- */
-async function removeGone(dir: string): Promise<boolean> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      rmSync(dir, { recursive: true, force: true });
-      return true;
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== "ENOTEMPTY" && code !== "EEXIST") throw err;
-      if (attempt >= REMOVE_TRIES.count) return false;
-    }
-    await new Promise((r) => setTimeout(r, REMOVE_TRIES.apartMs));
+  try {
+    // The lock went meanwhile: the caller makes it again.
+    if (statSync(dir, { throwIfNoEntry: false }) === undefined) return true;
+    if (!ownerGone(dir, lockOwner(dir))) return false;
+    rmSync(dir, { recursive: true, force: true });
+    return true;
+  } finally {
+    rmSync(guard, { recursive: true, force: true });
   }
 }
 

@@ -11,8 +11,12 @@ export interface ImageInputs {
   readonly platform: string;
 }
 
-/** Skipped: the image builder's cross-process lock (images/imageBuilder.ts), there only while a build runs. */
-const TRANSIENT = new Set([".build.lock"]);
+/**
+ * Skipped: the image builder's cross-process lock (images/imageBuilder.ts), there only while a build runs,
+ * and the folder beside it that a waiter holds for a few milliseconds to take over a dead build's lock
+ * (images/dirLock.ts).
+ */
+const TRANSIENT = new Set([".build.lock", ".build.lock.takeover"]);
 
 /**
  * The tag an image is pushed under: a hash of everything docker builds it from. Our repositories refuse to move

@@ -52,7 +52,8 @@ start_detached() {
 # Where flock(1) is missing (macOS): a folder made atomically with mkdir (FILE.d), released when the calling
 # shell exits. Its owner is written into it as files: `host` (uname -n), `started` (the process's start time,
 # so that another process given the same pid later is not taken for it) and, last and whole, `pid`. A folder
-# whose owner is gone from this machine is taken over at once.
+# whose owner is gone from this machine is taken over at once, one whose owner never wrote its pid once it is a
+# minute old; one made on another machine is waited for, never taken over.
 hold_dir_lock() {
   local dir="$1.d" what="$2" said=0 pid
   until mkdir "$dir" 2>/dev/null; do
@@ -98,8 +99,9 @@ dir_lock_owner() {
 
 # dir_lock_gone DIR: whether the lock's owner is known to be gone: its process is not running on this
 # machine, or runs but started at another time (its pid was given to another process), or it never wrote its
-# pid (killed right after making the folder) and the folder is over a minute old. The owner of a lock made on
-# another machine sharing the folder cannot be seen from here, and is waited for.
+# pid (killed right after making the folder) and the folder is over a minute old (its modified time is its
+# owner's last write: nothing else writes in it). The owner of a lock made on another machine sharing the folder
+# cannot be seen from here, and is waited for.
 dir_lock_gone() {
   local pid host started now
   pid="$(cat "$1/pid" 2>/dev/null || true)"
@@ -116,20 +118,21 @@ dir_lock_gone() {
 }
 
 # take_over_dir_lock DIR: removes a gone owner's lock. Several waiters may find the same dead owner; each
-# takes the folder `takeover` inside the lock first and looks at the owner again under it, so that none
-# removes a lock that another has meanwhile taken over and holds. A `takeover` left by a waiter killed in
-# those few milliseconds is removed once it is a minute old. Fails when the lock is still there (the caller
-# waits and looks again).
+# takes the folder DIR.takeover beside the lock first and looks at the owner again under it, so that none
+# removes a lock that another has meanwhile taken over and holds. Beside, not inside: a folder made inside
+# would change the lock's modified time, the age an owner that never wrote its pid is judged by, and that lock
+# would look new at every look. A DIR.takeover left by a waiter killed in those few milliseconds is removed
+# once it is a minute old. Fails when the lock is still there (the caller waits and looks again).
 take_over_dir_lock() {
-  if mkdir "$1/takeover" 2>/dev/null; then
-    if dir_lock_gone "$1"; then rm -rf "$1"; return 0; fi
-    rmdir "$1/takeover" 2>/dev/null || true
-  elif [ ! -d "$1" ]; then
-    return 0
-  elif [ -n "$(find "$1/takeover" -maxdepth 0 -mmin +1 2>/dev/null)" ]; then
-    rmdir "$1/takeover" 2>/dev/null || true
+  local guard="$1.takeover" gone=1
+  if mkdir "$guard" 2>/dev/null; then
+    # A lock gone meanwhile is made again by the caller.
+    if [ ! -d "$1" ] || dir_lock_gone "$1"; then rm -rf "$1"; gone=0; fi
+    rmdir "$guard" 2>/dev/null || true
+  elif [ -n "$(find "$guard" -maxdepth 0 -mmin +1 2>/dev/null)" ]; then
+    rmdir "$guard" 2>/dev/null || true
   fi
-  return 1
+  return $gone
 }
 
 # release_dir_lock DIR PID: removes the lock when it is still PID's (never one taken over from it).

@@ -3,7 +3,7 @@
 // builds of one process take it in turn without waiting on themselves.
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
-import fs, { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { lockOwner, processStarted, withDirLock } from "../../images/dirLock";
@@ -80,39 +80,97 @@ describe("images/dirLock: the image builder's lock across processes", () => {
     await other.exited;
   });
 
-  it("a second waiter's takeover made inside a dead owner's folder while it is removed makes no error", async () => {
+  /** A lock folder as a build killed after writing its pid leaves it (no process has that pid). */
+  function deadOwnersLock(): void {
     mkdirSync(lock, { recursive: true });
     writeFileSync(join(lock, "host"), `${hostname()}\n`);
     writeFileSync(join(lock, "pid"), `${2 ** 22 + 1}\n`);
-    // The race, made certain: the removal meets the other waiter's `takeover`, made after the owner's files
-    // went. That waiter finds no owner and lets its `takeover` go a moment later.
-    const realRm = fs.rmSync;
-    let raced = false;
-    let released: Promise<void> = Promise.resolve();
-    fs.rmSync = ((path: fs.PathLike, options?: fs.RmOptions) => {
-      if (raced || path !== lock) return realRm(path, options);
-      raced = true;
-      for (const name of fs.readdirSync(lock)) realRm(join(lock, name), { recursive: true });
-      mkdirSync(join(lock, "takeover"));
-      released = new Promise((r) =>
-        setTimeout(() => r(realRm(join(lock, "takeover"), { recursive: true, force: true })), 30),
-      );
-      throw Object.assign(new Error(`ENOTEMPTY: directory not empty, rmdir '${lock}'`), {
-        code: "ENOTEMPTY",
-      });
-    }) as typeof fs.rmSync;
-    try {
-      assert.equal(
-        await withDirLock(lock, { ...opts(), pollMs: 20 }, async () => lockOwner(lock).pid),
-        process.pid,
-      );
-    } finally {
-      fs.rmSync = realRm;
-    }
-    await released;
-    assert.ok(raced);
+  }
+
+  it("a dead owner's lock another waiter is taking over (its `takeover` beside the lock) is taken once that waiter lets go", async () => {
+    deadOwnersLock();
+    const guard = `${lock}.takeover`;
+    mkdirSync(guard);
+    setTimeout(() => rmSync(guard, { recursive: true, force: true }), 100);
+    const started = Date.now();
+    const ran = await withDirLock(lock, { ...opts(), pollMs: 20 }, async () => lockOwner(lock).pid);
+    assert.equal(ran, process.pid);
+    assert.ok(
+      Date.now() - started >= 90,
+      `took ${Date.now() - started} ms: the other waiter's takeover was not waited for`,
+    );
     assert.deepEqual(said, []);
-    assert.ok(!existsSync(lock), "released after the build");
+    assert.ok(!existsSync(lock) && !existsSync(guard));
+  });
+
+  it("a `takeover` left beside a dead owner's lock by a waiter killed in it is removed once a minute old", async () => {
+    deadOwnersLock();
+    const guard = `${lock}.takeover`;
+    mkdirSync(guard);
+    const then = Date.now() / 1000 - 90;
+    utimesSync(guard, then, then);
+    const started = Date.now();
+    await withDirLock(lock, { ...opts(), pollMs: 20 }, async () => undefined);
+    assert.ok(Date.now() - started < 1_000, `took ${Date.now() - started} ms`);
+    assert.deepEqual(said, []);
+    assert.ok(!existsSync(lock) && !existsSync(guard));
+  });
+
+  /** A lock folder as an owner killed after writing `host` but before its pid leaves it, made `ageS` ago. */
+  function pidlessLock(ageS: number): void {
+    mkdirSync(lock, { recursive: true });
+    writeFileSync(join(lock, "host"), `${hostname()}\n`);
+    const then = Date.now() / 1000 - ageS;
+    utimesSync(lock, then, then);
+  }
+
+  it("a lock whose owner was killed before writing its pid is taken over at once when over a minute old", async () => {
+    pidlessLock(90);
+    const started = Date.now();
+    // maxWaitMs short: a build that fails to take it gives up with an error rather than waiting 10 minutes.
+    const ran = await withDirLock(lock, { ...opts(), maxWaitMs: 2_000 }, async () => lockOwner(lock).pid);
+    assert.equal(ran, process.pid);
+    assert.ok(Date.now() - started < 1_000, `took ${Date.now() - started} ms`);
+    assert.deepEqual(said, []);
+  });
+
+  it("a lock with no pid yet is waited for until it is a minute old, then taken over", async () => {
+    pidlessLock(59);
+    const started = Date.now();
+    const ran = await withDirLock(
+      lock,
+      { ...opts(), maxWaitMs: 5_000, pollMs: 50 },
+      async () => lockOwner(lock).pid,
+    );
+    assert.equal(ran, process.pid);
+    const took = Date.now() - started;
+    assert.ok(took >= 900 && took < 3_000, `took ${took} ms`);
+    assert.deepEqual(said, [
+      `waiting for another image build (its owner not written yet) to finish: ${lock}`,
+    ]);
+  });
+
+  it("builds of several processes meeting one dead owner's lock hold it one at a time", async () => {
+    pidlessLock(90);
+    const journal = join(dir, "journal");
+    const code = `
+      const { appendFileSync } = require("node:fs");
+      const { withDirLock } = require("./images/dirLock");
+      withDirLock(${JSON.stringify(lock)}, { what: "image build", pollMs: 10 }, async () => {
+        appendFileSync(${JSON.stringify(journal)}, "in\\n");
+        await new Promise((r) => setTimeout(r, 50));
+        appendFileSync(${JSON.stringify(journal)}, "out\\n");
+      });`;
+    const builds = [1, 2, 3, 4].map(() => {
+      const child = spawn(process.execPath, ["--require", "tsx/cjs", "-e", code], {
+        cwd: REPO_ROOT,
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      return new Promise<number | null>((resolve) => child.on("exit", resolve));
+    });
+    assert.deepEqual(await Promise.all(builds), [0, 0, 0, 0]);
+    assert.equal(readFileSync(journal, "utf8"), "in\nout\n".repeat(4));
+    assert.ok(!existsSync(lock) && !existsSync(`${lock}.takeover`));
   });
 
   it("the builds of one process take the lock in turn, never at once, and never wait on themselves", async () => {
@@ -151,6 +209,19 @@ describe("images/dirLock: the image builder's lock across processes", () => {
     await assert.rejects(
       withDirLock(lock, { ...opts(), maxWaitMs: 300, pollMs: 50 }, async () => undefined),
       /another image build \(pid 1234 on another-machine\) has held .* for over 0 s; if it is not running, remove that folder/,
+    );
+    assert.equal(readFileSync(join(lock, "pid"), "utf8"), "1234\n", "not taken over");
+  });
+
+  it("a holder on another machine is never taken over, however old its lock", async () => {
+    mkdirSync(lock, { recursive: true });
+    writeFileSync(join(lock, "host"), "another-machine\n");
+    writeFileSync(join(lock, "pid"), "1234\n");
+    const then = Date.now() / 1000 - 3_600;
+    for (const path of [join(lock, "host"), join(lock, "pid"), lock]) utimesSync(path, then, then);
+    await assert.rejects(
+      withDirLock(lock, { ...opts(), maxWaitMs: 300, pollMs: 50 }, async () => undefined),
+      /another image build \(pid 1234 on another-machine\) has held/,
     );
     assert.equal(readFileSync(join(lock, "pid"), "utf8"), "1234\n", "not taken over");
   });

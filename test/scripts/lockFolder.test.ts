@@ -1,6 +1,7 @@
 // scripts/lib/lock.sh where flock is missing (macOS): the lock folder, as the prepare scripts hold it. A
 // script's own clean-up must not drop its lock's release, a killed holder's lock (or one whose pid another
-// process now has) is taken over at once, and a live holder is waited for and named.
+// process now has) is taken over at once, one whose owner never wrote its pid once a minute old, and a live
+// holder is waited for and named.
 import { strict as assert } from "node:assert";
 import {
   existsSync,
@@ -9,6 +10,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { hostname, tmpdir } from "node:os";
@@ -97,6 +99,66 @@ describe("scripts/lib/lock.sh without flock (the lock folder)", () => {
     assert.equal(next.code, 0, next.stderr);
     assert.doesNotMatch(next.stderr, /waiting/);
     assert.deepEqual(lockFolders(), []);
+  });
+
+  /** Waits up to `ms` for a run to end; kills it (failing the test) if it is still waiting then. */
+  async function endsWithin(run: ReturnType<typeof bash>, ms: number) {
+    const timer = setTimeout(() => killGroup(run.child), ms);
+    const done = await run.done;
+    clearTimeout(timer);
+    assert.equal(done.code, 0, `still waiting after ${ms} ms, or failed: ${done.stderr}`);
+    return done;
+  }
+
+  /** A lock folder as an owner killed after writing `host` but before its pid leaves it, made `ageS` ago. */
+  function pidlessLock(ageS: number): void {
+    mkdirSync(`${lock}.d`);
+    writeFileSync(join(`${lock}.d`, "host"), `${hostname()}\n`);
+    const then = Date.now() / 1000 - ageS;
+    utimesSync(`${lock}.d`, then, then);
+  }
+
+  it("a lock whose owner was killed before writing its pid is taken over at once when over a minute old", async () => {
+    pidlessLock(90);
+    const started = Date.now();
+    const next = await endsWithin(bash(hold(), env), 5_000);
+    assert.doesNotMatch(next.stderr, /waiting/);
+    assert.ok(Date.now() - started < 2_000, `took ${Date.now() - started} ms`);
+    assert.deepEqual(lockFolders(), []);
+    assert.ok(!existsSync(`${lock}.d.takeover`));
+  });
+
+  it("a lock with no pid yet is waited for until it is a minute old, then taken over", async () => {
+    pidlessLock(58);
+    const started = Date.now();
+    const next = await endsWithin(bash(hold(), env), 8_000);
+    assert.ok(Date.now() - started >= 1_500, `took ${Date.now() - started} ms: not waited for`);
+    assert.deepEqual(next.stderr.match(/\[setup\] waiting for another run.*/g), [
+      "[setup] waiting for another run (owner not written yet) that is preparing the thing",
+    ]);
+    assert.deepEqual(lockFolders(), []);
+  });
+
+  it("runs meeting one dead owner's lock at once hold it one at a time", async () => {
+    pidlessLock(90);
+    const journal = join(dir, "journal");
+    const body = hold(`echo in >>${journal}; sleep 0.2; echo out >>${journal}`);
+    const runs = await Promise.all([1, 2, 3].map(() => endsWithin(bash(body, env), 10_000)));
+    assert.equal(runs.length, 3);
+    assert.equal(readFileSync(journal, "utf8"), "in\nout\n".repeat(3));
+    assert.deepEqual(lockFolders(), []);
+    assert.ok(!existsSync(`${lock}.d.takeover`));
+  });
+
+  it("a `takeover` left beside a dead owner's lock by a run killed in it is removed once a minute old", async () => {
+    mkdirSync(`${lock}.d`);
+    writeFileSync(join(`${lock}.d`, "host"), `${hostname()}\n`);
+    writeFileSync(join(`${lock}.d`, "pid"), `${2 ** 22 + 1}\n`);
+    mkdirSync(`${lock}.d.takeover`);
+    const then = Date.now() / 1000 - 90;
+    utimesSync(`${lock}.d.takeover`, then, then);
+    await endsWithin(bash(hold(), env), 5_000);
+    assert.ok(!existsSync(`${lock}.d`) && !existsSync(`${lock}.d.takeover`));
   });
 
   it("a live holder is waited for, named once, and the lock is taken when it exits", async () => {
