@@ -11,8 +11,7 @@ import {
   type ResolverOptions,
 } from "@ecssd/resolver";
 import { OutlierDetector } from "../../resolver/src/outlierDetection";
-import { AuthoritativeServer } from "../kit/authoritativeServer";
-import { seededRandom } from "./support/seededRandom";
+import { clockedResolvers, countPicks } from "./support/clockedResolvers";
 
 const ZONE = "servicediscovery.internal";
 const SERVICE = `_api._tcp.${ZONE}`;
@@ -26,25 +25,14 @@ function listen(name: string): { messages: Record<string, unknown>[]; stop(): vo
 }
 
 describe("outlier detection: ejection, its share, panic and return", () => {
-  let dns: AuthoritativeServer;
-  let clock: number;
-  const resolvers: Resolver[] = [];
-
-  beforeEach(async () => {
-    dns = await AuthoritativeServer.start({ zone: ZONE });
-    clock = 1_000_000;
-  });
-  afterEach(async () => {
-    for (const r of resolvers.splice(0)) r.close();
-    await dns.close();
-  });
+  const t = clockedResolvers(ZONE, 3);
 
   /** A resolver on the clock, for a service of `count` instances (127.0.0.1:8001 ...), its answer cached. */
   async function fleet(
     count: number,
     options: ResolverOptions = {},
   ): Promise<{ r: Resolver; endpoints: Endpoint[] }> {
-    dns.addService(
+    t.dns.addService(
       SERVICE,
       Array.from({ length: count }, (_, i) => ({
         target: `i${i + 1}.${ZONE}`,
@@ -54,14 +42,7 @@ describe("outlier detection: ejection, its share, panic and return", () => {
       86_400,
       86_400,
     );
-    const r = createResolver({
-      servers: [dns.endpoint],
-      timeoutMs: 500,
-      random: seededRandom(3),
-      now: () => clock,
-      ...options,
-    });
-    resolvers.push(r);
+    const r = t.resolver(options);
     const endpoints = (await r.resolve("api")).sort((a, b) => a.port - b.port);
     return { r, endpoints };
   }
@@ -71,14 +52,7 @@ describe("outlier detection: ejection, its share, panic and return", () => {
   }
 
   /** Ports picked in `n` cached picks, counted. */
-  function picks(r: Resolver, n = 500): Map<number, number> {
-    const counts = new Map<number, number>();
-    for (let i = 0; i < n; i++) {
-      const e = r.pickCached("api")!;
-      counts.set(e.port, (counts.get(e.port) ?? 0) + 1);
-    }
-    return counts;
-  }
+  const picks = (r: Resolver, n = 500) => countPicks(r, "api", n);
 
   function instanceStats(r: Resolver, e: Endpoint) {
     const service = r.stats().outlierDetection.services.find((s) => s.service === SERVICE);
@@ -102,7 +76,7 @@ describe("outlier detection: ejection, its share, panic and return", () => {
         consecutiveGatewayErrors: 0,
         consecutiveConnectionFailures: 0,
         ejected: true,
-        ejectedUntil: clock + 30_000,
+        ejectedUntil: t.clock + 30_000,
         ejections: 1,
       });
       assert.equal(picks(r, 2000).get(bad.port), undefined);
@@ -185,7 +159,7 @@ describe("outlier detection: ejection, its share, panic and return", () => {
           met++;
           if (fails) throw Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
         });
-        clock += 20_000; // past the connection back-off of each failure (1 s, 2 s ... 16 s)
+        t.clock += 20_000; // past the connection back-off of each failure (1 s, 2 s ... 16 s)
       }
     }
     await meetDead(4, true);
@@ -205,11 +179,11 @@ describe("outlier detection: ejection, its share, panic and return", () => {
       for (let round = 0; round < 5; round++) {
         report(r, bad, 500, 500, 500, 500, 500);
         const until = instanceStats(r, bad)!.ejectedUntil!;
-        durations.push(until - clock);
-        clock = until - 1;
+        durations.push(until - t.clock);
+        t.clock = until - 1;
         assert.equal(picks(r).get(bad.port), undefined, `round ${round}: still out 1 ms before its time`);
         assert.equal(returned.messages.length, round);
-        clock = until;
+        t.clock = until;
         assert.ok((picks(r).get(bad.port) ?? 0) > 0, `round ${round}: back once its time is over`);
         assert.equal(returned.messages.length, round + 1, "published once, by the pick that looked");
       }
@@ -217,9 +191,9 @@ describe("outlier detection: ejection, its share, panic and return", () => {
       assert.equal(instanceStats(r, bad)?.ejections, 5);
       assert.deepEqual(returned.messages.at(-1), { service: SERVICE, endpoint: bad });
       // In rotation and calm for 4 × base: the multiplier (5) has come down by four, so this ejection is the 2nd's.
-      clock += 120_000;
+      t.clock += 120_000;
       report(r, bad, 500, 500, 500, 500, 500);
-      assert.equal(instanceStats(r, bad)!.ejectedUntil! - clock, 60_000);
+      assert.equal(instanceStats(r, bad)!.ejectedUntil! - t.clock, 60_000);
       const totals = r.stats().outlierDetection.totals;
       assert.deepEqual(totals, { ejections: 6, returns: 5, ejectedNow: 1, refusedByMaxShare: 0 });
     } finally {
@@ -237,7 +211,7 @@ describe("outlier detection: ejection, its share, panic and return", () => {
     assert.equal(stats.totals.refusedByMaxShare, 1);
     assert.equal(instanceStats(r, endpoints[2]!)?.consecutiveGatewayErrors, 5, "counted, not ejected");
     // Once a place is free, its next failure ejects it.
-    clock += 30_000;
+    t.clock += 30_000;
     report(r, endpoints[2]!, 503);
     assert.equal(instanceStats(r, endpoints[2]!)?.ejected, true);
   });
@@ -360,7 +334,7 @@ describe("outlier detection: ejection, its share, panic and return", () => {
   });
 
   it("remembers at most maxTracked instances, the least recently failed forgotten first", () => {
-    const now = () => clock;
+    const now = () => t.clock;
     const detector = new OutlierDetector(
       OUTLIER_DEFAULTS,
       { setOf: () => undefined, inBackoff: () => false, now },

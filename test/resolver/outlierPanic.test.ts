@@ -3,9 +3,8 @@
 // usable, and only when no group has one does the pick go back to the lowest priority. Same AZ first still
 // applies inside the group in panic.
 import { strict as assert } from "node:assert";
-import { createResolver, type Endpoint, type Resolver, type ResolverOptions } from "@ecssd/resolver";
-import { AuthoritativeServer } from "../kit/authoritativeServer";
-import { seededRandom } from "./support/seededRandom";
+import type { Endpoint, Resolver, ResolverOptions } from "@ecssd/resolver";
+import { clockedResolvers, countPicks } from "./support/clockedResolvers";
 
 const ZONE = "servicediscovery.internal";
 const SERVICE = `_tiers._tcp.${ZONE}`;
@@ -17,18 +16,7 @@ interface Spec {
 }
 
 describe("outlier detection: panic per priority group", () => {
-  let dns: AuthoritativeServer;
-  let clock: number;
-  const resolvers: Resolver[] = [];
-
-  beforeEach(async () => {
-    dns = await AuthoritativeServer.start({ zone: ZONE });
-    clock = 1_000_000;
-  });
-  afterEach(async () => {
-    for (const r of resolvers.splice(0)) r.close();
-    await dns.close();
-  });
+  const t = clockedResolvers(ZONE, 7);
 
   /**
    * A resolver on the clock for `_tiers._tcp`, one instance per spec (127.0.0.1:8001 ...), any instance allowed
@@ -40,7 +28,7 @@ describe("outlier detection: panic per priority group", () => {
     azId?: string,
   ): Promise<{ r: Resolver; endpoints: Endpoint[] }> {
     const hosts = specs.map((_, i) => `t${i + 1}.${ZONE}`);
-    dns.addService(
+    t.dns.addService(
       SERVICE,
       specs.map((s, i) => ({
         target: hosts[i]!,
@@ -54,18 +42,13 @@ describe("outlier detection: panic per priority group", () => {
     specs.forEach((s, i) => {
       const host = hosts[i]!;
       if (s.azId !== undefined)
-        dns.set(host, "TXT", [{ name: host, type: "TXT", ttl: 86_400, data: [`az-id=${s.azId}`] }]);
+        t.dns.set(host, "TXT", [{ name: host, type: "TXT", ttl: 86_400, data: [`az-id=${s.azId}`] }]);
     });
-    const r = createResolver({
-      servers: [dns.endpoint],
-      timeoutMs: 500,
-      random: seededRandom(7),
-      now: () => clock,
+    const r = t.resolver({
       zoneAware: azId === undefined ? false : { azId },
       ...options,
       outlierDetection: { maxEjectionPercent: 100, ...(options.outlierDetection || {}) },
     });
-    resolvers.push(r);
     await r.whenAvailabilityZoneKnown();
     const endpoints = (await r.resolve("tiers")).sort((a, b) => a.port - b.port);
     return { r, endpoints };
@@ -76,14 +59,7 @@ describe("outlier detection: panic per priority group", () => {
   }
 
   /** Ports picked in `n` cached picks, counted. */
-  function picks(r: Resolver, n: number): Map<number, number> {
-    const counts = new Map<number, number>();
-    for (let i = 0; i < n; i++) {
-      const e = r.pickCached("tiers")!;
-      counts.set(e.port, (counts.get(e.port) ?? 0) + 1);
-    }
-    return counts;
-  }
+  const picks = (r: Resolver, n: number) => countPicks(r, "tiers", n);
 
   const ports = (counts: Map<number, number>): number[] => [...counts.keys()].sort();
   const key = (e: Endpoint): string => `${e.address}:${e.port}`;
@@ -125,7 +101,7 @@ describe("outlier detection: panic per priority group", () => {
     assert.deepEqual(listed.slice(3).sort(), [a.port, b.port]);
     // Once the ejections are over, priority 0 out again and one of priority 1 in its connection back-off: two of
     // its three usable is no panic, and the backed-off one is passed over.
-    clock += 30_000;
+    t.clock += 30_000;
     eject(r, a, b);
     r.markFailed(c);
     assert.deepEqual(ports(picks(r, 600)), [d.port, e.port]);

@@ -4,11 +4,10 @@
 // lookup; and the roster of instances forgets the unseen and stays bounded.
 import { strict as assert } from "node:assert";
 import diagnostics from "node:diagnostics_channel";
-import { createResolver, type Endpoint, type Resolver, type ResolverOptions } from "@ecssd/resolver";
+import type { Endpoint, Resolver } from "@ecssd/resolver";
 import { ServiceRoster } from "../../resolver/src/serviceRoster";
 import { EndpointSet } from "../../resolver/src/srvSelect";
-import { AuthoritativeServer } from "../kit/authoritativeServer";
-import { seededRandom } from "./support/seededRandom";
+import { clockedResolvers } from "./support/clockedResolvers";
 
 const ZONE = "servicediscovery.internal";
 const SERVICE = `_api._tcp.${ZONE}`;
@@ -26,38 +25,15 @@ function range(from: number, to: number): number[] {
 }
 
 describe("outlier detection: the service's size over its answers, and ejections ending unseen", () => {
-  let dns: AuthoritativeServer;
-  let clock: number;
-  const resolvers: Resolver[] = [];
-
-  beforeEach(async () => {
-    dns = await AuthoritativeServer.start({ zone: ZONE });
-    clock = 1_000_000;
-  });
-  afterEach(async () => {
-    for (const r of resolvers.splice(0)) r.close();
-    await dns.close();
-  });
-
-  function resolver(options: ResolverOptions = {}): Resolver {
-    const r = createResolver({
-      servers: [dns.endpoint],
-      timeoutMs: 500,
-      random: seededRandom(5),
-      now: () => clock,
-      ...options,
-    });
-    resolvers.push(r);
-    return r;
-  }
+  const t = clockedResolvers(ZONE, 5);
 
   /**
    * The servers answer `name` with these instances from now on, for `ttlMs`; the resolver asks again (its answer
    * expired).
    */
   async function answer(r: Resolver, numbers: number[], name = SERVICE, ttlMs = TTL_MS): Promise<void> {
-    dns.addService(name, numbers.map(instance), ttlMs / 1000, 86_400);
-    clock += TTL_MS + 1;
+    t.dns.addService(name, numbers.map(instance), ttlMs / 1000, 86_400);
+    t.clock += TTL_MS + 1;
     const got = await r.resolve(name);
     assert.deepEqual(
       got.map((e) => e.port).sort((a, b) => a - b),
@@ -80,7 +56,7 @@ describe("outlier detection: the service's size over its answers, and ejections 
   }
 
   it("ejects two of a 20-instance service answered 8 at a time, once its answers have held all 20", async () => {
-    const r = resolver();
+    const r = t.resolver();
     await answer(r, range(1, 8));
     fail(r, 3);
     assert.deepEqual(ejected(r), ["127.0.0.3:8003"], "one may always be");
@@ -97,7 +73,7 @@ describe("outlier detection: the service's size over its answers, and ejections 
   });
 
   it("still ejects one at a time from a 3-instance service, however often it is answered", async () => {
-    const r = resolver();
+    const r = t.resolver();
     for (let round = 0; round < 4; round++) await answer(r, [1, 2, 3]);
     for (const n of [1, 2, 3]) fail(r, n);
     assert.deepEqual(ejected(r), ["127.0.0.1:8001"]);
@@ -105,7 +81,7 @@ describe("outlier detection: the service's size over its answers, and ejections 
   });
 
   it("stops counting an instance its answers have not held for maxEjectionMs", async () => {
-    const r = resolver({ outlierDetection: { baseEjectionMs: 10_000, maxEjectionMs: 60_000 } });
+    const r = t.resolver({ outlierDetection: { baseEjectionMs: 10_000, maxEjectionMs: 60_000 } });
     await answer(r, range(1, 8));
     await answer(r, range(9, 16));
     await answer(r, range(13, 20));
@@ -113,9 +89,9 @@ describe("outlier detection: the service's size over its answers, and ejections 
     fail(r, 18);
     assert.deepEqual(ejected(r).sort(), ["127.0.0.14:8014", "127.0.0.18:8018"], "20 seen");
     // Over a minute on, the answers are the same 8 (refreshed, or still cached): instances 1 to 12 are gone.
-    clock += 30_000;
+    t.clock += 30_000;
     await answer(r, range(13, 20));
-    clock += 31_000;
+    t.clock += 31_000;
     assert.equal(r.stats().outlierDetection.totals.ejectedNow, 0, "both back: their 10 s are over");
     fail(r, 14);
     fail(r, 18);
@@ -123,7 +99,7 @@ describe("outlier detection: the service's size over its answers, and ejections 
   });
 
   it("ends an ejection once its time is over even if its service is no longer picked", async () => {
-    const r = resolver();
+    const r = t.resolver();
     // Answers that stay fresh: picks of the other service come from the cache all along.
     await answer(r, range(1, 4), SERVICE, 86_400_000);
     await answer(r, [1, 2], OTHER, 86_400_000);
@@ -133,10 +109,10 @@ describe("outlier detection: the service's size over its answers, and ejections 
     try {
       fail(r, 1);
       const until = r.stats().outlierDetection.services[0]!.instances.find((i) => i.ejected)!.ejectedUntil!;
-      clock = until - 1;
+      t.clock = until - 1;
       r.pickCached("other");
       assert.equal(returned.length, 0, "still out 1 ms before its time");
-      clock = until;
+      t.clock = until;
       // Only the other service is picked now: its pick returns api's instance, and picks go back to the fast path.
       r.pickCached("other");
       assert.deepEqual(
@@ -155,7 +131,7 @@ describe("outlier detection: the service's size over its answers, and ejections 
   });
 
   it("a success with nothing on record looks no name up; once something is, each outcome does", async () => {
-    const r = resolver();
+    const r = t.resolver();
     await answer(r, range(1, 4));
     const inner = r as unknown as { keyOf(name: string): string };
     const keyOf = inner.keyOf.bind(r);
