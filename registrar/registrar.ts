@@ -118,21 +118,14 @@ export async function applyTaskEvent(
     return { ...base, outcome: "waiting", reason: action.reason };
   }
   const identity = { taskId: change.taskId, family };
+  const az = await azIdOfTask(deps.zones, task);
+  const azId = az && "azId" in az ? az.azId : undefined;
+  const removal = { deployment: settings.deployment, azUnknown: az !== undefined && "problem" in az };
   if (action.action === "deregister") {
     // The address and AZ only make the exact DELETE match at once; the task's sets are read back when it does not.
     const address = described === "missing" ? change.eniAddress : described.eniAddress;
-    const az = await azIdOfTask(deps.zones, described === "missing" ? change : described);
-    const planned = taskRecordSets(
-      identity,
-      address,
-      offers,
-      settings,
-      az && "azId" in az ? az.azId : undefined,
-    );
-    const records = await deregister(deps.zone, change.taskId, planned, {
-      deployment: settings.deployment,
-      azUnknown: az !== undefined && "problem" in az,
-    });
+    const planned = taskRecordSets(identity, address, offers, settings, azId);
+    const records = await deregister(deps.zone, change.taskId, planned, removal);
     return {
       ...base,
       version: action.version,
@@ -142,14 +135,8 @@ export async function applyTaskEvent(
       services: planned.services,
     };
   }
-  const az = await azIdOfTask(deps.zones, described === "missing" ? change : described);
-  const planned = taskRecordSets(
-    identity,
-    action.address,
-    offers,
-    settings,
-    az && "azId" in az ? az.azId : undefined,
-  );
+  const planned = taskRecordSets(identity, action.address, offers, settings, azId);
+  const overCap = planned.portsOverCap > 0 && { portsOverCap: planned.portsOverCap };
   // A task whose AZ is not known is registered all the same, without its AZ set, and the line says why.
   if (az && "problem" in az && planned.recordSets.length > 0)
     planned.problems.push({
@@ -162,17 +149,14 @@ export async function applyTaskEvent(
       outcome: "ignored",
       reason: "the task declares no service (SERVICE_<port>_NAME) that can be registered",
       problems: planned.problems,
-      ...(planned.portsOverCap > 0 && { portsOverCap: planned.portsOverCap }),
+      ...overCap,
     };
   }
   await deps.zone.upsert(planned.recordSets);
   const after = await deps.tasks.describeTask(change.clusterArn, change.taskArn);
   const recheck = taskAction({ ...change, version: action.version }, after, healthChecked);
   if (recheck.action === "deregister") {
-    const records = await deregister(deps.zone, change.taskId, planned, {
-      deployment: settings.deployment,
-      azUnknown: az !== undefined && "problem" in az,
-    });
+    const records = await deregister(deps.zone, change.taskId, planned, removal);
     return {
       ...base,
       version: recheck.version,
@@ -181,7 +165,7 @@ export async function applyTaskEvent(
       records,
       services: planned.services,
       problems: planned.problems,
-      ...(planned.portsOverCap > 0 && { portsOverCap: planned.portsOverCap }),
+      ...overCap,
     };
   }
   return {
@@ -192,7 +176,7 @@ export async function applyTaskEvent(
     records: planned.recordSets.length,
     services: planned.services,
     problems: planned.problems,
-    ...(planned.portsOverCap > 0 && { portsOverCap: planned.portsOverCap }),
+    ...overCap,
   };
 }
 
