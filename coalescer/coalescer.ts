@@ -648,17 +648,15 @@ export class Coalescer implements ZoneChanges {
       r.next = next;
       return;
     }
+    this.relist = undefined;
     this.relistAt = this.now() + this.opts.relistSeconds * 1000;
     if (page.IsTruncated) {
       // A listing that says there is more but cannot go on: the fresh copy is partial, and a partial copy would
       // take sets it misses for deleted. The old one stays.
-      this.relist = undefined;
       this.opts.log.warn({ action: "relist", at }, "the zone's listing stopped early; keeping the copy");
       return;
     }
     this.cache = r.fresh;
-    this.relist = undefined;
-    this.relistAt = this.now() + this.opts.relistSeconds * 1000;
   }
 
   private async refreshLimit(): Promise<void> {
