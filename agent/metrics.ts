@@ -106,7 +106,7 @@ export class AgentMetrics implements LoopObserver, CheckObserver {
     this.batchesApplied++;
     this.totals.batches++;
     this.setFailuresInARow(0);
-    this.noteSync();
+    // The last sync is noted by recordCounts, which the sync loop calls right after every applied batch.
   }
   changesApplied(action: string, count: number): void {
     this.changes.inc({ action }, count);
