@@ -55,7 +55,10 @@ export const TYPE_SPF = 99;
 export const TYPE_ANY = 255;
 export const TYPE_CAA = 257;
 
-/** The codes of the record types the DNS codec writes (dnsWireServer.ts), by mnemonic: the local zone serves these. */
+/**
+ * The codes of the record types the DNS codec writes (dnsWireServer.ts), by mnemonic: the local zone serves these,
+ * and a resolver's query (dnsWire.ts) names its type by them.
+ */
 export const TYPE_CODES = {
   A: TYPE_A,
   NS: TYPE_NS,

@@ -23,6 +23,7 @@ const {
   TYPE_A,
   TYPE_AAAA,
   TYPE_CNAME,
+  TYPE_CODES,
   TYPE_OPT,
   TYPE_SOA,
   TYPE_SRV,
@@ -77,8 +78,6 @@ export class MalformedMessageError extends Error {
   }
 }
 
-const QUERY_TYPES = { A: TYPE_A, SRV: TYPE_SRV, TXT: TYPE_TXT } as const;
-
 /**
  * Writes a name in presentation form (no trailing dot, "" for the root) at `offset` in wire form; returns
  * its wire length, or -1 when a label is
@@ -125,7 +124,7 @@ export function writeName(name: string, buf: Buffer, offset: number): number {
  * The wire form of a recursive query for `name` (lower case, no trailing dot), with an EDNS0 OPT record
  * (payload 1232, version 0, no flags or options; RFC 6891 §6.1.2) unless `edns` is false.
  */
-export function encodeQuery(id: number, name: string, type: keyof typeof QUERY_TYPES, edns: boolean): Buffer {
+export function encodeQuery(id: number, name: string, type: keyof typeof TYPE_CODES, edns: boolean): Buffer {
   // Written once into the scratch buffer, which holds any name that fits a query, then copied.
   const nameLength = name.length > scratch.length - 2 ? -1 : writeName(name, scratch, 0);
   if (nameLength < 0 || nameLength > MAX_NAME_WIRE)
@@ -138,7 +137,7 @@ export function encodeQuery(id: number, name: string, type: keyof typeof QUERY_T
   // A byte loop: a name is short, and a subarray of the scratch buffer (a new Buffer object) cost more.
   for (let i = 0; i < nameLength; i++) buf[HEADER_LENGTH + i] = scratch[i]!;
   let at = HEADER_LENGTH + nameLength;
-  buf.writeUInt16BE(QUERY_TYPES[type], at);
+  buf.writeUInt16BE(TYPE_CODES[type], at);
   buf.writeUInt16BE(CLASS_IN, at + 2);
   at += 4;
   if (edns) {

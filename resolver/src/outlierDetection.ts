@@ -4,7 +4,7 @@
 // service's instances are out at once; and when too few of the RFC 2782 priority group a pick would use are usable,
 // selection ignores ejections and back-offs in that group (panic), so a request never fails for want of a healthy
 // instance. No timers: an ejection ends when a pick (or stats()) next looks, so nothing here keeps a process alive.
-import { ejectedChannel, returnedChannel } from "./diagnostics";
+import { type EjectedMessage, ejectedChannel, returnedChannel } from "./diagnostics";
 import { ServiceRoster } from "./serviceRoster";
 import { type AvoidTest, type Endpoint, type EndpointSet, endpointKey } from "./srvSelect";
 
@@ -161,7 +161,7 @@ export interface OutlierSources {
   now(): number;
 }
 
-type Reason = "consecutive-5xx" | "consecutive-gateway-errors" | "connection-failures";
+type Reason = EjectedMessage["reason"];
 
 /** The record of one instance of one service. */
 class InstanceRecord {

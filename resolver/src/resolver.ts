@@ -648,10 +648,7 @@ export class Resolver {
           outcome: interpretation!.kind === "records" ? "NOERROR" : interpretation!.reason,
         });
         this.preferred = index;
-        if (started >= 0 && lookupChannel.hasSubscribers) {
-          const durationMs = performance.now() - started;
-          lookupChannel.publish({ name, type, durationMs } satisfies LookupMessage);
-        }
+        publishLookup(name, type, started);
         return { interpretation: interpretation!, message: result.message, attempts };
       }
     }
@@ -659,12 +656,21 @@ export class Resolver {
     const error = attempts.every((a) => a.outcome === "timeout")
       ? new TimeoutError({ query, attempts, cause: lastCause })
       : new ServerFailureError({ query, attempts, cause: lastCause });
-    if (started >= 0 && lookupChannel.hasSubscribers) {
-      const durationMs = performance.now() - started;
-      lookupChannel.publish({ name, type, durationMs, errorType: error.name } satisfies LookupMessage);
-    }
+    publishLookup(name, type, started, error);
     throw error;
   }
+}
+
+/**
+ * Tells the lookup channel how one question ended, when a listener was there as it began (`started` is -1
+ * otherwise) and still is. An answered question's message has no `errorType` at all, not an undefined one.
+ */
+function publishLookup(name: string, type: QueryType, started: number, error?: Error): void {
+  if (started < 0 || !lookupChannel.hasSubscribers) return;
+  const durationMs = performance.now() - started;
+  const message: LookupMessage =
+    error === undefined ? { name, type, durationMs } : { name, type, durationMs, errorType: error.name };
+  lookupChannel.publish(message);
 }
 
 /** Whether a cached A answer says its name exists: records, or NODATA (other records at the name). */

@@ -154,6 +154,12 @@ export class EndpointSet {
     for (let g = 0; g + 1 < starts.length; g++) {
       const start = starts[g]!;
       const end = starts[g + 1]!;
+      // Asked first, so that a pick the rule makes scans the group once. A group with every endpoint avoided is
+      // off for the rule, which then draws nothing, and is passed over below as before.
+      if (this.zones !== undefined) {
+        const i = this.zones.pickAvoiding(this.endpoints, keys, start, end, avoid, random);
+        if (i >= 0) return this.endpoints[i]!;
+      }
       let total = 0;
       let count = 0;
       for (let i = start; i < end; i++) {
@@ -162,10 +168,6 @@ export class EndpointSet {
         total += this.endpoints[i]!.weight;
       }
       if (count === 0) continue;
-      if (this.zones !== undefined) {
-        const i = this.zones.pickAvoiding(this.endpoints, keys, start, end, avoid, random);
-        if (i >= 0) return this.endpoints[i]!;
-      }
       if (total === 0) {
         let n = Math.min(count - 1, Math.floor(random() * count));
         for (let i = start; i < end; i++) {

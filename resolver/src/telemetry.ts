@@ -13,6 +13,7 @@ import {
   type LookupMessage,
   type ReturnedMessage,
 } from "./diagnostics";
+import { endpointKey } from "./srvSelect";
 
 /** A MeterProvider, as `@opentelemetry/api` defines it (written here so our types do not need that package). */
 export interface MeterProviderLike {
@@ -237,7 +238,7 @@ class Bridge implements ResolverInstrumentation {
     // Pruned here too, not only when collected: with a MeterProvider that never collects, a service's ejections
     // that are over would pile up.
     this.expire(instances, now);
-    const key = instanceKey(message.endpoint);
+    const key = endpointKey(message.endpoint);
     if (!instances.has(key)) this.ejectedHeld++;
     const durationMs = isDuration(message.durationMs) ? message.durationMs : 0;
     instances.set(key, now + durationMs);
@@ -245,7 +246,7 @@ class Bridge implements ResolverInstrumentation {
   };
 
   private readonly onReturned = (message: ReturnedMessage): void => {
-    if (this.ejected.get(message.service)?.delete(instanceKey(message.endpoint))) this.ejectedHeld--;
+    if (this.ejected.get(message.service)?.delete(endpointKey(message.endpoint))) this.ejectedHeld--;
   };
 
   /** Forgets the ejections of `instances` that are over at `now`. */
@@ -289,10 +290,6 @@ function isDuration(value: unknown): value is number {
 function hasEndpoint(message: Record<string, unknown>): boolean {
   const endpoint = message.endpoint as { address?: unknown; port?: unknown } | null | undefined;
   return typeof endpoint?.address === "string" && typeof endpoint.port === "number";
-}
-
-function instanceKey(endpoint: { address: string; port: number }): string {
-  return `${endpoint.address}:${endpoint.port}`;
 }
 
 function describe(value: unknown): string {

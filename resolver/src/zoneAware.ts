@@ -30,7 +30,7 @@ export interface ZoneSettings {
   readonly callerShares: Readonly<Record<string, number>> | undefined;
 }
 
-export const DEFAULT_MIN_ENDPOINTS_PER_ZONE = 2;
+const DEFAULT_MIN_ENDPOINTS_PER_ZONE = 2;
 
 /** The TXT value that says which AZ an SRV target runs in: `az-id=<AZ ID>`, written by the agent and the registrar. */
 const AZ_ID_TXT = "az-id=";
@@ -94,10 +94,7 @@ export function zoneAwareProblems(option: unknown): string[] {
 }
 
 /** The selection settings of a resolver whose AZ is `localAzId`, from its (checked) `zoneAware` option. */
-export function zoneSettings(
-  option: boolean | ZoneAwareOptions | undefined,
-  localAzId: string,
-): ZoneSettings {
+function zoneSettings(option: boolean | ZoneAwareOptions | undefined, localAzId: string): ZoneSettings {
   const o = typeof option === "object" ? option : {};
   return {
     localAzId,
