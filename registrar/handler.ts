@@ -41,7 +41,7 @@ export const handler = async (
     const ecs = lambdaEcsClient(config);
     if (!ecs) throw new RegistrarConfigError([ECS_REGION_MISSING]);
     // EC2 maps tasks' AZ names to AZ IDs, unless ECSSD_AZ_IDS does (then it is never asked).
-    const ec2 = config.azIds === undefined ? lambdaEc2Client() : undefined;
+    const ec2 = lambdaEc2Client(config);
     const clients = { route53: lambdaRoute53Client(config), ecs, ...(ec2 && { ec2 }) };
     prepared = { registrar: new Registrar(clients, config), config };
   }

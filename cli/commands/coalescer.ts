@@ -143,7 +143,7 @@ function taskEventClients(config: CoalescerConfig): TaskEventClients | undefined
   const ecs = lambdaEcsClient({});
   if (ecs === undefined) throw new Error(`ECSSD_TASK_EVENTS_QUEUE_URL is set but ${ECS_REGION_MISSING}`);
   const sqs = new SQSClient({});
-  const ec2 = config.azIds === undefined ? lambdaEc2Client() : undefined;
+  const ec2 = lambdaEc2Client(config);
   return {
     queueUrl: config.taskEventsQueueUrl,
     ecs,
