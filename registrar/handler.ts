@@ -8,6 +8,7 @@
 import pino from "pino";
 import type { EmfKey } from "../metrics/definitions";
 import { EmfWriter } from "../metrics/emf";
+import { clusterName } from "../records";
 import {
   ECS_REGION_MISSING,
   lambdaEc2Client,
@@ -61,8 +62,8 @@ export function outcomeWriter(
   const arn = (event as { detail?: { clusterArn?: unknown } } | null)?.detail?.clusterArn;
   return new EmfWriter("registrar", {
     enabled: config.emf,
-    ...(typeof arn === "string" &&
-      arn.includes(":cluster/") && { cluster: arn.slice(arn.lastIndexOf("/") + 1) }),
+    // Only a cluster ARN gives the dimension: anything else in an event's clusterArn names no cluster.
+    ...(typeof arn === "string" && arn.includes(":cluster/") && { cluster: clusterName(arn) }),
     ...(write && { write }),
   });
 }
