@@ -108,10 +108,12 @@ export function lockOwner(dir: string): LockOwner {
     }
   };
   const pid = Number(read("pid"));
+  const host = read("host");
+  const started = read("started");
   return {
     ...(Number.isSafeInteger(pid) && pid > 0 && { pid }),
-    ...(read("host") !== undefined && { host: read("host") }),
-    ...(read("started") !== undefined && { started: read("started") }),
+    ...(host !== undefined && { host }),
+    ...(started !== undefined && { started }),
   };
 }
 

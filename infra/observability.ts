@@ -210,7 +210,7 @@ export class Observability extends pulumi.ComponentResource {
 
   constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ecssd:infra:Observability", name, {}, opts);
-    checkAlarmOptions(args);
+    // Its tunables were checked (checkAlarmOptions) by ServiceDiscovery, its one maker, before anything was made.
     const staleHostSeconds = args.staleHostSeconds ?? ALARM_DEFAULTS.staleHostSeconds;
     const throttledShare = args.throttledShare ?? ALARM_DEFAULTS.throttledShare;
     const coalescer = args.coalescer ?? false;

@@ -3,6 +3,7 @@
 import type { Context, ScheduledEvent } from "aws-lambda";
 import pino from "pino";
 import { EmfWriter } from "../metrics/emf";
+import { clusterName } from "../records";
 import { configFromEnv, type ReconcilerConfig } from "./config";
 import { buildDefaultClients, type ReconcilerClients } from "./defaultClients";
 import { logLevel } from "./logLevel";
@@ -62,7 +63,5 @@ export function runMetricsWriter(
   });
 }
 
-/** A cluster's name from its name or ARN (`arn:aws:ecs:region:account:cluster/NAME`). */
-export function clusterName(nameOrArn: string): string {
-  return nameOrArn.includes(":cluster/") ? nameOrArn.slice(nameOrArn.lastIndexOf("/") + 1) : nameOrArn;
-}
+// Its home is the record contract; still exported here, where it was first.
+export { clusterName };

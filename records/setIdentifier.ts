@@ -283,6 +283,14 @@ export function familyFromTaskDefinitionArn(arn: string | undefined): string | u
   return /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/([A-Za-z0-9_-]{1,255}):\d+$/.exec(arn)?.[1];
 }
 
+/**
+ * A cluster's name from its name or ARN (`arn:aws:ecs:region:account:cluster/NAME`): the part after the last `/`
+ * of an ARN, anything else as it is. The metrics' Cluster dimension is the name, whichever of the two was given.
+ */
+export function clusterName(nameOrArn: string): string {
+  return nameOrArn.includes(":cluster/") ? nameOrArn.slice(nameOrArn.lastIndexOf("/") + 1) : nameOrArn;
+}
+
 /** True when the container id (full or short) is the one a parsed identity names. */
 export function sameContainer(identity: { containerId: string }, containerId: string): boolean {
   return containerId.startsWith(identity.containerId) || identity.containerId.startsWith(containerId);

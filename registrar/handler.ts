@@ -8,6 +8,7 @@
 import pino from "pino";
 import type { EmfKey } from "../metrics/definitions";
 import { EmfWriter } from "../metrics/emf";
+import { clusterName } from "../records";
 import {
   ECS_REGION_MISSING,
   lambdaEc2Client,
@@ -41,7 +42,7 @@ export const handler = async (
     const ecs = lambdaEcsClient(config);
     if (!ecs) throw new RegistrarConfigError([ECS_REGION_MISSING]);
     // EC2 maps tasks' AZ names to AZ IDs, unless ECSSD_AZ_IDS does (then it is never asked).
-    const ec2 = config.azIds === undefined ? lambdaEc2Client() : undefined;
+    const ec2 = lambdaEc2Client(config);
     const clients = { route53: lambdaRoute53Client(config), ecs, ...(ec2 && { ec2 }) };
     prepared = { registrar: new Registrar(clients, config), config };
   }
@@ -61,8 +62,8 @@ export function outcomeWriter(
   const arn = (event as { detail?: { clusterArn?: unknown } } | null)?.detail?.clusterArn;
   return new EmfWriter("registrar", {
     enabled: config.emf,
-    ...(typeof arn === "string" &&
-      arn.includes(":cluster/") && { cluster: arn.slice(arn.lastIndexOf("/") + 1) }),
+    // Only a cluster ARN gives the dimension: anything else in an event's clusterArn names no cluster.
+    ...(typeof arn === "string" && arn.includes(":cluster/") && { cluster: clusterName(arn) }),
     ...(write && { write }),
   });
 }

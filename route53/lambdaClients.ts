@@ -46,9 +46,14 @@ export function lambdaEcsClient(endpoints: AwsEndpoints, env: Env = process.env)
 
 /**
  * EC2, in the environment's region, for the registrar's AZ names → AZ IDs (the task's AZs are its cluster's
- * region's); undefined when no region is known: then no task gets an AZ set unless ECSSD_AZ_IDS maps them.
+ * region's); undefined when the settings' azIds (ECSSD_AZ_IDS) map them, as EC2 is then never asked, or when no
+ * region is known: then no task gets an AZ set.
  */
-export function lambdaEc2Client(env: Env = process.env): EC2Client | undefined {
+export function lambdaEc2Client(
+  settings: { readonly azIds?: unknown },
+  env: Env = process.env,
+): EC2Client | undefined {
+  if (settings.azIds !== undefined) return undefined;
   const region = regionOf(env);
   return region === undefined ? undefined : ec2Client({ region, env });
 }

@@ -143,7 +143,7 @@ function taskEventClients(config: CoalescerConfig): TaskEventClients | undefined
   const ecs = lambdaEcsClient({});
   if (ecs === undefined) throw new Error(`ECSSD_TASK_EVENTS_QUEUE_URL is set but ${ECS_REGION_MISSING}`);
   const sqs = new SQSClient({});
-  const ec2 = config.azIds === undefined ? lambdaEc2Client() : undefined;
+  const ec2 = lambdaEc2Client(config);
   return {
     queueUrl: config.taskEventsQueueUrl,
     ecs,
@@ -163,19 +163,7 @@ function taskEvents(config: CoalescerConfig, core: Coalescer, clients: TaskEvent
   const calls = new AwsCall(DEFAULT_RETRY_POLICY);
   const apply = taskEventApplier({
     zone: core,
-    config: {
-      zoneName: config.zoneName,
-      ...(config.zoneId !== undefined && { zoneId: config.zoneId }),
-      clusters: config.clusters,
-      srvTtl: config.srvTtl,
-      routing: config.routing,
-      ...(config.serviceOwners !== undefined && { serviceOwners: config.serviceOwners }),
-      serviceOwnersClosed: config.serviceOwnersClosed,
-      ...(config.deployment !== undefined && { deployment: config.deployment }),
-      maxPortsPerContainer: config.maxPortsPerContainer,
-      emf: config.emf,
-      ...(config.azIds !== undefined && { azIds: config.azIds }),
-    },
+    config,
     tasks: new EcsTaskSource(clients.ecs, calls.call),
     log: logger,
     calls,

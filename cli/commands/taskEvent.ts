@@ -42,7 +42,7 @@ export function registerTaskEventCommand(program: Command): void {
       const clients = buildDefaultClients(reconcilerConfig(config));
       if (!clients.ecs) throw new Error("the registrar needs an ECS client");
       // Tasks' AZ names → AZ IDs, unless ECSSD_AZ_IDS maps them (then EC2 is never asked).
-      const ec2 = config.azIds === undefined ? lambdaEc2Client() : undefined;
+      const ec2 = lambdaEc2Client(config);
       const registrar = new Registrar(
         { route53: clients.route53, ecs: clients.ecs, ...(ec2 && { ec2 }) },
         config,
